@@ -1,0 +1,105 @@
+"""The ``graphlab`` command: a thin layer over the functions the app uses.
+
+    graphlab [FILE]               open the editor
+    graphlab check FILE [--json]  shapes, parameter counts and errors
+    graphlab train FILE ...       (training issue)
+    graphlab export FILE ...      (training issue)
+
+Exit codes: 0 ok, 1 the graph (or run) has errors, 2 the file or an argument cannot be used.
+A bad file or argument is one line on stderr, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Callable, NoReturn, Sequence
+
+from . import __version__
+from .core import analyze
+from .core.layers._common import fmt
+from .io import FileFormatError, load
+
+COMMANDS: dict[str, Callable[[list[str]], int]] = {}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def command(name: str) -> Callable[[Callable[[list[str]], int]], Callable[[list[str]], int]]:
+    def deco(fn: Callable[[list[str]], int]) -> Callable[[list[str]], int]:
+        COMMANDS[name] = fn
+        return fn
+    return deco
+
+
+def fail(message: str, code: int = 2) -> int:
+    print(f"graphlab: {message}", file=sys.stderr)
+    return code
+
+
+def check_report(path: str) -> tuple[int, dict[str, Any]]:
+    """What `graphlab check --json` prints, and the exit code."""
+    graph = load(path)
+    a = analyze(graph)
+    nodes = {nid: {"shape": list(i.shape) if i.shape is not None else None, "params": i.params}
+             for nid, i in a.nodes.items()}
+    errors = [{"node": p.node, "message": p.message} for p in a.errors]
+    warnings = [{"node": p.node, "message": p.message} for p in a.problems if p.severity != "error"]
+    report = {"ok": a.ok, "params": a.total_params, "nodes": nodes, "errors": errors, "warnings": warnings}
+    return (0 if a.ok else 1), report
+
+
+@command("check")
+def cmd_check(argv: list[str]) -> int:
+    p = _Parser(prog="graphlab check", description="Check a graph file: shapes, parameter counts, errors.")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    args = p.parse_args(argv)
+    try:
+        code, report = check_report(args.file)
+    except FileFormatError as e:
+        if args.json:
+            print(json.dumps({"ok": False, "params": 0, "nodes": {}, "errors": [{"node": None, "message": str(e)}]}))
+        return fail(str(e))
+    if args.json:
+        print(json.dumps(report))
+        return code
+    width = max([len(n) for n in report["nodes"]] + [4])
+    for nid, n in report["nodes"].items():
+        shape = fmt(n["shape"]) if n["shape"] is not None else "?"
+        print(f"{nid:<{width}}  {shape:<16} {n['params']:>14,} params")
+    print(f"{'total':<{width}}  {'':<16} {report['params']:>14,} params")
+    for w in report["warnings"]:
+        print(f"warning: {w['node'] or 'graph'}: {w['message']}")
+    for e in report["errors"]:
+        print(f"error: {e['node'] or 'graph'}: {e['message']}")
+    print("ok" if code == 0 else f"{len(report['errors'])} error(s)")
+    return code
+
+
+def _open_editor(argv: list[str]) -> int:
+    p = _Parser(prog="graphlab", description="GraphLab: build, train and inspect neural networks as node graphs.",
+                epilog="commands: " + ", ".join(sorted(COMMANDS)) + " (graphlab COMMAND --help)")
+    p.add_argument("file", nargs="?", help="graph file to open in the editor")
+    p.add_argument("--version", action="version", version=f"graphlab {__version__}")
+    args = p.parse_args(argv)
+    try:
+        from .ui.app import run_app
+    except ImportError as e:
+        return fail(f"the editor is not available here ({e}); `graphlab check FILE` works without it")
+    return run_app(args.file)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] in COMMANDS:
+            return COMMANDS[args[0]](args[1:])
+        return _open_editor(args)
+    except KeyboardInterrupt:
+        return fail("interrupted", 130)
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,141 @@
+"""Compile a checked graph into a torch.fx GraphModule, built node by node (not traced).
+
+* One ``placeholder`` per Input node, in file order; one ``call_module`` per layer node, whose
+  submodule is named by the node id (``id_`` if the id clashes with a GraphModule attribute), so
+  ``print(gm.code)`` reads like hand-written PyTorch.
+* ``forward(*inputs)`` returns the prediction: the tensor fed to the loss node, or the graph's only
+  sink. The loss itself is not part of the module: it is built separately and kept in
+  :class:`CompileInfo` with the node id ↔ fx node map that statistics and the stepper use.
+* Weights are seeded: one graph + seed gives one set of weights. The init scheme is graph-wide
+  (argument, or ``training.init``) and can be overridden per node (``node.init``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import fx, nn
+
+from ..core.analysis import Analysis, analyze
+from ..core.graph import Graph
+from ..core.registry import REGISTRY
+from .init import SCHEMES, apply_init
+
+_RESERVED = {"training", "meta", "graph", "code", "forward", "to", "cpu", "cuda", "type", "float", "half",
+             "double", "eval", "train", "apply", "buffers", "children", "modules", "parameters", "state_dict",
+             "register_buffer", "zero_grad", "requires_grad_", "recompile", "print_readable"}
+
+
+class CompileError(Exception):
+    """The graph has errors; ``problems`` lists them."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        self.problems = analysis.errors
+        lines = "\n".join("  " + p.text() for p in self.problems[:20])
+        more = f"\n  … and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
+        super().__init__(f"the graph has {len(self.problems)} error(s):\n{lines}{more}")
+
+
+@dataclass
+class CompileInfo:
+    analysis: Analysis
+    node_map: dict[str, fx.Node]  # graph node id -> fx node (placeholder or call_module)
+    module_names: dict[str, str]  # graph node id -> submodule name in the GraphModule
+    input_ids: list[str]
+    output_id: str | None
+    loss_id: str | None
+    loss: nn.Module | None = field(default=None, repr=False)
+
+
+def info(module: fx.GraphModule) -> CompileInfo:
+    """The CompileInfo of a module made by :func:`compile_graph`."""
+    return module.meta["graphlab"]
+
+
+def module_name(node_id: str) -> str:
+    return f"{node_id}_" if node_id in _RESERVED or hasattr(fx.GraphModule, node_id) else node_id
+
+
+def _class_name(name: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", name)
+    text = "".join(w[:1].upper() + w[1:] for w in words) or "Net"
+    return text if text[0].isalpha() else "Net" + text
+
+
+def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
+                  analysis: Analysis | None = None) -> fx.GraphModule:
+    analysis = analysis or analyze(graph)
+    if not analysis.ok:
+        raise CompileError(analysis)
+    scheme = init or graph.training.get("init") or "default"
+    if not isinstance(scheme, str) or scheme not in SCHEMES:
+        raise ValueError(f"training.init: unknown init scheme {scheme!r}; use one of {', '.join(SCHEMES)}")
+    for nid, node in graph.nodes.items():
+        if node.init is not None and node.init not in SCHEMES:
+            raise ValueError(f"{nid}.init: unknown init scheme '{node.init}'; use one of {', '.join(SCHEMES)}")
+
+    g = fx.Graph()
+    root: dict[str, nn.Module] = {}
+    node_map: dict[str, fx.Node] = {}
+    names: dict[str, str] = {}
+    loss_module = None
+    gen = torch.Generator().manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for nid in analysis.inputs:
+            node_map[nid] = g.placeholder(nid)
+        for nid in analysis.order:
+            node = graph.nodes[nid]
+            spec = REGISTRY.get(node.type)
+            ni = analysis.nodes[nid]
+            if spec is None or spec.inputs == 0:
+                continue
+            module = spec.factory(ni.resolved, ni.input_shapes, ni.shape)
+            if spec.is_loss:
+                loss_module = module
+                continue
+            apply_init(module, node.init or scheme, gen, _nonlinearity_after(graph, nid))
+            name = module_name(nid)
+            names[nid] = name
+            root[name] = module
+            srcs = [e.src for e in graph.inputs_of(nid)]
+            fx_node = g.call_module(name, tuple(node_map[s] for s in srcs))
+            node_map[nid] = fx_node
+    if analysis.output is not None:
+        g.output(node_map[analysis.output])
+    else:
+        sinks = [n for n in analysis.order if graph.nodes[n].type != "Input"
+                 and not graph.outputs_of(n)]
+        g.output(tuple(node_map[s] for s in sinks) if sinks else None)
+    g.lint()
+    gm = fx.GraphModule(root, g, class_name=_class_name(graph.name))
+    # GraphModule copies the graph; map our ids onto the nodes of its own copy.
+    by_name = {n.name: n for n in gm.graph.nodes}
+    node_map = {nid: by_name[n.name] for nid, n in node_map.items()}
+    gm.meta["graphlab"] = CompileInfo(analysis, node_map, names, list(analysis.inputs), analysis.output,
+                                      analysis.loss, loss_module)
+    return gm
+
+
+def _nonlinearity_after(graph: Graph, nid: str) -> str:
+    """The nonlinearity that follows a layer, for Kaiming's gain (relu unless it is tanh/sigmoid/linear)."""
+    outs = graph.outputs_of(nid)
+    if len(outs) == 1:
+        t = graph.nodes[outs[0].dst].type if outs[0].dst in graph.nodes else ""
+        if t == "Tanh":
+            return "tanh"
+        if t == "Sigmoid":
+            return "sigmoid"
+        if t == "LeakyReLU":
+            return "leaky_relu"
+    return "relu"
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def example_inputs(graph: Graph, analysis: Analysis, batch: int = 2, *, generator: Any = None) -> list[torch.Tensor]:
+    return [torch.randn(batch, *analysis.nodes[i].shape, generator=generator) for i in analysis.inputs]

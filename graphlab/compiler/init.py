@@ -1,0 +1,33 @@
+"""Weight initialisation schemes, graph-wide or per node.
+
+``default`` keeps PyTorch's own init; ``small_gaussian`` is N(0, 0.01²) (CS231n's first try, which
+makes deep nets' activations collapse); ``gaussian`` is N(0, 1) (which saturates them); ``xavier``
+and ``kaiming`` scale by fan-in/fan-out. Only weight matrices and filters (dim ≥ 2) are changed;
+biases are zeroed under every scheme except ``default``. Norm layers keep γ=1, β=0.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+SCHEMES = ("default", "small_gaussian", "gaussian", "xavier", "kaiming")
+
+
+def apply_init(module: nn.Module, scheme: str, generator: torch.Generator, nonlinearity: str = "relu") -> None:
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown init scheme '{scheme}'; use one of {', '.join(SCHEMES)}")
+    if scheme == "default" or isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.PReLU)):
+        return
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            if p.dim() < 2:
+                p.zero_()
+                continue
+            if scheme == "small_gaussian":
+                p.normal_(0.0, 0.01, generator=generator)
+            elif scheme == "gaussian":
+                p.normal_(0.0, 1.0, generator=generator)
+            elif scheme == "xavier":
+                nn.init.xavier_normal_(p, generator=generator)
+            else:
+                nn.init.kaiming_normal_(p, nonlinearity=nonlinearity, generator=generator)

@@ -1,0 +1,107 @@
+"""GraphLab's own nn.Modules for layers PyTorch has no single module for.
+
+Kept small and dependency-free (torch only) so the Python exporter can copy them into a
+standalone script.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class Add(nn.Module):
+    """Element-wise sum of any number of inputs."""
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        out = xs[0]
+        for x in xs[1:]:
+            out = out + x
+        return out
+
+
+class Multiply(nn.Module):
+    """Element-wise product of any number of inputs."""
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        out = xs[0]
+        for x in xs[1:]:
+            out = out * x
+        return out
+
+
+class Concat(nn.Module):
+    """Concatenation along a per-sample dim (0 = channels), i.e. batched dim + 1."""
+
+    def __init__(self, dim: int = 0) -> None:
+        super().__init__()
+        self.dim = dim + 1 if dim >= 0 else dim
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        return torch.cat(xs, dim=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Maxout(nn.Module):
+    """max over `pieces` affine maps of the last dimension."""
+
+    def __init__(self, in_features: int, out_features: int, pieces: int = 2) -> None:
+        super().__init__()
+        self.out_features, self.pieces = out_features, pieces
+        self.linear = nn.Linear(in_features, out_features * pieces)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.linear(x)
+        return y.view(*y.shape[:-1], self.out_features, self.pieces).amax(dim=-1)
+
+
+def _final_state(h: torch.Tensor, bidirectional: bool) -> torch.Tensor:
+    # h: (layers·dirs, B, H) -> last layer's state(s), (B, H·dirs)
+    if bidirectional:
+        return torch.cat((h[-2], h[-1]), dim=-1)
+    return h[-1]
+
+
+class RNN(nn.RNN):
+    """nn.RNN, batch first, returning the last hidden state or the whole sequence."""
+
+    def __init__(self, *args, output: str = "last", **kwargs) -> None:
+        super().__init__(*args, batch_first=True, **kwargs)
+        self.output = output
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        seq, h = super().forward(x)
+        return seq if self.output == "sequence" else _final_state(h, self.bidirectional)
+
+
+class GRU(nn.GRU):
+    """nn.GRU, batch first, returning the last hidden state or the whole sequence."""
+
+    def __init__(self, *args, output: str = "last", **kwargs) -> None:
+        super().__init__(*args, batch_first=True, **kwargs)
+        self.output = output
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        seq, h = super().forward(x)
+        return seq if self.output == "sequence" else _final_state(h, self.bidirectional)
+
+
+class LSTM(nn.LSTM):
+    """nn.LSTM, batch first, returning the last hidden state or the whole sequence."""
+
+    def __init__(self, *args, output: str = "last", **kwargs) -> None:
+        super().__init__(*args, batch_first=True, **kwargs)
+        self.output = output
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        seq, (h, _c) = super().forward(x)
+        return seq if self.output == "sequence" else _final_state(h, self.bidirectional)
+
+
+def recurrent(kind: str, input_size: int, hidden: int, layers: int, nonlinearity: str, bidirectional: bool,
+              output: str) -> nn.Module:
+    if kind == "RNN":
+        return RNN(input_size, hidden, layers, nonlinearity=nonlinearity, bidirectional=bidirectional, output=output)
+    cls = {"LSTM": LSTM, "GRU": GRU}[kind]
+    return cls(input_size, hidden, layers, bidirectional=bidirectional, output=output)

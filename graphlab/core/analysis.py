@@ -1,0 +1,224 @@
+"""Validation and shape inference: one pure pass over a graph that never raises.
+
+``analyze(graph)`` returns an :class:`Analysis`: for every node its output shape (per sample,
+batch excluded) and parameter count, or the problems that stop it; and the whole list of
+problems, each naming its node (or ``None`` for graph-wide ones) and the field when there is one.
+
+Inference is symbolic: shapes are tuples of ints computed by each layer's shape rule, so nothing
+is allocated and a Linear with 10^12 outputs is only counted. A node whose input has no shape
+(because something upstream is broken) gets no shape and no extra message, so each error shows
+on the node that causes it and not on everything downstream.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from .graph import Graph, valid_id
+from .registry import REGISTRY, Registry
+from .spec import VARIADIC, Shape, ShapeError
+
+
+@dataclass(frozen=True)
+class Problem:
+    node: str | None
+    message: str
+    field: str | None = None
+    severity: str = "error"  # or "warning"
+
+    def text(self) -> str:
+        where = f"{self.node}" if self.node else "graph"
+        if self.field:
+            where += f".{self.field}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class NodeInfo:
+    shape: Shape | None = None
+    params: int = 0
+    resolved: dict[str, Any] | None = None  # params with defaults filled, None if invalid
+    input_shapes: list[Shape] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+
+@dataclass
+class Analysis:
+    nodes: dict[str, NodeInfo]
+    problems: list[Problem]
+    order: list[str]  # topological order of the nodes outside cycles
+    inputs: list[str]  # Input node ids in file order
+    loss: str | None
+    output: str | None  # the prediction: the loss node's input, or the single sink
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def total_params(self) -> int:
+        return sum(i.params for i in self.nodes.values())
+
+
+def analyze(graph: Graph, registry: Registry = REGISTRY) -> Analysis:
+    problems: list[Problem] = []
+    infos: dict[str, NodeInfo] = {}
+
+    def report(node: str | None, message: str, field_: str | None = None, severity: str = "error") -> None:
+        p = Problem(node, message, field_, severity)
+        problems.append(p)
+        if node in infos:
+            infos[node].problems.append(p)
+
+    specs = {}
+    for nid, node in graph.nodes.items():
+        infos[nid] = info = NodeInfo()
+        spec = registry.get(node.type)
+        if spec is None:
+            report(nid, f"unknown layer type '{node.type}'; pick one from the palette", "type")
+            continue
+        specs[nid] = spec
+        resolved, errors = spec.resolve(node.params)
+        for e in errors:
+            report(nid, e.args[0], f"params.{e.name}")
+        if not errors:
+            info.resolved = resolved
+        if not valid_id(nid):
+            report(nid, "node id must be a Python identifier (letters, digits and _, not starting with a digit)", "id")
+    for lp in graph.load_problems:
+        report(lp.node, lp.message, lp.field)
+
+    # ---- edges: dangling, bad ports, crowded ports --------------------------------------------
+    inputs_by_node: dict[str, dict[int, str]] = {nid: {} for nid in graph.nodes}
+    for e in graph.edges:
+        if e.src not in graph.nodes or e.dst not in graph.nodes:
+            missing = e.src if e.src not in graph.nodes else e.dst
+            owner = e.dst if e.dst in graph.nodes else (e.src if e.src in graph.nodes else None)
+            report(owner, f"edge {e.src} -> {e.dst} refers to node '{missing}', which does not exist; "
+                          f"delete the edge or add the node", "edges")
+            continue
+        spec = specs.get(e.dst)
+        if spec is not None and spec.inputs != VARIADIC and e.port >= spec.inputs:
+            if spec.inputs == 0:
+                report(e.dst, f"{spec.type} takes no inputs, but '{e.src}' is connected to it", "edges")
+            else:
+                report(e.dst, f"too many inputs: {spec.type} takes {spec.inputs}, but '{e.src}' is connected "
+                              f"to port {e.port}; remove that edge", "edges")
+            continue
+        slots = inputs_by_node[e.dst]
+        if e.port in slots:
+            report(e.dst, f"too many inputs: port {e.port} gets both '{slots[e.port]}' and '{e.src}'; "
+                          f"a port takes one edge (use Add or Concat to join branches)", "edges")
+            continue
+        slots[e.port] = e.src
+
+    # ---- order (Kahn, in file order) and cycles ------------------------------------------------
+    indeg = {nid: len(s) for nid, s in inputs_by_node.items()}
+    users: dict[str, list[str]] = {nid: [] for nid in graph.nodes}
+    for nid, slots in inputs_by_node.items():
+        for src in slots.values():
+            users[src].append(nid)
+    ready = [nid for nid, d in indeg.items() if d == 0]
+    ready.reverse()
+    order: list[str] = []
+    while ready:
+        nid = ready.pop()
+        order.append(nid)
+        for u in users[nid]:
+            indeg[u] -= 1
+            if indeg[u] == 0:
+                ready.append(u)
+    if len(order) < len(graph.nodes):
+        _report_cycles(graph, inputs_by_node, set(order), report)
+
+    # ---- shapes in topological order -----------------------------------------------------------
+    for nid in order:
+        info, spec = infos[nid], specs.get(nid)
+        if spec is None or info.resolved is None:
+            continue
+        slots = inputs_by_node[nid]
+        n = len(slots)
+        if spec.inputs == VARIADIC:
+            if n < 2:
+                report(nid, f"{spec.type} needs at least 2 inputs, has {n}; connect more branches", "edges")
+                continue
+            gap = next((i for i in range(n) if i not in slots), None)
+            if gap is not None:
+                report(nid, f"input port {gap} is empty but port {max(slots)} is used; "
+                            f"connect inputs to ports 0..{n - 1}", "edges")
+                continue
+        elif n < spec.inputs:
+            missing = next(i for i in range(spec.inputs) if i not in slots)
+            what = "its input" if spec.inputs == 1 else f"input port {missing}"
+            report(nid, f"missing input: connect {what} (drag from another node's output)", "edges")
+            continue
+        in_shapes = []
+        for i in range(n):
+            s = infos[slots[i]].shape
+            if s is None:
+                break
+            in_shapes.append(s)
+        else:
+            info.input_shapes = in_shapes
+            try:
+                info.shape = tuple(spec.shape(info.resolved, in_shapes))
+                info.params = spec.count(info.resolved, in_shapes, info.shape)
+            except ShapeError as e:
+                report(nid, str(e), "shape")
+            except Exception as e:  # a shape rule must never take the analysis down
+                report(nid, f"cannot infer the shape: {e}", "shape")
+
+    # ---- graph-wide rules -------------------------------------------------------------------------
+    input_ids = [nid for nid, s in specs.items() if s.inputs == 0]
+    losses = [nid for nid, s in specs.items() if s.is_loss]
+    if graph.nodes and not input_ids:
+        report(None, "the graph has no Input node; add one from the palette", "nodes")
+    if len(losses) > 1:
+        for nid in losses[1:]:
+            report(nid, f"a graph takes one loss, and '{losses[0]}' is already one; remove this node", "type")
+    for nid in losses:
+        if users[nid]:
+            report(nid, f"a loss must be the last node, but it feeds {', '.join(sorted(set(users[nid])))}", "edges")
+        src = inputs_by_node[nid].get(0)
+        if src is not None and graph.nodes[src].type == "Softmax" and graph.nodes[nid].type == "CrossEntropyLoss":
+            report(nid, f"'{src}' applies Softmax before CrossEntropyLoss, which applies it again; "
+                        f"connect the scores directly", "edges", "warning")
+    loss = losses[0] if losses else None
+    output = inputs_by_node[loss].get(0) if loss else None
+    if loss is None:
+        sinks = [nid for nid in order if not users[nid] and specs.get(nid) and specs[nid].inputs != 0]
+        output = sinks[-1] if len(sinks) == 1 else None
+        if len(sinks) > 1:
+            report(None, f"the graph has {len(sinks)} outputs ({', '.join(sinks)}) and no loss; "
+                         f"its prediction is ambiguous", "nodes", "warning")
+    return Analysis(infos, problems, order, input_ids, loss, output)
+
+
+def _report_cycles(graph: Graph, inputs_by_node, done: set[str], report) -> None:
+    rest = nx.DiGraph()
+    for dst, slots in inputs_by_node.items():
+        for src in slots.values():
+            if src not in done and dst not in done:
+                rest.add_edge(src, dst)
+    seen: set[str] = set()
+    for comp in nx.strongly_connected_components(rest):
+        if len(comp) < 2 and not any(rest.has_edge(n, n) for n in comp):
+            continue
+        start = min(comp, key=list(graph.nodes).index)
+        cyc = [u for u, _ in nx.find_cycle(rest.subgraph(comp), source=start)]
+        path = " -> ".join(cyc + [cyc[0]])
+        for nid in sorted(comp, key=list(graph.nodes).index):
+            if nid not in seen:
+                seen.add(nid)
+                report(nid, f"part of a cycle {path}; a network must be acyclic (delete one of these edges)",
+                       "edges")

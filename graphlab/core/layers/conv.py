@@ -1,0 +1,130 @@
+"""Convolution and pooling over images [C, H, W].
+
+Output size per spatial dimension, exactly as PyTorch floors it:
+    W2 = floor((W1 + 2P - D·(F - 1) - 1) / S) + 1
+with kernel F, stride S, padding P, dilation D (D = 1 for pools).
+"""
+from __future__ import annotations
+
+from ..spec import LayerSpec, Param, ShapeError
+from ._common import fmt, need_rank, nn
+
+_IMAGE_HINT = "put it after an Input of shape [C, H, W] or another image layer"
+
+
+def out_size(w: int, f: int, s: int, p: int, d: int = 1) -> int:
+    return (w + 2 * p - d * (f - 1) - 1) // s + 1
+
+
+def _spatial(layer: str, hw, k, s, p, d=(1, 1)) -> tuple[int, int]:
+    res = []
+    for axis, w, f, st, pa, di in zip(("height", "width"), hw, k, s, p, d):
+        span = di * (f - 1) + 1
+        if span > w + 2 * pa:
+            what = f"kernel {f}" + (f" (dilated to {span})" if di > 1 else "")
+            raise ShapeError(
+                f"{layer}: {what} is larger than the padded input {axis} {w}+2·{pa}={w + 2 * pa}; "
+                f"use a smaller kernel_size, more padding, or less downsampling before it")
+        res.append(out_size(w, f, st, pa, di))
+    return res[0], res[1]
+
+
+def _conv_shape(p, ins):
+    need_rank("Conv2d", ins[0], (3,), _IMAGE_HINT)
+    h, w = _spatial("Conv2d", ins[0][1:], p["kernel_size"], p["stride"], p["padding"], p["dilation"])
+    return (p["out_channels"], h, w)
+
+
+def _conv_count(p, ins, out):
+    kh, kw = p["kernel_size"]
+    return p["out_channels"] * ins[0][0] * kh * kw + (p["out_channels"] if p["bias"] else 0)
+
+
+def _conv_build(p, ins, out):
+    return nn().Conv2d(ins[0][0], p["out_channels"], tuple(p["kernel_size"]), stride=tuple(p["stride"]),
+                       padding=tuple(p["padding"]), dilation=tuple(p["dilation"]), bias=p["bias"])
+
+
+def _pair(v) -> str:
+    return str(v[0]) if v[0] == v[1] else f"{v[0]},{v[1]}"
+
+
+def _conv_summary(p) -> str:
+    k = p["kernel_size"]
+    s = p["stride"]
+    text = f"Conv {k[0]}×{k[1]} ×{p['out_channels']} s{_pair(s)}"
+    if p["padding"] != (0, 0):
+        text += f" p{_pair(p['padding'])}"
+    return text
+
+
+def _pool_shape(layer):
+    def rule(p, ins):
+        need_rank(layer, ins[0], (3,), _IMAGE_HINT)
+        k = p["kernel_size"]
+        s = p["stride"] or k
+        for pa, f in zip(p["padding"], k):
+            if pa > f // 2:
+                raise ShapeError(f"{layer}: padding {pa} is more than half the kernel {f}; "
+                                 f"PyTorch allows at most {f // 2}")
+        h, w = _spatial(layer, ins[0][1:], k, s, p["padding"])
+        return (ins[0][0], h, w)
+    return rule
+
+
+def _pool_build(cls):
+    def build(p, ins, out):
+        return getattr(nn(), cls)(tuple(p["kernel_size"]), stride=tuple(p["stride"] or p["kernel_size"]),
+                                  padding=tuple(p["padding"]))
+    return build
+
+
+def _pool_summary(short):
+    def summary(p):
+        k, s = p["kernel_size"], p["stride"] or p["kernel_size"]
+        return f"{short} {k[0]}×{k[1]} s{_pair(s)}"
+    return summary
+
+
+def _pool_params():
+    return (Param("kernel_size", "pair", 2, "window size: an int or [h, w]", min=1),
+            Param("stride", "pair_or_none", None, "step between windows; null = kernel_size", min=1),
+            Param("padding", "pair", 0, "implicit padding on each side", min=0))
+
+
+def _adaptive_shape(p, ins):
+    need_rank("AdaptiveAvgPool2d", ins[0], (3,), _IMAGE_HINT)
+    return (ins[0][0],) + tuple(p["output_size"])
+
+
+SPECS = [
+    LayerSpec(
+        type="Conv2d", display="Conv2d", category="Convolution",
+        params=(Param("out_channels", "int", 8, "number of filters", min=1),
+                Param("kernel_size", "pair", 3, "filter size F: an int or [h, w]", min=1),
+                Param("stride", "pair", 1, "step S between filter positions", min=1),
+                Param("padding", "pair", 0, "zero padding P on each side", min=0),
+                Param("dilation", "pair", 1, "spacing D between kernel taps", min=1),
+                Param("bias", "bool", True, "add a learnable bias per filter")),
+        shape=_conv_shape, count=_conv_count, factory=_conv_build, summary=_conv_summary,
+        help="2-D convolution: out = floor((W + 2P - D(F-1) - 1)/S) + 1 per side.",
+    ),
+    LayerSpec(
+        type="MaxPool2d", display="MaxPool2d", category="Pooling", params=_pool_params(),
+        shape=_pool_shape("MaxPool2d"), factory=_pool_build("MaxPool2d"), summary=_pool_summary("MaxPool"),
+        help="Maximum over each window.",
+    ),
+    LayerSpec(
+        type="AvgPool2d", display="AvgPool2d", category="Pooling", params=_pool_params(),
+        shape=_pool_shape("AvgPool2d"), factory=_pool_build("AvgPool2d"), summary=_pool_summary("AvgPool"),
+        help="Average over each window.",
+    ),
+    LayerSpec(
+        type="AdaptiveAvgPool2d", display="AdaptiveAvgPool2d", category="Pooling",
+        params=(Param("output_size", "pair", 1, "output [h, w] whatever the input size", min=1),),
+        shape=_adaptive_shape,
+        factory=lambda p, ins, out: nn().AdaptiveAvgPool2d(tuple(p["output_size"])),
+        summary=lambda p: f"AdaptiveAvg → {fmt(p['output_size'])}",
+        help="Average pooling to a fixed output size (global average pooling with 1).",
+    ),
+]

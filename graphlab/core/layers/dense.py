@@ -1,0 +1,60 @@
+"""Fully connected layers and shape-only layers: Linear, Maxout, Flatten, Dropout."""
+from __future__ import annotations
+
+import math
+
+from ..spec import LayerSpec, Param, ShapeError
+from ._common import modules, nn, same
+
+
+def _need_features(layer, shape):
+    if len(shape) == 0:
+        raise ShapeError(f"{layer} needs at least one dimension to act on, but gets a scalar")
+
+
+def _linear_shape(p, ins):
+    _need_features("Linear", ins[0])
+    return ins[0][:-1] + (p["out_features"],)
+
+
+def _maxout_shape(p, ins):
+    _need_features("Maxout", ins[0])
+    return ins[0][:-1] + (p["out_features"],)
+
+
+SPECS = [
+    LayerSpec(
+        type="Linear", display="Linear", category="Dense",
+        params=(Param("out_features", "int", 10, "number of output units", min=1),
+                Param("bias", "bool", True, "add a learnable bias")),
+        shape=_linear_shape,
+        count=lambda p, ins, out: ins[0][-1] * p["out_features"] + (p["out_features"] if p["bias"] else 0),
+        factory=lambda p, ins, out: nn().Linear(ins[0][-1], p["out_features"], bias=p["bias"]),
+        summary=lambda p: f"FC {p['out_features']}",
+        help="y = xWᵀ + b on the last dimension (as in PyTorch).",
+    ),
+    LayerSpec(
+        type="Maxout", display="Maxout", category="Activation",
+        params=(Param("out_features", "int", 10, "number of output units", min=1),
+                Param("pieces", "int", 2, "linear pieces per unit; the output is their max", min=1)),
+        shape=_maxout_shape,
+        count=lambda p, ins, out: (ins[0][-1] + 1) * p["out_features"] * p["pieces"],
+        factory=lambda p, ins, out: modules().Maxout(ins[0][-1], p["out_features"], p["pieces"]),
+        summary=lambda p: f"Maxout {p['out_features']}×{p['pieces']}",
+        help="max over `pieces` linear maps of the last dimension (Goodfellow et al., 2013).",
+    ),
+    LayerSpec(
+        type="Flatten", display="Flatten", category="Shape", params=(),
+        shape=lambda p, ins: (math.prod(ins[0]),),
+        factory=lambda p, ins, out: nn().Flatten(),
+        help="Flattens each sample to a vector [C·H·W].",
+    ),
+    LayerSpec(
+        type="Dropout", display="Dropout", category="Regularization",
+        params=(Param("p", "float", 0.5, "probability of zeroing a unit while training", min=0.0, max=1.0,
+                      max_exclusive=True),),
+        shape=same, factory=lambda p, ins, out: nn().Dropout(p["p"]),
+        summary=lambda p: f"Dropout {p['p']:g}",
+        help="Zeroes units at random while training and rescales the rest by 1/(1-p).",
+    ),
+]

@@ -1,0 +1,50 @@
+"""Nodes that join branches: Add and Multiply (2+ inputs, same shape) and Concat."""
+from __future__ import annotations
+
+from ..spec import VARIADIC, LayerSpec, Param, ShapeError
+from ._common import fmt, modules
+
+
+def _same_shapes(layer):
+    def rule(p, ins):
+        first = ins[0]
+        for i, s in enumerate(ins[1:], 1):
+            if s != first:
+                raise ShapeError(f"{layer}: input {i} is {fmt(s)} but input 0 is {fmt(first)}; "
+                                 f"all inputs must have the same shape (add a Conv2d/Linear to match)")
+        return first
+    return rule
+
+
+def _concat_shape(p, ins):
+    r = len(ins[0])
+    d = p["dim"]
+    if not -r <= d < r:
+        raise ShapeError(f"Concat: dim {d} is out of range for rank-{r} inputs; use {-r}..{r - 1} "
+                         f"(per sample: 0 joins channels)")
+    d %= r
+    for i, s in enumerate(ins[1:], 1):
+        if len(s) != r:
+            raise ShapeError(f"Concat: input {i} is {fmt(s)} but input 0 is {fmt(ins[0])}; ranks differ")
+        for axis in range(r):
+            if axis != d and s[axis] != ins[0][axis]:
+                raise ShapeError(f"Concat: input {i} is {fmt(s)} but input 0 is {fmt(ins[0])}; they must "
+                                 f"match in every dimension except dim {d} (size differs in dim {axis})")
+    out = list(ins[0])
+    out[d] = sum(s[d] for s in ins)
+    return tuple(out)
+
+
+SPECS = [
+    LayerSpec(type="Add", display="Add", category="Merge", params=(), inputs=VARIADIC,
+              shape=_same_shapes("Add"), factory=lambda p, ins, out: modules().Add(),
+              help="Element-wise sum of its inputs; the gradient is copied to every input."),
+    LayerSpec(type="Multiply", display="Multiply", category="Merge", params=(), inputs=VARIADIC,
+              shape=_same_shapes("Multiply"), factory=lambda p, ins, out: modules().Multiply(),
+              help="Element-wise product; each input's gradient is the upstream times the others."),
+    LayerSpec(type="Concat", display="Concat", category="Merge", inputs=VARIADIC,
+              params=(Param("dim", "int", 0, "dimension to join along, per sample (0 = channels)"),),
+              shape=_concat_shape, factory=lambda p, ins, out: modules().Concat(p["dim"]),
+              summary=lambda p: f"Concat dim {p['dim']}",
+              help="Joins its inputs along dim, in port order."),
+]

@@ -1,0 +1,39 @@
+"""Batch normalization. Channels are the first per-sample dimension, as in PyTorch."""
+from __future__ import annotations
+
+from ..spec import LayerSpec, Param
+from ._common import need_rank, nn
+
+_PARAMS = (Param("eps", "float", 1e-5, "added to the variance for stability", min=0.0, min_exclusive=True),
+           Param("momentum", "float", 0.1, "running-statistics update rate", min=0.0, max=1.0),
+           Param("affine", "bool", True, "learn a scale γ and shift β per channel"))
+
+
+def _bn1_shape(p, ins):
+    need_rank("BatchNorm1d", ins[0], (1, 2), "use BatchNorm2d for images")
+    return ins[0]
+
+
+def _bn2_shape(p, ins):
+    need_rank("BatchNorm2d", ins[0], (3,), "use BatchNorm1d for vectors")
+    return ins[0]
+
+
+def _count(p, ins, out):
+    return 2 * ins[0][0] if p["affine"] else 0
+
+
+def _build(cls):
+    def build(p, ins, out):
+        return getattr(nn(), cls)(ins[0][0], eps=p["eps"], momentum=p["momentum"], affine=p["affine"])
+    return build
+
+
+SPECS = [
+    LayerSpec(type="BatchNorm1d", display="BatchNorm1d", category="Normalization", params=_PARAMS,
+              shape=_bn1_shape, count=_count, factory=_build("BatchNorm1d"),
+              help="Normalizes each feature over the batch, then scales and shifts it."),
+    LayerSpec(type="BatchNorm2d", display="BatchNorm2d", category="Normalization", params=_PARAMS,
+              shape=_bn2_shape, count=_count, factory=_build("BatchNorm2d"),
+              help="Normalizes each channel over the batch and all positions."),
+]

@@ -1,0 +1,58 @@
+"""Recurrent layers over sequences [T, F] (batch first).
+
+``output="last"`` gives the final hidden state of the last layer ([H], or [2H] bidirectional:
+forward and backward final states concatenated); ``output="sequence"`` gives every step [T, H·dirs].
+"""
+from __future__ import annotations
+
+from ..spec import LayerSpec, Param
+from ._common import modules, need_rank
+
+GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
+
+
+def _params(kind: str) -> tuple[Param, ...]:
+    ps = [Param("hidden_size", "int", 32, "units in the hidden state", min=1),
+          Param("num_layers", "int", 1, "stacked recurrent layers", min=1)]
+    if kind == "RNN":
+        ps.append(Param("nonlinearity", "choice", "tanh", "activation of the hidden state", choices=("tanh", "relu")))
+    ps += [Param("bidirectional", "bool", False, "also run the sequence backwards"),
+           Param("output", "choice", "last", "last: final hidden state; sequence: every step",
+                 choices=("last", "sequence"))]
+    return tuple(ps)
+
+
+def _shape(kind: str):
+    def rule(p, ins):
+        need_rank(kind, ins[0], (2,), "recurrent layers take a sequence [T, F]")
+        h = p["hidden_size"] * (2 if p["bidirectional"] else 1)
+        return (h,) if p["output"] == "last" else (ins[0][0], h)
+    return rule
+
+
+def _count(kind: str):
+    def count(p, ins, out):
+        g, h, dirs = GATES[kind], p["hidden_size"], 2 if p["bidirectional"] else 1
+        total, width = 0, ins[0][1]
+        for _ in range(p["num_layers"]):
+            total += dirs * g * (h * width + h * h + 2 * h)
+            width = h * dirs
+        return total
+    return count
+
+
+def _build(kind: str):
+    def build(p, ins, out):
+        return modules().recurrent(kind, ins[0][1], p["hidden_size"], p["num_layers"],
+                                   p.get("nonlinearity", "tanh"), p["bidirectional"], p["output"])
+    return build
+
+
+SPECS = [
+    LayerSpec(type=k, display=k, category="Recurrent", params=_params(k), shape=_shape(k), count=_count(k),
+              factory=_build(k), summary=lambda p, k=k: f"{k} {p['hidden_size']}" + (" ×2" if p["bidirectional"] else ""),
+              help={"RNN": "Vanilla RNN: h = tanh(W_xh x + W_hh h + b).",
+                    "LSTM": "Long short-term memory: gated cell state that carries gradients far back.",
+                    "GRU": "Gated recurrent unit: LSTM-like gating with fewer parameters."}[k])
+    for k in ("RNN", "LSTM", "GRU")
+]

@@ -1,0 +1,243 @@
+"""The graph file format, version 1: JSON that diffs well.
+
+::
+
+    {"graphlab": 1, "name": "...",
+     "nodes": [{"id": "conv1", "type": "Conv2d", "params": {...}, "pos": [x, y], "init": "kaiming"}],
+     "edges": [{"from": "a", "to": "b", "port": 0}],
+     "training": {...}}
+
+* ``params``, ``pos``, ``init`` and ``port`` may be left out (defaults: {}, [0, 0], graph-wide, 0).
+* ``training`` is the experiment (dataset, optimizer…); this module keeps it as plain data.
+* Unknown top-level and per-node keys are kept and written back.
+* Loading parses JSON only: nothing in a file is ever executed, evaluated or unpickled. Files from
+  newer versions are refused; older ones go through :mod:`graphlab.io.migrations`.
+* Saving is atomic (temporary file in the same folder, fsync, rename) with a stable key order and
+  one item per line, so two versions of a graph diff line by line.
+
+Structural problems (not JSON, wrong types, a missing id) raise :class:`FileFormatError` naming the
+field; problems of the *graph* (unknown types, bad params, cycles, duplicate ids) load fine and are
+reported by :func:`graphlab.core.analyze`, so the editor can open and fix such a file.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..core.graph import Edge, Graph, LoadProblem, Node, valid_id
+from .migrations import migrate
+
+FORMAT_VERSION = 1
+MAX_BYTES = 64 * 1024 * 1024
+_NODE_KEYS = ("id", "type", "params", "pos", "init")
+_TOP_KEYS = ("graphlab", "name", "nodes", "edges", "training")
+
+
+class FileFormatError(Exception):
+    """A file that cannot be read as a GraphLab graph. The message names the field."""
+
+
+def load(path: str | os.PathLike[str]) -> Graph:
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if p.is_dir():
+            raise FileFormatError(f"{p}: is a folder, not a graph file")
+        if size > MAX_BYTES:
+            raise FileFormatError(f"{p}: {size} bytes is too large for a graph file")
+        raw = p.read_bytes()
+    except FileFormatError:
+        raise
+    except FileNotFoundError:
+        raise FileFormatError(f"{p}: no such file") from None
+    except OSError as e:
+        raise FileFormatError(f"{p}: cannot read: {e.strerror or e}") from None
+    try:
+        return loads(raw)
+    except FileFormatError as e:
+        raise FileFormatError(f"{p}: {e}") from None
+
+
+def loads(raw: bytes | str) -> Graph:
+    if isinstance(raw, bytes):
+        if not raw.strip():
+            raise FileFormatError("the file is empty")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise FileFormatError(f"not a text file (byte {e.start} is not UTF-8); is it a graph file?") from None
+    else:
+        text = raw
+    if not text.strip():
+        raise FileFormatError("the file is empty")
+    try:
+        doc = json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as e:
+        raise FileFormatError(f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+    except RecursionError:
+        raise FileFormatError("not a graph file: the JSON nests too deeply") from None
+    except ValueError as e:
+        raise FileFormatError(f"not valid JSON: {e}") from None
+    return from_dict(doc)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in a graph file")
+
+
+def _type_name(v: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null",
+            int: "a number", float: "a number"}.get(type(v), type(v).__name__)
+
+
+def from_dict(doc: Any) -> Graph:
+    if not isinstance(doc, dict):
+        raise FileFormatError(f"a graph file holds a JSON object, not {_type_name(doc)}")
+    if "graphlab" not in doc:
+        raise FileFormatError('not a GraphLab graph: the "graphlab" version key is missing')
+    version = doc["graphlab"]
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise FileFormatError(f'"graphlab" must be the format version number, got {_type_name(version)}')
+    if version > FORMAT_VERSION:
+        raise FileFormatError(f"format version {version} is newer than this GraphLab understands "
+                              f"(up to {FORMAT_VERSION}); update GraphLab")
+    if version < 1:
+        raise FileFormatError(f"format version {version} does not exist (versions start at 1)")
+    doc = migrate(dict(doc), version, FORMAT_VERSION)
+
+    g = Graph(_expect(doc.get("name", "untitled"), str, "name"))
+    nodes = _expect(doc.get("nodes", []), list, "nodes")
+    edges = _expect(doc.get("edges", []), list, "edges")
+    training = _expect(doc.get("training", {}), dict, "training")
+    g.training = training
+    g.extra = {k: v for k, v in doc.items() if k not in _TOP_KEYS}
+    for i, raw in enumerate(nodes):
+        where = f"nodes[{i}]"
+        raw = _expect(raw, dict, where)
+        if "id" not in raw:
+            raise FileFormatError(f'{where}: the "id" key is missing')
+        nid = _expect(raw["id"], str, f"{where}.id")
+        if not valid_id(nid):
+            raise FileFormatError(f'{where}.id: "{nid}" is not a valid id; use letters, digits and _ '
+                                  f"(not starting with a digit)")
+        if "type" not in raw:
+            raise FileFormatError(f'{where} ("{nid}"): the "type" key is missing')
+        type_name = _expect(raw["type"], str, f"{where}.type")
+        params = _expect(raw.get("params", {}), dict, f"{where}.params")
+        pos = raw.get("pos", [0, 0])
+        if (not isinstance(pos, list) or len(pos) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in pos)):
+            raise FileFormatError(f'{where}.pos ("{nid}"): must be [x, y] numbers')
+        init = raw.get("init")
+        if init is not None and not isinstance(init, str):
+            raise FileFormatError(f'{where}.init ("{nid}"): must be a string, got {_type_name(init)}')
+        node = Node(nid, type_name, params, (float(pos[0]), float(pos[1])), init,
+                    {k: v for k, v in raw.items() if k not in _NODE_KEYS})
+        if nid in g.nodes:
+            first = list(g.nodes).index(nid)
+            node.id = g.new_id(nid + "_dup")
+            g.load_problems.append(LoadProblem(node.id, f"duplicate id '{nid}' (nodes[{first}] and {where}); "
+                                                        f"this one was renamed '{node.id}'", "id"))
+        g.nodes[node.id] = node
+        g.nx.add_node(node.id)
+    for i, raw in enumerate(edges):
+        where = f"edges[{i}]"
+        raw = _expect(raw, dict, where)
+        for key in ("from", "to"):
+            if key not in raw:
+                raise FileFormatError(f'{where}: the "{key}" key is missing')
+            _expect(raw[key], str, f"{where}.{key}")
+        port = raw.get("port", 0)
+        if isinstance(port, bool) or not isinstance(port, int) or port < 0:
+            raise FileFormatError(f"{where}.port: must be a whole number >= 0, got {port!r}")
+        edge = Edge(raw["from"], raw["to"], port)
+        if edge in g.edges:
+            g.load_problems.append(LoadProblem(edge.dst if edge.dst in g.nodes else None,
+                                               f"{where} repeats the edge {edge.src} -> {edge.dst} port {port}; "
+                                               f"it was dropped", "edges"))
+            continue
+        g.edges.append(edge)
+        if edge.src in g.nodes and edge.dst in g.nodes:
+            g.nx.add_edge(edge.src, edge.dst, key=port)
+    return g
+
+
+def _expect(value: Any, kind: type, where: str) -> Any:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise FileFormatError(f"{where}: must be {_type_name(kind())}, got {_type_name(value)}")
+    return value
+
+
+def to_dict(graph: Graph) -> dict[str, Any]:
+    nodes = []
+    for n in graph.nodes.values():
+        d: dict[str, Any] = {"id": n.id, "type": n.type, "params": dict(n.params), "pos": _pos(n.pos)}
+        if n.init is not None:
+            d["init"] = n.init
+        d.update(sorted(n.extra.items()))
+        nodes.append(d)
+    edges = []
+    for e in graph.edges:
+        d = {"from": e.src, "to": e.dst}
+        if e.port:
+            d["port"] = e.port
+        edges.append(d)
+    doc: dict[str, Any] = {"graphlab": FORMAT_VERSION, "name": graph.name, "nodes": nodes, "edges": edges,
+                           "training": graph.training}
+    doc.update(sorted(graph.extra.items()))
+    return doc
+
+
+def _pos(p: tuple[float, float]) -> list[float | int]:
+    return [int(v) if float(v).is_integer() else round(v, 2) for v in p]
+
+
+def dumps(graph: Graph) -> str:
+    return _format(to_dict(graph), 0) + "\n"
+
+
+def _format(v: Any, depth: int) -> str:
+    """JSON with objects one key per line, and lists of scalars or small objects kept on one line."""
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(v, dict):
+        if not v:
+            return "{}"
+        flat = json.dumps(v, ensure_ascii=False)
+        if depth >= 2 and len(flat) <= 100 and not any(isinstance(x, dict) and x for x in v.values()):
+            return flat
+        items = [f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {_format(x, depth + 1)}" for k, x in v.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(v, list):
+        if not v:
+            return "[]"
+        flat = json.dumps(v, ensure_ascii=False)
+        if all(not isinstance(x, (dict, list)) for x in v) and len(flat) <= 100:
+            return flat
+        return "[\n" + ",\n".join(inner + _format(x, depth + 1) for x in v) + "\n" + pad + "]"
+    return json.dumps(v, ensure_ascii=False, allow_nan=False)
+
+
+def save(graph: Graph, path: str | os.PathLike[str]) -> None:
+    atomic_write(Path(path), dumps(graph).encode("utf-8"))
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``."""
+    path = path.resolve()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
