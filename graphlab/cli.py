@@ -93,7 +93,20 @@ def _open_editor(argv: list[str]) -> int:
     return run_app(args.file)
 
 
+def _register_more_commands() -> None:
+    """Commands that live in other modules (train, export) register themselves on import."""
+    import importlib
+
+    for name in ("graphlab.cli_run",):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _register_more_commands()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if args and args[0] in COMMANDS:
