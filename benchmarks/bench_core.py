@@ -1,0 +1,137 @@
+"""Core engine benchmarks: shape inference speed, and compiled-module training speed.
+
+Run: python benchmarks/bench_core.py [--quick]
+
+1. Full validation + shape-inference pass (graphlab.core.analyze) on chain-and-residual CNN graphs
+   of 100, 1,000 and 10,000 nodes: median of repeated runs (goal ≤ 5 ms at 1,000 nodes).
+2. One training step (forward, loss, backward, SGD update) of a small CNN compiled from a graph
+   file, against the same network written by hand as an nn.Module, interleaved in one run; prints
+   the median step time of each and their ratio (goal ≤ 1.03).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from graphlab.core import Graph, analyze  # noqa: E402
+
+
+def make_graph(n: int) -> Graph:
+    """n nodes: an Input, then repeating residual units conv -> bn -> relu -> add(skip) -> …"""
+    g = Graph(f"bench{n}")
+    prev = g.add_node("Input", {"shape": [16, 32, 32]}, node_id="x").id
+    skip = prev
+    i = 0
+    while len(g.nodes) < n:
+        i += 1
+        kind = i % 4
+        if kind == 1:
+            node = g.add_node("Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1})
+        elif kind == 2:
+            node = g.add_node("BatchNorm2d")
+        elif kind == 3:
+            node = g.add_node("ReLU")
+        else:
+            node = g.add_node("Add")
+            g.connect(prev, node.id, 0)
+            g.connect(skip, node.id, 1)
+            prev = skip = node.id
+            continue
+        g.connect(prev, node.id)
+        prev = node.id
+    return g
+
+
+def bench_analyze(sizes: list[int], repeats: int) -> None:
+    print("shape inference: full analyze() pass (median of %d)" % repeats)
+    print(f"{'nodes':>8} {'median ms':>10} {'µs/node':>8}")
+    for n in sizes:
+        g = make_graph(n)
+        assert analyze(g).ok
+        times = []
+        for _ in range(repeats if n < 10000 else max(5, repeats // 4)):
+            t = time.perf_counter()
+            analyze(g)
+            times.append(time.perf_counter() - t)
+        med = statistics.median(times)
+        print(f"{n:>8} {med * 1e3:>10.2f} {med * 1e6 / n:>8.2f}")
+
+
+def bench_train_step(repeats: int, steps: int) -> None:
+    import torch
+    from torch import nn
+
+    import graphlab
+
+    torch.set_num_threads(1)
+    g = graphlab.load(Path(__file__).resolve().parent.parent / "examples" / "lenet5.graphlab.json")
+    compiled = graphlab.compile(g, seed=0)
+
+    class LeNet(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 6, 5, padding=2)
+            self.relu1 = nn.ReLU()
+            self.pool1 = nn.MaxPool2d(2)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.relu2 = nn.ReLU()
+            self.pool2 = nn.MaxPool2d(2)
+            self.flatten = nn.Flatten()
+            self.fc1 = nn.Linear(400, 120)
+            self.relu3 = nn.ReLU()
+            self.fc2 = nn.Linear(120, 84)
+            self.relu4 = nn.ReLU()
+            self.fc3 = nn.Linear(84, 10)
+
+        def forward(self, x):
+            x = self.pool1(self.relu1(self.conv1(x)))
+            x = self.pool2(self.relu2(self.conv2(x)))
+            x = self.relu3(self.fc1(self.flatten(x)))
+            return self.fc3(self.relu4(self.fc2(x)))
+
+    hand = LeNet()
+    hand.load_state_dict(compiled.state_dict())
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 1, 28, 28, generator=gen)
+    y = torch.randint(0, 10, (64,), generator=gen)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def run(model: nn.Module) -> float:
+        opt = torch.optim.SGD(model.parameters(), lr=0.01)
+        t = time.perf_counter()
+        for _ in range(steps):
+            opt.zero_grad(set_to_none=True)
+            loss_fn(model(x), y).backward()
+            opt.step()
+        return (time.perf_counter() - t) / steps
+
+    run(compiled), run(hand)  # warm-up
+    tc, th = [], []
+    for _ in range(repeats):
+        tc.append(run(compiled))
+        th.append(run(hand))
+    mc, mh = statistics.median(tc), statistics.median(th)
+    ratios = [a / b for a, b in zip(tc, th)]
+    print(f"\ntrain step, LeNet-5, batch 64, 1 thread (median of {repeats} rounds × {steps} steps, interleaved)")
+    print(f"{'model':<22} {'ms/step':>8}")
+    print(f"{'compiled (torch.fx)':<22} {mc * 1e3:>8.3f}")
+    print(f"{'hand-written':<22} {mh * 1e3:>8.3f}")
+    print(f"ratio compiled/hand: median {statistics.median(ratios):.3f} "
+          f"(min {min(ratios):.3f}, max {max(ratios):.3f})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="fewer repeats")
+    a = ap.parse_args()
+    bench_analyze([100, 1000, 10000], 10 if a.quick else 50)
+    bench_train_step(3 if a.quick else 11, 10 if a.quick else 30)
+
+
+if __name__ == "__main__":
+    main()

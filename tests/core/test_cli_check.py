@@ -1,0 +1,65 @@
+"""`graphlab check` end to end, in a subprocess: exit codes, JSON, and never a traceback."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "graphlab", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd)
+
+
+@pytest.mark.parametrize("name,params,out", [("resnet18", 11_689_512, 1000), ("vgg11", 132_863_336, 1000),
+                                             ("alexnet", 61_100_840, 1000)])
+def test_torchvision_counts(name, params, out):
+    r = run("check", f"examples/{name}.graphlab.json", "--json")
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(r.stdout)
+    assert rep["ok"] and rep["params"] == params
+    assert rep["nodes"]["fc" if name == "resnet18" else "fc3"]["shape"] == [out]
+    assert rep["nodes"]["loss"]["shape"] == [] and rep["errors"] == []
+
+
+def test_check_text_output_and_errors(tmp_path):
+    r = run("check", "examples/lenet5.graphlab.json")
+    assert r.returncode == 0 and "conv1" in r.stdout and "6×28×28" in r.stdout and "61,706" in r.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"graphlab": 1, "nodes": [{"id": "i", "type": "Input", "params": {"shape": [3, 4, 4]}},'
+                   '{"id": "c", "type": "Conv2d", "params": {"kernel_size": 7}}], "edges": [{"from": "i", "to": "c"}]}')
+    r = run("check", bad)
+    assert r.returncode == 1 and "error: c: Conv2d: kernel 7 is larger" in r.stdout
+    r = run("check", bad, "--json")
+    rep = json.loads(r.stdout)
+    assert r.returncode == 1 and not rep["ok"] and rep["errors"][0]["node"] == "c"
+    assert rep["nodes"]["c"] == {"shape": None, "params": 0} and rep["nodes"]["i"]["shape"] == [3, 4, 4]
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02binary", b"{", b'{"graphlab": 9}', b"[" * 50000])
+def test_unreadable_files_exit_2_with_one_line(tmp_path, content):
+    p = tmp_path / "x.graphlab.json"
+    p.write_bytes(content)
+    for extra in ([], ["--json"]):
+        r = run("check", p, *extra)
+        assert r.returncode == 2
+        assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+        assert str(p) in r.stderr
+        if extra:
+            assert json.loads(r.stdout)["ok"] is False
+
+
+def test_bad_arguments_exit_2_without_traceback():
+    for args in (["check"], ["check", "a", "b"], ["check", "--bogus", "x"], ["--nope"], ["check", "/no/such/file"]):
+        r = run(*args)
+        assert r.returncode == 2, args
+        assert "Traceback" not in r.stderr and r.stderr.strip(), args
+
+
+def test_version_and_help():
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.startswith("graphlab ")
+    r = run("--help")
+    assert r.returncode == 0 and "check" in r.stdout
