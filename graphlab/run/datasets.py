@@ -1,0 +1,294 @@
+"""Datasets for training. Nothing here downloads anything.
+
+Built in (generated or bundled, always available):
+
+* ``spiral`` — CS231n's case study: ``classes`` K arms of ``points`` N 2-D points each; for arm k the
+  radius is linspace(0, 1, N) and the angle linspace(4k, 4(k+1), N) + N(0, ``noise``²).
+* ``digits`` — scikit-learn's bundled 8×8 handwritten digits (1,797 images, 10 classes), samples
+  [1, 8, 8] with values 0..16 scaled to 0..1.
+* ``adding`` — the adding problem: ``samples`` sequences of ``length`` T steps × 2 features (a U(0, 1)
+  value and a 0/1 marker; one marker in each half); target = the sum of the two marked values.
+  Predicting the mean (1.0) gives MSE 1/6 ≈ 0.167.
+* ``sine`` — noisy sine waves (random frequency and phase), ``length`` T steps × 1; target = the next
+  clean value.
+
+The user's own data (relative paths are relative to the graph file's folder):
+
+* ``npz`` — ``path`` with arrays ``x`` (default key "X") and ``y`` (default "y").
+* ``csv`` — ``path``; numeric feature columns and a ``label`` column (name or index; default: last).
+* ``image_folder`` — ``path/<class>/<image>``: .npy, .pgm/.ppm natively, .png/.jpg with Pillow.
+  Read lazily through a DataLoader.
+* ``mnist``, ``fashion_mnist`` (idx files, optionally .gz) and ``cifar10`` (the *binary* version,
+  ``cifar-10-batches-bin``; the pickled python version is refused because GraphLab never unpickles)
+  under a ``root`` the user names; a clear message when the files are not there.
+
+``task`` is classification (integer labels 0..C-1, ``num_classes`` = C) or regression (float
+targets of shape ``target_shape``). The validation split is a fixed shuffle (seed 0), so runs with
+different seeds are compared on the same held-out samples. Preprocessing statistics come from the
+training split only.
+
+API: :func:`check_params` (torch-free; used by :mod:`graphlab.run.config`), :func:`build_dataset`
+(config -> :class:`Data` with tensors, split and preprocessed), :class:`DataError`.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    import torch
+
+    from .config import TrainConfig
+
+_REQ = object()  # marks a required parameter
+#: dataset name -> {param: default} (``_REQ`` = required). Kinds are checked in check_params.
+DATASETS: dict[str, dict[str, Any]] = {
+    "spiral": {"classes": 3, "points": 100, "noise": 0.2, "seed": 0},
+    "digits": {},
+    "adding": {"length": 50, "samples": 10000, "seed": 0},
+    "sine": {"length": 20, "samples": 2000, "noise": 0.05, "seed": 0},
+    "npz": {"path": _REQ, "x": "X", "y": "y", "task": "auto"},
+    "csv": {"path": _REQ, "label": -1, "task": "auto"},
+    "image_folder": {"path": _REQ, "size": None, "grayscale": False},
+    "mnist": {"root": _REQ, "limit": None},
+    "fashion_mnist": {"root": _REQ, "limit": None},
+    "cifar10": {"root": _REQ, "limit": None},
+}
+_INT_MIN = {"classes": 2, "points": 2, "length": 2, "samples": 10, "seed": 0, "limit": 1}
+
+
+class DataError(Exception):
+    """The dataset cannot be built (missing file, bad contents). The message names the file or field."""
+
+
+def check_params(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a dataset's parameters (no torch, no file access) and fill defaults."""
+    from .config import ConfigError
+
+    if name not in DATASETS:
+        raise ConfigError("training.dataset.name", f"unknown dataset {name!r}; use one of {', '.join(DATASETS)}")
+    schema = DATASETS[name]
+    out: dict[str, Any] = {}
+    for k in params:
+        if k not in schema:
+            raise ConfigError(f"training.dataset.{k}",
+                              f"unknown parameter of dataset {name}; its parameters: {', '.join(schema) or '(none)'}")
+    for k, default in schema.items():
+        f = f"training.dataset.{k}"
+        if k not in params:
+            if default is _REQ:
+                raise ConfigError(f, f"dataset {name} needs it")
+            out[k] = default
+            continue
+        v = params[k]
+        if k in _INT_MIN:
+            if v is None and default is None:
+                out[k] = None
+                continue
+            if isinstance(v, bool) or not isinstance(v, int) or v < _INT_MIN[k]:
+                raise ConfigError(f, f"must be a whole number >= {_INT_MIN[k]}, got {v!r}")
+        elif k == "noise":
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                raise ConfigError(f, f"must be a number >= 0, got {v!r}")
+            v = float(v)
+        elif k in ("path", "root", "x", "y"):
+            if not isinstance(v, str) or not v:
+                raise ConfigError(f, f"must be a non-empty string, got {v!r}")
+        elif k == "task":
+            if v not in ("auto", "classification", "regression"):
+                raise ConfigError(f, f"must be auto, classification or regression; got {v!r}")
+        elif k == "label":
+            if isinstance(v, bool) or not isinstance(v, (int, str)):
+                raise ConfigError(f, f"must be a column name or index, got {v!r}")
+        elif k == "size":
+            if v is not None and not (isinstance(v, list) and len(v) == 2
+                                      and all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in v)):
+                raise ConfigError(f, f"must be [height, width] or null, got {v!r}")
+        elif k == "grayscale":
+            if not isinstance(v, bool):
+                raise ConfigError(f, f"must be true or false, got {v!r}")
+        out[k] = v
+    return out
+
+
+@dataclass
+class Data:
+    """A dataset split into train and validation, preprocessed, ready to batch.
+
+    In-memory datasets have tensors ``x_train``/``y_train``/``x_val``/``y_val`` (val may have 0 rows).
+    Lazily read ones (image folders) have ``train_set``/``val_set`` (torch Datasets) instead.
+    """
+
+    name: str
+    task: str  # "classification" | "regression"
+    sample_shape: tuple[int, ...]
+    num_classes: int | None  # classification only
+    target_shape: tuple[int, ...]  # () for class labels
+    x_train: "torch.Tensor | None" = None
+    y_train: "torch.Tensor | None" = None
+    x_val: "torch.Tensor | None" = None
+    y_val: "torch.Tensor | None" = None
+    train_set: Any = None
+    val_set: Any = None
+    class_names: list[str] = field(default_factory=list)
+
+    @property
+    def in_memory(self) -> bool:
+        return self.x_train is not None
+
+    @property
+    def n_train(self) -> int:
+        return len(self.x_train) if self.x_train is not None else len(self.train_set)
+
+    @property
+    def n_val(self) -> int:
+        return len(self.x_val) if self.x_val is not None else len(self.val_set or ())
+
+
+def build_dataset(cfg: "TrainConfig", base_dir: str | os.PathLike[str] | None = None) -> Data:
+    """Load or generate ``cfg.dataset``, split off ``cfg.val_fraction`` and apply ``cfg.preprocess``.
+
+    Raises :class:`DataError` for missing or malformed files.
+    """
+    import torch
+
+    name, p = cfg.dataset.name, cfg.dataset.params
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    if name == "image_folder":
+        from .imagefolder import build_image_folder
+
+        return build_image_folder(_resolve(base, p["path"]), p, cfg)
+    x, y, task, class_names = _load(name, p, base)
+    num_classes = None
+    if task == "classification":
+        if len(y) == 0:
+            raise DataError(f"dataset {name}: it has no samples")
+        num_classes = max(int(y.max()) + 1, len(class_names))
+    n = len(x)
+    n_val = int(round(n * cfg.val_fraction))
+    if cfg.val_fraction > 0 and n_val == 0:
+        n_val = 1
+    if n - n_val < 1:
+        raise DataError(f"dataset {name}: {n} sample(s) leave none for training with val_fraction "
+                        f"{cfg.val_fraction}")
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(0))
+    tr, va = perm[n_val:], perm[:n_val]
+    x_train, y_train, x_val, y_val = x[tr], y[tr], x[va], y[va]
+    x_train, x_val = preprocess(cfg.preprocess, x_train, x_val)
+    return Data(name, task, tuple(x.shape[1:]), num_classes, tuple(y.shape[1:]), x_train.contiguous(),
+                y_train.contiguous(), x_val.contiguous(), y_val.contiguous(), class_names=class_names)
+
+
+def preprocess(kind: str, x_train: "torch.Tensor", x_val: "torch.Tensor") -> tuple["torch.Tensor", "torch.Tensor"]:
+    """Centre/scale both splits with statistics of ``x_train`` only.
+
+    mean_image subtracts the mean sample; per_channel_mean subtracts one mean per channel (dim 1 of an
+    image batch, the feature dim otherwise); standardize also divides by the matching std (per channel
+    for images, per feature for vectors and sequences).
+    """
+    if kind == "none":
+        return x_train, x_val
+    if kind == "mean_image":
+        m = x_train.mean(0, keepdim=True)
+        return x_train - m, x_val - m
+    dims = _channel_reduce_dims(x_train)
+    m = x_train.mean(dims, keepdim=True)
+    if kind == "per_channel_mean":
+        return x_train - m, x_val - m
+    s = x_train.std(dims, keepdim=True).clamp_min(1e-8)
+    return (x_train - m) / s, (x_val - m) / s
+
+
+def _channel_reduce_dims(x: "torch.Tensor") -> tuple[int, ...]:
+    if x.dim() == 4:  # N, C, H, W -> per channel
+        return (0, 2, 3)
+    if x.dim() == 3:  # N, T, F -> per feature
+        return (0, 1)
+    return (0,)
+
+
+def _resolve(base: Path, path: str) -> Path:
+    p = Path(os.path.expanduser(path))
+    return p if p.is_absolute() else base / p
+
+
+def _load(name: str, p: dict[str, Any], base: Path):
+    import torch
+
+    if name == "spiral":
+        return (*spiral(p["classes"], p["points"], p["noise"], p["seed"]), "classification", [])
+    if name == "digits":
+        from sklearn.datasets import load_digits
+
+        d = load_digits()
+        x = torch.tensor(d.images, dtype=torch.float32).unsqueeze(1) / 16.0
+        return x, torch.tensor(d.target, dtype=torch.long), "classification", [str(i) for i in range(10)]
+    if name == "adding":
+        return (*adding(p["samples"], p["length"], p["seed"]), "regression", [])
+    if name == "sine":
+        return (*sine(p["samples"], p["length"], p["noise"], p["seed"]), "regression", [])
+    if name == "npz":
+        from .filedata import load_npz
+
+        return load_npz(_resolve(base, p["path"]), p["x"], p["y"], p["task"])
+    if name == "csv":
+        from .filedata import load_csv
+
+        return load_csv(_resolve(base, p["path"]), p["label"], p["task"])
+    from .filedata import load_cifar10, load_mnist
+
+    if name in ("mnist", "fashion_mnist"):
+        x, y = load_mnist(_resolve(base, p["root"]), name)
+    else:
+        x, y = load_cifar10(_resolve(base, p["root"]))
+    if p["limit"] is not None:
+        x, y = x[: p["limit"]], y[: p["limit"]]
+    return x, y, "classification", []
+
+
+def spiral(classes: int = 3, points: int = 100, noise: float = 0.2, seed: int = 0):
+    """CS231n's spiral: (X [K·N, 2] float32, y [K·N] long), class k's points contiguous."""
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    xs, ys = [], []
+    r = torch.linspace(0.0, 1.0, points, dtype=torch.float64)
+    for k in range(classes):
+        t = torch.linspace(4.0 * k, 4.0 * (k + 1), points, dtype=torch.float64)
+        t = t + torch.randn(points, generator=g, dtype=torch.float64) * noise
+        xs.append(torch.stack([r * torch.sin(t), r * torch.cos(t)], 1))
+        ys.append(torch.full((points,), k, dtype=torch.long))
+    return torch.cat(xs).float(), torch.cat(ys)
+
+
+def adding(samples: int = 10000, length: int = 50, seed: int = 0):
+    """The adding problem: (X [S, T, 2], y [S, 1]); one marker in each half of the sequence."""
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    values = torch.rand(samples, length, generator=g)
+    half = length // 2
+    i = torch.randint(0, half, (samples,), generator=g)
+    j = torch.randint(half, length, (samples,), generator=g)
+    marks = torch.zeros(samples, length)
+    rows = torch.arange(samples)
+    marks[rows, i] = 1.0
+    marks[rows, j] = 1.0
+    y = (values[rows, i] + values[rows, j]).unsqueeze(1)
+    return torch.stack([values, marks], 2), y
+
+
+def sine(samples: int = 2000, length: int = 20, noise: float = 0.05, seed: int = 0):
+    """Noisy sine windows: (X [S, T, 1], y [S, 1] = the next clean value)."""
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    freq = 0.5 + torch.rand(samples, 1, generator=g) * 1.5
+    phase = torch.rand(samples, 1, generator=g) * 2 * math.pi
+    t = torch.arange(length + 1, dtype=torch.float32) * 0.3
+    clean = torch.sin(freq * t + phase)
+    x = clean[:, :length] + torch.randn(samples, length, generator=g) * noise
+    return x.unsqueeze(2), clean[:, length:]

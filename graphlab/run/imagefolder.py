@@ -1,0 +1,139 @@
+"""A folder of images with one subfolder per class, read lazily (through a DataLoader).
+
+``root/<class name>/<file>``; classes are the subfolder names in sorted order. Files: ``.npy``
+(an [H, W] or [C, H, W] or [H, W, C] array), binary ``.pgm``/``.ppm`` (read here), and ``.png``/
+``.jpg``/``.jpeg``/``.bmp`` through Pillow when it is installed. ``size`` [H, W] resizes (bilinear);
+without it every image must have the size of the first one. Pixel values are scaled to 0..1 for
+8-bit images. Preprocessing statistics are computed in one pass over the training split.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from .datasets import Data, DataError
+
+NATIVE = (".npy", ".pgm", ".ppm")
+PILLOW = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+
+
+def _read_pnm(path: Path) -> np.ndarray:
+    raw = path.read_bytes()
+    tokens: list[bytes] = []
+    pos = 0
+    while len(tokens) < 4:
+        while pos < len(raw) and raw[pos:pos + 1].isspace():
+            pos += 1
+        if raw[pos:pos + 1] == b"#":
+            while pos < len(raw) and raw[pos:pos + 1] != b"\n":
+                pos += 1
+            continue
+        start = pos
+        while pos < len(raw) and not raw[pos:pos + 1].isspace():
+            pos += 1
+        if start == pos:
+            raise DataError(f"{path}: truncated header")
+        tokens.append(raw[start:pos])
+    magic, w, h, maxval = tokens[0], int(tokens[1]), int(tokens[2]), int(tokens[3])
+    if magic not in (b"P5", b"P6") or maxval > 255:
+        raise DataError(f"{path}: only binary 8-bit P5/P6 files are read natively")
+    c = 3 if magic == b"P6" else 1
+    data = np.frombuffer(raw, dtype=np.uint8, offset=pos + 1, count=w * h * c)
+    return data.reshape(h, w, c).transpose(2, 0, 1)
+
+
+def read_image(path: Path, grayscale: bool) -> torch.Tensor:
+    """One image as float32 [C, H, W]."""
+    suf = path.suffix.lower()
+    try:
+        if suf == ".npy":
+            a = np.load(path, allow_pickle=False)
+            if a.ndim == 2:
+                a = a[None]
+            elif a.ndim == 3 and a.shape[-1] in (1, 3, 4) and a.shape[0] not in (1, 3, 4):
+                a = a.transpose(2, 0, 1)
+            elif a.ndim != 3:
+                raise DataError(f"{path}: expected an [H, W] or [C, H, W] array, got shape {a.shape}")
+        elif suf in (".pgm", ".ppm"):
+            a = _read_pnm(path)
+        else:
+            try:
+                from PIL import Image
+            except ImportError:
+                raise DataError(f"{path}: reading {suf} files needs Pillow (pip install pillow); "
+                                ".npy, .pgm and .ppm are read without it") from None
+            with Image.open(path) as im:
+                a = np.asarray(im.convert("L" if grayscale else "RGB"))
+            a = a[None] if a.ndim == 2 else a.transpose(2, 0, 1)
+    except DataError:
+        raise
+    except (OSError, ValueError) as e:
+        raise DataError(f"{path}: cannot read image: {e}") from None
+    t = torch.from_numpy(np.ascontiguousarray(a).astype(np.float32))
+    if a.dtype == np.uint8:
+        t = t / 255.0
+    if grayscale and t.shape[0] == 3:
+        t = (t * torch.tensor([0.299, 0.587, 0.114]).view(3, 1, 1)).sum(0, keepdim=True)
+    return t
+
+
+class ImageFolder(Dataset):
+    def __init__(self, files: list[tuple[Path, int]], size: tuple[int, int] | None, grayscale: bool) -> None:
+        self.files, self.size, self.grayscale = files, size, grayscale
+        self.mean: torch.Tensor | None = None
+        self.std: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        path, label = self.files[i]
+        x = read_image(path, self.grayscale)
+        if self.size is not None and tuple(x.shape[1:]) != self.size:
+            x = torch.nn.functional.interpolate(x[None], size=self.size, mode="bilinear", align_corners=False)[0]
+        if self.mean is not None:
+            x = x - self.mean
+        if self.std is not None:
+            x = x / self.std
+        return x, label
+
+
+def build_image_folder(root: Path, p: dict[str, Any], cfg: Any) -> Data:
+    if not root.is_dir():
+        raise DataError(f"{root}: no such folder (training.dataset.path)")
+    classes = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+    if len(classes) < 2:
+        raise DataError(f"{root}: needs one subfolder per class (at least 2); found {len(classes)}")
+    files: list[tuple[Path, int]] = []
+    for k, c in enumerate(classes):
+        files += [(f, k) for f in sorted((root / c).iterdir()) if f.suffix.lower() in NATIVE + PILLOW]
+    if not files:
+        raise DataError(f"{root}: no image files (.npy, .pgm, .ppm, .png, .jpg) in the class folders")
+    size = tuple(p["size"]) if p["size"] else None
+    first = read_image(files[0][0], p["grayscale"])
+    shape = (first.shape[0], *(size or first.shape[1:]))
+    n = len(files)
+    n_val = int(round(n * cfg.val_fraction)) or (1 if cfg.val_fraction > 0 else 0)
+    if n - n_val < 1:
+        raise DataError(f"{root}: {n} image(s) leave none for training with val_fraction {cfg.val_fraction}")
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(0)).tolist()
+    train = ImageFolder([files[i] for i in perm[n_val:]], size, p["grayscale"])
+    val = ImageFolder([files[i] for i in perm[:n_val]], size, p["grayscale"])
+    if size is None:
+        for f, _ in files:
+            s = read_image(f, p["grayscale"]).shape
+            if tuple(s) != shape:
+                raise DataError(f"{f}: image is {list(s)}, the first one is {list(shape)}; set training.dataset.size")
+    if cfg.preprocess != "none":
+        xs = torch.stack([train[i][0] for i in range(len(train))])
+        dims = (0,) if cfg.preprocess == "mean_image" else (0, 2, 3)
+        mean = xs.mean(dims)
+        std = xs.std(dims).clamp_min(1e-8) if cfg.preprocess == "standardize" else None
+        for ds in (train, val):
+            ds.mean, ds.std = mean, std
+    return Data("image_folder", "classification", tuple(shape), len(classes), (), train_set=train, val_set=val,
+                class_names=classes)
