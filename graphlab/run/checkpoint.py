@@ -1,0 +1,105 @@
+"""Checkpoints: weights (and the optimizer's tensors) in one safetensors file. Never a pickle.
+
+Keys: ``model.<state_dict key>`` for the module's parameters and buffers, ``optim.<i>.<name>`` for
+the optimizer's per-parameter state (momentum buffers, Adam moments, step counts) by parameter
+index. The safetensors header's string metadata holds ``epoch``, ``step``, ``graph`` (name) and
+``format`` ("graphlab-checkpoint-1"). Writes are atomic (temporary file + rename), so a crash never
+leaves a half-written checkpoint in place of the last good one.
+
+``load_weights(path)`` returns just the module's state_dict (what export and the editor need).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from safetensors import safe_open
+
+FORMAT = "graphlab-checkpoint-1"
+
+
+class CheckpointError(Exception):
+    """A checkpoint that cannot be read or does not fit the graph. The message names the file."""
+
+
+def save_checkpoint(path: str | os.PathLike[str], module: torch.nn.Module, optimizer: torch.optim.Optimizer | None,
+                    *, epoch: int, step: int, graph: str = "") -> Path:
+    path = Path(path)
+    tensors: dict[str, torch.Tensor] = {f"model.{k}": v.detach().cpu().contiguous()
+                                        for k, v in module.state_dict().items()}
+    if optimizer is not None:
+        state = optimizer.state_dict()["state"]
+        for i, st in state.items():
+            for name, v in st.items():
+                t = v if isinstance(v, torch.Tensor) else torch.tensor(v)
+                tensors[f"optim.{i}.{name}"] = t.detach().cpu().contiguous()
+    meta = {"format": FORMAT, "epoch": str(epoch), "step": str(step), "graph": graph}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        save_file(tensors, tmp, metadata=meta)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def read_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tensor], dict[str, dict[str, torch.Tensor]],
+                                                           dict[str, str]]:
+    """(model state_dict, optimizer state by param index, metadata)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = dict(f.metadata() or {})
+        flat = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise CheckpointError(f"{path}: not a readable safetensors checkpoint ({e})") from None
+    model = {k[6:]: v for k, v in flat.items() if k.startswith("model.")}
+    if not model:  # a plain safetensors state_dict (e.g. written by someone else) is accepted too
+        model = {k: v for k, v in flat.items() if not k.startswith("optim.")}
+    optim: dict[str, dict[str, torch.Tensor]] = {}
+    for k, v in flat.items():
+        if k.startswith("optim."):
+            _, i, name = k.split(".", 2)
+            optim.setdefault(i, {})[name] = v
+    return model, optim, meta
+
+
+def load_weights(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
+    return read_checkpoint(path)[0]
+
+
+def restore(path: str | os.PathLike[str], module: torch.nn.Module,
+            optimizer: torch.optim.Optimizer | None = None) -> dict[str, Any]:
+    """Load a checkpoint into module (and optimizer); returns its metadata. Raises CheckpointError."""
+    model, optim, meta = read_checkpoint(path)
+    own = module.state_dict()
+    missing = [k for k in own if k not in model]
+    extra = [k for k in model if k not in own]
+    if missing or extra:
+        raise CheckpointError(f"{path}: does not fit this graph (missing {', '.join(missing[:5]) or 'nothing'}; "
+                              f"unexpected {', '.join(extra[:5]) or 'nothing'})")
+    for k, v in model.items():
+        if tuple(v.shape) != tuple(own[k].shape):
+            node = k.split(".", 1)[0]
+            raise CheckpointError(f"{path}: {k} is {list(v.shape)} but node {node} needs {list(own[k].shape)}")
+    module.load_state_dict(model)
+    if optimizer is not None and optim:
+        sd = optimizer.state_dict()
+        sd["state"] = {int(i): {n: (t if t.dim() or n != "step" else t) for n, t in st.items()}
+                       for i, st in optim.items()}
+        try:
+            optimizer.load_state_dict(sd)
+        except (ValueError, KeyError, RuntimeError) as e:
+            raise CheckpointError(f"{path}: the optimizer state does not fit ({e}); "
+                                  "use the same optimizer as the run that wrote it") from None
+    return meta

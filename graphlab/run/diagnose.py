@@ -1,0 +1,69 @@
+"""Finding the node where a failure arose, by re-running the failing batch with temporary hooks.
+
+* :func:`first_nonfinite` — forward hooks record, in execution (topological) order, the first node
+  whose output has a NaN/inf; it also says whether that node's own parameters are already non-finite
+  (an earlier update blew up) or its inputs were finite (the layer itself overflowed).
+* :func:`node_that_raises` — forward pre-hooks track the node being run; the one entered last when
+  the exception arises is the culprit.
+
+Hooks are removed before these functions return.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+
+def _modules(gm: nn.Module, ci: Any) -> list[tuple[str, nn.Module]]:
+    order = [nid for nid in ci.analysis.order if nid in ci.module_names]
+    return [(nid, gm.get_submodule(ci.module_names[nid])) for nid in order]
+
+
+def first_nonfinite(gm: nn.Module, ci: Any, x: torch.Tensor) -> tuple[str | None, str]:
+    found: list[tuple[str, str]] = []
+    handles = []
+    for nid, m in _modules(gm, ci):
+        def hook(mod: nn.Module, args: Any, out: Any, nid: str = nid) -> None:
+            if found or not isinstance(out, torch.Tensor) or not out.is_floating_point():
+                return
+            if not bool(torch.isfinite(out).all()):
+                bad_params = [n for n, p in mod.named_parameters() if not bool(torch.isfinite(p).all())]
+                ins_ok = all(bool(torch.isfinite(a).all()) for a in args if isinstance(a, torch.Tensor))
+                if bad_params:
+                    found.append((nid, f"its {', '.join(bad_params)} already hold non-finite values: an "
+                                       "earlier update blew up"))
+                elif ins_ok:
+                    found.append((nid, "its inputs are finite but its output is not: the values overflowed"))
+                else:
+                    found.append((nid, "its input is not finite"))
+        handles.append(m.register_forward_hook(hook))
+    try:
+        with torch.no_grad():
+            if not bool(torch.isfinite(x).all()):
+                return (ci.input_ids[0] if ci.input_ids else None), "the data batch itself holds NaN/inf values"
+            gm(x)
+    except Exception:  # noqa: BLE001 - diagnosis must not raise
+        pass
+    finally:
+        for h in handles:
+            h.remove()
+    return found[0] if found else (None, "")
+
+
+def node_that_raises(gm: nn.Module, ci: Any, x: torch.Tensor) -> str | None:
+    current: list[str] = []
+    handles = []
+    for nid, m in _modules(gm, ci):
+        handles.append(m.register_forward_pre_hook(lambda mod, args, nid=nid: current.append(nid)))
+        handles.append(m.register_forward_hook(lambda mod, args, out, nid=nid: current.pop()))
+    try:
+        with torch.no_grad():
+            gm(x)
+        return None
+    except Exception:  # noqa: BLE001 - the error we are locating
+        return current[-1] if current else None
+    finally:
+        for h in handles:
+            h.remove()

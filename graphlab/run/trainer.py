@@ -1,0 +1,380 @@
+"""The trainer: runs the experiment a graph file describes and emits plain-data events.
+
+::
+
+    t = Trainer(graph, base_dir=folder_of_the_file, out_dir="runs/x")
+    for event in t.events():      # a generator; or t.run(callback) -> the Finished event
+        ...
+
+It never prints and never touches the graph file. ``pause()``, ``resume()`` and ``stop()`` may be
+called from any thread; they take effect between steps (a stop saves a checkpoint first). With
+``out_dir`` it writes ``last.safetensors`` (weights + optimizer tensors, see
+:mod:`graphlab.run.checkpoint`) after every epoch whose weights are finite, and ``metrics.jsonl``
+(one line per Epoch event). ``resume_from`` continues from a checkpoint's weights, optimizer state
+and epoch count.
+
+Per step: in-memory data is indexed with one randperm per epoch (no DataLoader; image folders use
+one), augmented on the batch, forwarded through the compiled fx module, the loss + λ·ΣW² + λ·Σ|W|
+backpropagated, gradients optionally clipped, the optimizer stepped. The schedule steps per epoch.
+Same file + seed gives the same losses on CPU.
+
+Failures end the run with an :class:`~graphlab.run.events.Error` naming the node when it can:
+a non-finite loss re-runs the failing batch with hooks and names the first node whose output is not
+finite; a runtime error (shape, out of memory) re-runs it with pre-hooks and names the node that
+raised. The last checkpoint written stays loadable.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import torch
+from torch import nn
+
+from ..compiler import CompileError, compile_graph, info
+from ..core.analysis import analyze
+from ..core.graph import Graph
+from . import events as ev
+from .augment import augment_batch
+from .checkpoint import CheckpointError, restore, save_checkpoint
+from .config import ConfigError, TrainConfig, parse_training
+from .datasets import Data, DataError, build_dataset
+from .diagnose import first_nonfinite, node_that_raises
+from .setup import (SetupError, check_fit, check_graph, make_optimizer, make_scheduler, resolve_device,
+                    tune_malloc, weight_params)
+from .stats import StatsSampler
+
+EVAL_BATCH = 1024
+
+
+class _Abort(Exception):
+    def __init__(self, error: ev.Error) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class Trainer:
+    def __init__(self, graph: Graph, config: TrainConfig | None = None, *, base_dir: str | os.PathLike[str] | None = None,
+                 out_dir: str | os.PathLike[str] | None = None, resume_from: str | os.PathLike[str] | None = None,
+                 step_interval: float = 0.0) -> None:
+        """``config`` defaults to ``parse_training(graph.training)``. ``step_interval`` (seconds) throttles
+        Step events: 0 emits one per step; a GUI might pass 0.05 (each Step then averages its steps)."""
+        self.graph = graph
+        self._config = config
+        self.base_dir = base_dir
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.resume_from = resume_from
+        self.step_interval = step_interval
+        self._stop = threading.Event()
+        self._go = threading.Event()
+        self._go.set()
+        self.module: torch.fx.GraphModule | None = None  # set once the run has compiled the graph
+        self.data: Data | None = None
+
+    # -- controls (any thread) -------------------------------------------------------------------
+    def pause(self) -> None:
+        self._go.clear()
+
+    def resume(self) -> None:
+        self._go.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._go.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    # -- running ---------------------------------------------------------------------------------
+    def run(self, callback: Callable[[ev.Event], None] | None = None) -> ev.Finished:
+        last = None
+        for e in self.events():
+            if callback is not None:
+                callback(e)
+            last = e
+        assert isinstance(last, ev.Finished)
+        return last
+
+    def events(self) -> Iterator[ev.Event]:
+        t0 = time.perf_counter()
+        self._state: dict[str, Any] = {"epoch": 0, "step": 0, "samples": 0, "train_time": 0.0}
+        self._ckpt: str | None = None
+        self._log: str | None = None
+        try:
+            yield from self._run(t0)
+        except _Abort as a:
+            yield a.error
+            yield self._finished("error", t0)
+        except KeyboardInterrupt:
+            self._save()
+            yield self._finished("stopped", t0)
+
+    def _finished(self, reason: str, t0: float, final: dict[str, Any] | None = None) -> ev.Finished:
+        s = self._state
+        final = final or {"train_loss": None, "train_acc": None, "val_loss": None, "val_acc": None}
+        final = {**final, "epochs": s["epoch"], "seconds": round(time.perf_counter() - t0, 3),
+                 "samples_per_s": round(s["samples"] / s["train_time"], 1) if s["train_time"] > 0 else None}
+        return ev.Finished(reason, s["epoch"], final, self._ckpt, self._log)
+
+    def _setup(self) -> tuple[TrainConfig, Any, Data, torch.device]:
+        try:
+            cfg = self._config or parse_training(self.graph.training)
+        except ConfigError as e:
+            raise _Abort(ev.Error("config", str(e), None, e.field)) from None
+        a = analyze(self.graph)
+        try:
+            check_graph(self.graph, a)
+            device = resolve_device(cfg.device)
+        except SetupError as e:
+            raise _Abort(ev.Error(e.kind, str(e), e.node, e.field)) from None
+        try:
+            data = build_dataset(cfg, self.base_dir)
+        except DataError as e:
+            raise _Abort(ev.Error("data", str(e), None, "training.dataset")) from None
+        except MemoryError:
+            raise _Abort(ev.Error("oom", f"dataset {cfg.dataset.name} does not fit in memory", None,
+                                  "training.dataset")) from None
+        try:
+            check_fit(self.graph, a, data, cfg)
+        except SetupError as e:
+            raise _Abort(ev.Error(e.kind, str(e), e.node, e.field)) from None
+        return cfg, a, data, device
+
+    def _run(self, t0: float) -> Iterator[ev.Event]:
+        cfg, a, data, device = self._setup()
+        self.data = data
+        tune_malloc()
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        try:
+            gm = compile_graph(self.graph, seed=cfg.seed, init=cfg.init, analysis=a)
+        except (CompileError, ValueError) as e:
+            raise _Abort(ev.Error("graph", str(e))) from None
+        ci = info(gm)
+        gm.to(device)
+        self.module = gm
+        loss_fn = ci.loss.to(device)
+        opt = make_optimizer(cfg, gm.parameters())
+        sched = make_scheduler(cfg, opt)
+        start_epoch = 0
+        if self.resume_from is not None:
+            try:
+                meta = restore(self.resume_from, gm, opt)
+            except CheckpointError as e:
+                raise _Abort(ev.Error("data", str(e))) from None
+            start_epoch = int(meta.get("epoch", "0") or 0)
+            self._state["step"] = int(meta.get("step", "0") or 0)
+            if sched is not None:
+                for _ in range(start_epoch):
+                    sched.step()
+        self._state["epoch"] = start_epoch
+        self._opt, self._gm = opt, gm
+        if self.out_dir is not None:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            self._log = str(self.out_dir / "metrics.jsonl")
+            if start_epoch == 0:
+                Path(self._log).write_text("")
+
+        cls = data.task == "classification"
+        if data.in_memory:
+            xt, yt = data.x_train.to(device), data.y_train.to(device)
+            xv, yv = data.x_val.to(device), data.y_val.to(device)
+        n = data.n_train
+        bs = n if cfg.batch_size is None else min(cfg.batch_size, n)
+        steps_per_epoch = math.ceil(n / bs)
+        gen = torch.Generator().manual_seed(cfg.seed)
+        torch.manual_seed(cfg.seed)  # dropout, augmentation
+        weights = weight_params(gm)
+        modules = {nid: gm.get_submodule(name) for nid, name in ci.module_names.items()}
+        types = {nid: self.graph.nodes[nid].type for nid in modules}
+        sampler = StatsSampler(modules, types, cfg.stats_budget)
+
+        with torch.no_grad():
+            gm.eval()
+            xs = xt[:EVAL_BATCH] if data.in_memory else _first_batch(data, EVAL_BATCH)[0].to(device)
+            ys = yt[:EVAL_BATCH] if data.in_memory else _first_batch(data, EVAL_BATCH)[1].to(device)
+            init_loss = float(loss_fn(gm(xs), ys))
+        expected = math.log(data.num_classes) if self.graph.nodes[a.loss].type == "CrossEntropyLoss" else None
+        params = sum(p.numel() for p in gm.parameters())
+        yield ev.RunStarted(self.graph.name, data.name, data.task, n, data.n_val, data.num_classes, params,
+                            str(device), cfg.epochs, steps_per_epoch, init_loss, expected, start_epoch)
+        if expected is not None and math.isfinite(init_loss) and abs(init_loss - expected) > max(1.0, 0.5 * expected):
+            yield ev.Warning(f"the loss at initialisation is {init_loss:.3g}, far from ln {data.num_classes} = "
+                             f"{expected:.3g}: the initial weights may be too large (try init small_gaussian, "
+                             "xavier or kaiming)")
+
+        loader = None
+        if not data.in_memory:
+            loader = torch.utils.data.DataLoader(data.train_set, batch_size=bs, shuffle=True, generator=gen,
+                                                 num_workers=0, drop_last=False)
+        final: dict[str, Any] = {}
+        for epoch in range(start_epoch + 1, cfg.epochs + 1):
+            gm.train()
+            te = time.perf_counter()
+            loss_sum, loss_n, correct = 0.0, 0, 0
+            pend_sum, pend_n, last_emit = 0.0, 0, 0.0
+            plain_ema = None
+            if data.in_memory:
+                perm = torch.randperm(n, generator=gen).to(device)
+                batches = ((xt[idx], yt[idx]) for idx in perm.split(bs))
+            else:
+                batches = ((x.to(device), y.to(device)) for x, y in loader)
+            for xb, yb in batches:
+                if not self._go.is_set():
+                    yield ev.Paused(epoch, self._state["step"])
+                    self._go.wait()
+                    yield ev.Resumed(epoch, self._state["step"])
+                if self._stop.is_set():
+                    break
+                ts = time.perf_counter()
+                if cfg.augment.active:
+                    xb = augment_batch(xb, cfg.augment)
+                sample = sampler.want()
+                if sample:
+                    sampler.begin()
+                try:
+                    out = gm(xb)
+                    loss = loss_fn(out, yb)
+                    obj = loss
+                    if cfg.l2:
+                        obj = obj + cfg.l2 * sum((w * w).sum() for w in weights)
+                    if cfg.l1:
+                        obj = obj + cfg.l1 * sum(w.abs().sum() for w in weights)
+                    lv = obj.item()
+                    if not math.isfinite(lv):
+                        sampler.cancel()
+                        raise _Abort(self._nan_error(gm, ci, xb, yb, loss_fn, epoch, lv))
+                    opt.zero_grad(set_to_none=True)
+                    obj.backward()
+                    if cfg.clip_grad_norm:
+                        nn.utils.clip_grad_norm_(gm.parameters(), cfg.clip_grad_norm)
+                    if sample:
+                        sampler.after_backward()
+                    opt.step()
+                except _Abort:
+                    raise
+                except (RuntimeError, MemoryError, IndexError, ValueError) as e:
+                    sampler.cancel()
+                    raise _Abort(self._runtime_error(gm, xb, e, epoch)) from None
+                if cls:
+                    correct += int((out.detach().argmax(1) == yb).sum())
+                self._state["step"] += 1
+                step = self._state["step"]
+                loss_sum += lv
+                loss_n += 1
+                if sample:
+                    ns = sampler.finish(epoch, step)
+                    dt = time.perf_counter() - ts
+                    sampler.charge(dt - (plain_ema if plain_ema is not None else 0.0))
+                    yield ns
+                else:
+                    dt = time.perf_counter() - ts
+                    plain_ema = dt if plain_ema is None else 0.9 * plain_ema + 0.1 * dt
+                self._state["samples"] += len(xb)
+                pend_sum += lv
+                pend_n += 1
+                now = time.perf_counter()
+                if self.step_interval <= 0 or now - last_emit >= self.step_interval:
+                    yield ev.Step(epoch, step, pend_sum / pend_n, pend_n, opt.param_groups[0]["lr"])
+                    pend_sum, pend_n, last_emit = 0.0, 0, now
+            epoch_time = time.perf_counter() - te
+            self._state["train_time"] += epoch_time
+            if self._stop.is_set():
+                self._save()
+                yield self._finished("stopped", t0)
+                return
+            if pend_n:
+                yield ev.Step(epoch, self._state["step"], pend_sum / pend_n, pend_n, opt.param_groups[0]["lr"])
+            lr = opt.param_groups[0]["lr"]
+            if sched is not None:
+                sched.step()
+            val_loss = val_acc = None
+            if data.n_val:
+                val_loss, val_acc = self._evaluate(gm, loss_fn, data, device, cls, "val")
+            self._state["epoch"] = epoch
+            e = ev.Epoch(epoch, loss_sum / max(loss_n, 1), correct / n if cls else None, val_loss, val_acc, lr,
+                         time.perf_counter() - t0, n / epoch_time if epoch_time > 0 else 0.0)
+            if self._log:
+                with open(self._log, "a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(ev.to_json(e)) + "\n")
+            self._save()
+            yield e
+        train_loss, train_acc = self._evaluate(gm, loss_fn, data, device, cls, "train")
+        final = {"train_loss": train_loss, "train_acc": train_acc,
+                 "val_loss": val_loss if data.n_val else None, "val_acc": val_acc if data.n_val else None}
+        yield self._finished("completed", t0, final)
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _save(self) -> None:
+        if self.out_dir is None or getattr(self, "_gm", None) is None:
+            return
+        if not all(bool(torch.isfinite(p).all()) for p in self._gm.parameters()):
+            return  # keep the last good checkpoint
+        path = save_checkpoint(self.out_dir / "last.safetensors", self._gm, self._opt,
+                               epoch=self._state["epoch"], step=self._state["step"], graph=self.graph.name)
+        self._ckpt = str(path)
+
+    def _evaluate(self, gm: nn.Module, loss_fn: nn.Module, data: Data, device: torch.device, cls: bool,
+                  split: str) -> tuple[float, float | None]:
+        gm.eval()
+        total, correct, count = 0.0, 0, 0
+        with torch.no_grad():
+            if data.in_memory:
+                x = data.x_train if split == "train" else data.x_val
+                y = data.y_train if split == "train" else data.y_val
+                batches = ((x[i:i + EVAL_BATCH], y[i:i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH))
+            else:
+                ds = data.train_set if split == "train" else data.val_set
+                batches = iter(torch.utils.data.DataLoader(ds, batch_size=256))
+            for xb, yb in batches:
+                xb, yb = xb.to(device), yb.to(device)
+                out = gm(xb)
+                total += float(loss_fn(out, yb)) * len(xb)
+                if cls:
+                    correct += int((out.argmax(1) == yb).sum())
+                count += len(xb)
+        gm.train()
+        return total / max(count, 1), (correct / count if cls and count else None)
+
+    def _nan_error(self, gm: nn.Module, ci: Any, xb: torch.Tensor, yb: torch.Tensor, loss_fn: nn.Module,
+                   epoch: int, value: float) -> ev.Error:
+        what = "NaN" if value != value else "infinite"
+        node, detail = first_nonfinite(gm, ci, xb)
+        where = f"epoch {epoch}, step {self._state['step'] + 1}"
+        if node is None:
+            node = ci.loss_id
+            detail = "every node's output is finite, so the loss itself overflowed"
+        return ev.Error("nan", f"the loss became {what} at {where}: first non-finite value at node {node} "
+                        f"({detail}); try a lower training.optimizer.lr or set training.clip_grad_norm", node)
+
+    def _runtime_error(self, gm: nn.Module, xb: torch.Tensor, e: BaseException, epoch: int) -> ev.Error:
+        text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        oom = isinstance(e, MemoryError) or "out of memory" in text.lower() or isinstance(
+            e, getattr(torch, "OutOfMemoryError", ()))
+        node = node_that_raises(gm, info(gm), xb)
+        where = f" at node {node}" if node else ""
+        if oom:
+            return ev.Error("oom", f"out of memory{where} at epoch {epoch}: lower training.batch_size "
+                            f"(now {len(xb)}) or make the layer smaller ({text})", node)
+        return ev.Error("runtime", f"{text}{where} at epoch {epoch}", node)
+
+
+def _first_batch(data: Data, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    xs, ys = zip(*(data.train_set[i] for i in range(min(n, len(data.train_set)))))
+    return torch.stack(xs), torch.tensor(ys)
+
+
+def train(graph: Graph, config: TrainConfig | None = None, **kwargs: Any) -> tuple[ev.Finished, list[ev.Event]]:
+    """Run to the end and return (the Finished event, every event) — for scripts and tests."""
+    out: list[ev.Event] = []
+    fin = Trainer(graph, config, **kwargs).run(out.append)
+    return fin, out
+
+
+__all__ = ["Trainer", "train"]
