@@ -1,0 +1,97 @@
+"""Menus, actions and shortcuts of the main window (every action has a menu entry and a shortcut).
+
+Single-key and editing shortcuts (Delete, F, Tab, Ctrl+C…) are scoped to the canvas, so typing
+in the inspector or the palette search never deletes nodes; the menus still show them.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+CONTROLS = """\
+<b>Mouse</b><br>
+Drag a layer from the palette onto the canvas to add it.<br>
+Drag from an output port (right) to an input port (left), or the reverse, to connect.<br>
+Drag a node to move it; drag on the background for rubber-band selection; Ctrl+click toggles.<br>
+Middle drag or Space+drag pans; the wheel zooms towards the cursor.<br>
+Double-click the background (or press Tab) to add a layer by name.<br>
+Click a problem to select and centre its node. Drop a graph file on the window to open it.<br><br>
+<b>Keyboard</b><br>
+Tab quick add · Delete/Backspace delete · Ctrl+C / Ctrl+V copy, paste · Ctrl+D duplicate ·
+Ctrl+A select all · F fit · Ctrl+L auto-layout · Ctrl+= / Ctrl+- / Ctrl+0 zoom ·
+Ctrl+Z undo · Ctrl+Shift+Z redo · Ctrl+N/O/S new, open, save · Ctrl+Shift+S save as · Ctrl+Q quit
+"""
+
+
+def build_menus(w: "MainWindow") -> dict[str, QAction]:
+    acts: dict[str, QAction] = {}
+
+    def act(key: str, text: str, slot: Callable[[], object], shortcuts: list, canvas: bool = False) -> QAction:
+        a = QAction(text, w)
+        a.setObjectName(f"action_{key}")
+        a.setShortcuts([QKeySequence(s) for s in shortcuts])
+        a.triggered.connect(lambda checked=False: slot())
+        if canvas:
+            a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            w.view.addAction(a)
+        else:
+            w.addAction(a)
+        acts[key] = a
+        return a
+
+    mb = w.menuBar()
+    m = mb.addMenu("&File")
+    m.addAction(act("new", "&New", w.new_file, [QKeySequence.StandardKey.New]))
+    m.addAction(act("open", "&Open…", w.open_interactive, [QKeySequence.StandardKey.Open]))
+    w.recent_menu = m.addMenu("Open &Recent")
+    w.examples_menu = m.addMenu("&Examples")
+    m.addSeparator()
+    m.addAction(act("save", "&Save", w.save_file, [QKeySequence.StandardKey.Save]))
+    m.addAction(act("save_as", "Save &As…", w.save_as, ["Ctrl+Shift+S"]))
+    m.addSeparator()
+    m.addAction(act("quit", "&Quit", w.close, [QKeySequence.StandardKey.Quit, "Ctrl+Q"]))
+
+    e = mb.addMenu("&Edit")
+    undo = w.undo_stack.createUndoAction(w, "&Undo")
+    undo.setShortcuts([QKeySequence("Ctrl+Z")])
+    redo = w.undo_stack.createRedoAction(w, "&Redo")
+    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+    for key, a in (("undo", undo), ("redo", redo)):
+        a.setObjectName(f"action_{key}")
+        w.addAction(a)
+        e.addAction(a)
+        acts[key] = a
+    e.addSeparator()
+    e.addAction(act("copy", "&Copy", w.copy_selection, ["Ctrl+C"], canvas=True))
+    e.addAction(act("paste", "&Paste", w.paste, ["Ctrl+V"], canvas=True))
+    e.addAction(act("duplicate", "&Duplicate", w.duplicate, ["Ctrl+D"], canvas=True))
+    e.addAction(act("delete", "De&lete", w.delete_selection, ["Delete", "Backspace"], canvas=True))
+    e.addSeparator()
+    e.addAction(act("select_all", "Select &All", w.select_all, ["Ctrl+A"], canvas=True))
+    e.addAction(act("quick_add", "Add &Layer…", w.quick_add, ["Tab"], canvas=True))
+
+    v = mb.addMenu("&View")
+    v.addAction(act("fit", "&Fit to Window", w.view.fit_all, ["F"], canvas=True))
+    v.addAction(act("zoom_in", "Zoom &In", lambda: w.view.zoom(1.25), ["Ctrl+=", "Ctrl++"]))
+    v.addAction(act("zoom_out", "Zoom &Out", lambda: w.view.zoom(0.8), ["Ctrl+-"]))
+    v.addAction(act("zoom_reset", "&Actual Size", lambda: w.view.zoom(1 / w.view.transform().m11()), ["Ctrl+0"]))
+    v.addSeparator()
+    v.addAction(act("auto_layout", "Auto-&Layout", w.controller.auto_layout, ["Ctrl+L"]))
+    v.addSeparator()
+    for key, dock, sc in (("toggle_palette", w.palette_dock, "Ctrl+1"), ("toggle_inspector", w.inspector_dock, "Ctrl+2"),
+                          ("toggle_problems", w.problems_dock, "Ctrl+3")):
+        a = dock.toggleViewAction()
+        a.setShortcut(QKeySequence(sc))
+        a.setObjectName(f"action_{key}")
+        w.addAction(a)
+        v.addAction(a)
+        acts[key] = a
+
+    h = mb.addMenu("&Help")
+    h.addAction(act("controls", "&Mouse and Keyboard…", w.show_controls, ["F1"]))
+    return acts

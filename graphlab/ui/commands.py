@@ -1,0 +1,152 @@
+"""Undo commands: every user action is one QUndoCommand, and each change calls one model method.
+
+Commands talk to the :class:`~graphlab.core.Graph` only; the scene follows the model's events, so
+undo and redo repaint exactly like the original edit did. Composite actions (delete a selection,
+paste) are parent commands whose children are the single-change commands below; QUndoCommand runs
+children in order on redo and in reverse on undo.
+
+Removal keeps what the model returns (the node, its edges, its index in file order) and undo puts
+it back with ``insert_node(node, edges, index)``, so a save after undo is byte-identical.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtGui import QUndoCommand
+
+from ..core import Edge, Graph, Node
+
+
+class AddNodeCommand(QUndoCommand):
+    """Add one node (and, for paste, the edges from nodes that already exist)."""
+
+    def __init__(self, graph: Graph, node: Node, edges: tuple[Edge, ...] = (), parent: QUndoCommand | None = None,
+                 text: str | None = None) -> None:
+        super().__init__(text or f"Add {node.type}", parent)
+        self.graph, self.node, self.edges = graph, node, tuple(edges)
+
+    def redo(self) -> None:
+        self.graph.insert_node(self.node, self.edges)
+
+    def undo(self) -> None:
+        self.graph.remove_node(self.node.id)
+
+
+class RemoveNodeCommand(QUndoCommand):
+    """Remove one node with its edges; undo restores node, edges and file position."""
+
+    def __init__(self, graph: Graph, node_id: str, parent: QUndoCommand | None = None) -> None:
+        super().__init__(f"Delete {node_id}", parent)
+        self.graph, self.node_id = graph, node_id
+        self._saved: tuple[Node, list[Edge], int] | None = None
+
+    def redo(self) -> None:
+        self._saved = self.graph.remove_node(self.node_id)
+
+    def undo(self) -> None:
+        assert self._saved is not None
+        node, edges, index = self._saved
+        self.graph.insert_node(node, edges, index)
+
+
+class ConnectCommand(QUndoCommand):
+    def __init__(self, graph: Graph, src: str, dst: str, port: int, parent: QUndoCommand | None = None) -> None:
+        super().__init__(f"Connect {src} → {dst}", parent)
+        self.graph, self.edge = graph, Edge(src, dst, port)
+
+    def redo(self) -> None:
+        self.graph.connect(self.edge.src, self.edge.dst, self.edge.port)
+
+    def undo(self) -> None:
+        self.graph.disconnect(self.edge)
+
+
+class DisconnectCommand(QUndoCommand):
+    def __init__(self, graph: Graph, edge: Edge, parent: QUndoCommand | None = None) -> None:
+        super().__init__(f"Disconnect {edge.src} → {edge.dst}", parent)
+        self.graph, self.edge = graph, edge
+        self._index = 0
+
+    def redo(self) -> None:
+        self._index = self.graph.edges.index(self.edge)
+        self.graph.disconnect(self.edge)
+
+    def undo(self) -> None:
+        self.graph.add_edge(self.edge)
+        # keep file order: move the edge back to where it was (a list reorder, no event needed)
+        edges = self.graph.edges
+        edges.insert(min(self._index, len(edges) - 1), edges.pop())
+
+
+MERGE_WINDOW_S = 1.5
+
+
+class SetParamCommand(QUndoCommand):
+    """Set one parameter (``None`` = back to default; name ``"init"`` sets the weight init).
+
+    Consecutive changes of the same node and parameter within MERGE_WINDOW_S seconds of each other
+    merge into one undo step, so dragging or spinning a spin box is one step.
+    """
+
+    ID = 1001
+
+    def __init__(self, graph: Graph, node_id: str, name: str, value: Any, parent: QUndoCommand | None = None) -> None:
+        super().__init__(f"Set {node_id}.{name}", parent)
+        self.graph, self.node_id, self.name, self.new = graph, node_id, name, value
+        node = graph.node(node_id)
+        self.old = node.init if name == "init" else node.params.get(name)
+        self.stamp = time.monotonic()
+
+    def _set(self, value: Any) -> None:
+        if self.name == "init":
+            self.graph.set_init(self.node_id, value)
+        else:
+            self.graph.set_param(self.node_id, self.name, value)
+
+    def redo(self) -> None:
+        self._set(self.new)
+
+    def undo(self) -> None:
+        self._set(self.old)
+
+    def id(self) -> int:  # noqa: A003 - Qt API
+        return self.ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, SetParamCommand) or (other.node_id, other.name) != (self.node_id, self.name):
+            return False
+        if other.stamp - self.stamp > MERGE_WINDOW_S:
+            return False
+        self.new, self.stamp = other.new, other.stamp
+        return True
+
+
+class MoveNodeCommand(QUndoCommand):
+    def __init__(self, graph: Graph, node_id: str, old: tuple[float, float], new: tuple[float, float],
+                 parent: QUndoCommand | None = None) -> None:
+        super().__init__(f"Move {node_id}", parent)
+        self.graph, self.node_id, self.old, self.new = graph, node_id, old, new
+
+    def redo(self) -> None:
+        self.graph.move_node(self.node_id, self.new)
+
+    def undo(self) -> None:
+        self.graph.move_node(self.node_id, self.old)
+
+
+class RenameGraphCommand(QUndoCommand):
+    def __init__(self, graph: Graph, name: str) -> None:
+        super().__init__(f"Rename to {name}")
+        self.graph, self.old, self.new = graph, graph.name, name
+
+    def redo(self) -> None:
+        self.graph.set_name(self.new)
+
+    def undo(self) -> None:
+        self.graph.set_name(self.old)
+
+
+def macro(text: str) -> QUndoCommand:
+    """A parent command for a composite action (children do the work)."""
+    return QUndoCommand(text)

@@ -1,0 +1,43 @@
+"""The problems list: every error and warning of the current analysis; a click selects the node."""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle
+
+from ..core import Analysis
+
+NODE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class ProblemsWidget(QListWidget):
+    node_requested = Signal(str)
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("problems")
+        self.setWordWrap(True)
+        self.setAlternatingRowColors(True)
+        self._key: tuple = ()
+        self.itemClicked.connect(self._clicked)
+        self.itemActivated.connect(self._clicked)
+
+    def set_analysis(self, analysis: Analysis) -> None:
+        key = tuple((p.node, p.message, p.severity) for p in analysis.problems)
+        if key == self._key:
+            return
+        self._key = key
+        self.clear()
+        err = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical)
+        warn = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        for p in sorted(analysis.problems, key=lambda p: p.severity != "error"):
+            it = QListWidgetItem(err if p.severity == "error" else warn, p.text())
+            it.setData(NODE_ROLE, p.node)
+            it.setToolTip(p.text())
+            self.addItem(it)
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        node = item.data(NODE_ROLE)
+        if node:
+            self.node_requested.emit(node)

@@ -1,0 +1,237 @@
+"""The scene: a live mirror of one :class:`~graphlab.core.Graph`.
+
+It subscribes to the model's events and keeps two maps, node id -> :class:`NodeItem` and
+:class:`Edge` -> :class:`EdgeItem`; each event touches only the items it concerns, so an edit never
+rebuilds the scene. Shapes, summaries and errors come from an :class:`~graphlab.core.Analysis`
+handed to :meth:`GraphScene.apply_analysis`, which repaints only the items whose text changed.
+
+The scene never edits the model. User gestures are turned into commands by the controller.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtGui import QPainter, QPalette, QPen
+from PySide6.QtWidgets import QGraphicsScene
+
+from ...core import REGISTRY, Analysis, Edge, Graph, Node
+from ...core.layers._common import fmt
+from ...core.spec import VARIADIC
+from . import style as st
+from .edge_item import EdgeItem
+from .node_item import NodeItem
+
+GRID = 20.0
+
+
+def n_ports(type_name: str, max_port: int) -> int:
+    """How many input ports a node shows: fixed count, or connected + one free for variadic nodes."""
+    spec = REGISTRY.get(type_name)
+    if spec is None:
+        return max_port + 1 if max_port >= 0 else 1
+    if spec.inputs == VARIADIC:
+        return max(2, max_port + 2)
+    return max(spec.inputs, max_port + 1)
+
+
+class GraphScene(QGraphicsScene):
+    #: emitted with the selected node ids whenever the selection changes
+    node_selection_changed = Signal(list)
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.graph: Graph | None = None
+        self.style = st.make_style()
+        self.node_items: dict[str, NodeItem] = {}
+        self.edge_items: dict[Edge, EdgeItem] = {}
+        self._state: dict[str, tuple] = {}
+        self._labels: dict[Edge, tuple[str, bool]] = {}
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self.selectionChanged.connect(self._emit_selection)
+
+    # ---- model binding -------------------------------------------------------------------------
+    def set_graph(self, graph: Graph) -> None:
+        if self.graph is not None:
+            self._subscribe(self.graph, False)
+        self.clear()
+        self.node_items.clear()
+        self.edge_items.clear()
+        self._state.clear()
+        self._labels.clear()
+        self.graph = graph
+        max_port: dict[str, int] = {}
+        for e in graph.edges:
+            max_port[e.dst] = max(max_port.get(e.dst, -1), e.port)
+        for node in graph.nodes.values():
+            self._add_node_item(node, max_port.get(node.id, -1))
+        for e in graph.edges:
+            self._add_edge_item(e)
+        self._subscribe(graph, True)
+
+    def _subscribe(self, g: Graph, on: bool) -> None:
+        for ev, fn in ((g.node_added, self._on_node_added), (g.node_removed, self._on_node_removed),
+                       (g.edge_added, self._add_edge_item), (g.edge_removed, self._on_edge_removed),
+                       (g.node_moved, self._on_node_moved)):
+            (ev.connect if on else ev.disconnect)(fn)
+
+    def _add_node_item(self, node: Node, max_port: int | None = None) -> NodeItem:
+        item = NodeItem(node.id, self.style)
+        spec = REGISTRY.get(node.type)
+        if max_port is None:
+            max_port = max((e.port for e in self.graph.edges if e.dst == node.id), default=-1) if self.graph else -1
+        item.set_state(spec.display if spec else node.type, spec.category if spec else None, "", "",
+                       n_ports(node.type, max_port), "", "")
+        item.setPos(QPointF(*node.pos))
+        self.addItem(item)
+        self.node_items[node.id] = item
+        return item
+
+    def _on_node_added(self, node: Node) -> None:
+        item = self._add_node_item(node)
+        for e in self.graph.edges if self.graph else ():  # edges that waited for this node
+            if node.id in (e.src, e.dst) and e not in self.edge_items:
+                self._add_edge_item(e)
+        item.setSelected(False)
+
+    def _on_node_removed(self, node: Node) -> None:
+        item = self.node_items.pop(node.id, None)
+        self._state.pop(node.id, None)
+        if item is None:
+            return
+        for e in list(item.edges):
+            self._on_edge_removed(e.edge)
+        self.removeItem(item)
+
+    def _add_edge_item(self, edge: Edge) -> None:
+        src, dst = self.node_items.get(edge.src), self.node_items.get(edge.dst)
+        if src is None or dst is None or edge in self.edge_items:
+            return
+        if edge.port >= dst.n_inputs:
+            self._refresh_ports(dst)
+        item = EdgeItem(edge, src, dst, self.style)
+        self.addItem(item)
+        self.edge_items[edge] = item
+
+    def _on_edge_removed(self, edge: Edge) -> None:
+        item = self.edge_items.pop(edge, None)
+        self._labels.pop(edge, None)
+        if item is not None:
+            item.detach()
+            self.removeItem(item)
+
+    def _on_node_moved(self, node_id: str, pos: tuple[float, float]) -> None:
+        item = self.node_items.get(node_id)
+        if item is not None and (item.pos().x(), item.pos().y()) != pos:
+            item.setPos(QPointF(*pos))
+
+    def _refresh_ports(self, item: NodeItem) -> None:
+        if self.graph is None or item.node_id not in self.graph.nodes:
+            return
+        node = self.graph.nodes[item.node_id]
+        max_port = max((e.port for e in self.graph.edges if e.dst == node.id), default=-1)
+        item.set_state(item.title, item.category, item.summary, item.shape_text, n_ports(node.type, max_port),
+                       item.message, item.severity)
+
+    # ---- analysis -------------------------------------------------------------------------------
+    def apply_analysis(self, analysis: Analysis) -> int:
+        """Update items whose text, ports or error state changed. Returns how many changed."""
+        g = self.graph
+        if g is None:
+            return 0
+        max_port: dict[str, int] = {}
+        for e in g.edges:
+            if e.port > max_port.get(e.dst, -1):
+                max_port[e.dst] = e.port
+        changed = 0
+        for nid, item in self.node_items.items():
+            node = g.nodes.get(nid)
+            info = analysis.nodes.get(nid)
+            if node is None or info is None:
+                continue
+            spec = REGISTRY.get(node.type)
+            summary = ""
+            if spec is not None and info.resolved is not None and spec.summary is not None:
+                try:
+                    summary = spec.summary(info.resolved) or ""
+                except Exception:  # a summary must never break the canvas
+                    summary = ""
+            errors = [p for p in info.problems if p.severity == "error"]
+            warnings = [p for p in info.problems if p.severity != "error"]
+            if info.shape is not None:
+                shape_text = "→ " + fmt(info.shape)
+            elif errors:
+                shape_text = "⚠ " + errors[0].message
+            else:
+                shape_text = "→ ?"
+            message = "\n".join(p.message for p in errors + warnings)
+            severity = "error" if errors else ("warning" if warnings else "")
+            state = (spec.display if spec else node.type, spec.category if spec else None, summary, shape_text,
+                     n_ports(node.type, max_port.get(nid, -1)), message, severity)
+            if self._state.get(nid) != state:
+                self._state[nid] = state
+                item.set_state(*state)
+                changed += 1
+        for edge, item in self.edge_items.items():
+            info = analysis.nodes.get(edge.src)
+            label = (fmt(info.shape), False) if info is not None and info.shape is not None else ("", False)
+            if self._labels.get(edge) != label:
+                self._labels[edge] = label
+                item.set_label(*label)
+                changed += 1
+        return changed
+
+    # ---- look ------------------------------------------------------------------------------------
+    def restyle(self, palette: QPalette | None = None) -> None:
+        self.style = st.make_style(palette)
+        for item in self.node_items.values():
+            item.set_style(self.style)
+        for e in self.edge_items.values():
+            e.set_style(self.style)
+        self.update()
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        painter.fillRect(rect, self.style.background)
+        scale = painter.worldTransform().m11()
+        if scale < 0.45:
+            return
+        painter.setPen(QPen(self.style.grid, 0))
+        left = int(rect.left() // GRID) * GRID
+        top = int(rect.top() // GRID) * GRID
+        lines = []
+        x = left
+        while x < rect.right():
+            lines.append((x, rect.top(), x, rect.bottom()))
+            x += GRID * 5
+        y = top
+        while y < rect.bottom():
+            lines.append((rect.left(), y, rect.right(), y))
+            y += GRID * 5
+        for x1, y1, x2, y2 in lines:
+            painter.drawLine(QPointF(x1, y1), QPointF(x2, y2))
+
+    # ---- selection -------------------------------------------------------------------------------
+    def selected_node_ids(self) -> list[str]:
+        return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]
+
+    def selected_edges(self) -> list[Edge]:
+        return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)]
+
+    def select_nodes(self, ids: list[str]) -> None:
+        self.blockSignals(True)
+        self.clearSelection()
+        for nid in ids:
+            item = self.node_items.get(nid)
+            if item is not None:
+                item.setSelected(True)
+        self.blockSignals(False)
+        self._emit_selection()
+
+    def _emit_selection(self) -> None:
+        self.node_selection_changed.emit(self.selected_node_ids())
+
+    def node_at(self, pos: QPointF) -> NodeItem | None:
+        for item in self.items(pos):
+            if isinstance(item, NodeItem):
+                return item
+        return None
