@@ -97,7 +97,7 @@ def _register_more_commands() -> None:
     """Commands that live in other modules (train, export) register themselves on import."""
     import importlib
 
-    for name in ("graphlab.cli_run",):
+    for name in ("graphlab.cli_run", "graphlab.cli_export"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as e:

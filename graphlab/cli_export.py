@@ -1,0 +1,84 @@
+"""``graphlab export FILE --to python|onnx|torchrun [-o OUT] [--weights CKPT]``.
+
+* ``python``: a standalone ``.py`` (needs only torch) defining the model; with ``--weights`` the
+  checked weights are written beside it as ``<OUT stem>.pt`` and the script loads them.
+* ``onnx``: an ``.onnx`` file that passes ``onnx.checker`` (needs ``pip install graphlab[onnx]``).
+* ``torchrun``: a standalone training script for ``torchrun --nproc_per_node=N OUT``.
+
+OUT defaults to a file beside FILE: ``name.py``, ``name.onnx`` or ``name_torchrun.py`` where FILE is
+``name.graphlab.json``. Exit codes: 0 written, 1 the graph has errors (listed on stderr), 2 the
+file, the checkpoint or an argument cannot be used (one line on stderr). Never a traceback.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .cli import _Parser, command, fail
+from .io import FileFormatError, load
+
+SUFFIX = {"python": ".py", "onnx": ".onnx", "torchrun": "_torchrun.py"}
+
+
+def default_out(path: Path, to: str) -> Path:
+    name = path.name
+    for ext in (".graphlab.json", ".json"):
+        if name.endswith(ext):
+            name = name[: -len(ext)]
+            break
+    return path.with_name(name + SUFFIX[to])
+
+
+@command("export")
+def cmd_export(argv: list[str]) -> int:
+    p = _Parser(prog="graphlab export", description="Export a graph: a PyTorch script, ONNX, or a torchrun "
+                                                    "training script.")
+    p.add_argument("file")
+    p.add_argument("--to", required=True, choices=sorted(SUFFIX), help="what to write")
+    p.add_argument("-o", "--out", help="output file (default: beside FILE)")
+    p.add_argument("--weights", help="checkpoint to export with (.safetensors or a torch state_dict)")
+    args = p.parse_args(argv)
+
+    src = Path(args.file)
+    try:
+        graph = load(src)
+    except FileFormatError as e:
+        return fail(str(e))
+    out = Path(args.out) if args.out else default_out(src, args.to)
+    if out.is_dir():
+        return fail(f"-o {out}: is a folder; give a file name")
+    if not out.resolve().parent.is_dir():
+        return fail(f"-o {out}: the folder {out.resolve().parent} does not exist")
+
+    from .core import analyze
+
+    analysis = analyze(graph)
+    if not analysis.ok:
+        for prob in analysis.errors:
+            print(f"error: {prob.text()}", file=sys.stderr)
+        return fail(f"{src}: the graph has {len(analysis.errors)} error(s); fix them before exporting", 1)
+
+    from .export import ExportError
+
+    try:
+        if args.to == "python":
+            from .export.python import export_python
+
+            written = export_python(graph, out, weights=args.weights, source=str(src))
+        elif args.to == "onnx":
+            from .export.onnx import export_onnx
+
+            written = export_onnx(graph, out, weights=args.weights)
+        else:
+            from .export.torchrun import export_torchrun
+
+            written = export_torchrun(graph, out, weights=args.weights, source=src)
+    except ExportError as e:
+        return fail(str(e))
+    except ValueError as e:  # e.g. an unknown init scheme or a bad training section, naming the field
+        return fail(f"{src}: {e}")
+    except OSError as e:
+        return fail(f"cannot write {e.filename or out}: {e.strerror or e}")
+    for path in written:
+        print(f"wrote {path}")
+    return 0

@@ -1,0 +1,352 @@
+"""Python source for a compiled graph: an ``nn.Module`` class that needs only torch.
+
+Shared by the Python and torchrun exporters. The source is generated from the *compiled* module
+(``graphlab.compile``): each layer's constructor call is written from the attributes of the
+``nn.Module`` the compiler built, so the exported class has exactly the same submodules, names and
+parameter shapes, and a state_dict of the compiled module loads into it with ``strict=True``.
+
+Semantics of the generated class:
+
+* ``__init__(seed=0)`` builds the layers in the compiler's (topological) order under
+  ``torch.manual_seed(seed)`` (inside ``fork_rng``, so the caller's RNG is untouched) and applies
+  the graph's init schemes with a generator seeded the same way, so ``Model(seed=s)`` starts from
+  the very weights ``graphlab.compile(graph, seed=s)`` gives.
+* Attribute names are the compiler's submodule names (the node id, or ``id_`` where the id clashes
+  with an ``nn.Module`` attribute). ``forward`` takes one tensor per Input node (file order) and
+  returns the prediction, each line commented with the layer's output shape from
+  ``graphlab.core.analyze``. The loss is not part of the model.
+* GraphLab's own layers (Add, Multiply, Concat, Maxout and the batch-first RNN/LSTM/GRU wrappers)
+  are written as small class definitions into the script, only those the model uses.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from torch import fx, nn
+
+from ..compiler import info as compile_info
+from ..compiler import modules as gl_modules
+from ..compiler.fx_builder import _nonlinearity_after
+from ..core.graph import Graph
+from ..core.layers._common import fmt
+from ..core.registry import REGISTRY
+
+
+class ExportError(Exception):
+    """The graph or an argument cannot be exported; the message says what and where."""
+
+
+# ---- GraphLab's own layers, as standalone source ---------------------------------------------------
+
+_HELPERS: dict[str, str] = {
+    "Add": '''
+class Add(nn.Module):
+    """Element-wise sum of any number of inputs."""
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        out = xs[0]
+        for x in xs[1:]:
+            out = out + x
+        return out
+''',
+    "Multiply": '''
+class Multiply(nn.Module):
+    """Element-wise product of any number of inputs."""
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        out = xs[0]
+        for x in xs[1:]:
+            out = out * x
+        return out
+''',
+    "Concat": '''
+class Concat(nn.Module):
+    """torch.cat of the inputs along `dim` (a dim of the batched tensor)."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        return torch.cat(xs, dim=self.dim)
+''',
+    "Maxout": '''
+class Maxout(nn.Module):
+    """Maxout: the max over `pieces` affine maps of the last dimension."""
+
+    def __init__(self, in_features: int, out_features: int, pieces: int) -> None:
+        super().__init__()
+        self.out_features, self.pieces = out_features, pieces
+        self.linear = nn.Linear(in_features, out_features * pieces)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.linear(x)
+        return y.reshape(*y.shape[:-1], self.out_features, self.pieces).amax(dim=-1)
+''',
+    "_last_state": '''
+def _last_state(h: torch.Tensor, bidirectional: bool) -> torch.Tensor:
+    """The last layer's final hidden state(s) from h of shape (layers*dirs, B, H) -> (B, H*dirs)."""
+    return torch.cat((h[-2], h[-1]), dim=-1) if bidirectional else h[-1]
+''',
+}
+for _kind in ("RNN", "GRU", "LSTM"):
+    _unpack = "seq, (h, _c)" if _kind == "LSTM" else "seq, h"
+    _HELPERS[_kind] = f'''
+class {_kind}(nn.{_kind}):
+    """nn.{_kind}, batch first; returns the last hidden state ("last") or every step ("sequence")."""
+
+    def __init__(self, *args, output: str = "last", **kwargs) -> None:
+        super().__init__(*args, batch_first=True, **kwargs)
+        self.output = output
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        {_unpack} = super().forward(x)
+        return seq if self.output == "sequence" else _last_state(h, self.bidirectional)
+'''
+
+INIT_SOURCE = '''
+def init_weights(module: nn.Module, scheme: str, generator: torch.Generator, nonlinearity: str) -> None:
+    """GraphLab's init schemes: weights with dim >= 2 are redrawn, biases zeroed (norm layers kept)."""
+    if scheme == "default" or isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.PReLU)):
+        return
+    with torch.no_grad():
+        for p in module.parameters():
+            if p.dim() < 2:
+                p.zero_()
+            elif scheme == "small_gaussian":
+                p.normal_(0.0, 0.01, generator=generator)
+            elif scheme == "gaussian":
+                p.normal_(0.0, 1.0, generator=generator)
+            elif scheme == "xavier":
+                nn.init.xavier_normal_(p, generator=generator)
+            else:
+                nn.init.kaiming_normal_(p, nonlinearity=nonlinearity, generator=generator)
+'''
+
+LOAD_WEIGHTS_SOURCE = '''
+def load_weights(model: nn.Module, path: str) -> None:
+    """Load a weights file saved by GraphLab: a .safetensors file (needs the safetensors package)
+    or a torch state_dict, read with weights_only=True (tensors only, nothing is unpickled)."""
+    if str(path).endswith(".safetensors"):
+        from safetensors.torch import load_file
+
+        state = load_file(str(path), device="cpu")
+    else:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    model.load_state_dict(state, strict=True)
+'''
+
+
+# ---- constructor calls from module instances -------------------------------------------------------
+
+def _v(value: object) -> str:
+    """A literal; square pairs collapse to one int, as users write them."""
+    if isinstance(value, tuple) and len(value) == 2 and value[0] == value[1] and all(
+            isinstance(v, int) for v in value):
+        return repr(value[0])
+    if isinstance(value, float):
+        return repr(value)
+    return repr(value)
+
+
+def _kw(module: nn.Module, name: str, default: object) -> str | None:
+    value = getattr(module, name)
+    same = value == default or (isinstance(value, tuple) and len(value) == 2 and value[0] == value[1] == default)
+    return None if same else f"{name}={_v(value)}"
+
+
+def _call(cls: str, *args: str | None) -> str:
+    return f"{cls}({', '.join(a for a in args if a is not None)})"
+
+
+def _rnn(m: nn.RNNBase, cls: str) -> str:
+    args = [repr(m.input_size), repr(m.hidden_size), _kw(m, "num_layers", 1)]
+    if cls == "RNN":
+        args.append(_kw(m, "nonlinearity", "tanh"))
+    args += [_kw(m, "bias", True), _kw(m, "dropout", 0.0), _kw(m, "bidirectional", False),
+             f"output={m.output!r}"]
+    return _call(cls, *args)
+
+
+def _conv(m: nn.Conv2d) -> str:
+    return _call("nn.Conv2d", repr(m.in_channels), repr(m.out_channels), f"kernel_size={_v(m.kernel_size)}",
+                 _kw(m, "stride", 1), _kw(m, "padding", 0), _kw(m, "dilation", 1), _kw(m, "groups", 1),
+                 None if m.bias is not None else "bias=False", _kw(m, "padding_mode", "zeros"))
+
+
+def _pool(m: nn.Module, cls: str) -> str:
+    extra = [_kw(m, "dilation", 1)] if cls == "nn.MaxPool2d" else [_kw(m, "count_include_pad", True)]
+    return _call(cls, f"kernel_size={_v(m.kernel_size)}", f"stride={_v(m.stride)}", _kw(m, "padding", 0),
+                 *extra, _kw(m, "ceil_mode", False))
+
+
+def _bn(m: nn.Module, cls: str) -> str:
+    return _call(cls, repr(m.num_features), _kw(m, "eps", 1e-5), _kw(m, "momentum", 0.1), _kw(m, "affine", True),
+                 _kw(m, "track_running_stats", True))
+
+
+# Checked in order with isinstance: GraphLab's subclasses of nn.RNN etc. come before torch's.
+_CONSTRUCTORS: list[tuple[type, Callable[[nn.Module], str], tuple[str, ...]]] = [
+    (gl_modules.RNN, lambda m: _rnn(m, "RNN"), ("_last_state", "RNN")),
+    (gl_modules.LSTM, lambda m: _rnn(m, "LSTM"), ("_last_state", "LSTM")),
+    (gl_modules.GRU, lambda m: _rnn(m, "GRU"), ("_last_state", "GRU")),
+    (gl_modules.Add, lambda m: "Add()", ("Add",)),
+    (gl_modules.Multiply, lambda m: "Multiply()", ("Multiply",)),
+    (gl_modules.Concat, lambda m: f"Concat(dim={m.dim})", ("Concat",)),
+    (gl_modules.Maxout, lambda m: f"Maxout({m.linear.in_features}, {m.out_features}, {m.pieces})", ("Maxout",)),
+    (nn.Linear, lambda m: _call("nn.Linear", repr(m.in_features), repr(m.out_features),
+                                None if m.bias is not None else "bias=False"), ()),
+    (nn.Conv2d, _conv, ()),
+    (nn.MaxPool2d, lambda m: _pool(m, "nn.MaxPool2d"), ()),
+    (nn.AvgPool2d, lambda m: _pool(m, "nn.AvgPool2d"), ()),
+    (nn.AdaptiveAvgPool2d, lambda m: f"nn.AdaptiveAvgPool2d({_v(tuple(m.output_size))})", ()),
+    (nn.Flatten, lambda m: _call("nn.Flatten", _kw(m, "start_dim", 1), _kw(m, "end_dim", -1)), ()),
+    (nn.Dropout, lambda m: f"nn.Dropout(p={m.p!r})", ()),
+    (nn.ReLU, lambda m: "nn.ReLU()", ()),
+    (nn.LeakyReLU, lambda m: f"nn.LeakyReLU(negative_slope={m.negative_slope!r})", ()),
+    (nn.PReLU, lambda m: f"nn.PReLU(num_parameters={m.num_parameters})", ()),
+    (nn.ELU, lambda m: f"nn.ELU(alpha={m.alpha!r})", ()),
+    (nn.Sigmoid, lambda m: "nn.Sigmoid()", ()),
+    (nn.Tanh, lambda m: "nn.Tanh()", ()),
+    (nn.Softmax, lambda m: f"nn.Softmax(dim={m.dim})", ()),
+    (nn.BatchNorm1d, lambda m: _bn(m, "nn.BatchNorm1d"), ()),
+    (nn.BatchNorm2d, lambda m: _bn(m, "nn.BatchNorm2d"), ()),
+]
+
+
+def constructor(module: nn.Module, node_id: str = "?") -> tuple[str, tuple[str, ...]]:
+    """``(source of the constructor call, helper definitions it needs)`` for one compiled layer."""
+    for cls, make, helpers in _CONSTRUCTORS:
+        if type(module) is cls:
+            return make(module), helpers
+    raise ExportError(f"{node_id}: cannot export a {type(module).__name__} module yet")
+
+
+# ---- the model class --------------------------------------------------------------------------------
+
+_RESERVED_LOCALS = {"self", "torch", "nn"}
+
+
+@dataclass
+class ModelSource:
+    """Source pieces of one exported model; ``text()`` joins them into module-level code."""
+
+    class_name: str
+    helpers: list[str] = field(default_factory=list)  # helper definitions, in order
+    class_source: str = ""
+    input_names: list[str] = field(default_factory=list)  # forward() argument names, Input order
+    input_shapes: list[tuple[int, ...]] = field(default_factory=list)
+    output_shape: tuple[int, ...] | None = None
+    uses_init: bool = False
+
+    def text(self) -> str:
+        parts = [_HELPERS[h].strip("\n") for h in self.helpers]
+        if self.uses_init:
+            parts.append(INIT_SOURCE.strip("\n"))
+        parts.append(self.class_source.strip("\n"))
+        return "\n\n\n".join(parts) + "\n"
+
+
+def class_name_for(graph: Graph) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", graph.name or "")
+    name = "".join(w[:1].upper() + w[1:] for w in words) or "Net"
+    if not name[0].isalpha():
+        name = "Net" + name
+    if name in _HELPERS or name in {"torch", "nn", "Model", "init_weights", "load_weights", "main"}:
+        name += "Net"
+    return name
+
+
+def _shape_text(shape: tuple[int, ...] | None) -> str:
+    if shape is None:
+        return "?"
+    return "[B" + "".join(f", {d}" for d in shape) + "]"
+
+
+def model_source(graph: Graph, gm: fx.GraphModule, seed: int = 0) -> ModelSource:
+    """The model class source for ``gm = graphlab.compile(graph, seed=seed)``; ``seed`` is the default."""
+    ci = compile_info(gm)
+    a = ci.analysis
+    scheme = graph.training.get("init") or "default"
+    src = ModelSource(class_name_for(graph))
+    local: dict[str, str] = {}
+
+    def local_name(nid: str) -> str:
+        if nid not in local:
+            name = nid
+            while name in _RESERVED_LOCALS or name in local.values():
+                name += "_"
+            local[nid] = name
+        return local[nid]
+
+    init_lines: list[str] = []
+    fwd_lines: list[str] = []
+    helpers: list[str] = []
+    for nid in ci.input_ids:
+        src.input_names.append(local_name(nid))
+        src.input_shapes.append(tuple(a.nodes[nid].shape or ()))
+    for nid in a.order:
+        if nid not in ci.module_names:
+            continue
+        attr = ci.module_names[nid]
+        module = gm.get_submodule(attr)
+        call, needs = constructor(module, nid)
+        helpers += [h for h in needs if h not in helpers]
+        ni = a.nodes[nid]
+        spec = REGISTRY.get(graph.nodes[nid].type)
+        summary = spec.summary(ni.resolved) if spec and spec.summary and ni.resolved is not None else None
+        if summary and " dim " in summary:
+            summary += " (per sample; batch excluded)"
+        note = ", ".join(x for x in (summary, f"{ni.params:,} params" if ni.params else None) if x)
+        init_lines.append(f"self.{attr} = {call}" + (f"  # {note}" if note else ""))
+        node_scheme = graph.nodes[nid].init or scheme
+        if node_scheme != "default" and any(True for _ in module.parameters()):
+            src.uses_init = True
+            init_lines.append(f"init_weights(self.{attr}, {node_scheme!r}, gen, "
+                              f"{_nonlinearity_after(graph, nid)!r})")
+        args = ", ".join(local_name(e.src) for e in graph.inputs_of(nid))
+        fwd_lines.append(f"{local_name(nid)} = self.{attr}({args})  # {_shape_text(ni.shape)}")
+    src.helpers = [h for h in ("_last_state", "Add", "Multiply", "Concat", "Maxout", "RNN", "LSTM", "GRU")
+                   if h in helpers]
+
+    if ci.output_id is not None:
+        ret = local_name(ci.output_id)
+        src.output_shape = a.nodes[ci.output_id].shape
+        ret_type = "torch.Tensor"
+    else:
+        sinks = [n for n in a.order if graph.nodes[n].type != "Input" and not graph.outputs_of(n)]
+        ret = "(" + ", ".join(local_name(s) for s in sinks) + ("," if len(sinks) == 1 else "") + ")"
+        ret_type = "tuple[torch.Tensor, ...]"
+    params = ", ".join(f"{n}: torch.Tensor" for n in src.input_names)
+    in_doc = "; ".join(f"{n}: {_shape_text(s)}" for n, s in zip(src.input_names, src.input_shapes))
+    out_doc = _shape_text(src.output_shape) if ci.output_id is not None else "a tuple of the graph's outputs"
+    loss_doc = ""
+    if ci.loss_id is not None:
+        loss_doc = (f"\n    Trained with {graph.nodes[ci.loss_id].type} (node '{ci.loss_id}'), which is not part of "
+                    f"the model.")
+    seed_note = "torch.manual_seed(seed)" + (" and init_weights(...)" if src.uses_init else "")
+    body_init = "\n".join("            " + line for line in init_lines) or "            pass"
+    body_fwd = "\n".join("        " + line for line in fwd_lines)
+    gen_line = "            gen = torch.Generator().manual_seed(seed)\n" if src.uses_init else ""
+    title = (graph.name or "Net").replace('"""', "'''").replace("\\", "/")
+    src.class_source = f'''
+class {src.class_name}(nn.Module):
+    """{title}: {a.total_params:,} parameters.
+
+    Inputs: {in_doc}. Output: {out_doc}.{loss_doc}
+    With the same seed it starts from the same weights as graphlab.compile(graph, seed=seed).
+    """
+
+    def __init__(self, seed: int = {seed}) -> None:
+        super().__init__()
+        with torch.random.fork_rng(devices=[]):  # {seed_note}, leaving the global RNG as it was
+            torch.manual_seed(seed)
+{gen_line}{body_init}
+
+    def forward(self, {params}) -> {ret_type}:
+{body_fwd}
+        return {ret}
+'''
+    return src

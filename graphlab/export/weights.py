@@ -1,0 +1,74 @@
+"""Checkpoints for export: read safely, check against the compiled module, write beside an export.
+
+A checkpoint is a ``.safetensors`` file or a torch state_dict read with ``weights_only=True``:
+tensors only, nothing is unpickled. A dict that wraps the state_dict under ``"state_dict"`` or
+``"model"`` is unwrapped. Keys and shapes must match the compiled module exactly; a mismatch is one
+message that names the node (the first part of the key).
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..io import atomic_write
+from .model_source import ExportError
+
+
+def read_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
+    p = Path(path)
+    if not p.is_file():
+        raise ExportError(f"--weights: {p}: no such file")
+    try:
+        if p.suffix == ".safetensors":
+            from safetensors.torch import load_file
+
+            state: Any = load_file(str(p), device="cpu")
+        else:
+            state = torch.load(str(p), map_location="cpu", weights_only=True)
+    except Exception as e:  # unreadable, truncated, or holding objects weights_only refuses
+        if p.suffix == ".safetensors":
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+            raise ExportError(f"--weights: {p}: not a valid safetensors file ({first})") from None
+        raise ExportError(f"--weights: {p}: not a torch state_dict that loads with weights_only=True "
+                          f"(tensors only; GraphLab never unpickles objects)") from None
+    if isinstance(state, dict):
+        for key in ("state_dict", "model"):
+            if isinstance(state.get(key), dict):
+                state = state[key]
+                break
+    if not isinstance(state, dict) or not all(
+            isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
+        raise ExportError(f"--weights: {p}: expected a state_dict (parameter name -> tensor)")
+    return state
+
+
+def load_into(module: nn.Module, state: dict[str, torch.Tensor], source: str = "--weights") -> None:
+    """``module.load_state_dict(state, strict=True)`` with one readable message on a mismatch."""
+    own = module.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    wrong = [k for k in own if k in state and tuple(own[k].shape) != tuple(state[k].shape)]
+    if missing or unexpected or wrong:
+        parts = []
+        if wrong:
+            k = wrong[0]
+            parts.append(f"node '{k.split('.')[0]}': {k} is {list(state[k].shape)} in the checkpoint but "
+                         f"{list(own[k].shape)} in the graph" + (f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""))
+        if missing:
+            parts.append(f"missing {', '.join(missing[:3])}" + (f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""))
+        if unexpected:
+            parts.append(f"not in the graph: {', '.join(unexpected[:3])}"
+                         + (f" (and {len(unexpected) - 3} more)" if len(unexpected) > 3 else ""))
+        raise ExportError(f"{source}: the checkpoint does not fit this graph: " + "; ".join(parts))
+    module.load_state_dict(state, strict=True)
+
+
+def write_state_dict(module: nn.Module, path: Path) -> None:
+    """Save ``module``'s weights as a torch state_dict (plain tensors, loadable with weights_only=True)."""
+    buf = io.BytesIO()
+    torch.save({k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}, buf)
+    atomic_write(path, buf.getvalue())

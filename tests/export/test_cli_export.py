@@ -1,0 +1,72 @@
+"""`graphlab export`: default output names, exit codes and one-line messages, never a traceback."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+import torch
+
+import graphlab
+from graphlab.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _copy(tmp_path: Path, name: str = "two_layer_net") -> Path:
+    dst = tmp_path / f"{name}.graphlab.json"
+    dst.write_bytes((EXAMPLES / f"{name}.graphlab.json").read_bytes())
+    return dst
+
+
+def test_default_output_is_beside_the_file(tmp_path: Path, capsys) -> None:
+    src = _copy(tmp_path)
+    assert main(["export", str(src), "--to", "python"]) == 0
+    assert (tmp_path / "two_layer_net.py").is_file()
+    assert capsys.readouterr().out.strip() == f"wrote {tmp_path / 'two_layer_net.py'}"
+
+
+def test_graph_with_errors_exits_1_listing_them(tmp_path: Path, capsys) -> None:
+    src = _copy(tmp_path)
+    doc = json.loads(src.read_text())
+    doc["edges"] = [e for e in doc["edges"] if e["to"] != "scores"]  # scores loses its input
+    doc["nodes"][1]["params"]["out_features"] = -3
+    src.write_text(json.dumps(doc))
+    graph = graphlab.load(src)
+    errors = graphlab.analyze(graph).errors
+    assert len(errors) >= 2
+    assert main(["export", str(src), "--to", "python"]) == 1
+    err = capsys.readouterr().err
+    for p in errors:
+        assert f"error: {p.text()}" in err
+    assert not (tmp_path / "two_layer_net.py").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["missing.graphlab.json", "--to", "python"], "no such file"),
+    (["{src}", "--to", "pdf"], "invalid choice"),
+    (["{src}"], "--to"),
+    (["{src}", "--to", "python", "-o", "{tmp}/no/such/dir/x.py"], "does not exist"),
+    (["{src}", "--to", "python", "--weights", "{tmp}/nope.pt"], "--weights"),
+    (["{src}", "--to", "python", "--weights", "{tmp}/pickled.pt"], "weights_only"),
+    (["{src}", "--to", "python", "--weights", "{tmp}/wrong.pt"], "node 'fc1'"),
+    (["{tmp}/bad.graphlab.json", "--to", "python"], "JSON"),
+])
+def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    src = _copy(tmp_path)
+    (tmp_path / "bad.graphlab.json").write_text("{ not json")
+    torch.save({"fc1.weight": Fraction(1, 2)}, tmp_path / "pickled.pt")  # an object, not a tensor
+    state = graphlab.compile(graphlab.load(src)).state_dict()
+    state["fc1.weight"] = torch.zeros(3, 3)
+    torch.save(state, tmp_path / "wrong.pt")
+    argv = [a.format(src=src, tmp=tmp_path) for a in args]
+    r = subprocess.run([sys.executable, "-m", "graphlab", "export", *argv], capture_output=True, text=True,
+                       timeout=120, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
+    assert message in lines[0]
+    assert not list(tmp_path.glob("*.py"))
