@@ -2,8 +2,8 @@
 
 Commands talk to the :class:`~graphlab.core.Graph` only; the scene follows the model's events, so
 undo and redo repaint exactly like the original edit did. Composite actions (delete a selection,
-paste) are parent commands whose children are the single-change commands below; QUndoCommand runs
-children in order on redo and in reverse on undo.
+paste) are :class:`MacroCommand`s whose children are the single-change commands below, run in
+order on redo and in reverse on undo.
 
 Removal keeps what the model returns (the node, its edges, its index in file order) and undo puts
 it back with ``insert_node(node, edges, index)``, so a save after undo is byte-identical.
@@ -147,6 +147,29 @@ class RenameGraphCommand(QUndoCommand):
         self.graph.set_name(self.old)
 
 
-def macro(text: str) -> QUndoCommand:
-    """A parent command for a composite action (children do the work)."""
-    return QUndoCommand(text)
+class MacroCommand(QUndoCommand):
+    """A composite action: runs its child commands in order on redo and in reverse on undo.
+
+    The children are plain Python references (not Qt parent/child), so their Python overrides
+    stay alive as long as the macro does.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.children_: list[QUndoCommand] = []
+
+    def add(self, command: QUndoCommand) -> QUndoCommand:
+        self.children_.append(command)
+        return command
+
+    def redo(self) -> None:
+        for c in self.children_:
+            c.redo()
+
+    def undo(self) -> None:
+        for c in reversed(self.children_):
+            c.undo()
+
+
+def macro(text: str) -> MacroCommand:
+    return MacroCommand(text)

@@ -69,9 +69,9 @@ class Controller(QObject):
             parts.append(f"{len(loose)} edge{'s' * (len(loose) != 1)}")
         parent = macro("Delete " + " and ".join(parts))
         for e in loose:
-            DisconnectCommand(self.graph, e, parent)
+            parent.add(DisconnectCommand(self.graph, e))
         for nid in ids:
-            RemoveNodeCommand(self.graph, nid, parent)
+            parent.add(RemoveNodeCommand(self.graph, nid))
         self.stack.push(parent)
 
     def set_param(self, node_id: str, name: str, value: Any) -> None:
@@ -93,7 +93,7 @@ class Controller(QObject):
             return
         parent = macro(f"Move {len(moves)} nodes")
         for nid, (old, new) in moves.items():
-            MoveNodeCommand(self.graph, nid, old, new, parent)
+            parent.add(MoveNodeCommand(self.graph, nid, old, new))
         self.stack.push(parent)
 
     def auto_layout(self) -> None:
@@ -104,7 +104,7 @@ class Controller(QObject):
             return
         parent = macro("Auto-layout")
         for nid, (old, new) in moves.items():
-            MoveNodeCommand(self.graph, nid, old, new, parent)
+            parent.add(MoveNodeCommand(self.graph, nid, old, new))
         self.stack.push(parent)
 
     # ---- edges -------------------------------------------------------------------------------------
@@ -193,7 +193,7 @@ class Controller(QObject):
         for node in nodes:
             placed.add(node.id)
             mine = tuple(e for e in edges if node.id in (e.src, e.dst) and e.src in placed and e.dst in placed)
-            AddNodeCommand(self.graph, node, mine, parent)
+            parent.add(AddNodeCommand(self.graph, node, mine))
         self.stack.push(parent)
         return [n.id for n in nodes]
 

@@ -136,8 +136,7 @@ class MainWindow(QMainWindow):
         self.quick.chosen.connect(lambda t, p: self.add_layer(t, p))
         self.palette.layer_activated.connect(lambda t: self.add_layer(t, None))
         self.problems.node_requested.connect(self.reveal_node)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.setWindowModified(not clean))
-        self.undo_stack.indexChanged.connect(lambda _: self.setWindowModified(not self.undo_stack.isClean()))
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
     def set_document(self, graph: Graph, path: str | None, title: str | None = None) -> None:
         self.document = graph
@@ -149,6 +148,9 @@ class MainWindow(QMainWindow):
         self._title = title
         self._update_title()
         self.view.fit_all(readable=True)
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.setWindowModified(not clean)
 
     def _update_title(self) -> None:
         name = Path(self.path).name if self.path else (self._title or "Untitled")

@@ -1,0 +1,76 @@
+"""Fixtures for the editor tests: windows with throw-away settings, recovery folders and prompts.
+
+Every dialog goes through ``window.prompts``; the fixture replaces them with recorders so a test
+never blocks on a modal box, and a prompt a test did not expect fails the test.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
+
+QStandardPaths.setTestModeEnabled(True)
+
+
+class FakePrompts:
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str]] = []
+        self.unsaved_answer: str | None = None
+        self.unsaved_asked: list[str] = []
+        self.restore_answer: bool | None = None
+        self.save_path_answer: str | None = None
+
+    def unsaved(self, name: str) -> str:
+        self.unsaved_asked.append(name)
+        if self.unsaved_answer is None:
+            raise AssertionError(f"unexpected unsaved-changes prompt for {name}")
+        return self.unsaved_answer
+
+    def error(self, title: str, text: str) -> None:
+        self.errors.append((title, text))
+
+    def restore(self, origin: str | None) -> bool:
+        if self.restore_answer is None:
+            raise AssertionError("unexpected restore prompt")
+        return self.restore_answer
+
+    def open_path(self, folder: str) -> str | None:
+        raise AssertionError("unexpected open dialog")
+
+    def save_path(self, suggested: str) -> str | None:
+        return self.save_path_answer
+
+
+@pytest.fixture
+def make_window(qtbot: Any, tmp_path: Path) -> Callable[..., Any]:
+    from graphlab.ui import MainWindow
+
+    made: list[Any] = []
+
+    def factory(path: str | Path | None = None, recovery: Path | None = None) -> Any:
+        settings = QSettings(str(tmp_path / f"settings{len(made)}.ini"), QSettings.Format.IniFormat)
+        w = MainWindow(settings=settings, recovery_dir=recovery or tmp_path / "recovery")
+        w.prompts = FakePrompts()
+        w.resize(1100, 700)
+        w.show()
+        qtbot.waitExposed(w)
+        w.activateWindow()
+        qtbot.waitUntil(lambda: w.isActiveWindow(), timeout=2000)
+        if path is not None:
+            assert w.open_file(path, ask=False), w.prompts.errors
+        w.live.flush()
+        made.append(w)
+        return w
+
+    yield factory
+    for w in made:
+        w.undo_stack.setClean()  # nothing to ask about on teardown
+        w.close()
+        w.deleteLater()
+    qtbot.wait(1)
