@@ -5,7 +5,8 @@ Built in (generated or bundled, always available):
 * ``spiral`` — CS231n's case study: ``classes`` K arms of ``points`` N 2-D points each; for arm k the
   radius is linspace(0, 1, N) and the angle linspace(4k, 4(k+1), N) + N(0, ``noise``²).
 * ``digits`` — scikit-learn's bundled 8×8 handwritten digits (1,797 images, 10 classes), samples
-  [1, 8, 8] with values 0..16 scaled to 0..1.
+  [1, 8, 8] with values 0..16 scaled to 0..1; ``size`` > 8 resizes them (bilinear) to
+  [1, size, size], e.g. 28 for LeNet-5.
 * ``adding`` — the adding problem: ``samples`` sequences of ``length`` T steps × 2 features (a U(0, 1)
   value and a 0/1 marker; one marker in each half); target = the sum of the two marked values.
   Predicting the mean (1.0) gives MSE 1/6 ≈ 0.167.
@@ -47,7 +48,7 @@ _REQ = object()  # marks a required parameter
 #: dataset name -> {param: default} (``_REQ`` = required). Kinds are checked in check_params.
 DATASETS: dict[str, dict[str, Any]] = {
     "spiral": {"classes": 3, "points": 100, "noise": 0.2, "seed": 0},
-    "digits": {},
+    "digits": {"size": 8},
     "adding": {"length": 50, "samples": 10000, "seed": 0},
     "sine": {"length": 20, "samples": 2000, "noise": 0.05, "seed": 0},
     "npz": {"path": _REQ, "x": "X", "y": "y", "task": "auto"},
@@ -57,7 +58,7 @@ DATASETS: dict[str, dict[str, Any]] = {
     "fashion_mnist": {"root": _REQ, "limit": None},
     "cifar10": {"root": _REQ, "limit": None},
 }
-_INT_MIN = {"classes": 2, "points": 2, "length": 2, "samples": 10, "seed": 0, "limit": 1}
+_INT_MIN = {"size": 8, "classes": 2, "points": 2, "length": 2, "samples": 10, "seed": 0, "limit": 1}
 
 
 class DataError(Exception):
@@ -84,7 +85,7 @@ def check_params(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
             out[k] = default
             continue
         v = params[k]
-        if k in _INT_MIN:
+        if k in _INT_MIN and not (k == "size" and name == "image_folder"):
             if v is None and default is None:
                 out[k] = None
                 continue
@@ -225,6 +226,8 @@ def _load(name: str, p: dict[str, Any], base: Path):
 
         d = load_digits()
         x = torch.tensor(d.images, dtype=torch.float32).unsqueeze(1) / 16.0
+        if p["size"] != 8:
+            x = torch.nn.functional.interpolate(x, size=(p["size"], p["size"]), mode="bilinear", align_corners=False)
         return x, torch.tensor(d.target, dtype=torch.long), "classification", [str(i) for i in range(10)]
     if name == "adding":
         return (*adding(p["samples"], p["length"], p["seed"]), "regression", [])

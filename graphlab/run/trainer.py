@@ -143,7 +143,9 @@ class Trainer:
         try:
             check_fit(self.graph, a, data, cfg)
         except SetupError as e:
-            raise _Abort(ev.Error(e.kind, str(e), e.node, e.field)) from None
+            hint = "" if self._config is not None or "dataset" in self.graph.training else (
+                " (the training section names no dataset, so the default spiral is used: set training.dataset)")
+            raise _Abort(ev.Error(e.kind, str(e) + hint, e.node, e.field)) from None
         return cfg, a, data, device
 
     def _run(self, t0: float) -> Iterator[ev.Event]:
@@ -188,8 +190,7 @@ class Trainer:
         n = data.n_train
         bs = n if cfg.batch_size is None else min(cfg.batch_size, n)
         steps_per_epoch = math.ceil(n / bs)
-        gen = torch.Generator().manual_seed(cfg.seed)
-        torch.manual_seed(cfg.seed)  # dropout, augmentation
+        gen = torch.Generator()
         weights = weight_params(gm)
         modules = {nid: gm.get_submodule(name) for nid, name in ci.module_names.items()}
         types = {nid: self.graph.nodes[nid].type for nid in modules}
@@ -204,7 +205,7 @@ class Trainer:
         params = sum(p.numel() for p in gm.parameters())
         yield ev.RunStarted(self.graph.name, data.name, data.task, n, data.n_val, data.num_classes, params,
                             str(device), cfg.epochs, steps_per_epoch, init_loss, expected, start_epoch)
-        if expected is not None and math.isfinite(init_loss) and abs(init_loss - expected) > max(1.0, 0.5 * expected):
+        if start_epoch == 0 and expected is not None and math.isfinite(init_loss) and abs(init_loss - expected) > max(1.0, 0.5 * expected):
             yield ev.Warning(f"the loss at initialisation is {init_loss:.3g}, far from ln {data.num_classes} = "
                              f"{expected:.3g}: the initial weights may be too large (try init small_gaussian, "
                              "xavier or kaiming)")
@@ -215,6 +216,10 @@ class Trainer:
                                                  num_workers=0, drop_last=False)
         final: dict[str, Any] = {}
         for epoch in range(start_epoch + 1, cfg.epochs + 1):
+            # Each epoch's shuffle and dropout/augmentation draws depend on (seed, epoch) only, so a run
+            # resumed from a checkpoint continues exactly as the uninterrupted run would have.
+            gen.manual_seed(cfg.seed * 1_000_003 + epoch)
+            torch.manual_seed(cfg.seed * 1_000_003 + epoch + 500_000)
             gm.train()
             te = time.perf_counter()
             loss_sum, loss_n, correct = 0.0, 0, 0
