@@ -18,6 +18,16 @@ from PySide6.QtGui import QUndoCommand
 from ..core import Edge, Graph, Node
 
 
+def restore_edge_order(graph: Graph, where: dict[Edge, int]) -> None:
+    """Put re-added edges back at their old places in file order (a list reorder: no model event)."""
+    edges = graph.edges
+    moved = [e for e in where if e in edges]
+    for e in moved:
+        edges.remove(e)
+    for e in sorted(moved, key=where.__getitem__):
+        edges.insert(min(where[e], len(edges)), e)
+
+
 class AddNodeCommand(QUndoCommand):
     """Add one node (and, for paste, the edges from nodes that already exist)."""
 
@@ -42,12 +52,15 @@ class RemoveNodeCommand(QUndoCommand):
         self._saved: tuple[Node, list[Edge], int] | None = None
 
     def redo(self) -> None:
+        where = {e: i for i, e in enumerate(self.graph.edges) if self.node_id in (e.src, e.dst)}
         self._saved = self.graph.remove_node(self.node_id)
+        self._where = where
 
     def undo(self) -> None:
         assert self._saved is not None
         node, edges, index = self._saved
         self.graph.insert_node(node, edges, index)
+        restore_edge_order(self.graph, self._where)
 
 
 class ConnectCommand(QUndoCommand):
@@ -74,9 +87,7 @@ class DisconnectCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.graph.add_edge(self.edge)
-        # keep file order: move the edge back to where it was (a list reorder, no event needed)
-        edges = self.graph.edges
-        edges.insert(min(self._index, len(edges) - 1), edges.pop())
+        restore_edge_order(self.graph, {self.edge: self._index})
 
 
 MERGE_WINDOW_S = 1.5

@@ -89,12 +89,14 @@ class NewEdgeInteraction:
         src, dst, port, reason = t
         if reason is not None:
             self.hint(reason)
-            line, scene = self.line, self.view.scene()
-            QTimer.singleShot(REFUSED_LINE_MS, lambda: line.scene() is scene and scene.removeItem(line))
+            QTimer.singleShot(REFUSED_LINE_MS, self.view, self.cancel)
             return False
         self.cancel()
         return self.commit(src, dst, port)
 
     def cancel(self) -> None:
-        if self.line.scene() is not None:
-            self.line.scene().removeItem(self.line)
+        try:
+            if self.line.scene() is not None:
+                self.line.scene().removeItem(self.line)
+        except RuntimeError:  # the scene went away first (window closed)
+            pass
