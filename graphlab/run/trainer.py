@@ -61,15 +61,19 @@ class _Abort(Exception):
 class Trainer:
     def __init__(self, graph: Graph, config: TrainConfig | None = None, *, base_dir: str | os.PathLike[str] | None = None,
                  out_dir: str | os.PathLike[str] | None = None, resume_from: str | os.PathLike[str] | None = None,
-                 step_interval: float = 0.0) -> None:
+                 step_interval: float = 0.0, checkpoint_interval: float = 10.0) -> None:
         """``config`` defaults to ``parse_training(graph.training)``. ``step_interval`` (seconds) throttles
-        Step events: 0 emits one per step; a GUI might pass 0.05 (each Step then averages its steps)."""
+        Step events: 0 emits one per step; a GUI might pass 0.05 (each Step then averages its steps).
+        ``checkpoint_interval`` (seconds): a checkpoint is written at the end of an epoch when this long has
+        passed since the last one, and always after the last epoch and on stop."""
         self.graph = graph
         self._config = config
         self.base_dir = base_dir
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.resume_from = resume_from
         self.step_interval = step_interval
+        self.checkpoint_interval = checkpoint_interval
+        self._last_save = 0.0
         self._stop = threading.Event()
         self._go = threading.Event()
         self._go.set()
@@ -177,11 +181,20 @@ class Trainer:
                     sched.step()
         self._state["epoch"] = start_epoch
         self._opt, self._gm = opt, gm
+        log = None
         if self.out_dir is not None:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             self._log = str(self.out_dir / "metrics.jsonl")
-            if start_epoch == 0:
-                Path(self._log).write_text("")
+            log = open(self._log, "w" if start_epoch == 0 else "a", encoding="utf-8")
+        try:
+            yield from self._loop(cfg, a, data, device, gm, ci, loss_fn, opt, sched, start_epoch, log, t0)
+        finally:
+            if log is not None:
+                log.close()
+
+    def _loop(self, cfg: TrainConfig, a: Any, data: Data, device: torch.device, gm: Any, ci: Any,
+              loss_fn: nn.Module, opt: torch.optim.Optimizer, sched: Any, start_epoch: int, log: Any,
+              t0: float) -> Iterator[ev.Event]:
 
         cls = data.task == "classification"
         if data.in_memory:
@@ -214,7 +227,7 @@ class Trainer:
         if not data.in_memory:
             loader = torch.utils.data.DataLoader(data.train_set, batch_size=bs, shuffle=True, generator=gen,
                                                  num_workers=0, drop_last=False)
-        final: dict[str, Any] = {}
+        val_loss = val_acc = None
         for epoch in range(start_epoch + 1, cfg.epochs + 1):
             # Each epoch's shuffle and dropout/augmentation draws depend on (seed, epoch) only, so a run
             # resumed from a checkpoint continues exactly as the uninterrupted run would have.
@@ -305,10 +318,11 @@ class Trainer:
             self._state["epoch"] = epoch
             e = ev.Epoch(epoch, loss_sum / max(loss_n, 1), correct / n if cls else None, val_loss, val_acc, lr,
                          time.perf_counter() - t0, n / epoch_time if epoch_time > 0 else 0.0)
-            if self._log:
-                with open(self._log, "a", encoding="utf-8") as fh:
-                    fh.write(json.dumps(ev.to_json(e)) + "\n")
-            self._save()
+            if log is not None:
+                log.write(json.dumps(ev.to_json(e)) + "\n")
+                log.flush()
+            if epoch == cfg.epochs or time.perf_counter() - self._last_save >= self.checkpoint_interval:
+                self._save()
             yield e
         train_loss, train_acc = self._evaluate(gm, loss_fn, data, device, cls, "train")
         final = {"train_loss": train_loss, "train_acc": train_acc,
@@ -321,6 +335,7 @@ class Trainer:
             return
         if not all(bool(torch.isfinite(p).all()) for p in self._gm.parameters()):
             return  # keep the last good checkpoint
+        self._last_save = time.perf_counter()
         path = save_checkpoint(self.out_dir / "last.safetensors", self._gm, self._opt,
                                epoch=self._state["epoch"], step=self._state["step"], graph=self.graph.name)
         self._ckpt = str(path)
