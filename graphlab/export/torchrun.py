@@ -1,0 +1,364 @@
+"""Export a graph and its experiment as a standalone distributed training script.
+
+The script needs torch (and scikit-learn for the digits dataset) and runs as
+
+    torchrun --nproc_per_node=N script.py [--epochs E] [--batch-size B] [--lr LR] [--device D] [--out DIR]
+
+on CPUs (gloo) or GPUs (nccl, chosen at run time), on one machine or several (torchrun's
+``--nnodes/--node_rank/--master_addr``), or as plain ``python script.py`` (one process, no
+DistributedDataParallel). It holds the model class (as in the Python export), the dataset, the
+optimizer, schedule, regularization and gradient clipping of the graph's ``training`` section
+(parsed by :func:`graphlab.run.config.parse_training`), and mirrors ``graphlab train``'s loop:
+
+* Built-in datasets (spiral, digits, adding, sine) are generated in the script with the same recipe,
+  seed, validation split and preprocessing. Other in-memory datasets (npz, csv, MNIST,
+  Fashion-MNIST, CIFAR-10) are read, split and preprocessed by GraphLab at export time and written
+  beside the script as ``<stem>_data.pt`` (tensors only). Image folders are not supported.
+* Every epoch all ranks draw the same permutation of the training split (a generator seeded from
+  ``seed`` and the epoch, as the trainer does); rank r takes every world-th sample of it from r
+  (truncated so that all ranks take the same number of steps), in batches of
+  ceil(batch_size / world): the global batch stays ``batch_size`` and DDP averages the gradients. With one process this is exactly the trainer's
+  loop, so ``python script.py`` reproduces ``graphlab train`` on CPU.
+* Rank 0 evaluates the validation split, prints one line per epoch, and writes ``weights.pt`` (a
+  state_dict, loadable with ``weights_only=True`` and into ``graphlab.compile(graph)``) and
+  ``metrics.jsonl`` under ``--out``. At the end every rank prints a checksum of its weights, so
+  agreement between ranks is visible.
+
+With ``--weights`` the checkpoint becomes the starting point (``<stem>_init.pt`` beside the script).
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import torch
+
+from .. import __version__
+from ..compiler import compile_graph
+from ..compiler import info as compile_info
+from ..core.analysis import analyze
+from ..core.graph import Graph
+from ..io import atomic_write
+from .model_source import ExportError, model_source
+from .torchrun_parts import AUGMENT, DATASET_ARGS, DATASETS, GENERATED_DATA, SAVED_DATA
+from .weights import load_into, read_checkpoint, write_state_dict
+
+LOSS_SOURCE = {"CrossEntropyLoss": "nn.CrossEntropyLoss()", "MSELoss": "nn.MSELoss()"}
+
+MAIN = '''
+CONFIG = @@CONFIG@@
+AUGMENT = CONFIG["augment"]
+INIT_WEIGHTS = @@INIT_WEIGHTS@@
+CLASSIFICATION = @@CLASSIFICATION@@
+
+
+def make_loss() -> nn.Module:
+    return @@LOSS@@
+
+
+def make_optimizer(params, lr: float) -> torch.optim.Optimizer:
+    opt = CONFIG["optimizer"]
+    name = opt["name"]
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    if name in ("momentum", "nesterov"):
+        return torch.optim.SGD(params, lr=lr, momentum=opt["momentum"], nesterov=name == "nesterov")
+    if name == "adagrad":
+        return torch.optim.Adagrad(params, lr=lr, eps=opt["eps"])
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, alpha=opt["decay"], eps=opt["eps"])
+    return torch.optim.Adam(params, lr=lr, betas=(opt["beta1"], opt["beta2"]), eps=opt["eps"])
+
+
+def make_schedule(optimizer: torch.optim.Optimizer, epochs: int):
+    """Stepped once per epoch."""
+    s = CONFIG["schedule"]
+    if s["name"] == "step":
+        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=s["step_size"], gamma=s["gamma"])
+    if s["name"] == "exponential":
+        return torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=s["gamma"])
+    if s["name"] == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=s["t_max"] or epochs,
+                                                          eta_min=s["eta_min"])
+    return None
+
+
+def evaluate(model: nn.Module, loss_fn: nn.Module, x: torch.Tensor, y: torch.Tensor):
+    """(mean loss, accuracy or None) over a whole split, in eval mode, in chunks of 1024."""
+    model.eval()
+    total, correct = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(x), 1024):
+            out = model(x[i:i + 1024])
+            total += float(loss_fn(out, y[i:i + 1024])) * len(out)
+            if CLASSIFICATION:
+                correct += int((out.argmax(1) == y[i:i + 1024]).sum())
+    model.train()
+    n = max(len(x), 1)
+    return total / n, (correct / n if CLASSIFICATION else None)
+
+
+def save_weights(model: nn.Module, path: str) -> None:
+    """A plain state_dict (tensors only), written to a temporary file and renamed over the old one."""
+    tmp = path + ".tmp"
+    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, tmp)
+    os.replace(tmp, path)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--epochs", type=int, default=CONFIG["epochs"])
+    p.add_argument("--batch-size", type=int, default=None, help="global batch (default: the graph's; full batch "
+                   "if it says so)")
+    p.add_argument("--lr", type=float, default=CONFIG["optimizer"]["lr"])
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto" if CONFIG["device"] == "mps"
+                   else CONFIG["device"])
+    p.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), @@OUT_NAME@@),
+                   help="folder for weights.pt and metrics.jsonl (rank 0 writes them)")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    distributed = "RANK" in os.environ and "WORLD_SIZE" in os.environ
+    rank = int(os.environ.get("RANK", 0))
+    world = int(os.environ.get("WORLD_SIZE", 1))
+    local_rank = int(os.environ.get("LOCAL_RANK", 0))
+    use_cuda = args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
+    if use_cuda:
+        torch.cuda.set_device(local_rank)
+        device = torch.device("cuda", local_rank)
+    else:
+        device = torch.device("cpu")
+        # N processes on one machine share its cores; torch's default would oversubscribe them
+        per_machine = int(os.environ.get("LOCAL_WORLD_SIZE", 1))
+        torch.set_num_threads(CONFIG["threads"] or max(1, (os.cpu_count() or 1) // per_machine))
+    if distributed:
+        dist.init_process_group("nccl" if use_cuda else "gloo")
+
+    x_train, y_train, x_val, y_val = (t.to(device) for t in load_data())
+    seed = CONFIG["seed"]
+    model = @@MODEL_CLASS@@(seed=seed)  # the same initial weights as graphlab.compile(graph, seed=seed)
+    if INIT_WEIGHTS is not None:
+        model.load_state_dict(torch.load(INIT_WEIGHTS, map_location="cpu", weights_only=True), strict=True)
+    model.to(device)
+    loss_fn = make_loss().to(device)
+    weights = [p for p in model.parameters() if p.dim() >= 2]  # regularized: weights, not biases
+    train_model = DDP(model, device_ids=[local_rank] if use_cuda else None) if distributed else model
+    optimizer = make_optimizer(train_model.parameters(), args.lr)
+    schedule = make_schedule(optimizer, args.epochs)
+    l2, l1 = CONFIG["regularization"]["l2"], CONFIG["regularization"]["l1"]
+    clip = CONFIG["clip_grad_norm"]
+
+    n = len(x_train)
+    batch = n if (args.batch_size or CONFIG["batch_size"]) == "full" else min(args.batch_size or CONFIG["batch_size"], n)
+    per_rank = math.ceil(batch / world)
+    shard = n // world  # samples per rank per epoch (the same on every rank)
+    gen = torch.Generator()
+    log = None
+    if rank == 0:
+        os.makedirs(args.out, exist_ok=True)
+        log = open(os.path.join(args.out, "metrics.jsonl"), "w", encoding="utf-8")
+        init_loss, init_acc = evaluate(model, loss_fn, x_train, y_train)
+        print(f"@@NAME@@: {sum(p.numel() for p in model.parameters()):,} parameters, {n} training samples, "
+              f"{world} process(es) on {device}; loss at initialisation {init_loss:.4f}", flush=True)
+
+    for epoch in range(1, args.epochs + 1):
+        train_model.train()
+        t0 = time.perf_counter()
+        # As in graphlab train, each epoch's draws depend on (seed, epoch) only: the shuffle is the same on
+        # every rank; dropout and augmentation differ between ranks (rank 0 draws what graphlab train does).
+        gen.manual_seed(seed * 1_000_003 + epoch)
+        torch.manual_seed(seed * 1_000_003 + epoch + 500_000 + rank * 1_000_000_007)
+        perm = torch.randperm(n, generator=gen)
+        if world > 1:
+            perm = perm[: shard * world][rank::world]
+        stats = torch.zeros(3, dtype=torch.float64)  # loss sum over steps, steps, correct
+        for idx in perm.to(device).split(per_rank):
+            xb, yb = x_train[idx], y_train[idx]
+            if @@AUGMENT_ACTIVE@@:
+                xb = augment(xb)
+            out = train_model(xb)
+            loss = loss_fn(out, yb)
+            if l2:
+                loss = loss + l2 * sum((w * w).sum() for w in weights)
+            if l1:
+                loss = loss + l1 * sum(w.abs().sum() for w in weights)
+            value = loss.item()
+            if not math.isfinite(value):
+                print(f"rank {rank}: the loss became {value} in epoch {epoch}; try a lower --lr", file=sys.stderr)
+                return 1
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if clip:
+                torch.nn.utils.clip_grad_norm_(train_model.parameters(), clip)
+            optimizer.step()
+            stats[0] += value
+            stats[1] += 1
+            if CLASSIFICATION:
+                stats[2] += int((out.detach().argmax(1) == yb).sum())
+        if distributed:
+            dist.all_reduce(stats)
+        lr = optimizer.param_groups[0]["lr"]
+        if schedule is not None:
+            schedule.step()
+        if rank == 0:
+            row = {"epoch": epoch, "train_loss": float(stats[0] / max(stats[1], 1)),
+                   "train_acc": float(stats[2]) / (shard * world) if CLASSIFICATION else None,
+                   "val_loss": None, "val_acc": None, "lr": lr, "seconds": round(time.perf_counter() - t0, 3)}
+            if len(x_val):
+                row["val_loss"], row["val_acc"] = evaluate(model, loss_fn, x_val, y_val)
+            log.write(json.dumps(row) + "\\n")
+            log.flush()
+            save_weights(model, os.path.join(args.out, "weights.pt"))
+            acc = "" if row["train_acc"] is None else f"  acc {row['train_acc']:.3f}"
+            val = "" if row["val_loss"] is None else f"  val loss {row['val_loss']:.4f}"
+            val += "" if row["val_acc"] is None else f"  val acc {row['val_acc']:.3f}"
+            print(f"epoch {epoch}/{args.epochs}  loss {row['train_loss']:.4f}{acc}{val}  lr {lr:.3g}", flush=True)
+    if log is not None:
+        log.close()
+        print(f"weights: {os.path.join(args.out, 'weights.pt')}", flush=True)
+    checksum = sum(float(v.double().sum()) for v in model.state_dict().values() if v.is_floating_point())
+    print(f"rank {rank}/{world} done: weights checksum {checksum!r}", flush=True)
+    if distributed:
+        dist.barrier()
+        dist.destroy_process_group()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+'''
+
+
+def _loss_source(graph: Graph, loss_id: str, loss: torch.nn.Module) -> str:
+    t = graph.nodes[loss_id].type
+    if t == "MultiMarginLoss":
+        return f"nn.MultiMarginLoss(p={loss.p}, margin={loss.margin!r})"
+    if t in LOSS_SOURCE:
+        return LOSS_SOURCE[t]
+    raise ExportError(f"{loss_id}: the torchrun export does not know the loss {t}")
+
+
+def _setup(graph: Graph, base_dir: Path):
+    """Parse the training section and build the dataset as the trainer would; check they fit the graph."""
+    from ..run.config import ConfigError, parse_training
+    from ..run.datasets import DataError, build_dataset
+    from ..run.setup import SetupError, check_fit, check_graph
+
+    try:
+        cfg = parse_training(graph.training)
+    except ConfigError as e:
+        raise ExportError(str(e)) from None
+    if cfg.dataset.name == "image_folder":
+        raise ExportError("training.dataset.name: the torchrun export cannot ship an image folder (it is read "
+                          "lazily); convert it to an .npz file, or use the python export in your own loop")
+    a = analyze(graph)
+    try:
+        check_graph(graph, a)
+        data = build_dataset(cfg, base_dir)
+        check_fit(graph, a, data, cfg)
+    except SetupError as e:
+        where = e.node + (f".{e.field}" if e.field else "") if e.node else (e.field or "graph")
+        raise ExportError(f"{where}: {e}") from None
+    except DataError as e:
+        raise ExportError(f"training.dataset: {e}") from None
+    return cfg, data
+
+
+def torchrun_source(graph: Graph, gm: torch.fx.GraphModule, cfg, *, stem: str, source: str | None,
+                    data_name: str | None, init_name: str | None) -> str:
+    ci = compile_info(gm)
+    ms = model_source(graph, gm, cfg.seed)
+    config = cfg.to_dict()
+    classification = graph.nodes[ci.loss_id].type in ("CrossEntropyLoss", "MultiMarginLoss")
+    if data_name is None:
+        params = cfg.dataset.params
+        args = ", ".join(f"{k}={params[k]!r}" for k in DATASET_ARGS[cfg.dataset.name])
+        data_src = DATASETS[cfg.dataset.name].strip("\n") + "\n\n" + GENERATED_DATA.replace("@@DATASET_ARGS@@", args)
+    else:
+        origin = f"dataset {cfg.dataset.name}" + (f" of {Path(source).name}" if source else "")
+        data_src = SAVED_DATA.replace("@@DATA_NAME@@", repr(data_name)).replace("@@DATA_ORIGIN@@", origin)
+    title = (graph.name or "Net").replace('"""', "'''").replace("\\", "/")
+    origin = f" from {Path(source).name}" if source else ""
+    needs = " and scikit-learn" if cfg.dataset.name == "digits" else ""
+    header = f'''"""{title}: a distributed training script exported{origin} by GraphLab {__version__}.
+
+    torchrun --nproc_per_node=2 {stem}.py            # 2 processes on this machine (gloo on CPU, nccl on GPUs)
+    torchrun --nnodes=2 --node_rank=0 --master_addr=HOST --master_port=29500 --nproc_per_node=4 {stem}.py
+    python {stem}.py                                 # one process, no DistributedDataParallel
+
+Options: --epochs, --batch-size (global), --lr, --device, --out. Needs torch{needs}.
+Each epoch every rank draws the same shuffle and takes a strided slice of it; gradients are averaged
+by DistributedDataParallel, so the global batch is the graph's batch_size. Rank 0 prints progress and
+writes weights.pt (a state_dict, load it with torch.load(path, weights_only=True)) and metrics.jsonl.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+'''
+    init_line = ("os.path.join(os.path.dirname(os.path.abspath(__file__)), " + repr(init_name) + ")"
+                 if init_name else "None")
+    main = (MAIN.replace("@@CONFIG@@", _literal(config)).replace("@@INIT_WEIGHTS@@", init_line)
+            .replace("@@CLASSIFICATION@@", repr(classification))
+            .replace("@@LOSS@@", _loss_source(graph, ci.loss_id, ci.loss))
+            .replace("@@OUT_NAME@@", repr(stem + "_out")).replace("@@MODEL_CLASS@@", ms.class_name)
+            .replace("@@NAME@@", ms.class_name).replace("@@AUGMENT_ACTIVE@@", repr(cfg.augment.active)))
+    parts = [header, ms.text(), data_src.strip("\n") + "\n"]
+    if cfg.augment.active:
+        parts.append(AUGMENT.strip("\n") + "\n")
+    parts.append(main.strip("\n") + "\n")
+    return "\n\n".join(parts)
+
+
+def _literal(value: object) -> str:
+    """A Python literal for a JSON-like value, one top-level key per line."""
+    if isinstance(value, dict):
+        items = ",\n".join(f"    {k!r}: {v!r}" for k, v in value.items())
+        return "{\n" + items + ",\n}"
+    return repr(value)
+
+
+def export_torchrun(graph: Graph, out: Path, *, weights: str | Path | None = None,
+                    source: str | Path | None = None) -> list[Path]:
+    """Write the training script (and its data / initial weights files beside it); return the paths."""
+    base_dir = Path(source).resolve().parent if source else Path.cwd()
+    cfg, data = _setup(graph, base_dir)
+    if not data.in_memory:
+        raise ExportError(f"training.dataset: dataset {cfg.dataset.name} is not held in memory; the torchrun "
+                          f"export supports in-memory datasets")
+    gm = compile_graph(graph, seed=cfg.seed, init=cfg.init)
+    written: list[Path] = []
+    stem = out.name[:-3] if out.name.endswith(".py") else out.stem
+    init_name = data_name = None
+    if weights is not None:
+        load_into(gm, read_checkpoint(weights))
+        init_path = out.with_name(stem + "_init.pt")
+        write_state_dict(gm, init_path)
+        init_name = init_path.name
+        written.append(init_path)
+    if cfg.dataset.name not in DATASETS:
+        data_path = out.with_name(stem + "_data.pt")
+        buf = io.BytesIO()
+        torch.save({"x_train": data.x_train, "y_train": data.y_train, "x_val": data.x_val, "y_val": data.y_val}, buf)
+        atomic_write(data_path, buf.getvalue())
+        data_name = data_path.name
+        written.append(data_path)
+    text = torchrun_source(graph, gm, cfg, stem=stem, source=str(source) if source else None, data_name=data_name,
+                           init_name=init_name)
+    compile(text, str(out), "exec")
+    atomic_write(out, text.encode("utf-8"))
+    return [out] + written
+
+
+__all__ = ["export_torchrun", "torchrun_source"]
