@@ -127,12 +127,15 @@ def init_weights(module: nn.Module, scheme: str, generator: torch.Generator, non
 
 LOAD_WEIGHTS_SOURCE = '''
 def load_weights(model: nn.Module, path: str) -> None:
-    """Load a weights file saved by GraphLab: a .safetensors file (needs the safetensors package)
-    or a torch state_dict, read with weights_only=True (tensors only, nothing is unpickled)."""
+    """Load a weights file saved by GraphLab: a .safetensors file (a `graphlab train` checkpoint or a
+    state_dict; needs the safetensors package) or a torch state_dict, read with weights_only=True
+    (tensors only, nothing is unpickled)."""
     if str(path).endswith(".safetensors"):
         from safetensors.torch import load_file
 
         state = load_file(str(path), device="cpu")
+        if any(k.startswith("model.") for k in state):  # a checkpoint: weights beside optimizer state
+            state = {k[len("model."):]: v for k, v in state.items() if k.startswith("model.")}
     else:
         state = torch.load(path, map_location="cpu", weights_only=True)
     model.load_state_dict(state, strict=True)

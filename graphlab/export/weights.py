@@ -1,7 +1,8 @@
 """Checkpoints for export: read safely, check against the compiled module, write beside an export.
 
-A checkpoint is a ``.safetensors`` file or a torch state_dict read with ``weights_only=True``:
-tensors only, nothing is unpickled. A dict that wraps the state_dict under ``"state_dict"`` or
+A checkpoint is a ``.safetensors`` file (a state_dict, or a ``graphlab train`` checkpoint whose
+``model.*`` tensors are taken and ``optim.*`` ones dropped) or a torch state_dict read with
+``weights_only=True``: tensors only, nothing is unpickled. A dict that wraps the state_dict under ``"state_dict"`` or
 ``"model"`` is unwrapped. Keys and shapes must match the compiled module exactly; a mismatch is one
 message that names the node (the first part of the key).
 """
@@ -18,6 +19,14 @@ from ..io import atomic_write
 from .model_source import ExportError
 
 
+def from_checkpoint(flat: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The module's state_dict from a ``graphlab train`` checkpoint (``model.<key>`` tensors beside
+    ``optim.*`` ones, see :mod:`graphlab.run.checkpoint`); any other safetensors file as it is."""
+    if any(k.startswith("model.") for k in flat):
+        return {k[len("model."):]: v for k, v in flat.items() if k.startswith("model.")}
+    return flat
+
+
 def read_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
     p = Path(path)
     if not p.is_file():
@@ -26,7 +35,7 @@ def read_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
         if p.suffix == ".safetensors":
             from safetensors.torch import load_file
 
-            state: Any = load_file(str(p), device="cpu")
+            state: Any = from_checkpoint(load_file(str(p), device="cpu"))
         else:
             state = torch.load(str(p), map_location="cpu", weights_only=True)
     except Exception as e:  # unreadable, truncated, or holding objects weights_only refuses

@@ -55,7 +55,8 @@ def test_graph_with_errors_exits_1_listing_them(tmp_path: Path, capsys) -> None:
     (["{src}", "--to", "python", "--weights", "{tmp}/wrong.pt"], "node 'fc1'"),
     (["{tmp}/bad.graphlab.json", "--to", "python"], "JSON"),
 ])
-def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str, capsys,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     src = _copy(tmp_path)
     (tmp_path / "bad.graphlab.json").write_text("{ not json")
     torch.save({"fc1.weight": Fraction(1, 2)}, tmp_path / "pickled.pt")  # an object, not a tensor
@@ -63,10 +64,25 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, args: list[str], mes
     state["fc1.weight"] = torch.zeros(3, 3)
     torch.save(state, tmp_path / "wrong.pt")
     argv = [a.format(src=src, tmp=tmp_path) for a in args]
-    r = subprocess.run([sys.executable, "-m", "graphlab", "export", *argv], capture_output=True, text=True,
-                       timeout=120, cwd=tmp_path)
-    assert r.returncode == 2, r.stderr
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = main(["export", *argv])
+    except SystemExit as e:  # argparse's usage errors
+        code = e.code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = [line for line in err.strip().splitlines() if not line.startswith("usage:")]
+    assert len(lines) == 1 and "Traceback" not in err, err
     assert message in lines[0]
     assert not list(tmp_path.glob("*.py"))
+
+
+def test_the_installed_command_runs(tmp_path: Path) -> None:
+    """`python -m graphlab export` end to end in a fresh process: exit codes and one line, no traceback."""
+    src = _copy(tmp_path)
+    r = subprocess.run([sys.executable, "-m", "graphlab", "export", str(src), "--to", "python", "--weights",
+                        str(tmp_path / "none.pt")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    r = subprocess.run([sys.executable, "-m", "graphlab", "export", str(src), "--to", "python"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and (tmp_path / "two_layer_net.py").is_file(), r.stderr

@@ -18,7 +18,7 @@ from graphlab.export.python import export_python
 from .conftest import import_script, randomize, zoo_graph
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-HUGE = {"alexnet", "vgg11"}  # ImageNet-size: exported and compared too, but marked slow
+HUGE = {"alexnet", "vgg11", "resnet18"}  # ImageNet-size: compared without autograd, marked slow
 NAMES = sorted(p.name.split(".")[0] for p in EXAMPLES.glob("*.graphlab.json"))
 
 
@@ -157,3 +157,29 @@ def test_multiple_inputs_and_default_output_name(tmp_path: Path, examples_dir: P
     gm = graphlab.compile(graph)
     torch.testing.assert_close(cls()(x, y, z), gm(x, y, z))
     assert mod.INPUT_SHAPES == tuple(tuple(graph.nodes[i].params["shape"]) for i in ("x", "y", "z"))
+
+
+def test_a_graphlab_train_checkpoint_exports(tmp_path: Path) -> None:
+    """The user's path: train, then export with the run's checkpoint (weights + optimizer state)."""
+    from graphlab.cli import main
+    from graphlab.run.config import parse_training, with_overrides
+    from graphlab.run.trainer import train
+
+    src = tmp_path / "spiral.graphlab.json"
+    src.write_bytes((EXAMPLES / "spiral_two_layer.graphlab.json").read_bytes())
+    graph = graphlab.load(src)
+    fin, _ = train(graph, with_overrides(parse_training(graph.training), epochs=3), out_dir=tmp_path / "run")
+    assert fin.reason == "completed" and fin.checkpoint
+    trained = graphlab.compile(graph)
+    from graphlab.run.checkpoint import load_weights as trainer_weights
+
+    trained.load_state_dict(trainer_weights(fin.checkpoint))
+    trained.eval()
+    x = torch.randn(16, 2)
+    assert main(["export", str(src), "--to", "python", "--weights", fin.checkpoint]) == 0
+    mod = import_script(tmp_path / "spiral.py")
+    for path in (mod.WEIGHTS, fin.checkpoint):  # the copy beside the script, and the checkpoint itself
+        model = getattr(mod, class_name_for(graph))(seed=123)
+        mod.load_weights(model, path)
+        model.eval()
+        torch.testing.assert_close(model(x), trained(x))
