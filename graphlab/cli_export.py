@@ -45,6 +45,8 @@ def cmd_export(argv: list[str]) -> int:
     except FileFormatError as e:
         return fail(str(e))
     out = Path(args.out) if args.out else default_out(src, args.to)
+    if out.resolve() == src.resolve():
+        return fail(f"-o {out}: that is the graph file itself; choose another output name")
     if out.is_dir():
         return fail(f"-o {out}: is a folder; give a file name")
     if not out.resolve().parent.is_dir():

@@ -138,6 +138,10 @@ def load_weights(model: nn.Module, path: str) -> None:
             state = {k[len("model."):]: v for k, v in state.items() if k.startswith("model.")}
     else:
         state = torch.load(path, map_location="cpu", weights_only=True)
+        for key in ("state_dict", "model"):  # a state_dict wrapped in a dict
+            if isinstance(state.get(key), dict):
+                state = state[key]
+                break
     model.load_state_dict(state, strict=True)
 '''
 

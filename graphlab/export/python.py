@@ -98,8 +98,9 @@ def export_python(graph: Graph, out: Path, *, weights: str | Path | None = None,
         load_into(gm, read_checkpoint(weights))
         wpath = out.with_suffix(".pt")
         weights_name = wpath.name
-        write_state_dict(gm, wpath)
-        written.append(wpath)
+        if wpath.resolve() != Path(weights).resolve():  # never overwrite the checkpoint itself
+            write_state_dict(gm, wpath)
+            written.append(wpath)
     text = python_source(graph, gm, stem=out.stem, weights_name=weights_name, source=source, seed=seed)
     compile(text, str(out), "exec")  # a generator bug must not leave a broken script behind
     atomic_write(out, text.encode("utf-8"))

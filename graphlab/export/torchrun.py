@@ -45,12 +45,15 @@ from .weights import load_into, read_checkpoint, write_state_dict
 
 LOSS_SOURCE = {"CrossEntropyLoss": "nn.CrossEntropyLoss()", "MSELoss": "nn.MSELoss()"}
 
-MAIN = '''
+CONSTANTS = '''
+# The graph's "training" section with every key explicit (GraphLab docs/training.md explains them).
 CONFIG = @@CONFIG@@
 AUGMENT = CONFIG["augment"]
-INIT_WEIGHTS = @@INIT_WEIGHTS@@
+INIT_WEIGHTS = @@INIT_WEIGHTS@@  # starting weights (a state_dict), or None for the seeded init
 CLASSIFICATION = @@CLASSIFICATION@@
+'''
 
+MAIN = '''
 
 def make_loss() -> nn.Module:
     return @@LOSS@@
@@ -176,9 +179,7 @@ def main(argv=None) -> int:
         stats = torch.zeros(3, dtype=torch.float64)  # loss sum over steps, steps, correct
         for idx in perm.to(device).split(per_rank):
             xb, yb = x_train[idx], y_train[idx]
-            if @@AUGMENT_ACTIVE@@:
-                xb = augment(xb)
-            out = train_model(xb)
+@@AUGMENT_CALL@@            out = train_model(xb)
             loss = loss_fn(out, yb)
             if l2:
                 loss = loss + l2 * sum((w * w).sum() for w in weights)
@@ -204,7 +205,7 @@ def main(argv=None) -> int:
             schedule.step()
         if rank == 0:
             row = {"epoch": epoch, "train_loss": float(stats[0] / max(stats[1], 1)),
-                   "train_acc": float(stats[2]) / (shard * world) if CLASSIFICATION else None,
+                   "train_acc": float(stats[2]) / max(shard * world, 1) if CLASSIFICATION else None,
                    "val_loss": None, "val_acc": None, "lr": lr, "seconds": round(time.perf_counter() - t0, 3)}
             if len(x_val):
                 row["val_loss"], row["val_acc"] = evaluate(model, loss_fn, x_val, y_val)
@@ -309,12 +310,13 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 '''
     init_line = ("os.path.join(os.path.dirname(os.path.abspath(__file__)), " + repr(init_name) + ")"
                  if init_name else "None")
-    main = (MAIN.replace("@@CONFIG@@", _literal(config)).replace("@@INIT_WEIGHTS@@", init_line)
-            .replace("@@CLASSIFICATION@@", repr(classification))
-            .replace("@@LOSS@@", _loss_source(graph, ci.loss_id, ci.loss))
+    constants = (CONSTANTS.replace("@@CONFIG@@", _literal(config)).replace("@@INIT_WEIGHTS@@", init_line)
+                 .replace("@@CLASSIFICATION@@", repr(classification)))
+    augment_call = "            xb = augment(xb)\n" if cfg.augment.active else ""
+    main = (MAIN.replace("@@LOSS@@", _loss_source(graph, ci.loss_id, ci.loss))
             .replace("@@OUT_NAME@@", repr(stem + "_out")).replace("@@MODEL_CLASS@@", ms.class_name)
-            .replace("@@NAME@@", ms.class_name).replace("@@AUGMENT_ACTIVE@@", repr(cfg.augment.active)))
-    parts = [header, ms.text(), data_src.strip("\n") + "\n"]
+            .replace("@@NAME@@", ms.class_name).replace("@@AUGMENT_CALL@@", augment_call))
+    parts = [header, constants.strip("\n") + "\n", ms.text(), data_src.strip("\n") + "\n"]
     if cfg.augment.active:
         parts.append(AUGMENT.strip("\n") + "\n")
     parts.append(main.strip("\n") + "\n")
@@ -344,9 +346,10 @@ def export_torchrun(graph: Graph, out: Path, *, weights: str | Path | None = Non
     if weights is not None:
         load_into(gm, read_checkpoint(weights))
         init_path = out.with_name(stem + "_init.pt")
-        write_state_dict(gm, init_path)
         init_name = init_path.name
-        written.append(init_path)
+        if init_path.resolve() != Path(weights).resolve():  # never overwrite the checkpoint itself
+            write_state_dict(gm, init_path)
+            written.append(init_path)
     if cfg.dataset.name not in DATASETS:
         data_path = out.with_name(stem + "_data.pt")
         buf = io.BytesIO()

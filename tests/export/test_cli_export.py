@@ -54,6 +54,7 @@ def test_graph_with_errors_exits_1_listing_them(tmp_path: Path, capsys) -> None:
     (["{src}", "--to", "python", "--weights", "{tmp}/pickled.pt"], "weights_only"),
     (["{src}", "--to", "python", "--weights", "{tmp}/wrong.pt"], "node 'fc1'"),
     (["{tmp}/bad.graphlab.json", "--to", "python"], "JSON"),
+    (["{src}", "--to", "python", "-o", "{src}"], "graph file itself"),
 ])
 def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str, capsys,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
@@ -86,3 +87,21 @@ def test_the_installed_command_runs(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "graphlab", "export", str(src), "--to", "python"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and (tmp_path / "two_layer_net.py").is_file(), r.stderr
+
+
+def test_weights_named_like_the_sidecar_are_not_overwritten(tmp_path: Path) -> None:
+    src = _copy(tmp_path)
+    graph = graphlab.load(src)
+    state = graphlab.compile(graph, seed=2).state_dict()
+    ckpt = tmp_path / "two_layer_net.pt"  # exactly the name the export would write beside the script
+    torch.save({"state_dict": state}, ckpt)
+    before = ckpt.read_bytes()
+    assert main(["export", str(src), "--to", "python", "--weights", str(ckpt)]) == 0
+    assert ckpt.read_bytes() == before
+    from .conftest import import_script
+
+    mod = import_script(tmp_path / "two_layer_net.py")
+    model = mod.TwoLayerNet2DPoints(seed=0)
+    mod.load_weights(model, mod.WEIGHTS)
+    for k, v in state.items():
+        assert torch.equal(model.state_dict()[k], v)
