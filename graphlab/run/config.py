@@ -20,7 +20,7 @@ names the field, e.g. ``training.optimizer.lr: must be > 0, got -1``. It imports
       "epochs": 10, "batch_size": 64, # batch_size "full" = the whole training split per step
       "seed": 0,                      # weights, shuffling, dropout, augmentation
       "device": "auto",               # auto | cpu | cuda | mps
-      "threads": null,                # torch threads; null = torch's default
+      "threads": null,                # torch threads; null = 1 for small models, else torch's default
       "stats": {"budget": 0.02}       # fraction of wall time spent on per-node statistics; 0 = off
     }
 

@@ -142,3 +142,29 @@ def tune_malloc() -> None:
 def weight_params(module: torch.nn.Module) -> list[torch.nn.Parameter]:
     """The parameters regularisation applies to: weight matrices and filters (dim ≥ 2), not biases."""
     return [p for p in module.parameters() if p.dim() >= 2]
+
+
+SMALL_STEP_MACS = 50e6
+
+
+def step_macs(a: Analysis, batch_size: int) -> float:
+    """A rough count of multiply-adds per training-step forward: each parameter is used once per
+    output position (conv: H×W of its output; recurrent: T steps; dense: once)."""
+    total = 0.0
+    for info in a.nodes.values():
+        if not info.params or info.shape is None:
+            continue
+        positions = 1
+        if len(info.shape) == 3:
+            positions = info.shape[1] * info.shape[2]
+        elif info.input_shapes and len(info.input_shapes[0]) == 2:
+            positions = info.input_shapes[0][0]
+        total += info.params * positions
+    return total * batch_size
+
+
+def auto_threads(a: Analysis, batch_size: int) -> int | None:
+    """threads: null → 1 torch thread for small steps (bound by per-op overhead, where a second
+    thread's spin-waits cost more than they give, badly so on a busy machine: stack-facts), else
+    torch's default. Deterministic for a given file, so runs stay reproducible."""
+    return 1 if step_macs(a, batch_size) < SMALL_STEP_MACS else None

@@ -45,7 +45,7 @@ from .checkpoint import CheckpointError, restore, save_checkpoint
 from .config import ConfigError, TrainConfig, parse_training
 from .datasets import Data, DataError, build_dataset
 from .diagnose import first_nonfinite, node_that_raises
-from .setup import (SetupError, check_fit, check_graph, make_optimizer, make_scheduler, resolve_device,
+from .setup import (SetupError, auto_threads, check_fit, check_graph, make_optimizer, make_scheduler, resolve_device,
                     tune_malloc, weight_params)
 from .stats import StatsSampler
 
@@ -110,6 +110,7 @@ class Trainer:
         self._state: dict[str, Any] = {"epoch": 0, "step": 0, "samples": 0, "train_time": 0.0}
         self._ckpt: str | None = None
         self._log: str | None = None
+        threads = torch.get_num_threads()
         try:
             yield from self._run(t0)
         except _Abort as a:
@@ -118,6 +119,8 @@ class Trainer:
         except KeyboardInterrupt:
             self._save()
             yield self._finished("stopped", t0)
+        finally:
+            torch.set_num_threads(threads)
 
     def _finished(self, reason: str, t0: float, final: dict[str, Any] | None = None) -> ev.Finished:
         s = self._state
@@ -156,8 +159,9 @@ class Trainer:
         cfg, a, data, device = self._setup()
         self.data = data
         tune_malloc()
-        if cfg.threads:
-            torch.set_num_threads(cfg.threads)
+        threads = cfg.threads or auto_threads(a, cfg.batch_size or data.n_train)
+        if threads:
+            torch.set_num_threads(threads)
         try:
             gm = compile_graph(self.graph, seed=cfg.seed, init=cfg.init, analysis=a)
         except (CompileError, ValueError) as e:
