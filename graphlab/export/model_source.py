@@ -30,7 +30,6 @@ from ..compiler import info as compile_info
 from ..compiler import modules as gl_modules
 from ..compiler.fx_builder import _nonlinearity_after
 from ..core.graph import Graph
-from ..core.layers._common import fmt
 from ..core.registry import REGISTRY
 
 
@@ -327,13 +326,12 @@ def model_source(graph: Graph, gm: fx.GraphModule, seed: int = 0) -> ModelSource
         ret = "(" + ", ".join(local_name(s) for s in sinks) + ("," if len(sinks) == 1 else "") + ")"
         ret_type = "tuple[torch.Tensor, ...]"
     params = ", ".join(f"{n}: torch.Tensor" for n in src.input_names)
-    in_doc = "; ".join(f"{n}: {_shape_text(s)}" for n, s in zip(src.input_names, src.input_shapes))
+    in_doc = "; ".join(f"{n}: {_shape_text(s)}" for n, s in zip(src.input_names, src.input_shapes, strict=True))
     out_doc = _shape_text(src.output_shape) if ci.output_id is not None else "a tuple of the graph's outputs"
     loss_doc = ""
     if ci.loss_id is not None:
         loss_doc = (f"\n    Trained with {graph.nodes[ci.loss_id].type} (node '{ci.loss_id}'), which is not part of "
                     f"the model.")
-    seed_note = "torch.manual_seed(seed)" + (" and init_weights(...)" if src.uses_init else "")
     body_init = "\n".join("            " + line for line in init_lines) or "            pass"
     body_fwd = "\n".join("        " + line for line in fwd_lines)
     gen_line = "            gen = torch.Generator().manual_seed(seed)\n" if src.uses_init else ""
@@ -348,7 +346,7 @@ class {src.class_name}(nn.Module):
 
     def __init__(self, seed: int = {seed}) -> None:
         super().__init__()
-        with torch.random.fork_rng(devices=[]):  # {seed_note}, leaving the global RNG as it was
+        with torch.random.fork_rng(devices=[]):  # seeded here; the caller's RNG is left as it was
             torch.manual_seed(seed)
 {gen_line}{body_init}
 

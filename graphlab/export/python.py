@@ -23,15 +23,14 @@ from .model_source import LOAD_WEIGHTS_SOURCE, ModelSource, model_source
 from .weights import load_into, read_checkpoint, write_state_dict
 
 
-def script_header(graph: Graph, ms: ModelSource, stem: str, source: str | None, usage: str) -> str:
+def script_header(graph: Graph, ms: ModelSource, stem: str, source: str | None, usage: str, uses_os: bool) -> str:
     title = (graph.name or "Net").replace('"""', "'''").replace("\\", "/")
     origin = f" from {Path(source).name}" if source else ""
     return f'''"""{title}: exported{origin} by GraphLab {__version__}.
 {usage}"""
 from __future__ import annotations
 
-import os
-import sys
+{"import os" + chr(10) if uses_os else ""}import sys
 
 import torch
 from torch import nn
@@ -84,7 +83,7 @@ def main(argv: list[str]) -> int:
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
 '''
-    return (script_header(graph, ms, stem, source, usage) + "\n\n" + ms.text() + "\n\n"
+    return (script_header(graph, ms, stem, source, usage, weights_name is not None) + "\n\n" + ms.text() + "\n\n"
             + LOAD_WEIGHTS_SOURCE.strip("\n") + "\n\n" + main)
 
 

@@ -17,8 +17,8 @@ optimizer, schedule, regularization and gradient clipping of the graph's ``train
 * Every epoch all ranks draw the same permutation of the training split (a generator seeded from
   ``seed`` and the epoch, as the trainer does); rank r takes every world-th sample of it from r
   (truncated so that all ranks take the same number of steps), in batches of
-  ceil(batch_size / world): the global batch stays ``batch_size`` and DDP averages the gradients. With one process this is exactly the trainer's
-  loop, so ``python script.py`` reproduces ``graphlab train`` on CPU.
+  ceil(batch_size / world): the global batch stays ``batch_size`` and DDP averages the gradients.
+  With one process this is exactly the trainer's loop, so ``python script.py`` reproduces ``graphlab train`` on CPU.
 * Rank 0 evaluates the validation split, prints one line per epoch, and writes ``weights.pt`` (a
   state_dict, loadable with ``weights_only=True`` and into ``graphlab.compile(graph)``) and
   ``metrics.jsonl`` under ``--out``. At the end every rank prints a checksum of its weights, so
@@ -154,7 +154,8 @@ def main(argv=None) -> int:
     clip = CONFIG["clip_grad_norm"]
 
     n = len(x_train)
-    batch = n if (args.batch_size or CONFIG["batch_size"]) == "full" else min(args.batch_size or CONFIG["batch_size"], n)
+    batch = args.batch_size or CONFIG["batch_size"]  # global
+    batch = n if batch == "full" else min(batch, n)
     per_rank = math.ceil(batch / world)
     shard = n // world  # samples per rank per epoch (the same on every rank)
     gen = torch.Generator()

@@ -59,7 +59,8 @@ def make_dataset(samples: int, length: int, noise: float, seed: int):
     return x.unsqueeze(2), clean[:, length:]
 ''',
 }
-DATASET_ARGS = {"spiral": ("classes", "points", "noise", "seed"), "digits": ("size",), "adding": ("samples", "length", "seed"),
+DATASET_ARGS = {"spiral": ("classes", "points", "noise", "seed"), "digits": ("size",),
+                "adding": ("samples", "length", "seed"),
                 "sine": ("samples", "length", "noise", "seed")}
 
 GENERATED_DATA = '''

@@ -55,6 +55,10 @@ def read_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
     return state
 
 
+def _more(items: list[str], shown: int) -> str:
+    return f" (and {len(items) - shown} more)" if len(items) > shown else ""
+
+
 def load_into(module: nn.Module, state: dict[str, torch.Tensor], source: str = "--weights") -> None:
     """``module.load_state_dict(state, strict=True)`` with one readable message on a mismatch."""
     own = module.state_dict()
@@ -66,12 +70,11 @@ def load_into(module: nn.Module, state: dict[str, torch.Tensor], source: str = "
         if wrong:
             k = wrong[0]
             parts.append(f"node '{k.split('.')[0]}': {k} is {list(state[k].shape)} in the checkpoint but "
-                         f"{list(own[k].shape)} in the graph" + (f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""))
+                         f"{list(own[k].shape)} in the graph" + _more(wrong, 1))
         if missing:
-            parts.append(f"missing {', '.join(missing[:3])}" + (f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""))
+            parts.append(f"missing {', '.join(missing[:3])}" + _more(missing, 3))
         if unexpected:
-            parts.append(f"not in the graph: {', '.join(unexpected[:3])}"
-                         + (f" (and {len(unexpected) - 3} more)" if len(unexpected) > 3 else ""))
+            parts.append(f"not in the graph: {', '.join(unexpected[:3])}" + _more(unexpected, 3))
         raise ExportError(f"{source}: the checkpoint does not fit this graph: " + "; ".join(parts))
     module.load_state_dict(state, strict=True)
 

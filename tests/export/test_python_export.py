@@ -40,7 +40,7 @@ def _compare(graph, model: torch.nn.Module, gm: torch.nn.Module, batch: int = 3)
         got = model(*xs)
         want, got = (want, got) if isinstance(want, tuple) else ((want,), (got,))
         assert len(want) == len(got)
-        for w, o in zip(want, got):
+        for w, o in zip(want, got, strict=False):
             assert o.shape == w.shape
             torch.testing.assert_close(o, w, rtol=1e-5, atol=1e-5, msg=f"{mode} mode")
 
@@ -136,7 +136,8 @@ def test_weights_travel_beside_the_script_and_it_needs_only_torch(tmp_path: Path
         torch.testing.assert_close(model(x), gm(x), rtol=1e-5, atol=1e-6)
     # run as a program in a fresh interpreter that may not import graphlab
     code = (f"import sys, runpy; sys.argv = [{str(out)!r}]\n"
-            f"try:\n    runpy.run_path({str(out)!r}, run_name='__main__')\nexcept SystemExit as e:\n    assert not e.code\n"
+            f"try:\n    runpy.run_path({str(out)!r}, run_name='__main__')\n"
+            f"except SystemExit as e:\n    assert not e.code\n"
             f"assert not [m for m in sys.modules if m.startswith('graphlab')], 'the script imported graphlab'\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                        cwd=tmp_path)

@@ -62,7 +62,8 @@ DATASET_GRAPHS = {
     "spiral": lambda: _chain("s", [2], [("Linear", {"out_features": 4}), ("CrossEntropyLoss", {})],
                              {"dataset": {"name": "spiral", "classes": 4, "points": 30, "noise": 0.3, "seed": 2},
                               "preprocess": "standardize", "val_fraction": 0.25}),
-    "digits": lambda: _chain("d", [1, 8, 8], [("Flatten", {}), ("Linear", {"out_features": 10}), ("CrossEntropyLoss", {})],
+    "digits": lambda: _chain("d", [1, 8, 8], [("Flatten", {}), ("Linear", {"out_features": 10}),
+                                              ("CrossEntropyLoss", {})],
                              {"dataset": "digits", "preprocess": "per_channel_mean"}),
     "digits28": lambda: _chain("d28", [1, 28, 28], [("Flatten", {}), ("Linear", {"out_features": 10}),
                                                     ("CrossEntropyLoss", {})],
@@ -85,7 +86,7 @@ def test_script_builds_graphlabs_dataset(name: str, tmp_path: Path) -> None:
     assert export_torchrun(graph, out, source=src) == [out]
     got = import_script(out).load_data()
     data = build_dataset(parse_training(graph.training), tmp_path)
-    for g, w in zip(got, (data.x_train, data.y_train, data.x_val, data.y_val)):
+    for g, w in zip(got, (data.x_train, data.y_train, data.x_val, data.y_val), strict=False):
         assert g.dtype == w.dtype and torch.equal(g, w)
 
 
@@ -101,7 +102,7 @@ def test_user_file_data_travels_beside_the_script(tmp_path: Path) -> None:
     assert written == [out, out.with_name("npz_torchrun_data.pt")]
     got = import_script(out).load_data()
     data = build_dataset(parse_training(graph.training), tmp_path)
-    for g, w in zip(got, (data.x_train, data.y_train, data.x_val, data.y_val)):
+    for g, w in zip(got, (data.x_train, data.y_train, data.x_val, data.y_val), strict=False):
         assert torch.equal(g, w)
 
 
@@ -127,7 +128,7 @@ def test_one_process_reproduces_graphlab_train(tmp_path: Path) -> None:
     assert fin.reason == "completed"
     mine, theirs = _epochs(tmp_path / "script" / "metrics.jsonl"), _epochs(tmp_path / "trainer" / "metrics.jsonl")
     assert len(mine) == len(theirs) == 2
-    for a, b in zip(mine, theirs):
+    for a, b in zip(mine, theirs, strict=False):
         for key in ("train_loss", "train_acc", "val_loss", "val_acc", "lr"):
             assert a[key] == pytest.approx(b[key], rel=1e-4, abs=1e-6), key
     from graphlab.run.checkpoint import load_weights
