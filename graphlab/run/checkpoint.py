@@ -24,7 +24,12 @@ FORMAT = "graphlab-checkpoint-1"
 
 
 class CheckpointError(Exception):
-    """A checkpoint that cannot be read or does not fit the graph. The message names the file."""
+    """A checkpoint that cannot be read or does not fit the graph. The message names the file;
+    ``node`` is the graph node whose weights do not fit, when one does not."""
+
+    def __init__(self, message: str, node: str | None = None) -> None:
+        super().__init__(message)
+        self.node = node
 
 
 def save_checkpoint(path: str | os.PathLike[str], module: torch.nn.Module, optimizer: torch.optim.Optimizer | None,
@@ -91,7 +96,7 @@ def restore(path: str | os.PathLike[str], module: torch.nn.Module,
     for k, v in model.items():
         if tuple(v.shape) != tuple(own[k].shape):
             node = k.split(".", 1)[0]
-            raise CheckpointError(f"{path}: {k} is {list(v.shape)} but node {node} needs {list(own[k].shape)}")
+            raise CheckpointError(f"{path}: {k} is {list(v.shape)} but node {node} needs {list(own[k].shape)}", node)
     module.load_state_dict(model)
     if optimizer is not None and optim:
         sd = optimizer.state_dict()

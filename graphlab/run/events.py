@@ -95,7 +95,7 @@ class Resumed:
 
 @dataclass(frozen=True)
 class Error:
-    kind: str  # graph | config | data | fit | nan | runtime | oom
+    kind: str  # graph | config | data | fit | checkpoint | nan | runtime | oom
     message: str
     node: str | None = None
     field: str | None = None

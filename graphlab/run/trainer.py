@@ -177,7 +177,7 @@ class Trainer:
             try:
                 meta = restore(self.resume_from, gm, opt)
             except CheckpointError as e:
-                raise _Abort(ev.Error("data", str(e))) from None
+                raise _Abort(ev.Error("checkpoint", str(e), e.node)) from None
             start_epoch = int(meta.get("epoch", "0") or 0)
             self._state["step"] = int(meta.get("step", "0") or 0)
             if sched is not None:
