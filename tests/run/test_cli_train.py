@@ -1,0 +1,97 @@
+"""`graphlab train` as a user runs it: a subprocess, its stdout/stderr, exit codes and files."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import graphlab
+
+
+def gl(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "graphlab", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=120)
+
+
+def test_json_lines_and_files(examples_dir, tmp_path):
+    r = gl("train", examples_dir / "digits_cnn.graphlab.json", "--epochs", 2, "--json", "--out", tmp_path / "o")
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [x["epoch"] for x in lines[:-1]] == [1, 2]
+    final = lines[-1]["final"]
+    assert set(final) == {"train_loss", "train_acc", "val_loss", "val_acc", "epochs", "seconds", "samples_per_s"}
+    assert final["epochs"] == 2 and 0 < final["train_acc"] <= 1 and final["val_acc"] == lines[1]["val_acc"]
+    from graphlab.run.checkpoint import load_weights
+
+    assert "conv1.weight" in load_weights(tmp_path / "o" / "last.safetensors")
+    log = [json.loads(x) for x in (tmp_path / "o" / "metrics.jsonl").read_text().splitlines()]
+    assert [x["epoch"] for x in log] == [1, 2]
+
+
+def test_regression_has_null_accuracies_and_flags_override(examples_dir, tmp_path):
+    g = graphlab.load(examples_dir / "adding_lstm.graphlab.json")
+    g.training["dataset"]["samples"] = 200
+    graphlab.save(g, tmp_path / "a.graphlab.json")
+    r = gl("train", tmp_path / "a.graphlab.json", "--epochs", 1, "--batch-size", 50, "--lr", 0.001, "--seed", 3,
+           "--device", "cpu", "--json", "--out", tmp_path / "o")
+    assert r.returncode == 0, r.stderr
+    final = json.loads(r.stdout.splitlines()[-1])["final"]
+    assert final["train_acc"] is None and final["val_acc"] is None and final["epochs"] == 1
+    assert json.loads(r.stdout.splitlines()[0])["lr"] == 0.001
+
+
+def test_default_out_is_a_runs_folder_beside_the_file(examples_dir, tmp_path):
+    shutil.copy(examples_dir / "spiral_linear.graphlab.json", tmp_path / "s.graphlab.json")
+    r = gl("train", "s.graphlab.json", "--epochs", 3, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "epoch   3/3" in r.stdout and "initial loss" in r.stdout
+    (run,) = (tmp_path / "runs").iterdir()
+    assert (run / "last.safetensors").is_file() and (run / "metrics.jsonl").is_file()
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (["nope.graphlab.json"], 2, "no such file"),
+    (["{ex}/digits_cnn.graphlab.json", "--lr", "-1"], 2, "--lr: must be > 0"),
+    (["{ex}/digits_cnn.graphlab.json", "--epochs", "x"], 2, "invalid int value"),
+    (["{ex}/resnet_block.graphlab.json"], 1, "out: the graph has no loss node"),
+    (["{ex}/resnet18.graphlab.json"], 1, "data/images: no such folder"),
+])
+def test_errors_are_one_line_without_traceback(examples_dir, tmp_path, args, code, words):
+    r = gl("train", *[a.format(ex=examples_dir) for a in args], "--out", tmp_path / "o")
+    assert r.returncode == code
+    assert words in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_bad_training_section_names_the_field(tmp_path):
+    g = graphlab.load(os.path.join(os.path.dirname(__file__), "..", "..", "examples", "spiral_linear.graphlab.json"))
+    g.training["optimizer"] = {"name": "adam", "momentum": 0.9}
+    graphlab.save(g, tmp_path / "b.graphlab.json")
+    r = gl("train", tmp_path / "b.graphlab.json")
+    assert r.returncode == 2 and "training.optimizer.momentum" in r.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT")
+def test_ctrl_c_stops_cleanly_after_saving(examples_dir, tmp_path):
+    g = graphlab.load(examples_dir / "spiral_two_layer.graphlab.json")
+    g.training["epochs"] = 10_000_000
+    graphlab.save(g, tmp_path / "long.graphlab.json")
+    p = subprocess.Popen([sys.executable, "-m", "graphlab", "train", str(tmp_path / "long.graphlab.json"), "--json",
+                          "--out", str(tmp_path / "o")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = p.stdout.readline()  # the first epoch line: training is under way
+    assert json.loads(first)["epoch"] >= 1
+    time.sleep(0.2)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130 and "Traceback" not in err
+    final = json.loads(out.splitlines()[-1])["final"]
+    assert final["epochs"] >= 1
+    from graphlab.run.checkpoint import read_checkpoint
+
+    _, _, meta = read_checkpoint(tmp_path / "o" / "last.safetensors")
+    assert int(meta["epoch"]) == final["epochs"]
