@@ -23,6 +23,9 @@ from typing import Any
 from .cli import _Parser, command, fail
 from .io import FileFormatError, load
 
+#: seconds between Step events (each averages its steps); the bar redraws at most every 0.1 s anyway
+STEP_INTERVAL = 0.1
+
 
 def _fmt(v: Any, spec: str = ".4f") -> str:
     return "—" if v is None else format(v, spec)
@@ -89,7 +92,7 @@ def cmd_train(argv: list[str]) -> int:
     from .run.trainer import Trainer
 
     trainer = Trainer(graph, cfg, base_dir=src.parent, out_dir=out, resume_from=args.resume,
-                      step_interval=0.0 if sys.stderr.isatty() and not args.json else 1.0)
+                      step_interval=STEP_INTERVAL)
     interrupted = []
 
     def on_sigint(signum: int, frame: Any) -> None:
