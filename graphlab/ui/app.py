@@ -32,6 +32,8 @@ def run_app(path: str | None = None, window_hook: Callable[[object], None] | Non
     from .main_window import MainWindow
 
     window = MainWindow()
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.destroyed.connect(app.quit)  # our window, not "the last window": tests run other windows
     if window_hook is not None:
         window_hook(window)
     window.show()
@@ -42,5 +44,4 @@ def run_app(path: str | None = None, window_hook: Callable[[object], None] | Non
             window.open_file(path, ask=False)
 
     QTimer.singleShot(0, start)
-    app.setQuitOnLastWindowClosed(True)
     return int(app.exec())
