@@ -22,7 +22,7 @@ from ..core.layers._common import fmt
 
 #: weight init schemes (mirrors graphlab.compiler.init.SCHEMES, which imports torch; a test keeps them equal)
 INIT_SCHEMES = ("default", "small_gaussian", "gaussian", "xavier", "kaiming")
-BIG = 1_000_000_000
+BIG = 9_999_999  # bounds unbounded spin boxes (their width follows the range's digits)
 
 
 class _FloatBox(QDoubleSpinBox):
@@ -57,6 +57,7 @@ def _int_box(p: Param) -> QSpinBox:
     box.setRange(lo, hi)
     box.setKeyboardTracking(False)
     box.setAccelerated(True)
+    box.setMinimumWidth(56)
     return box
 
 
@@ -75,7 +76,7 @@ class ParamEditor:
         elif k == "float":
             box = _FloatBox()
             box.setDecimals(10)
-            box.setRange(-1e12 if p.min is None else p.min, 1e12 if p.max is None else p.max)
+            box.setRange(-1e6 if p.min is None else p.min, 1e6 if p.max is None else p.max)
             d = p.default if isinstance(p.default, (int, float)) and p.default else 1.0
             box.setSingleStep(10 ** round(__import__("math").log10(abs(d))) / 10 if abs(d) < 1 else 0.1)
             box.setKeyboardTracking(False)
@@ -189,6 +190,7 @@ class InspectorWidget(QScrollArea):
         super().__init__(parent)
         self.setObjectName("inspector")
         self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.controller = controller
         self.graph: Graph | None = None
         self.node_id: str | None = None

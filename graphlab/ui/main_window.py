@@ -102,13 +102,10 @@ class MainWindow(QMainWindow):
         self.set_document(self.document, None)
         self.setAcceptDrops(True)
         self.resize(1280, 800)
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [190, 300], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.problems_dock], [130], Qt.Orientation.Vertical)
         geo, state = self.settings.value("window/geometry"), self.settings.value("window/state")
         if isinstance(geo, QByteArray):
             self.restoreGeometry(geo)
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
+        self._sized_docks = isinstance(state, QByteArray) and self.restoreState(state)
         self._fit_on_show = True
         self._rebuild_recent()
         self._build_examples()
@@ -335,6 +332,10 @@ class MainWindow(QMainWindow):
     # ---- Qt events -----------------------------------------------------------------------------------
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
+        if not self._sized_docks:
+            self._sized_docks = True
+            self.resizeDocks([self.palette_dock, self.inspector_dock], [180, 320], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.problems_dock], [110], Qt.Orientation.Vertical)
         if self._fit_on_show:
             self._fit_on_show = False
             QTimer.singleShot(0, lambda: self.view.fit_all(readable=True))

@@ -64,8 +64,7 @@ class PaletteWidget(QWidget):
             top = QTreeWidgetItem(self.tree, [category])
             top.setFlags(Qt.ItemFlag.ItemIsEnabled)
             for spec in specs:
-                label = spec.display if spec.display == spec.type else f"{spec.display}  ({spec.type})"
-                it = QTreeWidgetItem(top, [label])
+                it = QTreeWidgetItem(top, [spec.display])
                 it.setData(0, TYPE_ROLE, spec.type)
                 it.setToolTip(0, _tip(spec))
                 it.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)

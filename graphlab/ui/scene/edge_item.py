@@ -88,12 +88,13 @@ class EdgeItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         s = self.style
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= 0.5)  # far out: cheap lines, no labels
         color = s.selection if self.isSelected() else (s.error if self.bad else s.edge)
         painter.setPen(QPen(color, 2.5 if self.isSelected() else 1.6))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
-        if self.label:
+        if self.label and lod >= 0.5:
             bg = s.background
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(bg)

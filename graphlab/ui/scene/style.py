@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QGuiApplication, QPalette
 
-NODE_W = 136.0
+NODE_W = 124.0
 TITLE_H = 20.0
 LINE_H = 15.0
 PORT_R = 5.0

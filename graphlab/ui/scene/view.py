@@ -66,7 +66,7 @@ class CanvasView(QGraphicsView):
         event.accept()
 
     def fit_all(self, readable: bool = False) -> None:
-        """Fit every node in the view. ``readable``: never zoom out past 70%; show the start instead."""
+        """Fit every node in the view. ``readable``: never zoom out past 85%; show the start instead."""
         rect = self.scene().itemsBoundingRect()
         if rect.isEmpty():
             self.resetTransform()
@@ -74,7 +74,7 @@ class CanvasView(QGraphicsView):
             return
         self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
         s = self.transform().m11()
-        low = 0.7 if readable else MIN_SCALE
+        low = 0.85 if readable else MIN_SCALE
         if s > 1.2:
             self.zoom(1.2 / s)
         elif s < low:
