@@ -76,7 +76,8 @@ class NodeItem(QGraphicsItem):
         room = inner - s.title_metrics.horizontalAdvance(title) - 8
         nid = self.node_id if s.small_metrics.horizontalAdvance(self.node_id) <= room else ""
         summary = s.body_metrics.elidedText(self.summary, Qt.TextElideMode.ElideRight, inner)
-        shape = s.body_metrics.elidedText(self.shape_text, Qt.TextElideMode.ElideMiddle, inner)
+        mode = Qt.TextElideMode.ElideRight if self.shape_text.startswith("⚠") else Qt.TextElideMode.ElideMiddle
+        shape = s.body_metrics.elidedText(self.shape_text, mode, inner)
         self._elided = (title, nid, summary, shape)
 
     # ---- geometry ---------------------------------------------------------------------------

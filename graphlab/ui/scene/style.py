@@ -17,8 +17,9 @@ PORT_R = 5.0
 PORT_GAP = 16.0
 PORT_HIT = 9.0
 
+# red is kept for errors, so no category is red
 _HUES = {"Input": 140, "Dense": 210, "Convolution": 260, "Pooling": 290, "Activation": 30,
-         "Normalization": 180, "Regularization": 330, "Shape": 60, "Recurrent": 100, "Merge": 0, "Loss": 350}
+         "Normalization": 180, "Regularization": 85, "Shape": 50, "Recurrent": 110, "Merge": 320, "Loss": 235}
 
 
 @dataclass
