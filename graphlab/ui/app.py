@@ -11,8 +11,43 @@ import sys
 from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
+
+from .scene.style import is_dark
+
+
+def dark_palette() -> QPalette:
+    """A dark Fusion palette, for platforms whose theme reports a dark scheme but gives no palette."""
+    p = QPalette()
+    R, C = QPalette.ColorRole, QColor
+    for role, color in ((R.Window, C(45, 45, 48)), (R.WindowText, C(225, 225, 225)), (R.Base, C(32, 32, 34)),
+                        (R.AlternateBase, C(50, 50, 54)), (R.Text, C(225, 225, 225)), (R.Button, C(55, 55, 58)),
+                        (R.ButtonText, C(225, 225, 225)), (R.Highlight, C(60, 130, 215)),
+                        (R.HighlightedText, C(255, 255, 255)), (R.ToolTipBase, C(60, 60, 64)),
+                        (R.ToolTipText, C(230, 230, 230)), (R.PlaceholderText, C(140, 140, 140)),
+                        (R.Mid, C(90, 90, 95)), (R.Dark, C(25, 25, 27)), (R.Light, C(80, 80, 85)),
+                        (R.Link, C(110, 170, 255))):
+        p.setColor(role, color)
+    for role in (R.Text, R.WindowText, R.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, C(130, 130, 130))
+    return p
+
+
+def follow_color_scheme(app: QApplication) -> None:
+    """Keep the palette in step with the system's light/dark setting (and its changes)."""
+    hints = app.styleHints()
+
+    def apply(*_: object) -> None:
+        scheme = hints.colorScheme()
+        if scheme == Qt.ColorScheme.Unknown:
+            return
+        want_dark = scheme == Qt.ColorScheme.Dark
+        if want_dark != is_dark(app.palette()):
+            app.setPalette(dark_palette() if want_dark else app.style().standardPalette())
+
+    hints.colorSchemeChanged.connect(apply)
+    apply()
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -23,6 +58,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("GraphLab")
     app.setApplicationName("GraphLab")
     app.setStyle("Fusion")
+    follow_color_scheme(app)
     return app  # type: ignore[return-value]
 
 

@@ -31,9 +31,8 @@ def restore_edge_order(graph: Graph, where: dict[Edge, int]) -> None:
 class AddNodeCommand(QUndoCommand):
     """Add one node (and, for paste, the edges from nodes that already exist)."""
 
-    def __init__(self, graph: Graph, node: Node, edges: tuple[Edge, ...] = (), parent: QUndoCommand | None = None,
-                 text: str | None = None) -> None:
-        super().__init__(text or f"Add {node.type}", parent)
+    def __init__(self, graph: Graph, node: Node, edges: tuple[Edge, ...] = (), text: str | None = None) -> None:
+        super().__init__(text or f"Add {node.type}")
         self.graph, self.node, self.edges = graph, node, tuple(edges)
 
     def redo(self) -> None:
@@ -46,8 +45,8 @@ class AddNodeCommand(QUndoCommand):
 class RemoveNodeCommand(QUndoCommand):
     """Remove one node with its edges; undo restores node, edges and file position."""
 
-    def __init__(self, graph: Graph, node_id: str, parent: QUndoCommand | None = None) -> None:
-        super().__init__(f"Delete {node_id}", parent)
+    def __init__(self, graph: Graph, node_id: str) -> None:
+        super().__init__(f"Delete {node_id}")
         self.graph, self.node_id = graph, node_id
         self._saved: tuple[Node, list[Edge], int] | None = None
 
@@ -64,8 +63,8 @@ class RemoveNodeCommand(QUndoCommand):
 
 
 class ConnectCommand(QUndoCommand):
-    def __init__(self, graph: Graph, src: str, dst: str, port: int, parent: QUndoCommand | None = None) -> None:
-        super().__init__(f"Connect {src} → {dst}", parent)
+    def __init__(self, graph: Graph, src: str, dst: str, port: int) -> None:
+        super().__init__(f"Connect {src} → {dst}")
         self.graph, self.edge = graph, Edge(src, dst, port)
 
     def redo(self) -> None:
@@ -76,8 +75,8 @@ class ConnectCommand(QUndoCommand):
 
 
 class DisconnectCommand(QUndoCommand):
-    def __init__(self, graph: Graph, edge: Edge, parent: QUndoCommand | None = None) -> None:
-        super().__init__(f"Disconnect {edge.src} → {edge.dst}", parent)
+    def __init__(self, graph: Graph, edge: Edge) -> None:
+        super().__init__(f"Disconnect {edge.src} → {edge.dst}")
         self.graph, self.edge = graph, edge
         self._index = 0
 
@@ -102,8 +101,8 @@ class SetParamCommand(QUndoCommand):
 
     ID = 1001
 
-    def __init__(self, graph: Graph, node_id: str, name: str, value: Any, parent: QUndoCommand | None = None) -> None:
-        super().__init__(f"Set {node_id}.{name}", parent)
+    def __init__(self, graph: Graph, node_id: str, name: str, value: Any) -> None:
+        super().__init__(f"Set {node_id}.{name}")
         self.graph, self.node_id, self.name, self.new = graph, node_id, name, value
         node = graph.node(node_id)
         self.old = node.init if name == "init" else node.params.get(name)
@@ -134,9 +133,8 @@ class SetParamCommand(QUndoCommand):
 
 
 class MoveNodeCommand(QUndoCommand):
-    def __init__(self, graph: Graph, node_id: str, old: tuple[float, float], new: tuple[float, float],
-                 parent: QUndoCommand | None = None) -> None:
-        super().__init__(f"Move {node_id}", parent)
+    def __init__(self, graph: Graph, node_id: str, old: tuple[float, float], new: tuple[float, float]) -> None:
+        super().__init__(f"Move {node_id}")
         self.graph, self.node_id, self.old, self.new = graph, node_id, old, new
 
     def redo(self) -> None:

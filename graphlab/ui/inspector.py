@@ -10,10 +10,12 @@ Changes that come from the model (undo, redo) update the editors with their sign
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
@@ -36,7 +38,6 @@ class _FloatBox(QDoubleSpinBox):
             return self.value()
 
     def validate(self, text: str, pos: int) -> object:
-        from PySide6.QtGui import QValidator
         if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)?([eE][-+]?\d*)?", text.strip()):
             return QValidator.State.Acceptable if _is_float(text) else QValidator.State.Intermediate
         return QValidator.State.Invalid
@@ -78,7 +79,7 @@ class ParamEditor:
             box.setDecimals(10)
             box.setRange(-1e6 if p.min is None else p.min, 1e6 if p.max is None else p.max)
             d = p.default if isinstance(p.default, (int, float)) and p.default else 1.0
-            box.setSingleStep(10 ** round(__import__("math").log10(abs(d))) / 10 if abs(d) < 1 else 0.1)
+            box.setSingleStep(10 ** round(math.log10(abs(d))) / 10 if abs(d) < 1 else 0.1)
             box.setKeyboardTracking(False)
             box.valueChanged.connect(lambda v: self._float_changed(v))
             self.widget, self._boxes = box, [box]

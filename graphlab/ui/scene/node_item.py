@@ -145,8 +145,7 @@ class NodeItem(QGraphicsItem):
             painter.setPen(QPen(s.error, 1.5))
             painter.drawRoundedRect(rect.adjusted(3, 3, -3, -3), 4, 4)
         title, nid, summary, shape = self._elided
-        title_fg = s.text if s.dark else s.text
-        painter.setPen(title_fg)
+        painter.setPen(s.text)
         painter.setFont(s.title_font)
         painter.drawText(QRectF(8, 0, w - 16, st.TITLE_H), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, title)
         if nid:
