@@ -24,15 +24,15 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from graphlab.core import Graph, analyze  # noqa: E402
-from graphlab.io import save  # noqa: E402
+from graphlab.core import Graph, analyze
+from graphlab.io import save
 
 
 def make_graph(n: int) -> Graph:
     """Input -> blocks of (Linear, ReLU, Linear, Add(skip)) -> ... -> Linear -> CrossEntropyLoss."""
     g = Graph(f"bench {n}")
     cols = 40
-    pos = lambda i: ((i % cols) * 200.0, (i // cols) * 120.0)  # noqa: E731
+    pos = lambda i: ((i % cols) * 200.0, (i // cols) * 120.0)
     prev = g.add_node("Input", {"shape": [64]}, pos(0)).id
     i = 1
     while len(g.nodes) < n - 2:

@@ -5,7 +5,8 @@ in the inspector or the palette search never deletes nodes; the menus still show
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -28,7 +29,7 @@ Ctrl+Z undo · Ctrl+Shift+Z redo · Ctrl+N/O/S new, open, save · Ctrl+Shift+S s
 """
 
 
-def build_menus(w: "MainWindow") -> dict[str, QAction]:
+def build_menus(w: MainWindow) -> dict[str, QAction]:
     acts: dict[str, QAction] = {}
 
     def act(key: str, text: str, slot: Callable[[], object], shortcuts: list, canvas: bool = False) -> QAction:

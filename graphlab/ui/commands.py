@@ -120,7 +120,7 @@ class SetParamCommand(QUndoCommand):
     def undo(self) -> None:
         self._set(self.old)
 
-    def id(self) -> int:  # noqa: A003 - Qt API
+    def id(self) -> int:
         return self.ID
 
     def mergeWith(self, other: QUndoCommand) -> bool:

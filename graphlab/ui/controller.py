@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
@@ -18,8 +19,15 @@ from PySide6.QtGui import QUndoStack
 from ..core import REGISTRY, Edge, Graph, Node
 from ..core.graph import valid_id
 from ..core.layout import layered_positions
-from .commands import (AddNodeCommand, ConnectCommand, DisconnectCommand, MoveNodeCommand, RemoveNodeCommand,
-                       SetParamCommand, macro)
+from .commands import (
+    AddNodeCommand,
+    ConnectCommand,
+    DisconnectCommand,
+    MoveNodeCommand,
+    RemoveNodeCommand,
+    SetParamCommand,
+    macro,
+)
 
 CLIP_MIME = "application/x-graphlab-nodes"
 PASTE_OFFSET = (40.0, 40.0)

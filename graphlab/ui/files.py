@@ -9,8 +9,8 @@ whether to restore a recovery file that a crashed session left behind. Writing t
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QObject, QSettings, QStandardPaths, QTimer
 

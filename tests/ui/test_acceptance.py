@@ -5,10 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QSpinBox
 
 from graphlab.io import load
-from graphlab.ui.scene.view import LAYER_MIME
 
 from .helpers import drag, port_point, snapshot
 

@@ -1,7 +1,7 @@
 """Mouse and keyboard on the canvas: drop from the palette, connect ports, refuse bad edges, move, keys."""
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 

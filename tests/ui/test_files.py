@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QApplication
 
 from graphlab.io import dumps, load
 
@@ -34,7 +34,7 @@ def test_unreadable_file_shows_the_reason_and_keeps_the_document(make_window, ex
     bad = tmp_path / "bad.graphlab.json"
     bad.write_text('{"graphlab": 1, "nodes": [', "utf-8")
     assert not w.open_file(bad)
-    ((title, message),) = w.prompts.errors
+    ((_title, message),) = w.prompts.errors
     assert "bad.graphlab.json" in message and "JSON" in message
     assert w.document is doc and snapshot(w) == text
     assert len(w.scene.node_items) == len(doc.nodes)
@@ -56,8 +56,8 @@ def test_unsaved_changes_prompt(make_window, examples_dir, tmp_path):
     w.prompts.unsaved_answer = "save"
     origin = w.path
     w.new_file()  # saves to the file it came from, then starts a new graph
-    assert not w.document.nodes
-    assert '"out_features": 64' in open(origin, encoding="utf-8").read()
+    assert '"out_features": 64' in Path(origin).read_text("utf-8")
+    assert "\"out_features\": 64" in Path(origin).read_text("utf-8")
     w.controller.add_node("ReLU")
     w.prompts.save_path_answer = str(tmp_path / "saved.graphlab.json")
     w.new_file()  # an untitled graph: Save asks for a path

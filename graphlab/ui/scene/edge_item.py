@@ -29,7 +29,7 @@ def bezier(a: QPointF, b: QPointF) -> QPainterPath:
 class EdgeItem(QGraphicsItem):
     Type = QGraphicsItem.UserType + 2
 
-    def __init__(self, edge: Edge, src: "NodeItem", dst: "NodeItem", style: st.CanvasStyle) -> None:
+    def __init__(self, edge: Edge, src: NodeItem, dst: NodeItem, style: st.CanvasStyle) -> None:
         super().__init__()
         self.edge = edge
         self.src, self.dst = src, dst
@@ -45,7 +45,7 @@ class EdgeItem(QGraphicsItem):
         dst.edges.append(self)
         self.adjust()
 
-    def type(self) -> int:  # noqa: A003 - Qt API
+    def type(self) -> int:
         return self.Type
 
     def detach(self) -> None:

@@ -7,7 +7,8 @@ status bar) over a refused one; releasing on a refused target leaves the red cur
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtGui import QPen
@@ -23,7 +24,7 @@ REFUSED_LINE_MS = 900
 
 
 class NewEdgeInteraction:
-    def __init__(self, view: "CanvasView", item: NodeItem, kind: str, port: int,
+    def __init__(self, view: CanvasView, item: NodeItem, kind: str, port: int,
                  check: Callable[[str, str, int], str | None], commit: Callable[[str, str, int], bool],
                  hint: Callable[[str], None]) -> None:
         self.view, self.item, self.kind, self.port = view, item, kind, port

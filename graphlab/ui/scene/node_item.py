@@ -28,7 +28,7 @@ class NodeItem(QGraphicsItem):
         super().__init__()
         self.node_id = node_id
         self.style = style
-        self.edges: list["EdgeItem"] = []
+        self.edges: list[EdgeItem] = []
         self.n_inputs = 0
         self.title = ""
         self.category: str | None = None
@@ -43,7 +43,7 @@ class NodeItem(QGraphicsItem):
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setZValue(1)
 
-    def type(self) -> int:  # noqa: A003 - Qt API
+    def type(self) -> int:
         return self.Type
 
     # ---- state ------------------------------------------------------------------------------
@@ -172,5 +172,5 @@ class NodeItem(QGraphicsItem):
                 e.adjust()
         return super().itemChange(change, value)
 
-    def graph_scene(self) -> "GraphScene":
+    def graph_scene(self) -> GraphScene:
         return self.scene()  # type: ignore[return-value]
