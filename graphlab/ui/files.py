@@ -58,6 +58,7 @@ class Autosave(QObject):
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.save_now)
         self.timer.start()
+        self._saved: tuple[int, int] | None = None  # (id of the graph, its revision) last written
 
     @property
     def path(self) -> Path:
@@ -69,17 +70,19 @@ class Autosave(QObject):
 
     def save_now(self) -> bool:
         graph, origin, dirty = self.snapshot()
-        if not dirty:
-            return False
+        if not dirty or self._saved == (id(graph), graph.revision):
+            return False  # nothing unsaved, or nothing new since the last autosave
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             atomic_write(self.path, dumps(graph).encode("utf-8"))
             atomic_write(self.meta_path, json.dumps({"origin": origin}).encode("utf-8"))
         except OSError:
             return False
+        self._saved = (id(graph), graph.revision)
         return True
 
     def discard(self) -> None:
+        self._saved = None
         for p in (self.path, self.meta_path):
             try:
                 p.unlink()

@@ -82,6 +82,7 @@ def test_autosave_and_recovery_after_a_crash(make_window, examples_dir, tmp_path
     assert not w.autosave.save_now()  # nothing unsaved, nothing written
     w.controller.set_param("conv1", "out_channels", 9)
     assert w.autosave.save_now()
+    assert not w.autosave.save_now()  # nothing new since: no second write
     crashed = snapshot(w)
     # a second window (the app after a crash) finds it
     w2 = make_window(recovery=rec)
