@@ -214,6 +214,7 @@ class MainWindow(QMainWindow):
         md.setData(CLIP_MIME, raw)
         md.setText(raw.decode("utf-8"))
         QGuiApplication.clipboard().setMimeData(md)
+        self._pastes = 0
         self.show_hint(f"copied {len(ids)} node{'s' * (len(ids) != 1)}")
         return True
 
@@ -225,7 +226,8 @@ class MainWindow(QMainWindow):
         if data is None:
             self.show_hint("nothing to paste: copy some nodes first")
             return []
-        ids = self.controller.paste(data)
+        self._pastes = getattr(self, "_pastes", 0) + 1  # each paste of the same copy lands a step further
+        ids = self.controller.paste(data, offset=(40.0 * self._pastes, 40.0 * self._pastes))
         self.scene.select_nodes(ids)
         return ids
 

@@ -115,8 +115,9 @@ def test_copy_paste_gives_fresh_ids_same_params_and_inner_edges(make_window, exa
     inner = sorted((e.src, e.dst) for e in g.edges if e.src in new or e.dst in new)
     assert inner == sorted([(new[0], new[1]), (new[1], new[2])])  # conv1->relu1->pool1, not input->conv1
     assert set(w.scene.selected_node_ids()) == set(new)
-    again = w.paste()  # pasting twice gives other fresh ids
+    again = w.paste()  # pasting twice gives other fresh ids, one step further
     assert not set(again) & set(new)
+    assert g.nodes[again[0]].pos == (g.nodes["conv1"].pos[0] + 80, g.nodes["conv1"].pos[1] + 80)
     assert dumps(g).count('"Conv2d"') == 4
 
 
