@@ -264,6 +264,7 @@ class InspectorWidget(QScrollArea):
                               "or press Tab on the canvas.")
             self.shapes.setText("")
             self.errors.setText("")
+            self.errors.hide()
             return
         node = self.graph.nodes[self.node_id]
         spec = REGISTRY.get(node.type)
@@ -311,6 +312,7 @@ class InspectorWidget(QScrollArea):
         out = fmt(info.shape) if info.shape is not None else "?"
         self.shapes.setText(f"in: {ins}\nout: {out}\nparameters: {info.params:,}")
         self.errors.setText("\n".join(("⚠ " if p.severity == "error" else "• ") + p.message for p in info.problems))
+        self.errors.setVisible(bool(info.problems))
 
     def _edited(self, name: str, value: Any) -> None:
         if self.node_id is None:

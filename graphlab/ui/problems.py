@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle
 
 from ..core import Analysis
@@ -36,6 +37,15 @@ class ProblemsWidget(QListWidget):
             it.setData(NODE_ROLE, p.node)
             it.setToolTip(p.text())
             self.addItem(it)
+
+    def paintEvent(self, event: Any) -> None:
+        super().paintEvent(event)
+        if self.count() == 0:  # say so, rather than show an empty box
+            p = QPainter(self.viewport())
+            p.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            p.drawText(self.viewport().rect().adjusted(8, 6, -8, -6), Qt.AlignmentFlag.AlignLeft,
+                       "No problems.")
+            p.end()
 
     def _clicked(self, item: QListWidgetItem) -> None:
         node = item.data(NODE_ROLE)
