@@ -40,9 +40,12 @@ class _Progress:
         self.last = 0.0
         self.loss: float | None = None
         self.ema: float | None = None
+        self.acc: float | None = None
 
     def step(self, e: Any) -> None:
         self.ema = e.loss if self.ema is None else 0.9 * self.ema + 0.1 * e.loss
+        if e.acc is not None:
+            self.acc = e.acc if self.acc is None else 0.9 * self.acc + 0.1 * e.acc
         now = time.monotonic()
         if not self.tty or now - self.last < 0.1:
             return
@@ -50,7 +53,8 @@ class _Progress:
         s = self.start
         done = (e.step - s.start_epoch * s.steps_per_epoch) / max((s.epochs - s.start_epoch) * s.steps_per_epoch, 1)
         bar = "#" * int(done * 24)
-        sys.stderr.write(f"\r epoch {e.epoch}/{s.epochs} [{bar:<24}] {done * 100:5.1f}%  loss {self.ema:.4f}   ")
+        acc = f"  acc {self.acc:.3f}" if self.acc is not None else ""
+        sys.stderr.write(f"\r epoch {e.epoch}/{s.epochs} [{bar:<24}] {done * 100:5.1f}%  loss {self.ema:.4f}{acc}   ")
         sys.stderr.flush()
 
     def epoch(self, e: Any) -> None:

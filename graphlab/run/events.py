@@ -37,6 +37,7 @@ class Step:
     loss: float  # objective (data loss + regularisation) averaged over the `steps` since the last Step
     steps: int = 1
     lr: float = 0.0
+    acc: float | None = None  # running training accuracy over the same steps (classification)
 
 
 @dataclass(frozen=True)

@@ -250,7 +250,7 @@ class Trainer:
             gm.train()
             te = time.perf_counter()
             loss_sum, loss_n, correct = 0.0, 0, 0
-            pend_sum, pend_n, last_emit = 0.0, 0, 0.0
+            pend_sum, pend_n, pend_hits, pend_seen, last_emit = 0.0, 0, 0, 0, 0.0
             plain_ema = None
             if data.in_memory:
                 perm = torch.randperm(n, generator=gen).to(device)
@@ -297,9 +297,12 @@ class Trainer:
                     sampler.cancel()
                     raise _Abort(self._runtime_error(gm, xb, e, epoch)) from None
                 if cls:
-                    correct += int((out.argmax(1) == yb).sum())
+                    hits = int((out.argmax(1) == yb).sum())
+                    correct += hits
+                    pend_hits += hits
                 step += 1
                 seen += len(xb)
+                pend_seen += len(xb)
                 loss_sum += lv
                 loss_n += 1
                 if sample:
@@ -313,8 +316,9 @@ class Trainer:
                 pend_n += 1
                 if every_step or clock() - last_emit >= interval:
                     self._state["step"] = step
-                    yield ev.Step(epoch, step, pend_sum / pend_n, pend_n, opt.param_groups[0]["lr"])
-                    pend_sum, pend_n, last_emit = 0.0, 0, clock()
+                    yield ev.Step(epoch, step, pend_sum / pend_n, pend_n, opt.param_groups[0]["lr"],
+                                  pend_hits / pend_seen if cls else None)
+                    pend_sum, pend_n, pend_hits, pend_seen, last_emit = 0.0, 0, 0, 0, clock()
             self._state["step"] = step
             self._state["samples"] += seen
             epoch_time = time.perf_counter() - te
@@ -324,7 +328,8 @@ class Trainer:
                 yield self._finished("stopped", t0)
                 return
             if pend_n:
-                yield ev.Step(epoch, self._state["step"], pend_sum / pend_n, pend_n, opt.param_groups[0]["lr"])
+                yield ev.Step(epoch, self._state["step"], pend_sum / pend_n, pend_n, opt.param_groups[0]["lr"],
+                              pend_hits / pend_seen if cls else None)
             lr = opt.param_groups[0]["lr"]
             if sched is not None:
                 sched.step()

@@ -95,3 +95,16 @@ def test_ctrl_c_stops_cleanly_after_saving(examples_dir, tmp_path):
 
     _, _, meta = read_checkpoint(tmp_path / "o" / "last.safetensors")
     assert int(meta["epoch"]) == final["epochs"]
+
+
+def test_progress_bar_on_a_terminal(capsys):
+    from graphlab.cli_run import _Progress
+    from graphlab.run import events as ev
+
+    bar = _Progress(tty=True)
+    bar.start = ev.RunStarted("g", "spiral", "classification", 300, 0, 3, 10, "cpu", 4, 10, 1.1, 1.0986)
+    bar.step(ev.Step(2, 15, 0.5, 1, 0.1, 0.75))
+    bar.epoch(ev.Epoch(2, 0.5, 0.75, None, None, 0.1, 1.0, 1000.0))
+    out = capsys.readouterr()
+    assert "epoch 2/4 [" in out.err and "37.5%" in out.err and "loss 0.5000  acc 0.750" in out.err
+    assert "epoch   2/4  loss 0.5000" in out.out and "acc 0.750" in out.out

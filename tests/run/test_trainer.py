@@ -132,6 +132,10 @@ def test_event_stream_order_and_plain_picklable_data():
     assert (start.n_train, start.n_val, start.steps_per_epoch, start.params) == (240, 60, 4, 2 * 20 + 20 + 20 * 3 + 3)
     assert start.expected_loss == pytest.approx(math.log(3))
     assert [e.step for e in events if isinstance(e, ev.Step)] == list(range(1, 9))
+    for ep in (1, 2):  # equal batches: the epoch's running accuracy is the mean of its steps'
+        accs = [e.acc for e in events if isinstance(e, ev.Step) and e.epoch == ep]
+        epoch = next(e for e in events if isinstance(e, ev.Epoch) and e.epoch == ep)
+        assert epoch.train_acc == pytest.approx(sum(accs) / 4)
 
     def plain(v):
         if is_dataclass(v):
