@@ -148,3 +148,28 @@ class StatsSampler:
         self._grads.clear()
         self._before = {}
         self.active = False
+
+
+#: thresholds of the advice below
+DEAD_RELU = 0.95
+SATURATED = 0.5
+UPDATE_RATIO_HIGH = 0.1
+
+
+def advice(stats: NodeStats, types: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(node, kind, message) for what a sampled step shows to be wrong (CS231n's diagnostics):
+    dead ReLUs, saturated sigmoid/tanh units, updates far above ~1e-3 of the weights."""
+    out = []
+    for nid, s in stats.nodes.items():
+        t = types.get(nid, "")
+        if t == "ReLU" and s.zero_frac > DEAD_RELU:
+            out.append((nid, "dead", f"{s.zero_frac:.0%} of {nid}'s outputs are zero: most of its units are dead "
+                        "(a too-large learning rate or init kills ReLUs; try a lower lr, kaiming init or LeakyReLU)"))
+        if s.saturated_frac is not None and s.saturated_frac > SATURATED:
+            out.append((nid, "saturated", f"{s.saturated_frac:.0%} of {nid}'s units are saturated, so gradients "
+                        "through them vanish (try smaller initial weights: xavier init, or ReLU)"))
+        for pname, ps in s.params.items():
+            if pname == "weight" and ps.update_ratio is not None and ps.update_ratio > UPDATE_RATIO_HIGH:
+                out.append((nid, "update", f"one update changed {nid}.weight by {ps.update_ratio:.2g} of its size "
+                            "(rule of thumb ~1e-3): the learning rate is probably too high"))
+    return out

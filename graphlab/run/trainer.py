@@ -47,7 +47,7 @@ from .datasets import Data, DataError, build_dataset
 from .diagnose import first_nonfinite, node_that_raises
 from .setup import (SetupError, auto_threads, check_fit, check_graph, make_optimizer, make_scheduler, resolve_device,
                     tune_malloc, weight_params)
-from .stats import StatsSampler
+from .stats import StatsSampler, advice
 
 EVAL_BATCH = 1024
 
@@ -212,6 +212,7 @@ class Trainer:
         modules = {nid: gm.get_submodule(name) for nid, name in ci.module_names.items()}
         types = {nid: self.graph.nodes[nid].type for nid in modules}
         sampler = StatsSampler(modules, types, cfg.stats_budget)
+        warned: set[tuple[str, str]] = set()  # each piece of advice once per node
 
         with torch.no_grad():
             gm.eval()
@@ -309,6 +310,10 @@ class Trainer:
                     ns = sampler.finish(epoch, step)
                     sampler.charge(clock() - ts - (plain_ema if plain_ema is not None else 0.0))
                     yield ns
+                    for node, kind, message in advice(ns, types):
+                        if (node, kind) not in warned:
+                            warned.add((node, kind))
+                            yield ev.Warning(message, node)
                 elif want is not None:
                     dt = clock() - ts
                     plain_ema = dt if plain_ema is None else 0.9 * plain_ema + 0.1 * dt

@@ -379,3 +379,19 @@ def test_augment_batch_draws_are_flips_and_shifted_windows():
     j = augment_batch(x, AugmentConfig(color_jitter=0.3))
     ratio = j.mean((1, 2, 3)) / x.mean((1, 2, 3))
     assert ((ratio > 0.69) & (ratio < 1.31)).all()
+
+
+def test_advice_warnings_name_saturated_and_dead_nodes():
+    g = mlp(hidden=50, inp=(1, 8, 8), classes=10, act="Tanh")
+    g.training = {"dataset": "digits", "preprocess": "standardize", "init": "gaussian", "epochs": 1,
+                  "stats": {"budget": 0.5}}
+    warns = [e for e in train(g)[1] if isinstance(e, ev.Warning)]
+    sat = [w for w in warns if "saturated" in w.message]
+    assert len(sat) == 1 and sat[0].node == "act"  # once, on the Tanh node
+    g = mlp(hidden=50, inp=(1, 8, 8), classes=10)
+    g.training = {"dataset": "digits", "preprocess": "standardize", "epochs": 1, "stats": {"budget": 0.5},
+                  "optimizer": {"name": "sgd", "lr": 50.0}}
+    warns = [e for e in train(g)[1] if isinstance(e, ev.Warning)]
+    assert any(w.node == "fc1" and "learning rate is probably too high" in w.message for w in warns)
+    g.training = {**g.training, "optimizer": {"name": "sgd", "lr": 0.01}}
+    assert not [e for e in train(g)[1] if isinstance(e, ev.Warning)]
