@@ -133,9 +133,13 @@ def main(argv=None) -> int:
         device = torch.device("cuda", local_rank)
     else:
         device = torch.device("cpu")
-        # N processes on one machine share its cores; torch's default would oversubscribe them
+        # N processes on one machine share its cores: unless told (training.threads, OMP_NUM_THREADS),
+        # each takes its share, as oversubscribed OpenMP threads spin against each other
         per_machine = int(os.environ.get("LOCAL_WORLD_SIZE", 1))
-        torch.set_num_threads(CONFIG["threads"] or max(1, (os.cpu_count() or 1) // per_machine))
+        if CONFIG["threads"]:
+            torch.set_num_threads(CONFIG["threads"])
+        elif "OMP_NUM_THREADS" not in os.environ:
+            torch.set_num_threads(max(1, (os.cpu_count() or 1) // per_machine))
     if distributed:
         dist.init_process_group("nccl" if use_cuda else "gloo")
 
