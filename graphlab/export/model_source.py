@@ -255,6 +255,12 @@ class ModelSource:
         return "\n\n\n".join(parts) + "\n"
 
 
+def training_seed(graph: Graph) -> int:
+    """The experiment's seed (``training.seed``), which ``graphlab train`` compiles with; 0 if unset or bad."""
+    seed = graph.training.get("seed", 0) if isinstance(graph.training, dict) else 0
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0 else 0
+
+
 def class_name_for(graph: Graph) -> str:
     words = re.findall(r"[A-Za-z0-9]+", graph.name or "")
     name = "".join(w[:1].upper() + w[1:] for w in words) or "Net"

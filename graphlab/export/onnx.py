@@ -25,7 +25,7 @@ from ..compiler import compile_graph, example_inputs
 from ..compiler import info as compile_info
 from ..core.graph import Graph
 from ..io import atomic_write
-from .model_source import ExportError
+from .model_source import ExportError, training_seed
 from .weights import load_into, read_checkpoint
 
 INSTALL_HINT = "ONNX export needs the onnx extra: pip install graphlab[onnx]"
@@ -59,10 +59,11 @@ def _export(gm: torch.nn.Module, args: tuple[torch.Tensor, ...], path: str, inpu
             logging.disable(logging.NOTSET)
 
 
-def export_onnx(graph: Graph, out: Path, *, weights: str | Path | None = None, seed: int = 0) -> list[Path]:
-    """Write ``out`` (an .onnx file); return the paths written."""
+def export_onnx(graph: Graph, out: Path, *, weights: str | Path | None = None, seed: int | None = None) -> list[Path]:
+    """Write ``out`` (an .onnx file); return the paths written. Without weights, the initial weights
+    of ``seed`` (default: the graph's ``training.seed``)."""
     onnx = _require_onnx()
-    gm = compile_graph(graph, seed=seed)
+    gm = compile_graph(graph, seed=training_seed(graph) if seed is None else seed)
     if weights is not None:
         load_into(gm, read_checkpoint(weights))
     gm.eval()

@@ -19,7 +19,7 @@ from .. import __version__
 from ..compiler import compile_graph
 from ..core.graph import Graph
 from ..io import atomic_write
-from .model_source import LOAD_WEIGHTS_SOURCE, ModelSource, model_source
+from .model_source import LOAD_WEIGHTS_SOURCE, ModelSource, model_source, training_seed
 from .weights import load_into, read_checkpoint, write_state_dict
 
 
@@ -88,8 +88,11 @@ if __name__ == "__main__":
 
 
 def export_python(graph: Graph, out: Path, *, weights: str | Path | None = None, source: str | None = None,
-                  seed: int = 0) -> list[Path]:
-    """Write the script (and, with ``weights``, ``<stem>.pt`` beside it); return the paths written."""
+                  seed: int | None = None) -> list[Path]:
+    """Write the script (and, with ``weights``, ``<stem>.pt`` beside it); return the paths written.
+
+    ``seed`` (default: the graph's ``training.seed``) is the model class's default seed."""
+    seed = training_seed(graph) if seed is None else seed
     gm = compile_graph(graph, seed=seed)
     written = []
     weights_name = None

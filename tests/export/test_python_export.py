@@ -184,3 +184,11 @@ def test_a_graphlab_train_checkpoint_exports(tmp_path: Path) -> None:
         mod.load_weights(model, path)
         model.eval()
         torch.testing.assert_close(model(x), trained(x))
+
+
+def test_default_seed_is_the_experiments(tmp_path: Path) -> None:
+    graph = graphlab.load(EXAMPLES / "two_layer_net.graphlab.json")
+    graph.set_training({**graph.training, "seed": 7})
+    _, cls = _export_and_import(graph, tmp_path)
+    want = graphlab.compile(graph, seed=7).state_dict()
+    assert all(torch.equal(v, want[k]) for k, v in cls().state_dict().items())
