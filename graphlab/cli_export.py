@@ -33,10 +33,11 @@ def default_out(path: Path, to: str) -> Path:
 def cmd_export(argv: list[str]) -> int:
     p = _Parser(prog="graphlab export", description="Export a graph: a PyTorch script, ONNX, or a torchrun "
                                                     "training script.")
-    p.add_argument("file")
+    p.add_argument("file", metavar="FILE", help="graph file (.graphlab.json)")
     p.add_argument("--to", required=True, choices=sorted(SUFFIX), help="what to write")
-    p.add_argument("-o", "--out", help="output file (default: beside FILE)")
-    p.add_argument("--weights", help="checkpoint to export with (.safetensors or a torch state_dict)")
+    p.add_argument("-o", "--out", metavar="OUT", help="output file (default: beside FILE: name.py, name.onnx "
+                                                      "or name_torchrun.py)")
+    p.add_argument("--weights", metavar="CKPT", help="checkpoint to export with (.safetensors or a torch state_dict)")
     args = p.parse_args(argv)
 
     src = Path(args.file)
