@@ -3,6 +3,9 @@
 * :func:`first_nonfinite` — forward hooks record, in execution (topological) order, the first node
   whose output has a NaN/inf; it also says whether that node's own parameters are already non-finite
   (an earlier update blew up) or its inputs were finite (the layer itself overflowed).
+* :func:`node_in_traceback` — the deepest frame of the exception's traceback that runs one of the
+  graph's submodules (``Module._call_impl``'s ``self``) names the node; no re-run needed, so it also
+  works for failures that do not repeat (out of memory).
 * :func:`node_that_raises` — forward pre-hooks track the node being run; the one entered last when
   the exception arises is the culprit.
 
@@ -55,9 +58,18 @@ def first_nonfinite(gm: nn.Module, ci: Any, x: torch.Tensor) -> tuple[str | None
 def node_that_raises(gm: nn.Module, ci: Any, x: torch.Tensor) -> str | None:
     current: list[str] = []
     handles = []
+
+    def enter(nid: str):
+        def hook(mod: nn.Module, args: Any) -> None:
+            current.append(nid)
+        return hook
+
+    def leave(mod: nn.Module, args: Any, out: Any) -> None:  # must return None: a value would replace `out`
+        current.pop()
+
     for nid, m in _modules(gm, ci):
-        handles.append(m.register_forward_pre_hook(lambda mod, args, nid=nid: current.append(nid)))
-        handles.append(m.register_forward_hook(lambda mod, args, out, nid=nid: current.pop()))
+        handles.append(m.register_forward_pre_hook(enter(nid)))
+        handles.append(m.register_forward_hook(leave))
     try:
         with torch.no_grad():
             gm(x)
@@ -67,3 +79,15 @@ def node_that_raises(gm: nn.Module, ci: Any, x: torch.Tensor) -> str | None:
     finally:
         for h in handles:
             h.remove()
+
+
+def node_in_traceback(gm: nn.Module, ci: Any, exc: BaseException) -> str | None:
+    by_module = {id(m): nid for nid, m in _modules(gm, ci)}
+    node = None
+    tb = exc.__traceback__
+    while tb is not None:
+        owner = tb.tb_frame.f_locals.get("self")
+        if owner is not None and id(owner) in by_module:
+            node = by_module[id(owner)]
+        tb = tb.tb_next
+    return node

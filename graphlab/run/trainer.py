@@ -44,7 +44,7 @@ from .augment import augment_batch
 from .checkpoint import CheckpointError, restore, save_checkpoint
 from .config import ConfigError, TrainConfig, parse_training
 from .datasets import Data, DataError, build_dataset
-from .diagnose import first_nonfinite, node_that_raises
+from .diagnose import first_nonfinite, node_in_traceback, node_that_raises
 from .setup import (SetupError, auto_threads, check_fit, check_graph, make_optimizer, make_scheduler, resolve_device,
                     tune_malloc, weight_params)
 from .stats import StatsSampler, advice
@@ -403,7 +403,7 @@ class Trainer:
         text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         oom = isinstance(e, MemoryError) or "out of memory" in text.lower() or isinstance(
             e, getattr(torch, "OutOfMemoryError", ()))
-        node = node_that_raises(gm, info(gm), xb)
+        node = node_in_traceback(gm, info(gm), e) or node_that_raises(gm, info(gm), xb)
         where = f" at node {node}" if node else ""
         if oom:
             return ev.Error("oom", f"out of memory{where} at epoch {epoch}: lower training.batch_size "

@@ -395,3 +395,35 @@ def test_advice_warnings_name_saturated_and_dead_nodes():
     assert any(w.node == "fc1" and "learning rate is probably too high" in w.message for w in warns)
     g.training = {**g.training, "optimizer": {"name": "sgd", "lr": 0.01}}
     assert not [e for e in train(g)[1] if isinstance(e, ev.Warning)]
+
+
+def test_a_runtime_failure_mid_run_names_the_node_and_keeps_the_checkpoint(tmp_path, monkeypatch):
+    import graphlab.run.trainer as trainer_mod
+    from graphlab.run.checkpoint import load_weights
+
+    real = trainer_mod.compile_graph
+    calls = {"n": 0}
+
+    def compile_with_a_failing_layer(*args, **kwargs):
+        gm = real(*args, **kwargs)
+        inner = gm.scores.forward
+
+        def forward(x):
+            calls["n"] += 1
+            if calls["n"] == 7:  # the initial-loss forward, then one step per epoch: epoch 6 fails
+                raise RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: not enough memory: "
+                                   "you tried to allocate 123 bytes. out of memory")
+            return inner(x)
+        gm.scores.forward = forward
+        return gm
+
+    monkeypatch.setattr(trainer_mod, "compile_graph", compile_with_a_failing_layer)
+    g = mlp()
+    g.training = {**SPIRAL_FULL, "epochs": 10}
+    fin, events = train(g, out_dir=tmp_path, checkpoint_interval=0)
+    err = events[-2]
+    assert (err.kind, err.node, fin.reason) == ("oom", "scores", "error")
+    assert "lower training.batch_size" in err.message and "epoch" in err.message
+    assert [e.epoch for e in events if isinstance(e, ev.Epoch)] == [1, 2, 3, 4, 5]
+    assert "at node scores at epoch 6" in err.message
+    assert set(load_weights(fin.checkpoint)) == {"fc1.weight", "fc1.bias", "scores.weight", "scores.bias"}
