@@ -216,8 +216,10 @@ class Trainer:
 
         with torch.no_grad():
             gm.eval()
-            xs = xt[:EVAL_BATCH] if data.in_memory else _first_batch(data, EVAL_BATCH)[0].to(device)
-            ys = yt[:EVAL_BATCH] if data.in_memory else _first_batch(data, EVAL_BATCH)[1].to(device)
+            if data.in_memory:
+                xs, ys = xt[:EVAL_BATCH], yt[:EVAL_BATCH]
+            else:
+                xs, ys = (t.to(device) for t in _first_batch(data, EVAL_BATCH))
             init_loss = float(loss_fn(gm(xs), ys))
         expected = math.log(data.num_classes) if self.graph.nodes[a.loss].type == "CrossEntropyLoss" else None
         params = sum(p.numel() for p in gm.parameters())
