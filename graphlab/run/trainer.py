@@ -235,9 +235,10 @@ class Trainer:
             loader = torch.utils.data.DataLoader(data.train_set, batch_size=bs, shuffle=True, generator=gen,
                                                  num_workers=0, drop_last=False)
         val_loss = val_acc = None
-        # GraphModule.__call__ wraps forward in extra Python layers (~2.5% of a tiny MLP's step); the
-        # submodules' own __call__ still runs, so the statistics hooks on them still fire.
-        forward = gm.forward
+        # GraphModule.__call__ wraps forward in extra Python layers (~2.5% of a tiny MLP's step), and its
+        # generated code reaches each submodule through Module.__getattr__; a plain chain runs as a loop
+        # over its submodules instead. Submodules' own __call__ still runs, so statistics hooks fire.
+        forward = chain_forward(gm) or gm.forward
         # hot-loop locals: attribute and property lookups cost a few µs per step on tiny models
         go_set, stop_set, clock, isfinite = self._go.is_set, self._stop.is_set, time.perf_counter, math.isfinite
         zero_grad, opt_step, params = opt.zero_grad, opt.step, list(gm.parameters())
@@ -411,6 +412,29 @@ class Trainer:
             return ev.Error("oom", f"out of memory{where} at epoch {epoch}: lower training.batch_size "
                             f"(now {len(xb)}) or make the layer smaller ({text})", node)
         return ev.Error("runtime", f"{text}{where} at epoch {epoch}", node)
+
+
+def chain_forward(gm: torch.fx.GraphModule) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """For a graph that is one chain (input → module → … → module → output), a function that calls the
+    submodules in order — the same computation as ``gm.forward``; None for any other shape of graph."""
+    nodes = list(gm.graph.nodes)
+    if len(nodes) < 3 or nodes[0].op != "placeholder" or nodes[-1].op != "output":
+        return None
+    mods = []
+    prev = nodes[0]
+    for n in nodes[1:-1]:
+        if n.op != "call_module" or n.args != (prev,) or n.kwargs:
+            return None
+        mods.append(gm.get_submodule(n.target))
+        prev = n
+    if nodes[-1].args != (prev,):
+        return None
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        for m in mods:
+            x = m(x)
+        return x
+    return forward
 
 
 def _first_batch(data: Data, n: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -427,3 +427,15 @@ def test_a_runtime_failure_mid_run_names_the_node_and_keeps_the_checkpoint(tmp_p
     assert [e.epoch for e in events if isinstance(e, ev.Epoch)] == [1, 2, 3, 4, 5]
     assert "at node scores at epoch 6" in err.message
     assert set(load_weights(fin.checkpoint)) == {"fc1.weight", "fc1.bias", "scores.weight", "scores.bias"}
+
+
+def test_chain_forward_computes_what_the_compiled_module_does(examples_dir):
+    from graphlab.run.trainer import chain_forward
+
+    for name, shape in (("lenet5", (3, 1, 28, 28)), ("adding_lstm", (3, 50, 2))):
+        gm = compile_graph(graphlab.load(examples_dir / f"{name}.graphlab.json"))
+        gm.eval()
+        x = torch.randn(*shape)
+        torch.testing.assert_close(chain_forward(gm)(x), gm(x), rtol=0, atol=0)
+    for name in ("resnet_block", "inception_block"):  # branches and merges: the compiled forward is used
+        assert chain_forward(compile_graph(graphlab.load(examples_dir / f"{name}.graphlab.json"))) is None
