@@ -15,8 +15,8 @@ trained by:
 
 Every loop does the same bookkeeping the trainer reports: the running loss (``loss.item()``) and,
 for classification, the running accuracy. Throughput = training samples per second of one epoch;
-each variant runs ``repeats`` times, interleaved, and the figure is the median over all epochs but
-the first of each run. The table prints medians and the ratios graphlab / baseline (goal: ≥ 1.0×
+each variant runs ``repeats`` times, interleaved in counterbalanced order (ABCD DCBA ...), and the
+figure is the median over all epochs but the first of each run. The table prints medians and the ratios graphlab / baseline (goal: ≥ 1.0×
 the DataLoader loop, ≥ 0.97× the in-memory loop) and graphlab+stats / graphlab (goal: ≥ 0.95).
 """
 from __future__ import annotations
@@ -124,12 +124,12 @@ def run_hand(case: str, loader: bool, epochs: int, threads: int) -> list[float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="2 repeats, fewer epochs")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=4)
     ap.add_argument("--cases", default=",".join(CASES))
     args = ap.parse_args()
     repeats = 2 if args.quick else args.repeats
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads available; medians of {repeats} "
-          "interleaved runs (samples/s, epochs after the first)")
+          "counterbalanced runs (samples/s, epochs after the first)")
     rows = []
     for case in args.cases.split(","):
         epochs = max(2, CASES[case][3] - (1 if args.quick else 0))
@@ -139,11 +139,13 @@ def main() -> None:
         threads = auto_threads(graphlab.analyze(g), CASES[case][2]) or torch.get_num_threads()
         res: dict[str, list[float]] = {k: [] for k in ("graphlab", "graphlab+stats", "DataLoader loop",
                                                        "in-memory loop")}
-        for _ in range(repeats):
-            res["DataLoader loop"] += run_hand(case, True, epochs, threads)
-            res["graphlab"] += run_graphlab(case, 0.0, epochs)
-            res["in-memory loop"] += run_hand(case, False, epochs, threads)
-            res["graphlab+stats"] += run_graphlab(case, 0.02, epochs)
+        runs = [("DataLoader loop", lambda: run_hand(case, True, epochs, threads)),
+                ("graphlab", lambda: run_graphlab(case, 0.0, epochs)),
+                ("in-memory loop", lambda: run_hand(case, False, epochs, threads)),
+                ("graphlab+stats", lambda: run_graphlab(case, 0.02, epochs))]
+        for i in range(repeats):  # counterbalanced: forward order, then reversed, ...
+            for name, fn in (runs if i % 2 == 0 else runs[::-1]):
+                res[name] += fn()
         med = {k: statistics.median(v) for k, v in res.items()}
         rows.append((case, threads, med))
     hdr = (f"{'case':<12} {'thr':>3} {'graphlab':>10} {'+stats':>10} {'DataLoader':>10} {'in-memory':>10} "
