@@ -3,7 +3,8 @@
     graphlab train FILE [--epochs N] [--batch-size B] [--lr LR] [--device D] [--seed S]
                         [--out DIR] [--resume CKPT] [--json]
 
-On a terminal: a live progress bar with loss and accuracy, one line per epoch. With ``--json``: one
+On a terminal: a live progress bar with loss and accuracy, and a line per epoch (at most two a
+second, so 10,000 tiny full-batch epochs do not flood it; the last epoch always prints). With ``--json``: one
 JSON object per epoch per line, then ``{"final": {train_loss, train_acc, val_loss, val_acc, epochs,
 seconds, samples_per_s}}`` (accuracies null for regression; train_* measured on the whole training
 split at the end). Writes ``last.safetensors`` and ``metrics.jsonl`` under ``--out`` (default:
@@ -25,6 +26,8 @@ from .io import FileFormatError, load
 
 #: seconds between Step events (each averages its steps); the bar redraws at most every 0.1 s anyway
 STEP_INTERVAL = 0.1
+#: seconds between printed epoch lines (without --json; the last epoch always prints)
+EPOCH_LINE_INTERVAL = 0.5
 
 
 def _fmt(v: Any, spec: str = ".4f") -> str:
@@ -41,6 +44,7 @@ class _Progress:
         self.loss: float | None = None
         self.ema: float | None = None
         self.acc: float | None = None
+        self.last_line = -1e9
 
     def step(self, e: Any) -> None:
         self.ema = e.loss if self.ema is None else 0.9 * self.ema + 0.1 * e.loss
@@ -58,6 +62,10 @@ class _Progress:
         sys.stderr.flush()
 
     def epoch(self, e: Any) -> None:
+        now = time.monotonic()
+        if e.epoch != self.start.epochs and now - self.last_line < EPOCH_LINE_INTERVAL:
+            return  # thousands of tiny full-batch epochs: a line every half second, and the last
+        self.last_line = now
         if self.tty:
             sys.stderr.write("\r" + " " * 79 + "\r")
         acc = f"  acc {_fmt(e.train_acc, '.3f')} / val {_fmt(e.val_acc, '.3f')}" if e.train_acc is not None else ""

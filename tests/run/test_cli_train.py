@@ -108,3 +108,10 @@ def test_progress_bar_on_a_terminal(capsys):
     out = capsys.readouterr()
     assert "epoch 2/4 [" in out.err and "37.5%" in out.err and "loss 0.5000  acc 0.750" in out.err
     assert "epoch   2/4  loss 0.5000" in out.out and "acc 0.750" in out.out
+
+
+def test_many_tiny_epochs_print_few_lines(examples_dir, tmp_path):
+    r = gl("train", examples_dir / "spiral_two_layer.graphlab.json", "--epochs", 3000, "--out", tmp_path / "o")
+    assert r.returncode == 0, r.stderr
+    lines = [x for x in r.stdout.splitlines() if x.startswith("epoch")]
+    assert 1 <= len(lines) < 30 and lines[-1].startswith("epoch 3000/3000")

@@ -439,3 +439,19 @@ def test_chain_forward_computes_what_the_compiled_module_does(examples_dir):
         torch.testing.assert_close(chain_forward(gm)(x), gm(x), rtol=0, atol=0)
     for name in ("resnet_block", "inception_block"):  # branches and merges: the compiled forward is used
         assert chain_forward(compile_graph(graphlab.load(examples_dir / f"{name}.graphlab.json"))) is None
+
+
+def test_the_sampler_keeps_to_its_time_budget(monkeypatch):
+    import graphlab.run.stats as stats_mod
+
+    now = {"t": 0.0}
+    monkeypatch.setattr(stats_mod.time, "perf_counter", lambda: now["t"])
+    s = stats_mod.StatsSampler({}, {}, budget=0.02)
+    assert s.want()  # the first step is always sampled
+    s.samples = 1
+    s.charge(0.1)  # that sample cost 0.1 s more than a plain step
+    now["t"] = 9.9
+    assert not s.want()  # 0.1 + 0.1 > 0.02 × 9.9
+    now["t"] = 10.0
+    assert s.want()  # 0.2 <= 0.02 × 10
+    assert not stats_mod.StatsSampler({}, {}, budget=0.0).want()
