@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
-from safetensors import safe_open
 
 FORMAT = "graphlab-checkpoint-1"
 
@@ -41,6 +40,8 @@ def save_checkpoint(path: str | os.PathLike[str], module: torch.nn.Module, optim
         state = optimizer.state_dict()["state"]
         for i, st in state.items():
             for name, v in st.items():
+                if v is None:  # e.g. a momentum buffer not created yet
+                    continue
                 t = v if isinstance(v, torch.Tensor) else torch.tensor(v)
                 tensors[f"optim.{i}.{name}"] = t.detach().cpu().contiguous()
     meta = {"format": FORMAT, "epoch": str(epoch), "step": str(step), "graph": graph}
@@ -100,8 +101,7 @@ def restore(path: str | os.PathLike[str], module: torch.nn.Module,
     module.load_state_dict(model)
     if optimizer is not None and optim:
         sd = optimizer.state_dict()
-        sd["state"] = {int(i): {n: (t if t.dim() or n != "step" else t) for n, t in st.items()}
-                       for i, st in optim.items()}
+        sd["state"] = {int(i): dict(st) for i, st in optim.items()}
         try:
             optimizer.load_state_dict(sd)
         except (ValueError, KeyError, RuntimeError) as e:
