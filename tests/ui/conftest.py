@@ -78,4 +78,9 @@ def make_window(qtbot: Any, tmp_path: Path) -> Callable[..., Any]:
         w.undo_stack.setClean()  # nothing to ask about on teardown
         w.close()
         w.deleteLater()
+    if made:
+        # A QMimeData left on the clipboard outlives QApplication and crashes the process at exit.
+        from PySide6.QtGui import QGuiApplication
+
+        QGuiApplication.clipboard().clear()
     qtbot.wait(1)
