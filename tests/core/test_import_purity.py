@@ -7,7 +7,9 @@ def test_core_imports_no_torch_no_qt():
     code = (
         "import sys, graphlab, graphlab.core, graphlab.io, graphlab.cli\n"
         "from graphlab.core import REGISTRY, analyze\n"
-        "import graphlab.core.layout\n"
+        "import graphlab.core.layout, io, contextlib\n"
+        "from graphlab.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()): assert main(['check', 'examples/lenet5.graphlab.json']) == 0\n"
         "g = graphlab.load('examples/resnet18.graphlab.json'); a = analyze(g); assert a.ok\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'PySide6', 'pyqtgraph', 'shiboken6')]\n"
         "print(','.join(bad))\n"
