@@ -141,8 +141,13 @@ class Graph:
         self.insert_node(node)
         return node
 
-    def insert_node(self, node: Node, edges: Iterable[Edge] = (), index: int | None = None) -> None:
-        """Add an existing Node object (and optionally its edges): used by undo and paste."""
+    def insert_node(self, node: Node, edges: Iterable[Edge] = (), index: int | None = None,
+                    edge_at: Iterable[int] | None = None) -> None:
+        """Add an existing Node object (and optionally its edges): used by undo and paste.
+
+        ``index`` is the node's place in file order; ``edge_at`` gives each edge's place in
+        ``self.edges`` (as :meth:`edge_positions` reported it before removal), so an undone delete
+        saves byte-identically. Both default to the end."""
         if node.id in self.nodes:
             raise GraphError(f"a node with id '{node.id}' already exists")
         if not valid_id(node.id):
@@ -158,8 +163,12 @@ class Graph:
             if node.id in (e.src, e.dst) and e.src in self.nodes and e.dst in self.nodes:
                 self.nx.add_edge(e.src, e.dst, key=e.port)
         self.node_added.emit(node)
-        for e in edges:
-            self._add_edge(e)
+        edges = list(edges)
+        places = list(edge_at) if edge_at is not None else [None] * len(edges)
+        if len(places) != len(edges):
+            raise GraphError("insert_node: edge_at must give one position per edge")
+        for at, e in sorted(zip(places, edges), key=lambda pe: (pe[0] is None, pe[0] or 0)):
+            self._add_edge(e, at)
         self._touch()
 
     def remove_node(self, node_id: str) -> tuple[Node, list[Edge], int]:
@@ -175,12 +184,18 @@ class Graph:
         self._touch()
         return node, touching, index
 
-    def connect(self, src: str, dst: str, port: int = 0) -> Edge:
+    def edge_positions(self, node_id: str) -> dict[Edge, int]:
+        """Where each edge touching a node sits in ``self.edges`` (for an exact undo of a delete)."""
+        return {e: i for i, e in enumerate(self.edges) if node_id in (e.src, e.dst)}
+
+    def connect(self, src: str, dst: str, port: int = 0, at: int | None = None) -> Edge:
+        """Connect src's output to input ``port`` of dst; ``at`` places the edge in file order (undo)."""
         edge = Edge(src, dst, port)
-        self.node(src), self.node(dst)
+        self.node(src)
+        self.node(dst)
         if edge in self.edges:
             raise GraphError(f"'{src}' is already connected to port {port} of '{dst}'")
-        self._add_edge(edge)
+        self._add_edge(edge, at)
         self._touch()
         return edge
 
@@ -191,14 +206,20 @@ class Graph:
         self._add_edge(edge)
         self._touch()
 
-    def disconnect(self, edge: Edge) -> None:
+    def disconnect(self, edge: Edge) -> int:
+        """Remove an edge; returns its former place in file order (pass it to ``connect(at=)`` to undo)."""
         if edge not in self.edges:
             raise GraphError(f"no edge {edge.src} -> {edge.dst} port {edge.port}")
+        at = self.edges.index(edge)
         self._remove_edge(edge)
         self._touch()
+        return at
 
-    def _add_edge(self, edge: Edge) -> None:
-        self.edges.append(edge)
+    def _add_edge(self, edge: Edge, at: int | None = None) -> None:
+        if at is None or at >= len(self.edges):
+            self.edges.append(edge)
+        else:
+            self.edges.insert(max(at, 0), edge)
         if edge.src in self.nodes and edge.dst in self.nodes:
             self.nx.add_edge(edge.src, edge.dst, key=edge.port)
         self.edge_added.emit(edge)

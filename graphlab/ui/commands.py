@@ -18,16 +18,6 @@ from PySide6.QtGui import QUndoCommand
 from ..core import Edge, Graph, Node
 
 
-def restore_edge_order(graph: Graph, where: dict[Edge, int]) -> None:
-    """Put re-added edges back at their old places in file order (a list reorder: no model event)."""
-    edges = graph.edges
-    moved = [e for e in where if e in edges]
-    for e in moved:
-        edges.remove(e)
-    for e in sorted(moved, key=where.__getitem__):
-        edges.insert(min(where[e], len(edges)), e)
-
-
 class AddNodeCommand(QUndoCommand):
     """Add one node (and, for paste, the edges from nodes that already exist)."""
 
@@ -51,15 +41,13 @@ class RemoveNodeCommand(QUndoCommand):
         self._saved: tuple[Node, list[Edge], int] | None = None
 
     def redo(self) -> None:
-        where = {e: i for i, e in enumerate(self.graph.edges) if self.node_id in (e.src, e.dst)}
+        self._where = self.graph.edge_positions(self.node_id)
         self._saved = self.graph.remove_node(self.node_id)
-        self._where = where
 
     def undo(self) -> None:
         assert self._saved is not None
         node, edges, index = self._saved
-        self.graph.insert_node(node, edges, index)
-        restore_edge_order(self.graph, self._where)
+        self.graph.insert_node(node, edges, index, edge_at=[self._where[e] for e in edges])
 
 
 class ConnectCommand(QUndoCommand):
@@ -81,12 +69,10 @@ class DisconnectCommand(QUndoCommand):
         self._index = 0
 
     def redo(self) -> None:
-        self._index = self.graph.edges.index(self.edge)
-        self.graph.disconnect(self.edge)
+        self._index = self.graph.disconnect(self.edge)
 
     def undo(self) -> None:
-        self.graph.add_edge(self.edge)
-        restore_edge_order(self.graph, {self.edge: self._index})
+        self.graph.connect(self.edge.src, self.edge.dst, self.edge.port, at=self._index)
 
 
 MERGE_WINDOW_S = 1.5

@@ -76,3 +76,25 @@ def test_long_cycle_is_reported_without_recursion():
         g.connect(s, d)
     cyc = [p for p in analyze(g).problems if "cycle" in p.message]
     assert {p.node for p in cyc} == set(ids)
+
+
+def test_undo_style_reinsertion_restores_file_order_exactly():
+    from graphlab.io import dumps
+
+    g = Graph()
+    for t in ("Input", "ReLU", "ReLU", "Add", "ReLU"):
+        g.add_node(t, {"shape": [4]} if t == "Input" else None)
+    g.connect("input1", "relu1")
+    g.connect("relu1", "relu2")
+    g.connect("input1", "add1", 1)
+    g.connect("relu2", "add1", 0)
+    g.connect("add1", "relu3")
+    before = dumps(g)
+    where = g.edge_positions("relu2")
+    node, edges, index = g.remove_node("relu2")
+    g.insert_node(node, edges, index, edge_at=[where[e] for e in edges])
+    assert dumps(g) == before
+    at = g.disconnect(g.edges[2])
+    assert at == 2
+    g.connect("input1", "add1", 1, at=at)
+    assert dumps(g) == before
