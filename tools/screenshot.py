@@ -1,4 +1,7 @@
-"""Render the README screenshot from the real window, offscreen: python tools/screenshot.py [OUT.png]"""
+"""Render the README screenshot from the real window, offscreen.
+
+    python tools/screenshot.py [OUT.png [EXAMPLE [NODE_TO_SELECT]]]
+"""
 from __future__ import annotations
 
 import os
@@ -18,15 +21,17 @@ from graphlab.ui.main_window import MainWindow  # noqa: E402
 
 def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshot.png"
+    example = sys.argv[2] if len(sys.argv) > 2 else "inception_block"
+    select = sys.argv[3] if len(sys.argv) > 3 else "b3_5x5"
     app = make_app()
     tmp = Path(tempfile.mkdtemp())
     w = MainWindow(settings=QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat), recovery_dir=tmp / "rec")
     w.resize(1600, 900)
     w.show()
-    assert w.open_file(ROOT / "examples" / "inception_block.graphlab.json", ask=False)
+    assert w.open_file(ROOT / "examples" / f"{example}.graphlab.json", ask=False)
     w.live.flush()
     w.view.fit_all(readable=True)
-    w.scene.select_nodes(["b3_5x5"])
+    w.scene.select_nodes([select])
     for _ in range(5):
         app.processEvents()
     w.grab().save(str(out))

@@ -19,9 +19,21 @@ if TYPE_CHECKING:
     from .node_item import NodeItem
 
 
+SKIP_MIN_SPAN = 260.0  # an edge longer than this that runs level would pass behind nodes…
+SKIP_LEVEL = 60.0  # …when its ends are within this height of each other
+SKIP_LIFT = 75.0  # so it detours this far above them (a ResNet skip connection)
+
+
 def bezier(a: QPointF, b: QPointF) -> QPainterPath:
-    dx = max(40.0, abs(b.x() - a.x()) * 0.5)
+    """The path of an edge: an S-curve, or an arch over the nodes for a long level skip connection."""
     path = QPainterPath(a)
+    if b.x() - a.x() > SKIP_MIN_SPAN and abs(b.y() - a.y()) < SKIP_LEVEL:
+        top = min(a.y(), b.y()) - SKIP_LIFT
+        path.cubicTo(QPointF(a.x() + 40, a.y()), QPointF(a.x() + 40, top), QPointF(a.x() + 80, top))
+        path.lineTo(QPointF(b.x() - 80, top))
+        path.cubicTo(QPointF(b.x() - 40, top), QPointF(b.x() - 40, b.y()), b)
+        return path
+    dx = max(40.0, abs(b.x() - a.x()) * 0.5)
     path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
     return path
 
