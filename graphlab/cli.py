@@ -86,6 +86,11 @@ def _open_editor(argv: list[str]) -> int:
     p.add_argument("file", nargs="?", help="graph file to open in the editor")
     p.add_argument("--version", action="version", version=f"graphlab {__version__}")
     args = p.parse_args(argv)
+    from .ui.platform_check import window_problem
+
+    problem = window_problem()
+    if problem:
+        return fail(problem)
     try:
         from .ui.app import run_app
     except ImportError as e:
