@@ -178,9 +178,8 @@ class LayerSpec:
                 errors.append(ParamError(p.name, f"'{p.name}' is required ({p.help})"))
             else:
                 out[p.name] = self.defaults[p.name]
-        if len(given) > len(out) + len(errors) or any(k not in self.param_index for k in given):
-            for k in given:
-                if k not in self.param_index:
-                    known = ", ".join(self.param_index) or "none"
-                    errors.append(ParamError(k, f"unknown parameter '{k}' (known: {known})"))
+        for k in given:
+            if k not in self.param_index:
+                known = ", ".join(self.param_index) or "none"
+                errors.append(ParamError(k, f"unknown parameter '{k}' (known: {known})"))
         return out, errors
