@@ -17,8 +17,6 @@ from typing import Any, Callable, Mapping, Sequence
 
 Shape = tuple[int, ...]
 
-#: Sentinel for "this parameter has no value unless the user gives one" (e.g. pool stride).
-NONE = None
 
 
 class ShapeError(Exception):
