@@ -19,7 +19,7 @@ from .. import __version__
 from ..compiler import compile_graph
 from ..core.graph import Graph
 from ..io import atomic_write
-from .model_source import LOAD_WEIGHTS_SOURCE, ModelSource, model_source, training_seed
+from .model_source import LOAD_WEIGHTS_SOURCE, ExportError, ModelSource, model_source, training_seed
 from .weights import load_into, read_checkpoint, write_state_dict
 
 
@@ -97,8 +97,11 @@ def export_python(graph: Graph, out: Path, *, weights: str | Path | None = None,
     written = []
     weights_name = None
     if weights is not None:
-        load_into(gm, read_checkpoint(weights))
         wpath = out.with_suffix(".pt")
+        if wpath.resolve() == out.resolve():
+            raise ExportError(f"-o {out}: the script would overwrite its own weights file {wpath.name}; "
+                              f"name the script .py")
+        load_into(gm, read_checkpoint(weights))
         weights_name = wpath.name
         if wpath.resolve() != Path(weights).resolve():  # never overwrite the checkpoint itself
             write_state_dict(gm, wpath)

@@ -32,10 +32,15 @@ class CheckpointError(Exception):
 
 
 def save_checkpoint(path: str | os.PathLike[str], module: torch.nn.Module, optimizer: torch.optim.Optimizer | None,
-                    *, epoch: int, step: int, graph: str = "") -> Path:
+                    *, epoch: int, step: int, graph: str = "", extra: dict[str, str] | None = None,
+                    rng: torch.Tensor | None = None) -> Path:
+    """``extra``: more string metadata (e.g. ``partial``, the position inside an epoch a run stopped at);
+    ``rng``: the CPU random generator's state at that point (stored as the tensor ``rng.cpu``)."""
     path = Path(path)
     tensors: dict[str, torch.Tensor] = {f"model.{k}": v.detach().cpu().contiguous()
                                         for k, v in module.state_dict().items()}
+    if rng is not None:
+        tensors["rng.cpu"] = rng.detach().cpu().contiguous()
     if optimizer is not None:
         state = optimizer.state_dict()["state"]
         for i, st in state.items():
@@ -44,7 +49,7 @@ def save_checkpoint(path: str | os.PathLike[str], module: torch.nn.Module, optim
                     continue
                 t = v if isinstance(v, torch.Tensor) else torch.tensor(v)
                 tensors[f"optim.{i}.{name}"] = t.detach().cpu().contiguous()
-    meta = {"format": FORMAT, "epoch": str(epoch), "step": str(step), "graph": graph}
+    meta = {"format": FORMAT, "epoch": str(epoch), "step": str(step), "graph": graph, **(extra or {})}
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -59,7 +64,7 @@ def save_checkpoint(path: str | os.PathLike[str], module: torch.nn.Module, optim
 
 def read_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tensor], dict[str, dict[str, torch.Tensor]],
                                                            dict[str, str]]:
-    """(model state_dict, optimizer state by param index, metadata)."""
+    """(model state_dict, optimizer state by param index, metadata; metadata["rng"] is a tensor if saved)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
@@ -71,12 +76,14 @@ def read_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tenso
         raise CheckpointError(f"{path}: not a readable safetensors checkpoint ({e})") from None
     model = {k[6:]: v for k, v in flat.items() if k.startswith("model.")}
     if not model:  # a plain safetensors state_dict (e.g. written by someone else) is accepted too
-        model = {k: v for k, v in flat.items() if not k.startswith("optim.")}
+        model = {k: v for k, v in flat.items() if not k.startswith(("optim.", "rng."))}
     optim: dict[str, dict[str, torch.Tensor]] = {}
     for k, v in flat.items():
         if k.startswith("optim."):
             _, i, name = k.split(".", 2)
             optim.setdefault(i, {})[name] = v
+    if "rng.cpu" in flat:
+        meta["rng"] = flat["rng.cpu"]  # type: ignore[assignment]
     return model, optim, meta
 
 

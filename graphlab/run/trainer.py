@@ -9,8 +9,9 @@
 It never prints and never touches the graph file. ``pause()``, ``resume()`` and ``stop()`` may be
 called from any thread; they take effect between steps (a stop saves a checkpoint first). With
 ``out_dir`` it writes ``last.safetensors`` (weights + optimizer tensors, see
-:mod:`graphlab.run.checkpoint`) after every epoch whose weights are finite, and ``metrics.jsonl``
-(one line per Epoch event). ``resume_from`` continues from a checkpoint's weights, optimizer state
+:mod:`graphlab.run.checkpoint`) at the end of an epoch when ``checkpoint_interval`` seconds have passed
+since the last one, after the last epoch and on stop (never with non-finite weights), and
+``metrics.jsonl`` (one line per Epoch event). ``resume_from`` continues from a checkpoint's weights, optimizer state
 and epoch count.
 
 Per step: in-memory data is indexed with one randperm per epoch (no DataLoader; image folders use
@@ -25,6 +26,7 @@ raised. The last checkpoint written stays loadable.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -110,6 +112,7 @@ class Trainer:
         self._state: dict[str, Any] = {"epoch": 0, "step": 0, "samples": 0, "train_time": 0.0}
         self._ckpt: str | None = None
         self._log: str | None = None
+        self._resume_partial: tuple[Any, Any] = (None, None)
         threads = torch.get_num_threads()
         try:
             yield from self._run(t0)
@@ -180,6 +183,10 @@ class Trainer:
                 raise _Abort(ev.Error("checkpoint", str(e), e.node)) from None
             start_epoch = int(meta.get("epoch", "0") or 0)
             self._state["step"] = int(meta.get("step", "0") or 0)
+            try:
+                self._resume_partial = json.loads(meta.get("partial") or "null"), meta.get("rng")
+            except ValueError:
+                raise _Abort(ev.Error("checkpoint", f"{self.resume_from}: unreadable 'partial' metadata")) from None
             if sched is not None:
                 for _ in range(start_epoch):
                     sched.step()
@@ -187,9 +194,15 @@ class Trainer:
         self._opt, self._gm = opt, gm
         log = None
         if self.out_dir is not None:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-            self._log = str(self.out_dir / "metrics.jsonl")
-            log = open(self._log, "w" if start_epoch == 0 else "a", encoding="utf-8")
+            try:
+                self.out_dir.mkdir(parents=True, exist_ok=True)
+                self._log = str(self.out_dir / "metrics.jsonl")
+                kept = _log_lines_up_to(self._log, start_epoch) if start_epoch else []
+                log = open(self._log, "w", encoding="utf-8")
+                log.writelines(kept)  # a resumed run's log continues after the checkpoint's epoch, no repeats
+            except OSError as e:
+                raise _Abort(ev.Error("config", f"--out {self.out_dir}: cannot write there ({e.strerror or e})",
+                                      None, "out")) from None
         try:
             yield from self._loop(cfg, a, data, device, gm, ci, loss_fn, opt, sched, start_epoch, log, t0)
         finally:
@@ -262,13 +275,23 @@ class Trainer:
             else:
                 batches = ((x.to(device), y.to(device)) for x, y in loader)
             step = self._state["step"]
-            seen = 0
+            seen = done = 0
+            partial, rng = self._resume_partial if epoch == start_epoch + 1 else (None, None)
+            if partial:  # the checkpoint was written by a stop inside this epoch: carry on from there
+                done, seen = int(partial["batch"]), int(partial["seen"])
+                loss_sum, loss_n, correct = float(partial["loss_sum"]), int(partial["loss_n"]), int(partial["correct"])
+                te -= float(partial.get("time", 0.0))
+                batches = itertools.islice(batches, done, None)
+                if rng is not None:
+                    torch.set_rng_state(rng)
+            stopped_inside = None
             for xb, yb in batches:
                 if not go_set():
                     yield ev.Paused(epoch, step)
                     self._go.wait()
                     yield ev.Resumed(epoch, step)
                 if stop_set():
+                    stopped_inside = torch.get_rng_state()
                     break
                 ts = clock()
                 if augment:
@@ -305,6 +328,7 @@ class Trainer:
                     correct += hits
                     pend_hits += hits
                 step += 1
+                done += 1
                 seen += len(xb)
                 pend_seen += len(xb)
                 loss_sum += lv
@@ -331,8 +355,9 @@ class Trainer:
             self._state["samples"] += seen
             epoch_time = time.perf_counter() - te
             self._state["train_time"] += epoch_time
-            if self._stop.is_set():
-                self._save()
+            if stopped_inside is not None:  # save where this epoch stopped, so a resume continues exactly
+                self._save({"batch": done, "seen": seen, "loss_sum": loss_sum, "loss_n": loss_n, "correct": correct,
+                            "time": epoch_time}, stopped_inside)
                 yield self._finished("stopped", t0)
                 return
             if pend_n:
@@ -350,23 +375,34 @@ class Trainer:
             if log is not None:
                 log.write(json.dumps(ev.to_json(e)) + "\n")
                 log.flush()
-            if epoch == cfg.epochs or time.perf_counter() - self._last_save >= self.checkpoint_interval:
+            stopping = self._stop.is_set()  # a stop after the epoch's last batch: the epoch counts
+            if stopping or epoch == cfg.epochs or time.perf_counter() - self._last_save >= self.checkpoint_interval:
                 self._save()
             yield e
+            if stopping:
+                yield self._finished("stopped", t0)
+                return
         train_loss, train_acc = self._evaluate(gm, loss_fn, data, device, cls, "train")
         final = {"train_loss": train_loss, "train_acc": train_acc,
                  "val_loss": val_loss if data.n_val else None, "val_acc": val_acc if data.n_val else None}
         yield self._finished("completed", t0, final)
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _save(self) -> None:
+    def _save(self, partial: dict[str, Any] | None = None, rng: torch.Tensor | None = None) -> None:
+        """Write last.safetensors. ``partial``: where inside the next epoch a stop happened (batches done,
+        running sums) and ``rng`` the CPU generator's state there, so a resume continues exactly."""
         if self.out_dir is None or getattr(self, "_gm", None) is None:
             return
         if not all(bool(torch.isfinite(p).all()) for p in self._gm.parameters()):
             return  # keep the last good checkpoint
         self._last_save = time.perf_counter()
-        path = save_checkpoint(self.out_dir / "last.safetensors", self._gm, self._opt,
-                               epoch=self._state["epoch"], step=self._state["step"], graph=self.graph.name)
+        try:
+            path = save_checkpoint(self.out_dir / "last.safetensors", self._gm, self._opt,
+                                   epoch=self._state["epoch"], step=self._state["step"], graph=self.graph.name,
+                                   extra={"partial": json.dumps(partial)} if partial else None, rng=rng)
+        except OSError as e:
+            raise _Abort(ev.Error("checkpoint", f"cannot write the checkpoint in {self.out_dir}: "
+                                  f"{e.strerror or e}")) from None
         self._ckpt = str(path)
 
     def _evaluate(self, gm: nn.Module, loss_fn: nn.Module, data: Data, device: torch.device, cls: bool,
@@ -450,3 +486,20 @@ def train(graph: Graph, config: TrainConfig | None = None, **kwargs: Any) -> tup
 
 
 __all__ = ["Trainer", "train"]
+
+
+def _log_lines_up_to(path: str, epoch: int) -> list[str]:
+    """The lines of an existing metrics log for epochs <= ``epoch`` (a resume drops later ones)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.readlines()
+    except FileNotFoundError:
+        return []
+    kept = []
+    for line in lines:
+        try:
+            if int(json.loads(line).get("epoch", 0)) <= epoch:
+                kept.append(line if line.endswith("\n") else line + "\n")
+        except (ValueError, AttributeError, TypeError):
+            continue
+    return kept

@@ -105,3 +105,21 @@ def test_weights_named_like_the_sidecar_are_not_overwritten(tmp_path: Path) -> N
     mod.load_weights(model, mod.WEIGHTS)
     for k, v in state.items():
         assert torch.equal(model.state_dict()[k], v)
+
+
+def test_a_script_named_like_its_weights_file_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    import graphlab
+    from graphlab.export.weights import write_state_dict
+    from tests.conftest import EXAMPLES, ROOT
+
+    g = graphlab.load(EXAMPLES / "two_layer_net.graphlab.json")
+    ckpt = tmp_path / "w.pt"
+    write_state_dict(graphlab.compile(g), ckpt)
+    out = tmp_path / "model.pt"
+    r = subprocess.run([sys.executable, "-m", "graphlab", "export", str(EXAMPLES / "two_layer_net.graphlab.json"),
+                        "--to", "python", "-o", str(out), "--weights", str(ckpt)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "overwrite its own weights" in r.stderr and not out.exists()

@@ -1,6 +1,7 @@
 """The trainer against independent oracles: hand-written torch updates, autograd, formulas."""
 from __future__ import annotations
 
+import json
 import math
 import pickle
 from dataclasses import fields, is_dataclass
@@ -455,3 +456,59 @@ def test_the_sampler_keeps_to_its_time_budget(monkeypatch):
     now["t"] = 10.0
     assert s.want()  # 0.2 <= 0.02 × 10
     assert not stats_mod.StatsSampler({}, {}, budget=0.0).want()
+
+
+def _stop_after_steps(trainer, k):
+    """Events of a run that is stopped (as Ctrl+C would) after its k-th Step event."""
+    out, steps = [], 0
+    for e in trainer.events():
+        out.append(e)
+        if isinstance(e, ev.Step):
+            steps += 1
+            if steps == k:
+                trainer.stop()
+    return out
+
+
+def test_a_stop_inside_an_epoch_resumes_exactly(tmp_path):
+    g = mlp()
+    g.add_node("Dropout", {"p": 0.3}, node_id="drop")  # dropout draws random numbers: the RNG state must resume too
+    g.disconnect(next(e for e in g.edges if e.src == "act"))
+    g.connect("act", "drop")
+    g.connect("drop", "scores")
+    g.training = {"dataset": "spiral", "epochs": 4, "batch_size": 32, "optimizer": "adam",
+                  "augment": {}, "stats": {"budget": 0}}
+    whole = [(e.epoch, e.train_loss, e.train_acc) for e in train(g)[1] if isinstance(e, ev.Epoch)]
+    t = Trainer(g, out_dir=tmp_path)
+    first = _stop_after_steps(t, 11)  # 8 steps an epoch: stops inside epoch 2
+    fin = first[-1]
+    assert fin.reason == "stopped" and fin.epochs == 1
+    fin2, events = train(g, out_dir=tmp_path, resume_from=fin.checkpoint)
+    resumed = [(e.epoch, e.train_loss, e.train_acc) for e in events if isinstance(e, ev.Epoch)]
+    assert resumed == whole[1:]
+    logged = [json.loads(line)["epoch"] for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert logged == [1, 2, 3, 4]
+
+
+def test_a_resume_after_a_crash_does_not_repeat_logged_epochs(tmp_path):
+    g = mlp()
+    g.training = {**SPIRAL_FULL, "epochs": 1, "optimizer": "adam"}
+    first, _ = train(g, out_dir=tmp_path)  # a checkpoint at epoch 1
+    ckpt = tmp_path / "ckpt1.safetensors"
+    ckpt.write_bytes((tmp_path / "last.safetensors").read_bytes())
+    g.training["epochs"] = 5
+    t = Trainer(g, out_dir=tmp_path, resume_from=ckpt, checkpoint_interval=1e9)
+    for e in t.events():  # logs epochs 2 and 3, writes no checkpoint, then "crashes"
+        if isinstance(e, ev.Epoch) and e.epoch == 3:
+            break
+    fin, _ = train(g, out_dir=tmp_path, resume_from=ckpt)
+    logged = [json.loads(line)["epoch"] for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert fin.reason == "completed" and logged == [1, 2, 3, 4, 5]
+
+
+def test_an_unwritable_out_folder_is_a_clear_error(tmp_path):
+    g = mlp()
+    g.training = {**SPIRAL_FULL, "epochs": 1}
+    (tmp_path / "afile").write_text("x")
+    err = train(g, out_dir=tmp_path / "afile")[1][-2]
+    assert isinstance(err, ev.Error) and err.kind == "config" and "cannot write there" in err.message
