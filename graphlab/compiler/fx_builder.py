@@ -54,8 +54,17 @@ def info(module: fx.GraphModule) -> CompileInfo:
     return module.meta["graphlab"]
 
 
-def module_name(node_id: str) -> str:
-    return f"{node_id}_" if node_id in _RESERVED or hasattr(fx.GraphModule, node_id) else node_id
+def module_name(node_id: str, used: set[str] | None = None) -> str:
+    """The submodule name for a node: its id, or ``id_``, ``id_1``… when the id clashes with a
+    GraphModule attribute or with a name already ``used`` (ids ``train`` and ``train_`` both exist);
+    ``used`` holds every node id, so a node keeps its own id whenever it can."""
+    used = used if used is not None else set()
+    name = f"{node_id}_" if node_id in _RESERVED or hasattr(fx.GraphModule, node_id) else node_id
+    base, i = name, 0
+    while name in used and name != node_id:
+        i += 1
+        name = f"{base}_{i}"
+    return name
 
 
 def _class_name(name: str) -> str:
@@ -81,6 +90,7 @@ def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
     node_map: dict[str, fx.Node] = {}
     names: dict[str, str] = {}
     loss_module = None
+    taken = set(graph.nodes)  # a renamed module must not take another node's id
     gen = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -97,7 +107,8 @@ def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
                 loss_module = module
                 continue
             apply_init(module, node.init or scheme, gen, _nonlinearity_after(graph, nid))
-            name = module_name(nid)
+            name = module_name(nid, taken)
+            taken.add(name)
             names[nid] = name
             root[name] = module
             srcs = [e.src for e in graph.inputs_of(nid)]

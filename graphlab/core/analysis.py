@@ -108,6 +108,9 @@ def analyze(graph: Graph, registry: Registry = REGISTRY) -> Analysis:
                           f"delete the edge or add the node", "edges")
             continue
         spec = specs.get(e.dst)
+        if isinstance(e.port, bool) or not isinstance(e.port, int) or e.port < 0:
+            report(e.dst, f"edge {e.src} -> {e.dst} has port {e.port!r}; ports are whole numbers from 0", "edges")
+            continue
         if spec is not None and spec.inputs != VARIADIC and e.port >= spec.inputs:
             if spec.inputs == 0:
                 report(e.dst, f"{spec.type} takes no inputs, but '{e.src}' is connected to it", "edges")

@@ -31,6 +31,10 @@ import networkx as nx
 from .events import Event
 
 _ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: ids that would clash with the compiled module's forward(self, ...) signature
+_NOT_IDS = frozenset({"self"})
+#: input ports run 0..MAX_PORT; more inputs than that on one node is not a network anyone draws
+MAX_PORT = 255
 
 
 class GraphError(Exception):
@@ -38,7 +42,19 @@ class GraphError(Exception):
 
 
 def valid_id(node_id: object) -> bool:
-    return isinstance(node_id, str) and bool(_ID_RE.match(node_id)) and not keyword.iskeyword(node_id)
+    return (isinstance(node_id, str) and bool(_ID_RE.match(node_id)) and not keyword.iskeyword(node_id)
+            and node_id not in _NOT_IDS)
+
+
+def fresh_id(type_name: str, taken: set[str] | dict[str, object]) -> str:
+    """``<type><n>`` (e.g. conv2d3) with the smallest n not in ``taken``."""
+    base = re.sub(r"[^A-Za-z0-9_]", "", type_name.lower()) or "node"
+    if not base[0].isalpha():
+        base = "n" + base
+    i = 1
+    while f"{base}{i}" in taken or not valid_id(f"{base}{i}"):
+        i += 1
+    return f"{base}{i}"
 
 
 @dataclass
@@ -117,14 +133,13 @@ class Graph:
             return False
         return nx.has_path(self.nx, dst, src)
 
+    def taken_ids(self) -> set[str]:
+        """Ids a new node must not get: every node's, and every name an edge refers to (a dangling
+        edge from a file must not silently attach to a new node)."""
+        return set(self.nodes) | {e.src for e in self.edges} | {e.dst for e in self.edges}
+
     def new_id(self, type_name: str) -> str:
-        base = re.sub(r"[^A-Za-z0-9_]", "", type_name.lower()) or "node"
-        if not base[0].isalpha():
-            base = "n" + base
-        i = 1
-        while f"{base}{i}" in self.nodes:
-            i += 1
-        return f"{base}{i}"
+        return fresh_id(type_name, self.taken_ids())
 
     def index_of(self, node_id: str) -> int:
         return list(self.nodes).index(node_id)
@@ -216,6 +231,8 @@ class Graph:
         return at
 
     def _add_edge(self, edge: Edge, at: int | None = None) -> None:
+        if isinstance(edge.port, bool) or not isinstance(edge.port, int) or not 0 <= edge.port <= MAX_PORT:
+            raise GraphError(f"port {edge.port!r} of '{edge.dst}': ports are whole numbers 0..{MAX_PORT}")
         if at is None or at >= len(self.edges):
             self.edges.append(edge)
         else:

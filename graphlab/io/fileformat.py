@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..core.graph import Edge, Graph, LoadProblem, Node, valid_id
+from ..core.graph import MAX_PORT, Edge, Graph, LoadProblem, Node, valid_id
 from .migrations import migrate
 
 FORMAT_VERSION = 1
@@ -82,7 +82,34 @@ def loads(raw: bytes | str) -> Graph:
         raise FileFormatError("not a graph file: the JSON nests too deeply") from None
     except ValueError as e:
         raise FileFormatError(f"not valid JSON: {e}") from None
+    _check_values(doc)
     return from_dict(doc)
+
+
+MAX_DEPTH = 64
+
+
+def _check_values(doc: Any) -> None:
+    """Refuse what loads but could not be saved again: numbers beyond float range (1e999 parses as
+    inf), strings that are not valid Unicode (lone surrogates), and nesting deeper than MAX_DEPTH."""
+    stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
+    while stack:
+        v, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise FileFormatError(f"{where or 'the document'}: nests more than {MAX_DEPTH} levels deep")
+        if isinstance(v, float) and not math.isfinite(v):
+            raise FileFormatError(f"{where}: the number is out of range")
+        elif isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                raise FileFormatError(f"{where}: the text is not valid Unicode") from None
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                stack.append((k, where, depth + 1))
+                stack.append((x, f"{where}.{k}" if where else str(k), depth + 1))
+        elif isinstance(v, list):
+            stack.extend((x, f"{where}[{i}]", depth + 1) for i, x in enumerate(v))
 
 
 def _no_constant(name: str) -> Any:
@@ -152,8 +179,8 @@ def from_dict(doc: Any) -> Graph:
                 raise FileFormatError(f'{where}: the "{key}" key is missing')
             _expect(raw[key], str, f"{where}.{key}")
         port = raw.get("port", 0)
-        if isinstance(port, bool) or not isinstance(port, int) or port < 0:
-            raise FileFormatError(f"{where}.port: must be a whole number >= 0, got {port!r}")
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= MAX_PORT:
+            raise FileFormatError(f"{where}.port: must be a whole number from 0 to {MAX_PORT}, got {port!r}")
         edge = Edge(raw["from"], raw["to"], port)
         if edge in g.edges:
             g.load_problems.append(LoadProblem(edge.dst if edge.dst in g.nodes else None,
@@ -206,7 +233,7 @@ def _format(v: Any, depth: int) -> str:
     if isinstance(v, dict):
         if not v:
             return "{}"
-        flat = json.dumps(v, ensure_ascii=False)
+        flat = json.dumps(v, ensure_ascii=False, allow_nan=False)
         if depth >= 2 and len(flat) <= 100 and not any(isinstance(x, dict) and x for x in v.values()):
             return flat
         items = [f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {_format(x, depth + 1)}" for k, x in v.items()]
@@ -214,7 +241,7 @@ def _format(v: Any, depth: int) -> str:
     if isinstance(v, list):
         if not v:
             return "[]"
-        flat = json.dumps(v, ensure_ascii=False)
+        flat = json.dumps(v, ensure_ascii=False, allow_nan=False)
         if all(not isinstance(x, (dict, list)) for x in v) and len(flat) <= 100:
             return flat
         return "[\n" + ",\n".join(inner + _format(x, depth + 1) for x in v) + "\n" + pad + "]"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,7 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from ..core import REGISTRY, Edge, Graph, Node
-from ..core.graph import valid_id
+from ..core.graph import MAX_PORT, fresh_id
 from ..core.layout import layered_positions
 from .commands import (
     AddNodeCommand,
@@ -31,16 +30,6 @@ from .commands import (
 
 CLIP_MIME = "application/x-graphlab-nodes"
 PASTE_OFFSET = (40.0, 40.0)
-
-
-def fresh_id(type_name: str, taken: set[str]) -> str:
-    base = re.sub(r"[^A-Za-z0-9_]", "", type_name.lower()) or "node"
-    if not base[0].isalpha():
-        base = "n" + base
-    i = 1
-    while f"{base}{i}" in taken or not valid_id(f"{base}{i}"):
-        i += 1
-    return f"{base}{i}"
 
 
 class Controller(QObject):
@@ -62,7 +51,7 @@ class Controller(QObject):
         if type_name not in REGISTRY:
             self.hint.emit(f"unknown layer type '{type_name}'")
             return None
-        node = Node(fresh_id(type_name, set(self.graph.nodes)), REGISTRY.get(type_name).type, dict(params or {}),
+        node = Node(fresh_id(type_name, self.graph.taken_ids()), REGISTRY.get(type_name).type, dict(params or {}),
                     (float(pos[0]), float(pos[1])))
         self.stack.push(AddNodeCommand(self.graph, node))
         return node.id
@@ -171,7 +160,7 @@ class Controller(QObject):
 
     def paste(self, data: dict[str, Any], offset: tuple[float, float] = PASTE_OFFSET, text: str = "Paste") -> list[str]:
         """Add copies of the clipboard's nodes (fresh ids, same params) and their internal edges."""
-        taken = set(self.graph.nodes)
+        taken = self.graph.taken_ids()
         mapping: dict[str, str] = {}
         nodes: list[Node] = []
         for raw in data.get("nodes", []):
@@ -194,6 +183,8 @@ class Controller(QObject):
             try:
                 e = Edge(mapping[str(raw["from"])], mapping[str(raw["to"])], int(raw.get("port", 0)))
             except (KeyError, TypeError, ValueError):
+                continue
+            if not 0 <= e.port <= MAX_PORT:
                 continue
             edges.append(e)
         parent = macro(f"{text} {len(nodes)} node{'s' * (len(nodes) != 1)}")

@@ -76,8 +76,8 @@ class Autosave(QObject):
             self.folder.mkdir(parents=True, exist_ok=True)
             atomic_write(self.path, dumps(graph).encode("utf-8"))
             atomic_write(self.meta_path, json.dumps({"origin": origin}).encode("utf-8"))
-        except OSError:
-            return False
+        except (OSError, ValueError, RecursionError, UnicodeError):
+            return False  # autosave is best effort; a real save reports the reason
         self._saved = (id(graph), graph.revision)
         return True
 

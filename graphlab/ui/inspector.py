@@ -63,6 +63,18 @@ def _is_float(text: str) -> bool:
         return False
 
 
+def _show_number(box: Any, value: float) -> None:
+    """Show a value in a spin box; one beyond the box's range (e.g. 10^12 outputs) is shown clamped
+    and marked, instead of raising OverflowError."""
+    shown = min(max(value, box.minimum()), box.maximum())
+    box.setValue(shown)
+    outside = shown != value
+    if box.property("own_tip") is None:
+        box.setProperty("own_tip", box.toolTip())
+    box.setStyleSheet("color: palette(highlight);" if outside else "")
+    box.setToolTip(f"the value is {value:,}, beyond what this box can show" if outside else box.property("own_tip"))
+
+
 def _int_box(p: Param) -> QSpinBox:
     box = QSpinBox()
     lo = -BIG if p.min is None else int(p.min) + (1 if p.min_exclusive else 0)
@@ -171,7 +183,7 @@ class ParamEditor:
             k = self.p.kind
             if k in ("int", "float"):
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    self._boxes[0].setValue(value)
+                    _show_number(self._boxes[0], value)
             elif k == "bool":
                 self._boxes[0].setChecked(bool(value))
             elif k == "choice":
@@ -188,7 +200,7 @@ class ParamEditor:
                     pair = value if isinstance(value, (list, tuple)) and len(value) == 2 else (value, value)
                     for box, v in zip(self._boxes, pair):
                         if isinstance(v, int) and not isinstance(v, bool):
-                            box.setValue(v)
+                            _show_number(box, v)
             elif k == "shape":
                 self._boxes[0].setStyleSheet("")
                 if isinstance(value, (list, tuple)):

@@ -292,6 +292,9 @@ class MainWindow(QMainWindow):
         except OSError as e:
             self.prompts.error("Cannot save file", f"{path}: {e.strerror or e}")
             return False
+        except (ValueError, RecursionError, UnicodeError) as e:  # a value JSON cannot hold; the file is untouched
+            self.prompts.error("Cannot save file", f"{path}: the graph holds a value that cannot be saved ({e})")
+            return False
         self.path = str(Path(path).resolve())
         self.undo_stack.setClean()
         self.autosave.discard()

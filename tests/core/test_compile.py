@@ -4,7 +4,7 @@ import torch
 
 import graphlab
 from graphlab.compiler import CompileError, count_parameters, info
-from graphlab.core import Graph, analyze
+from graphlab.core import Graph, GraphError, analyze
 from tests.conftest import EXAMPLES
 
 SMALL = ["linear_classifier", "two_layer_net", "lenet5", "digits_cnn", "resnet_block", "inception_block",
@@ -93,3 +93,22 @@ def test_reserved_ids_get_safe_module_names():
     gm = graphlab.compile(g)
     assert info(gm).module_names == {"training": "training_", "forward": "forward_"}
     assert gm(torch.ones(1, 3)).shape == (1, 2)
+
+
+def test_renamed_modules_never_collide_with_other_ids():
+    g = Graph()
+    g.add_node("Input", {"shape": [4]}, node_id="x")
+    g.add_node("Linear", {"out_features": 5}, node_id="train")
+    g.add_node("Linear", {"out_features": 3}, node_id="train_")
+    g.connect("x", "train")
+    g.connect("train", "train_")
+    gm = graphlab.compile(g)
+    names = info(gm).module_names
+    assert len(set(names.values())) == 2 and names["train_"] == "train_"
+    assert count_parameters(gm) == analyze(g).total_params == 4 * 5 + 5 + 5 * 3 + 3
+    assert gm(torch.ones(2, 4)).shape == (2, 3)
+
+
+def test_self_is_not_a_node_id():
+    with pytest.raises(GraphError):
+        Graph().add_node("Input", {"shape": [2]}, node_id="self")

@@ -96,3 +96,18 @@ def test_format_diffs_line_by_line():
     text = dumps(g)
     assert '"graphlab": 1' in text and text.endswith("}\n") and f'"graphlab": {FORMAT_VERSION}' in text
     assert '      "params": {"shape": [3]},' in text  # one node field per line
+
+
+@pytest.mark.parametrize("content,words", [
+    (b'{"graphlab": 1, "training": {"lr": 1e999}}', "training.lr: the number is out of range"),
+    (b'{"graphlab": 1, "nodes": [{"id": "a", "type": "ReLU", "note": [1e999]}]}', "out of range"),
+    (b'{"graphlab": 1, "name": "\\ud800"}', "name: the text is not valid Unicode"),
+    (b'{"graphlab": 1, "training": {"x": ' + b"[" * 200 + b"]" * 200 + b"}}", "levels deep"),
+    (b'{"graphlab": 1, "edges": [{"from": "a", "to": "b", "port": 100000000}]}', "edges[0].port"),
+])
+def test_values_that_could_not_be_saved_again_are_refused(tmp_path, content, words):
+    p = tmp_path / "g.json"
+    p.write_bytes(content)
+    with pytest.raises(FileFormatError) as e:
+        load(p)
+    assert words in str(e.value)

@@ -98,3 +98,17 @@ def test_undo_style_reinsertion_restores_file_order_exactly():
     assert at == 2
     g.connect("input1", "add1", 1, at=at)
     assert dumps(g) == before
+
+
+def test_ports_are_bounded_and_new_ids_avoid_dangling_edge_names():
+    from graphlab.io import loads
+
+    g = Graph()
+    a, b = g.add_node("Input", {"shape": [2]}).id, g.add_node("Add").id
+    for bad in (-1, 256):
+        with pytest.raises(GraphError, match="ports are whole numbers"):
+            g.connect(a, b, bad)
+    g = loads('{"graphlab": 1, "nodes": [{"id": "x", "type": "Input", "params": {"shape": [2]}}],'
+              ' "edges": [{"from": "x", "to": "linear1"}]}')
+    new = g.add_node("Linear").id
+    assert new == "linear2" and analyze(g).nodes[new].problems  # not silently wired to the old edge
