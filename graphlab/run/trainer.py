@@ -216,7 +216,6 @@ class Trainer:
         cls = data.task == "classification"
         if data.in_memory:
             xt, yt = data.x_train.to(device), data.y_train.to(device)
-            xv, yv = data.x_val.to(device), data.y_val.to(device)
         n = data.n_train
         bs = n if cfg.batch_size is None else min(cfg.batch_size, n)
         steps_per_epoch = math.ceil(n / bs)
