@@ -1,7 +1,8 @@
 """GraphLab's own nn.Modules for layers PyTorch has no single module for.
 
-Kept small and dependency-free (torch only) so the Python exporter can copy them into a
-standalone script.
+Kept small and dependency-free (torch and nn only, no other names from this file except
+``_final_state``): the Python and torchrun exporters copy these very definitions into their
+standalone scripts with ``inspect.getsource``, so what a script runs is what GraphLab trains.
 """
 from __future__ import annotations
 
@@ -30,11 +31,11 @@ class Multiply(nn.Module):
 
 
 class Concat(nn.Module):
-    """Concatenation along a per-sample dim (0 = channels), i.e. batched dim + 1."""
+    """torch.cat of the inputs along `dim`, a dim of the batched tensor (as nn.Softmax's dim is)."""
 
-    def __init__(self, dim: int = 0) -> None:
+    def __init__(self, dim: int = 1) -> None:
         super().__init__()
-        self.dim = dim + 1 if dim >= 0 else dim
+        self.dim = dim
 
     def forward(self, *xs: torch.Tensor) -> torch.Tensor:
         return torch.cat(xs, dim=self.dim)

@@ -20,6 +20,7 @@ Semantics of the generated class:
 """
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -29,6 +30,7 @@ from torch import fx, nn
 from ..compiler import info as compile_info
 from ..compiler import modules as gl_modules
 from ..compiler.fx_builder import _nonlinearity_after
+from ..compiler.init import SCHEMES, apply_init
 from ..core.graph import Graph
 from ..core.registry import REGISTRY
 
@@ -38,91 +40,15 @@ class ExportError(Exception):
 
 
 # ---- GraphLab's own layers, as standalone source ---------------------------------------------------
+# The script gets the very definitions the compiler uses (graphlab/compiler/modules.py and init.py),
+# copied with inspect.getsource, so the two can never drift apart.
 
-_HELPERS: dict[str, str] = {
-    "Add": '''
-class Add(nn.Module):
-    """Element-wise sum of any number of inputs."""
+_HELPER_OBJECTS = {"_final_state": gl_modules._final_state, "Add": gl_modules.Add, "Multiply": gl_modules.Multiply,
+                   "Concat": gl_modules.Concat, "Maxout": gl_modules.Maxout, "RNN": gl_modules.RNN,
+                   "LSTM": gl_modules.LSTM, "GRU": gl_modules.GRU}
+_HELPERS: dict[str, str] = {name: inspect.getsource(obj) for name, obj in _HELPER_OBJECTS.items()}
 
-    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
-        out = xs[0]
-        for x in xs[1:]:
-            out = out + x
-        return out
-''',
-    "Multiply": '''
-class Multiply(nn.Module):
-    """Element-wise product of any number of inputs."""
-
-    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
-        out = xs[0]
-        for x in xs[1:]:
-            out = out * x
-        return out
-''',
-    "Concat": '''
-class Concat(nn.Module):
-    """torch.cat of the inputs along `dim` (a dim of the batched tensor)."""
-
-    def __init__(self, dim: int) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
-        return torch.cat(xs, dim=self.dim)
-''',
-    "Maxout": '''
-class Maxout(nn.Module):
-    """Maxout: the max over `pieces` affine maps of the last dimension."""
-
-    def __init__(self, in_features: int, out_features: int, pieces: int) -> None:
-        super().__init__()
-        self.out_features, self.pieces = out_features, pieces
-        self.linear = nn.Linear(in_features, out_features * pieces)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.linear(x)
-        return y.reshape(*y.shape[:-1], self.out_features, self.pieces).amax(dim=-1)
-''',
-    "_last_state": '''
-def _last_state(h: torch.Tensor, bidirectional: bool) -> torch.Tensor:
-    """The last layer's final hidden state(s) from h of shape (layers*dirs, B, H) -> (B, H*dirs)."""
-    return torch.cat((h[-2], h[-1]), dim=-1) if bidirectional else h[-1]
-''',
-}
-for _kind in ("RNN", "GRU", "LSTM"):
-    _unpack = "seq, (h, _c)" if _kind == "LSTM" else "seq, h"
-    _HELPERS[_kind] = f'''
-class {_kind}(nn.{_kind}):
-    """nn.{_kind}, batch first; returns the last hidden state ("last") or every step ("sequence")."""
-
-    def __init__(self, *args, output: str = "last", **kwargs) -> None:
-        super().__init__(*args, batch_first=True, **kwargs)
-        self.output = output
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        {_unpack} = super().forward(x)
-        return seq if self.output == "sequence" else _last_state(h, self.bidirectional)
-'''
-
-INIT_SOURCE = '''
-def init_weights(module: nn.Module, scheme: str, generator: torch.Generator, nonlinearity: str) -> None:
-    """GraphLab's init schemes: weights with dim >= 2 are redrawn, biases zeroed (norm layers kept)."""
-    if scheme == "default" or isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.PReLU)):
-        return
-    with torch.no_grad():
-        for p in module.parameters():
-            if p.dim() < 2:
-                p.zero_()
-            elif scheme == "small_gaussian":
-                p.normal_(0.0, 0.01, generator=generator)
-            elif scheme == "gaussian":
-                p.normal_(0.0, 1.0, generator=generator)
-            elif scheme == "xavier":
-                nn.init.xavier_normal_(p, generator=generator)
-            else:
-                nn.init.kaiming_normal_(p, nonlinearity=nonlinearity, generator=generator)
-'''
+INIT_SOURCE = f"SCHEMES = {SCHEMES!r}\n\n\n" + inspect.getsource(apply_init)
 
 LOAD_WEIGHTS_SOURCE = '''
 def load_weights(model: nn.Module, path: str) -> None:
@@ -195,9 +121,9 @@ def _bn(m: nn.Module, cls: str) -> str:
 
 # Checked in order with isinstance: GraphLab's subclasses of nn.RNN etc. come before torch's.
 _CONSTRUCTORS: list[tuple[type, Callable[[nn.Module], str], tuple[str, ...]]] = [
-    (gl_modules.RNN, lambda m: _rnn(m, "RNN"), ("_last_state", "RNN")),
-    (gl_modules.LSTM, lambda m: _rnn(m, "LSTM"), ("_last_state", "LSTM")),
-    (gl_modules.GRU, lambda m: _rnn(m, "GRU"), ("_last_state", "GRU")),
+    (gl_modules.RNN, lambda m: _rnn(m, "RNN"), ("_final_state", "RNN")),
+    (gl_modules.LSTM, lambda m: _rnn(m, "LSTM"), ("_final_state", "LSTM")),
+    (gl_modules.GRU, lambda m: _rnn(m, "GRU"), ("_final_state", "GRU")),
     (gl_modules.Add, lambda m: "Add()", ("Add",)),
     (gl_modules.Multiply, lambda m: "Multiply()", ("Multiply",)),
     (gl_modules.Concat, lambda m: f"Concat(dim={m.dim})", ("Concat",)),
@@ -266,7 +192,7 @@ def class_name_for(graph: Graph) -> str:
     name = "".join(w[:1].upper() + w[1:] for w in words) or "Net"
     if not name[0].isalpha():
         name = "Net" + name
-    if name in _HELPERS or name in {"torch", "nn", "Model", "init_weights", "load_weights", "main"}:
+    if name in _HELPERS or name in {"torch", "nn", "Model", "SCHEMES", "apply_init", "load_weights", "main"}:
         name += "Net"
     return name
 
@@ -316,11 +242,11 @@ def model_source(graph: Graph, gm: fx.GraphModule, seed: int = 0) -> ModelSource
         node_scheme = graph.nodes[nid].init or scheme
         if node_scheme != "default" and any(True for _ in module.parameters()):
             src.uses_init = True
-            init_lines.append(f"init_weights(self.{attr}, {node_scheme!r}, gen, "
+            init_lines.append(f"apply_init(self.{attr}, {node_scheme!r}, gen, "
                               f"{_nonlinearity_after(graph, nid)!r})")
         args = ", ".join(local_name(e.src) for e in graph.inputs_of(nid))
         fwd_lines.append(f"{local_name(nid)} = self.{attr}({args})  # {_shape_text(ni.shape)}")
-    src.helpers = [h for h in ("_last_state", "Add", "Multiply", "Concat", "Maxout", "RNN", "LSTM", "GRU")
+    src.helpers = [h for h in ("_final_state", "Add", "Multiply", "Concat", "Maxout", "RNN", "LSTM", "GRU")
                    if h in helpers]
 
     if ci.output_id is not None:

@@ -75,7 +75,7 @@ def test_every_layer_type_exports(tmp_path: Path) -> None:
         assert hasattr(mod, helper)
     _, lin_cls = _export_and_import(graphlab.load(EXAMPLES / "two_layer_net.graphlab.json"), tmp_path, "mlp")
     text = (tmp_path / "mlp.py").read_text()
-    assert "class Add" not in text and "class LSTM" not in text and "def init_weights" not in text
+    assert "class Add" not in text and "class LSTM" not in text and "def apply_init" not in text
 
 
 def test_same_seed_gives_the_compiled_initial_weights(tmp_path: Path) -> None:

@@ -24,6 +24,11 @@ def need_rank(layer: str, shape: Shape, ranks: Sequence[int], hint: str = "") ->
         raise ShapeError(f"{layer} expects {want} but gets {describe(shape)}" + (f"; {hint}" if hint else ""))
 
 
+def torch_dim(dim: int) -> int:
+    """Per-sample dim (batch excluded) -> the dim of the batched tensor."""
+    return dim + 1 if dim >= 0 else dim
+
+
 def nn() -> Any:
     """torch.nn, imported on first use so that graphlab.core never imports torch."""
     return importlib.import_module("torch.nn")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..spec import LayerSpec, Param, ShapeError
-from ._common import describe, nn, same
+from ._common import describe, nn, same, torch_dim
 
 
 def _simple(type_: str, help_: str, params=(), build=None, summary=None) -> LayerSpec:
@@ -26,11 +26,6 @@ def _softmax_shape(p, ins):
         raise ShapeError(f"Softmax: dim {p['dim']} is out of range for {describe(ins[0])}; "
                          f"use a dim from {-r} to {r - 1} (per sample, batch excluded)")
     return ins[0]
-
-
-def torch_dim(dim: int) -> int:
-    """Per-sample dim -> the dim of the batched tensor."""
-    return dim + 1 if dim >= 0 else dim
 
 
 SPECS = [

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..spec import VARIADIC, LayerSpec, Param, ShapeError
-from ._common import fmt, modules
+from ._common import fmt, modules, torch_dim
 
 
 def _same_shapes(layer):
@@ -44,7 +44,7 @@ SPECS = [
               help="Element-wise product; each input's gradient is the upstream times the others."),
     LayerSpec(type="Concat", display="Concat", category="Merge", inputs=VARIADIC,
               params=(Param("dim", "int", 0, "dimension to join along, per sample (0 = channels)"),),
-              shape=_concat_shape, factory=lambda p, ins, out: modules().Concat(p["dim"]),
+              shape=_concat_shape, factory=lambda p, ins, out: modules().Concat(torch_dim(p["dim"])),
               summary=lambda p: f"Concat dim {p['dim']}",
               help="Joins its inputs along dim, in port order."),
 ]
