@@ -40,7 +40,7 @@ from ..core.analysis import analyze
 from ..core.graph import Graph
 from ..io import atomic_write
 from .model_source import ExportError, model_source
-from .torchrun_parts import AUGMENT, DATASET_ARGS, DATASETS, GENERATED_DATA, SAVED_DATA
+from .torchrun_parts import AUGMENT, DATASET_ARGS, GENERATED_DATA, SAVED_DATA, dataset_source
 from .weights import load_into, read_checkpoint, write_state_dict
 
 LOSS_SOURCE = {"CrossEntropyLoss": "nn.CrossEntropyLoss()", "MSELoss": "nn.MSELoss()"}
@@ -281,7 +281,7 @@ def torchrun_source(graph: Graph, gm: torch.fx.GraphModule, cfg, *, stem: str, s
     if data_name is None:
         params = cfg.dataset.params
         args = ", ".join(f"{k}={params[k]!r}" for k in DATASET_ARGS[cfg.dataset.name])
-        data_src = DATASETS[cfg.dataset.name].strip("\n") + "\n\n" + GENERATED_DATA.replace("@@DATASET_ARGS@@", args)
+        data_src = dataset_source(cfg.dataset.name) + "\n" + GENERATED_DATA.replace("@@DATASET_ARGS@@", args)
     else:
         origin = f"dataset {cfg.dataset.name}" + (f" of {Path(source).name}" if source else "")
         data_src = SAVED_DATA.replace("@@DATA_NAME@@", repr(data_name)).replace("@@DATA_ORIGIN@@", origin)
@@ -355,7 +355,7 @@ def export_torchrun(graph: Graph, out: Path, *, weights: str | Path | None = Non
         if init_path.resolve() != Path(weights).resolve():  # never overwrite the checkpoint itself
             write_state_dict(gm, init_path)
             written.append(init_path)
-    if cfg.dataset.name not in DATASETS:
+    if cfg.dataset.name not in DATASET_ARGS:  # not built in: ship the tensors beside the script
         data_path = out.with_name(stem + "_data.pt")
         buf = io.BytesIO()
         torch.save({"x_train": data.x_train, "y_train": data.y_train, "x_val": data.x_val, "y_val": data.y_val}, buf)

@@ -1,64 +1,21 @@
 """Source snippets of the torchrun training script (see :mod:`graphlab.export.torchrun`).
 
-Each dataset recipe here is written to produce exactly the tensors ``graphlab.run.datasets`` builds
-(the same generator calls in the same order); a test compares them. Markers such as ``@@NAME@@`` are
+Built-in dataset recipes are copied from ``graphlab.run.datasets`` itself (:func:`dataset_source`);
+a test compares the script's tensors with ``build_dataset``'s. Markers such as ``@@NAME@@`` are
 filled in by the exporter; the snippets are otherwise plain Python.
 """
 from __future__ import annotations
 
-DATASETS: dict[str, str] = {
-    "spiral": '''
-def make_dataset(classes: int, points: int, noise: float, seed: int):
-    """CS231n's spiral: arm k has radius linspace(0, 1, N) and angle linspace(4k, 4(k+1), N) + noise."""
-    g = torch.Generator().manual_seed(seed)
-    radius = torch.linspace(0.0, 1.0, points, dtype=torch.float64)
-    xs, ys = [], []
-    for k in range(classes):
-        angle = torch.linspace(4.0 * k, 4.0 * (k + 1), points, dtype=torch.float64)
-        angle = angle + torch.randn(points, generator=g, dtype=torch.float64) * noise
-        xs.append(torch.stack([radius * torch.sin(angle), radius * torch.cos(angle)], 1))
-        ys.append(torch.full((points,), k, dtype=torch.long))
-    return torch.cat(xs).float(), torch.cat(ys)
-''',
-    "digits": '''
-def make_dataset(size: int):
-    """scikit-learn's bundled 8x8 digits (1,797 images), scaled from 0..16 to 0..1 and, for size > 8,
-    resized (bilinear) to size x size."""
-    from sklearn.datasets import load_digits
+import inspect
 
-    digits = load_digits()
-    x = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1) / 16.0
-    if size != 8:
-        x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
-    return x, torch.tensor(digits.target, dtype=torch.long)
-''',
-    "adding": '''
-def make_dataset(samples: int, length: int, seed: int):
-    """The adding problem: T steps of (value, marker); the target is the sum of the 2 marked values."""
-    g = torch.Generator().manual_seed(seed)
-    values = torch.rand(samples, length, generator=g)
-    half = length // 2
-    first = torch.randint(0, half, (samples,), generator=g)
-    second = torch.randint(half, length, (samples,), generator=g)
-    rows = torch.arange(samples)
-    markers = torch.zeros(samples, length)
-    markers[rows, first] = 1.0
-    markers[rows, second] = 1.0
-    target = (values[rows, first] + values[rows, second]).unsqueeze(1)
-    return torch.stack([values, markers], 2), target
-''',
-    "sine": '''
-def make_dataset(samples: int, length: int, noise: float, seed: int):
-    """Noisy sine windows of T steps; the target is the next clean value."""
-    g = torch.Generator().manual_seed(seed)
-    freq = 0.5 + torch.rand(samples, 1, generator=g) * 1.5
-    phase = torch.rand(samples, 1, generator=g) * 2 * math.pi
-    t = torch.arange(length + 1, dtype=torch.float32) * 0.3
-    clean = torch.sin(freq * t + phase)
-    x = clean[:, :length] + torch.randn(samples, length, generator=g) * noise
-    return x.unsqueeze(2), clean[:, length:]
-''',
-}
+from ..run import datasets
+
+def dataset_source(name: str) -> str:
+    """The script's ``make_dataset``: the very recipe :mod:`graphlab.run.datasets` uses for a built-in
+    dataset, copied with inspect.getsource (its imports are local, so it stands alone)."""
+    return inspect.getsource(getattr(datasets, name)).strip("\n") + f"\n\n\nmake_dataset = {name}\n"
+
+
 DATASET_ARGS = {"spiral": ("classes", "points", "noise", "seed"), "digits": ("size",),
                 "adding": ("samples", "length", "seed"),
                 "sine": ("samples", "length", "noise", "seed")}

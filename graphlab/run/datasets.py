@@ -222,13 +222,7 @@ def _load(name: str, p: dict[str, Any], base: Path):
     if name == "spiral":
         return (*spiral(p["classes"], p["points"], p["noise"], p["seed"]), "classification", [])
     if name == "digits":
-        from sklearn.datasets import load_digits
-
-        d = load_digits()
-        x = torch.tensor(d.images, dtype=torch.float32).unsqueeze(1) / 16.0
-        if p["size"] != 8:
-            x = torch.nn.functional.interpolate(x, size=(p["size"], p["size"]), mode="bilinear", align_corners=False)
-        return x, torch.tensor(d.target, dtype=torch.long), "classification", [str(i) for i in range(10)]
+        return (*digits(p["size"]), "classification", [str(i) for i in range(10)])
     if name == "adding":
         return (*adding(p["samples"], p["length"], p["seed"]), "regression", [])
     if name == "sine":
@@ -265,6 +259,19 @@ def spiral(classes: int = 3, points: int = 100, noise: float = 0.2, seed: int = 
         xs.append(torch.stack([r * torch.sin(t), r * torch.cos(t)], 1))
         ys.append(torch.full((points,), k, dtype=torch.long))
     return torch.cat(xs).float(), torch.cat(ys)
+
+
+def digits(size: int = 8):
+    """scikit-learn's bundled 8×8 digits: (X [1797, 1, size, size] scaled to 0..1, resized bilinearly
+    when size != 8; y [1797] long)."""
+    import torch
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    x = torch.tensor(d.images, dtype=torch.float32).unsqueeze(1) / 16.0
+    if size != 8:
+        x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    return x, torch.tensor(d.target, dtype=torch.long)
 
 
 def adding(samples: int = 10000, length: int = 50, seed: int = 0):
