@@ -40,7 +40,7 @@ from ..core.analysis import analyze
 from ..core.graph import Graph
 from ..io import atomic_write
 from .model_source import ExportError, model_source
-from .torchrun_parts import AUGMENT, DATASET_ARGS, GENERATED_DATA, SAVED_DATA, dataset_source
+from .torchrun_parts import DATASET_ARGS, GENERATED_DATA, SAVED_DATA, augment_source, dataset_source
 from .weights import load_into, read_checkpoint, write_state_dict
 
 LOSS_SOURCE = {"CrossEntropyLoss": "nn.CrossEntropyLoss()", "MSELoss": "nn.MSELoss()"}
@@ -48,7 +48,7 @@ LOSS_SOURCE = {"CrossEntropyLoss": "nn.CrossEntropyLoss()", "MSELoss": "nn.MSELo
 CONSTANTS = '''
 # The graph's "training" section with every key explicit (GraphLab docs/training.md explains them).
 CONFIG = @@CONFIG@@
-AUGMENT = CONFIG["augment"]
+AUGMENT = SimpleNamespace(**CONFIG["augment"])  # hflip, crop_padding, color_jitter
 INIT_WEIGHTS = @@INIT_WEIGHTS@@  # starting weights (a state_dict), or None for the seeded init
 CLASSIFICATION = @@CLASSIFICATION@@
 '''
@@ -307,6 +307,7 @@ import math
 import os
 import sys
 import time
+from types import SimpleNamespace
 
 import torch
 import torch.distributed as dist
@@ -317,13 +318,13 @@ from torch.nn.parallel import DistributedDataParallel as DDP
                  if init_name else "None")
     constants = (CONSTANTS.replace("@@CONFIG@@", _literal(config)).replace("@@INIT_WEIGHTS@@", init_line)
                  .replace("@@CLASSIFICATION@@", repr(classification)))
-    augment_call = "            xb = augment(xb)\n" if cfg.augment.active else ""
+    augment_call = "            xb = augment_batch(xb, AUGMENT)\n" if cfg.augment.active else ""
     main = (MAIN.replace("@@LOSS@@", _loss_source(graph, ci.loss_id, ci.loss))
             .replace("@@OUT_NAME@@", repr(stem + "_out")).replace("@@MODEL_CLASS@@", ms.class_name)
             .replace("@@NAME@@", ms.class_name).replace("@@AUGMENT_CALL@@", augment_call))
     parts = [header, constants.strip("\n") + "\n", ms.text(), data_src.strip("\n") + "\n"]
     if cfg.augment.active:
-        parts.append(AUGMENT.strip("\n") + "\n")
+        parts.append(augment_source().strip("\n") + "\n")
     parts.append(main.strip("\n") + "\n")
     return "\n\n".join(parts)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 
-from ..run import datasets
+from ..run import augment, datasets
 
 def dataset_source(name: str) -> str:
     """The script's ``make_dataset``: the very recipe :mod:`graphlab.run.datasets` uses for a built-in
@@ -60,28 +60,7 @@ def load_data():
     return data["x_train"], data["y_train"], data["x_val"], data["y_val"]
 '''
 
-AUGMENT = '''
-def augment(x: torch.Tensor) -> torch.Tensor:
-    """Random flips, padded crops and brightness/contrast jitter, per image, from torch's global RNG."""
-    n = x.shape[0]
-    if AUGMENT["hflip"]:
-        flip = torch.rand(n, device=x.device) < 0.5
-        x = torch.where(flip.view(n, 1, 1, 1), x.flip(3), x)
-    pad = AUGMENT["crop_padding"]
-    if pad > 0:
-        c, h, w = x.shape[1:]
-        padded = torch.nn.functional.pad(x, (pad, pad, pad, pad))
-        dy = torch.randint(0, 2 * pad + 1, (n,), device=x.device)
-        dx = torch.randint(0, 2 * pad + 1, (n,), device=x.device)
-        rows = (dy.view(n, 1) + torch.arange(h, device=x.device)).view(n, 1, h, 1).expand(n, c, h, w + 2 * pad)
-        cols = (dx.view(n, 1) + torch.arange(w, device=x.device)).view(n, 1, 1, w).expand(n, c, h, w)
-        x = padded.gather(2, rows).gather(3, cols)
-    jitter = AUGMENT["color_jitter"]
-    if jitter > 0:
-        brightness = 1 + (torch.rand(n, 1, 1, 1, device=x.device) * 2 - 1) * jitter
-        contrast = 1 + (torch.rand(n, 1, 1, 1, device=x.device) * 2 - 1) * jitter
-        x = x * brightness
-        mean = x.mean((1, 2, 3), keepdim=True)
-        x = (x - mean) * contrast + mean
-    return x
-'''
+def augment_source() -> str:
+    """The script's ``augment_batch``: GraphLab's own (:mod:`graphlab.run.augment`), copied with
+    inspect.getsource; the script passes it ``AUGMENT``, a namespace with the same three fields."""
+    return inspect.getsource(augment.augment_batch)
