@@ -217,8 +217,6 @@ def _resolve(base: Path, path: str) -> Path:
 
 
 def _load(name: str, p: dict[str, Any], base: Path):
-    import torch
-
     if name == "spiral":
         return (*spiral(p["classes"], p["points"], p["noise"], p["seed"]), "classification", [])
     if name == "digits":
