@@ -111,8 +111,7 @@ def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
             taken.add(name)
             names[nid] = name
             root[name] = module
-            srcs = [e.src for e in graph.inputs_of(nid)]
-            fx_node = g.call_module(name, tuple(node_map[s] for s in srcs))
+            fx_node = g.call_module(name, tuple(node_map[s] for s in ni.sources))
             node_map[nid] = fx_node
     if analysis.output is not None:
         g.output(node_map[analysis.output])

@@ -41,6 +41,7 @@ class NodeInfo:
     params: int = 0
     resolved: dict[str, Any] | None = None  # params with defaults filled, None if invalid
     input_shapes: list[Shape] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # the nodes feeding ports 0, 1, … (set with the shape)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -173,6 +174,7 @@ def analyze(graph: Graph, registry: Registry = REGISTRY) -> Analysis:
             in_shapes.append(s)
         else:
             info.input_shapes = in_shapes
+            info.sources = [slots[i] for i in range(n)]
             try:
                 info.shape = tuple(spec.shape(info.resolved, in_shapes))
                 info.params = spec.count(info.resolved, in_shapes, info.shape)
@@ -214,13 +216,14 @@ def _report_cycles(graph: Graph, inputs_by_node, done: set[str], report) -> None
             if src not in done and dst not in done:
                 rest.add_edge(src, dst)
     seen: set[str] = set()
+    file_order = {nid: i for i, nid in enumerate(graph.nodes)}
     for comp in nx.strongly_connected_components(rest):
         if len(comp) < 2 and not any(rest.has_edge(n, n) for n in comp):
             continue
-        start = min(comp, key=list(graph.nodes).index)
+        start = min(comp, key=file_order.__getitem__)
         cyc = [u for u, _ in nx.find_cycle(rest.subgraph(comp), source=start)]
         path = " -> ".join(cyc + [cyc[0]])
-        for nid in sorted(comp, key=list(graph.nodes).index):
+        for nid in sorted(comp, key=file_order.__getitem__):
             if nid not in seen:
                 seen.add(nid)
                 report(nid, f"part of a cycle {path}; a network must be acyclic (delete one of these edges)",

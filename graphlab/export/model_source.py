@@ -244,7 +244,7 @@ def model_source(graph: Graph, gm: fx.GraphModule, seed: int = 0) -> ModelSource
             src.uses_init = True
             init_lines.append(f"apply_init(self.{attr}, {node_scheme!r}, gen, "
                               f"{_nonlinearity_after(graph, nid)!r})")
-        args = ", ".join(local_name(e.src) for e in graph.inputs_of(nid))
+        args = ", ".join(local_name(src) for src in ni.sources)
         fwd_lines.append(f"{local_name(nid)} = self.{attr}({args})  # {_shape_text(ni.shape)}")
     src.helpers = [h for h in ("_final_state", "Add", "Multiply", "Concat", "Maxout", "RNN", "LSTM", "GRU")
                    if h in helpers]
