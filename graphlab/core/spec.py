@@ -149,6 +149,15 @@ class LayerSpec:
     summary: SummaryRule | None = None
     help: str = ""
     is_loss: bool = False
+    #: losses: the task their targets mean — "classification" (class indices) or "regression" (values)
+    task: str | None = None
+    #: True when the layer has learnable weights (so a per-node init scheme applies to it)
+    has_weights: bool = False
+    #: how its units fail, for the health diagnostics: "zero" (dead when zero for every sample, ReLU),
+    #: "sigmoid" (saturated near 0 or 1), "tanh" (saturated near ±1); None when they cannot
+    saturation: str | None = None
+    #: the local backward rule in words, as the course teaches it (shown by the stepper)
+    backward: str = ""
     legacy_names: tuple[str, ...] = ()
     param_index: dict[str, Param] = field(init=False, repr=False, compare=False)
     defaults: dict[str, Any] = field(init=False, repr=False, compare=False)

@@ -4,7 +4,7 @@ import torch
 
 import graphlab
 from graphlab.compiler import CompileError, count_parameters, info
-from graphlab.core import Graph, GraphError, analyze
+from graphlab.core import REGISTRY, Graph, GraphError, analyze
 from tests.conftest import EXAMPLES
 
 SMALL = ["linear_classifier", "two_layer_net", "lenet5", "digits_cnn", "resnet_block", "inception_block",
@@ -112,3 +112,28 @@ def test_renamed_modules_never_collide_with_other_ids():
 def test_self_is_not_a_node_id():
     with pytest.raises(GraphError):
         Graph().add_node("Input", {"shape": [2]}, node_id="self")
+
+
+_SAMPLE_INPUT = {1: (16,), 2: (6, 16), 3: (4, 12, 12)}
+
+
+@pytest.mark.parametrize("type_name", [t for t in REGISTRY.types() if t != "Input"])
+def test_catalogue_seams_agree_with_torch(type_name):
+    """The spec's declared knowledge matches the module PyTorch builds (an independent oracle):
+    has_weights ⇔ the module has parameters; a loss with task classification takes class indices."""
+    spec = REGISTRY.get(type_name)
+    params, _ = spec.resolve({})
+    for rank in (1, 2, 3):
+        ins = [_SAMPLE_INPUT[rank]] * (2 if spec.variadic else spec.inputs)
+        try:
+            out = spec.shape(params, ins)
+        except Exception:
+            continue
+        module = spec.factory(params, ins, out)
+        assert spec.has_weights == any(True for _ in module.parameters()), type_name
+        break
+    else:
+        pytest.fail(f"no sample input fits {type_name}")
+    assert (spec.task is not None) == spec.is_loss
+    assert spec.backward, f"{type_name} has no backward rule in words"
+    assert spec.saturation in (None, "zero", "sigmoid", "tanh")

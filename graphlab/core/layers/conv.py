@@ -106,17 +106,20 @@ SPECS = [
                 Param("padding", "pair", 0, "zero padding P on each side", min=0),
                 Param("dilation", "pair", 1, "spacing D between kernel taps", min=1),
                 Param("bias", "bool", True, "add a learnable bias per filter")),
-        shape=_conv_shape, count=_conv_count, factory=_conv_build, summary=_conv_summary,
+        shape=_conv_shape, count=_conv_count, factory=_conv_build, summary=_conv_summary, has_weights=True,
+        backward="dx = dout convolved with the flipped filters (transposed conv); dW = x ⋆ dout; db = Σ dout",
         help="2-D convolution: out = floor((W + 2P - D(F-1) - 1)/S) + 1 per side.",
     ),
     LayerSpec(
         type="MaxPool2d", display="MaxPool2d", category="Pooling", params=_pool_params(),
         shape=_pool_shape("MaxPool2d"), factory=_pool_build("MaxPool2d"), summary=_pool_summary("MaxPool"),
+        backward="max routes: each window's dout goes to its (first) maximum; the others get 0",
         help="Maximum over each window.",
     ),
     LayerSpec(
         type="AvgPool2d", display="AvgPool2d", category="Pooling", params=_pool_params(),
         shape=_pool_shape("AvgPool2d"), factory=_pool_build("AvgPool2d"), summary=_pool_summary("AvgPool"),
+        backward="each window's dout is shared equally by its k·k inputs",
         help="Average over each window.",
     ),
     LayerSpec(
@@ -125,6 +128,7 @@ SPECS = [
         shape=_adaptive_shape,
         factory=lambda p, ins, out: nn().AdaptiveAvgPool2d(tuple(p["output_size"])),
         summary=lambda p: f"AdaptiveAvg → {fmt(p['output_size'])}",
+        backward="each output's dout is shared equally by the inputs of its window",
         help="Average pooling to a fixed output size (global average pooling with 1).",
     ),
 ]

@@ -16,6 +16,7 @@ SPECS = [
                       help="per-sample shape, batch excluded: [C, H, W], [T, F] or [F]"),),
         inputs=0, shape=lambda p, ins: tuple(p["shape"]), factory=_build,
         summary=lambda p: fmt(p["shape"]),
+        backward="the gradient with respect to the data (no parameters)",
         help="A batch of samples enters the network here.",
     )
 ]

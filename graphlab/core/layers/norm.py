@@ -29,11 +29,16 @@ def _build(cls):
     return build
 
 
+_BACKWARD = ("dγ = Σ dout · x̂; dβ = Σ dout; in eval mode dx = dout · γ / √(running_var + eps); in train "
+             "mode dx also flows through the batch mean and variance")
+
 SPECS = [
     LayerSpec(type="BatchNorm1d", display="BatchNorm1d", category="Normalization", params=_PARAMS,
-              shape=_bn1_shape, count=_count, factory=_build("BatchNorm1d"),
+              shape=_bn1_shape, count=_count, factory=_build("BatchNorm1d"), has_weights=True,
+              backward=_BACKWARD,
               help="Normalizes each feature over the batch, then scales and shifts it."),
     LayerSpec(type="BatchNorm2d", display="BatchNorm2d", category="Normalization", params=_PARAMS,
-              shape=_bn2_shape, count=_count, factory=_build("BatchNorm2d"),
+              shape=_bn2_shape, count=_count, factory=_build("BatchNorm2d"), has_weights=True,
+              backward=_BACKWARD,
               help="Normalizes each channel over the batch and all positions."),
 ]

@@ -50,7 +50,9 @@ def _build(kind: str):
 
 SPECS = [
     LayerSpec(type=k, display=k, category="Recurrent", params=_params(k), shape=_shape(k), count=_count(k),
-              factory=_build(k), summary=lambda p, k=k: f"{k} {p['hidden_size']}" + (" ×2" if p["bidirectional"] else ""),
+              factory=_build(k), has_weights=True,
+              backward="backprop through time: the step-t gradient flows back through every earlier step",
+              summary=lambda p, k=k: f"{k} {p['hidden_size']}" + (" ×2" if p["bidirectional"] else ""),
               help={"RNN": "Vanilla RNN: h = tanh(W_xh x + W_hh h + b).",
                     "LSTM": "Long short-term memory: gated cell state that carries gradients far back.",
                     "GRU": "Gated recurrent unit: LSTM-like gating with fewer parameters."}[k])
