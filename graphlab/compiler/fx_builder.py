@@ -38,6 +38,15 @@ class CompileError(Exception):
         super().__init__(f"the graph has {len(self.problems)} error(s):\n{lines}{more}")
 
 
+class BuildError(ValueError):
+    """A layer could not be built although the graph checks (the allocator refused its weights, torch
+    refused a size). ``node`` is its id; the message names it and says why in one line."""
+
+    def __init__(self, node: str, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+
+
 @dataclass
 class CompileInfo:
     analysis: Analysis
@@ -67,6 +76,20 @@ def module_name(node_id: str, used: set[str] | None = None) -> str:
     return name
 
 
+def submodule_names(graph: Graph, analysis: Analysis) -> dict[str, str]:
+    """node id -> submodule name, for every node that becomes a submodule (not Inputs, not the loss),
+    in the order compile_graph builds them. The exporters name their attributes with it."""
+    taken = set(graph.nodes)  # a renamed module must not take another node's id
+    names: dict[str, str] = {}
+    for nid in analysis.order:
+        spec = REGISTRY.get(graph.nodes[nid].type)
+        if spec is None or spec.inputs == 0 or spec.is_loss:
+            continue
+        names[nid] = module_name(nid, taken)
+        taken.add(names[nid])
+    return names
+
+
 def _class_name(name: str) -> str:
     words = re.findall(r"[A-Za-z0-9]+", name)
     text = "".join(w[:1].upper() + w[1:] for w in words) or "Net"
@@ -88,9 +111,8 @@ def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
     g = fx.Graph()
     root: dict[str, nn.Module] = {}
     node_map: dict[str, fx.Node] = {}
-    names: dict[str, str] = {}
+    names = submodule_names(graph, analysis)
     loss_module = None
-    taken = set(graph.nodes)  # a renamed module must not take another node's id
     gen = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -102,14 +124,18 @@ def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
             ni = analysis.nodes[nid]
             if spec is None or spec.inputs == 0:
                 continue
-            module = spec.factory(ni.resolved, ni.input_shapes, ni.shape)
-            if spec.is_loss:
-                loss_module = module
-                continue
-            apply_init(module, node.init or scheme, gen, _nonlinearity_after(graph, nid))
-            name = module_name(nid, taken)
-            taken.add(name)
-            names[nid] = name
+            try:
+                module = spec.factory(ni.resolved, ni.input_shapes, ni.shape)
+                if spec.is_loss:
+                    loss_module = module
+                    continue
+                apply_init(module, node.init or scheme, gen, _nonlinearity_after(graph, nid))
+            except (MemoryError, RuntimeError, OverflowError) as e:  # an allocation that still fails
+                text = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+                what = "out of memory" if isinstance(e, MemoryError) or "alloc" in text.lower() else "torch refused it"
+                raise BuildError(nid, f"{nid}: cannot build the {node.type} layer ({what}: {text}); "
+                                      f"make it smaller") from None
+            name = names[nid]
             root[name] = module
             fx_node = g.call_module(name, tuple(node_map[s] for s in ni.sources))
             node_map[nid] = fx_node

@@ -126,6 +126,9 @@ ShapeRule = Callable[[Mapping[str, Any], Sequence[Shape]], Shape]
 CountRule = Callable[[Mapping[str, Any], Sequence[Shape], Shape], int]
 Factory = Callable[[Mapping[str, Any], Sequence[Shape], Shape], Any]
 SummaryRule = Callable[[Mapping[str, Any]], str]
+#: ``(callee, args, kwargs)``: see :attr:`LayerSpec.export`
+ExportCall = tuple[str, tuple[Any, ...], dict[str, Any]]
+ExportRule = Callable[[Mapping[str, Any], Sequence[Shape], Shape], ExportCall]
 
 VARIADIC = -1
 
@@ -158,6 +161,12 @@ class LayerSpec:
     saturation: str | None = None
     #: the local backward rule in words, as the course teaches it (shown by the stepper)
     backward: str = ""
+    #: how exported code builds the layer: (params, input shapes, output shape) -> ``(callee, args,
+    #: kwargs)``, callee ``nn.<Module>`` or the name of one of GraphLab's own modules, args and kwargs
+    #: plain values (kwargs only where they differ from the module's defaults). The exporter writes
+    #: ``callee(*args, **kwargs)`` with literals, never building the module; it must describe the very
+    #: module ``factory`` builds (a test compares the two). None: no module (Input).
+    export: ExportRule | None = None
     legacy_names: tuple[str, ...] = ()
     param_index: dict[str, Param] = field(init=False, repr=False, compare=False)
     defaults: dict[str, Any] = field(init=False, repr=False, compare=False)

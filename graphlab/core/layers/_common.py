@@ -39,6 +39,12 @@ def modules() -> Any:
     return importlib.import_module("graphlab.compiler.modules")
 
 
+def call(callee: str, *args: Any, defaults: dict[str, Any] | None = None, **kwargs: Any) -> tuple:
+    """An export rule's result: ``(callee, args, kwargs)`` without the kwargs equal to ``defaults``."""
+    defaults = defaults or {}
+    return callee, args, {k: v for k, v in kwargs.items() if k not in defaults or defaults[k] != v}
+
+
 def same(params: Any, inputs: Sequence[Shape]) -> Shape:
     return inputs[0]
 

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from ..spec import LayerSpec, Param, ShapeError
-from ._common import describe, nn, same, torch_dim
+from ._common import call, describe, nn, same, torch_dim
 
 
 def _simple(type_: str, help_: str, params=(), build=None, summary=None, *, backward: str = "",
             saturation: str | None = None) -> LayerSpec:
+    """An element-wise activation; its export call passes every param by name (none: no arguments)."""
     return LayerSpec(type=type_, display=type_, category="Activation", params=params, shape=same,
                      factory=build or (lambda p, ins, out: getattr(nn(), type_)()), summary=summary, help=help_,
-                     backward=backward, saturation=saturation)
+                     backward=backward, saturation=saturation,
+                     export=lambda p, ins, out: call(f"nn.{type_}", **{q.name: p[q.name] for q in params}))
 
 
 def _prelu_shape(p, ins):
@@ -40,6 +42,7 @@ SPECS = [
               params=(Param("num_parameters", "int", 1, "learned slopes: 1, or one per channel", min=1),),
               shape=_prelu_shape, count=lambda p, ins, out: p["num_parameters"],
               factory=lambda p, ins, out: nn().PReLU(p["num_parameters"]), has_weights=True,
+              export=lambda p, ins, out: call("nn.PReLU", num_parameters=p["num_parameters"]),
               backward="dx = dout · (1 if x > 0 else a); da = Σ dout · x over x ≤ 0",
               help="Leaky ReLU whose negative slope is learned."),
     _simple("ELU", "x if x > 0 else alpha·(exp(x) - 1).",
@@ -53,6 +56,7 @@ SPECS = [
     LayerSpec(type="Softmax", display="Softmax", category="Activation",
               params=(Param("dim", "int", 0, "dimension that sums to 1, per sample (batch excluded)"),),
               shape=_softmax_shape, factory=lambda p, ins, out: nn().Softmax(torch_dim(p["dim"])),
+              export=lambda p, ins, out: call("nn.Softmax", dim=torch_dim(p["dim"])),
               summary=lambda p: f"Softmax dim {p['dim']}",
               backward="dx = y ⊙ (dout − Σ dout ⊙ y) along dim",
               help="exp(x) / Σ exp(x) along dim. Not before CrossEntropyLoss, which applies it itself."),

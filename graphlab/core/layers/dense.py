@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from ..spec import LayerSpec, Param, ShapeError
-from ._common import modules, nn, same
+from ._common import call, modules, nn, same
 
 
 def _need_features(layer, shape):
@@ -30,6 +30,8 @@ SPECS = [
         shape=_linear_shape,
         count=lambda p, ins, out: ins[0][-1] * p["out_features"] + (p["out_features"] if p["bias"] else 0),
         factory=lambda p, ins, out: nn().Linear(ins[0][-1], p["out_features"], bias=p["bias"]),
+        export=lambda p, ins, out: call("nn.Linear", ins[0][-1], p["out_features"], bias=p["bias"],
+                                        defaults={"bias": True}),
         summary=lambda p: f"FC {p['out_features']}", has_weights=True,
         backward="dx = dout · W; dW = doutᵀ · x; db = Σ dout over the batch",
         help="y = xWᵀ + b on the last dimension (as in PyTorch).",
@@ -41,6 +43,7 @@ SPECS = [
         shape=_maxout_shape,
         count=lambda p, ins, out: (ins[0][-1] + 1) * p["out_features"] * p["pieces"],
         factory=lambda p, ins, out: modules().Maxout(ins[0][-1], p["out_features"], p["pieces"]),
+        export=lambda p, ins, out: call("Maxout", ins[0][-1], p["out_features"], p["pieces"]),
         summary=lambda p: f"Maxout {p['out_features']}×{p['pieces']}", has_weights=True,
         backward="max routes: dout goes to the winning piece only, then through its linear map",
         help="max over `pieces` linear maps of the last dimension (Goodfellow et al., 2013).",
@@ -49,6 +52,7 @@ SPECS = [
         type="Flatten", display="Flatten", category="Shape", params=(),
         shape=lambda p, ins: (math.prod(ins[0]),),
         factory=lambda p, ins, out: nn().Flatten(),
+        export=lambda p, ins, out: call("nn.Flatten"),
         backward="dx = dout reshaped back to the input's shape",
         help="Flattens each sample to a vector [C·H·W].",
     ),
@@ -57,6 +61,7 @@ SPECS = [
         params=(Param("p", "float", 0.5, "probability of zeroing a unit while training", min=0.0, max=1.0,
                       max_exclusive=True),),
         shape=same, factory=lambda p, ins, out: nn().Dropout(p["p"]),
+        export=lambda p, ins, out: call("nn.Dropout", p=p["p"]),
         backward="dx = dout · mask / (1 − p) while training; dx = dout in eval mode",
         summary=lambda p: f"Dropout {p['p']:g}",
         help="Zeroes units at random while training and rescales the rest by 1/(1-p).",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..spec import LayerSpec, Param
-from ._common import need_rank, nn
+from ._common import call, need_rank, nn
 
 
 def _scores_shape(layer):
@@ -17,6 +17,7 @@ SPECS = [
               shape=_scores_shape("CrossEntropyLoss"), is_loss=True, task="classification",
               backward="ds = (softmax(s) − onehot(y)) / N",
               factory=lambda p, ins, out: nn().CrossEntropyLoss(),
+              export=lambda p, ins, out: call("nn.CrossEntropyLoss"),
               help="Softmax of the class scores, then −log of the correct class's probability."),
     LayerSpec(type="MultiMarginLoss", display="Multiclass SVM (hinge)", category="Loss",
               params=(Param("margin", "float", 1.0, "Δ: how far the correct score must lead", min=0.0),
@@ -24,10 +25,12 @@ SPECS = [
               shape=_scores_shape("MultiMarginLoss"), is_loss=True, task="classification",
               backward="ds_j = [s_j − s_y + Δ > 0] / (C·N) for j ≠ y; ds_y = −Σ_j of those",
               factory=lambda p, ins, out: nn().MultiMarginLoss(p=p["p"], margin=p["margin"]),
+              export=lambda p, ins, out: call("nn.MultiMarginLoss", p=p["p"], margin=p["margin"]),
               summary=lambda p: f"SVM Δ={p['margin']:g}" + (" squared" if p["p"] == 2 else ""),
               help="Σ_j≠y max(0, s_j − s_y + Δ), averaged over classes as PyTorch does."),
     LayerSpec(type="MSELoss", display="Mean squared error", category="Loss", params=(),
               shape=lambda p, ins: (), is_loss=True, task="regression", factory=lambda p, ins, out: nn().MSELoss(),
+              export=lambda p, ins, out: call("nn.MSELoss"),
               backward="dŷ = 2 (ŷ − y) / (number of elements)",
               help="Mean of (prediction − target)² for regression."),
 ]

@@ -6,7 +6,7 @@ forward and backward final states concatenated); ``output="sequence"`` gives eve
 from __future__ import annotations
 
 from ..spec import LayerSpec, Param
-from ._common import modules, need_rank
+from ._common import call, modules, need_rank
 
 GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
 
@@ -48,9 +48,18 @@ def _build(kind: str):
     return build
 
 
+def _export(kind: str):
+    def export(p, ins, out):
+        extra = {"nonlinearity": p["nonlinearity"]} if kind == "RNN" else {}
+        return call(kind, ins[0][1], p["hidden_size"], num_layers=p["num_layers"], **extra,
+                    bidirectional=p["bidirectional"], output=p["output"],
+                    defaults={"num_layers": 1, "nonlinearity": "tanh", "bidirectional": False})
+    return export
+
+
 SPECS = [
     LayerSpec(type=k, display=k, category="Recurrent", params=_params(k), shape=_shape(k), count=_count(k),
-              factory=_build(k), has_weights=True,
+              factory=_build(k), has_weights=True, export=_export(k),
               backward="backprop through time: the step-t gradient flows back through every earlier step",
               summary=lambda p, k=k: f"{k} {p['hidden_size']}" + (" ×2" if p["bidirectional"] else ""),
               help={"RNN": "Vanilla RNN: h = tanh(W_xh x + W_hh h + b).",
