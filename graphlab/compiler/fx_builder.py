@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,12 +64,20 @@ def info(module: fx.GraphModule) -> CompileInfo:
     return module.meta["graphlab"]
 
 
+@functools.cache
+def _module_attributes() -> frozenset[str]:
+    """Every attribute a GraphModule has, its class's and each instance's own (``_modules``,
+    ``_parameters``, ``_forward_hooks``…): a submodule of that name would replace it and break the module."""
+    gm = fx.GraphModule(nn.Module(), fx.Graph())
+    return frozenset(dir(gm)) | frozenset(vars(gm))
+
+
 def module_name(node_id: str, used: set[str] | None = None) -> str:
     """The submodule name for a node: its id, or ``id_``, ``id_1``… when the id clashes with a
     GraphModule attribute or with a name already ``used`` (ids ``train`` and ``train_`` both exist);
     ``used`` holds every node id, so a node keeps its own id whenever it can."""
     used = used if used is not None else set()
-    name = f"{node_id}_" if node_id in _RESERVED or hasattr(fx.GraphModule, node_id) else node_id
+    name = f"{node_id}_" if node_id in _RESERVED or node_id in _module_attributes() else node_id
     base, i = name, 0
     while name in used and name != node_id:
         i += 1

@@ -82,6 +82,11 @@ class Template:
         self._slots: list[str] = parts[1::2]
         self.slots = frozenset(self._slots)
 
+    @property
+    def identifiers(self) -> frozenset[str]:
+        """Every word of its trusted text that could be a name (so a generated name can avoid them all)."""
+        return identifiers("".join(self._text))
+
     def fill(self, **values: Slot) -> Code:
         missing = self.slots - values.keys()
         extra = values.keys() - self.slots
@@ -92,6 +97,11 @@ class Template:
             out.append(render(values[name]))
             out.append(text)
         return Code("".join(out))
+
+
+def identifiers(text: str) -> frozenset[str]:
+    """Every identifier-like word in ``text``."""
+    return frozenset(_IDENT.findall(text))
 
 
 def render(value: Slot) -> str:
@@ -162,4 +172,5 @@ def join(parts: list[Code], sep: str = "\n") -> Code:
     return Code(sep.join(p.text for p in parts))
 
 
-__all__ = ["Code", "CodegenError", "Lit", "Name", "Template", "call", "comment", "is_identifier", "join", "literal"]
+__all__ = ["Code", "CodegenError", "Lit", "Name", "Template", "call", "comment", "identifiers", "is_identifier", "join",
+           "literal"]

@@ -25,10 +25,11 @@ values only as literals, and no user data reaches a docstring or comment.
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from ..compiler import modules as gl_modules
 from ..compiler.fx_builder import _nonlinearity_after, submodule_names
@@ -36,7 +37,7 @@ from ..compiler.init import SCHEMES, apply_init
 from ..core.analysis import Analysis, analyze
 from ..core.graph import Graph
 from ..core.registry import REGISTRY
-from .codegen import Code, CodegenError, Lit, Name, Template, call, comment, join, literal
+from .codegen import Code, CodegenError, Lit, Name, Template, call, comment, identifiers, join, literal
 
 
 class ExportError(Exception):
@@ -150,15 +151,33 @@ def training_seed(graph: Graph) -> int:
     return seed if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0 else 0
 
 
-def class_name_for(graph: Graph) -> str:
-    """A class name from the graph's name: its ASCII letters and digits in CamelCase, else ``Net``."""
+def class_name_for(graph: Graph, taken: Iterable[str] = ()) -> str:
+    """A class name from the graph's name: its ASCII letters and digits in CamelCase, else ``Net``;
+    ``Net`` is appended while it would be one of the script's other names (``taken``: every word of
+    the trusted text around it, see :func:`script_words`)."""
     words = re.findall(r"[A-Za-z0-9]+", graph.name or "")
     name = "".join(w[:1].upper() + w[1:] for w in words) or "Net"
     if not name[0].isalpha():
         name = "Net" + name
-    if name in _own_objects() or name in {"torch", "nn", "Model", "SCHEMES", "apply_init", "load_weights", "main"}:
+    avoid = set(taken) | _model_words()
+    while name in avoid:
         name += "Net"
     return name
+
+
+@functools.cache
+def _model_words() -> frozenset[str]:
+    """The words of everything model_source writes around the class: helpers, init, load_weights."""
+    sources = [helper_source(n) for n in _own_objects()] + [INIT_SOURCE, LOAD_WEIGHTS_SOURCE]
+    return script_words(CLASS, *sources) | set(_own_objects()) | {"Model"}
+
+
+def script_words(*parts: Template | Code | str) -> frozenset[str]:
+    """Every identifier-like word of the given trusted templates and fragments."""
+    out: set[str] = set()
+    for p in parts:
+        out |= p.identifiers if isinstance(p, Template) else identifiers(p.text if isinstance(p, Code) else p)
+    return frozenset(out)
 
 
 def _shape_text(shape: tuple[int, ...] | None) -> str:
@@ -197,8 +216,10 @@ def _constructor(nid: str, spec: Any, ni: Any) -> tuple[Code, str | None]:
         raise ExportError(f"{nid}: {spec.type} cannot be written as code ({e})") from None
 
 
-def model_source(graph: Graph, seed: int = 0, analysis: Analysis | None = None) -> ModelSource:
+def model_source(graph: Graph, seed: int = 0, analysis: Analysis | None = None,
+                 taken: Iterable[str] = ()) -> ModelSource:
     """The model class for ``graph``; ``graphlab.compile(graph, seed=seed)`` is what it builds by default.
+    ``taken``: the names the rest of the script uses, which the class name must not shadow.
 
     Raises :class:`ExportError` when the graph has errors or an id cannot name an attribute."""
     a = analysis or analyze(graph)
@@ -211,7 +232,7 @@ def model_source(graph: Graph, seed: int = 0, analysis: Analysis | None = None) 
         if node.init is not None and node.init not in SCHEMES:
             raise ExportError(f"{nid}.init: unknown init scheme {node.init!r}; use one of {', '.join(SCHEMES)}")
     names = submodule_names(graph, a)
-    src = ModelSource(class_name_for(graph))
+    src = ModelSource(class_name_for(graph, taken))
     local: dict[str, str] = {}
 
     def local_name(nid: str) -> Name:
@@ -284,4 +305,5 @@ def loss_call(graph: Graph, a: Analysis) -> Code:
     return _constructor(a.loss, _spec(graph, a.loss), a.nodes[a.loss])[0]
 
 
-__all__ = ["ExportError", "ModelSource", "class_name_for", "loss_call", "model_source", "training_seed"]
+__all__ = ["ExportError", "ModelSource", "class_name_for", "loss_call", "model_source", "script_words",
+           "training_seed"]

@@ -21,7 +21,7 @@ from ..core.analysis import Analysis, analyze
 from ..core.graph import Graph
 from ..io import atomic_write
 from .codegen import Code, Lit, Name, Template, join
-from .model_source import LOAD_WEIGHTS_SOURCE, ExportError, model_source, training_seed
+from .model_source import LOAD_WEIGHTS_SOURCE, ExportError, model_source, script_words, training_seed
 from .weights import compile_with_weights, write_state_dict
 
 SCRIPT = Template('''"""A PyTorch model exported by GraphLab: class @@CLASS@@. Needs only PyTorch.
@@ -89,7 +89,7 @@ def python_source(graph: Graph, *, weights_name: str | None, source: str | None 
                   analysis: Analysis | None = None) -> str:
     """The script's text. ``weights_name``: the weights file beside it (None: no default weights);
     ``source``: the graph file's path (only its name is kept)."""
-    ms = model_source(graph, seed, analysis)
+    ms = model_source(graph, seed, analysis, taken=script_words(SCRIPT, BESIDE))
     return SCRIPT.fill(
         CLASS=Name(ms.class_name), INPUT_ARGS=join([Name(n) for n in ms.input_names], ", "),  # type: ignore[list-item]
         IMPORT_OS=Code("import os\n" if weights_name is not None else ""),

@@ -45,7 +45,7 @@ from ..core.graph import Graph
 from ..core.registry import REGISTRY
 from ..io import atomic_write
 from .codegen import Code, Lit, Name, Template, join, literal
-from .model_source import ExportError, loss_call, model_source
+from .model_source import ExportError, loss_call, model_source, script_words
 from .torchrun_parts import DATASET_ARGS, GENERATED_DATA, SAVED_DATA, augment_source, dataset_source
 from .weights import compile_with_weights, write_state_dict
 
@@ -307,7 +307,9 @@ def torchrun_source(graph: Graph, cfg: Any, *, stem: str, source: str | None, da
     default --out is ``<stem>_out`` beside it); ``data_name``/``init_name``: the data and initial
     weights files beside it (None: a built-in dataset / the seeded init)."""
     a = analysis or analyze(graph)
-    ms = model_source(graph, cfg.seed, a)
+    words = script_words(HEADER, CONSTANTS, BESIDE, MAIN, GENERATED_DATA, SAVED_DATA, augment_source(),
+                         *(dataset_source(n) for n in DATASET_ARGS))
+    ms = model_source(graph, cfg.seed, a, taken=words)
     if a.loss is None:
         raise ExportError("the graph has no loss node, so there is nothing to train")
     if data_name is None:
