@@ -41,7 +41,7 @@ class CompileError(Exception):
 
 class BuildError(ValueError):
     """A layer could not be built although the graph checks (the allocator refused its weights, torch
-    refused a size). ``node`` is its id; the message names it and says why in one line."""
+    refused a size). ``node`` is its id; the message says why in one line."""
 
     def __init__(self, node: str, message: str) -> None:
         super().__init__(message)
@@ -142,7 +142,7 @@ def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
             except (MemoryError, RuntimeError, OverflowError) as e:  # an allocation that still fails
                 text = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
                 what = "out of memory" if isinstance(e, MemoryError) or "alloc" in text.lower() else "torch refused it"
-                raise BuildError(nid, f"{nid}: cannot build the {node.type} layer ({what}: {text}); "
+                raise BuildError(nid, f"cannot build the {node.type} layer ({what}: {text}); "
                                       f"make it smaller") from None
             name = names[nid]
             root[name] = module

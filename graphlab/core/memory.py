@@ -130,18 +130,22 @@ def weights_problem(analysis: Any, *, copies: int = 1, available: int | None = N
 
 
 def training_problem(analysis: Any, *, batch: int, optimizer: str = "sgd", data_bytes: int = 0,
-                     available: int | None = None) -> tuple[str | None, str] | None:
-    """(node, message) when training certainly does not fit (a lower bound); None otherwise."""
+                     eval_batch: int = 0, available: int | None = None) -> tuple[str | None, str] | None:
+    """(node, message) when training certainly does not fit (a lower bound); None otherwise.
+    ``eval_batch``: evaluation runs without gradients in chunks of this many samples, each layer's
+    input and output alive at once."""
     avail = available_bytes() if available is None else available
     slots = OPTIMIZER_SLOTS.get(optimizer, 2)
     weights = weights_bytes(analysis) * (2 + slots)  # weights, gradients, optimizer state
-    acts = activation_bytes(analysis) * batch
+    _, widest = _largest(analysis, "activation_bytes")
+    acts = max(activation_bytes(analysis) * batch, 2 * widest * eval_batch)
     need = weights + acts + data_bytes
     if need <= avail:
         return None
-    tail = (f"training needs at least {fmt_bytes(need)} (weights, gradients and {optimizer} state "
-            f"{fmt_bytes(weights)}; activations of a batch of {batch:,} {fmt_bytes(acts)}; the dataset "
-            f"{fmt_bytes(data_bytes)}), more than the {fmt_bytes(avail)} of memory available")
+    parts = [f"weights, gradients and {optimizer} state {fmt_bytes(weights)}",
+             f"activations of a batch {fmt_bytes(acts)}"] + ([f"the dataset {fmt_bytes(data_bytes)}"] if data_bytes else [])
+    tail = (f"training needs at least {fmt_bytes(need)} ({'; '.join(parts)}), more than the {fmt_bytes(avail)} "
+            f"of memory available")
     if data_bytes >= max(weights, acts):
         return None, f"the dataset needs {fmt_bytes(data_bytes)}; " + tail
     if weights >= acts:

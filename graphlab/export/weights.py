@@ -95,7 +95,9 @@ def build(graph: Graph, analysis: Analysis, *, seed: int, init: str | None = Non
     """``compile_graph`` with its failures as ExportError naming the node or field."""
     try:
         return compile_graph(graph, seed=seed, init=init, analysis=analysis)
-    except (BuildError, CompileError) as e:
+    except BuildError as e:
+        raise ExportError(f"{e.node}: {e}") from None
+    except CompileError as e:
         raise ExportError(str(e).splitlines()[0]) from None
 
 

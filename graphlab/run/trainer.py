@@ -38,7 +38,7 @@ from typing import Any, Callable, Iterator
 import torch
 from torch import nn
 
-from ..compiler import CompileError, compile_graph, info
+from ..compiler import BuildError, CompileError, compile_graph, info
 from ..core.analysis import analyze
 from ..core.graph import Graph
 from . import events as ev
@@ -47,6 +47,7 @@ from .checkpoint import CheckpointError, restore, save_checkpoint
 from .config import ConfigError, TrainConfig, parse_training
 from .datasets import Data, DataError, build_dataset
 from .diagnose import first_nonfinite, node_in_traceback, node_that_raises
+from .fits import check_dataset, check_training
 from .setup import (SetupError, auto_threads, check_fit, check_graph, make_optimizer, make_scheduler, resolve_device,
                     tune_malloc, weight_params)
 from .stats import StatsSampler, advice
@@ -141,6 +142,7 @@ class Trainer:
         try:
             check_graph(self.graph, a)
             device = resolve_device(cfg.device)
+            check_dataset(cfg)  # sizes are checked before anything is allocated (graphlab.run.fits)
         except SetupError as e:
             raise _Abort(ev.Error(e.kind, str(e), e.node, e.field)) from None
         try:
@@ -152,6 +154,7 @@ class Trainer:
                                   "training.dataset")) from None
         try:
             check_fit(self.graph, a, data, cfg)
+            check_training(a, cfg, data, device)
         except SetupError as e:
             hint = "" if self._config is not None or "dataset" in self.graph.training else (
                 " (the training section names no dataset, so the default spiral is used: set training.dataset)")
@@ -167,8 +170,9 @@ class Trainer:
             torch.set_num_threads(threads)
         try:
             gm = compile_graph(self.graph, seed=cfg.seed, init=cfg.init, analysis=a)
-        except (CompileError, ValueError) as e:
-            raise _Abort(ev.Error("graph", str(e))) from None
+        except (CompileError, ValueError) as e:  # BuildError (a ValueError): an allocation that still failed
+            raise _Abort(ev.Error("oom" if isinstance(e, BuildError) else "graph", str(e),
+                                  getattr(e, "node", None))) from None
         ci = info(gm)
         gm.to(device)
         self.module = gm
@@ -205,6 +209,8 @@ class Trainer:
                                       None, "out")) from None
         try:
             yield from self._loop(cfg, a, data, device, gm, ci, loss_fn, opt, sched, start_epoch, log, t0)
+        except DataError as e:  # a lazily read file (an image folder's) that turns out unreadable mid-run
+            raise _Abort(ev.Error("data", str(e), None, "training.dataset")) from None
         finally:
             if log is not None:
                 log.close()
