@@ -9,6 +9,7 @@ and activation bytes per sample, float32 (4 bytes a value). Nothing is allocated
   nothing can be read (low on purpose: refusing a model is better than an allocator crash).
 * :func:`weights_problem` — the weights alone (``copies`` of them: a checkpoint being loaded is a
   second copy) do not fit.
+* :func:`inference_problem` — the weights and one forward pass of a batch, without gradients (export).
 * :func:`training_problem` — a lower bound of what training needs: weights, their gradients and the
   optimizer's per-parameter state, the activations of one batch kept for the backward pass, and the
   dataset held in memory. Everything real training also needs comes on top, so a refusal is certain.
@@ -129,6 +130,24 @@ def weights_problem(analysis: Any, *, copies: int = 1, available: int | None = N
                   f"{fmt_bytes(total)}{twice}, more than the {fmt_bytes(avail)} of memory available")
 
 
+def inference_problem(analysis: Any, *, batch: int, copies: int = 1, what: str = "the model",
+                      available: int | None = None) -> tuple[str | None, str] | None:
+    """(node, message) when ``copies`` of the weights and one forward pass of ``batch`` samples
+    (no gradients) do not fit; None when they do."""
+    avail = available_bytes() if available is None else available
+    problem = weights_problem(analysis, copies=copies, available=avail, what=what)
+    if problem is not None:
+        return problem
+    acts = activation_bytes(analysis) * batch
+    need = weights_bytes(analysis) * copies + acts
+    if need <= avail:
+        return None
+    node, size = _largest(analysis, "activation_bytes")
+    return node, (f"its output needs {fmt_bytes(size)} per sample; {what} needs at least {fmt_bytes(need)} "
+                  f"(activations of a batch of {batch:,} {fmt_bytes(acts)}), more than the {fmt_bytes(avail)} "
+                  f"of memory available")
+
+
 def training_problem(analysis: Any, *, batch: int, optimizer: str = "sgd", data_bytes: int = 0,
                      eval_batch: int = 0, available: int | None = None) -> tuple[str | None, str] | None:
     """(node, message) when training certainly does not fit (a lower bound); None otherwise.
@@ -159,4 +178,4 @@ def training_problem(analysis: Any, *, batch: int, optimizer: str = "sgd", data_
 
 
 __all__ = ["BYTES_PER_VALUE", "OPTIMIZER_SLOTS", "activation_bytes", "available_bytes", "fmt_bytes",
-           "training_problem", "weights_bytes", "weights_problem"]
+           "inference_problem", "training_problem", "weights_bytes", "weights_problem"]

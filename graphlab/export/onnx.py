@@ -67,11 +67,10 @@ def export_onnx(graph: Graph, out: Path, *, weights: str | Path | None = None, s
     onnx = _require_onnx()
     seed = training_seed(graph) if seed is None else seed
     analysis = analyze(graph)
-    if weights is not None:
-        gm = compile_with_weights(graph, analysis, weights, seed=seed)
-    else:
-        fits_in_memory(analysis, copies=2, what="ONNX export (the model and the file it writes)")
-        gm = build(graph, analysis, seed=seed)
+    fits_in_memory(analysis, copies=3 if weights is not None else 2, batch=2,
+                   what="ONNX export (the model, the file it writes and a batch of 2)")
+    gm = compile_with_weights(graph, analysis, weights, seed=seed) if weights is not None else build(
+        graph, analysis, seed=seed)
     gm.eval()
     ci = compile_info(gm)
     args = tuple(example_inputs(graph, ci.analysis, batch=2, generator=torch.Generator().manual_seed(0)))

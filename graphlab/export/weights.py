@@ -18,7 +18,7 @@ from torch import fx, nn
 from ..compiler import BuildError, CompileError, compile_graph
 from ..core.analysis import Analysis
 from ..core.graph import Graph
-from ..core.memory import weights_problem
+from ..core.memory import inference_problem
 from ..io import atomic_write
 from .model_source import ExportError
 
@@ -83,9 +83,10 @@ def load_into(module: nn.Module, state: dict[str, torch.Tensor], source: str = "
     module.load_state_dict(state, strict=True)
 
 
-def fits_in_memory(analysis: Analysis, *, copies: int, what: str) -> None:
-    """Raise ExportError naming the node when ``copies`` of the weights do not fit in memory."""
-    problem = weights_problem(analysis, copies=copies, what=what)
+def fits_in_memory(analysis: Analysis, *, copies: int, what: str, batch: int = 0) -> None:
+    """Raise ExportError naming the node when ``copies`` of the weights (and a forward pass of ``batch``
+    samples) do not fit in memory."""
+    problem = inference_problem(analysis, copies=copies, batch=batch, what=what)
     if problem is not None:
         node, message = problem
         raise ExportError(f"{node or 'graph'}: {message}")
