@@ -16,7 +16,6 @@ import contextlib
 import io
 import logging
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from ..compiler import info as compile_info
 from ..core.analysis import analyze
 from ..core.graph import Graph
 from ..io import atomic_write
+from ..io.tempfiles import create_temp
 from .model_source import ExportError, training_seed
 from .weights import build, compile_with_weights, fits_in_memory
 
@@ -79,7 +79,7 @@ def export_onnx(graph: Graph, out: Path, *, weights: str | Path | None = None, s
     else:
         output_names = [n for n in ci.analysis.order if graph.nodes[n].type != "Input" and not graph.outputs_of(n)]
     output_names = [n if n not in ci.input_ids else n + "_out" for n in output_names]
-    fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=out.resolve().parent)
+    fd, tmp = create_temp(out.resolve())  # named by its owner: a crash's leftover is cleaned later
     os.close(fd)
     try:
         errors = []

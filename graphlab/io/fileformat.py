@@ -13,7 +13,9 @@
 * Loading parses JSON only: nothing in a file is ever executed, evaluated or unpickled. Files from
   newer versions are refused; older ones go through :mod:`graphlab.io.migrations`.
 * Saving is atomic (temporary file in the same folder, fsync, rename) with a stable key order and
-  one item per line, so two versions of a graph diff line by line.
+  one item per line, so two versions of a graph diff line by line. Temporary files carry their
+  owner's pid; ones left by a crashed writer are removed by the next save (:mod:`graphlab.io.tempfiles`).
+  A saved file keeps the mode of the file it replaces.
 
 Structural problems (not JSON, wrong types, a missing id) raise :class:`FileFormatError` naming the
 field; problems of the *graph* (unknown types, bad params, cycles, duplicate ids) load fine and are
@@ -24,12 +26,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
+import stat
 from pathlib import Path
 from typing import Any
 
 from ..core.graph import MAX_PORT, Edge, Graph, LoadProblem, Node, valid_id
 from .migrations import migrate
+from .tempfiles import clean_stale, create_temp
 
 FORMAT_VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024
@@ -253,14 +256,25 @@ def save(graph: Graph, path: str | os.PathLike[str]) -> None:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``."""
-    path = path.resolve()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``.
+
+    The temporary file is named by its owner (:mod:`graphlab.io.tempfiles`), and stale ones that a
+    crashed writer left in the folder are removed first. The file keeps the mode of the file it
+    replaces; a new file gets the umask's default, as any new file does."""
+    path = Path(path).resolve()
+    clean_stale(path.parent)
+    try:
+        mode: int | None = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = None
+    fd, tmp = create_temp(path)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -41,6 +41,7 @@ from torch import nn
 from ..compiler import BuildError, CompileError, compile_graph, info
 from ..core.analysis import analyze
 from ..core.graph import Graph
+from ..io.tempfiles import clean_stale
 from . import events as ev
 from .augment import augment_batch
 from .checkpoint import CheckpointError, restore, save_checkpoint
@@ -200,6 +201,7 @@ class Trainer:
         if self.out_dir is not None:
             try:
                 self.out_dir.mkdir(parents=True, exist_ok=True)
+                clean_stale(self.out_dir)  # a crashed run's temporary checkpoint files
                 self._log = str(self.out_dir / "metrics.jsonl")
                 kept = _log_lines_up_to(self._log, start_epoch) if start_epoch else []
                 log = open(self._log, "w", encoding="utf-8")
