@@ -27,6 +27,7 @@ import json
 import math
 import os
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -90,11 +91,12 @@ def loads(raw: bytes | str) -> Graph:
 
 
 MAX_DEPTH = 64
+_FLOAT_MAX = int(sys.float_info.max)
 
 
 def _check_values(doc: Any) -> None:
-    """Refuse what loads but could not be saved again: numbers beyond float range (1e999 parses as
-    inf), strings that are not valid Unicode (lone surrogates), and nesting deeper than MAX_DEPTH."""
+    """Refuse what loads but could not be saved again or used: numbers beyond float range (1e999 parses
+    as inf; an integer of 400 digits overflows every float conversion downstream), strings that are not valid Unicode (lone surrogates), and nesting deeper than MAX_DEPTH."""
     stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
     while stack:
         v, where, depth = stack.pop()
@@ -102,6 +104,8 @@ def _check_values(doc: Any) -> None:
             raise FileFormatError(f"{where or 'the document'}: nests more than {MAX_DEPTH} levels deep")
         if isinstance(v, float) and not math.isfinite(v):
             raise FileFormatError(f"{where}: the number is out of range")
+        elif isinstance(v, int) and not isinstance(v, bool) and abs(v) > _FLOAT_MAX:
+            raise FileFormatError(f"{where}: the number is out of range (beyond ±1.8e308)")
         elif isinstance(v, str):
             try:
                 v.encode("utf-8")
@@ -223,7 +227,12 @@ def to_dict(graph: Graph) -> dict[str, Any]:
 
 
 def _pos(p: tuple[float, float]) -> list[float | int]:
-    return [int(v) if float(v).is_integer() else round(v, 2) for v in p]
+    """Positions to 2 decimals; whole numbers as ints, so saving twice writes the same text."""
+    out: list[float | int] = []
+    for v in p:
+        r = round(float(v), 2)
+        out.append(int(r) if r.is_integer() else r)
+    return out
 
 
 def dumps(graph: Graph) -> str:

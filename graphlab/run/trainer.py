@@ -44,8 +44,8 @@ from ..core.graph import Graph
 from ..io.tempfiles import clean_stale
 from . import events as ev
 from .augment import augment_batch
-from .checkpoint import CheckpointError, restore, save_checkpoint
-from .config import ConfigError, TrainConfig, parse_training
+from .checkpoint import CheckpointError, restore, resume_state, save_checkpoint
+from .config import MAX_EPOCHS, ConfigError, TrainConfig, parse_training
 from .datasets import Data, DataError, build_dataset
 from .diagnose import first_nonfinite, node_in_traceback, node_that_raises
 from .fits import check_dataset, check_training
@@ -184,14 +184,10 @@ class Trainer:
         if self.resume_from is not None:
             try:
                 meta = restore(self.resume_from, gm, opt)
+                start_epoch, self._state["step"], *partial = resume_state(meta, self.resume_from, MAX_EPOCHS)
             except CheckpointError as e:
                 raise _Abort(ev.Error("checkpoint", str(e), e.node)) from None
-            start_epoch = int(meta.get("epoch", "0") or 0)
-            self._state["step"] = int(meta.get("step", "0") or 0)
-            try:
-                self._resume_partial = json.loads(meta.get("partial") or "null"), meta.get("rng")
-            except ValueError:
-                raise _Abort(ev.Error("checkpoint", f"{self.resume_from}: unreadable 'partial' metadata")) from None
+            self._resume_partial = (partial[0], partial[1])
             if sched is not None:
                 for _ in range(start_epoch):
                     sched.step()

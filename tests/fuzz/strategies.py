@@ -130,3 +130,151 @@ def module_bindings(source: str) -> list[str]:
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names += [a.asname or a.name.split(".")[0] for a in node.names]
     return names
+
+
+# ---- graph files ------------------------------------------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+#: small examples to mutate (the ImageNet-size ones are analysed but never trained)
+SMALL_EXAMPLES = ["spiral_linear", "two_layer_net", "spiral_two_layer", "linear_classifier", "backprop_gates",
+                  "digits_cnn", "lenet5", "adding_lstm", "sine_gru", "resnet_block", "inception_block",
+                  "optimizer_adam"]
+#: numbers at and past the edges: huge ints (beyond float range), tiny and huge floats, negative zero
+EXTREME_NUMBERS = [0, -1, 1, 2 ** 31, 2 ** 63, -(2 ** 63), 10 ** 30, 10 ** 400, -(10 ** 400), 1e308, -1e308, 1e-320,
+                   5e-324, -0.0, 0.5, 1e9, 1e30, 3.0]
+
+
+def numbers() -> st.SearchStrategy[int | float]:
+    return st.one_of(st.sampled_from(EXTREME_NUMBERS), st.integers(-3, 40),
+                     st.floats(allow_nan=False, allow_infinity=False, width=64))
+
+
+def json_scalars() -> st.SearchStrategy[object]:
+    return st.one_of(st.none(), st.booleans(), numbers(), hostile_text(0, 6))
+
+
+def json_values(max_leaves: int = 8) -> st.SearchStrategy[object]:
+    return st.recursive(json_scalars(), lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(hostile_text(0, 4), inner, max_size=4)), max_leaves=max_leaves)
+
+
+def example_doc(name: str) -> dict:
+    import json
+
+    return json.loads((EXAMPLES / f"{name}.graphlab.json").read_text(encoding="utf-8"))
+
+
+def _paths(doc: object, prefix: tuple = ()) -> list[tuple]:
+    """Every path (keys and indices) into a JSON document."""
+    out = [prefix]
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            out += _paths(v, prefix + (k,))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            out += _paths(v, prefix + (i,))
+    return out
+
+
+#: values that are plausible in a graph file (layer types, param names, ids) mixed into mutations
+PLAUSIBLE = ["Input", "Linear", "Conv2d", "ReLU", "LSTM", "CrossEntropyLoss", "MSELoss", "Add", "Concat", "Softmax",
+             "out_features", "kernel_size", "shape", "hidden_size", "dim", "x", "fc1", "loss", "params", "pos", "init",
+             "kaiming", "port", "from", "to", [1, 28, 28], [2], [3, 4, 4], {"shape": [2]}, {"out_features": 3}]
+
+
+@st.composite
+def mutated_docs(draw, names: list[str] | None = None) -> dict:
+    """An example's document with 1–3 of its values replaced, deleted or added."""
+    import copy
+
+    doc = copy.deepcopy(example_doc(draw(st.sampled_from(names or SMALL_EXAMPLES))))
+    for _ in range(draw(st.integers(1, 3))):
+        paths = _paths(doc)
+        path = draw(st.sampled_from(paths))
+        value = draw(st.one_of(json_values(), st.sampled_from(PLAUSIBLE), numbers()))
+        if not path:
+            doc = value if draw(st.integers(0, 9)) == 0 else doc
+            continue
+        parent = doc
+        for key in path[:-1]:
+            parent = parent[key]
+        action = draw(st.sampled_from(["replace", "replace", "delete", "add"]))
+        last = path[-1]
+        if action == "replace":
+            parent[last] = value
+        elif action == "delete":
+            del parent[last]
+        elif isinstance(parent, dict):
+            parent[draw(st.one_of(hostile_text(0, 4), st.sampled_from(PLAUSIBLE[:24])))] = value
+        else:
+            parent.insert(last, value)
+        if not isinstance(doc, (dict, list)):
+            break
+    return doc
+
+
+@st.composite
+def broken_texts(draw) -> bytes:
+    """A graph file's bytes, broken: truncated, with a byte changed, with NaN / huge number tokens, deep
+    nesting, another encoding, or random bytes."""
+    import json
+
+    text = json.dumps(draw(mutated_docs()), ensure_ascii=draw(st.booleans()))
+    kind = draw(st.sampled_from(["truncate", "byte", "token", "nest", "encoding", "random", "bom"]))
+    if kind == "truncate":
+        return text.encode()[: draw(st.integers(0, len(text)))]
+    if kind == "byte":
+        raw = bytearray(text.encode())
+        i = draw(st.integers(0, len(raw) - 1))
+        raw[i] = draw(st.integers(0, 255))
+        return bytes(raw)
+    if kind == "token":
+        token = draw(st.sampled_from(["NaN", "Infinity", "-Infinity", "1" + "0" * 400, "1e999", "-1e999",
+                                      "1" + "0" * 5000, '"\\ud800"', '"\\u0000"', "1.5e-400", "[]", "{}", "null"]))
+        m = draw(st.sampled_from(list(re.finditer(r"\d+(\.\d+)?|null|true|false", text)) or [None]))
+        if m is None:
+            return text.encode()
+        return (text[: m.start()] + token + text[m.end():]).encode()
+    if kind == "nest":
+        depth = draw(st.sampled_from([50, 70, 1000, 100_000]))
+        return ('{"graphlab": 1, "name": ' + "[" * depth + "]" * depth + "}").encode()
+    if kind == "encoding":
+        return text.encode(draw(st.sampled_from(["utf-16", "utf-32", "latin-1"])), "replace")
+    if kind == "bom":
+        return b"\xef\xbb\xbf" + text.encode()
+    return draw(st.binary(max_size=200))
+
+
+# ---- training sections and data -----------------------------------------------------------------------
+
+TINY_DATASETS = [{"name": "spiral", "classes": 3, "points": 10}, {"name": "spiral", "classes": 2, "points": 5},
+                 {"name": "adding", "samples": 20, "length": 4}, {"name": "sine", "samples": 20, "length": 4},
+                 {"name": "digits"}]
+
+
+@st.composite
+def training_sections(draw) -> object:
+    """A training section on tiny data with 0–3 fields fuzzed (hostile, extreme or plausible values)."""
+    t: dict = {"dataset": dict(draw(st.sampled_from(TINY_DATASETS))), "epochs": 1, "batch_size": 16}
+    keys = ["dataset", "val_fraction", "preprocess", "augment", "optimizer", "schedule", "regularization",
+            "clip_grad_norm", "init", "epochs", "batch_size", "seed", "device", "threads", "stats", "bogus"]
+    for _ in range(draw(st.integers(0, 3))):
+        key = draw(st.sampled_from(keys))
+        if key == "dataset" and draw(st.booleans()):
+            field = draw(st.sampled_from(["classes", "points", "noise", "seed", "samples", "length", "size", "path",
+                                          "name", "x"]))
+            t["dataset"][field] = draw(st.one_of(numbers(), hostile_text(0, 4), json_values(4)))
+        elif key in ("optimizer", "schedule", "augment", "regularization", "stats") and draw(st.booleans()):
+            sub = {"optimizer": ["name", "lr", "momentum", "beta1", "eps"], "schedule": ["name", "gamma", "step_size",
+                   "t_max"], "augment": ["hflip", "crop_padding", "color_jitter"], "regularization": ["l1", "l2"],
+                   "stats": ["budget"]}[key]
+            section = {"optimizer": {"name": "adam"}, "schedule": {"name": "step"}}.get(key, {})
+            section[draw(st.sampled_from(sub))] = draw(st.one_of(numbers(), hostile_text(0, 4),
+                                                                 st.sampled_from(["sgd", "adam", "cosine", "step"])))
+            t[key] = section
+        elif key in ("epochs",):
+            t[key] = draw(st.one_of(st.sampled_from([0, 1, 2, -1, 10 ** 9, 10 ** 400, 1.5, "1"]), json_values(2)))
+        else:
+            t[key] = draw(st.one_of(numbers(), hostile_text(0, 4), json_values(4),
+                                    st.sampled_from(["full", "auto", "cpu", "xavier", "standardize", None])))
+    return t if draw(st.integers(0, 19)) else draw(json_values(4))
