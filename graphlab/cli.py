@@ -36,8 +36,14 @@ def command(name: str) -> Callable[[Callable[[list[str]], int]], Callable[[list[
     return deco
 
 
+def one_line(text: str) -> str:
+    """``text`` on one printable line: line breaks, control characters and other unprintables from a
+    file (a key or an id with a newline, a NUL) are shown as escapes, so a message is always one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
 def fail(message: str, code: int = 2) -> int:
-    print(f"graphlab: {message}", file=sys.stderr)
+    print(f"graphlab: {one_line(message)}", file=sys.stderr)
     return code
 
 
@@ -78,9 +84,9 @@ def cmd_check(argv: list[str]) -> int:
     acts = sum(n["activation_bytes"] for n in report["nodes"].values())
     print(f"memory: weights {fmt_bytes(weights)}, activations {fmt_bytes(acts)} per sample (float32)")
     for w in report["warnings"]:
-        print(f"warning: {w['node'] or 'graph'}: {w['message']}")
+        print(one_line(f"warning: {w['node'] or 'graph'}: {w['message']}"))
     for e in report["errors"]:
-        print(f"error: {e['node'] or 'graph'}: {e['message']}")
+        print(one_line(f"error: {e['node'] or 'graph'}: {e['message']}"))
     print("ok" if code == 0 else f"{len(report['errors'])} error(s)")
     return code
 

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .cli import _Parser, command, fail
+from .cli import _Parser, command, fail, one_line
 from .io import FileFormatError, load
 
 #: seconds between Step events (each averages its steps); the bar redraws at most every 0.1 s anyway
@@ -124,7 +124,7 @@ def cmd_train(argv: list[str]) -> int:
                 if not args.json:
                     init = f"initial loss {e.initial_loss:.4f}" + (
                         f" (ln {e.num_classes} = {e.expected_loss:.4f})" if e.expected_loss is not None else "")
-                    print(f"{e.graph}: {e.dataset} ({e.n_train} train / {e.n_val} val), {e.params:,} params on "
+                    print(f"{one_line(e.graph)}: {e.dataset} ({e.n_train} train / {e.n_val} val), {e.params:,} params on "
                           f"{e.device}; {init}", flush=True)
             elif isinstance(e, ev.Step):
                 progress.step(e)
@@ -136,7 +136,7 @@ def cmd_train(argv: list[str]) -> int:
                 else:
                     progress.epoch(e)
             elif isinstance(e, ev.Warning):
-                print(f"graphlab: warning: {(e.node + ': ') if e.node else ''}{e.message}", file=sys.stderr)
+                print(one_line(f"graphlab: warning: {(e.node + ': ') if e.node else ''}{e.message}"), file=sys.stderr)
             elif isinstance(e, ev.Error):
                 error = e
             elif isinstance(e, ev.Finished):

@@ -114,7 +114,8 @@ def _check_values(doc: Any) -> None:
         elif isinstance(v, dict):
             for k, x in v.items():
                 stack.append((k, where, depth + 1))
-                stack.append((x, f"{where}.{k}" if where else str(k), depth + 1))
+                key = k if k.isidentifier() else json.dumps(k)  # a key with a newline stays one line
+                stack.append((x, f"{where}.{key}" if where else key, depth + 1))
         elif isinstance(v, list):
             stack.extend((x, f"{where}[{i}]", depth + 1) for i, x in enumerate(v))
 

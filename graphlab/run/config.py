@@ -166,14 +166,15 @@ def _number(v: Any, f: str, *, lo: float | None = None, lo_open: bool = False, h
 
 
 def _int(v: Any, f: str, *, lo: int | None = None, hi: int | None = None) -> int:
+    given = v
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     if isinstance(v, bool) or not isinstance(v, int):
-        raise ConfigError(f, f"must be a whole number, got {_short(v)}")
+        raise ConfigError(f, f"must be a whole number, got {_short(given)}")
     if lo is not None and v < lo:
-        raise ConfigError(f, f"must be >= {lo}, got {_short(v)}")
+        raise ConfigError(f, f"must be >= {lo}, got {_short(given)}")
     if hi is not None and v > hi:
-        raise ConfigError(f, f"must be <= {hi:,}, got {_short(v)}")
+        raise ConfigError(f, f"must be <= {hi:,}, got {_short(given)}")
     return v
 
 

@@ -94,11 +94,12 @@ def check_params(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
             if v is None and default is None:
                 out[k] = None
                 continue
+            given = v
             if isinstance(v, float) and v.is_integer() and abs(v) < 2 ** 63:
                 v = int(v)
             if isinstance(v, bool) or not isinstance(v, int) or not _INT_MIN[k] <= v <= _INT_MAX[k]:
                 raise ConfigError(f, f"must be a whole number >= {_INT_MIN[k]} and <= {_INT_MAX[k]:,}, "
-                                     f"got {_short(v)}")
+                                     f"got {_short(given)}")
         elif k == "noise":
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1e6 or not math.isfinite(v):
                 raise ConfigError(f, f"must be a number from 0 to 1e6, got {_short(v)}")

@@ -10,6 +10,7 @@ still be there, as literals.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ from graphlab.core.graph import valid_id
 from graphlab.export import ExportError
 from graphlab.export.python import python_source
 from graphlab.export.torchrun import torchrun_source
-from graphlab.run.config import parse_training
+from graphlab.run.config import ConfigError, parse_training
 
 from ..fuzz.strategies import assigned_literal, file_text, fuzz_settings, hostile_text, module_bindings, normalised
 from .conftest import import_script
@@ -71,9 +72,15 @@ def _sources(name: str, dataset: dict, *, source: str, stem: str, weights: str, 
        seed=st.integers(0, 2 ** 32 - 1))
 @example(strings=['a"""; import os; os.system("echo pwned"); \'\'\'#\ndef f():#.graphlab.json', "@@CLASSIFICATION@@",
                   "@@INIT_WEIGHTS@@", "x\x00y", "\u2028", "{0}%s", "\\", "'''"], lr=0.01, seed=0)
+@example(strings=['"', '"', '"', '"', '"', '"', "\x00", "\x00"], lr=1.0, seed=0)
 @fuzz_settings(30)
 def test_no_string_adds_a_statement(kind: str, strings: list[str], lr: float, seed: int) -> None:
     name, source, stem, weights, data, init, *ds = strings
+    try:
+        parse_training({"dataset": DATASETS[kind](ds + ["k"])})
+    except ConfigError as e:  # no file name or array key holds a NUL: refused, naming the field
+        assert re.match(r"^training\.dataset\.(path|root|x|y): must not contain a NUL", str(e)), str(e)
+        ds = [d.replace("\x00", "0") for d in ds]
     py, tr = _sources(name, DATASETS[kind](ds + ["k"]), source=source, stem=stem, weights=weights, data=data,
                       init=init, lr=lr, seed=seed)
     bpy, btr = _sources("Net", DATASETS[kind](list(BENIGN)), source="g.graphlab.json", stem="g", weights="w.pt",

@@ -191,7 +191,7 @@ def mutated_docs(draw, names: list[str] | None = None) -> dict:
     for _ in range(draw(st.integers(1, 3))):
         paths = _paths(doc)
         path = draw(st.sampled_from(paths))
-        value = draw(st.one_of(json_values(), st.sampled_from(PLAUSIBLE), numbers()))
+        value = copy.deepcopy(draw(st.one_of(json_values(), st.sampled_from(PLAUSIBLE), numbers())))
         if not path:
             doc = value if draw(st.integers(0, 9)) == 0 else doc
             continue
@@ -260,7 +260,7 @@ def training_sections(draw) -> object:
             "clip_grad_norm", "init", "epochs", "batch_size", "seed", "device", "threads", "stats", "bogus"]
     for _ in range(draw(st.integers(0, 3))):
         key = draw(st.sampled_from(keys))
-        if key == "dataset" and draw(st.booleans()):
+        if key == "dataset" and isinstance(t.get("dataset"), dict) and draw(st.booleans()):
             field = draw(st.sampled_from(["classes", "points", "noise", "seed", "samples", "length", "size", "path",
                                           "name", "x"]))
             t["dataset"][field] = draw(st.one_of(numbers(), hostile_text(0, 4), json_values(4)))

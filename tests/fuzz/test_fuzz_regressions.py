@@ -113,3 +113,36 @@ def test_tampered_resume_metadata_is_one_line(field: str, value: str | None, wor
     code, out, err = run_cli("train", src, "--resume", bad, "--out", tmp_path / "run")
     assert_clean((code, out, err), codes=(1,))
     assert words in err and "bad.safetensors" in err and err.count("\n") == 1
+
+
+def _spiral_doc() -> dict:
+    return json.loads((EXAMPLES / "spiral_linear.graphlab.json").read_text())
+
+
+def _with(change) -> dict:
+    doc = _spiral_doc()
+    change(doc)
+    return doc
+
+
+@pytest.mark.parametrize("doc", [
+    {"\n": 1},
+    _with(lambda d: d.update({"\n": 10 ** 400})),
+    _with(lambda d: d["training"].update({"dataset": {"\n": None}})),
+    _with(lambda d: d["training"].update({"optimizer": {"name": "sgd", "\r\nx": 1}})),
+    _with(lambda d: d["nodes"][1]["params"].update({"\n\u2028": 1})),
+    _with(lambda d: d["nodes"][1].update({"type": "Lin\near"})),
+    _with(lambda d: d.update({"name": "two\nlines\x00"})),
+], ids=["top key", "huge under a newline key", "dataset key", "optimizer key", "param name", "type", "name"])
+def test_a_newline_from_the_file_never_splits_a_message(doc: dict, tmp_path: Path) -> None:
+    """A key, a type or a name holding a line break printed a two-line message."""
+    path = tmp_path / "g.graphlab.json"
+    path.write_text(json.dumps(doc))
+    for argv in (["check", path], ["train", path, "--epochs", 1, "--out", tmp_path / "r"],
+                 ["export", path, "--to", "torchrun", "-o", tmp_path / "t.py"]):
+        code, out, err = run_cli(*argv)
+        assert_clean((code, out, err))
+        if code:
+            lines = [line for line in (out + err).splitlines() if line.startswith(("error:", "graphlab:"))]
+            assert lines and all("\u2028" not in line and "\x00" not in line for line in lines)
+            assert len((err if code == 2 else err or out).strip().splitlines()) >= 1
