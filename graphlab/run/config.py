@@ -62,7 +62,7 @@ INIT_SCHEMES = ("default", "small_gaussian", "gaussian", "xavier", "kaiming")
 DEFAULT_LR = 0.01
 #: upper bounds of whole-number fields (docs/training.md): beyond them a run cannot be meant, and
 #: torch would fail deep inside (a 10^30 thread count, a seed past 64 bits, a 10^9-pixel crop pad)
-MAX_EPOCHS = 1_000_000
+MAX_EPOCHS = 1_000_000_000
 MAX_BATCH = 2 ** 31 - 1
 MAX_SEED = 2 ** 32 - 1
 MAX_THREADS = 1024

@@ -163,7 +163,8 @@ def test_training_numbers_have_bounds(training, field, tmp_path, capsys) -> None
     path.write_text(json.dumps(doc))
     for cmd in (["train", path, "--epochs", 1, "--out", tmp_path / "r"], ["export", path, "--to", "torchrun"]):
         code, _, err = cli(capsys, *cmd)
-        assert code == 2 and err.count("\n") == 1 and f"{field}: must be" in err, err
+        assert code == 2 and err.count("\n") == 1, err
+        assert f"{field}: must be" in err or f"{field}: the number is out of range" in err, err  # 10**400: at load
         assert len(err) < 300
 
 
