@@ -17,7 +17,7 @@ from graphlab.core import analyze, memory
 from graphlab.io import FileFormatError, dumps, load, loads
 
 from .harness import assert_clean, run_cli, write
-from .strategies import broken_texts, fuzz_settings, json_values, mutated_docs, training_sections
+from .strategies import TINY_FOR, broken_texts, fuzz_settings, mutated_docs, training_sections
 
 ALL_EXAMPLES = sorted(p.name.split(".")[0] for p in (Path(__file__).resolve().parents[2] / "examples").glob("*.json"))
 
@@ -40,7 +40,7 @@ def _file(tmp: Path, doc: object) -> Path:
     return write(tmp / "g.graphlab.json", doc if isinstance(doc, bytes) else doc)
 
 
-@given(doc=st.one_of(mutated_docs(ALL_EXAMPLES), json_values()))
+@given(doc=mutated_docs(ALL_EXAMPLES))
 @fuzz_settings(40)
 def test_check_and_the_editors_loader_on_mutated_files(doc: object, tmp_path_factory) -> None:
     path = _file(tmp_path_factory.mktemp("f"), doc)
@@ -76,10 +76,17 @@ def test_export_both_kinds_compiles_or_refuses(doc: object, training: object, tm
             compile(out.read_text(encoding="utf-8"), str(out), "exec")
 
 
-@given(doc=mutated_docs(["spiral_linear", "two_layer_net", "spiral_two_layer", "backprop_gates", "adding_lstm",
-                         "sine_gru", "optimizer_adam", "linear_classifier"]), training=training_sections())
+@st.composite
+def trainable(draw) -> tuple[object, object]:
+    """An example that trains on tiny data, with its graph and its training section fuzzed."""
+    name = draw(st.sampled_from(sorted(TINY_FOR)))
+    return draw(mutated_docs([name])), draw(training_sections(TINY_FOR[name]))
+
+
+@given(case=trainable())
 @fuzz_settings(15)
-def test_train_one_epoch_on_tiny_data(doc: object, training: object, tmp_path_factory, monkeypatch) -> None:
+def test_train_one_epoch_on_tiny_data(case: tuple[object, object], tmp_path_factory, monkeypatch) -> None:
+    doc, training = case
     if isinstance(doc, dict):
         doc["training"] = training
     monkeypatch.setattr(memory, "available_bytes", lambda: 300 * 10 ** 6)  # big models are refused, fast
