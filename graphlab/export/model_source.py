@@ -200,13 +200,24 @@ def _name(text: str, what: str) -> Name:
                           f"cannot name an attribute of the exported module; rename it") from None
 
 
+def layer_call(spec: Any, resolved: Any, input_shapes: Any, shape: Any) -> tuple[str, tuple, dict, bool]:
+    """What the layer catalogue says builds a layer: (callee — ``nn.<Class>`` or one of GraphLab's own
+    modules —, positional args, keyword args, whether the callee is GraphLab's own). The one place the
+    exporters read the catalogue's constructor knowledge (the spec's ``export`` rule)."""
+    if spec.export is None:
+        raise ExportError(f"cannot export a {spec.type} layer yet")
+    callee, args, kwargs = spec.export(resolved, input_shapes, shape)
+    return callee, tuple(args), dict(kwargs), not callee.startswith("nn.")
+
+
 def _constructor(nid: str, spec: Any, ni: Any) -> tuple[Code, str | None]:
     """The constructor call of one layer, and the GraphLab helper it needs (None for torch.nn)."""
-    if spec.export is None:
-        raise ExportError(f"{nid}: cannot export a {spec.type} layer yet")
-    callee, args, kwargs = spec.export(ni.resolved, ni.input_shapes, ni.shape)
+    try:
+        callee, args, kwargs, own = layer_call(spec, ni.resolved, ni.input_shapes, ni.shape)
+    except ExportError as e:
+        raise ExportError(f"{nid}: {e}") from None
     helper = None
-    if not callee.startswith("nn."):
+    if own:
         if callee not in _own_objects():
             raise ExportError(f"{nid}: {spec.type} names {callee!r}, which is not one of GraphLab's modules")
         helper = callee
@@ -305,5 +316,5 @@ def loss_call(graph: Graph, a: Analysis) -> Code:
     return _constructor(a.loss, _spec(graph, a.loss), a.nodes[a.loss])[0]
 
 
-__all__ = ["ExportError", "ModelSource", "class_name_for", "loss_call", "model_source", "script_words",
+__all__ = ["ExportError", "ModelSource", "class_name_for", "layer_call", "loss_call", "model_source", "script_words",
            "training_seed"]

@@ -1,8 +1,9 @@
-"""Each layer spec's ``export`` rule describes the very module its ``factory`` builds (torch is the oracle).
+"""Each layer's exported constructor call builds the very module the compiler builds (torch is the oracle).
 
-The exporters write ``callee(*args, **kwargs)`` from the rule without building anything; here the
-written call is evaluated and compared with the factory's module: same class, same ``repr`` (every
-constructor setting), same parameter and buffer names and shapes.
+The exporters write the call from the layer catalogue (:func:`graphlab.export.model_source.layer_call`)
+without building anything; here the written call is evaluated and compared with the module
+``graphlab.compile`` builds for a one-layer graph: same class, same ``repr`` (every constructor
+setting), same parameter and buffer names and shapes, same output for the same weights.
 """
 from __future__ import annotations
 
@@ -14,19 +15,17 @@ import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+import graphlab
+from graphlab.compiler import info
 from graphlab.compiler import modules as gl_modules
-from graphlab.core import REGISTRY
+from graphlab.core import REGISTRY, Graph
 from graphlab.core.spec import LayerSpec, ShapeError
 from graphlab.export.codegen import call
+from graphlab.export.model_source import layer_call
 
 from ..fuzz.strategies import fuzz_settings
 
 SPECS = [s for specs in REGISTRY.by_category().values() for s in specs]
-
-
-def test_every_layer_but_input_says_how_it_is_exported() -> None:
-    for spec in SPECS:
-        assert (spec.export is None) == (spec.inputs == 0), spec.type
 
 
 def _value(draw: Any, p: Any) -> Any:
@@ -50,7 +49,8 @@ def _value(draw: Any, p: Any) -> Any:
 
 
 @st.composite
-def layer_cases(draw: Any, spec: LayerSpec) -> tuple[dict, list[tuple[int, ...]], tuple[int, ...]]:
+def layer_cases(draw: Any, spec: LayerSpec) -> tuple[dict, dict, list[tuple[int, ...]], tuple[int, ...]]:
+    """(params as written in a file, resolved params, input shapes, output shape) that fit."""
     params = {p.name: _value(draw, p) for p in spec.params if draw(st.booleans())}
     resolved, errors = spec.resolve(params)
     assume(not errors)
@@ -61,21 +61,38 @@ def layer_cases(draw: Any, spec: LayerSpec) -> tuple[dict, list[tuple[int, ...]]
         out = tuple(spec.shape(resolved, ins))
     except ShapeError:
         assume(False)
-    return resolved, ins, out
+    return params, resolved, ins, out
+
+
+def _compiled(spec: LayerSpec, params: dict, ins: list) -> torch.nn.Module:
+    """The module graphlab.compile builds for this layer, in a graph of Inputs -> the layer."""
+    g = Graph("one")
+    for i, shape in enumerate(ins):
+        g.add_node("Input", {"shape": list(shape)}, node_id=f"in{i}")
+    g.add_node(spec.type, params, node_id="layer")
+    for i in range(len(ins)):
+        g.connect(f"in{i}", "layer", i)
+    gm = graphlab.compile(g)
+    return info(gm).loss if spec.is_loss else gm.get_submodule(info(gm).module_names["layer"])
 
 
 def _written(spec: LayerSpec, resolved: dict, ins: list, out: tuple) -> torch.nn.Module:
-    callee, args, kwargs = spec.export(resolved, ins, out)
+    callee, args, kwargs, _ = layer_call(spec, resolved, ins, out)
     namespace = {"nn": torch.nn, **{n: getattr(gl_modules, n) for n in dir(gl_modules)}}
     return eval(call(callee, args, kwargs).text, namespace)  # our own generated text, in a test
 
 
-@pytest.mark.parametrize("spec", [s for s in SPECS if s.export is not None], ids=lambda s: s.type)
+def _same_pairs(text: str) -> str:
+    """(3, 3) and 3 mean the same to every module here: the exporter writes square pairs as one int."""
+    return re.sub(r"\((\d+), \1\)", r"\1", text)
+
+
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.inputs != 0], ids=lambda s: s.type)
 @given(data=st.data())
 @fuzz_settings(10)
-def test_export_rule_builds_the_factorys_module(spec: LayerSpec, data: st.DataObject) -> None:
-    resolved, ins, out = data.draw(layer_cases(spec))
-    want = spec.factory(resolved, ins, out)
+def test_the_exported_call_builds_the_compiled_module(spec: LayerSpec, data: st.DataObject) -> None:
+    params, resolved, ins, out = data.draw(layer_cases(spec))
+    want = _compiled(spec, params, ins)
     got = _written(spec, resolved, ins, out)
     assert type(got) is type(want)
     assert _same_pairs(repr(got)) == _same_pairs(repr(want))  # every constructor setting
@@ -88,8 +105,3 @@ def test_export_rule_builds_the_factorys_module(spec: LayerSpec, data: st.DataOb
         xs = [torch.randn(2, *shape, generator=torch.Generator().manual_seed(i)) for i, shape in enumerate(ins)]
         with torch.no_grad():
             torch.testing.assert_close(got(*xs), want(*xs))
-
-
-def _same_pairs(text: str) -> str:
-    """(3, 3) and 3 mean the same to every module here: the exporter writes square pairs as one int."""
-    return re.sub(r"\((\d+), \1\)", r"\1", text)

@@ -202,3 +202,24 @@ def test_available_memory_reads_meminfo_and_cgroups(tmp_path, monkeypatch) -> No
 def test_fmt_bytes() -> None:
     assert [fmt_bytes(n) for n in (0, 999, 1000, 1_234_567, 4 * 10 ** 12, 10 ** 18, 4 * 10 ** 30, 10 ** 400)] == [
         "0 bytes", "999 bytes", "1.0 KB", "1.2 MB", "4.0 TB", "1.0e+18 bytes", "4.0e+30 bytes", "1.0e+400 bytes"]
+
+
+def test_on_a_gpu_the_check_uses_its_free_memory_and_counts_the_dataset(monkeypatch) -> None:
+    """No GPU here: torch.cuda.mem_get_info is replaced; the check's arithmetic is what is tested."""
+    from graphlab.run.config import parse_training
+    from graphlab.run.datasets import build_dataset
+    from graphlab.run.fits import check_training
+    from graphlab.run.setup import SetupError
+
+    graph = graphlab.load(EXAMPLES / "two_layer_net.graphlab.json")
+    cfg = parse_training(graph.training)
+    data = build_dataset(cfg)
+    a = graphlab.analyze(graph)
+    asked = []
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (asked.append(device) or 1000, 10 ** 12))
+    monkeypatch.setattr(memory, "available_bytes", lambda: 10 ** 12)  # plenty on the host: the GPU is the limit
+    with pytest.raises(SetupError) as ei:
+        check_training(a, cfg, data, torch.device("cuda", 0))
+    assert asked == [torch.device("cuda", 0)] and ei.value.kind == "oom"
+    assert "the dataset" in str(ei.value) and str(ei.value).endswith("on cuda:0")
+    check_training(a, cfg, data, torch.device("cpu"))  # the host has room
