@@ -136,7 +136,8 @@ def cmd_train(argv: list[str]) -> int:
                 else:
                     progress.epoch(e)
             elif isinstance(e, ev.Warning):
-                print(one_line(f"graphlab: warning: {(e.node + ': ') if e.node else ''}{e.message}"), file=sys.stderr)
+                where = f"{e.node}: " if e.node else ""
+                print(one_line(f"graphlab: warning: {where}{e.message}"), file=sys.stderr)
             elif isinstance(e, ev.Error):
                 error = e
             elif isinstance(e, ev.Finished):

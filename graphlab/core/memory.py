@@ -162,7 +162,9 @@ def training_problem(analysis: Any, *, batch: int, optimizer: str = "sgd", data_
     if need <= avail:
         return None
     parts = [f"weights, gradients and {optimizer} state {fmt_bytes(weights)}",
-             f"activations of a batch {fmt_bytes(acts)}"] + ([f"the dataset {fmt_bytes(data_bytes)}"] if data_bytes else [])
+             f"activations of a batch {fmt_bytes(acts)}"]
+    if data_bytes:
+        parts.append(f"the dataset {fmt_bytes(data_bytes)}")
     tail = (f"training needs at least {fmt_bytes(need)} ({'; '.join(parts)}), more than the {fmt_bytes(avail)} "
             f"of memory available")
     if data_bytes >= max(weights, acts):

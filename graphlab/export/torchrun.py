@@ -206,7 +206,8 @@ def main(argv=None) -> int:
         os.makedirs(args.out, exist_ok=True)
         log = open(os.path.join(args.out, "metrics.jsonl"), "w", encoding="utf-8")
         init_loss, init_acc = evaluate(model, loss_fn, x_train, y_train)
-        print(f"{type(model).__name__}: {sum(p.numel() for p in model.parameters()):,} parameters, {n} training samples, "
+        params = sum(p.numel() for p in model.parameters())
+        print(f"{type(model).__name__}: {params:,} parameters, {n} training samples, "
               f"{world} process(es) on {device}; loss at initialisation {init_loss:.4f}", flush=True)
 
     for epoch in range(1, args.epochs + 1):

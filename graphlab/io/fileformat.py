@@ -96,7 +96,8 @@ _FLOAT_MAX = int(sys.float_info.max)
 
 def _check_values(doc: Any) -> None:
     """Refuse what loads but could not be saved again or used: numbers beyond float range (1e999 parses
-    as inf; an integer of 400 digits overflows every float conversion downstream), strings that are not valid Unicode (lone surrogates), and nesting deeper than MAX_DEPTH."""
+    as inf; an integer of 400 digits overflows every float conversion downstream), strings that are
+    not valid Unicode (lone surrogates), and nesting deeper than MAX_DEPTH."""
     stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
     while stack:
         v, where, depth = stack.pop()
