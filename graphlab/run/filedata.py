@@ -161,7 +161,7 @@ def load_csv(path: Path, label: Any, task: str) -> tuple[torch.Tensor, torch.Ten
         raise DataError(f"{path}: no data rows (training.dataset.path)")
     if all(numeric(v) for v in labels):
         y = np.array([float(v) for v in labels])
-        if task != "regression" and np.all(y == np.round(y)):
+        if task != "regression" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
             y = y.astype(np.int64)
     else:
         y = np.array(labels)

@@ -164,3 +164,12 @@ def test_an_image_that_breaks_mid_epoch_ends_the_run_with_one_line(tmp_path: Pat
     assert code == 1 and "Traceback" not in out + err and err.count("\n") == 1
     assert bad.name in err and "training.dataset.path" in err
     assert json.loads(out.splitlines()[-1])["error"]["kind"] == "data"
+
+
+def test_a_non_finite_csv_label_is_not_cast_to_a_class(tmp_path: Path) -> None:
+    """Found by the long fuzz profile: a label 'inf' was cast to int64 (-9.2e18) and reported as a negative class."""
+    (tmp_path / "d.csv").write_text("1,2,0\n3,4,inf\n")
+    with pytest.raises(DataError, match="whole-number label"):
+        data({"dataset": {"name": "csv", "path": "d.csv", "task": "classification"}, "val_fraction": 0}, tmp_path)
+    d = data({"dataset": {"name": "csv", "path": "d.csv"}, "val_fraction": 0}, tmp_path)
+    assert d.task == "regression"
