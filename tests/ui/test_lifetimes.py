@@ -19,7 +19,7 @@ from PySide6.QtTest import QTest
 
 from graphlab.ui.scene.interactions import REFUSED_LINE_MS
 
-from .helpers import drag, port_point, scene_matches_model, show_all
+from .helpers import drag, focus, port_point, scene_matches_model, show_all
 
 ROOT = Path(__file__).resolve().parents[2]
 SPIN_MS = 2000
@@ -153,13 +153,13 @@ def test_every_interaction_then_two_seconds_of_event_loop(make_window, qtbot, ex
     edit.editingFinished.emit()
     w.scene.select_nodes([l1])
     box = w.inspector.editors["out_features"]._boxes[0]
-    box.setFocus()
+    focus(qtbot, box)
     box.selectAll()
     QTest.keyClicks(box, "12")
     QTest.keyClick(box, Qt.Key.Key_Tab)
     assert w.document.nodes[l1].params.get("out_features") == 12
     # copy, paste, duplicate, delete (with the keyboard on the canvas)
-    w.view.setFocus()
+    focus(qtbot, w.view)
     w.scene.select_nodes([l1, l2])
     QTest.keyClick(w.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     QTest.keyClick(w.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
@@ -174,7 +174,6 @@ def test_every_interaction_then_two_seconds_of_event_loop(make_window, qtbot, ex
     # open and close files: by path, by the recent menu (which rebuilds itself), by drop, examples
     assert w.open_file(other)
     w.live.flush()
-    recent = next(a for a in w.recent_menu.actions() if a.toolTip() == str(other.resolve()))
     w.recent_menu.aboutToShow.emit()
     recent = next(a for a in w.recent_menu.actions() if a.toolTip() == str(other.resolve()))
     recent.trigger()
