@@ -10,7 +10,7 @@ their signals; the work lives in the pieces.
 Extension points for the panels that come next (training, stepping): ``add_dock(title, widget,
 area, name, shortcut)`` adds a dock with a toggle in View ▸ Panels; ``add_menu(title)`` adds a
 top-level menu before Help (e.g. "&Run"); ``run_toolbar`` is a hidden toolbar for Train / Step
-buttons (adding an action shows it); ``menus`` maps "file", "edit", "view", "help" to their menus.
+buttons (show it when they go in); ``menus`` maps "file", "edit", "view", "help" to their menus.
 
 Public handles for scripts and tests: ``open_file(path)``, ``save_file(path)``, ``document`` (the
 :class:`~graphlab.core.Graph`), ``undo_stack`` and the objectNames "palette", "canvas", "inspector",
