@@ -189,3 +189,24 @@ def test_every_interaction_then_two_seconds_of_event_loop(make_window, qtbot, ex
     qtbot.wait(SPIN_MS)
     scene_matches_model(w)
     assert not w.prompts.errors
+
+
+def test_a_graph_that_outlives_its_closed_window_can_still_be_edited(qtbot, tmp_path, examples_dir):
+    """A script or a training run may keep the graph; its events must not reach deleted widgets."""
+    import shiboken6
+
+    from graphlab.ui import MainWindow
+
+    w = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+                   recovery_dir=tmp_path / "rec")
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.open_file(examples_dir / "lenet5.graphlab.json")
+    g = w.document
+    w.scene.select_nodes(["conv1"])  # the inspector listens to conv1's parameters
+    w.close()
+    shiboken6.delete(w)
+    nid = g.add_node("ReLU").id
+    g.set_param("conv1", "out_channels", 7)
+    g.remove_node(nid)
+    qtbot.wait(SPIN_MS)
