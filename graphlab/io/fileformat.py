@@ -13,7 +13,8 @@
 * Loading parses JSON only: nothing in a file is ever executed, evaluated or unpickled. Files from
   newer versions are refused; older ones go through :mod:`graphlab.io.migrations`.
 * Saving is atomic (temporary file in the same folder, fsync, rename) with a stable key order and
-  one item per line, so two versions of a graph diff line by line.
+  one item per line, so two versions of a graph diff line by line. The saved file keeps the
+  original file's permission bits; a new file gets the umask default (not mkstemp's 0600).
 
 Structural problems (not JSON, wrong types, a missing id) raise :class:`FileFormatError` naming the
 field; problems of the *graph* (unknown types, bad params, cycles, duplicate ids) load fine and are
@@ -24,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -252,15 +254,43 @@ def save(graph: Graph, path: str | os.PathLike[str]) -> None:
     atomic_write(Path(path), dumps(graph).encode("utf-8"))
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where the system allows (Linux /proc)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: read it by setting it, and put it back at once
+    os.umask(mask)
+    return mask
+
+
+def _target_mode(path: Path) -> int:
+    """The permission bits the saved file should have: the original file's, or what a newly
+    created file gets under the umask (mkstemp itself creates 0600)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``."""
+    """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``.
+    The file keeps the original's permission bits (or gets the umask default when it is new)."""
     path = path.resolve()
+    mode = _target_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
+            if hasattr(os, "fchmod"):
+                os.fchmod(f.fileno(), mode)
             os.fsync(f.fileno())
+        if not hasattr(os, "fchmod"):  # pragma: no cover - Windows: only the read-only bit exists
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:
