@@ -111,7 +111,7 @@ class PlotPanel(QWidget):
     """Title, readout and log toggle over a themed plot that holds named, appendable series."""
 
     def __init__(self, title: str, x_label: str, y_label: str, *, log_y: bool = False,
-                 legend: bool = True, parent: QWidget | None = None) -> None:
+                 legend: bool = True, legend_corner: str = "top-right", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.theme = make_theme(self.palette())
         self.x_label = x_label
@@ -129,15 +129,16 @@ class PlotPanel(QWidget):
         self.readout = QLabel("")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.readout.setFont(self.theme.font)
         self.log_button = QToolButton()
         self.log_button.setText("log y")
         self.log_button.setCheckable(True)
         self.log_button.setToolTip("Logarithmic y axis")
         self.log_button.toggled.connect(self.set_log_y)
+        self.log_button.setAutoRaise(True)
         head = QHBoxLayout()
         head.setContentsMargins(4, 0, 4, 0)
-        head.addWidget(self.title)
-        head.addWidget(self.readout, 1)
+        head.addWidget(self.title, 1)
         head.addWidget(self.log_button)
 
         self.plot_widget = pg.PlotWidget()
@@ -148,12 +149,15 @@ class PlotPanel(QWidget):
         self.plot_item.showGrid(x=True, y=True, alpha=0.15)
         self.plot_item.setClipToView(False)
         if legend:
-            self.plot_item.addLegend(offset=(-6, 6), labelTextSize=f"{self.theme.font.pointSizeF():.0f}pt",
+            off = {"top-right": (-6, 6), "bottom-right": (-6, -6), "top-left": (6, 6), "bottom-left": (6, -6)}
+            self.plot_item.addLegend(offset=off[legend_corner], labelTextSize=f"{self.theme.font.pointSizeF():.0f}pt",
                                      verSpacing=-6)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 2, 0, 0)
         lay.setSpacing(1)
         lay.addLayout(head)
+        self.readout.setContentsMargins(4, 0, 4, 0)
+        lay.addWidget(self.readout)
         lay.addWidget(self.plot_widget, 1)
 
         self._markers = pg.ScatterPlotItem(size=9, pxMode=True)
@@ -196,7 +200,7 @@ class PlotPanel(QWidget):
         s.item.setPen(pen if s.line else None)
         if s.symbol:
             s.item.setSymbol(s.symbol)
-            s.item.setSymbolSize(7)
+            s.item.setSymbolSize(13 if s.symbol == "star" else 7)
             s.item.setSymbolBrush(pg.mkBrush(c))
             s.item.setSymbolPen(pg.mkPen(self.theme.background, width=1))
 
@@ -260,7 +264,8 @@ class PlotPanel(QWidget):
         self.remove_guide(key)
         line = pg.InfiniteLine(angle=0, movable=False, label=text or None,
                                labelOpts={"position": label_pos, "anchors": [(0, 1), (0, 1)],
-                                          "color": resolve_color(self.theme, color)})
+                                          "color": resolve_color(self.theme, color),
+                                          "fill": self.theme.faint(self.theme.background, 0.8)})
         line.setZValue(5)
         self.plot_item.addItem(line, ignoreBounds=True)
         self._guides[key] = (value, line, color)
@@ -283,6 +288,8 @@ class PlotPanel(QWidget):
         if line.label is not None:
             line.label.setColor(c)
             line.label.setFont(self.theme.font)
+            line.label.fill = pg.mkBrush(self.theme.faint(self.theme.background, 0.8))
+            line.label.update()
         pos = np.log10(value) if self.log_y and value > 0 else value
         line.setPos(float(pos))
         line.setVisible(not (self.log_y and value <= 0))
@@ -311,7 +318,7 @@ class PlotPanel(QWidget):
             idx, items = self._overlays[run_id]
         else:
             used = {i for i, _ in self._overlays.values()}
-            idx = next(i for i in range(1, 1000) if i not in used)  # 0 is this run's own hue
+            idx = next(i for i in range(2, 1000) if i not in used)  # 0, 1: this run's train/val hues
             items = []
             self._overlays[run_id] = (idx, items)
         item = pg.PlotDataItem(name=(label or run_id) if legend else None)
@@ -410,6 +417,9 @@ class PlotPanel(QWidget):
             set_axis_label(self.plot_item, "left", self._y_label, t)
         apply_plot_theme(self.plot_item, t)
         self._cross.setPen(pg.mkPen(t.guide, width=1))
+        pal = self.readout.palette()
+        pal.setColor(self.readout.foregroundRole(), t.dim)
+        self.readout.setPalette(pal)
         for s in self.series.values():
             self._style_series(s)
         for key in self._guides:

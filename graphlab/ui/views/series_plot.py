@@ -50,7 +50,7 @@ class SeriesPlot(PlotPanel):
         p = cls("Dead / saturated units", "fraction", parent=parent)
         p.view_box.enableAutoRange(y=False)
         p.plot_item.setYRange(0.0, 1.0, padding=0.02)
-        p.log_button.setEnabled(False)
+        p.log_button.hide()
         return p
 
     @classmethod

@@ -104,6 +104,7 @@ def apply_plot_theme(plot_item: pg.PlotItem, theme: ViewTheme) -> None:
         axis.setPen(pg.mkPen(theme.dim))
         axis.setTextPen(pg.mkPen(theme.foreground))
         axis.setTickFont(theme.font)
+        axis.enableAutoSIPrefix(False)  # "(x0.001)" on a log axis reads as nonsense
         if axis.label is not None:
             axis.label.setDefaultTextColor(theme.foreground)
     legend = plot_item.legend
