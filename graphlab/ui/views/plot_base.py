@@ -147,7 +147,9 @@ class PlotPanel(QWidget):
         self.plot_item.setMenuEnabled(False, True)  # no "Plot options" (its log switch would bypass ours)
         self.plot_item.hideButtons()
         self.plot_item.showGrid(x=True, y=True, alpha=0.15)
-        self.plot_item.setClipToView(False)
+        # PlotItem.addItem imposes the PlotItem's own modes on every PlotDataItem it is given
+        self.plot_item.setDownsampling(auto=True, mode="peak")
+        self.plot_item.setClipToView(True)
         if legend:
             off = {"top-right": (-6, 6), "bottom-right": (-6, -6), "top-left": (6, 6), "bottom-left": (6, -6)}
             self.plot_item.addLegend(offset=off[legend_corner], labelTextSize=f"{self.theme.font.pointSizeF():.0f}pt",
@@ -184,10 +186,10 @@ class PlotPanel(QWidget):
                    symbol: str | None = None, dash: bool = False, legend: bool = True,
                    readout: bool = True, line: bool = True, z: float = 0.0) -> Series:
         item = pg.PlotDataItem(name=label if legend else None)
-        item.setDownsampling(auto=True, method="peak")
-        item.setClipToView(True)
         item.setZValue(z)
         self.plot_item.addItem(item)
+        item.setDownsampling(auto=True, method="peak")
+        item.setClipToView(True)
         s = Series(name, label, color, item, width=width, alpha=alpha, dash=dash, symbol=symbol,
                    readout=readout, line=line)
         self.series[name] = s
@@ -322,8 +324,6 @@ class PlotPanel(QWidget):
             items = []
             self._overlays[run_id] = (idx, items)
         item = pg.PlotDataItem(name=(label or run_id) if legend else None)
-        item.setDownsampling(auto=True, method="peak")
-        item.setClipToView(True)
         item.setZValue(-5)
         c = self.theme.cycle(idx)
         item.setPen(pg.mkPen(c, width=1.5, style=Qt.PenStyle.DashLine if dash else Qt.PenStyle.SolidLine))
@@ -333,6 +333,8 @@ class PlotPanel(QWidget):
             item.setSymbolBrush(pg.mkBrush(c))
             item.setSymbolPen(pg.mkPen(self.theme.background))
         self.plot_item.addItem(item)
+        item.setDownsampling(auto=True, method="peak")
+        item.setClipToView(True)
         item.setData(xa[ok], ya[ok])
         items.append(item)
         return c
