@@ -1,6 +1,6 @@
 """LossPlot: the training loss per step and per epoch, with the initial-loss check and other runs.
 
-x is the optimisation step. Per step: the raw loss (faint) and an EMA-smoothed line (debiased,
+x is the optimisation step (an integer). Per step: the raw loss (faint) and an EMA-smoothed line (debiased,
 ``smoothing`` = weight of the past, default 0.9). Per epoch: train and validation loss as markers on
 the same axis, each placed at the step where its epoch ended. Non-finite losses show as red markers
 at the top of the view (see :mod:`.plot_base`).
@@ -39,8 +39,8 @@ class LossPlot(PlotPanel):
         self._ema = Ema(smoothing)
         self._epochs: list[tuple[int, float, float | None, float | None]] = []  # (epoch, x, train, val)
         self._initial: tuple[float | None, float | None, int | None] = (None, None, None)
-        self.add_series("raw", "loss per step", "train", width=1.0, alpha=0.3, readout=True, z=1)
-        self.add_series("smooth", "smoothed", "train", width=2.0, z=2)
+        self.add_series("raw", "loss per step", "train", width=1.0, alpha=0.3, readout=True, integer_x=True, z=1)
+        self.add_series("smooth", "smoothed", "train", width=2.0, integer_x=True, z=2)
         self.add_series("train", "train (epoch)", "train", width=1.2, symbol="o", dash=True, z=3)
         self.add_series("val", "validation (epoch)", "val", width=1.6, symbol="s", z=4)
         self.add_series("initial", "initial loss", "warning", symbol="star", legend=False,

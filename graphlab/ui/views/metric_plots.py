@@ -72,7 +72,7 @@ class AccuracyPlot(PlotPanel):
 class LearningRatePlot(PlotPanel):
     def __init__(self, parent: QWidget | None = None, *, title: str = "Learning rate") -> None:
         super().__init__(title, "step", "lr", parent=parent, legend=False, log_y=True)
-        self.add_series("lr", "lr", "lr", width=1.6)
+        self.add_series("lr", "lr", "lr", width=1.6, integer_x=True)
 
     def append_steps(self, steps: Any, lrs: Any) -> None:
         self.append("lr", steps, lrs)

@@ -53,6 +53,33 @@ def test_items_are_created_once_and_drawn_with_peak_downsampling(show):
         assert s.item.opts["clipToView"]
 
 
+def test_a_million_steps_draw_as_one_min_max_pair_per_pixel(show, qtbot):
+    p = show(LossPlot(), 800, 400)
+    n = 1_000_000
+    y = np.random.default_rng(0).random(n)
+    y[123_456] = 50.0  # one spike must survive downsampling
+    p.append_steps(np.arange(1, n + 1), y)
+    p.flush()
+    qtbot.wait(30)  # let auto-range settle, as the event loop would
+    x_disp, y_disp = p.series["raw"].item.getData()
+    width = p.view_box.width()
+    assert x_disp.size <= 2 * width + 8  # peak: a (max, min) pair per pixel column
+    assert y_disp.max() == 50.0 and y_disp.min() == y.min()
+    assert series_values(p, "raw")[0].size == n  # the item keeps the full-resolution data
+    assert series_values(p, "raw")[0].dtype == np.int64
+
+
+def test_redraws_slow_down_when_they_get_expensive(show):
+    p = show(LossPlot())
+    p._last_flush_ms = 45.0  # as a huge history would
+    p.append_steps([1], [1.0])
+    assert p._timer.interval() == 450
+    p.flush()
+    p._last_flush_ms = 1.0
+    p.append_steps([2], [1.0])
+    assert p._timer.interval() == p.redraw_interval_ms == 100
+
+
 def test_updates_are_coalesced_and_drawn_by_the_timer(show, qtbot):
     p = show(LossPlot())
     p.append_steps([1, 2, 3], [3.0, 2.0, 1.0])
