@@ -27,11 +27,11 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QRectF, QTimer, Signal
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from .buffers import GrowBuffer, RowBuffer
 from .matrix_plot import MatrixPlot
+from .header import style_readout, title_block
 from .theme import fmt, make_theme, nice_levels
 
 RATIO_LEVELS = (-6.0, 0.0)
@@ -57,16 +57,7 @@ class GradientFlowView(QWidget):
         self._selected: str | None = None
         self._dirty = False
 
-        self.title = QLabel("Gradient flow")
-        f = QFont(self.title.font())
-        f.setBold(True)
-        self.title.setFont(f)
-        self.readout = QLabel("")
-        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        head = QHBoxLayout()
-        head.setContentsMargins(4, 0, 4, 0)
-        head.addWidget(self.title)
-        head.addWidget(self.readout, 1)
+        head, self.title, self.readout = title_block("Gradient flow", self.theme)
 
         self.grad_matrix = MatrixPlot("viridis", invert_y=True, bar_label="log10 ‖∂L/∂out‖", x_label="step")
         self.ratio_matrix = MatrixPlot("diverging", invert_y=True, bar_label="log10 ‖Δw‖/‖w‖", x_label="step")
@@ -227,6 +218,7 @@ class GradientFlowView(QWidget):
         super().changeEvent(ev)
 
     def _apply_theme(self) -> None:
+        style_readout(self.readout, self.theme)
         pen = pg.mkPen(self.theme.foreground, width=2)
         pen.setCosmetic(True)
         for box in self._outlines.values():

@@ -26,11 +26,11 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 from .buffers import GrowBuffer, RowBuffer
 from .matrix_plot import MatrixPlot
+from .header import style_readout, title_block
 from .theme import apply_plot_theme, fmt, make_theme, set_axis_label
 
 LOG_FLOOR = -4.0
@@ -61,16 +61,7 @@ class HeatmapView(QWidget):
         self._follow = True
         self._dirty = False
 
-        self.title = QLabel(title)
-        f = QFont(self.title.font())
-        f.setBold(True)
-        self.title.setFont(f)
-        self.readout = QLabel("")
-        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        head = QHBoxLayout()
-        head.setContentsMargins(4, 0, 4, 0)
-        head.addWidget(self.title)
-        head.addWidget(self.readout, 1)
+        head, self.title, self.readout = title_block(title, self.theme)
 
         self.matrix = MatrixPlot("viridis", bar_label="log10 share", x_label="step", y_label=value_label,
                                  missing="plain")
@@ -258,6 +249,7 @@ class HeatmapView(QWidget):
 
     def _apply_theme(self) -> None:
         t = self.theme
+        style_readout(self.readout, t)
         self.bars_widget.setBackground(t.background)
         apply_plot_theme(self.bars_plot, t)
         set_axis_label(self.bars_plot, "bottom", self.value_label, t)

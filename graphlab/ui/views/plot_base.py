@@ -36,11 +36,31 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QToolButton, QVBoxLayout, QWidget
 
 from .buffers import GrowBuffer
+from .header import style_readout, title_block
 from .theme import ViewTheme, apply_plot_theme, fmt, make_theme, set_axis_label
+
+
+class YAxis(pg.AxisItem):
+    """A y axis whose log mode labels decades first and 2·10^k, 5·10^k only when they fit.
+
+    pyqtgraph's log ticks put all of 1..9 × 10^k on the first level when the view spans fewer than
+    a few decades, and the first level is always labelled: the labels overlap.
+    """
+
+    def logTickValues(self, minVal: float, maxVal: float, size: float, stdTicks: list) -> list:  # noqa: N802,N803
+        lo, hi = min(minVal, maxVal), max(minVal, maxVal)
+        decades = [float(v) for v in range(int(np.ceil(lo)), int(np.floor(hi)) + 1)]
+        v0, v1 = int(np.floor(lo)), int(np.ceil(hi))
+        mid = [v + np.log10(m) for v in range(v0, v1) for m in (2, 5)]
+        rest = [v + np.log10(m) for v in range(v0, v1) for m in (3, 4, 6, 7, 8, 9)]
+        inside = lambda vs: [x for x in vs if lo < x < hi]  # noqa: E731
+        if len(decades) >= 2:
+            return [(1.0, decades), (None, inside(mid)), (None, inside(rest))]
+        return [(None, sorted(decades + inside(mid))), (None, inside(rest))]
 
 
 def peak_downsample(item: pg.PlotDataItem) -> None:
@@ -142,26 +162,15 @@ class PlotPanel(QWidget):
         self._hover: float | None = None
         self._last_flush_ms = 0.0
 
-        self.title = QLabel(title)
-        f = QFont(self.title.font())
-        f.setBold(True)
-        self.title.setFont(f)
-        self.readout = QLabel("")
-        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.readout.setFont(self.theme.font)
         self.log_button = QToolButton()
         self.log_button.setText("log y")
         self.log_button.setCheckable(True)
         self.log_button.setToolTip("Logarithmic y axis")
         self.log_button.toggled.connect(self.set_log_y)
         self.log_button.setAutoRaise(True)
-        head = QHBoxLayout()
-        head.setContentsMargins(4, 0, 4, 0)
-        head.addWidget(self.title, 1)
-        head.addWidget(self.log_button)
+        head, self.title, self.readout = title_block(title, self.theme, [self.log_button])
 
-        self.plot_widget = pg.PlotWidget()
+        self.plot_widget = pg.PlotWidget(axisItems={"left": YAxis("left")})
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.view_box: pg.ViewBox = self.plot_item.getViewBox()
         self.plot_item.setMenuEnabled(False, True)  # no "Plot options" (its log switch would bypass ours)
@@ -178,8 +187,6 @@ class PlotPanel(QWidget):
         lay.setContentsMargins(0, 2, 0, 0)
         lay.setSpacing(1)
         lay.addLayout(head)
-        self.readout.setContentsMargins(4, 0, 4, 0)
-        lay.addWidget(self.readout)
         lay.addWidget(self.plot_widget, 1)
 
         self._markers = pg.ScatterPlotItem(size=9, pxMode=True)
@@ -311,7 +318,7 @@ class PlotPanel(QWidget):
         if line.label is not None:
             line.label.setColor(c)
             line.label.setFont(self.theme.font)
-            line.label.fill = pg.mkBrush(self.theme.faint(self.theme.background, 0.8))
+            line.label.fill = pg.mkBrush(self.theme.faint(self.theme.background, 0.9))
             line.label.update()
         pos = np.log10(value) if self.log_y and value > 0 else value
         line.setPos(float(pos))
@@ -438,10 +445,10 @@ class PlotPanel(QWidget):
         if self._y_label:
             set_axis_label(self.plot_item, "left", self._y_label, t)
         apply_plot_theme(self.plot_item, t)
+        # log minor labels (2..9 × 10^k) crowd each decade's top: only with plenty of room
+        self.plot_item.getAxis("left").setStyle(textFillLimits=[(0, 0.8), (2, 0.4), (4, 0.25)])
         self._cross.setPen(pg.mkPen(t.guide, width=1))
-        pal = self.readout.palette()
-        pal.setColor(self.readout.foregroundRole(), t.dim)
-        self.readout.setPalette(pal)
+        style_readout(self.readout, t)
         for s in self.series.values():
             self._style_series(s)
         for key in self._guides:
