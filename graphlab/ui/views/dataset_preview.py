@@ -6,7 +6,8 @@ every sample given, not only those drawn):
 - ``show_points(points, labels=None, class_names=None)``: a scatter of [N, 2] points coloured by
   class (the spiral), one ScatterPlotItem.
 - ``show_images(images, labels=None, class_names=None)``: a grid of up to 64 samples
-  ([N, H, W], [N, 1|3, H, W] or [N, H, W, 3]) captioned with their class, via :class:`ImageMosaic`.
+  ([N, H, W], [N, 1|3, H, W] or [N, H, W, 3]) captioned with their class, via :class:`ImageMosaic`
+  (uint8 images are shown as they are, others with each tile stretched to its own range).
 - ``show_sequences(seqs, targets=None, max_sequences=6)``: [N, T] or [N, T, F] sequences, each in
   its own band (scaled to the band, features in distinct colours), drawn as one PlotCurveItem per
   feature with a ``connect`` array (stack facts: cheaper than one item per line), the target
@@ -105,7 +106,8 @@ class DatasetPreview(QWidget):
         self.points_plot.autoRange()
 
     def show_images(self, images: Any, labels: Any = None, class_names: Sequence[str] | None = None) -> None:
-        a = np.asarray(images, dtype=np.float32)
+        raw = np.asarray(images)
+        a = raw.astype(np.float32)
         if a.ndim not in (3, 4):
             raise ValueError(f"images must be [N, H, W], [N, C, H, W] or [N, H, W, C], got shape {a.shape}")
         self._set_labels(labels, a.shape[0])
@@ -113,7 +115,10 @@ class DatasetPreview(QWidget):
         if self._labels is not None:
             names = self._names(class_names)
             caps = [names.get(c, str(c)) for c in self._labels[:MAX_TILES]]
-        self.mosaic.set_tiles(a[:MAX_TILES], captions=caps)
+        if raw.dtype == np.uint8:  # 8-bit pictures as they are; anything else each tile stretched
+            self.mosaic.set_tiles(a[:MAX_TILES] / 255.0, captions=caps, normalize="none")
+        else:
+            self.mosaic.set_tiles(a[:MAX_TILES], captions=caps)
         self.info.setText(self._info(a.shape[0], a.shape[1:], class_names))
         self._set_mode("images")
 

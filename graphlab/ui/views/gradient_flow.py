@@ -51,6 +51,7 @@ class GradientFlowView(QWidget):
         self.theme = make_theme(self.palette())
         self.redraw_interval_ms = 100
         self.nodes: list[str] = []
+        self._index: dict[str, int] = {}
         self.steps = GrowBuffer()
         self._grad = RowBuffer(0)
         self._ratio = RowBuffer(0)
@@ -174,7 +175,7 @@ class GradientFlowView(QWidget):
         self.tabs.setCurrentIndex(1 if which == "ratio" else 0)
 
     def select_node(self, node_id: str | None) -> None:
-        self._selected = node_id if node_id in getattr(self, "_index", {}) else None
+        self._selected = node_id if node_id in self._index else None
         self._place_outline()
 
     @property

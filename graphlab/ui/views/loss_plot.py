@@ -115,9 +115,9 @@ class LossPlot(PlotPanel):
         text = f"expected {name} = {expected:.3f}"
         if num_classes:
             text = f"expected ln C = ln {num_classes} = {expected:.3f}"
-        far = measured is not None and math.isfinite(measured) and abs(measured - expected) > tolerance * expected
+        far = measured is not None and (not math.isfinite(measured) or abs(measured - expected) > tolerance * expected)
         if measured is not None:
-            text += f"  ·  measured {fmt(measured)}" + ("  (far off)" if far or not math.isfinite(measured) else "")
+            text += f"  ·  measured {fmt(measured)}" + ("  (far off)" if far else "")
         self.add_guide("expected", expected, text, color="warning" if far else "guide")
 
     @property

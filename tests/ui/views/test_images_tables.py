@@ -178,3 +178,23 @@ def test_images_and_sequences(show):
     assert dp.info.text() == "10 sequences · sample shape (20, 2) · 2 features · showing 6"
     with pytest.raises(ValueError, match=r"points must be \[N, 2\]"):
         dp.show_points(np.zeros((5, 3)))
+
+
+def test_uint8_images_are_shown_as_they_are(show):
+    dp = show(DatasetPreview(), 300, 300)
+    imgs = np.zeros((2, 4, 4, 3), np.uint8)
+    imgs[0] = 128  # a flat mid-grey picture stays mid grey; a stretched tile would be too
+    imgs[1, ..., 1] = 255
+    dp.show_images(imgs, [0, 1])
+    np.testing.assert_allclose(dp.mosaic.normalized[0], 128 / 255, atol=1e-6)
+    assert dp.mosaic.normalized[1][..., 1].min() == 1.0 and dp.mosaic.normalized[1][..., 0].max() == 0.0
+
+
+def test_gradient_flow_before_nodes_are_set(show):
+    from graphlab.ui.views import GradientFlowView
+
+    g = show(GradientFlowView())
+    g.append(1, {"a": 1.0})  # no nodes yet: nothing to show, nothing breaks
+    g.select_node("a")
+    g.flush()
+    assert g.selected_node is None and g.grad_matrix.values.shape == (0, 1)

@@ -147,6 +147,11 @@ def test_initial_loss_guide_marks_ln_c_and_the_measured_value(show):
     line = p.guide("expected")
     assert "far off" in line.label.toPlainText()
     assert close(line.pen.color(), p.theme.warning, 2)
+    p.set_initial_loss(float("nan"), math.log(10), num_classes=10)
+    assert "measured NaN  (far off)" in p.guide("expected").label.toPlainText()
+    assert close(p.guide("expected").pen.color(), p.theme.warning, 2)
+    p.flush()
+    assert ("initial", 0.0) in [(n, x) for n, x, _ in p.nonfinite_points()]
 
 
 def test_log_toggle_maps_curves_and_guides(show, qtbot):
