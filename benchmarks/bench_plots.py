@@ -1,6 +1,7 @@
 """Live-view drawing costs (offscreen Qt, medians; baselines measured in the same run, interleaved).
 
     python benchmarks/bench_plots.py [--steps 1000000] [--updates 100000] [--repeat 15]
+                                     [--only redraw,memory,update,images]
 
 1. Redraw of a 10⁶-step loss history in :class:`LossPlot` (raw + smoothed curve, 800×400): one
    live frame = append one step, ``flush()`` (setData), paint; and a repaint with nothing new;
@@ -251,13 +252,21 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=1_000_000)
     ap.add_argument("--updates", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--only", default="redraw,memory,update,images",
+                    help="comma-separated sections (the memory one takes ~10 minutes at 10⁵ updates)")
     args = ap.parse_args()
+    only = set(args.only.split(","))
     app = QApplication.instance() or QApplication([])
-    print(f"bench_plots: Qt platform {app.platformName()}, numpy {np.__version__}")
-    bench_redraw(app, args.steps, args.repeat)
-    bench_memory(app, args.updates)
-    bench_update_cost(app, args.steps, args.repeat)
-    bench_images(app, args.repeat)
+    print(f"bench_plots: Qt platform {app.platformName()}, numpy {np.__version__}, "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    if "redraw" in only:
+        bench_redraw(app, args.steps, args.repeat)
+    if "memory" in only:
+        bench_memory(app, args.updates)
+    if "update" in only:
+        bench_update_cost(app, args.steps, args.repeat)
+    if "images" in only:
+        bench_images(app, args.repeat)
 
 
 if __name__ == "__main__":
