@@ -162,6 +162,8 @@ class GradientFlowView(QWidget):
         for m in (self.grad_matrix, self.ratio_matrix):
             m.set_col_labels(lambda i: fmt(int(steps[i])) if 0 <= i < steps.size else "")
         self._place_outline()
+        if not self.readout.text() or self.readout.text().endswith("its node"):
+            self.readout.setText(self._idle_text())
 
     def log_grad(self) -> np.ndarray:
         """log10 ‖∂L/∂out‖ as drawn: (n_nodes, n_steps)."""
@@ -209,7 +211,11 @@ class GradientFlowView(QWidget):
         return head + f"{v:.3g} (log10 {fmt(lg, 3)})"
 
     def _on_hover(self, which: str, row: int, col: int) -> None:
-        self.readout.setText(self.readout_for(which, row, col))
+        self.readout.setText(self.readout_for(which, row, col) or self._idle_text())
+
+    def _idle_text(self) -> str:
+        n = len(self.steps)
+        return f"{len(self.nodes)} nodes × {n:,} sampled steps · click a row to select its node" if n else ""
 
     # -- theme ------------------------------------------------------------------------------------------------
     def changeEvent(self, ev: QEvent) -> None:  # noqa: N802 - Qt override

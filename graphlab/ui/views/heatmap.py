@@ -182,6 +182,8 @@ class HeatmapView(QWidget):
             self.slider.setValue(n - 1)
         self.slider.blockSignals(False)
         self._show_step(self.slider.value())
+        if not self.readout.text() or self.readout.text().endswith("that step"):
+            self.readout.setText(self._idle_text())
 
     # -- the selected step ------------------------------------------------------------------------------
     @property
@@ -233,7 +235,11 @@ class HeatmapView(QWidget):
         return f"step {fmt(int(self.steps.view()[col]))} · {where} · {100 * share:.2f} %"
 
     def _on_hover(self, row: int, col: int) -> None:
-        self.readout.setText(self.readout_for(row, col))
+        self.readout.setText(self.readout_for(row, col) or self._idle_text())
+
+    def _idle_text(self) -> str:
+        n = len(self.steps)
+        return f"{n:,} sampled steps · hover a cell for its share, click to show that step" if n else ""
 
     # -- theme ---------------------------------------------------------------------------------------------
     def _bar_brushes(self, rows: int) -> list:

@@ -69,6 +69,7 @@ def test_heatmap_hover_names_the_bin_and_click_selects_the_step(show, qtbot):
     h.set_edges(np.linspace(-1, 1, 5))
     h.set_data([100, 200, 300], [[1, 0, 0, 3, 0, 0], [0, 1, 1, 1, 1, 0], [0, 0, 0, 0, 0, 4]])
     h.flush()
+    assert h.readout.text() == "3 sampled steps · hover a cell for its share, click to show that step"
     qtbot.wait(20)
     vp = h.matrix.viewport()
     mouse_move(vp, h.matrix.mapFromScene(h.matrix.scene_pos_of(3, 1)))
@@ -121,6 +122,7 @@ def test_gradient_flow_click_emits_node_and_outlines_it(show, qtbot):
     g.set_nodes(NODES)
     g.set_data([1, 2, 3], np.full((5, 3), 0.01), np.full((5, 3), 1e-3))
     g.flush()
+    assert g.readout.text() == "5 nodes × 3 sampled steps · click a row to select its node"
     qtbot.wait(20)
     vp = g.grad_matrix.viewport()
     with qtbot.waitSignal(g.node_clicked, timeout=2000) as sig:
