@@ -239,7 +239,7 @@ class HeatmapView(QWidget):
 
     def _idle_text(self) -> str:
         n = len(self.steps)
-        return f"{n:,} sampled steps · hover a cell for its share, click to show that step" if n else ""
+        return f"{n:,} sampled steps · click a column to show that step" if n else ""
 
     # -- theme ---------------------------------------------------------------------------------------------
     def _bar_brushes(self, rows: int) -> list:

@@ -69,7 +69,7 @@ def test_heatmap_hover_names_the_bin_and_click_selects_the_step(show, qtbot):
     h.set_edges(np.linspace(-1, 1, 5))
     h.set_data([100, 200, 300], [[1, 0, 0, 3, 0, 0], [0, 1, 1, 1, 1, 0], [0, 0, 0, 0, 0, 4]])
     h.flush()
-    assert h.readout.text() == "3 sampled steps · hover a cell for its share, click to show that step"
+    assert h.readout.text() == "3 sampled steps · click a column to show that step"
     qtbot.wait(20)
     vp = h.matrix.viewport()
     mouse_move(vp, h.matrix.mapFromScene(h.matrix.scene_pos_of(3, 1)))
