@@ -28,7 +28,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..core.graph import MAX_PORT, Edge, Graph, LoadProblem, Node, valid_id
+from ..core.graph import MAX_PORT, Edge, Graph, LoadProblem, Node, fresh_id, valid_id
+from ..core.text import finite_number, quote, show_value
 from .migrations import migrate
 
 FORMAT_VERSION = 1
@@ -90,26 +91,48 @@ MAX_DEPTH = 64
 
 
 def _check_values(doc: Any) -> None:
-    """Refuse what loads but could not be saved again: numbers beyond float range (1e999 parses as
-    inf), strings that are not valid Unicode (lone surrogates), and nesting deeper than MAX_DEPTH."""
-    stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
+    """Refuse what loads but could not be used or saved again: numbers beyond float range (1e999
+    parses as inf; an integer of 400 digits cannot become a float), strings that are not valid
+    Unicode (lone surrogates), and nesting deeper than MAX_DEPTH. The message names the field."""
+    # Paths are only spelled out for the value that fails: each stack item keeps its parent item.
+    stack: list[tuple[Any, Any, Any, int]] = [(doc, None, None, 0)]
     while stack:
-        v, where, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise FileFormatError(f"{where or 'the document'}: nests more than {MAX_DEPTH} levels deep")
-        if isinstance(v, float) and not math.isfinite(v):
-            raise FileFormatError(f"{where}: the number is out of range")
-        elif isinstance(v, str):
-            try:
-                v.encode("utf-8")
-            except UnicodeEncodeError:
-                raise FileFormatError(f"{where}: the text is not valid Unicode") from None
-        elif isinstance(v, dict):
+        item = stack.pop()
+        v, _parent, _key, depth = item
+        t = type(v)
+        if t is dict:
+            if depth >= MAX_DEPTH and v:
+                raise FileFormatError(f"{_path(item) or 'the document'}: nests more than {MAX_DEPTH} levels deep")
             for k, x in v.items():
-                stack.append((k, where, depth + 1))
-                stack.append((x, f"{where}.{k}" if where else str(k), depth + 1))
-        elif isinstance(v, list):
-            stack.extend((x, f"{where}[{i}]", depth + 1) for i, x in enumerate(v))
+                stack.append((k, item, None, depth + 1))
+                stack.append((x, item, k, depth + 1))
+        elif t is list:
+            if depth >= MAX_DEPTH and v:
+                raise FileFormatError(f"{_path(item) or 'the document'}: nests more than {MAX_DEPTH} levels deep")
+            stack.extend((x, item, i, depth + 1) for i, x in enumerate(v))
+        elif t is str:
+            if not v.isascii():
+                try:
+                    v.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise FileFormatError(f"{_path(item)}: the text is not valid Unicode") from None
+        elif (t is int or t is float) and not finite_number(v):
+            raise FileFormatError(f"{_path(item) or 'the document'}: the number is out of range "
+                                  f"(numbers in a graph file stay within ±1.8e308)")
+
+
+def _path(item: tuple[Any, Any, Any, int]) -> str:
+    """``nodes[3].params.lr`` for a stack item of :func:`_check_values` (a dict key: its dict's path)."""
+    parts: list[str] = []
+    _v, parent, key, _d = item
+    while parent is not None:
+        if isinstance(key, int):
+            parts.append(f"[{key}]")
+        elif isinstance(key, str):
+            parts.append("." + (key if key.isidentifier() else quote(key)))
+        _v, parent, key, _d = parent
+    text = "".join(reversed(parts))
+    return text[1:] if text.startswith(".") else text
 
 
 def _no_constant(name: str) -> Any:
@@ -142,6 +165,8 @@ def from_dict(doc: Any) -> Graph:
     training = _expect(doc.get("training", {}), dict, "training")
     g.training = training
     g.extra = {k: v for k, v in doc.items() if k not in _TOP_KEYS}
+    loaded: dict[str, Node] = {}
+    first_at: dict[str, int] = {}
     for i, raw in enumerate(nodes):
         where = f"nodes[{i}]"
         raw = _expect(raw, dict, where)
@@ -149,28 +174,28 @@ def from_dict(doc: Any) -> Graph:
             raise FileFormatError(f'{where}: the "id" key is missing')
         nid = _expect(raw["id"], str, f"{where}.id")
         if not valid_id(nid):
-            raise FileFormatError(f'{where}.id: "{nid}" is not a valid id; use letters, digits and _ '
+            raise FileFormatError(f"{where}.id: {quote(nid)} is not a valid id; use letters, digits and _ "
                                   f"(not starting with a digit)")
         if "type" not in raw:
-            raise FileFormatError(f'{where} ("{nid}"): the "type" key is missing')
+            raise FileFormatError(f'{where} ({quote(nid)}): the "type" key is missing')
         type_name = _expect(raw["type"], str, f"{where}.type")
         params = _expect(raw.get("params", {}), dict, f"{where}.params")
         pos = raw.get("pos", [0, 0])
         if (not isinstance(pos, list) or len(pos) != 2
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in pos)):
-            raise FileFormatError(f'{where}.pos ("{nid}"): must be [x, y] numbers')
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and finite_number(v) for v in pos)):
+            raise FileFormatError(f"{where}.pos ({quote(nid)}): must be [x, y] numbers")
         init = raw.get("init")
         if init is not None and not isinstance(init, str):
-            raise FileFormatError(f'{where}.init ("{nid}"): must be a string, got {_type_name(init)}')
+            raise FileFormatError(f"{where}.init ({quote(nid)}): must be a string, got {_type_name(init)}")
         node = Node(nid, type_name, params, (float(pos[0]), float(pos[1])), init,
                     {k: v for k, v in raw.items() if k not in _NODE_KEYS})
-        if nid in g.nodes:
-            first = list(g.nodes).index(nid)
-            node.id = g.new_id(nid + "_dup")
-            g.load_problems.append(LoadProblem(node.id, f"duplicate id '{nid}' (nodes[{first}] and {where}); "
-                                                        f"this one was renamed '{node.id}'", "id"))
-        g.nodes[node.id] = node
-        g.nx.add_node(node.id)
+        if nid in loaded:  # renamed now, so the file's edges can refer to the new name
+            node.id = fresh_id(nid + "_dup", loaded)
+            g.load_problems.append(LoadProblem(node.id, f"duplicate id {quote(nid)} (nodes[{first_at[nid]}] and "
+                                                        f"{where}); this one was renamed {quote(node.id)}", "id"))
+        first_at.setdefault(node.id, i)
+        loaded[node.id] = node
+    seen_edges: dict[Edge, None] = {}
     for i, raw in enumerate(edges):
         where = f"edges[{i}]"
         raw = _expect(raw, dict, where)
@@ -180,16 +205,15 @@ def from_dict(doc: Any) -> Graph:
             _expect(raw[key], str, f"{where}.{key}")
         port = raw.get("port", 0)
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= MAX_PORT:
-            raise FileFormatError(f"{where}.port: must be a whole number from 0 to {MAX_PORT}, got {port!r}")
+            raise FileFormatError(f"{where}.port: must be a whole number from 0 to {MAX_PORT}, got {show_value(port)}")
         edge = Edge(raw["from"], raw["to"], port)
-        if edge in g.edges:
-            g.load_problems.append(LoadProblem(edge.dst if edge.dst in g.nodes else None,
-                                               f"{where} repeats the edge {edge.src} -> {edge.dst} port {port}; "
-                                               f"it was dropped", "edges"))
+        if edge in seen_edges:
+            g.load_problems.append(LoadProblem(edge.dst if edge.dst in loaded else None,
+                                               f"{where} repeats the edge {quote(edge.src)} -> {quote(edge.dst)} "
+                                               f"port {port}; it was dropped", "edges"))
             continue
-        g.edges.append(edge)
-        if edge.src in g.nodes and edge.dst in g.nodes:
-            g.nx.add_edge(edge.src, edge.dst, key=port)
+        seen_edges[edge] = None
+    g.load_items(loaded.values(), seen_edges)
     return g
 
 
