@@ -14,8 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
-
+from .gc_pause import gc_paused
 from .graph import Graph, valid_id
 from .registry import REGISTRY, Registry
 from .spec import VARIADIC, Shape, ShapeError
@@ -72,6 +71,11 @@ class Analysis:
 
 
 def analyze(graph: Graph, registry: Registry = REGISTRY) -> Analysis:
+    with gc_paused():
+        return _analyze(graph, registry)
+
+
+def _analyze(graph: Graph, registry: Registry) -> Analysis:
     problems: list[Problem] = []
     infos: dict[str, NodeInfo] = {}
 
@@ -210,6 +214,8 @@ def analyze(graph: Graph, registry: Registry = REGISTRY) -> Analysis:
 
 
 def _report_cycles(graph: Graph, inputs_by_node, done: set[str], report) -> None:
+    import networkx as nx  # only a graph with a cycle needs it
+
     rest = nx.DiGraph()
     for dst, slots in inputs_by_node.items():
         for src in slots.values():

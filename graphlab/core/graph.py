@@ -15,8 +15,9 @@ Semantics
 * ``graph.nodes`` (a dict) and ``graph.edges`` (a read-only sequence) are in *file order*, which
   saves reproduce byte for byte; undo puts a removed node and its edges back at their old places
   (``remove_node`` returns the node's index, :meth:`Graph.edge_positions` the edges').
-* ``graph.nx`` is a networkx MultiDiGraph mirror (edge key = port) kept in sync on every edit, for
-  ordering and cycle checks; edges whose ends do not both exist live only in ``graph.edges``.
+* ``graph.nx`` is a networkx MultiDiGraph mirror (edge key = port) for algorithms such as layout:
+  built on first use (loading and checking a file never pay for it), then kept in sync on every
+  edit; edges whose ends do not both exist live only in ``graph.edges``.
 
 Events
 ------
@@ -42,14 +43,14 @@ import keyword
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .events import Event
 from .ordered import OrderedIndex
 
-_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+if TYPE_CHECKING:
+    import networkx as nx
+
 #: ids that would clash with the compiled module's forward(self, ...) signature
 _NOT_IDS = frozenset({"self"})
 #: input ports run 0..MAX_PORT; more inputs than that on one node is not a network anyone draws
@@ -61,8 +62,9 @@ class GraphError(Exception):
 
 
 def valid_id(node_id: object) -> bool:
-    return (isinstance(node_id, str) and bool(_ID_RE.match(node_id)) and not keyword.iskeyword(node_id)
-            and node_id not in _NOT_IDS)
+    """An ASCII Python identifier (letters, digits and _, not starting with a digit), not a keyword."""
+    return (isinstance(node_id, str) and node_id.isascii() and node_id.isidentifier()
+            and not keyword.iskeyword(node_id) and node_id not in _NOT_IDS)
 
 
 def id_base(type_name: str) -> str:
@@ -166,7 +168,7 @@ class Graph:
         self.training: dict[str, Any] = {}
         self.extra: dict[str, Any] = {}  # unknown top-level keys, written back on save
         self.load_problems: list[LoadProblem] = []
-        self.nx = nx.MultiDiGraph()
+        self._nx: nx.MultiDiGraph | None = None  # built on first use of .nx
         self.revision = 0  # bumped on every edit; cheap cache key for views and analysis
         #: (event_name, listener, exception): a listener of another event raised
         self.listener_failed = Event("listener_failed")
@@ -184,6 +186,19 @@ class Graph:
         self.listener_failed.emit(event, listener, exc)
 
     # ---- queries -------------------------------------------------------------------------
+    @property
+    def nx(self) -> nx.MultiDiGraph:
+        """A networkx mirror of the nodes and the edges whose ends both exist (key = port)."""
+        if self._nx is None:
+            import networkx  # imported on first use: reading and checking files do not need it
+
+            mirror = networkx.MultiDiGraph()
+            mirror.add_nodes_from(self.nodes)
+            mirror.add_edges_from((e.src, e.dst, e.port) for e in self._edges
+                                  if e.src in self.nodes and e.dst in self.nodes)
+            self._nx = mirror
+        return self._nx
+
     @property
     def edges(self) -> EdgeList:
         """Every edge in file order (read-only; edit with connect/disconnect/add_edge)."""
@@ -224,9 +239,17 @@ class Graph:
         """True when an edge src -> dst would close a cycle."""
         if src == dst:
             return True
-        if src not in self.nx or dst not in self.nx:
+        if src not in self.nodes or dst not in self.nodes:
             return False
-        return nx.has_path(self.nx, dst, src)
+        seen, todo = {dst}, [dst]  # everything downstream of dst, through edges between existing nodes
+        while todo:
+            for e in self._out.get(todo.pop(), ()):
+                if e.dst == src:
+                    return True
+                if e.dst not in seen and e.dst in self.nodes:
+                    seen.add(e.dst)
+                    todo.append(e.dst)
+        return False
 
     def is_taken(self, name: str) -> bool:
         """True when a new node must not get this id: a node has it, or an edge refers to it."""
@@ -303,10 +326,11 @@ class Graph:
             self.nodes.clear()
             self.nodes.update(items)
             self._order.insert(index, node.id)
-        self.nx.add_node(node.id)
-        for e in self._touching(node.id):  # dangling edges that now have both ends
-            if e.src in self.nodes and e.dst in self.nodes:
-                self.nx.add_edge(e.src, e.dst, key=e.port)
+        if self._nx is not None:
+            self._nx.add_node(node.id)
+            for e in self._touching(node.id):  # dangling edges that now have both ends
+                if e.src in self.nodes and e.dst in self.nodes:
+                    self._nx.add_edge(e.src, e.dst, key=e.port)
         pending: _Pending = [(self.node_added, (node,))]
         for at, e in sorted(zip(places, edges), key=lambda pe: (pe[0] is None, pe[0] or 0)):
             self._add_edge(e, at)
@@ -322,7 +346,8 @@ class Graph:
             self._remove_edge(e)
         del self.nodes[node_id]
         self._order.remove(node_id)
-        self.nx.remove_node(node_id)
+        if self._nx is not None:
+            self._nx.remove_node(node_id)
         self._maybe_freed(node_id)
         self._finish([(self.edge_removed, (e,)) for e in touching] + [(self.node_removed, (node,))])
         return node, touching, index
@@ -365,8 +390,8 @@ class Graph:
             self._edges.insert(max(at, 0), edge)
         self._in.setdefault(edge.dst, {})[edge] = None
         self._out.setdefault(edge.src, {})[edge] = None
-        if edge.src in self.nodes and edge.dst in self.nodes:
-            self.nx.add_edge(edge.src, edge.dst, key=edge.port)
+        if self._nx is not None and edge.src in self.nodes and edge.dst in self.nodes:
+            self._nx.add_edge(edge.src, edge.dst, key=edge.port)
 
     def _remove_edge(self, edge: Edge) -> int:
         at = self._edges.remove(edge)
@@ -375,8 +400,8 @@ class Graph:
             del es[edge]
             if not es:
                 del table[end]
-        if self.nx.has_edge(edge.src, edge.dst, key=edge.port):
-            self.nx.remove_edge(edge.src, edge.dst, key=edge.port)
+        if self._nx is not None and self._nx.has_edge(edge.src, edge.dst, key=edge.port):
+            self._nx.remove_edge(edge.src, edge.dst, key=edge.port)
         self._maybe_freed(edge.src)
         self._maybe_freed(edge.dst)
         return at
@@ -414,11 +439,19 @@ class Graph:
         except ValueError:
             raise GraphError("load_items: an edge is listed twice") from None
         self._edge_list = EdgeList(self._edges)
-        self.nx.add_nodes_from(self.nodes)
+        ins, outs = self._in, self._out
         for e in edge_list:
-            self._in.setdefault(e.dst, {})[e] = None
-            self._out.setdefault(e.src, {})[e] = None
-        self.nx.add_edges_from((e.src, e.dst, e.port) for e in edge_list if e.src in self.nodes and e.dst in self.nodes)
+            d = ins.get(e.dst)
+            if d is None:
+                ins[e.dst] = {e: None}
+            else:
+                d[e] = None
+            d = outs.get(e.src)
+            if d is None:
+                outs[e.src] = {e: None}
+            else:
+                d[e] = None
+        self._nx = None
         self.revision += 1
 
     @staticmethod
