@@ -67,8 +67,9 @@ def cmd_check(argv: list[str]) -> int:
     try:
         code, report = check_report(args.file)
     except FileFormatError as e:
-        if args.json:
-            print(json.dumps({"ok": False, "params": 0, "nodes": {}, "errors": [{"node": None, "message": str(e)}]}))
+        if args.json:  # the same schema as a readable file's report, always
+            print(json.dumps({"ok": False, "params": 0, "nodes": {}, "errors": [{"node": None, "message": str(e)}],
+                              "warnings": []}))
         return fail(str(e))
     if args.json:
         print(json.dumps(report))

@@ -19,7 +19,7 @@ from .graph import Graph, valid_id
 from .init_schemes import init_problem
 from .registry import REGISTRY, Registry
 from .spec import VARIADIC, Shape, ShapeError
-from .text import quote
+from .text import MAX_SHOWN, one_line, quote
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,10 @@ class Problem:
     severity: str = "error"  # or "warning"
 
     def text(self) -> str:
-        where = f"{self.node}" if self.node else "graph"
+        """``node.field: message`` on one line (a field holding user text is shown escaped)."""
+        where = one_line(self.node) if self.node else "graph"
         if self.field:
-            where += f".{self.field}"
+            where += f".{one_line(self.field, MAX_SHOWN)}"
         return f"{where}: {self.message}"
 
 
@@ -245,4 +246,4 @@ def _report_cycles(graph: Graph, inputs_by_node, done: set[str], report) -> None
 
 def _ends(e) -> str:
     """``a -> b`` for an edge, each end quoted only when it is not a plain id (one line, always)."""
-    return " -> ".join(end if valid_id(end) else quote(end) for end in (e.src, e.dst))
+    return " -> ".join(end if valid_id(end) and len(end) <= MAX_SHOWN else quote(end) for end in (e.src, e.dst))

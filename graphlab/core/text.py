@@ -29,6 +29,13 @@ def quote(text: Any, limit: int = MAX_SHOWN) -> str:
     return _cut(repr(text), limit)
 
 
+def one_line(text: str, limit: int | None = None) -> str:
+    """``text`` unchanged when it is printable, else with its escapes as ``repr`` writes them (no
+    quotes); shortened to ``limit`` characters when one is given."""
+    line = text if text.isprintable() else repr(text)[1:-1]
+    return line if limit is None else _cut(line, limit)
+
+
 def show_value(value: Any, limit: int = MAX_SHOWN) -> str:
     """A value from a file as one short line: strings quoted, huge integers described."""
     if isinstance(value, str):
