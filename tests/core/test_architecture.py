@@ -46,6 +46,13 @@ def test_each_contract_catches_its_violation(tmp_path: Path) -> None:
 
     append("ui/inspector.py", "\n\ndef _later():\n    import torch  # lazy: allowed\n    return torch\n")
     assert _lint(tmp_path).returncode == 0, "a function-level import of torch in the editor is allowed"
+    (pkg / "step").mkdir(exist_ok=True)  # the stepping engine's package is covered once it exists
+    if not (pkg / "step" / "__init__.py").exists():
+        (pkg / "step" / "__init__.py").write_text("")
+    (pkg / "step" / "_planted.py").write_text("from PySide6 import QtCore  # noqa\n")
+    out = _lint(tmp_path)
+    assert "step import no Qt (and not the editor) BROKEN" in out.stdout and "graphlab.step._planted" in out.stdout
+    assert "4 kept, 1 broken" in out.stdout, out.stdout
     append("core/events.py", "\nfrom ..io import fileformat as _f  # noqa\n")
     append("compiler/layers.py", "\nimport PySide6  # noqa\n")
     append("io/migrations.py", "\nimport torch  # noqa\n")
