@@ -10,9 +10,9 @@ edges and of node ids — and answers "where is this item?" without scanning:
 * iteration: O(n), in order.
 
 How: items sit in *slots* (a list that only grows at the end); a removed item leaves a hole, and
-holes are squeezed out when they outnumber the items. A Fenwick tree over the slots counts the
-live items, so an item's position is the number of live slots before its own. Pure Python, no
-dependencies.
+holes are squeezed out when they outnumber the items. While there are no holes an item's position
+is its slot; after the first removal a Fenwick tree over the slots counts the live items, so a
+position is the number of live slots before its own. Pure Python, no dependencies.
 """
 from __future__ import annotations
 
@@ -85,7 +85,12 @@ class OrderedIndex(Sequence, Generic[T]):
         self._slot_of: dict[T, int] = {x: i for i, x in enumerate(items)}
         if len(self._slot_of) != len(items):
             raise ValueError("OrderedIndex items must be distinct")
-        self._tree = _Fenwick([1] * len(items))
+        self._tree: _Fenwick | None = None  # built at the first removal; no holes, no tree needed
+
+    def _counts(self) -> _Fenwick:
+        if self._tree is None:
+            self._tree = _Fenwick([0 if x is _HOLE else 1 for x in self._slots])
+        return self._tree
 
     # ---- queries ----------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -121,14 +126,14 @@ class OrderedIndex(Sequence, Generic[T]):
             raise IndexError("OrderedIndex index out of range")
         if len(self._slots) == n:
             return self._slots[i]
-        return self._slots[self._tree.find(i)]
+        return self._slots[self._counts().find(i)]
 
     def index(self, item: Any, start: int = 0, stop: int | None = None) -> int:
         try:
             slot = self._slot_of[item]
         except (KeyError, TypeError):
             raise ValueError(f"{item!r} is not in the index") from None
-        pos = self._tree.prefix(slot)
+        pos = slot if len(self._slots) == len(self._slot_of) else self._counts().prefix(slot)
         if pos < start or (stop is not None and pos >= stop):
             raise ValueError(f"{item!r} is not in the given range")
         return pos
@@ -152,7 +157,8 @@ class OrderedIndex(Sequence, Generic[T]):
             raise ValueError(f"{item!r} is already in the index")
         self._slot_of[item] = len(self._slots)
         self._slots.append(item)
-        self._tree.append(1)
+        if self._tree is not None:
+            self._tree.append(1)
 
     def insert(self, at: int, item: T) -> None:
         """Place ``item`` so that it ends up at position ``at`` (``list.insert`` semantics)."""
@@ -172,8 +178,16 @@ class OrderedIndex(Sequence, Generic[T]):
             slot = self._slot_of.pop(item)
         except KeyError:
             raise ValueError(f"{item!r} is not in the index") from None
-        pos = self._tree.prefix(slot)
-        self._tree.add(slot, -1)
+        if len(self._slots) == len(self._slot_of) + 1:  # it was the only hole-free stretch: slot = position
+            pos = slot
+            if slot == len(self._slots) - 1:  # the last item: nothing moves, no tree needed
+                self._slots.pop()
+                if self._tree is not None:
+                    self._tree.t.pop()
+                return pos
+        tree = self._counts()
+        pos = tree.prefix(slot)
+        tree.add(slot, -1)
         self._slots[slot] = _HOLE
         holes = len(self._slots) - len(self._slot_of)
         if holes > 64 and holes > len(self._slot_of):
@@ -181,7 +195,7 @@ class OrderedIndex(Sequence, Generic[T]):
         elif slot == len(self._slots) - 1:  # trailing holes cost nothing to drop
             while self._slots and self._slots[-1] is _HOLE:
                 self._slots.pop()
-                self._tree.t.pop()
+                tree.t.pop()
         return pos
 
     def clear(self) -> None:
