@@ -9,9 +9,12 @@ single line whatever the input.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 MAX_SHOWN = 60
+#: the largest finite float; an int beyond it cannot become a float
+FLOAT_MAX = sys.float_info.max
 #: integers with more digits than this are described, not printed
 MAX_DIGITS = 40
 
@@ -57,8 +60,5 @@ def finite_number(value: Any) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     if isinstance(value, int):
-        return -_FLOAT_MAX <= value <= _FLOAT_MAX
+        return -FLOAT_MAX <= value <= FLOAT_MAX
     return math.isfinite(value)
-
-
-_FLOAT_MAX = 1.7976931348623157e308

@@ -22,7 +22,6 @@ reported by :func:`graphlab.core.analyze`, so the editor can open and fix such a
 from __future__ import annotations
 
 import json
-import math
 import os
 import tempfile
 from pathlib import Path
@@ -30,7 +29,7 @@ from typing import Any
 
 from ..core.gc_pause import gc_paused
 from ..core.graph import MAX_PORT, Edge, Graph, LoadProblem, Node, fresh_id, valid_id
-from ..core.text import finite_number, quote, show_value
+from ..core.text import FLOAT_MAX, finite_number, quote, show_value
 from .migrations import migrate
 
 FORMAT_VERSION = 1
@@ -117,7 +116,6 @@ class _BadValue(Exception):
         self.parts: list[str] = []
 
 
-_FLOAT_MAX = 1.7976931348623157e308
 _OUT_OF_RANGE = "the number is out of range (numbers in a graph file stay within ±1.8e308)"
 
 
@@ -130,7 +128,7 @@ def _bad_scalar(v: Any) -> str | None:
             except UnicodeEncodeError:
                 return "the text is not valid Unicode"
     elif t is int:
-        if not -_FLOAT_MAX <= v <= _FLOAT_MAX:
+        if not -FLOAT_MAX <= v <= FLOAT_MAX:
             return _OUT_OF_RANGE
     elif t is float:
         if v - v != 0.0:  # inf or nan
@@ -166,7 +164,7 @@ def _walk(v: Any, depth: int) -> None:
             if x.isascii():
                 continue
         elif tx is int:
-            if -_FLOAT_MAX <= x <= _FLOAT_MAX:
+            if -FLOAT_MAX <= x <= FLOAT_MAX:
                 continue
         elif tx is float:
             if x - x == 0.0:
