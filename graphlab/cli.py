@@ -17,6 +17,7 @@ from typing import Any, Callable, NoReturn, Sequence
 
 from . import __version__
 from .core import analyze
+from .core.gc_pause import gc_paused
 from .core.layers._common import fmt
 from .io import FileFormatError, load
 
@@ -42,6 +43,11 @@ def fail(message: str, code: int = 2) -> int:
 
 def check_report(path: str) -> tuple[int, dict[str, Any]]:
     """What `graphlab check --json` prints, and the exit code."""
+    with gc_paused():  # a bulk pass over maybe 10⁵ nodes: see graphlab.core.gc_pause
+        return _check_report(path)
+
+
+def _check_report(path: str) -> tuple[int, dict[str, Any]]:
     graph = load(path)
     a = analyze(graph)
     nodes = {nid: {"shape": list(i.shape) if i.shape is not None else None, "params": i.params}
@@ -61,8 +67,9 @@ def cmd_check(argv: list[str]) -> int:
     try:
         code, report = check_report(args.file)
     except FileFormatError as e:
-        if args.json:
-            print(json.dumps({"ok": False, "params": 0, "nodes": {}, "errors": [{"node": None, "message": str(e)}]}))
+        if args.json:  # the same schema as a readable file's report, always
+            print(json.dumps({"ok": False, "params": 0, "nodes": {}, "errors": [{"node": None, "message": str(e)}],
+                              "warnings": []}))
         return fail(str(e))
     if args.json:
         print(json.dumps(report))

@@ -16,7 +16,7 @@ names the field, e.g. ``training.optimizer.lr: must be > 0, got -1``. It imports
                                       #      | cosine (t_max, eta_min); stepped once per epoch
       "regularization": {"l2": 0.0, "l1": 0.0},       # λ·ΣW² / λ·Σ|W| over weights (dim ≥ 2)
       "clip_grad_norm": null,         # max global gradient norm, or null
-      "init": null,                   # graph-wide init scheme (graphlab.compiler.init.SCHEMES)
+      "init": null,                   # graph-wide init scheme (graphlab.core.init_schemes.INIT_SCHEMES)
       "epochs": 10, "batch_size": 64, # batch_size "full" = the whole training split per step
       "seed": 0,                      # weights, shuffling, dropout, augmentation
       "device": "auto",               # auto | cpu | cuda | mps
@@ -56,8 +56,7 @@ SCHEDULES: dict[str, dict[str, Any]] = {
 }
 PREPROCESS = ("none", "mean_image", "per_channel_mean", "standardize")
 DEVICES = ("auto", "cpu", "cuda", "mps")
-#: graphlab.compiler.init.SCHEMES, repeated here so parsing needs no torch (a test keeps them equal).
-INIT_SCHEMES = ("default", "small_gaussian", "gaussian", "xavier", "kaiming")
+from ..core.init_schemes import INIT_SCHEMES  # noqa: E402 - the one list of weight init schemes (no torch)
 DEFAULT_LR = 0.01
 
 _TOP = ("dataset", "val_fraction", "preprocess", "augment", "optimizer", "schedule", "regularization",

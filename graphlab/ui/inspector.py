@@ -34,8 +34,7 @@ from PySide6.QtWidgets import (
 from ..core import REGISTRY, Analysis, Graph, Param, ParamError
 from ..core.layers._common import fmt
 
-#: weight init schemes (mirrors graphlab.compiler.init.SCHEMES, which imports torch; a test keeps them equal)
-INIT_SCHEMES = ("default", "small_gaussian", "gaussian", "xavier", "kaiming")
+from ..core.init_schemes import INIT_SCHEMES  # noqa: E402,F401 - the one list of weight init schemes
 BIG = 9_999_999  # bounds unbounded spin boxes (their width follows the range's digits)
 
 
