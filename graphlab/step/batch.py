@@ -31,11 +31,14 @@ from ..core.registry import REGISTRY
 
 
 class StepError(Exception):
-    """A stepper cannot be set up: bad inputs, targets or weights. ``node`` names the node at fault."""
+    """A stepper cannot be set up or run. ``node`` names the node at fault; ``kind`` is "input" (bad
+    inputs, targets, weights or arguments), "graph" (the graph has errors) or "run" (a module failed
+    on this batch, e.g. BatchNorm in training mode with one sample)."""
 
-    def __init__(self, message: str, node: str | None = None) -> None:
+    def __init__(self, message: str, node: str | None = None, kind: str = "input") -> None:
         super().__init__(message)
         self.node = node
+        self.kind = kind
 
 
 def _as_tensor(value: Any, where: str) -> torch.Tensor:

@@ -49,6 +49,7 @@ from . import recurrent
 from .batch import StepError
 from .local import elementwise_derivatives, local_rule, show
 from .record import Change, LocalRule, NodeRecord
+from .rng import fixed_rng, seeded_state
 
 
 @dataclass
@@ -90,12 +91,12 @@ class Stepper:
         a = analyze(graph)
         if not a.ok:
             p = a.errors[0]
-            raise StepError(f"the graph has errors; first: {p.text()}", p.node)
+            raise StepError(f"the graph has errors; first: {p.text()}", p.node, "graph")
         self.analysis = a
         try:
             self.module = compile_graph(graph, seed=seed, analysis=a)
         except (CompileError, ValueError) as e:
-            raise StepError(str(e).splitlines()[0]) from None
+            raise StepError(str(e).splitlines()[0], None, "graph") from None
         self.info = info(self.module)
         self.loss_module: nn.Module | None = self.info.loss
         if weights is not None:
@@ -116,6 +117,7 @@ class Stepper:
         self.edges = [(s, n, port) for n in self.order for port, s in enumerate(self._sources[n])]
         self._types = {n: graph.nodes[n].type for n in self.order}
         self._seeds = {n: (seed * 1_000_003 + i + 1) % (2 ** 62) for i, n in enumerate(self.order)}
+        self._rng = {n: seeded_state(s) for n, s in self._seeds.items()} if train_mode else {}
 
         self.inputs, given_targets = self._make_inputs(inputs, batch, base_dir)
         self.batch = next(iter(self.inputs.values())).shape[0] if self.inputs else batch
@@ -288,8 +290,10 @@ class Stepper:
 
     # -- forward ---------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def _node_context(self, nid: str, module: nn.Module) -> Iterator[None]:
-        """The node's fixed RNG stream (train mode) and private copies of its buffers."""
+    def node_context(self, nid: str, module: nn.Module | None = None) -> Iterator[None]:
+        """The context a node runs in: its fixed RNG stream (train mode) and private copies of its
+        module's buffers. Public so that a reference run can reproduce the stepper's Dropout masks."""
+        module = module if module is not None else self._module(nid)
         swapped: list[tuple[dict[str, Any], str, Any]] = []
         if module.training:
             for sub in module.modules():
@@ -299,8 +303,7 @@ class Stepper:
                         sub._buffers[name] = b.clone()
         try:
             if self.train_mode:
-                with torch.random.fork_rng(devices=[]):
-                    torch.manual_seed(self._seeds[nid])
+                with fixed_rng(self._rng[nid]):
                     yield
             else:
                 yield
@@ -346,25 +349,25 @@ class Stepper:
         versions = [x._version for x in xs]
         try:
             out = self._call(nid, m, leaves, extra, copy=nid in self._mutates)
-        except RuntimeError as first:
-            if nid in self._mutates:
-                raise StepError(f"{nid}: {first}", nid) from None
+        except Exception as first:  # noqa: BLE001 - reported as a StepError naming the node
+            if nid in self._mutates or not isinstance(first, RuntimeError):
+                raise StepError(f"{nid}: {_first_line(first)}", nid, "run") from None
             try:  # autograd refused an in-place write into an input: give the module copies
                 out = self._call(nid, m, leaves, extra, copy=True)
-            except RuntimeError:
-                raise StepError(f"{nid}: {first}", nid) from None
+            except Exception:  # noqa: BLE001
+                raise StepError(f"{nid}: {_first_line(first)}", nid, "run") from None
             self._mutates.add(nid)
         if [x._version for x in xs] != versions:
             self._mutates.add(nid)
             raise _InputsChanged(nid)
         if not isinstance(out, torch.Tensor):
-            raise StepError(f"{nid}: the module returned {type(out).__name__}, not a tensor", nid)
+            raise StepError(f"{nid}: the module returned {type(out).__name__}, not a tensor", nid, "run")
         return _Forward(xs, out.detach(), out, leaves, params)
 
     def _call(self, nid: str, m: nn.Module, leaves: list[torch.Tensor], extra: tuple[Any, ...], *,
               copy: bool) -> Any:
         feed = [x.clone() if copy else x for x in leaves]
-        with self._node_context(nid, m), torch.enable_grad():
+        with self.node_context(nid, m), torch.enable_grad():
             return m(*feed, *extra)
 
     def _forward_culprit(self, nid: str, f: _Forward) -> str:
@@ -372,7 +375,7 @@ class Stepper:
             return "input data"
         bad = [name for name, p in f.params.items() if not bool(torch.isfinite(p).all())]
         if bad:
-            return "weight " + ", ".join(bad)
+            return "weight " + ", ".join(f"{nid}.{b}" for b in bad)
         if any(not bool(torch.isfinite(x).all()) for x in f.inputs if x.is_floating_point()):
             return "input"
         return "output"
@@ -428,7 +431,7 @@ class Stepper:
         norms = None
         m = self._module(nid)
         if recurrent.supports(m) and f.inputs:
-            with self._node_context(nid, m):
+            with self.node_context(nid, m):
                 norms = recurrent.time_grad_norms(m, f.inputs[0], g)
         return _Backward(g, [gi.detach() for gi in grad_inputs], grad_params, local, norms)
 
@@ -438,8 +441,12 @@ class Stepper:
                 return f"gradient to input {port} ({self._sources[nid][port]})"
         for name, gp in b.grad_params.items():
             if not bool(torch.isfinite(gp).all()):
-                return f"gradient of weight {name}"
+                return f"gradient of weight {nid}.{name}"
         return ""
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 def _or_zeros(g: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:

@@ -38,7 +38,7 @@ class TensorSummary:
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["shape"] = list(self.shape)
-        return {k: (_json_float(v) if isinstance(v, float) else v) for k, v in d.items()}
+        return {k: (json_float(v) if isinstance(v, float) else v) for k, v in d.items()}
 
 
 @dataclass(frozen=True)
@@ -60,11 +60,11 @@ class Preview:
     truncated: bool  # True when the tensor has more elements than ``values``
 
     def to_json(self) -> dict[str, Any]:
-        return {"shape": list(self.shape), "values": [_json_float(v) for v in self.values],
+        return {"shape": list(self.shape), "values": [json_float(v) for v in self.values],
                 "truncated": self.truncated}
 
 
-def _json_float(v: float) -> float | str | None:
+def json_float(v: float) -> float | str | None:
     """JSON has no NaN/inf: they become the strings "nan", "inf", "-inf"."""
     if math.isfinite(v):
         return v
