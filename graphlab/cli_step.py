@@ -76,16 +76,17 @@ def cmd_step(argv: list[str]) -> int:
     p.add_argument("--train-mode", action="store_true",
                    help="BatchNorm uses batch statistics, Dropout draws (seeded) masks; default: eval mode")
     args = p.parse_args(argv)
-    try:
-        graph, kwargs = _setup(args)
-    except FileFormatError as e:
-        return fail(str(e))
+    if args.batch < 1:
+        return fail("--batch must be at least 1")
     from .step import StepError, Stepper
     from .step.report import step_report
 
     try:
+        graph, kwargs = _setup(args)
         stepper = Stepper(graph, train_mode=args.train_mode, **kwargs)
         stepper.run(stop_at_nonfinite=False)
+    except FileFormatError as e:
+        return fail(str(e))
     except StepError as e:
         return fail(f"{args.file}: {e}", 1 if e.kind in ("graph", "run") else 2)
     report = step_report(stepper)
@@ -127,17 +128,16 @@ def cmd_gradcheck(argv: list[str]) -> int:
     p.add_argument("--batch", type=int, default=2, help="samples (default 2)")
     p.add_argument("--coords", type=int, default=16, help="coordinates sampled per tensor (default 16)")
     args = p.parse_args(argv)
-    if args.coords < 1:
-        return fail("--coords must be at least 1")
-    try:
-        graph, kwargs = _setup(args)
-    except FileFormatError as e:
-        return fail(str(e))
+    if args.coords < 1 or args.batch < 1:
+        return fail("--coords and --batch must be at least 1")
     from .step import StepError
     from .step.gradcheck import gradcheck
 
     try:
+        graph, kwargs = _setup(args)
         report = gradcheck(graph, coords=args.coords, **kwargs)
+    except FileFormatError as e:
+        return fail(str(e))
     except StepError as e:
         return fail(f"{args.file}: {e}", 1 if e.kind in ("graph", "run") else 2)
     if args.json:

@@ -8,6 +8,9 @@ Schema::
      "first_nonfinite": null | {"node", "phase", "what"},
      "notes": [where the inputs and weights came from]}
 
+Tensors of at most :data:`SMALL` elements also get their values: ``forward[id]["values"]`` and
+``backward[id]["grad_output"]`` (flattened), so the course's small circuits read in full.
+
 Non-finite numbers are written as the strings "nan", "inf", "-inf" (JSON has no NaN).
 """
 from __future__ import annotations
@@ -17,7 +20,10 @@ from typing import Any
 import torch
 
 from .stepper import Stepper
-from .summary import json_float, summarize
+from .summary import json_float, preview, summarize
+
+#: tensors with at most this many elements are written out in full
+SMALL = 8
 
 
 def _norm(t: torch.Tensor) -> float | str | None:
@@ -33,10 +39,14 @@ def step_report(stepper: Stepper) -> dict[str, Any]:
         if r.output is not None:
             s = summarize(r.output).to_json()
             forward[nid] = {k: s[k] for k in ("shape", "mean", "std", "min", "max")}
+            if r.output.numel() <= SMALL:
+                forward[nid]["values"] = preview(r.output).to_json()["values"]
         if r.grad_output is not None:
             backward[nid] = {"grad_output_norm": _norm(r.grad_output),
                              "grad_inputs_norm": [_norm(g) for g in r.grad_inputs or []],
                              "grad_params_norm": {k: _norm(g) for k, g in (r.grad_params or {}).items()}}
+            if r.grad_output.numel() <= SMALL:
+                backward[nid]["grad_output"] = preview(r.grad_output).to_json()["values"]
             if r.time_grad_norms is not None:
                 backward[nid]["time_grad_norms"] = [json_float(v) for v in r.time_grad_norms]
     return {"order": list(stepper.order), "forward": forward, "backward": backward,
