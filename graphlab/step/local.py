@@ -16,7 +16,6 @@ from typing import Sequence
 
 import torch
 
-from .record import LocalRule
 
 #: tensors with at most this many elements are written out in full in ``LocalRule.numbers``
 SMALL = 8
@@ -69,9 +68,8 @@ def _num(v: float) -> str:
     return f"{v:.4g}"
 
 
-def local_rule(rule: str, sources: Sequence[str], inputs: Sequence[torch.Tensor], grad_output: torch.Tensor,
-               grad_inputs: Sequence[torch.Tensor], grad_params: dict[str, torch.Tensor],
-               derivatives: list[torch.Tensor] | None) -> LocalRule:
+def numbers(sources: Sequence[str], grad_output: torch.Tensor, grad_inputs: Sequence[torch.Tensor],
+            grad_params: dict[str, torch.Tensor], derivatives: list[torch.Tensor] | None) -> list[str]:
     """The rule with the numbers it used: per input port, dout · local = din (elementwise), or the
     sizes of what came in and went out (nodes that mix elements)."""
     lines = []
@@ -86,4 +84,4 @@ def local_rule(rule: str, sources: Sequence[str], inputs: Sequence[torch.Tensor]
             lines.append(f"∂L/∂{src} = {show(gi)} from ∂L/∂out = {show(grad_output)}")
     for name, g in grad_params.items():
         lines.append(f"∂L/∂{name} = {show(g)}")
-    return LocalRule(rule, derivatives, lines)
+    return lines

@@ -16,7 +16,7 @@ can redraw just those.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
@@ -28,7 +28,6 @@ LIST_FIELDS = ("inputs", "grad_inputs")
 DICT_FIELDS = ("grad_params",)
 
 
-@dataclass
 class LocalRule:
     """The node's local backward rule.
 
@@ -36,22 +35,49 @@ class LocalRule:
     elementwise in each input (ReLU, Sigmoid, Tanh, Add, Multiply, Dropout, BatchNorm in eval mode…),
     ∂out/∂input per port as a tensor of the input's shape, so that grad_input = grad_output ·
     derivative; None for nodes that mix elements (Linear, Conv2d, Softmax, pooling, losses).
-    ``numbers``: the rule applied to this node's numbers, one line per input port (values in full for
-    tensors of at most 8 elements, summaries otherwise).
+    ``numbers``: the rule applied to this node's numbers, one line per input port and parameter
+    (values in full for tensors of at most 8 elements, summaries otherwise).
+
+    ``derivatives`` and ``numbers`` are computed on first access (the stepper re-runs the node on its
+    recorded inputs, which keeps each step cheap) and then kept; ask for them on the thread that
+    drives the stepper.
     """
 
-    rule: str
-    derivatives: list[torch.Tensor] | None
-    numbers: list[str]
+    def __init__(self, rule: str, derivatives: list[torch.Tensor] | None = None, numbers: list[str] | None = None,
+                 compute: Callable[[], tuple[list[torch.Tensor] | None, list[str]]] | None = None) -> None:
+        self.rule = rule
+        self._derivatives = derivatives
+        self._numbers = numbers
+        self._compute = compute
+
+    def _ensure(self) -> None:
+        if self._compute is not None:
+            compute, self._compute = self._compute, None
+            self._derivatives, self._numbers = compute()
+
+    @property
+    def derivatives(self) -> list[torch.Tensor] | None:
+        self._ensure()
+        return self._derivatives
+
+    @property
+    def numbers(self) -> list[str]:
+        self._ensure()
+        return list(self._numbers or [])
 
     @property
     def derivative(self) -> torch.Tensor | None:
         """The local derivative with respect to input port 0 (elementwise nodes), else None."""
-        return self.derivatives[0] if self.derivatives else None
+        d = self.derivatives
+        return d[0] if d else None
 
     @property
     def elementwise(self) -> bool:
         return self.derivatives is not None
+
+    def __repr__(self) -> str:
+        state = "pending" if self._compute is not None else f"elementwise={self._derivatives is not None}"
+        return f"LocalRule({self.rule!r}, {state})"
 
 
 @dataclass

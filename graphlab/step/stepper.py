@@ -28,12 +28,16 @@ Semantics
   ``run()`` and ``run_to()`` stop there. Not torch's anomaly mode, which is slow and blind to
   forward NaNs.
 
-Use one thread at a time per stepper; records are safe to read from another thread once the call
-that produced them has returned (they are never modified afterwards, only replaced by ``back()``).
+Threads: the stepper's methods hold a lock, so drive it from one worker thread and read records from
+another; recorded tensors are never modified after the call that produced them (``back()`` only
+hides them). ``record.local.derivatives``/``numbers`` are computed on first access by re-running the
+node (under the same lock): ask for them on the worker thread for big nodes.
 """
 from __future__ import annotations
 
 import contextlib
+import functools
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
@@ -47,7 +51,7 @@ from ..core.registry import REGISTRY
 from . import batch as batch_mod
 from . import recurrent
 from .batch import StepError
-from .local import elementwise_derivatives, local_rule, show
+from .local import elementwise_derivatives, numbers, show
 from .record import Change, LocalRule, NodeRecord
 from .rng import fixed_rng, seeded_state
 
@@ -68,6 +72,17 @@ class _Backward:
     grad_params: dict[str, torch.Tensor]
     local: LocalRule
     time_grad_norms: list[float] | None
+
+
+def _locked(method: Any) -> Any:
+    """Run a Stepper method under its lock (a lazy LocalRule may be computed from another thread)."""
+
+    @functools.wraps(method)
+    def wrapper(self: "Stepper", *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 class _InputsChanged(Exception):
@@ -137,6 +152,7 @@ class Stepper:
         self._mutates: set[str] = {n for n in self.order if n in self.info.module_names and any(
             getattr(m, "inplace", False) is True for m in self._module(n).modules())}
         self.records: dict[str, NodeRecord] = {}
+        self._lock = threading.RLock()
         self.reset()
 
     # -- set-up ----------------------------------------------------------------------------------
@@ -209,6 +225,7 @@ class Stepper:
         return list(self._consumers[nid])
 
     # -- moving ----------------------------------------------------------------------------------
+    @_locked
     def reset(self) -> None:
         """Back to the start, forgetting every cached result (inputs, targets and weights stay)."""
         self.position = 0
@@ -219,6 +236,7 @@ class Stepper:
         self.last_change: Change | None = None
         self.records = {n: NodeRecord(n, self._types[n], list(self._sources[n])) for n in self.order}
 
+    @_locked
     def step(self) -> NodeRecord | None:
         """Show the next (node, phase) of the walk and return its record; None at the end."""
         if self.position == len(self.walk):
@@ -240,6 +258,7 @@ class Stepper:
         self.last_change = Change(nid, phase, False, edges)
         return rec
 
+    @_locked
     def back(self) -> Change | None:
         """Hide the last step shown (its results stay cached); None at the start."""
         if self.position == 0:
@@ -256,6 +275,7 @@ class Stepper:
         self.last_change = Change(nid, phase, True, edges)
         return self.last_change
 
+    @_locked
     def run_to(self, node_id: str, phase: str = "forward", *, stop_at_nonfinite: bool = True) -> list[Change]:
         """Step (or step back) until (node_id, phase) is the last step shown. Going forward it stops
         early at a newly found non-finite value when ``stop_at_nonfinite``. Returns the changes."""
@@ -277,6 +297,7 @@ class Stepper:
                 break
         return changes
 
+    @_locked
     def run(self, *, stop_at_nonfinite: bool = True) -> list[Change]:
         """Step to the end of the walk, or to the first non-finite value found on the way."""
         changes: list[Change] = []
@@ -420,20 +441,36 @@ class Stepper:
         wrt = [x for x in f.leaves if x.requires_grad] + [p for p in f.params.values() if p.requires_grad]
         grads: tuple[torch.Tensor | None, ...] = ()
         if out.requires_grad and wrt:
-            grads = torch.autograd.grad(out, wrt, g, retain_graph=True, allow_unused=True)
+            grads = torch.autograd.grad(out, wrt, g, allow_unused=True)
         by_id = {id(t): gr for t, gr in zip(wrt, grads)}
-        grad_inputs = [_or_zeros(by_id.get(id(x)), x) for x in f.leaves]
+        grad_inputs = [_or_zeros(by_id.get(id(x)), x).detach() for x in f.leaves]
         grad_params = {name: _or_zeros(by_id.get(id(p)), p).detach() for name, p in f.params.items()}
-        derivs = None
-        if nid != self.analysis.loss:
-            derivs = elementwise_derivatives(out, f.leaves, list(f.params.values()), self._seeds[nid])
-        local = local_rule(rule, self._sources[nid], f.inputs, g, grad_inputs, grad_params, derivs)
+        local = LocalRule(rule, compute=self._local_numbers(nid, f.inputs, g, grad_inputs, grad_params))
         norms = None
         m = self._module(nid)
         if recurrent.supports(m) and f.inputs:
             with self.node_context(nid, m):
                 norms = recurrent.time_grad_norms(m, f.inputs[0], g)
-        return _Backward(g, [gi.detach() for gi in grad_inputs], grad_params, local, norms)
+        return _Backward(g, grad_inputs, grad_params, local, norms)
+
+    def _local_numbers(self, nid: str, inputs: list[torch.Tensor], g: torch.Tensor, grad_inputs: list[torch.Tensor],
+                       grad_params: dict[str, torch.Tensor]) -> Any:
+        """What computes a LocalRule's derivatives and numbers when first asked: the node re-run on
+        its recorded inputs (a fresh local graph), probed for elementwise-ness."""
+        sources = list(self._sources[nid])
+
+        def compute() -> tuple[list[torch.Tensor] | None, list[str]]:
+            derivs = None
+            if nid != self.analysis.loss:
+                with self._lock:
+                    m = self._module(nid)
+                    leaves = [x.detach().requires_grad_(x.is_floating_point()) for x in inputs]
+                    out = self._call(nid, m, leaves, (), copy=nid in self._mutates)
+                    params = [p for p in m.parameters()]
+                    derivs = elementwise_derivatives(out, leaves, params, self._seeds[nid])
+            return derivs, numbers(sources, g, grad_inputs, grad_params, derivs)
+
+        return compute
 
     def _backward_culprit(self, nid: str, b: _Backward) -> str:
         for port, gi in enumerate(b.grad_inputs):
