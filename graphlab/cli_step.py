@@ -1,7 +1,7 @@
 """``graphlab step FILE`` and ``graphlab gradcheck FILE``: the stepper and the gradient check from a terminal.
 
     graphlab step FILE [--json] [--inputs X.npz] [--weights CKPT] [--seed S] [--batch B] [--train-mode]
-    graphlab gradcheck FILE [--json] [--inputs X.npz] [--weights CKPT] [--seed S] [--batch B] [--coords N]
+    graphlab gradcheck FILE [--json] [--inputs X.npz] [--weights CKPT] [--seed S] [--batch B] [--coords N] [--dataset]
 
 ``step`` walks every node forward then backward and prints each node's output summary and gradient
 norms (``--json``: the schema in :mod:`graphlab.step.report`); ``gradcheck`` prints each node's worst
@@ -53,13 +53,21 @@ def _read_npz(path: str) -> dict[str, Any]:
 
 
 def _setup(args: Any) -> tuple[Any, dict[str, Any]]:
-    """(graph, Stepper keyword arguments) from the common options; raises FileFormatError/StepError."""
+    """(graph, Stepper keyword arguments) from the common options; raises FileFormatError/StepError.
+    Small graphs run on one torch thread, as the trainer runs them (a second thread's spin-waits cost
+    more than they give on small ops, badly so on a busy machine)."""
     graph = load(args.file)
+    import torch
+
+    from .core import analyze
+    from .run.setup import auto_threads
+
+    threads = auto_threads(analyze(graph), args.batch)
+    if threads:
+        torch.set_num_threads(threads)
     kwargs: dict[str, Any] = {"seed": args.seed, "base_dir": Path(args.file).resolve().parent,
                               "weights": args.weights, "batch": args.batch}
     if args.inputs:
-        from .core import analyze
-
         arrays = _read_npz(args.inputs)
         inputs_ids = set(analyze(graph).inputs)
         if "targets" in arrays and "targets" not in inputs_ids:
@@ -127,6 +135,8 @@ def cmd_gradcheck(argv: list[str]) -> int:
     _common(p)
     p.add_argument("--batch", type=int, default=2, help="samples (default 2)")
     p.add_argument("--coords", type=int, default=16, help="coordinates sampled per tensor (default 16)")
+    p.add_argument("--dataset", action="store_true",
+                   help="check at a validation batch of the training section's dataset (default: seeded N(0, 1) inputs)")
     args = p.parse_args(argv)
     if args.coords < 1 or args.batch < 1:
         return fail("--coords and --batch must be at least 1")
@@ -135,7 +145,7 @@ def cmd_gradcheck(argv: list[str]) -> int:
 
     try:
         graph, kwargs = _setup(args)
-        report = gradcheck(graph, coords=args.coords, **kwargs)
+        report = gradcheck(graph, coords=args.coords, dataset=args.dataset, **kwargs)
     except FileFormatError as e:
         return fail(str(e))
     except StepError as e:

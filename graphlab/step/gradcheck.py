@@ -1,7 +1,7 @@
 """Numerical gradient check, node by node and parameter by parameter (the course's gradient check).
 
 For every node (not Input nodes) the check takes the node's own inputs from a float64 forward pass
-of the graph, a seeded N(0, 1) upstream ``u`` (1 for the loss), and compares, coordinate by
+of the graph (at seeded N(0, 1) inputs unless given: the function is what is checked, not the data), a seeded N(0, 1) upstream ``u`` (1 for the loss), and compares, coordinate by
 coordinate, the analytic gradient of φ = Σ node(x, θ) · u — autograd's vector–Jacobian product, the
 very thing the stepper shows — with the centred difference (φ(x + h) − φ(x − h)) / 2h, computed as
 Σ (out₊ − out₋) · u so that outputs the nudge does not reach cancel exactly.
@@ -104,10 +104,12 @@ def _num(v: float) -> float | None:
 
 def gradcheck(graph: Graph, *, inputs: Any = None, targets: Any = None, weights: Any = None, batch: int = 2,
               seed: int = 0, coords: int = COORDS, threshold: float = WRONG, base_dir: Any = None,
-              nodes: Sequence[str] | None = None) -> GradcheckReport:
-    """Check every node of ``graph`` (or just ``nodes``). Raises StepError for unusable inputs/weights."""
+              nodes: Sequence[str] | None = None, dataset: bool = False) -> GradcheckReport:
+    """Check every node of ``graph`` (or just ``nodes``) at seeded N(0, 1) inputs, or at ``inputs``, or
+    (``dataset=True``) at a validation batch of the training section's dataset. Raises StepError for
+    unusable inputs/weights."""
     stepper = Stepper(graph, inputs=inputs, targets=targets, weights=weights, batch=batch, seed=seed,
-                      dtype=torch.float64, base_dir=base_dir)
+                      dtype=torch.float64, base_dir=base_dir, dataset=dataset)
     return check_stepper(stepper, coords=coords, threshold=threshold, nodes=nodes)
 
 

@@ -74,6 +74,12 @@ class _Backward:
     time_grad_norms: list[float] | None
 
 
+def _warm_up_autograd() -> None:
+    """``torch.autograd.grad`` with a given upstream imports torch's symbolic-shapes module (and sympy)
+    on its first call, ~1.5 s: pay it when a stepper is set up, not in its first backward step."""
+    import torch.fx.experimental.symbolic_shapes  # noqa: F401
+
+
 def _locked(method: Any) -> Any:
     """Run a Stepper method under its lock (a lazy LocalRule may be computed from another thread)."""
 
@@ -93,11 +99,13 @@ class Stepper:
     """See the module docstring. ``inputs``: ``{input_id: array}``; ``targets``: one row per sample;
     ``weights``: checkpoint file, run folder or state_dict; ``upstream``: a tensor (one sink) or
     ``{sink_id: tensor}`` overriding the seeded upstream gradient of a graph without a loss;
-    ``dtype``: torch.float32 or torch.float64; ``base_dir``: where relative dataset paths start."""
+    ``dtype``: torch.float32 or torch.float64; ``base_dir``: where relative dataset paths start;
+    ``dataset=False``: seeded random inputs even when the training section names a dataset."""
 
     def __init__(self, graph: Graph, *, inputs: Mapping[str, Any] | None = None, targets: Any = None,
                  weights: Any = None, batch: int = 8, seed: int = 0, train_mode: bool = False,
-                 upstream: Any = None, dtype: torch.dtype = torch.float32, base_dir: Any = None) -> None:
+                 upstream: Any = None, dtype: torch.dtype = torch.float32, base_dir: Any = None,
+                 dataset: bool = True) -> None:
         self.graph = graph
         self.seed = seed
         self.train_mode = train_mode
@@ -134,7 +142,7 @@ class Stepper:
         self._seeds = {n: (seed * 1_000_003 + i + 1) % (2 ** 62) for i, n in enumerate(self.order)}
         self._rng = {n: seeded_state(s) for n, s in self._seeds.items()} if train_mode else {}
 
-        self.inputs, given_targets = self._make_inputs(inputs, batch, base_dir)
+        self.inputs, given_targets = self._make_inputs(inputs, batch, base_dir, dataset)
         self.batch = next(iter(self.inputs.values())).shape[0] if self.inputs else batch
         self.targets: torch.Tensor | None = None
         if loss is not None:
@@ -153,17 +161,20 @@ class Stepper:
             getattr(m, "inplace", False) is True for m in self._module(n).modules())}
         self.records: dict[str, NodeRecord] = {}
         self._lock = threading.RLock()
+        _warm_up_autograd()
         self.reset()
 
     # -- set-up ----------------------------------------------------------------------------------
     def _make_inputs(self, inputs: Mapping[str, Any] | None, batch: int,
-                     base_dir: Any) -> tuple[dict[str, torch.Tensor], Any]:
+                     base_dir: Any, dataset: bool) -> tuple[dict[str, torch.Tensor], Any]:
         a = self.analysis
         if inputs is not None:
             return batch_mod.explicit_inputs(a, inputs, self.dtype), None
         if batch < 1:
             raise StepError(f"batch must be at least 1, got {batch}")
-        xs, ys, note = batch_mod.dataset_batch(self.graph, a, batch, base_dir, self.dtype)
+        xs, ys, note = None, None, ""
+        if dataset:
+            xs, ys, note = batch_mod.dataset_batch(self.graph, a, batch, base_dir, self.dtype)
         if note:
             self.notes.append(note)
         if xs is not None:
