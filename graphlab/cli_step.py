@@ -102,9 +102,8 @@ def cmd_step(argv: list[str]) -> int:
         print(json.dumps(report))
     else:
         _print_step(report)
-    for note in stepper.notes:
-        if "could not" in note or "unusable" in note or "but" in note:
-            print(f"graphlab: note: {note}", file=sys.stderr)
+    for warning in stepper.warnings:
+        print(f"graphlab: warning: {warning}", file=sys.stderr)
     return 1 if stepper.first_nonfinite else 0
 
 

@@ -110,7 +110,8 @@ class Stepper:
         self.seed = seed
         self.train_mode = train_mode
         self.dtype = dtype
-        self.notes: list[str] = []
+        self.notes: list[str] = []  # where the inputs and weights came from
+        self.warnings: list[str] = []  # the subset of notes a user should see (a dataset that could not be used)
         a = analyze(graph)
         if not a.ok:
             p = a.errors[0]
@@ -179,6 +180,8 @@ class Stepper:
             self.notes.append(note)
         if xs is not None:
             return xs, ys
+        if note:  # the dataset was named but could not be used
+            self.warnings.append(note)
         if not note:
             self.notes.append(f"seeded N(0, 1) inputs (seed {self.seed}), batch {batch}")
         return batch_mod.random_inputs(a, batch, self.seed, self.dtype), None

@@ -327,6 +327,8 @@ def test_missing_dataset_falls_back_to_random_inputs_with_a_note(tmp_path):
     g.training = {"dataset": {"name": "npz", "path": "nothing.npz"}}
     st = Stepper(g, batch=1, base_dir=tmp_path)
     assert "could not be loaded" in st.notes[0] and st.inputs["image"].shape[0] == 1
+    assert st.warnings == st.notes[:1]
+    assert Stepper(graphlab.load(EXAMPLES / "lenet5.graphlab.json"), batch=1, base_dir=EXAMPLES).warnings == []
 
 
 def test_weights_from_a_checkpoint_a_run_folder_and_refusing_another_graph(tmp_path):
