@@ -4,6 +4,8 @@
     graphlab check FILE [--json]  shapes, parameter counts and errors
     graphlab train FILE ...       (training issue)
     graphlab export FILE ...      (training issue)
+    graphlab step FILE ...        walk forward and backward node by node (cli_step)
+    graphlab gradcheck FILE ...   numerical gradient check per node (cli_step)
 
 Exit codes: 0 ok, 1 the graph (or run) has errors, 2 the file or an argument cannot be used.
 A bad file or argument is one line on stderr, never a traceback.
@@ -109,7 +111,7 @@ def _register_more_commands() -> None:
     """Commands that live in other modules (train, export) register themselves on import."""
     import importlib
 
-    for name in ("graphlab.cli_run", "graphlab.cli_export"):
+    for name in ("graphlab.cli_run", "graphlab.cli_export", "graphlab.cli_step"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as e:
