@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core import Analysis, Graph
+from ..core.layout import spread_stacked
 from ..io import FileFormatError, load, save
 from .actions import CONTROLS, build_menus
 from .controller import CLIP_MIME, Controller
@@ -144,6 +145,7 @@ class MainWindow(QMainWindow):
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
     def set_document(self, graph: Graph, path: str | None, title: str | None = None) -> None:
+        spread_stacked(graph)  # nodes without positions (allowed in files) are laid out, not piled up
         self.document = graph
         self.path = path
         self.controller.set_graph(graph)
@@ -239,7 +241,7 @@ class MainWindow(QMainWindow):
     def reveal_node(self, node_id: str) -> None:
         if node_id in self.scene.node_items:
             self.scene.select_nodes([node_id])
-            self.view.center_on_node(node_id)
+            self.view.focus_node(node_id)
 
     # ---- files ---------------------------------------------------------------------------------------
     def maybe_save(self) -> bool:

@@ -1,8 +1,14 @@
-"""The edge item: a bezier from an output port to an input port, labelled with the shape it carries.
+"""The edge item: a path from an output port down to an input port, labelled with the shape it carries.
 
-The label is drawn at the middle of the curve on a small plate in the canvas colour, so it stays
-legible where it crosses other edges. ``adjust()`` recomputes the path from the two node items'
-port positions; the node items call it when they move.
+The path comes from :func:`.routing.route`: straight down between a card and the one under it, and
+around the cards in between for an edge that skips rows. The label is drawn beside the middle of
+the path on a small plate in the canvas colour, so it stays legible where it crosses other edges;
+it is drawn only on an edge that skips rows (between neighbouring cards it would repeat the
+source card's "→ shape" right above it) and only at full detail. ``adjust()``
+recomputes the path from the two node items' port positions; the node items call it when they move.
+
+Overlay captions (the stepper's values and gradients, see :mod:`.overlay`) replace the label while
+they are set; they live in a child item so setting them never touches the path.
 """
 from __future__ import annotations
 
@@ -13,29 +19,20 @@ from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ...core.graph import Edge
+from ...core.layout import ROW
 from . import style as st
+from .routing import route, s_curve
 
 if TYPE_CHECKING:
     from .node_item import NodeItem
 
 
-SKIP_MIN_SPAN = 260.0  # an edge longer than this that runs level would pass behind nodes…
-SKIP_LEVEL = 60.0  # …when its ends are within this height of each other
-SKIP_LIFT = 75.0  # so it detours this far above them (a ResNet skip connection)
-
-
 def bezier(a: QPointF, b: QPointF) -> QPainterPath:
-    """The path of an edge: an S-curve, or an arch over the nodes for a long level skip connection."""
-    path = QPainterPath(a)
-    if b.x() - a.x() > SKIP_MIN_SPAN and abs(b.y() - a.y()) < SKIP_LEVEL:
-        top = min(a.y(), b.y()) - SKIP_LIFT
-        path.cubicTo(QPointF(a.x() + 40, a.y()), QPointF(a.x() + 40, top), QPointF(a.x() + 80, top))
-        path.lineTo(QPointF(b.x() - 80, top))
-        path.cubicTo(QPointF(b.x() - 40, top), QPointF(b.x() - 40, b.y()), b)
-        return path
-    dx = max(40.0, abs(b.x() - a.x()) * 0.5)
-    path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
-    return path
+    """The unrouted path of an edge from output port ``a`` to input port ``b`` (used while dragging)."""
+    return s_curve(a, b)
+
+
+ROUTE_MIN_SPAN = ROW * 1.3  # edges spanning more than one row gap look for cards in their way
 
 
 class EdgeItem(QGraphicsItem):
@@ -48,7 +45,9 @@ class EdgeItem(QGraphicsItem):
         self.style = style
         self.label = ""
         self.bad = False
+        self.captions = None  # the overlay's caption item, when it has one for this edge
         self._path = QPainterPath()
+        self.long = False  # spans more than a row: routed, and labelled
         self._label_rect = QRectF()
         self._bounds = QRectF()
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
@@ -74,21 +73,48 @@ class EdgeItem(QGraphicsItem):
         self.style = style
         self.adjust()
 
+    def path(self) -> QPainterPath:
+        return QPainterPath(self._path)
+
+    def midpoint(self) -> QPointF:
+        return self._path.pointAtPercent(0.5)
+
+    def _obstacles(self, a: QPointF, b: QPointF) -> list[QRectF]:
+        scene = self.scene()
+        if scene is None:
+            return []
+        from .node_item import NodeItem
+
+        reach = st.NODE_W * 1.5
+        band = QRectF(min(a.x(), b.x()) - reach, min(a.y(), b.y()), abs(b.x() - a.x()) + 2 * reach, abs(b.y() - a.y()))
+        out = []
+        for it in scene.items(band, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
+            if isinstance(it, NodeItem) and it is not self.src and it is not self.dst:
+                out.append(it.mapRectToScene(it.card_rect()))
+        return out
+
     def adjust(self) -> None:
         a = self.src.port_scene_pos("out")
         b = self.dst.port_scene_pos("in", self.edge.port)
         self.prepareGeometryChange()
-        self._path = bezier(a, b)
+        self.long = b.y() - a.y() > ROUTE_MIN_SPAN or abs(b.x() - a.x()) > ROUTE_MIN_SPAN or b.y() < a.y()
+        if b.y() - a.y() > ROUTE_MIN_SPAN:
+            self._path = route(a, b, self._obstacles(a, b), ROW)
+        else:
+            self._path = s_curve(a, b)
         bounds = self._path.boundingRect().adjusted(-3, -3, 3, 3)
+        mid = self._path.pointAtPercent(0.5)
         if self.label:
             m = self.style.small_metrics
             w, h = m.horizontalAdvance(self.label) + 8, m.height() + 2
-            mid = self._path.pointAtPercent(0.5)
-            self._label_rect = QRectF(mid.x() - w / 2, mid.y() - h - 2, w, h)
+            self._label_rect = QRectF(mid.x() + 5, mid.y() - h / 2, w, h)
             bounds = bounds.united(self._label_rect)
         else:
             self._label_rect = QRectF()
         self._bounds = bounds
+        if self.captions is not None:
+            self.captions.setPos(mid)
+            self.captions.set_direction(self._path.angleAtPercent(0.5))
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -101,15 +127,15 @@ class EdgeItem(QGraphicsItem):
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         s = self.style
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= 0.5)  # far out: cheap lines, no labels
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= 0.4)  # far out: cheap lines
         color = s.selection if self.isSelected() else (s.error if self.bad else s.edge)
-        painter.setPen(QPen(color, 2.5 if self.isSelected() else 1.6))
+        width = 2.5 if self.isSelected() else 1.6
+        painter.setPen(QPen(color, max(width, 1.0 / max(lod, 1e-3))))  # at least a pixel on screen
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
-        if self.label and lod >= 0.5:
-            bg = s.background
+        if self.label and self.long and lod >= st.FULL_DETAIL - 1e-6 and self.captions is None:
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(bg)
+            painter.setBrush(s.background)
             painter.drawRoundedRect(self._label_rect, 3, 3)
             painter.setFont(s.small_font)
             painter.setPen(s.dim_text if not self.bad else s.error)

@@ -6,13 +6,25 @@ rebuilds the scene. Shapes, summaries and errors come from an :class:`~graphlab.
 handed to :meth:`GraphScene.apply_analysis`, which repaints only the items whose text changed.
 
 The scene never edits the model. User gestures are turned into commands by the controller.
+
+View state that is not part of the document (badges, highlight, heat, edge captions) goes through
+``scene.overlay`` (:class:`~.overlay.CanvasOverlay`): no undo entries, no modified mark.
+
+The scene rectangle is kept explicitly (the default grows with the items): the BSP index splits
+the scene rectangle into about as many cells as there are items, so a scene whose rectangle is
+only as big as a pile of stacked items (a file without positions) put every item into every cell,
+quadratic in memory. A fixed 100,000-unit square, grown when items go past it, keeps each item in a
+few cells.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QPointF, QRectF, Signal
-from PySide6.QtGui import QPainter, QPalette, QPen
+from PySide6.QtGui import QIcon, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QGraphicsScene
 
 from ...core import REGISTRY, Analysis, Edge, Graph, Node
@@ -21,8 +33,12 @@ from ...core.spec import VARIADIC
 from . import style as st
 from .edge_item import EdgeItem
 from .node_item import NodeItem
+from .overlay import CanvasOverlay
 
-GRID = 20.0
+GRID = 20.0  # the snapping step; lines are drawn every GRID_LINE
+GRID_LINE = GRID * 5
+BASE_RECT = QRectF(-50000, -50000, 100000, 100000)
+RECT_MARGIN = 5000.0
 
 
 def n_ports(type_name: str, max_port: int) -> int:
@@ -38,6 +54,8 @@ def n_ports(type_name: str, max_port: int) -> int:
 class GraphScene(QGraphicsScene):
     #: emitted with the selected node ids whenever the selection changes
     node_selection_changed = Signal(list)
+    #: nodes were added, removed or moved (through the model), or a new graph was set
+    geometry_changed = Signal()
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -47,13 +65,19 @@ class GraphScene(QGraphicsScene):
         self.edge_items: dict[Edge, EdgeItem] = {}
         self._state: dict[str, tuple] = {}
         self._labels: dict[Edge, tuple[str, bool]] = {}
+        #: category -> icon for the cards' titles (None: no icon); set it before set_graph
+        self.category_icon: Callable[[str | None], QIcon | None] = lambda category: None
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self.setSceneRect(BASE_RECT)
+        self.overlay = CanvasOverlay(self)
+        self._nodes_rect: QRectF | None = None
         self.selectionChanged.connect(self._emit_selection)
 
     # ---- model binding -------------------------------------------------------------------------
     def set_graph(self, graph: Graph) -> None:
         if self.graph is not None:
             self._subscribe(self.graph, False)
+        self.overlay.reset()
         self.clear()
         self.node_items.clear()
         self.edge_items.clear()
@@ -65,9 +89,37 @@ class GraphScene(QGraphicsScene):
             max_port[e.dst] = max(max_port.get(e.dst, -1), e.port)
         for node in graph.nodes.values():
             self._add_node_item(node, max_port.get(node.id, -1))
+        self.fit_rect()
         for e in graph.edges:
             self._add_edge_item(e)
         self._subscribe(graph, True)
+        self._moved()
+
+    def _moved(self) -> None:
+        self._nodes_rect = None
+        self.geometry_changed.emit()
+
+    def nodes_rect(self) -> QRectF:
+        """The cards' bounding rectangle in scene coordinates (cached until the model moves a node)."""
+        if self._nodes_rect is None:
+            r = QRectF()
+            for item in self.node_items.values():
+                r = r.united(item.mapRectToScene(item.card_rect()))
+            self._nodes_rect = r
+        return QRectF(self._nodes_rect)
+
+    def fit_rect(self) -> None:
+        """Grow the scene rectangle to hold every item (with a margin); it never shrinks below the base."""
+        r = self.itemsBoundingRect()
+        want = BASE_RECT if r.isEmpty() else BASE_RECT.united(r.adjusted(-RECT_MARGIN, -RECT_MARGIN, RECT_MARGIN,
+                                                                         RECT_MARGIN))
+        if want != self.sceneRect():
+            self.setSceneRect(want)
+
+    def _keep_inside(self, item: NodeItem) -> None:
+        if not self.sceneRect().contains(item.sceneBoundingRect()):
+            self.setSceneRect(self.sceneRect().united(item.sceneBoundingRect().adjusted(
+                -RECT_MARGIN, -RECT_MARGIN, RECT_MARGIN, RECT_MARGIN)))
 
     def _subscribe(self, g: Graph, on: bool) -> None:
         for ev, fn in ((g.node_added, self._on_node_added), (g.node_removed, self._on_node_removed),
@@ -82,6 +134,9 @@ class GraphScene(QGraphicsScene):
             max_port = max((e.port for e in self.graph.edges if e.dst == node.id), default=-1) if self.graph else -1
         item.set_state(spec.display if spec else node.type, spec.category if spec else None, "", "",
                        n_ports(node.type, max_port), "", "")
+        icon = self.category_icon(spec.category if spec else None)
+        if icon is not None:
+            item.set_icon(icon)
         item.setPos(QPointF(*node.pos))
         self.addItem(item)
         self.node_items[node.id] = item
@@ -89,19 +144,23 @@ class GraphScene(QGraphicsScene):
 
     def _on_node_added(self, node: Node) -> None:
         item = self._add_node_item(node)
+        self._keep_inside(item)
         for e in self.graph.edges if self.graph else ():  # edges that waited for this node
             if node.id in (e.src, e.dst) and e not in self.edge_items:
                 self._add_edge_item(e)
         item.setSelected(False)
+        self._moved()
 
     def _on_node_removed(self, node: Node) -> None:
         item = self.node_items.pop(node.id, None)
         self._state.pop(node.id, None)
+        self.overlay.forget_node(node.id)
         if item is None:
             return
         for e in list(item.edges):
             self._on_edge_removed(e.edge)
         self.removeItem(item)
+        self._moved()
 
     def _add_edge_item(self, edge: Edge) -> None:
         src, dst = self.node_items.get(edge.src), self.node_items.get(edge.dst)
@@ -111,11 +170,13 @@ class GraphScene(QGraphicsScene):
             self._refresh_ports(dst)
         item = EdgeItem(edge, src, dst, self.style)
         self.addItem(item)
+        item.adjust()  # again, now that it can see the cards in its way
         self.edge_items[edge] = item
 
     def _on_edge_removed(self, edge: Edge) -> None:
         item = self.edge_items.pop(edge, None)
         self._labels.pop(edge, None)
+        self.overlay.forget_edge(edge)
         if item is not None:
             item.detach()
             self.removeItem(item)
@@ -124,6 +185,9 @@ class GraphScene(QGraphicsScene):
         item = self.node_items.get(node_id)
         if item is not None and (item.pos().x(), item.pos().y()) != pos:
             item.setPos(QPointF(*pos))
+        if item is not None:
+            self._keep_inside(item)
+            self._moved()
 
     def _refresh_ports(self, item: NodeItem) -> None:
         if self.graph is None or item.node_id not in self.graph.nodes:
@@ -191,24 +255,21 @@ class GraphScene(QGraphicsScene):
         self.update()
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        """Fill and grid lines every GRID_LINE units, at the same scene positions whatever ``rect``
+        is (a partial repaint after a move must draw the lines exactly where a full repaint does)."""
         painter.fillRect(rect, self.style.background)
         scale = painter.worldTransform().m11()
         if scale < 0.45:
             return
         painter.setPen(QPen(self.style.grid, 0))
-        left = int(rect.left() // GRID) * GRID
-        top = int(rect.top() // GRID) * GRID
-        lines = []
-        x = left
-        while x < rect.right():
-            lines.append((x, rect.top(), x, rect.bottom()))
-            x += GRID * 5
-        y = top
-        while y < rect.bottom():
-            lines.append((rect.left(), y, rect.right(), y))
-            y += GRID * 5
-        for x1, y1, x2, y2 in lines:
-            painter.drawLine(QPointF(x1, y1), QPointF(x2, y2))
+        x = math.floor(rect.left() / GRID_LINE) * GRID_LINE
+        while x <= rect.right():
+            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+            x += GRID_LINE
+        y = math.floor(rect.top() / GRID_LINE) * GRID_LINE
+        while y <= rect.bottom():
+            painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
+            y += GRID_LINE
 
     # ---- selection -------------------------------------------------------------------------------
     def selected_node_ids(self) -> list[str]:
