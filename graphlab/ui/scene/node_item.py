@@ -180,6 +180,7 @@ class NodeItem(QGraphicsItem):
         self.severity = ""
         self.icon: QIcon | None = None
         self.tinted = False  # the overlay paints the card's fill (a heat colour) underneath
+        self.paints = 0  # how often the card was drawn (its cache re-rendered): tests and benchmarks
         self._card = layout_card(style, node_id, "", "", "", 0, False)
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
@@ -299,6 +300,7 @@ class NodeItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         s, c = self.style, self._card
+        self.paints += 1
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         rect = QRectF(0, 0, c.width, c.height)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)

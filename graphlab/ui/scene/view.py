@@ -8,7 +8,7 @@
 
 Zoom: :meth:`CanvasView.show_initial` is what a freshly opened file gets: the whole graph when it
 fits at a zoom where the cards are readable (:data:`LEGIBLE_SCALE`: their far-out print is at
-least 9 px on screen), else full detail on the graph's inputs (the top), with the overview in the
+least 9 px on screen), else at :data:`START_SCALE` on the graph's inputs (the top), with the overview in the
 corner to find the rest. :meth:`fit_all` (F) always fits everything. :meth:`focus_node` (a click
 in the problems list) zooms in to full detail when the view is further out, and centres the node.
 The overview (:class:`~.minimap.MiniMap`) shows itself while the graph is larger than the view.
@@ -29,7 +29,7 @@ from .minimap import MiniMap
 LAYER_MIME = "application/x-graphlab-layer"
 MIN_SCALE, MAX_SCALE = 0.08, 3.0
 LEGIBLE_SCALE = st.LEGIBLE_SCALE  # the far-out card print still fits the cards at >= 9 px on screen
-START_SCALE = 1.0  # a graph too large to fit legibly opens at full detail (100%) on its inputs
+START_SCALE = 0.6  # a graph too large to fit legibly opens here on its inputs (type and shape at 12 px)
 MARGIN = 30.0  # scene units kept around a fitted graph
 
 
