@@ -11,7 +11,7 @@ from graphlab.core import Graph
 from graphlab.core.graph import Edge
 from graphlab.io import dumps
 from graphlab.ui.scene.node_item import NodeItem
-from graphlab.ui.scene.overlay_items import BadgeItem, CaptionItem, TintItem
+from graphlab.ui.scene.overlay_items import CaptionItem
 from graphlab.ui.scene.style import heat_color
 
 
@@ -63,11 +63,11 @@ def test_overlay_shows_and_clearing_restores_the_plain_look(make_window, example
     painted = render(w)
     for nid in ("conv1", "relu1"):
         assert region(painted, w, nid) != region(plain, w, nid), nid
-    tint, badge = w.scene.overlay.items_for("conv1")
-    assert tint.fill == heat_color(0.9) and badge.text == "3.1e-4"
-    assert "62% of units dead" in badge.toolTip()
-    _, hl = w.scene.overlay.items_for("relu1")[0], w.scene.overlay.items_for("relu1")[0]
-    assert hl.outline == w.scene.style.highlight
+    look = w.scene.overlay.look("conv1")
+    assert look.fill == heat_color(0.9) and look.badge == "3.1e-4" and look.badge_color == QColor("#3070c0")
+    assert w.scene.node_items["conv1"].tinted
+    assert "62% of units dead" in w.scene.node_items["conv1"].toolTip()  # the mark's reason, on hover
+    assert w.scene.overlay.look("relu1").outline == w.scene.style.highlight
     cap = w.scene.overlay.caption_for(edge)
     assert (cap.value, cap.grad) == ("μ=0.12", "‖∂L‖=3e-3")
     v, g = cap.rects()
@@ -76,7 +76,8 @@ def test_overlay_shows_and_clearing_restores_the_plain_look(make_window, example
     w.scene.overlay.clear("stepper")
     settle(qtbot)
     assert render(w) == plain
-    assert not [i for i in w.scene.items() if isinstance(i, (TintItem, BadgeItem, CaptionItem))]
+    assert not [i for i in w.scene.items() if isinstance(i, CaptionItem)] and not w.scene.overlay.looks
+    assert "62%" not in w.scene.node_items["conv1"].toolTip()
 
 
 def test_owners_keep_their_own_state(make_window, examples_dir):
@@ -90,7 +91,7 @@ def test_owners_keep_their_own_state(make_window, examples_dir):
     ov.clear("stepper")
     assert ov.node_view("conv1") == {"badge": "1e-3"}  # the trainer's badge stays
     ov.set_node("conv1", "training", badge=None)
-    assert ov.node_view("conv1") == {} and ov.items_for("conv1") == (None, None)
+    assert ov.node_view("conv1") == {} and ov.look("conv1") is None
 
 
 def test_keywords_left_out_keep_their_value_and_none_removes(make_window, examples_dir):
@@ -118,14 +119,14 @@ def test_overlay_survives_edits_and_leaves_with_its_node(make_window, examples_d
     ov.set_edge(edge, "stepper", value="1", grad="2")
     w.controller.set_param("conv2", "out_channels", 20)
     w.live.flush()
-    assert ov.node_view("conv2")["badge"] == "x" and ov.items_for("conv2")[1].scene() is w.scene
+    assert ov.node_view("conv2")["badge"] == "x" and ov.look("conv2").badge == "x"
     w.controller.delete(["conv2"], [])
     w.live.flush()
     assert ov.node_view("conv2") == {} and ov.edge_view(edge) == {}
     w.undo_stack.undo()
     w.live.flush()
     assert "conv2" in w.scene.node_items and ov.node_view("conv2") == {}  # back, plain
-    assert ov.items_for("conv2") == (None, None)
+    assert ov.look("conv2") is None and not w.scene.node_items["conv2"].tinted
     settle(qtbot)
 
 
@@ -136,7 +137,7 @@ def test_a_new_document_starts_plain(make_window, examples_dir):
     assert w.scene.overlay.owners() == set()
 
 
-def test_badge_updates_reuse_items_and_never_repaint_the_cards(make_window, qtbot):
+def test_badge_updates_make_no_items_and_never_repaint_the_cards(make_window, qtbot):
     w = make_window()
     g = Graph("many")
     prev = g.add_node("Input", {"shape": [8]}, (0, 0)).id
@@ -151,7 +152,6 @@ def test_badge_updates_reuse_items_and_never_repaint_the_cards(make_window, qtbo
     ov = w.scene.overlay
     ov.set_nodes("training", {n: {"badge": "0.0", "heat": 0.1} for n in g.nodes})
     settle(qtbot)
-    items = {n: ov.items_for(n) for n in g.nodes}
     n_items = len(w.scene.items())
     cards: list[NodeItem] = list(w.scene.node_items.values())
     paints = sum(c.paints for c in cards)
@@ -161,12 +161,36 @@ def test_badge_updates_reuse_items_and_never_repaint_the_cards(make_window, qtbo
                                   for i, n in enumerate(g.nodes)})
         settle(qtbot)
     assert len(w.scene.items()) == n_items  # nothing made, nothing dropped
-    assert all(ov.items_for(n) == items[n] for n in g.nodes)  # the same items, updated in place
     assert sum(c.paints for c in cards) == paints  # the cards' cached drawing was never redone
-    assert ov.items_for(prev)[1].text == "3.9"
+    assert ov.look(prev).badge == "3.9"
 
 
 def test_heat_colour_scale_ends_and_clamps():
     assert heat_color(0.0) != heat_color(1.0)
     assert heat_color(-5) == heat_color(0.0) and heat_color(7) == heat_color(1.0)
     assert isinstance(heat_color(float("nan")), QColor)
+
+
+def test_a_dragged_card_takes_its_overlay_along_and_leaves_nothing_behind(make_window, examples_dir, qtbot):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QGuiApplication
+
+    def shown() -> QImage:  # the backing store: what partial repaints left on screen
+        vp = w.view.viewport()
+        g = vp.mapToGlobal(QPoint(0, 0))
+        return QGuiApplication.primaryScreen().grabWindow(0, g.x(), g.y(), vp.width(), vp.height()).toImage()
+
+    w = make_window(examples_dir / "lenet5.graphlab.json")
+    w.view.set_scale(1.0)
+    w.view.center_on_node("relu1")
+    w.scene.overlay.set_node("relu1", "training", badge="4.2e-3", heat=0.3, highlight="#00a0ff", marks=["why"])
+    settle(qtbot)
+    item = w.scene.node_items["relu1"]
+    p = item.pos()
+    for k in range(1, 6):  # what a mouse drag does: setPos on the item, frame by frame
+        item.setPos(QPointF(p.x() + 23 * k, p.y() + 7 * k))
+        settle(qtbot)
+    after = shown()
+    w.view.viewport().update()
+    settle(qtbot)
+    assert after == shown()

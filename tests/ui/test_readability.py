@@ -160,15 +160,21 @@ def test_grid_is_whole_after_an_edit(make_window, examples_dir, qtbot, edit):
 
 def test_scene_keeps_a_roomy_rectangle_even_for_a_pile_of_nodes(make_window):
     """The BSP index splits the scene rect into ~one cell per item: a rect only as big as a pile of
-    stacked items puts every item in every cell (quadratic memory). The rect never shrinks to the items."""
+    stacked items puts every item in every cell (quadratic memory). The rect keeps room per item."""
     from graphlab.core import Graph
+    from graphlab.ui.scene.graph_scene import ROOM_PER_ITEM
 
     w = make_window()
     g = Graph("pile")
-    for _ in range(50):
+    for _ in range(300):
         g.add_node("ReLU")
-    w.scene.set_graph(g)
-    assert w.scene.sceneRect().width() >= 100_000 and w.scene.sceneRect().height() >= 100_000
+    w.scene.set_graph(g)  # straight to the scene: no layout on open here
+    r = w.scene.sceneRect()
+    assert r.width() * r.height() >= 300 * ROOM_PER_ITEM
+    for _ in range(300):  # a pile that grows through the model keeps its room too
+        g.add_node("ReLU")
+    r = w.scene.sceneRect()
+    assert r.width() * r.height() >= 600 * ROOM_PER_ITEM
     far = QPointF(400_000, 300_000)
     g.move_node(next(iter(g.nodes)), (far.x(), far.y()))
     assert w.scene.sceneRect().contains(far)  # grows to hold what moves out

@@ -47,6 +47,7 @@ class EdgeItem(QGraphicsItem):
         self.bad = False
         self.captions = None  # the overlay's caption item, when it has one for this edge
         self._path = QPainterPath()
+        self._mid = QPointF()
         self.long = False  # spans more than a row: routed, and labelled
         self._label_rect = QRectF()
         self._bounds = QRectF()
@@ -67,7 +68,9 @@ class EdgeItem(QGraphicsItem):
     def set_label(self, text: str, bad: bool = False) -> None:
         if text != self.label or bad != self.bad:
             self.label, self.bad = text, bad
-            self.adjust()
+            self.prepareGeometryChange()
+            self._place_label()
+            self.update()
 
     def set_style(self, style: st.CanvasStyle) -> None:
         self.style = style
@@ -77,7 +80,7 @@ class EdgeItem(QGraphicsItem):
         return QPainterPath(self._path)
 
     def midpoint(self) -> QPointF:
-        return self._path.pointAtPercent(0.5)
+        return QPointF(self._mid)
 
     def _obstacles(self, a: QPointF, b: QPointF) -> list[QRectF]:
         scene = self.scene()
@@ -94,6 +97,7 @@ class EdgeItem(QGraphicsItem):
         return out
 
     def adjust(self) -> None:
+        """Recompute the path (routed around the cards in its way when it skips rows)."""
         a = self.src.port_scene_pos("out")
         b = self.dst.port_scene_pos("in", self.edge.port)
         self.prepareGeometryChange()
@@ -102,19 +106,22 @@ class EdgeItem(QGraphicsItem):
             self._path = route(a, b, self._obstacles(a, b), ROW)
         else:
             self._path = s_curve(a, b)
+        self._mid = self._path.pointAtPercent(0.5)
+        self._place_label()
+        if self.captions is not None:
+            self.captions.setPos(self._mid)
+            self.captions.set_direction(self._path.angleAtPercent(0.5))
+
+    def _place_label(self) -> None:
         bounds = self._path.boundingRect().adjusted(-3, -3, 3, 3)
-        mid = self._path.pointAtPercent(0.5)
         if self.label:
             m = self.style.small_metrics
             w, h = m.horizontalAdvance(self.label) + 8, m.height() + 2
-            self._label_rect = QRectF(mid.x() + 5, mid.y() - h / 2, w, h)
+            self._label_rect = QRectF(self._mid.x() + 5, self._mid.y() - h / 2, w, h)
             bounds = bounds.united(self._label_rect)
         else:
             self._label_rect = QRectF()
         self._bounds = bounds
-        if self.captions is not None:
-            self.captions.setPos(mid)
-            self.captions.set_direction(self._path.angleAtPercent(0.5))
 
     def boundingRect(self) -> QRectF:
         return self._bounds

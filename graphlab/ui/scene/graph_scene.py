@@ -10,11 +10,13 @@ The scene never edits the model. User gestures are turned into commands by the c
 View state that is not part of the document (badges, highlight, heat, edge captions) goes through
 ``scene.overlay`` (:class:`~.overlay.CanvasOverlay`): no undo entries, no modified mark.
 
-The scene rectangle is kept explicitly (the default grows with the items): the BSP index splits
-the scene rectangle into about as many cells as there are items, so a scene whose rectangle is
-only as big as a pile of stacked items (a file without positions) put every item into every cell,
-quadratic in memory. A fixed 100,000-unit square, grown when items go past it, keeps each item in a
-few cells.
+The scene rectangle is kept explicitly (the default is the items' bounding box): the BSP index
+splits it into about as many cells as there are items, so when the rectangle is only as big as a
+pile of stacked items (a file without positions: 10,000 nodes took 1.9 GB), every item lands in
+every cell, quadratic in memory. The rectangle is the cards' extent plus a margin, grown to at
+least :data:`ROOM_PER_ITEM` per item: a pile then spans a few cells, while a laid-out graph keeps
+cells as fine as its own extent gives (a much larger fixed rectangle would make each cell hold more
+items and every repaint's index query slower).
 """
 from __future__ import annotations
 
@@ -37,8 +39,9 @@ from .overlay import CanvasOverlay
 
 GRID = 20.0  # the snapping step; lines are drawn every GRID_LINE
 GRID_LINE = GRID * 5
-BASE_RECT = QRectF(-50000, -50000, 100000, 100000)
-RECT_MARGIN = 5000.0
+BASE_RECT = QRectF(-2000, -2000, 4000, 4000)  # an empty scene
+RECT_MARGIN = 1000.0  # room around the cards to pan and drop into
+ROOM_PER_ITEM = 2 * 230.0 * 112.0  # scene area per item (card or edge): twice a layout cell
 
 
 def n_ports(type_name: str, max_port: int) -> int:
@@ -70,6 +73,7 @@ class GraphScene(QGraphicsScene):
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.setSceneRect(BASE_RECT)
         self.overlay = CanvasOverlay(self)
+        self.sceneRectChanged.connect(self._rect_changed)
         self._nodes_rect: QRectF | None = None
         self.selectionChanged.connect(self._emit_selection)
 
@@ -89,10 +93,11 @@ class GraphScene(QGraphicsScene):
             max_port[e.dst] = max(max_port.get(e.dst, -1), e.port)
         for node in graph.nodes.values():
             self._add_node_item(node, max_port.get(node.id, -1))
-        self.fit_rect()
+        self.fit_rect(len(graph.nodes) + len(graph.edges))  # before the edges: they query the index
         for e in graph.edges:
             self._add_edge_item(e)
         self._subscribe(graph, True)
+        self.overlay.attach()
         self._moved()
 
     def _moved(self) -> None:
@@ -108,18 +113,37 @@ class GraphScene(QGraphicsScene):
             self._nodes_rect = r
         return QRectF(self._nodes_rect)
 
-    def fit_rect(self) -> None:
-        """Grow the scene rectangle to hold every item (with a margin); it never shrinks below the base."""
-        r = self.itemsBoundingRect()
-        want = BASE_RECT if r.isEmpty() else BASE_RECT.united(r.adjusted(-RECT_MARGIN, -RECT_MARGIN, RECT_MARGIN,
-                                                                         RECT_MARGIN))
-        if want != self.sceneRect():
-            self.setSceneRect(want)
+    def fit_rect(self, n_items: int | None = None) -> None:
+        """Set the scene rectangle: the cards' extent plus a margin, with room for every item."""
+        self._nodes_rect = None
+        r = self.nodes_rect()
+        r = BASE_RECT if r.isEmpty() else r.adjusted(-RECT_MARGIN, -RECT_MARGIN, RECT_MARGIN, RECT_MARGIN)
+        n = n_items if n_items is not None else len(self.node_items) + len(self.edge_items)
+        self.setSceneRect(self._roomy(r, n))
+
+    @staticmethod
+    def _roomy(r: QRectF, n: int) -> QRectF:
+        need = n * ROOM_PER_ITEM
+        area = r.width() * r.height()
+        if area >= need:
+            return r
+        k = math.sqrt(need / max(area, 1.0))
+        dw, dh = r.width() * (k - 1) / 2, r.height() * (k - 1) / 2
+        return r.adjusted(-dw, -dh, dw, dh)
 
     def _keep_inside(self, item: NodeItem) -> None:
-        if not self.sceneRect().contains(item.sceneBoundingRect()):
-            self.setSceneRect(self.sceneRect().united(item.sceneBoundingRect().adjusted(
-                -RECT_MARGIN, -RECT_MARGIN, RECT_MARGIN, RECT_MARGIN)))
+        rect = self.sceneRect()
+        if not rect.contains(item.sceneBoundingRect()):
+            rect = rect.united(item.sceneBoundingRect().adjusted(-RECT_MARGIN, -RECT_MARGIN, RECT_MARGIN,
+                                                                 RECT_MARGIN))
+        n = len(self.node_items) + len(self.edge_items)
+        if rect.width() * rect.height() < n * ROOM_PER_ITEM:
+            rect = self._roomy(rect, 2 * n)  # grow ahead, so adding nodes one by one rarely re-indexes
+        if rect != self.sceneRect():
+            self.setSceneRect(rect)
+
+    def _rect_changed(self, rect: QRectF) -> None:
+        self.overlay.sync()
 
     def _subscribe(self, g: Graph, on: bool) -> None:
         for ev, fn in ((g.node_added, self._on_node_added), (g.node_removed, self._on_node_removed),

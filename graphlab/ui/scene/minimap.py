@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
@@ -117,21 +117,28 @@ class MiniMap(QWidget):
         p.setPen(QPen(style.node_border, 1))
         p.setBrush(panel)
         p.drawRoundedRect(QRectF(0.5, 0.5, self.width() - 1, self.height() - 1), 5, 5)
-        line = QColor(style.edge)
-        p.setPen(QPen(line, 0))
-        for e in sc.edge_items.values():
-            a, b = e.src.port_scene_pos("out"), e.dst.port_scene_pos("in", e.edge.port)
-            ra, rb = self.to_panel(QRectF(a, a)), self.to_panel(QRectF(b, b))
-            p.drawLine(ra.topLeft(), rb.topLeft())
+        k, ox, oy = self._scale()
+        r0 = self._rect
+        x0, y0 = ox - r0.left() * k, oy - r0.top() * k
+        boxes: dict[str, list[QRectF]] = {}
+        centre: dict[str, tuple[float, float, float, float]] = {}
+        for nid, item in sc.node_items.items():
+            pos, w, h = item.pos(), item.width, item.height
+            left, top = x0 + pos.x() * k, y0 + pos.y() * k
+            centre[nid] = (left + w * k / 2, top, top + h * k, 0.0)
+            color = style.error.name() if item.severity == "error" else style.category_color(item.category).name()
+            boxes.setdefault(color, []).append(QRectF(left, top, max(2.0, w * k), max(1.5, h * k)))
+        lines = []
+        for e in sc.edge_items:
+            a, b = centre.get(e.src), centre.get(e.dst)
+            if a is not None and b is not None:
+                lines.append(QLineF(a[0], a[2], b[0], b[1]))
+        p.setPen(QPen(QColor(style.edge), 0))
+        p.drawLines(lines)
         p.setPen(Qt.PenStyle.NoPen)
-        for item in sc.node_items.values():
-            p.setBrush(style.category_color(item.category) if item.severity != "error" else style.error)
-            r = self.to_panel(item.mapRectToScene(item.card_rect()))
-            if r.width() < 2:
-                r.setWidth(2)
-            if r.height() < 1.5:
-                r.setHeight(1.5)
-            p.drawRect(r)
+        for color, rects in boxes.items():
+            p.setBrush(QColor(color))
+            p.drawRects(rects)
         p.end()
         return pm
 

@@ -181,6 +181,9 @@ class NodeItem(QGraphicsItem):
         self.icon: QIcon | None = None
         self.tinted = False  # the overlay paints the card's fill (a heat colour) underneath
         self.paints = 0  # how often the card was drawn (its cache re-rendered): tests and benchmarks
+        self.decorated = False  # the overlay draws something on this card (it follows moves)
+        self._tip = ""
+        self._extra_tip = ""
         self._card = layout_card(style, node_id, "", "", "", 0, False)
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
@@ -204,7 +207,8 @@ class NodeItem(QGraphicsItem):
             tip += f"\n{shape_text}"
         if message:
             tip += "\n" + message
-        self.setToolTip(tip)
+        self._tip = tip
+        self.setToolTip(tip + (f"\n{self._extra_tip}" if self._extra_tip else ""))
         self.update()
 
     def set_style(self, style: st.CanvasStyle) -> None:
@@ -217,6 +221,11 @@ class NodeItem(QGraphicsItem):
         self.icon = icon if icon is not None and not icon.isNull() else None
         self._relayout()
         self.update()
+
+    def set_extra_tip(self, text: str) -> None:
+        """More tooltip lines (the overlay's warning marks); the card's drawing is untouched."""
+        self._extra_tip = text
+        self.setToolTip(self._tip + (f"\n{text}" if text else ""))
 
     def set_tinted(self, tinted: bool) -> None:
         if tinted != self.tinted:
@@ -233,10 +242,8 @@ class NodeItem(QGraphicsItem):
         if card.height != old.height or len(card.inputs) != len(old.inputs):
             for e in self.edges:
                 e.adjust()
-            for child in self.childItems():  # overlay decorations follow the card's size
-                sync = getattr(child, "sync", None)
-                if sync is not None:
-                    sync()
+            if self.decorated:  # the overlay's tint and badge follow the card's size
+                self.graph_scene().overlay.node_moved(self.node_id)
 
     # ---- geometry ---------------------------------------------------------------------------
     def card(self) -> Card:
@@ -404,6 +411,10 @@ class NodeItem(QGraphicsItem):
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
             for e in self.edges:
                 e.adjust()
+            if self.decorated:
+                self.graph_scene().overlay.node_moved(self.node_id)
+        elif change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and self.decorated:
+            self.graph_scene().overlay.node_moved(self.node_id)  # repaint where it was
         return super().itemChange(change, value)
 
     def graph_scene(self) -> GraphScene:

@@ -22,9 +22,11 @@ graph drops its overlay state (an undo that brings it back brings it back plain)
 Opening another document clears everything. Unknown node ids and edges are ignored (the caller
 may be a step behind the editor).
 
-Cost: state changes only touch the small child items of :mod:`.overlay_items` (made on first use,
-then reused), never the cards' own cached drawing; 1,000 badge updates take a few milliseconds
-(``benchmarks/bench_editor.py``).
+Cost: node state lives in a dictionary drawn by two layer items (:mod:`.overlay_items`), one under
+the cards and one over them; a change is a dictionary update and a repaint request for the area
+around the node, never a new item and never a redraw of a card's own cached drawing
+(``benchmarks/bench_editor.py`` measures 1,000 badges updated at once). Marks' reasons are added
+to the card's tooltip.
 
 Example (what the trainer and the stepper call)::
 
@@ -43,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtGui import QColor
 
 from ...core.graph import Edge
-from .overlay_items import BadgeItem, CaptionItem, TintItem
+from .overlay_items import CaptionItem, Look, OverlayLayer
 from .style import heat_color
 
 if TYPE_CHECKING:
@@ -76,9 +78,42 @@ class CanvasOverlay:
         self._nodes: dict[str, dict[str, dict[str, Any]]] = {}  # node id -> owner -> fields
         self._edges: dict[Edge, dict[str, dict[str, Any]]] = {}
         self._rank: dict[str, tuple[int, int]] = {}  # owner -> (priority, first use)
-        self._tint: dict[str, TintItem] = {}
-        self._badge: dict[str, BadgeItem] = {}
+        self.looks: dict[str, Look] = {}  # what is drawn, per node
         self._caption: dict[Edge, CaptionItem] = {}
+        self.below = OverlayLayer(scene, self.looks, below=True)
+        self.above = OverlayLayer(scene, self.looks, below=False)
+        self._dirty: list[str] = []
+        self._batch = 0
+
+    def attach(self) -> None:
+        """(Re)add the two layers to the scene (after the scene was cleared)."""
+        for layer in (self.below, self.above):
+            if layer.scene() is None:
+                self._scene.addItem(layer)
+        self.sync()
+
+    def sync(self) -> None:
+        """The layers cover the scene rectangle (which holds every card, see the scene)."""
+        r = self._scene.sceneRect()
+        self.below.sync(r)
+        self.above.sync(r)
+
+    def _touch(self, node_id: str) -> None:
+        if self._batch:
+            self._dirty.append(node_id)
+        else:
+            self.below.update(self.below.around(node_id))
+            self.above.update(self.above.around(node_id))
+
+    def _flush(self) -> None:
+        ids, self._dirty = self._dirty, []
+        if len(ids) > 64:  # a big batch: one request for everything (the view clips it to the screen)
+            self.below.update()
+            self.above.update()
+            return
+        for nid in ids:
+            self.below.update(self.below.around(nid))
+            self.above.update(self.above.around(nid))
 
     # ---- owners ------------------------------------------------------------------------------------
     def set_priority(self, owner: str, priority: int) -> None:
@@ -108,11 +143,17 @@ class CanvasOverlay:
 
     def set_nodes(self, owner: str, updates: Mapping[str, Mapping[str, Any]]) -> None:
         """Many nodes at once: ``{node_id: {field: value}}`` with the fields of :meth:`set_node`."""
-        for nid, fields in updates.items():
-            bad = set(fields) - set(NODE_FIELDS)
-            if bad:
-                raise TypeError(f"overlay: unknown node field(s) {sorted(bad)} for '{nid}'")
-            self._update_node(nid, owner, fields)
+        self._batch += 1
+        try:
+            for nid, fields in updates.items():
+                bad = set(fields) - set(NODE_FIELDS)
+                if bad:
+                    raise TypeError(f"overlay: unknown node field(s) {sorted(bad)} for '{nid}'")
+                self._update_node(nid, owner, fields)
+        finally:
+            self._batch -= 1
+            if not self._batch and self._dirty:
+                self._flush()
 
     def _update_node(self, node_id: str, owner: str, fields: Mapping[str, Any]) -> None:
         if node_id not in self._scene.node_items:
@@ -141,11 +182,14 @@ class CanvasOverlay:
 
     def node_view(self, node_id: str) -> dict[str, Any]:
         """The fields shown on a node (merged over owners); empty when it looks plain."""
+        return dict(self._view(node_id))
+
+    def _view(self, node_id: str) -> dict[str, Any]:
         by = self._nodes.get(node_id)
         if not by:
             return {}
         if len(by) == 1:
-            return dict(next(iter(by.values())))
+            return next(iter(by.values()))
         view: dict[str, Any] = {}
         for owner in self._ranked(by):
             view.update(by[owner])
@@ -155,28 +199,35 @@ class CanvasOverlay:
         item = self._scene.node_items.get(node_id)
         if item is None:
             return
-        view = self.node_view(node_id)
+        view = self._view(node_id)
+        old = self.looks.get(node_id)
+        if not view:
+            if old is not None:
+                del self.looks[node_id]
+                item.set_tinted(False)
+                item.set_extra_tip("")
+                item.decorated = False
+                self._touch(node_id)
+            return
         fill = view.get("heat_color")
         if fill is None and "heat" in view:
             fill = heat_color(view["heat"])
         hl = view.get("highlight")
-        outline = self._scene.style.highlight if hl is True else hl
-        tint = self._tint.get(node_id)
-        if fill is not None or outline is not None:
-            if tint is None:
-                tint = self._tint[node_id] = TintItem(item)
-            tint.set_look(fill, outline)
-        elif tint is not None:
-            self._drop(self._tint.pop(node_id))
+        badge = view.get("badge", "")
+        look = Look(fill, self._scene.style.highlight if hl is True else hl, badge, view.get("badge_color"),
+                    self.above.badge_width(badge), view.get("marks", ()))
+        if look == old:
+            return
+        self.looks[node_id] = look
+        item.decorated = True
         item.set_tinted(fill is not None)
-        badge = self._badge.get(node_id)
-        text, marks = view.get("badge", ""), view.get("marks", ())
-        if text or marks:
-            if badge is None:
-                badge = self._badge[node_id] = BadgeItem(item)
-            badge.set_content(text, view.get("badge_color"), marks)
-        elif badge is not None:
-            self._drop(self._badge.pop(node_id))
+        if old is None or old.marks != look.marks:
+            item.set_extra_tip("\n".join(f"⚠ {m}" for m in look.marks))
+        self._touch(node_id)
+
+    def look(self, node_id: str) -> Look | None:
+        """What is drawn on a node (None: it looks plain)."""
+        return self.looks.get(node_id)
 
     # ---- edges ---------------------------------------------------------------------------------------
     def set_edge(self, edge: Edge | tuple[str, str, int], owner: str, *, value: Any = KEEP, grad: Any = KEEP,
@@ -253,32 +304,30 @@ class CanvasOverlay:
 
     # ---- the scene tells the overlay ----------------------------------------------------------------
     def forget_node(self, node_id: str) -> None:
-        """The node left the graph: its state goes (its items go with the card)."""
+        """The node left the graph: its state goes."""
         self._nodes.pop(node_id, None)
-        self._tint.pop(node_id, None)
-        self._badge.pop(node_id, None)
+        if self.looks.pop(node_id, None) is not None:
+            self.below.update()
+            self.above.update()
 
     def forget_edge(self, edge: Edge) -> None:
         self._edges.pop(edge, None)
         self._caption.pop(edge, None)
 
     def reset(self) -> None:
-        """A new document: drop everything (the scene is about to delete the items)."""
+        """A new document: drop everything (the scene is about to delete the items and re-attach)."""
         self._nodes.clear()
         self._edges.clear()
-        self._tint.clear()
-        self._badge.clear()
+        self.looks.clear()
         self._caption.clear()
+        for layer in (self.below, self.above):  # keep the layers: take them out before the scene clears
+            if layer.scene() is not None:
+                layer.scene().removeItem(layer)
 
-    def node_sized(self, node_id: str) -> None:
-        """A card changed size: keep its overlay items around it."""
-        for d in (self._tint.get(node_id), self._badge.get(node_id)):
-            if d is not None:
-                d.sync()
-
-    def items_for(self, node_id: str) -> tuple[TintItem | None, BadgeItem | None]:
-        """The overlay's items on a node (for tests and the benchmark)."""
-        return self._tint.get(node_id), self._badge.get(node_id)
+    def node_moved(self, node_id: str) -> None:
+        """A decorated card moves or changes size: repaint around where it is (called before and after)."""
+        if node_id in self.looks:
+            self._touch(node_id)
 
     def caption_for(self, edge: Edge) -> CaptionItem | None:
         return self._caption.get(edge)

@@ -1,34 +1,40 @@
 """The items the canvas overlay draws with (see :mod:`.overlay` for the API and its rules).
 
-* :class:`TintItem` — a child of a card, stacked behind it, in scene units: the heat fill (the card
-  paints no fill of its own while it is tinted) and the highlight outline around the card.
-* :class:`BadgeItem` — a child of a card, drawn at a fixed size on screen (it ignores the view's
-  zoom, so a badge stays readable on an overview): the badge pill and the warning mark, just right
-  of the card's title band; the marks' reasons are its tooltip.
+* :class:`OverlayLayer` — two per scene, each ONE item over the whole graph, so that changing the
+  state of a thousand nodes is a dictionary update and one repaint request, with no per-node items
+  for Qt to track, index and re-render:
+
+  - below the cards (above the edges): the heat fill (a card paints no fill of its own while it is
+    tinted) and the highlight outline around a card, in scene units;
+  - above the cards: the badge pill and the warning mark just right of a card's title band, at a
+    fixed size on screen (readable on an overview), left out further out than :data:`BADGE_MIN_SCALE`.
+
+  Both paint only what lies in the exposed rectangle and read each card's current position, so a
+  dragged card's tint and badge follow it. They take no mouse buttons and have no shape: clicks,
+  rubber bands and tooltips go to the cards (a card's tooltip lists its marks' reasons).
 * :class:`CaptionItem` — a child of an edge, fixed size on screen, at the middle of the path: the
   value caption on one side of the edge, the gradient caption on the other (left and right of an
   edge that runs down, above and below one that runs across).
-
-They are made when a node or edge first gets overlay state and dropped when it loses all of it;
-updating them only changes what they paint, never the card or edge they belong to.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from . import style as st
 
 if TYPE_CHECKING:
-    from .node_item import NodeItem
+    from .graph_scene import GraphScene
 
 OUTLINE_GAP = 4.0  # between the card and the highlight outline (scene units)
-TINT_MARGIN = 16.0  # room around the card for the outline, however thick it grows zoomed out
 BADGE_PX = 11  # badge and caption text size on screen
+BADGE_MIN_SCALE = 0.3  # further out, cards are too small for a badge beside them
+BADGE_ROOM = 420.0  # scene units right of the cards a badge may take at BADGE_MIN_SCALE
 
 
 def _text_on(bg: QColor) -> QColor:
@@ -46,110 +52,133 @@ def _pixel_font(px: int, bold: bool = False) -> tuple[QFont, QFontMetricsF]:
     return f, QFontMetricsF(f)
 
 
-class TintItem(QGraphicsItem):
-    def __init__(self, card: NodeItem) -> None:
-        super().__init__(card)
-        self.card = card
-        self.fill: QColor | None = None
-        self.outline: QColor | None = None
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent)
+@dataclass
+class Look:
+    """What the overlay draws on one node (merged over its owners)."""
+
+    fill: QColor | None = None
+    outline: QColor | None = None
+    badge: str = ""
+    badge_color: QColor | None = None
+    badge_w: float = 0.0  # the pill's width on screen
+    marks: tuple[str, ...] = ()
+
+
+class OverlayLayer(QGraphicsItem):
+    def __init__(self, scene: GraphScene, looks: dict[str, Look], below: bool) -> None:
+        super().__init__()
+        self._scene = scene
+        self.looks = looks
+        self.below = below
+        self._bounds = QRectF()
+        self.font, self.metrics = _pixel_font(BADGE_PX)
+        self._bold = QFont(self.font)
+        self._bold.setBold(True)
+        self.setZValue(0.5 if below else 2.0)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
 
-    def sync(self) -> None:
-        """The card changed size."""
-        self.prepareGeometryChange()
-        self.update()
-
-    def set_look(self, fill: QColor | None, outline: QColor | None) -> None:
-        if fill != self.fill or outline != self.outline:
-            self.fill, self.outline = fill, outline
-            self.update()
-
-    def boundingRect(self) -> QRectF:
-        return self.card.card_rect().adjusted(-TINT_MARGIN, -TINT_MARGIN, TINT_MARGIN, TINT_MARGIN)
-
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        rect = self.card.card_rect()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if self.fill is not None:
-            base = QColor(self.card.style.node_fill)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(base)
-            painter.drawRoundedRect(rect, 6, 6)
-            tint = QColor(self.fill)
-            tint.setAlphaF(0.55)
-            painter.setBrush(tint)
-            painter.drawRoundedRect(rect, 6, 6)
-        if self.outline is not None:
-            lod = option.levelOfDetailFromTransform(painter.worldTransform())
-            width = min(2 * (TINT_MARGIN - OUTLINE_GAP) - 1, 3.0 / max(lod, 0.05) if lod < 1 else 3.0)
-            painter.setPen(QPen(self.outline, width))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            g = OUTLINE_GAP + width / 2
-            painter.drawRoundedRect(rect.adjusted(-g, -g, g, g), 8, 8)
-
-
-class BadgeItem(QGraphicsItem):
-    def __init__(self, card: NodeItem) -> None:
-        super().__init__(card)
-        self.card = card
-        self.text = ""
-        self.color: QColor | None = None
-        self.marks: tuple[str, ...] = ()
-        self._font, self._metrics = _pixel_font(BADGE_PX)
-        self._rect = QRectF()
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.setZValue(2)
-        self.sync()
-
-    def sync(self) -> None:
-        """Stay at the right of the card's title band."""
-        self.setPos(QPointF(self.card.card_rect().right() + 3, 3.0))
-
-    def set_content(self, text: str, color: QColor | None, marks: tuple[str, ...]) -> None:
-        if (text, color, marks) == (self.text, self.color, self.marks):
-            return
-        self.text, self.color, self.marks = text, color, marks
-        w = (self._metrics.horizontalAdvance(text) + 10) if text else 0.0
-        if marks:
-            w += self._metrics.height() + (4 if text else 0)
-        rect = QRectF(0, 0, w, self._metrics.height() + 4)
-        if rect != self._rect:
+    def sync(self, rect: QRectF) -> None:
+        """Cover ``rect`` (the scene rectangle: every card with a wide margin)."""
+        want = QRectF(rect)
+        if want != self._bounds:
             self.prepareGeometryChange()
-            self._rect = rect
-        tip = "\n".join(marks)
-        self.setToolTip(tip if not text else (f"{text}\n{tip}" if tip else text))
-        self.update()
+            self._bounds = want
 
     def boundingRect(self) -> QRectF:
-        return self._rect.adjusted(-1, -1, 1, 1)
+        return self._bounds
+
+    def shape(self) -> QPainterPath:
+        return QPainterPath()  # never hit: clicks and tooltips belong to the cards
+
+    def around(self, node_id: str) -> QRectF:
+        """The scene rectangle this layer may draw in for one node (to repaint after a change)."""
+        item = self._scene.node_items.get(node_id)
+        if item is None:
+            return QRectF()
+        r = item.mapRectToScene(item.card_rect())
+        return r.adjusted(-20, -20, 20, 20) if self.below else r.adjusted(0, -4, BADGE_ROOM, 20)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        h = self._rect.height()
+        if not self.looks:
+            return
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        if not self.below and lod < BADGE_MIN_SCALE:
+            return
+        exposed = option.exposedRect
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setFont(self._font)
-        x = 0.0
-        if self.text:
-            bg = QColor(self.color) if self.color is not None else QColor(self.card.style.node_border)
-            w = self._metrics.horizontalAdvance(self.text) + 10
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(bg)
-            painter.drawRoundedRect(QRectF(0, 0, w, h), h / 2, h / 2)
-            painter.setPen(_text_on(bg))
-            painter.drawText(QRectF(0, 0, w, h), Qt.AlignmentFlag.AlignCenter, self.text)
-            x = w + 4
-        if self.marks:
-            s = self.card.style
-            painter.setPen(QPen(s.background, 1))
-            painter.setBrush(s.warning)
-            tri = [QPointF(x + h / 2, 0.5), QPointF(x + h - 0.5, h - 0.5), QPointF(x + 0.5, h - 0.5)]
-            painter.drawPolygon(tri)
-            painter.setPen(_text_on(s.warning))
-            f = QFont(self._font)
-            f.setBold(True)
-            painter.setFont(f)
-            painter.drawText(QRectF(x, 2, h, h - 2), Qt.AlignmentFlag.AlignCenter, "!")
+        if self.below:
+            self._paint_below(painter, lod, exposed, self._cards_near(exposed.adjusted(-24, -24, 24, 24)))
+        else:
+            reach = BADGE_ROOM * BADGE_MIN_SCALE / lod  # a badge's width, in scene units, at most
+            self._paint_badges(painter, lod, exposed, self._cards_near(exposed.adjusted(-reach - 8, -24, 8, 24)))
+
+    def _cards_near(self, rect: QRectF) -> list:
+        """The decorated cards whose rectangles meet ``rect`` (from the scene's index, not a scan)."""
+        from .node_item import NodeItem
+
+        if len(self.looks) <= 64:
+            items = [self._scene.node_items.get(n) for n in self.looks]
+            return [i for i in items if i is not None and i.sceneBoundingRect().intersects(rect)]
+        found = self._scene.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect, Qt.SortOrder.AscendingOrder)
+        return [i for i in found if isinstance(i, NodeItem) and i.node_id in self.looks]
+
+    def _paint_below(self, painter: QPainter, lod: float, exposed: QRectF, cards: list) -> None:
+        width = 3.0 if lod >= 1 else min(2 * (20 - OUTLINE_GAP) - 1, 3.0 / max(lod, 0.05))
+        g = OUTLINE_GAP + width / 2
+        for item in cards:
+            look = self.looks[item.node_id]
+            p = item.pos()
+            rect = QRectF(p.x(), p.y(), item.width, item.height)
+            if look.fill is not None:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(item.style.node_fill)
+                painter.drawRoundedRect(rect, 6, 6)
+                tint = QColor(look.fill)
+                tint.setAlphaF(0.55)
+                painter.setBrush(tint)
+                painter.drawRoundedRect(rect, 6, 6)
+            if look.outline is not None:
+                painter.setPen(QPen(look.outline, width))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRoundedRect(rect.adjusted(-g, -g, g, g), 8, 8)
+
+    def _paint_badges(self, painter: QPainter, lod: float, exposed: QRectF, cards: list) -> None:
+        h = self.metrics.height() + 4
+        world = painter.worldTransform()
+        painter.save()
+        painter.resetTransform()  # draw in screen pixels from here
+        warning = self._scene.style.warning
+        edge = self._scene.style.background
+        for item in cards:
+            look = self.looks[item.node_id]
+            if not look.badge and not look.marks:
+                continue
+            p = item.pos()
+            at = world.map(QPointF(p.x() + item.width, p.y() + 3))
+            x, y = at.x() + 3, at.y()
+            if look.badge:
+                bg = look.badge_color if look.badge_color is not None else item.style.node_border
+                r = QRectF(x, y, look.badge_w, h)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(bg)
+                painter.drawRoundedRect(r, h / 2, h / 2)
+                painter.setFont(self.font)
+                painter.setPen(_text_on(bg))
+                painter.drawText(r, Qt.AlignmentFlag.AlignCenter, look.badge)
+                x += look.badge_w + 4
+            if look.marks:
+                painter.setPen(QPen(edge, 1))
+                painter.setBrush(warning)
+                painter.drawPolygon([QPointF(x + h / 2, y + 0.5), QPointF(x + h - 0.5, y + h - 0.5),
+                                     QPointF(x + 0.5, y + h - 0.5)])
+                painter.setPen(_text_on(warning))
+                painter.setFont(self._bold)
+                painter.drawText(QRectF(x, y + 2, h, h - 2), Qt.AlignmentFlag.AlignCenter, "!")
+        painter.restore()
+
+    def badge_width(self, text: str) -> float:
+        return self.metrics.horizontalAdvance(text) + 10 if text else 0.0
 
 
 class CaptionItem(QGraphicsItem):

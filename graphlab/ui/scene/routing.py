@@ -11,8 +11,9 @@ over the cards in between; :func:`route` tries, in order, until one clears every
 4. a lane beside the cards in the way (right of them, or left when that is nearer): out, down the
    lane, and back in (the ResNet identity shortcut beside its main path).
 
-Obstacles are card rectangles in scene coordinates; a path is tested at sample points, which is
-cheap and exact enough for rectangles the size of a card. Everything here is plain geometry.
+Obstacles are card rectangles in scene coordinates. Candidate paths are plain segment lists
+(lines and cubics as float tuples) tested at sample points — cheap, and exact enough for
+rectangles the size of a card; only the chosen one becomes a QPainterPath.
 """
 from __future__ import annotations
 
@@ -23,87 +24,120 @@ from PySide6.QtGui import QPainterPath
 
 LANE_GAP = 20.0  # distance between a lane and the cards it passes
 CLEARANCE = 4.0  # a path this close to a card counts as touching it
-_SAMPLES = 24
+STEP = 10.0  # sample spacing along a path, in scene units
+
+Pt = tuple[float, float]
+Seg = tuple[Pt, ...]  # (p0, p1): a line; (p0, c1, c2, p1): a cubic
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _cubic(a: Pt, b: Pt, k_a: float, k_b: float) -> Seg:
+    """A cubic leaving ``a`` downwards (by k_a) and arriving at ``b`` from above (by k_b)."""
+    return (a, (a[0], a[1] + k_a), (b[0], b[1] - k_b), b)
+
+
+def s_curve_segments(a: Pt, b: Pt) -> list[Seg]:
+    dy = b[1] - a[1]
+    k = max(24.0, abs(dy) * 0.5) if dy >= 0 else max(60.0, -dy * 0.5)
+    return [_cubic(a, b, k, k)]
+
+
+def down_then_bend(a: Pt, b: Pt, bend: float) -> list[Seg]:
+    turn = (a[0], b[1] - bend)
+    return [(a, turn), _cubic(turn, b, bend * 0.5, bend * 0.5)]
+
+
+def bend_then_down(a: Pt, b: Pt, bend: float) -> list[Seg]:
+    turn = (b[0], a[1] + bend)
+    return [_cubic(a, turn, bend * 0.5, bend * 0.5), (turn, b)]
+
+
+def lane(a: Pt, b: Pt, x: float, bend: float) -> list[Seg]:
+    """Out of ``a`` into a vertical lane at ``x``, down the lane, and into ``b`` from above."""
+    top, bottom = (x, a[1] + bend), (x, b[1] - bend)
+    k = bend * 0.6
+    return [_cubic(a, top, k, k), (top, bottom), _cubic(bottom, b, k, k)]
+
+
+def _length(seg: Seg) -> float:
+    """At least the segment's length (for a cubic, its control polygon's, in the L1 norm)."""
+    return sum(abs(q[0] - p[0]) + abs(q[1] - p[1]) for p, q in zip(seg, seg[1:]))
+
+
+def samples(segments: Sequence[Seg]) -> list[Pt]:
+    """Points along the path, about every :data:`STEP` units (ends excluded)."""
+    out: list[Pt] = []
+    for seg in segments:
+        n = max(4, int(_length(seg) / STEP))
+        if len(seg) == 2:
+            (x0, y0), (x1, y1) = seg
+            out += [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(n + 1)]
+        else:
+            (x0, y0), (x1, y1), (x2, y2), (x3, y3) = seg
+            for i in range(n + 1):
+                t = i / n
+                u = 1 - t
+                a, b, c, d = u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t
+                out.append((a * x0 + b * x1 + c * x2 + d * x3, a * y0 + b * y1 + c * y2 + d * y3))
+    return out[1:-1]
+
+
+def hits(segments: Sequence[Seg], obstacles: Sequence[Box]) -> list[Box]:
+    """The obstacles the path touches."""
+    if not obstacles:
+        return []
+    pts = samples(segments)
+    touched = []
+    for (l, t, r, b) in obstacles:
+        l, t, r, b = l - CLEARANCE, t - CLEARANCE, r + CLEARANCE, b + CLEARANCE
+        if any(l <= x <= r and t <= y <= b for x, y in pts):
+            touched.append((l + CLEARANCE, t + CLEARANCE, r - CLEARANCE, b - CLEARANCE))
+    return touched
+
+
+def route_segments(a: Pt, b: Pt, obstacles: Sequence[Box], row: float = 112.0) -> list[Seg]:
+    """The first candidate path (see the module docstring) that touches no obstacle."""
+    plain = s_curve_segments(a, b)
+    if b[1] <= a[1] or not obstacles or not hits(plain, obstacles):
+        return plain
+    dy = b[1] - a[1]
+    for bend in (row * 0.75, row * 0.45):
+        if bend >= dy:
+            continue
+        for make in (down_then_bend, bend_then_down):
+            p = make(a, b, bend)
+            if not hits(p, obstacles):
+                return p
+    lo, hi = min(a[0], b[0]) - 1, max(a[0], b[0]) + 1
+    blocking = [o for o in obstacles if o[0] <= hi and o[2] >= lo] or list(obstacles)
+    right = max(o[2] for o in blocking) + LANE_GAP
+    left = min(o[0] for o in blocking) - LANE_GAP
+    mid = (a[0] + b[0]) / 2
+    sides = sorted((right, left), key=lambda x: (abs(x - mid), x < mid))
+    for x in sides:
+        for bend in (40.0, 24.0, 14.0):
+            bend = min(bend, dy / 3)
+            p = lane(a, b, x, bend)
+            if not hits(p, obstacles):
+                return p
+    return lane(a, b, sides[0], min(24.0, dy / 3))
+
+
+def to_path(segments: Sequence[Seg]) -> QPainterPath:
+    path = QPainterPath(QPointF(*segments[0][0]))
+    for seg in segments:
+        if len(seg) == 2:
+            path.lineTo(QPointF(*seg[1]))
+        else:
+            path.cubicTo(QPointF(*seg[1]), QPointF(*seg[2]), QPointF(*seg[3]))
+    return path
 
 
 def s_curve(a: QPointF, b: QPointF) -> QPainterPath:
     """The basic edge: leaves ``a`` downwards and enters ``b`` from above (a loop when b is above a)."""
-    path = QPainterPath(a)
-    dy = b.y() - a.y()
-    k = max(24.0, abs(dy) * 0.5) if dy >= 0 else max(60.0, -dy * 0.5)
-    path.cubicTo(QPointF(a.x(), a.y() + k), QPointF(b.x(), b.y() - k), b)
-    return path
-
-
-def _down_then_bend(a: QPointF, b: QPointF, bend: float) -> QPainterPath:
-    path = QPainterPath(a)
-    turn = QPointF(a.x(), b.y() - bend)
-    path.lineTo(turn)
-    k = bend * 0.5
-    path.cubicTo(QPointF(a.x(), turn.y() + k), QPointF(b.x(), b.y() - k), b)
-    return path
-
-
-def _bend_then_down(a: QPointF, b: QPointF, bend: float) -> QPainterPath:
-    path = QPainterPath(a)
-    turn = QPointF(b.x(), a.y() + bend)
-    k = bend * 0.5
-    path.cubicTo(QPointF(a.x(), a.y() + k), QPointF(b.x(), turn.y() - k), turn)
-    path.lineTo(b)
-    return path
-
-
-def lane_path(a: QPointF, b: QPointF, x: float, bend: float = 40.0) -> QPainterPath:
-    """Out of ``a`` into a vertical lane at ``x``, down the lane, and into ``b`` from above."""
-    bend = min(bend, max(8.0, (b.y() - a.y()) / 3))
-    path = QPainterPath(a)
-    top, bottom = QPointF(x, a.y() + bend), QPointF(x, b.y() - bend)
-    k = bend * 0.6
-    path.cubicTo(QPointF(a.x(), a.y() + k), QPointF(x, top.y() - k), top)
-    path.lineTo(bottom)
-    path.cubicTo(QPointF(x, bottom.y() + k), QPointF(b.x(), b.y() - k), b)
-    return path
-
-
-def hits(path: QPainterPath, obstacles: Sequence[QRectF]) -> list[QRectF]:
-    """The obstacles the path touches (sampled along its length)."""
-    if not obstacles:
-        return []
-    grown = [r.adjusted(-CLEARANCE, -CLEARANCE, CLEARANCE, CLEARANCE) for r in obstacles]
-    n = max(_SAMPLES, int(path.length() / 12))
-    touched: list[QRectF] = []
-    for r, g in zip(obstacles, grown):
-        for i in range(1, n):
-            if g.contains(path.pointAtPercent(i / n)):
-                touched.append(r)
-                break
-    return touched
+    return to_path(s_curve_segments((a.x(), a.y()), (b.x(), b.y())))
 
 
 def route(a: QPointF, b: QPointF, obstacles: Sequence[QRectF], row: float = 112.0) -> QPainterPath:
-    """The first candidate path (see the module docstring) that touches no obstacle."""
-    plain = s_curve(a, b)
-    if b.y() <= a.y() or not obstacles:
-        return plain
-    if not hits(plain, obstacles):
-        return plain
-    dy = b.y() - a.y()
-    for bend in (row * 0.75, row * 0.45):
-        if bend >= dy:
-            continue
-        for make in (_down_then_bend, _bend_then_down):
-            p = make(a, b, bend)
-            if not hits(p, obstacles):
-                return p
-    # a lane beside what the straight run would cross
-    band = QRectF(min(a.x(), b.x()) - 1, a.y(), abs(b.x() - a.x()) + 2, dy)
-    blocking = [r for r in obstacles if r.intersects(band)] or list(obstacles)
-    right = max(r.right() for r in blocking) + LANE_GAP
-    left = min(r.left() for r in blocking) - LANE_GAP
-    mid = (a.x() + b.x()) / 2
-    candidates = sorted((right, left), key=lambda x: (abs(x - mid), x < mid))
-    for x in candidates:
-        p = lane_path(a, b, x)
-        if not hits(p, obstacles):
-            return p
-    return lane_path(a, b, candidates[0])
+    boxes = [(r.left(), r.top(), r.right(), r.bottom()) for r in obstacles]
+    return to_path(route_segments((a.x(), a.y()), (b.x(), b.y()), boxes, row))

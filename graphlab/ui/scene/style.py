@@ -112,12 +112,20 @@ def heat_color(value: float) -> QColor:
     if value != value:  # NaN
         value = 0.5
     v = min(1.0, max(0.0, float(value)))
+    return QColor(_HEAT[round(v * _HEAT_STEPS)])
+
+
+def _heat_rgb(v: float) -> QColor:
     for (a, ca), (b, cb) in zip(HEAT_STOPS, HEAT_STOPS[1:]):
         if v <= b:
             t = (v - a) / (b - a) if b > a else 0.0
             return QColor(round(ca.red() + (cb.red() - ca.red()) * t), round(ca.green() + (cb.green() - ca.green()) * t),
                           round(ca.blue() + (cb.blue() - ca.blue()) * t))
     return QColor(HEAT_STOPS[-1][1])
+
+
+_HEAT_STEPS = 512
+_HEAT = [_heat_rgb(i / _HEAT_STEPS) for i in range(_HEAT_STEPS + 1)]
 
 
 def is_dark(palette: QPalette) -> bool:
