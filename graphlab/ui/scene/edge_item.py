@@ -86,15 +86,10 @@ class EdgeItem(QGraphicsItem):
         scene = self.scene()
         if scene is None:
             return []
-        from .node_item import NodeItem
-
         reach = st.NODE_W * 1.5
         band = QRectF(min(a.x(), b.x()) - reach, min(a.y(), b.y()), abs(b.x() - a.x()) + 2 * reach, abs(b.y() - a.y()))
-        out = []
-        for it in scene.items(band, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
-            if isinstance(it, NodeItem) and it is not self.src and it is not self.dst:
-                out.append(it.mapRectToScene(it.card_rect()))
-        return out
+        return [it.mapRectToScene(it.card_rect()) for it in scene.cards.near(band)  # type: ignore[attr-defined]
+                if it is not self.src and it is not self.dst]
 
     def adjust(self) -> None:
         """Recompute the path (routed around the cards in its way when it skips rows)."""

@@ -33,6 +33,7 @@ from ...core import REGISTRY, Analysis, Edge, Graph, Node
 from ...core.layers._common import fmt
 from ...core.spec import VARIADIC
 from . import style as st
+from .card_index import CardIndex
 from .edge_item import EdgeItem
 from .node_item import NodeItem
 from .overlay import CanvasOverlay
@@ -75,6 +76,7 @@ class GraphScene(QGraphicsScene):
         self.overlay = CanvasOverlay(self)
         self.sceneRectChanged.connect(self._rect_changed)
         self._nodes_rect: QRectF | None = None
+        self.cards = CardIndex()  # which cards are where (edge routing, the overlay)
         self.selectionChanged.connect(self._emit_selection)
 
     # ---- model binding -------------------------------------------------------------------------
@@ -83,6 +85,7 @@ class GraphScene(QGraphicsScene):
             self._subscribe(self.graph, False)
         self.overlay.reset()
         self.clear()
+        self.cards.clear()
         self.node_items.clear()
         self.edge_items.clear()
         self._state.clear()
@@ -164,6 +167,7 @@ class GraphScene(QGraphicsScene):
         item.setPos(QPointF(*node.pos))
         self.addItem(item)
         self.node_items[node.id] = item
+        self.cards.put(item)
         return item
 
     def _on_node_added(self, node: Node) -> None:
@@ -183,6 +187,7 @@ class GraphScene(QGraphicsScene):
             return
         for e in list(item.edges):
             self._on_edge_removed(e.edge)
+        self.cards.remove(item)
         self.removeItem(item)
         self._moved()
 

@@ -107,27 +107,41 @@ def input_ports(n: int, width: float) -> list[QPointF]:
     return [QPointF(c + i * gap, 0.0) for i in range(n)]
 
 
-def layout_card(s: st.CanvasStyle, node_id: str, title: str, summary: str, shape_text: str, n_inputs: int,
-                has_icon: bool) -> Card:
-    w = st.NODE_W
-    inner = w - 2 * st.PAD
-    cut = False
+def _title_fit(s: st.CanvasStyle, title: str, has_icon: bool) -> tuple[str, QFont, QFontMetricsF, QRectF, bool, float]:
+    """The title as drawn (text, font, metrics, rect, cut) and the far-out height it needs; cached."""
+    key = ("title", title, has_icon)
+    got = s.memo.get(key)
+    if got is not None:
+        return got
+    inner = st.NODE_W - 2 * st.PAD
     icon_w = st.ICON + 4 if has_icon else 0.0
     top = st.PORT_R + 2
-    # title: the title font, else the (smaller) body font in bold, else elided
+    text, cut = title, False
     title_font, tm = s.title_font, s.title_metrics
     room = inner - icon_w
-    if tm.horizontalAdvance(title) > room:
+    if tm.horizontalAdvance(title) > room:  # the title font, else the (smaller) body font in bold, else elided
         f = QFont(s.body_font)
         f.setBold(True)
         m = QFontMetricsF(f)
         if m.horizontalAdvance(title) <= room:
             title_font, tm = f, m
         else:
-            title = tm.elidedText(title, Qt.TextElideMode.ElideRight, room)
+            text = tm.elidedText(title, Qt.TextElideMode.ElideRight, room)
             cut = True
-    title_top = top + (s.title_metrics.height() - tm.height()) / 2
-    title_rect = _box(tm, title, st.PAD + icon_w, title_top)
+    rect = _box(tm, text, st.PAD + icon_w, top + (s.title_metrics.height() - tm.height()) / 2)
+    got = (text, title_font, tm, rect, cut, far_height(s, title, st.NODE_W))
+    if len(s.memo) > 4096:
+        s.memo.clear()
+    s.memo[key] = got
+    return got
+
+
+def layout_card(s: st.CanvasStyle, node_id: str, title: str, summary: str, shape_text: str, n_inputs: int,
+                has_icon: bool) -> Card:
+    w = st.NODE_W
+    inner = w - 2 * st.PAD
+    top = st.PORT_R + 2
+    title, title_font, tm, title_rect, cut, far_h = _title_fit(s, title, has_icon)
     icon_rect = QRectF(st.PAD, top + (s.title_metrics.height() - st.ICON) / 2, st.ICON, st.ICON) if has_icon else None
     y = s.title_h + 3
     # id: beside the title when both fit, else on its own line
@@ -158,7 +172,7 @@ def layout_card(s: st.CanvasStyle, node_id: str, title: str, summary: str, shape
     shape_rect = _box(bm, shape, st.PAD, y + 1)
     y += s.line_h
     rows3 = s.title_h + 3 + 2 * s.line_h + s.bottom_pad  # every card has room for a type and a shape
-    height = max(rows3, y + s.bottom_pad, far_height(s, title, w))
+    height = max(rows3, y + s.bottom_pad, far_h)
     return Card(w, height, title, title_font, title_rect, icon_rect, nid, nid_rect, summary, summary_rect, shape,
                 shape_rect, input_ports(n_inputs, w), QPointF(w / 2, height), cut)
 
@@ -409,6 +423,9 @@ class NodeItem(QGraphicsItem):
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            scene = self.scene()
+            if scene is not None:
+                scene.cards.put(self)  # type: ignore[attr-defined]
             for e in self.edges:
                 e.adjust()
             if self.decorated:

@@ -114,14 +114,11 @@ class OverlayLayer(QGraphicsItem):
             self._paint_badges(painter, lod, exposed, self._cards_near(exposed.adjusted(-reach - 8, -24, 8, 24)))
 
     def _cards_near(self, rect: QRectF) -> list:
-        """The decorated cards whose rectangles meet ``rect`` (from the scene's index, not a scan)."""
-        from .node_item import NodeItem
-
+        """The decorated cards whose rectangles meet ``rect``."""
         if len(self.looks) <= 64:
             items = [self._scene.node_items.get(n) for n in self.looks]
             return [i for i in items if i is not None and i.sceneBoundingRect().intersects(rect)]
-        found = self._scene.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect, Qt.SortOrder.AscendingOrder)
-        return [i for i in found if isinstance(i, NodeItem) and i.node_id in self.looks]
+        return [i for i in self._scene.cards.near(rect) if i.node_id in self.looks]
 
     def _paint_below(self, painter: QPainter, lod: float, exposed: QRectF, cards: list) -> None:
         width = 3.0 if lod >= 1 else min(2 * (20 - OUTLINE_GAP) - 1, 3.0 / max(lod, 0.05))

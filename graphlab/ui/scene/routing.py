@@ -101,15 +101,16 @@ def route_segments(a: Pt, b: Pt, obstacles: Sequence[Box], row: float = 112.0) -
     if b[1] <= a[1] or not obstacles or not hits(plain, obstacles):
         return plain
     dy = b[1] - a[1]
-    for bend in (row * 0.75, row * 0.45):
+    lo, hi = min(a[0], b[0]), max(a[0], b[0])
+    walled = any(o[0] < lo and o[2] > hi and o[1] > a[1] and o[3] < b[1] for o in obstacles)
+    for bend in () if walled else (row * 0.75, row * 0.45):  # a card across the whole run: only a lane
         if bend >= dy:
             continue
         for make in (down_then_bend, bend_then_down):
             p = make(a, b, bend)
             if not hits(p, obstacles):
                 return p
-    lo, hi = min(a[0], b[0]) - 1, max(a[0], b[0]) + 1
-    blocking = [o for o in obstacles if o[0] <= hi and o[2] >= lo] or list(obstacles)
+    blocking = [o for o in obstacles if o[0] <= hi + 1 and o[2] >= lo - 1] or list(obstacles)
     right = max(o[2] for o in blocking) + LANE_GAP
     left = min(o[0] for o in blocking) - LANE_GAP
     mid = (a[0] + b[0]) / 2

@@ -65,6 +65,7 @@ class CanvasStyle:
     body_metrics: QFontMetricsF
     small_metrics: QFontMetricsF
     _far: dict[tuple[float, bool], tuple[QFont, QFontMetricsF]] = field(default_factory=dict, repr=False)
+    memo: dict = field(default_factory=dict, repr=False)  # per-style caches of text measurements (cards)
 
     def category_color(self, category: str | None) -> QColor:
         hue = _HUES.get(category or "", -1)

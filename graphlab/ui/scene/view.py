@@ -61,6 +61,7 @@ class CanvasView(QGraphicsView):
         self._space = False
         self._press_pos: dict[str, tuple[float, float]] = {}
         self.minimap = MiniMap(self)
+        self._shown = QRectF()
 
     def graph_scene(self) -> GraphScene:
         return self.scene()  # type: ignore[return-value]
@@ -162,6 +163,14 @@ class CanvasView(QGraphicsView):
         if self.scale_now() < st.FULL_DETAIL:
             self.set_scale(1.0)
         self.center_on_node(node_id)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        """Keep the overview's frame in step with any change of the view (cheap when nothing moved)."""
+        super().drawForeground(painter, rect)
+        shown = self.mapToScene(self.viewport().rect()).boundingRect()
+        if shown != self._shown:
+            self._shown = shown
+            self.minimap.refresh_view()
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
