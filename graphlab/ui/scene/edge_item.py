@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 from ...core.graph import Edge
 from ...core.layout import ROW
 from . import style as st
-from .routing import route, s_curve
+from .routing import LANE_GAP, Seg, middle, route_segments, s_curve, s_curve_segments, to_path
 
 if TYPE_CHECKING:
     from .node_item import NodeItem
@@ -33,6 +33,7 @@ def bezier(a: QPointF, b: QPointF) -> QPainterPath:
 
 
 ROUTE_MIN_SPAN = ROW * 1.3  # edges spanning more than one row gap look for cards in their way
+PIECEWISE = 1200.0  # a path longer than this is drawn piece by piece, only where it is exposed
 
 
 class EdgeItem(QGraphicsItem):
@@ -51,6 +52,7 @@ class EdgeItem(QGraphicsItem):
         self.long = False  # spans more than a row: routed, and labelled
         self._label_rect = QRectF()
         self._bounds = QRectF()
+        self._pieces: list[tuple[QRectF, QPainterPath]] = []
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(0)
         src.edges.append(self)
@@ -96,16 +98,37 @@ class EdgeItem(QGraphicsItem):
         a = self.src.port_scene_pos("out")
         b = self.dst.port_scene_pos("in", self.edge.port)
         self.prepareGeometryChange()
-        self.long = b.y() - a.y() > ROUTE_MIN_SPAN or abs(b.x() - a.x()) > ROUTE_MIN_SPAN or b.y() < a.y()
-        if b.y() - a.y() > ROUTE_MIN_SPAN:
-            self._path = route(a, b, self._obstacles(a, b), ROW)
+        pa, pb = (a.x(), a.y()), (b.x(), b.y())
+        dy = pb[1] - pa[1]
+        self.long = dy > ROUTE_MIN_SPAN or abs(pb[0] - pa[0]) > ROUTE_MIN_SPAN or dy < 0
+        if dy < 0:  # upwards: climb a lane right of both cards
+            lane = max(self.src.sceneBoundingRect().right(), self.dst.sceneBoundingRect().right()) + LANE_GAP
+            segments = route_segments(pa, pb, [], ROW, back_lane=lane)
+        elif dy > ROUTE_MIN_SPAN:
+            boxes = [(r.left(), r.top(), r.right(), r.bottom()) for r in self._obstacles(a, b)]
+            segments = route_segments(pa, pb, boxes, ROW)
         else:
-            self._path = s_curve(a, b)
-        self._mid = self._path.pointAtPercent(0.5)
+            segments = s_curve_segments(pa, pb)
+        self._path = to_path(segments)
+        (mx, my), angle, length = middle(segments)
+        self._mid = QPointF(mx, my)
+        pieces = self._split(segments) if length > PIECEWISE else []
+        if bool(pieces) != bool(self._pieces):  # only a long edge needs its exposed rectangle
+            self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, bool(pieces))
+        self._pieces = pieces
         self._place_label()
         if self.captions is not None:
             self.captions.setPos(self._mid)
-            self.captions.set_direction(self._path.angleAtPercent(0.5))
+            self.captions.set_direction(angle)
+
+    @staticmethod
+    def _split(segments: list[Seg]) -> list[tuple[QRectF, QPainterPath]]:
+        """The path in pieces, each with its bounding box (a long path is drawn only where exposed)."""
+        out = []
+        for seg in segments:
+            piece = to_path([seg])
+            out.append((piece.boundingRect().adjusted(-3, -3, 3, 3), piece))
+        return out
 
     def _place_label(self) -> None:
         bounds = self._path.boundingRect().adjusted(-3, -3, 3, 3)
@@ -132,9 +155,20 @@ class EdgeItem(QGraphicsItem):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= 0.4)  # far out: cheap lines
         color = s.selection if self.isSelected() else (s.error if self.bad else s.edge)
         width = 2.5 if self.isSelected() else 1.6
-        painter.setPen(QPen(color, max(width, 1.0 / max(lod, 1e-3))))  # at least a pixel on screen
+        if width * lod >= 1.0:
+            painter.setPen(QPen(color, width))
+        else:  # far out: a one-pixel (cosmetic) line, cheaper than a thin scaled stroke and still visible
+            pen = QPen(color, 1.0)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(self._path)
+        if self._pieces:  # a long path: only the pieces on screen (stroking all of it costs ~1 ms)
+            exposed = option.exposedRect
+            for box, piece in self._pieces:
+                if box.intersects(exposed):
+                    painter.drawPath(piece)
+        else:
+            painter.drawPath(self._path)
         if self.label and self.long and lod >= st.FULL_DETAIL - 1e-6 and self.captions is None:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(s.background)

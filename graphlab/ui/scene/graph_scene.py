@@ -100,7 +100,6 @@ class GraphScene(QGraphicsScene):
         for e in graph.edges:
             self._add_edge_item(e)
         self._subscribe(graph, True)
-        self.overlay.attach()
         self._moved()
 
     def _moved(self) -> None:
@@ -167,6 +166,7 @@ class GraphScene(QGraphicsScene):
         item.setPos(QPointF(*node.pos))
         self.addItem(item)
         self.node_items[node.id] = item
+        item.index = self.cards
         self.cards.put(item)
         return item
 
@@ -188,6 +188,7 @@ class GraphScene(QGraphicsScene):
         for e in list(item.edges):
             self._on_edge_removed(e.edge)
         self.cards.remove(item)
+        item.index = None
         self.removeItem(item)
         self._moved()
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 from . import style as st
 
 if TYPE_CHECKING:
+    from .card_index import CardIndex
     from .edge_item import EdgeItem
     from .graph_scene import GraphScene
 
@@ -146,35 +147,47 @@ def layout_card(s: st.CanvasStyle, node_id: str, title: str, summary: str, shape
     y = s.title_h + 3
     # id: beside the title when both fit, else on its own line
     sm = s.small_metrics
-    beside = title_rect.right() + 8 + sm.horizontalAdvance(node_id) <= w - st.PAD
+    beside = title_rect.right() + 8 + _fit(s, "small", node_id, inner)[1] <= w - st.PAD
     if beside:
         nid = node_id
         nid_rect = _box(sm, nid, 0, top + (s.title_metrics.height() - sm.height()) / 2, align_right_at=w - st.PAD)
     else:
-        nid = node_id
-        if sm.horizontalAdvance(nid) > inner:
-            nid = sm.elidedText(nid, Qt.TextElideMode.ElideMiddle, inner)
-            cut = True
+        nid, _, cut_id = _fit(s, "small", node_id, inner, Qt.TextElideMode.ElideMiddle)
+        cut = cut or cut_id
         nid_rect = _box(sm, nid, st.PAD, y + 1)
         y += s.id_h
     bm = s.body_metrics
-    if summary and bm.horizontalAdvance(summary) > inner:
-        summary = bm.elidedText(summary, Qt.TextElideMode.ElideRight, inner)
-        cut = True
+    summary, _, cut_s = _fit(s, "body", summary, inner)
     summary_rect = _box(bm, summary, st.PAD, y + 1)
     if summary:
         y += s.line_h
     mode = Qt.TextElideMode.ElideRight if shape_text.startswith("⚠") else Qt.TextElideMode.ElideMiddle
-    shape = shape_text
-    if bm.horizontalAdvance(shape) > inner:
-        shape = bm.elidedText(shape, mode, inner)
-        cut = True
+    shape, _, cut_h = _fit(s, "body", shape_text, inner, mode)
+    cut = cut or cut_s or cut_h
     shape_rect = _box(bm, shape, st.PAD, y + 1)
     y += s.line_h
     rows3 = s.title_h + 3 + 2 * s.line_h + s.bottom_pad  # every card has room for a type and a shape
     height = max(rows3, y + s.bottom_pad, far_h)
+    ports = s.memo.get(("ports", n_inputs))
+    if ports is None:
+        ports = s.memo[("ports", n_inputs)] = input_ports(n_inputs, w)
     return Card(w, height, title, title_font, title_rect, icon_rect, nid, nid_rect, summary, summary_rect, shape,
-                shape_rect, input_ports(n_inputs, w), QPointF(w / 2, height), cut)
+                shape_rect, ports, QPointF(w / 2, height), cut)
+
+
+def _fit(s: st.CanvasStyle, kind: str, text: str, room: float,
+         mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight) -> tuple[str, float, bool]:
+    """(text as drawn, its full width, whether it was cut) in the small or body font; cached."""
+    key = (kind, text, room, mode)
+    got = s.memo.get(key)
+    if got is None:
+        m = s.small_metrics if kind == "small" else s.body_metrics
+        width = m.horizontalAdvance(text)
+        got = (m.elidedText(text, mode, room), width, True) if width > room else (text, width, False)
+        if len(s.memo) > 8192:
+            s.memo.clear()
+        s.memo[key] = got
+    return got
 
 
 class NodeItem(QGraphicsItem):
@@ -196,9 +209,11 @@ class NodeItem(QGraphicsItem):
         self.tinted = False  # the overlay paints the card's fill (a heat colour) underneath
         self.paints = 0  # how often the card was drawn (its cache re-rendered): tests and benchmarks
         self.decorated = False  # the overlay draws something on this card (it follows moves)
+        self.index: CardIndex | None = None  # the scene's card index, which it keeps up to date
         self._tip = ""
         self._extra_tip = ""
         self._card = layout_card(style, node_id, "", "", "", 0, False)
+        self._bounds = QRectF(-2, -st.PORT_R - 2, self._card.width + 4, self._card.height + 2 * st.PORT_R + 4)
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -253,6 +268,8 @@ class NodeItem(QGraphicsItem):
         if card.height != old.height or card.width != old.width:
             self.prepareGeometryChange()
         self._card = card
+        r = st.PORT_R + 2
+        self._bounds = QRectF(-2, -r, card.width + 4, card.height + 2 * r)
         if card.height != old.height or len(card.inputs) != len(old.inputs):
             for e in self.edges:
                 e.adjust()
@@ -275,12 +292,11 @@ class NodeItem(QGraphicsItem):
         return QRectF(0, 0, self._card.width, self._card.height)
 
     def boundingRect(self) -> QRectF:
-        r = st.PORT_R + 2
-        return QRectF(-2, -r, self._card.width + 4, self._card.height + 2 * r)
+        return self._bounds
 
     def shape(self) -> QPainterPath:
         p = QPainterPath()
-        p.addRect(self.boundingRect())
+        p.addRect(self._bounds)
         return p
 
     def input_port_pos(self, port: int) -> QPointF:
@@ -423,9 +439,8 @@ class NodeItem(QGraphicsItem):
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
-            scene = self.scene()
-            if scene is not None:
-                scene.cards.put(self)  # type: ignore[attr-defined]
+            if self.index is not None:
+                self.index.put(self)
             for e in self.edges:
                 e.adjust()
             if self.decorated:

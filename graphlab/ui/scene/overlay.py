@@ -86,7 +86,7 @@ class CanvasOverlay:
         self._batch = 0
 
     def attach(self) -> None:
-        """(Re)add the two layers to the scene (after the scene was cleared)."""
+        """Add the two layers to the scene: on first use (a plain canvas carries no overlay items)."""
         for layer in (self.below, self.above):
             if layer.scene() is None:
                 self._scene.addItem(layer)
@@ -218,6 +218,8 @@ class CanvasOverlay:
                     self.above.badge_width(badge), view.get("marks", ()))
         if look == old:
             return
+        if not self.looks:
+            self.attach()
         self.looks[node_id] = look
         item.decorated = True
         item.set_tinted(fill is not None)

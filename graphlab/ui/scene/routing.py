@@ -11,6 +11,10 @@ over the cards in between; :func:`route` tries, in order, until one clears every
 4. a lane beside the cards in the way (right of them, or left when that is nearer): out, down the
    lane, and back in (the ResNet identity shortcut beside its main path).
 
+An edge that runs upwards (only a hand-placed graph has one) leaves its source downwards, climbs
+a lane right of both cards and enters its target from above: straight segments, so a long one is
+cheap to draw, and each part is drawn only where it is on screen.
+
 Obstacles are card rectangles in scene coordinates. Candidate paths are plain segment lists
 (lines and cubics as float tuples) tested at sample points — cheap, and exact enough for
 rectangles the size of a card; only the chosen one becomes a QPainterPath.
@@ -95,8 +99,21 @@ def hits(segments: Sequence[Seg], obstacles: Sequence[Box]) -> list[Box]:
     return touched
 
 
-def route_segments(a: Pt, b: Pt, obstacles: Sequence[Box], row: float = 112.0) -> list[Seg]:
+def back_edge(a: Pt, b: Pt, x: float, bend: float = 30.0) -> list[Seg]:
+    """Up from ``a`` to ``b`` (which is above it) by a lane at ``x``: out of a's bottom, up the lane,
+    over and into b's top."""
+    low, high = (x, a[1] + bend), (x, b[1] - bend)
+    k = bend * 0.8
+    return [_cubic(a, low, k, -k),  # down out of a, turning to climb the lane
+            (low, high),
+            (high, (x, high[1] - k), (b[0], b[1] - k), b)]  # over the top, down into b
+
+
+def route_segments(a: Pt, b: Pt, obstacles: Sequence[Box], row: float = 112.0,
+                   back_lane: float | None = None) -> list[Seg]:
     """The first candidate path (see the module docstring) that touches no obstacle."""
+    if b[1] < a[1] and back_lane is not None:
+        return back_edge(a, b, back_lane)
     plain = s_curve_segments(a, b)
     if b[1] <= a[1] or not obstacles or not hits(plain, obstacles):
         return plain
@@ -124,6 +141,35 @@ def route_segments(a: Pt, b: Pt, obstacles: Sequence[Box], row: float = 112.0) -
     return lane(a, b, sides[0], min(24.0, dy / 3))
 
 
+def _at(seg: Seg, t: float) -> tuple[Pt, Pt]:
+    """Point and direction of a segment at parameter t."""
+    if len(seg) == 2:
+        (x0, y0), (x1, y1) = seg
+        return (x0 + (x1 - x0) * t, y0 + (y1 - y0) * t), (x1 - x0, y1 - y0)
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = seg
+    u = 1 - t
+    a, b, c, d = u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t
+    pt = (a * x0 + b * x1 + c * x2 + d * x3, a * y0 + b * y1 + c * y2 + d * y3)
+    da, db, dc = 3 * u * u, 6 * u * t, 3 * t * t
+    return pt, (da * (x1 - x0) + db * (x2 - x1) + dc * (x3 - x2), da * (y1 - y0) + db * (y2 - y1) + dc * (y3 - y2))
+
+
+def middle(segments: Sequence[Seg]) -> tuple[Pt, float, float]:
+    """The path's middle (by approximate length), the direction there in degrees (Qt's convention:
+    0 = right, 90 = up) and the approximate length."""
+    import math
+
+    lengths = [_length(seg) for seg in segments]
+    total = sum(lengths)
+    half = total / 2
+    for seg, n in zip(segments, lengths):
+        if half <= n or seg is segments[-1]:
+            pt, (dx, dy) = _at(seg, half / n if n else 0.5)
+            return pt, math.degrees(math.atan2(-dy, dx)) % 360, total
+        half -= n
+    raise AssertionError("unreachable")
+
+
 def to_path(segments: Sequence[Seg]) -> QPainterPath:
     path = QPainterPath(QPointF(*segments[0][0]))
     for seg in segments:
@@ -139,6 +185,7 @@ def s_curve(a: QPointF, b: QPointF) -> QPainterPath:
     return to_path(s_curve_segments((a.x(), a.y()), (b.x(), b.y())))
 
 
-def route(a: QPointF, b: QPointF, obstacles: Sequence[QRectF], row: float = 112.0) -> QPainterPath:
+def route(a: QPointF, b: QPointF, obstacles: Sequence[QRectF], row: float = 112.0,
+          back_lane: float | None = None) -> QPainterPath:
     boxes = [(r.left(), r.top(), r.right(), r.bottom()) for r in obstacles]
-    return to_path(route_segments((a.x(), a.y()), (b.x(), b.y()), boxes, row))
+    return to_path(route_segments((a.x(), a.y()), (b.x(), b.y()), boxes, row, back_lane))
