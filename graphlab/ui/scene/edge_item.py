@@ -8,7 +8,8 @@ source card's "→ shape" right above it) and only at full detail. ``adjust()``
 recomputes the path from the two node items' port positions; the node items call it when they move.
 
 Overlay captions (the stepper's values and gradients, see :mod:`.overlay`) replace the label while
-they are set; they live in a child item so setting them never touches the path.
+they are set: stacked right of the edge just under its source (at the middle of the path when the
+source feeds several edges); they live in a child item so setting them never touches the path.
 """
 from __future__ import annotations
 
@@ -110,7 +111,7 @@ class EdgeItem(QGraphicsItem):
         else:
             segments = s_curve_segments(pa, pb)
         self._path = to_path(segments)
-        (mx, my), angle, length = middle(segments)
+        (mx, my), _, length = middle(segments)
         self._mid = QPointF(mx, my)
         pieces = self._split(segments) if length > PIECEWISE else []
         if bool(pieces) != bool(self._pieces):  # only a long edge needs its exposed rectangle
@@ -118,8 +119,14 @@ class EdgeItem(QGraphicsItem):
         self._pieces = pieces
         self._place_label()
         if self.captions is not None:
-            self.captions.setPos(self._mid)
-            self.captions.set_direction(angle)
+            self.place_captions(a)
+
+    def place_captions(self, a: QPointF | None = None) -> None:
+        """Right under the source's port (where the edge still runs straight down), or at the middle of
+        the path when the source feeds several edges (their starts coincide)."""
+        fan_out = sum(1 for e in self.src.edges if e.src is self.src) > 1
+        start = a if a is not None else self.src.port_scene_pos("out")
+        self.captions.setPos(self._mid if fan_out else start)
 
     @staticmethod
     def _split(segments: list[Seg]) -> list[tuple[QRectF, QPainterPath]]:

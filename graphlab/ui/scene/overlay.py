@@ -9,8 +9,8 @@ heat scale, :func:`.style.heat_color`; or ``heat_color`` for a colour of your ow
 (an outline around the card: ``True`` for the highlight colour, or a colour, e.g. the current
 step, or red for the node where a NaN appeared) and ``marks`` (warnings: a ⚠ beside the badge whose
 tooltip lists the reasons). Per edge: ``value`` and ``grad`` captions (the course's circuit
-diagrams: the value on one side of the edge, the gradient on the other in a second colour), with
-optional ``value_color`` / ``grad_color``; while an edge has captions its shape label is hidden.
+diagrams: the value over the gradient, in a second colour, beside the wire just under its source),
+with optional ``value_color`` / ``grad_color``; while an edge has captions its shape label is hidden.
 
 Owners: every call names its owner (``"training"``, ``"stepper"``, …), and each owner's state is
 kept apart, so one owner's :meth:`CanvasOverlay.clear` never erases another's. Where two owners set
@@ -271,7 +271,7 @@ class CanvasOverlay:
             if cap is None:
                 cap = self._caption[edge] = CaptionItem(item)
                 item.captions = cap
-                item.adjust()
+                item.adjust()  # places it
             cap.set_content(view.get("value", ""), view.get("grad", ""), view.get("value_color"),
                             view.get("grad_color"))
             item.update()

@@ -12,13 +12,11 @@
   Both paint only what lies in the exposed rectangle and read each card's current position, so a
   dragged card's tint and badge follow it. They take no mouse buttons and have no shape: clicks,
   rubber bands and tooltips go to the cards (a card's tooltip lists its marks' reasons).
-* :class:`CaptionItem` — a child of an edge, fixed size on screen, at the middle of the path: the
-  value caption on one side of the edge, the gradient caption on the other (left and right of an
-  edge that runs down, above and below one that runs across).
+* :class:`CaptionItem` — a child of an edge, fixed size on screen: the value caption over the
+  gradient caption (second colour), right of the edge just under its source.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -179,52 +177,35 @@ class OverlayLayer(QGraphicsItem):
 
 
 class CaptionItem(QGraphicsItem):
+    """The value caption over the gradient caption, right of the edge at the item's position."""
+
     def __init__(self, edge_item: QGraphicsItem) -> None:
         super().__init__(edge_item)
         self.value = ""
         self.grad = ""
         self.value_color: QColor | None = None
         self.grad_color: QColor | None = None
-        self.vertical = True
         self._font, self._metrics = _pixel_font(BADGE_PX, bold=True)
         self._rects: tuple[QRectF, QRectF] = (QRectF(), QRectF())
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setZValue(3)
 
-    def set_direction(self, angle: float) -> None:
-        vertical = abs(math.sin(math.radians(angle))) > 0.7
-        if vertical != self.vertical:
-            self.vertical = vertical
-            self._relayout()
-
     def set_content(self, value: str, grad: str, value_color: QColor | None, grad_color: QColor | None) -> None:
         if (value, grad, value_color, grad_color) == (self.value, self.grad, self.value_color, self.grad_color):
             return
         self.value, self.grad, self.value_color, self.grad_color = value, grad, value_color, grad_color
-        self._relayout()
-
-    def rects(self) -> tuple[QRectF, QRectF]:
-        """(value, gradient) plates in device pixels relative to the edge's midpoint."""
-        return self._rects
-
-    def _relayout(self) -> None:
         m = self._metrics
         h = m.height() + 2
-
-        def size(t: str) -> float:
-            return m.horizontalAdvance(t) + 8 if t else 0.0
-
-        wv, wg = size(self.value), size(self.grad)
-        if self.vertical:  # value left of the line, gradient right of it
-            rv = QRectF(-5 - wv, -h / 2, wv, h) if wv else QRectF()
-            rg = QRectF(5, -h / 2, wg, h) if wg else QRectF()
-        else:  # value above, gradient below
-            rv = QRectF(-wv / 2, -4 - h, wv, h) if wv else QRectF()
-            rg = QRectF(-wg / 2, 4, wg, h) if wg else QRectF()
+        rv = QRectF(5, 3, m.horizontalAdvance(value) + 8, h) if value else QRectF()
+        rg = QRectF(5, 3 + (h + 1 if value else 0), m.horizontalAdvance(grad) + 8, h) if grad else QRectF()
         self.prepareGeometryChange()
         self._rects = (rv, rg)
         self.update()
+
+    def rects(self) -> tuple[QRectF, QRectF]:
+        """(value, gradient) plates in screen pixels relative to the caption's anchor on the edge."""
+        return self._rects
 
     def boundingRect(self) -> QRectF:
         rv, rg = self._rects
