@@ -413,7 +413,7 @@ class NodeItem(QGraphicsItem):
             return [(t, f, m) for (t, _), (f, m) in zip(lines, fonts)]
 
         chosen = None
-        px = st.FAR_TEXT_PX
+        px = min(st.FAR_MAX_PX, max(st.FAR_TEXT_PX, st.FAR_TEXT_PX * lod / 0.6))  # bigger cards, bigger print
         while chosen is None and px >= st.FAR_MIN_PX - 1e-9:
             chosen = fit(one, px) or (fit(two, px) if len(two) > len(one) else None)
             px -= 0.5

@@ -26,7 +26,8 @@ PAD = 8.0  # horizontal text padding inside the card
 ICON = 14.0  # the category icon's square at the left of the title (when the scene has icons)
 
 FULL_DETAIL = 0.95  # zoom at and above which cards show all their text (the id's small print >= 9 px)
-FAR_TEXT_PX = 12.0  # on-screen pixel size of a far-out card's type and shape (shrinks to fit)
+FAR_TEXT_PX = 12.0  # on-screen pixel size of a far-out card's type and shape (shrinks to fit)...
+FAR_MAX_PX = 16.0  # ...growing towards this as the zoom approaches full detail
 FAR_MIN_PX = 9.0  # never smaller than this on screen
 FAR_MIN_SCALE = 0.2  # below this zoom, cards draw no text
 LEGIBLE_SCALE = 0.5  # down to this zoom every card's type and shape fit it at >= FAR_MIN_PX on screen
