@@ -225,10 +225,11 @@ def main() -> int:
 
 def child_open(path: Path) -> int:
     """In a fresh process: open ``path`` in a window; print times and peak memory as JSON."""
+    from PySide6.QtCore import QSettings
+
     from graphlab.io import load
     from graphlab.ui.app import make_app
     from graphlab.ui.main_window import MainWindow
-    from PySide6.QtCore import QSettings
 
     app = make_app()
     tmp = Path(tempfile.mkdtemp())
@@ -270,8 +271,9 @@ def big_open(n: int, runs: int, tmp: Path) -> None:
     order = ["with positions", "without positions", "without positions", "with positions"]
     for k in range(runs):
         which = order[k % 4]
-        out = subprocess.run([sys.executable, __file__, "--child-open", str(placed if which == "with positions" else bare)],
-                             capture_output=True, text=True, timeout=3600)
+        path = placed if which == "with positions" else bare
+        out = subprocess.run([sys.executable, __file__, "--child-open", str(path)], capture_output=True, text=True,
+                             timeout=3600)
         line = [x for x in out.stdout.splitlines() if x.startswith("{")]
         if not line:
             print(f"child failed ({which}): {out.stderr.strip()[-400:]}")
@@ -288,7 +290,8 @@ def big_open(n: int, runs: int, tmp: Path) -> None:
               f"{min(r['distinct_positions'] for r in rs):>19}")
     if len(med) == 2:
         a, b = med["with positions"], med["without positions"]
-        print(f"without / with positions: editor {b['editor'] / a['editor']:.2f}×, peak RSS {b['peak_mb'] / a['peak_mb']:.2f}×")
+        print(f"without / with positions: editor {b['editor'] / a['editor']:.2f}×, "
+              f"peak RSS {b['peak_mb'] / a['peak_mb']:.2f}×")
 
 
 if __name__ == "__main__":

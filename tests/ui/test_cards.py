@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 import graphlab
 from graphlab.core import REGISTRY, Graph, analyze
 from graphlab.ui.scene import style as st

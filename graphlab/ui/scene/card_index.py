@@ -50,8 +50,8 @@ class CardIndex:
 
     def near(self, rect: QRectF) -> list[NodeItem]:
         """Cards whose rectangles meet ``rect``."""
-        l, t, r, b = rect.left(), rect.top(), rect.right(), rect.bottom()
-        x0, x1 = math.floor((l - MAX_W) / CELL), math.floor(r / CELL)
+        left, t, r, b = rect.left(), rect.top(), rect.right(), rect.bottom()
+        x0, x1 = math.floor((left - MAX_W) / CELL), math.floor(r / CELL)
         y0, y1 = math.floor((t - MAX_H) / CELL), math.floor(b / CELL)
         found: list[NodeItem] = []
         cells = self._cells
@@ -64,6 +64,6 @@ class CardIndex:
             for item in group:
                 p = item.pos()
                 x, y = p.x(), p.y()
-                if x <= r and y <= b and x + item.width >= l and y + item.height >= t:
+                if x <= r and y <= b and x + item.width >= left and y + item.height >= t:
                     found.append(item)
         return found

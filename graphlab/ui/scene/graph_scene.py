@@ -21,9 +21,8 @@ items and every repaint's index query slower).
 from __future__ import annotations
 
 import math
-from typing import Any
-
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QIcon, QPainter, QPalette, QPen

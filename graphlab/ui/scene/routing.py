@@ -92,10 +92,10 @@ def hits(segments: Sequence[Seg], obstacles: Sequence[Box]) -> list[Box]:
         return []
     pts = samples(segments)
     touched = []
-    for (l, t, r, b) in obstacles:
-        l, t, r, b = l - CLEARANCE, t - CLEARANCE, r + CLEARANCE, b + CLEARANCE
-        if any(l <= x <= r and t <= y <= b for x, y in pts):
-            touched.append((l + CLEARANCE, t + CLEARANCE, r - CLEARANCE, b - CLEARANCE))
+    for box in obstacles:
+        x0, y0, x1, y1 = box[0] - CLEARANCE, box[1] - CLEARANCE, box[2] + CLEARANCE, box[3] + CLEARANCE
+        if any(x0 <= x <= x1 and y0 <= y <= y1 for x, y in pts):
+            touched.append(box)
     return touched
 
 

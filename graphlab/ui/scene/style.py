@@ -121,7 +121,8 @@ def _heat_rgb(v: float) -> QColor:
     for (a, ca), (b, cb) in zip(HEAT_STOPS, HEAT_STOPS[1:]):
         if v <= b:
             t = (v - a) / (b - a) if b > a else 0.0
-            return QColor(round(ca.red() + (cb.red() - ca.red()) * t), round(ca.green() + (cb.green() - ca.green()) * t),
+            return QColor(round(ca.red() + (cb.red() - ca.red()) * t),
+                          round(ca.green() + (cb.green() - ca.green()) * t),
                           round(ca.blue() + (cb.blue() - ca.blue()) * t))
     return QColor(HEAT_STOPS[-1][1])
 
