@@ -74,6 +74,18 @@ def _box(metrics: QFontMetricsF, text: str, x: float, top: float, align_right_at
     return QRectF(left, top, w, metrics.height())
 
 
+def _shared_box(s: st.CanvasStyle, kind: str, text: str, x: float, top: float,
+                align_right_at: float | None = None) -> QRectF:
+    """:func:`_box`, shared between cards (never mutated): a parameter edit that changes a thousand
+    shapes then makes a thousand small records, not ten thousand Qt objects for the collector."""
+    key = ("box", kind, text, x, top, align_right_at)
+    got = s.memo.get(key)
+    if got is None:
+        m = s.small_metrics if kind == "small" else s.body_metrics
+        got = s.memo[key] = _box(m, text, x, top, align_right_at)
+    return got
+
+
 def wrap_title(title: str) -> list[str]:
     """The type name on two lines for a zoomed-out card: broken at the space, hyphen or camel-case
     boundary that makes the longer line shortest ("Softmax / cross-entropy", "AdaptiveAvg / Pool2d")."""
@@ -143,36 +155,41 @@ def layout_card(s: st.CanvasStyle, node_id: str, title: str, summary: str, shape
     inner = w - 2 * st.PAD
     top = st.PORT_R + 2
     title, title_font, tm, title_rect, cut, far_h = _title_fit(s, title, has_icon)
-    icon_rect = QRectF(st.PAD, top + (s.title_metrics.height() - st.ICON) / 2, st.ICON, st.ICON) if has_icon else None
+    icon_rect = (QRectF(st.PAD, top + (s.title_metrics.height() - st.ICON) / 2, st.ICON, st.ICON)
+                 if has_icon else None)
     y = s.title_h + 3
     # id: beside the title when both fit, else on its own line
     sm = s.small_metrics
     beside = title_rect.right() + 8 + _fit(s, "small", node_id, inner)[1] <= w - st.PAD
     if beside:
         nid = node_id
-        nid_rect = _box(sm, nid, 0, top + (s.title_metrics.height() - sm.height()) / 2, align_right_at=w - st.PAD)
+        nid_rect = _shared_box(s, "small", nid, 0, top + (s.title_metrics.height() - sm.height()) / 2,
+                               align_right_at=w - st.PAD)
     else:
         nid, _, cut_id = _fit(s, "small", node_id, inner, Qt.TextElideMode.ElideMiddle)
         cut = cut or cut_id
-        nid_rect = _box(sm, nid, st.PAD, y + 1)
+        nid_rect = _shared_box(s, "small", nid, st.PAD, y + 1)
         y += s.id_h
     bm = s.body_metrics
     summary, _, cut_s = _fit(s, "body", summary, inner)
-    summary_rect = _box(bm, summary, st.PAD, y + 1)
+    summary_rect = _shared_box(s, "body", summary, st.PAD, y + 1)
     if summary:
         y += s.line_h
     mode = Qt.TextElideMode.ElideRight if shape_text.startswith("⚠") else Qt.TextElideMode.ElideMiddle
     shape, _, cut_h = _fit(s, "body", shape_text, inner, mode)
     cut = cut or cut_s or cut_h
-    shape_rect = _box(bm, shape, st.PAD, y + 1)
+    shape_rect = _shared_box(s, "body", shape, st.PAD, y + 1)
     y += s.line_h
     rows3 = s.title_h + 3 + 2 * s.line_h + s.bottom_pad  # every card has room for a type and a shape
     height = max(rows3, y + s.bottom_pad, far_h)
     ports = s.memo.get(("ports", n_inputs))
     if ports is None:
         ports = s.memo[("ports", n_inputs)] = input_ports(n_inputs, w)
+    out = s.memo.get(("out", height))
+    if out is None:
+        out = s.memo[("out", height)] = QPointF(w / 2, height)
     return Card(w, height, title, title_font, title_rect, icon_rect, nid, nid_rect, summary, summary_rect, shape,
-                shape_rect, ports, QPointF(w / 2, height), cut)
+                shape_rect, ports, out, cut)
 
 
 def _fit(s: st.CanvasStyle, kind: str, text: str, room: float,

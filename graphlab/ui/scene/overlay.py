@@ -214,8 +214,7 @@ class CanvasOverlay:
             fill = heat_color(view["heat"])
         hl = view.get("highlight")
         badge = view.get("badge", "")
-        look = Look(fill, self._scene.style.highlight if hl is True else hl, badge, view.get("badge_color"),
-                    self.above.badge_width(badge), view.get("marks", ()))
+        look = Look(fill, hl, badge, view.get("badge_color"), self.above.badge_width(badge), view.get("marks", ()))
         if look == old:
             return
         if not self.looks:

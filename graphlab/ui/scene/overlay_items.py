@@ -55,7 +55,7 @@ class Look:
     """What the overlay draws on one node (merged over its owners)."""
 
     fill: QColor | None = None
-    outline: QColor | None = None
+    outline: QColor | bool | None = None  # True: the style's highlight colour (follows light/dark)
     badge: str = ""
     badge_color: QColor | None = None
     badge_w: float = 0.0  # the pill's width on screen
@@ -134,7 +134,7 @@ class OverlayLayer(QGraphicsItem):
                 painter.setBrush(tint)
                 painter.drawRoundedRect(rect, 6, 6)
             if look.outline is not None:
-                painter.setPen(QPen(look.outline, width))
+                painter.setPen(QPen(item.style.highlight if look.outline is True else look.outline, width))
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawRoundedRect(rect.adjusted(-g, -g, g, g), 8, 8)
 
