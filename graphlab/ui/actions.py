@@ -21,11 +21,12 @@ if TYPE_CHECKING:
 CONTROLS = """\
 <b>Mouse</b><br>
 Drag a layer from the palette onto the canvas to add it.<br>
-Drag from an output port (right) to an input port (left), or the reverse, to connect.<br>
+Drag from an output port (bottom of a card) to an input port (top), or the reverse, to connect.<br>
 Drag a node to move it; drag on the background for rubber-band selection; Ctrl+click toggles.<br>
 Middle drag or Space+drag pans; the wheel zooms towards the cursor.<br>
 Double-click the background (or press Tab) to add a layer by name.<br>
-Click a problem to select and centre its node. Drop a graph file on the window to open it.<br><br>
+Click a problem to select its node and zoom to it. Click or drag in the overview (bottom right)
+to move around a large graph. Drop a graph file on the window to open it.<br><br>
 <b>Keyboard</b><br>
 Tab quick add · Delete/Backspace delete · Ctrl+C / Ctrl+V copy, paste · Ctrl+D duplicate ·
 Ctrl+A select all · F fit · Ctrl+L auto-layout · Ctrl+= / Ctrl+- / Ctrl+0 zoom ·

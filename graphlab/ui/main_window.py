@@ -23,16 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, QPointF, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar, QWidget
 
 from ..core import Analysis, Graph
+from ..core.layout import spread_stacked
 from .actions import CONTROLS, build_menus
 from .clipboard import Clipboard
 from .controller import Controller
 from .examples_menu import fill_examples_menu
 from .files import UNTITLED, DocumentFiles
-from .icons import app_icon
+from .icons import app_icon, category_icon
 from .inspector import InspectorWidget
 from .live import LiveAnalysis
 from .palette import PaletteWidget, QuickAddPopup
@@ -43,6 +44,11 @@ from .recovery import Autosave, default_recovery_dir
 from .scene.graph_scene import GraphScene
 from .scene.view import CanvasView
 from .undo_keys import UndoKeyRouter
+
+
+def _card_icon(category: str | None) -> QIcon | None:
+    icon = category_icon(category)
+    return None if icon.isNull() else icon
 
 
 class MainWindow(QMainWindow):
@@ -57,6 +63,7 @@ class MainWindow(QMainWindow):
         self.undo_stack = self.controller.stack
         self.live = LiveAnalysis(self)
         self.scene = GraphScene(self)
+        self.scene.category_icon = _card_icon
         self.view = CanvasView(self.scene, self)
         self.setCentralWidget(self.view)
         self.layer_palette = PaletteWidget()
@@ -153,6 +160,9 @@ class MainWindow(QMainWindow):
         self.update_title()  # a rename shows in the title of an untitled graph
 
     def set_document(self, graph: Graph, path: str | None, title: str | None = None) -> None:
+        spread_stacked(graph)  # nodes without positions (allowed in files) are laid out, not piled up
+        self.document.listener_failed.disconnect(self._on_listener_failed)
+        graph.listener_failed.connect(self._on_listener_failed)
         self.document = graph
         self.files.path, self.files.title = path, title
         self.controller.set_graph(graph)
@@ -161,6 +171,11 @@ class MainWindow(QMainWindow):
         self.live.set_graph(graph)
         self.update_title()
         self.view.fit_all(readable=True)
+
+    def _on_listener_failed(self, event_name: str, listener: Any, exc: BaseException) -> None:
+        """A view failed to follow an edit: the model is consistent (the edit is complete); say so."""
+        self.statusBar().showMessage(f"a view failed to follow the edit ({event_name}): "
+                                     f"{type(exc).__name__}: {exc}", 10000)
 
     def update_title(self) -> None:
         self.setWindowTitle(f"{self.files.display_name()}[*] — GraphLab")
@@ -236,7 +251,7 @@ class MainWindow(QMainWindow):
     def reveal_node(self, node_id: str) -> None:
         if node_id in self.scene.node_items:
             self.scene.select_nodes([node_id])
-            self.view.center_on_node(node_id)
+            self.view.focus_node(node_id)
 
     # ---- files (DocumentFiles does the work) ---------------------------------------------------
     @property
@@ -314,6 +329,7 @@ class MainWindow(QMainWindow):
     def _detach_document(self) -> None:
         """Stop listening to the document's events: the graph object may outlive this window (a
         script, a training run), and its edits must not reach widgets that are going away."""
+        self.document.listener_failed.disconnect(self._on_listener_failed)
         blank = Graph(UNTITLED)
         self.scene.set_graph(blank)
         self.inspector.set_graph(blank)
