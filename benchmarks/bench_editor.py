@@ -1,21 +1,32 @@
 """Editor speed on a generated 1,000-node graph (offscreen Qt, medians).
 
-    python benchmarks/bench_editor.py [--nodes 1000] [--repeat 25]
+    python benchmarks/bench_editor.py [--nodes 1000] [--repeat 25] [--big 10000] [--big-runs 4]
 
 Measures, in one run and on one window:
   * open: read the file, build the scene, analyse, first paint;
   * param edit: one SetParam command -> re-analysis -> changed items updated -> repaint
     (goal: ≤ 16 ms, one frame at 60 Hz), split into its parts;
   * drag frame: move one node with its edges and repaint;
+  * overlay: every node's badge and heat colour set through ``scene.overlay`` (what the training
+    view does ~10 times a second), then the repaint; the items it draws with are made once, so the
+    updates must create no items and redraw no card (both counted and printed);
 each against the baseline of a full repaint in which nothing changed (the edits and drags repaint
 only the regions that changed, as the event loop does), measured in the same run, at two
 zoom levels: "fit" (all nodes on screen, the worst case) and "100%".
+
+Then, each in a fresh child process (so peak memory is its own), opening a ``--big``-node file
+written without positions (allowed in files; the editor lays it out on open) against the same
+graph with positions, alternated A B B A: the load (graphlab.io), the editor's part (layout,
+scene, analysis, first paint) and the peak resident memory of the process.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,14 +36,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from graphlab.core import Graph, analyze
-from graphlab.io import save
+from graphlab.core.layout import layered_positions
+from graphlab.io import dumps, save
 
 
 def make_graph(n: int) -> Graph:
-    """Input -> blocks of (Linear, ReLU, Linear, Add(skip)) -> ... -> Linear -> CrossEntropyLoss."""
+    """Input -> blocks of (Linear, ReLU, Linear, Add(skip)) -> ... -> Linear -> CrossEntropyLoss.
+
+    Placed in columns of 40 cards running down, side by side (before the canvas ran top to bottom
+    it was rows of 40 running right, one under the other: the same density on screen)."""
     g = Graph(f"bench {n}")
-    cols = 40
-    pos = lambda i: ((i % cols) * 200.0, (i // cols) * 120.0)
+    rows = 40  # columns of 40 cards, top to bottom (the canvas's flow), side by side
+    pos = lambda i: ((i // rows) * 228.0, (i % rows) * 112.0)
     prev = g.add_node("Input", {"shape": [64]}, pos(0)).id
     i = 1
     while len(g.nodes) < n - 2:
@@ -65,7 +80,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nodes", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=25)
+    ap.add_argument("--big", type=int, default=10000, help="nodes of the file opened without positions (0: skip)")
+    ap.add_argument("--big-runs", type=int, default=4, help="child processes for it, alternating A B B A")
+    ap.add_argument("--child-open", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child_open:
+        return child_open(Path(args.child_open))
 
     from PySide6.QtCore import QPointF, QSettings
 
@@ -152,6 +172,25 @@ def main() -> int:
             drag.append(time.perf_counter() - t)
         item.setPos(QPointF(x0, y0))
         drag_paints = (PaintCounter.n - paints_before) / (args.repeat * 2)
+        ov = w.scene.overlay
+        ids = list(w.document.nodes)
+        ov.set_nodes("bench", {n: {"badge": "0.00e+00", "heat": 0.5} for n in ids})  # first use makes the items
+        frame()
+        n_items = len(w.scene.items())
+        card_paints = sum(i.paints for i in w.scene.node_items.values())
+        t_set, t_ov = [], []
+        for k in range(args.repeat):
+            t0 = time.perf_counter()
+            ov.set_nodes("bench", {n: {"badge": f"{(k + 1) * (i % 97) * 1e-4:.2e}", "heat": ((i + k) % 50) / 50}
+                                   for i, n in enumerate(ids)})
+            t1 = time.perf_counter()
+            frame()
+            t2 = time.perf_counter()
+            t_set.append(t1 - t0), t_ov.append(t2 - t0)
+        made = len(w.scene.items()) - n_items
+        redrawn = sum(i.paints for i in w.scene.node_items.values()) - card_paints
+        ov.clear("bench")
+        frame()
         base = ms(idle)
         rows += [
             (f"[{zoom_name}] baseline: full repaint, nothing changed", base, "1.00×"),
@@ -162,6 +201,8 @@ def main() -> int:
             (f"[{zoom_name}]   repaint (changed regions)", ms(t_paint), ""),
             (f"[{zoom_name}] drag frame: move node + edges + repaint ({drag_paints:.1f} paints/frame)", ms(drag),
              f"{ms(drag) / base:.2f}×"),
+            (f"[{zoom_name}] overlay: {len(ids)} badges + heat, set and repaint", ms(t_ov), f"{ms(t_ov) / base:.2f}×"),
+            (f"[{zoom_name}]   set (items made: {made}, cards redrawn: {redrawn})", ms(t_set), ""),
         ]
     w.undo_stack.setClean()
     w.close()
@@ -174,7 +215,83 @@ def main() -> int:
     edits = [r for r in rows if "param edit total" in r[0]]
     print("goal: param edit ≤ 16 ms (one frame at 60 Hz): "
           + ", ".join(f"{r[0].split(']')[0][1:]} {r[1]:.1f} ms {'OK' if r[1] <= 16 else 'OVER'}" for r in edits))
+    overlay = [r for r in rows if "overlay:" in r[0]]
+    print("goal: overlay update of every badge ≤ 100 ms (the training view's refresh): "
+          + ", ".join(f"{r[0].split(']')[0][1:]} {r[1]:.1f} ms {'OK' if r[1] <= 100 else 'OVER'}" for r in overlay))
+    if args.big:
+        big_open(args.big, args.big_runs, tmp)
     return 0
+
+
+def child_open(path: Path) -> int:
+    """In a fresh process: open ``path`` in a window; print times and peak memory as JSON."""
+    from PySide6.QtCore import QSettings
+
+    from graphlab.io import load
+    from graphlab.ui.app import make_app
+    from graphlab.ui.main_window import MainWindow
+
+    app = make_app()
+    tmp = Path(tempfile.mkdtemp())
+    w = MainWindow(settings=QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat), recovery_dir=tmp)
+    w.resize(1400, 900)
+    w.show()
+    app.processEvents()
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    g = load(path)
+    t1 = time.perf_counter()
+    w.set_document(g, str(path))  # lays out nodes without positions, builds the scene
+    w.live.flush()  # analysis, cards updated
+    for _ in range(3):
+        app.processEvents()
+    w.view.viewport().repaint()  # first paint
+    t2 = time.perf_counter()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    distinct = len({n.pos for n in w.document.nodes.values()})
+    print(json.dumps({"load": t1 - t0, "editor": t2 - t1, "peak_mb": rss / 1024, "before_mb": rss0 / 1024,
+                      "distinct_positions": distinct, "nodes": len(w.document.nodes)}))
+    w.undo_stack.setClean()
+    w.close()
+    return 0
+
+
+def big_open(n: int, runs: int, tmp: Path) -> None:
+    g = make_graph(n)
+    for nid, p in layered_positions(g).items():
+        g.nodes[nid].pos = p
+    placed = tmp / f"placed{n}.graphlab.json"
+    save(g, placed)
+    doc = json.loads(dumps(g))
+    for node in doc["nodes"]:
+        node.pop("pos", None)
+    bare = tmp / f"bare{n}.graphlab.json"
+    bare.write_text(json.dumps(doc), "utf-8")
+    results: dict[str, list[dict]] = {"with positions": [], "without positions": []}
+    order = ["with positions", "without positions", "without positions", "with positions"]
+    for k in range(runs):
+        which = order[k % 4]
+        path = placed if which == "with positions" else bare
+        out = subprocess.run([sys.executable, __file__, "--child-open", str(path)], capture_output=True, text=True,
+                             timeout=3600)
+        line = [x for x in out.stdout.splitlines() if x.startswith("{")]
+        if not line:
+            print(f"child failed ({which}): {out.stderr.strip()[-400:]}")
+            return
+        results[which].append(json.loads(line[-1]))
+    print(f"\nopen a {n}-node file, fresh process each ({runs} runs, A B B A), medians:")
+    print(f"{'file':<20} {'load s':>8} {'editor s':>9} {'peak RSS MB':>12} {'distinct positions':>19}")
+    med = {}
+    for which, rs in results.items():
+        if not rs:
+            continue
+        med[which] = {k: statistics.median(r[k] for r in rs) for k in ("load", "editor", "peak_mb")}
+        print(f"{which:<20} {med[which]['load']:8.2f} {med[which]['editor']:9.2f} {med[which]['peak_mb']:12.0f} "
+              f"{min(r['distinct_positions'] for r in rs):>19}")
+    if len(med) == 2:
+        a, b = med["with positions"], med["without positions"]
+        print(f"without / with positions: editor {b['editor'] / a['editor']:.2f}×, "
+              f"peak RSS {b['peak_mb'] / a['peak_mb']:.2f}×")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@
     graphlab check FILE [--json]  shapes, parameter counts and errors
     graphlab train FILE ...       (training issue)
     graphlab export FILE ...      (training issue)
+    graphlab step FILE ...        walk forward and backward node by node (cli_step)
+    graphlab gradcheck FILE ...   numerical gradient check per node (cli_step)
 
 Exit codes: 0 ok, 1 the graph (or run) has errors, 2 the file or an argument cannot be used.
 A bad file or argument is one line on stderr, never a traceback.
@@ -17,8 +19,10 @@ from typing import Any, Callable, NoReturn, Sequence
 
 from . import __version__
 from .core import analyze
+from .core.gc_pause import gc_paused
 from .core.layers._common import fmt
 from .core.memory import fmt_bytes
+from .core.text import one_line
 from .io import FileFormatError, load
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {}
@@ -36,12 +40,6 @@ def command(name: str) -> Callable[[Callable[[list[str]], int]], Callable[[list[
     return deco
 
 
-def one_line(text: str) -> str:
-    """``text`` on one printable line: line breaks, control characters and other unprintables from a
-    file (a key or an id with a newline, a NUL) are shown as escapes, so a message is always one line."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
-
-
 def fail(message: str, code: int = 2) -> int:
     print(f"graphlab: {one_line(message)}", file=sys.stderr)
     return code
@@ -49,6 +47,11 @@ def fail(message: str, code: int = 2) -> int:
 
 def check_report(path: str) -> tuple[int, dict[str, Any]]:
     """What `graphlab check --json` prints, and the exit code."""
+    with gc_paused():  # a bulk pass over maybe 10⁵ nodes: see graphlab.core.gc_pause
+        return _check_report(path)
+
+
+def _check_report(path: str) -> tuple[int, dict[str, Any]]:
     graph = load(path)
     a = analyze(graph)
     nodes = {nid: {"shape": list(i.shape) if i.shape is not None else None, "params": i.params,
@@ -69,8 +72,9 @@ def cmd_check(argv: list[str]) -> int:
     try:
         code, report = check_report(args.file)
     except FileFormatError as e:
-        if args.json:
-            print(json.dumps({"ok": False, "params": 0, "nodes": {}, "errors": [{"node": None, "message": str(e)}]}))
+        if args.json:  # the same schema as a readable file's report, always
+            print(json.dumps({"ok": False, "params": 0, "nodes": {}, "errors": [{"node": None, "message": str(e)}],
+                              "warnings": []}))
         return fail(str(e))
     if args.json:
         print(json.dumps(report))
@@ -113,7 +117,7 @@ def _register_more_commands() -> None:
     """Commands that live in other modules (train, export) register themselves on import."""
     import importlib
 
-    for name in ("graphlab.cli_run", "graphlab.cli_export"):
+    for name in ("graphlab.cli_run", "graphlab.cli_export", "graphlab.cli_step"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as e:

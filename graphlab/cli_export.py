@@ -14,7 +14,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .cli import _Parser, command, fail, one_line
+from .cli import _Parser, command, fail
+from .core.text import one_line
 from .io import FileFormatError, load
 
 SUFFIX = {"python": ".py", "onnx": ".onnx", "torchrun": "_torchrun.py"}

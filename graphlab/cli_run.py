@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .cli import _Parser, command, fail, one_line
+from .cli import _Parser, command, fail
+from .core.text import one_line
 from .io import FileFormatError, load
 
 #: seconds between Step events (each averages its steps); the bar redraws at most every 0.1 s anyway

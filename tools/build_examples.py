@@ -1,7 +1,8 @@
 """Regenerate the example graph files in examples/ (run: python tools/build_examples.py).
 
 The examples are committed; this script documents how the larger ones (ResNet-18, VGG-11, AlexNet)
-were written and keeps their layout tidy. Training sections already in a file are preserved.
+were written and keeps their layout tidy. Training sections and extra keys (the "example"
+menu entry) already in a file are preserved.
 """
 from __future__ import annotations
 
@@ -37,7 +38,9 @@ class B:
             self.g.nodes[nid].pos = p
         path = OUT / filename
         try:
-            self.g.training = load(path).training
+            old = load(path)
+            self.g.training = old.training
+            self.g.extra = old.extra  # e.g. the "example" menu entry (group, order, description)
         except FileFormatError:
             pass
         save(self.g, path)

@@ -50,7 +50,10 @@ def _save(g: Graph, name: str) -> None:
     for nid, p in layered_positions(g).items():
         g.nodes[nid].pos = p
     parse_training(g.training)  # never write a section the trainer would refuse
-    save(g, OUT / f"{name}.graphlab.json")
+    path = OUT / f"{name}.graphlab.json"
+    if path.exists():
+        g.extra = {**load(path).extra, **g.extra}  # keep the "example" menu entry
+    save(g, path)
 
 
 def chain(name: str, layers: list[tuple[str, str, dict[str, Any]]], training: dict[str, Any]) -> Graph:

@@ -1,9 +1,13 @@
 """Render the README screenshot from the real window, offscreen.
 
-    python tools/screenshot.py [OUT.png [EXAMPLE [NODE_TO_SELECT]]]
+    python tools/screenshot.py [OUT.png [EXAMPLE [NODE_TO_SELECT [NODE.PARAM=JSON_VALUE]]]]
+
+The last argument edits a parameter first (docs/screenshot-error.png:
+``docs/screenshot-error.png inception_block concat b3_5x5.padding=0``).
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -29,6 +33,10 @@ def main() -> None:
     w.resize(1600, 900)
     w.show()
     assert w.open_file(ROOT / "examples" / f"{example}.graphlab.json", ask=False)
+    if len(sys.argv) > 4:
+        target, value = sys.argv[4].split("=", 1)
+        node, param = target.split(".", 1)
+        w.controller.set_param(node, param, json.loads(value))
     w.live.flush()
     w.view.fit_all(readable=True)
     w.scene.select_nodes([select])

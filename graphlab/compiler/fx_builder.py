@@ -21,8 +21,10 @@ from torch import fx, nn
 
 from ..core.analysis import Analysis, analyze
 from ..core.graph import Graph
-from ..core.registry import REGISTRY
-from .init import SCHEMES, apply_init
+from ..core.init_schemes import init_problem
+from ..core.registry import REGISTRY, Registry
+from .init import apply_init
+from .layers import build_module
 
 _RESERVED = {"training", "meta", "graph", "code", "forward", "to", "cpu", "cuda", "type", "float", "half",
              "double", "eval", "train", "apply", "buffers", "children", "modules", "parameters", "state_dict",
@@ -85,14 +87,14 @@ def module_name(node_id: str, used: set[str] | None = None) -> str:
     return name
 
 
-def submodule_names(graph: Graph, analysis: Analysis) -> dict[str, str]:
+def submodule_names(graph: Graph, analysis: Analysis, registry: Registry = REGISTRY) -> dict[str, str]:
     """node id -> submodule name, for every node that becomes a submodule (not Inputs, not the loss),
     in the order compile_graph builds them. The exporters name their attributes with it."""
     taken = set(graph.nodes)  # a renamed module must not take another node's id
     names: dict[str, str] = {}
     for nid in analysis.order:
-        spec = REGISTRY.get(graph.nodes[nid].type)
-        if spec is None or spec.inputs == 0 or spec.is_loss:
+        spec = registry.get(graph.nodes[nid].type)
+        if spec is None or spec.is_input or spec.is_loss:
             continue
         names[nid] = module_name(nid, taken)
         taken.add(names[nid])
@@ -106,21 +108,21 @@ def _class_name(name: str) -> str:
 
 
 def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
-                  analysis: Analysis | None = None) -> fx.GraphModule:
-    analysis = analysis or analyze(graph)
+                  analysis: Analysis | None = None, registry: Registry = REGISTRY) -> fx.GraphModule:
+    """Build the graph's module. ``registry`` is the layer catalogue (the built-in one unless a
+    caller adds layers); per-node init schemes are checked by ``analyze``, the graph-wide one here."""
+    analysis = analysis or analyze(graph, registry)
     if not analysis.ok:
         raise CompileError(analysis)
     scheme = init or graph.training.get("init") or "default"
-    if not isinstance(scheme, str) or scheme not in SCHEMES:
-        raise ValueError(f"training.init: unknown init scheme {scheme!r}; use one of {', '.join(SCHEMES)}")
-    for nid, node in graph.nodes.items():
-        if node.init is not None and node.init not in SCHEMES:
-            raise ValueError(f"{nid}.init: unknown init scheme '{node.init}'; use one of {', '.join(SCHEMES)}")
+    problem = init_problem(scheme)
+    if problem:
+        raise ValueError(f"training.init: {problem}")
 
     g = fx.Graph()
     root: dict[str, nn.Module] = {}
     node_map: dict[str, fx.Node] = {}
-    names = submodule_names(graph, analysis)
+    names = submodule_names(graph, analysis, registry)
     loss_module = None
     gen = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):
@@ -129,16 +131,16 @@ def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
             node_map[nid] = g.placeholder(nid)
         for nid in analysis.order:
             node = graph.nodes[nid]
-            spec = REGISTRY.get(node.type)
+            spec = registry.get(node.type)
             ni = analysis.nodes[nid]
-            if spec is None or spec.inputs == 0:
+            if spec is None or spec.is_input:
                 continue
             try:
-                module = spec.factory(ni.resolved, ni.input_shapes, ni.shape)
+                module = build_module(spec, ni.resolved, ni.input_shapes, ni.shape)
                 if spec.is_loss:
                     loss_module = module
                     continue
-                apply_init(module, node.init or scheme, gen, _nonlinearity_after(graph, nid))
+                apply_init(module, node.init or scheme, gen, _nonlinearity_after(graph, nid, registry))
             except (MemoryError, RuntimeError, OverflowError) as e:  # an allocation that still fails
                 text = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
                 what = "out of memory" if isinstance(e, MemoryError) or "alloc" in text.lower() else "torch refused it"
@@ -151,8 +153,7 @@ def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
     if analysis.output is not None:
         g.output(node_map[analysis.output])
     else:
-        sinks = [n for n in analysis.order if graph.nodes[n].type != "Input"
-                 and not graph.outputs_of(n)]
+        sinks = [n for n in analysis.order if not _is_input(graph, n, registry) and not graph.outputs_of(n)]
         g.output(tuple(node_map[s] for s in sinks) if sinks else None)
     g.lint()
     gm = fx.GraphModule(root, g, class_name=_class_name(graph.name))
@@ -164,17 +165,19 @@ def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
     return gm
 
 
-def _nonlinearity_after(graph: Graph, nid: str) -> str:
-    """The nonlinearity that follows a layer, for Kaiming's gain (relu unless it is tanh/sigmoid/linear)."""
+def _is_input(graph: Graph, nid: str, registry: Registry = REGISTRY) -> bool:
+    spec = registry.get(graph.nodes[nid].type)
+    return spec is not None and spec.is_input
+
+
+def _nonlinearity_after(graph: Graph, nid: str, registry: Registry = REGISTRY) -> str:
+    """The nonlinearity that follows a layer, for Kaiming's gain: the ``init_gain`` its only
+    consumer's spec declares (tanh, sigmoid, leaky_relu…), else relu."""
     outs = graph.outputs_of(nid)
-    if len(outs) == 1:
-        t = graph.nodes[outs[0].dst].type if outs[0].dst in graph.nodes else ""
-        if t == "Tanh":
-            return "tanh"
-        if t == "Sigmoid":
-            return "sigmoid"
-        if t == "LeakyReLU":
-            return "leaky_relu"
+    if len(outs) == 1 and outs[0].dst in graph.nodes:
+        spec = registry.get(graph.nodes[outs[0].dst].type)
+        if spec is not None and spec.init_gain:
+            return spec.init_gain
     return "relu"
 
 

@@ -1,4 +1,4 @@
-"""Weight initialisation schemes, graph-wide or per node.
+"""Weight initialisation schemes, graph-wide or per node (names: graphlab.core.init_schemes).
 
 ``default`` keeps PyTorch's own init; ``small_gaussian`` is N(0, 0.01²) (CS231n's first try, which
 makes deep nets' activations collapse); ``gaussian`` is N(0, 1) (which saturates them); ``xavier``
@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-SCHEMES = ("default", "small_gaussian", "gaussian", "xavier", "kaiming")
+from ..core.init_schemes import INIT_SCHEMES as SCHEMES  # the one list of names (and their help)
 
 
 def apply_init(module: nn.Module, scheme: str, generator: torch.Generator, nonlinearity: str = "relu") -> None:

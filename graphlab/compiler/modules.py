@@ -1,5 +1,9 @@
 """GraphLab's own nn.Modules for layers PyTorch has no single module for.
 
+A layer spec names one of these with ``own_module("Maxout", kwargs)`` (see
+:mod:`graphlab.core.spec`); :func:`graphlab.compiler.layers.build_module` finds it here by name and
+calls it with the spec's keyword arguments, so each class takes its arguments by keyword.
+
 Kept small and dependency-free (torch and nn only, no other names from this file except
 ``_final_state``): the Python and torchrun exporters copy these very definitions into their
 standalone scripts with ``inspect.getsource``, so what a script runs is what GraphLab trains.
@@ -98,11 +102,3 @@ class LSTM(nn.LSTM):
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
         seq, (h, _c) = super().forward(x)
         return seq if self.output == "sequence" else _final_state(h, self.bidirectional)
-
-
-def recurrent(kind: str, input_size: int, hidden: int, layers: int, nonlinearity: str, bidirectional: bool,
-              output: str) -> nn.Module:
-    if kind == "RNN":
-        return RNN(input_size, hidden, layers, nonlinearity=nonlinearity, bidirectional=bidirectional, output=output)
-    cls = {"LSTM": LSTM, "GRU": GRU}[kind]
-    return cls(input_size, hidden, layers, bidirectional=bidirectional, output=output)

@@ -17,12 +17,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
-
+from .gc_pause import gc_paused
 from .graph import Graph, valid_id
+from .init_schemes import init_problem
 from .memory import BYTES_PER_VALUE
 from .registry import REGISTRY, Registry
 from .spec import VARIADIC, Shape, ShapeError
+from .text import MAX_SHOWN, one_line, quote
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,10 @@ class Problem:
     severity: str = "error"  # or "warning"
 
     def text(self) -> str:
-        where = f"{self.node}" if self.node else "graph"
+        """``node.field: message`` on one line (a field holding user text is shown escaped)."""
+        where = one_line(self.node) if self.node else "graph"
         if self.field:
-            where += f".{self.field}"
+            where += f".{one_line(self.field, MAX_SHOWN)}"
         return f"{where}: {self.message}"
 
 
@@ -78,6 +80,11 @@ class Analysis:
 
 
 def analyze(graph: Graph, registry: Registry = REGISTRY) -> Analysis:
+    with gc_paused():
+        return _analyze(graph, registry)
+
+
+def _analyze(graph: Graph, registry: Registry) -> Analysis:
     problems: list[Problem] = []
     infos: dict[str, NodeInfo] = {}
 
@@ -92,7 +99,7 @@ def analyze(graph: Graph, registry: Registry = REGISTRY) -> Analysis:
         infos[nid] = info = NodeInfo()
         spec = registry.get(node.type)
         if spec is None:
-            report(nid, f"unknown layer type '{node.type}'; pick one from the palette", "type")
+            report(nid, f"unknown layer type {quote(node.type)}; pick one from the palette", "type")
             continue
         specs[nid] = spec
         resolved, errors = spec.resolve(node.params)
@@ -102,6 +109,10 @@ def analyze(graph: Graph, registry: Registry = REGISTRY) -> Analysis:
             info.resolved = resolved
         if not valid_id(nid):
             report(nid, "node id must be a Python identifier (letters, digits and _, not starting with a digit)", "id")
+        if node.init is not None:
+            problem = init_problem(node.init)
+            if problem:
+                report(nid, problem, "init")
     for lp in graph.load_problems:
         report(lp.node, lp.message, lp.field)
 
@@ -111,23 +122,23 @@ def analyze(graph: Graph, registry: Registry = REGISTRY) -> Analysis:
         if e.src not in graph.nodes or e.dst not in graph.nodes:
             missing = e.src if e.src not in graph.nodes else e.dst
             owner = e.dst if e.dst in graph.nodes else (e.src if e.src in graph.nodes else None)
-            report(owner, f"edge {e.src} -> {e.dst} refers to node '{missing}', which does not exist; "
+            report(owner, f"edge {_ends(e)} refers to node {quote(missing)}, which does not exist; "
                           f"delete the edge or add the node", "edges")
             continue
         spec = specs.get(e.dst)
         if isinstance(e.port, bool) or not isinstance(e.port, int) or e.port < 0:
-            report(e.dst, f"edge {e.src} -> {e.dst} has port {e.port!r}; ports are whole numbers from 0", "edges")
+            report(e.dst, f"edge {_ends(e)} has port {e.port!r}; ports are whole numbers from 0", "edges")
             continue
         if spec is not None and spec.inputs != VARIADIC and e.port >= spec.inputs:
             if spec.inputs == 0:
-                report(e.dst, f"{spec.type} takes no inputs, but '{e.src}' is connected to it", "edges")
+                report(e.dst, f"{spec.type} takes no inputs, but {quote(e.src)} is connected to it", "edges")
             else:
-                report(e.dst, f"too many inputs: {spec.type} takes {spec.inputs}, but '{e.src}' is connected "
+                report(e.dst, f"too many inputs: {spec.type} takes {spec.inputs}, but {quote(e.src)} is connected "
                               f"to port {e.port}; remove that edge", "edges")
             continue
         slots = inputs_by_node[e.dst]
         if e.port in slots:
-            report(e.dst, f"too many inputs: port {e.port} gets both '{slots[e.port]}' and '{e.src}'; "
+            report(e.dst, f"too many inputs: port {e.port} gets both {quote(slots[e.port])} and {quote(e.src)}; "
                           f"a port takes one edge (use Add or Concat to join branches)", "edges")
             continue
         slots[e.port] = e.src
@@ -198,14 +209,15 @@ def analyze(graph: Graph, registry: Registry = REGISTRY) -> Analysis:
         report(None, "the graph has no Input node; add one from the palette", "nodes")
     if len(losses) > 1:
         for nid in losses[1:]:
-            report(nid, f"a graph takes one loss, and '{losses[0]}' is already one; remove this node", "type")
+            report(nid, f"a graph takes one loss, and {quote(losses[0])} is already one; remove this node", "type")
     for nid in losses:
         if users[nid]:
             report(nid, f"a loss must be the last node, but it feeds {', '.join(sorted(set(users[nid])))}", "edges")
         src = inputs_by_node[nid].get(0)
-        if src is not None and graph.nodes[src].type == "Softmax" and graph.nodes[nid].type == "CrossEntropyLoss":
-            report(nid, f"'{src}' applies Softmax before CrossEntropyLoss, which applies it again; "
-                        f"connect the scores directly", "edges", "warning")
+        before = specs.get(src) if src is not None else None
+        if before is not None and before.computes and before.computes in specs[nid].applies_first:
+            report(nid, f"{quote(src)} applies {before.computes} before {specs[nid].display}, which applies it "
+                        f"again; connect the scores directly", "edges", "warning")
     loss = losses[0] if losses else None
     output = inputs_by_node[loss].get(0) if loss else None
     if loss is None:
@@ -218,6 +230,8 @@ def analyze(graph: Graph, registry: Registry = REGISTRY) -> Analysis:
 
 
 def _report_cycles(graph: Graph, inputs_by_node, done: set[str], report) -> None:
+    import networkx as nx  # only a graph with a cycle needs it
+
     rest = nx.DiGraph()
     for dst, slots in inputs_by_node.items():
         for src in slots.values():
@@ -236,3 +250,8 @@ def _report_cycles(graph: Graph, inputs_by_node, done: set[str], report) -> None
                 seen.add(nid)
                 report(nid, f"part of a cycle {path}; a network must be acyclic (delete one of these edges)",
                        "edges")
+
+
+def _ends(e) -> str:
+    """``a -> b`` for an edge, each end quoted only when it is not a plain id (one line, always)."""
+    return " -> ".join(end if valid_id(end) and len(end) <= MAX_SHOWN else quote(end) for end in (e.src, e.dst))

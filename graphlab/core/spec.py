@@ -2,8 +2,14 @@
 
 A :class:`LayerSpec` says everything GraphLab knows about one layer type without importing torch:
 its display name and palette category, its parameter schema (:class:`Param`), how many inputs it
-takes, a *shape rule* (input shapes + params -> output shape), a *parameter-count rule*, and a
-*torch factory* that builds the ``nn.Module`` (torch is imported inside the factory, never here).
+takes, a *shape rule* (input shapes + params -> output shape), a *parameter-count rule*, which
+``nn.Module`` implements it (:class:`TorchModule`: a class *name* and its constructor arguments as
+plain values; :mod:`graphlab.compiler.layers` resolves the name), and what the rest of GraphLab
+needs to know about it: whether it has weights, a loss's task, how an activation saturates, the
+nonlinearity its init gain follows, its backward rule in words. Nothing outside the catalogue
+compares type names: adding a layer backed by a ``torch.nn`` class touches one file in
+``graphlab/core/layers``; one backed by GraphLab's own module also adds that class to
+``graphlab/compiler/modules.py`` (torch code cannot live here).
 
 Shapes are per sample, batch excluded, channels first: image ``(C, H, W)``, sequence ``(T, F)``,
 vector ``(F,)``; a loss outputs ``()``. Shape rules raise :class:`ShapeError` with a message that
@@ -11,9 +17,10 @@ says what is wrong and how to fix it; the validator attaches the node id.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
+
+from .text import finite_number, quote, show_value
 
 Shape = tuple[int, ...]
 
@@ -66,7 +73,7 @@ class Param:
             hi is not None and (v >= hi if self.max_exclusive else v > hi)
         )
         if bad:
-            raise ParamError(self.name, f"{what} must be {self.range_text()}, got {v}")
+            raise ParamError(self.name, f"{what} must be {self.range_text()}, got {show_value(v)}")
 
     def coerce(self, value: Any) -> Any:
         """Return the validated value (ints stay ints, pairs become tuples) or raise ParamError."""
@@ -80,8 +87,8 @@ class Param:
             self._check_range(value, f"'{n}'")
             return value
         if k == "float":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise ParamError(n, f"'{n}' must be a number, got {_show(value)}")
+            if not finite_number(value):  # also an int too large for a float: never an OverflowError
+                raise ParamError(n, f"'{n}' must be a finite number, got {_show(value)}")
             self._check_range(value, f"'{n}'")
             return float(value)
         if k == "bool":
@@ -118,23 +125,46 @@ class Param:
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else f'"{value}"'
-    return text if len(text) <= 40 else text[:37] + "..."
+    return show_value(value, 40)
 
 
 ShapeRule = Callable[[Mapping[str, Any], Sequence[Shape]], Shape]
 CountRule = Callable[[Mapping[str, Any], Sequence[Shape], Shape], int]
-Factory = Callable[[Mapping[str, Any], Sequence[Shape], Shape], Any]
+KwargsRule = Callable[[Mapping[str, Any], Sequence[Shape], Shape], dict[str, Any]]
 SummaryRule = Callable[[Mapping[str, Any]], str]
-#: ``(callee, args, kwargs)``: see :attr:`LayerSpec.export`
-ExportCall = tuple[str, tuple[Any, ...], dict[str, Any]]
-ExportRule = Callable[[Mapping[str, Any], Sequence[Shape], Shape], ExportCall]
+#: (resolved params, number of classes) -> the loss expected before any training
+InitialLossRule = Callable[[Mapping[str, Any], int], float]
 
 VARIADIC = -1
 
 
 def _zero(params: Mapping[str, Any], inputs: Sequence[Shape], out: Shape) -> int:
     return 0
+
+
+def _no_kwargs(params: Mapping[str, Any], inputs: Sequence[Shape], out: Shape) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class TorchModule:
+    """Which ``nn.Module`` implements a layer, named, so that graphlab.core never imports torch.
+
+    ``name`` is a class of ``torch.nn`` (``own=False``) or one of GraphLab's own modules in
+    ``graphlab.compiler.modules`` (``own=True``). ``kwargs(params, input_shapes, output_shape)``
+    gives its constructor's keyword arguments as plain Python values (ints, floats, bools, strings,
+    tuples of them), so the compiler builds ``cls(**kwargs)`` and an exporter can write the same
+    call as source with ``repr``.
+    """
+
+    name: str
+    kwargs: KwargsRule = _no_kwargs
+    own: bool = False
+
+    @property
+    def qualname(self) -> str:
+        """How generated code names the class: ``nn.Conv2d``, or ``Maxout`` for GraphLab's own."""
+        return self.name if self.own else f"nn.{self.name}"
 
 
 @dataclass(frozen=True)
@@ -146,7 +176,8 @@ class LayerSpec:
     category: str
     params: tuple[Param, ...]
     shape: ShapeRule
-    factory: Factory
+    #: the nn.Module that implements it; None for Input, which becomes a forward() argument
+    torch: TorchModule | None
     inputs: int = 1
     count: CountRule = _zero
     summary: SummaryRule | None = None
@@ -161,12 +192,17 @@ class LayerSpec:
     saturation: str | None = None
     #: the local backward rule in words, as the course teaches it (shown by the stepper)
     backward: str = ""
-    #: how exported code builds the layer: (params, input shapes, output shape) -> ``(callee, args,
-    #: kwargs)``, callee ``nn.<Module>`` or the name of one of GraphLab's own modules, args and kwargs
-    #: plain values (kwargs only where they differ from the module's defaults). The exporter writes
-    #: ``callee(*args, **kwargs)`` with literals, never building the module; it must describe the very
-    #: module ``factory`` builds (a test compares the two). None: no module (Input).
-    export: ExportRule | None = None
+    #: the named function the layer applies ("softmax", "sigmoid"), so a loss that applies it
+    #: itself (``applies_first``) can warn that it would be applied twice
+    computes: str | None = None
+    #: losses: the functions they apply to the prediction first (CrossEntropyLoss: softmax)
+    applies_first: tuple[str, ...] = ()
+    #: the nonlinearity, named as torch.nn.init.calculate_gain names it ("relu", "leaky_relu",
+    #: "tanh", "sigmoid"), whose gain the init of the weighted layer feeding this one uses
+    init_gain: str | None = None
+    #: classification losses: the loss expected before training for C classes with small random
+    #: weights (CS231n's sanity check: ln C for softmax cross-entropy)
+    initial_loss: InitialLossRule | None = None
     legacy_names: tuple[str, ...] = ()
     param_index: dict[str, Param] = field(init=False, repr=False, compare=False)
     defaults: dict[str, Any] = field(init=False, repr=False, compare=False)
@@ -179,6 +215,11 @@ class LayerSpec:
     @property
     def variadic(self) -> bool:
         return self.inputs == VARIADIC
+
+    @property
+    def is_input(self) -> bool:
+        """The graph's entry: takes no inputs, becomes an argument of the compiled forward()."""
+        return self.inputs == 0
 
     def resolve(self, given: Mapping[str, Any]) -> tuple[dict[str, Any], list[ParamError]]:
         """Fill defaults and validate. Returns (resolved params, errors); unknown names are errors."""
@@ -197,5 +238,5 @@ class LayerSpec:
         for k in given:
             if k not in self.param_index:
                 known = ", ".join(self.param_index) or "none"
-                errors.append(ParamError(k, f"unknown parameter '{k}' (known: {known})"))
+                errors.append(ParamError(k, f"unknown parameter {quote(k)} (known: {known})"))
         return out, errors

@@ -203,11 +203,12 @@ def _name(text: str, what: str) -> Name:
 def layer_call(spec: Any, resolved: Any, input_shapes: Any, shape: Any) -> tuple[str, tuple, dict, bool]:
     """What the layer catalogue says builds a layer: (callee — ``nn.<Class>`` or one of GraphLab's own
     modules —, positional args, keyword args, whether the callee is GraphLab's own). The one place the
-    exporters read the catalogue's constructor knowledge (the spec's ``export`` rule)."""
-    if spec.export is None:
+    exporters read the catalogue's constructor knowledge (the spec's :class:`TorchModule`, the same
+    one the compiler builds from)."""
+    t = spec.torch
+    if t is None:
         raise ExportError(f"cannot export a {spec.type} layer yet")
-    callee, args, kwargs = spec.export(resolved, input_shapes, shape)
-    return callee, tuple(args), dict(kwargs), not callee.startswith("nn.")
+    return t.qualname, (), dict(t.kwargs(resolved, input_shapes, shape)), t.own
 
 
 def _constructor(nid: str, spec: Any, ni: Any) -> tuple[Code, str | None]:

@@ -15,7 +15,7 @@
 * Saving is atomic (temporary file in the same folder, fsync, rename) with a stable key order and
   one item per line, so two versions of a graph diff line by line. Temporary files carry their
   owner's pid; ones left by a crashed writer are removed by the next save (:mod:`graphlab.io.tempfiles`).
-  A saved file keeps the mode of the file it replaces.
+  The saved file keeps the original file's permission bits; a new file gets the umask default.
 
 Structural problems (not JSON, wrong types, a missing id) raise :class:`FileFormatError` naming the
 field; problems of the *graph* (unknown types, bad params, cycles, duplicate ids) load fine and are
@@ -24,14 +24,14 @@ reported by :func:`graphlab.core.analyze`, so the editor can open and fix such a
 from __future__ import annotations
 
 import json
-import math
 import os
 import stat
-import sys
 from pathlib import Path
 from typing import Any
 
-from ..core.graph import MAX_PORT, Edge, Graph, LoadProblem, Node, valid_id
+from ..core.gc_pause import gc_paused
+from ..core.graph import MAX_PORT, Edge, Graph, LoadProblem, Node, fresh_id, valid_id
+from ..core.text import FLOAT_MAX, finite_number, quote, show_value
 from .migrations import migrate
 from .tempfiles import clean_stale, create_temp
 
@@ -67,6 +67,12 @@ def load(path: str | os.PathLike[str]) -> Graph:
 
 
 def loads(raw: bytes | str) -> Graph:
+    """A graph from a file's text (see the module docstring for what is checked)."""
+    with gc_paused():  # millions of small objects, no cycles: see graphlab.core.gc_pause
+        return _loads(raw)
+
+
+def _loads(raw: bytes | str) -> Graph:
     if isinstance(raw, bytes):
         if not raw.strip():
             raise FileFormatError("the file is empty")
@@ -91,34 +97,94 @@ def loads(raw: bytes | str) -> Graph:
 
 
 MAX_DEPTH = 64
-_FLOAT_MAX = int(sys.float_info.max)
 
 
 def _check_values(doc: Any) -> None:
-    """Refuse what loads but could not be saved again or used: numbers beyond float range (1e999 parses
-    as inf; an integer of 400 digits overflows every float conversion downstream), strings that are
-    not valid Unicode (lone surrogates), and nesting deeper than MAX_DEPTH."""
-    stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
-    while stack:
-        v, where, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise FileFormatError(f"{where or 'the document'}: nests more than {MAX_DEPTH} levels deep")
-        if isinstance(v, float) and not math.isfinite(v):
-            raise FileFormatError(f"{where}: the number is out of range")
-        elif isinstance(v, int) and not isinstance(v, bool) and abs(v) > _FLOAT_MAX:
-            raise FileFormatError(f"{where}: the number is out of range (beyond ±1.8e308)")
-        elif isinstance(v, str):
+    """Refuse what loads but could not be used or saved again: numbers beyond float range (1e999
+    parses as inf; an integer of 400 digits cannot become a float), strings that are not valid
+    Unicode (lone surrogates), and nesting deeper than MAX_DEPTH. The message names the field."""
+    try:
+        _walk(doc, 0)
+    except _BadValue as e:
+        path = "".join(reversed(e.parts))
+        raise FileFormatError(f"{path.lstrip('.') or 'the document'}: {e.args[0]}") from None
+
+
+class _BadValue(Exception):
+    """Raised deep in :func:`_walk`; each level adds its key on the way out (paths cost nothing
+    until something is wrong)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.parts: list[str] = []
+
+
+_OUT_OF_RANGE = "the number is out of range (numbers in a graph file stay within ±1.8e308)"
+
+
+def _bad_scalar(v: Any) -> str | None:
+    t = type(v)
+    if t is str:
+        if not v.isascii():
             try:
                 v.encode("utf-8")
             except UnicodeEncodeError:
-                raise FileFormatError(f"{where}: the text is not valid Unicode") from None
-        elif isinstance(v, dict):
-            for k, x in v.items():
-                stack.append((k, where, depth + 1))
-                key = k if k.isidentifier() else json.dumps(k)  # a key with a newline stays one line
-                stack.append((x, f"{where}.{key}" if where else key, depth + 1))
-        elif isinstance(v, list):
-            stack.extend((x, f"{where}[{i}]", depth + 1) for i, x in enumerate(v))
+                return "the text is not valid Unicode"
+    elif t is int:
+        if not -FLOAT_MAX <= v <= FLOAT_MAX:
+            return _OUT_OF_RANGE
+    elif t is float:
+        if v - v != 0.0:  # inf or nan
+            return _OUT_OF_RANGE
+    return None
+
+
+def _walk(v: Any, depth: int) -> None:
+    """Check one container's values (recursion is bounded by MAX_DEPTH)."""
+    if depth >= MAX_DEPTH and v:
+        raise _BadValue(f"nests more than {MAX_DEPTH} levels deep")
+    if type(v) is dict:
+        items: Any = v.items()
+    elif type(v) is list:
+        items = enumerate(v)
+    else:
+        problem = _bad_scalar(v)
+        if problem:
+            raise _BadValue(problem)
+        return
+    for k, x in items:
+        tx = type(x)
+        if tx is dict or tx is list:
+            try:
+                _walk(x, depth + 1)
+            except _BadValue as e:
+                e.parts.append(_step(k))
+                raise
+            continue
+        if type(k) is str and not k.isascii() and _bad_scalar(k):
+            raise _BadValue("a key is not valid Unicode text")
+        if tx is str:
+            if x.isascii():
+                continue
+        elif tx is int:
+            if -FLOAT_MAX <= x <= FLOAT_MAX:
+                continue
+        elif tx is float:
+            if x - x == 0.0:
+                continue
+        else:
+            continue
+        problem = _bad_scalar(x)
+        if problem:
+            e = _BadValue(problem)
+            e.parts.append(_step(k))
+            raise e
+
+
+def _step(key: Any) -> str:
+    if isinstance(key, int):
+        return f"[{key}]"
+    return "." + (key if key.isidentifier() else quote(key))
 
 
 def _no_constant(name: str) -> Any:
@@ -151,55 +217,100 @@ def from_dict(doc: Any) -> Graph:
     training = _expect(doc.get("training", {}), dict, "training")
     g.training = training
     g.extra = {k: v for k, v in doc.items() if k not in _TOP_KEYS}
+    loaded: dict[str, Node] = {}
+    first_at: dict[str, int] = {}
     for i, raw in enumerate(nodes):
-        where = f"nodes[{i}]"
-        raw = _expect(raw, dict, where)
-        if "id" not in raw:
-            raise FileFormatError(f'{where}: the "id" key is missing')
-        nid = _expect(raw["id"], str, f"{where}.id")
-        if not valid_id(nid):
-            raise FileFormatError(f'{where}.id: "{nid}" is not a valid id; use letters, digits and _ '
-                                  f"(not starting with a digit)")
-        if "type" not in raw:
-            raise FileFormatError(f'{where} ("{nid}"): the "type" key is missing')
-        type_name = _expect(raw["type"], str, f"{where}.type")
-        params = _expect(raw.get("params", {}), dict, f"{where}.params")
-        pos = raw.get("pos", [0, 0])
-        if (not isinstance(pos, list) or len(pos) != 2
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in pos)):
-            raise FileFormatError(f'{where}.pos ("{nid}"): must be [x, y] numbers')
-        init = raw.get("init")
-        if init is not None and not isinstance(init, str):
-            raise FileFormatError(f'{where}.init ("{nid}"): must be a string, got {_type_name(init)}')
-        node = Node(nid, type_name, params, (float(pos[0]), float(pos[1])), init,
-                    {k: v for k, v in raw.items() if k not in _NODE_KEYS})
-        if nid in g.nodes:
-            first = list(g.nodes).index(nid)
-            node.id = g.new_id(nid + "_dup")
-            g.load_problems.append(LoadProblem(node.id, f"duplicate id '{nid}' (nodes[{first}] and {where}); "
-                                                        f"this one was renamed '{node.id}'", "id"))
-        g.nodes[node.id] = node
-        g.nx.add_node(node.id)
+        node = _read_node_fast(raw) or _read_node(i, raw)
+        nid = node.id
+        if nid in loaded:  # renamed now, so the file's edges can refer to the new name
+            node.id = fresh_id(nid + "_dup", loaded)
+            g.load_problems.append(LoadProblem(node.id, f"duplicate id {quote(nid)} (nodes[{first_at[nid]}] and "
+                                                        f"nodes[{i}]); this one was renamed {quote(node.id)}", "id"))
+        first_at.setdefault(node.id, i)
+        loaded[node.id] = node
+    seen_edges: dict[Edge, None] = {}
     for i, raw in enumerate(edges):
-        where = f"edges[{i}]"
-        raw = _expect(raw, dict, where)
-        for key in ("from", "to"):
-            if key not in raw:
-                raise FileFormatError(f'{where}: the "{key}" key is missing')
-            _expect(raw[key], str, f"{where}.{key}")
-        port = raw.get("port", 0)
-        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= MAX_PORT:
-            raise FileFormatError(f"{where}.port: must be a whole number from 0 to {MAX_PORT}, got {port!r}")
-        edge = Edge(raw["from"], raw["to"], port)
-        if edge in g.edges:
-            g.load_problems.append(LoadProblem(edge.dst if edge.dst in g.nodes else None,
-                                               f"{where} repeats the edge {edge.src} -> {edge.dst} port {port}; "
-                                               f"it was dropped", "edges"))
+        edge = _read_edge_fast(raw) or _read_edge(i, raw)
+        if edge in seen_edges:
+            g.load_problems.append(LoadProblem(edge.dst if edge.dst in loaded else None,
+                                               f"edges[{i}] repeats the edge {quote(edge.src)} -> {quote(edge.dst)} "
+                                               f"port {edge.port}; it was dropped", "edges"))
             continue
-        g.edges.append(edge)
-        if edge.src in g.nodes and edge.dst in g.nodes:
-            g.nx.add_edge(edge.src, edge.dst, key=port)
+        seen_edges[edge] = None
+    g.load_items(loaded.values(), seen_edges)
     return g
+
+
+_NODE_KEYSET = frozenset(_NODE_KEYS)
+_NUMBER = (int, float)
+
+
+def _read_node_fast(raw: Any) -> Node | None:
+    """The node of a well-formed entry, or None (then :func:`_read_node` says what is wrong)."""
+    if type(raw) is not dict:
+        return None
+    nid, type_name, init = raw.get("id"), raw.get("type"), raw.get("init")
+    params = raw["params"] if "params" in raw else {}
+    pos = raw.get("pos", _ORIGIN)
+    if not (type(nid) is str and type(type_name) is str and type(params) is dict
+            and (init is None or type(init) is str) and type(pos) is list and len(pos) == 2 and valid_id(nid)):
+        return None
+    x, y = pos
+    if not (type(x) in _NUMBER and type(y) in _NUMBER and finite_number(x) and finite_number(y)):
+        return None
+    extra_keys = raw.keys() - _NODE_KEYSET
+    extra = {k: v for k, v in raw.items() if k in extra_keys} if extra_keys else {}
+    return Node(nid, type_name, params, (float(x), float(y)), init, extra)
+
+
+_ORIGIN = [0, 0]
+
+
+def _read_node(i: int, raw: Any) -> Node:
+    """A node entry, checked field by field; raises FileFormatError naming the field."""
+    where = f"nodes[{i}]"
+    raw = _expect(raw, dict, where)
+    if "id" not in raw:
+        raise FileFormatError(f'{where}: the "id" key is missing')
+    nid = _expect(raw["id"], str, f"{where}.id")
+    if not valid_id(nid):
+        raise FileFormatError(f"{where}.id: {quote(nid)} is not a valid id; use letters, digits and _ "
+                              f"(not starting with a digit)")
+    if "type" not in raw:
+        raise FileFormatError(f'{where} ({quote(nid)}): the "type" key is missing')
+    type_name = _expect(raw["type"], str, f"{where}.type")
+    params = _expect(raw.get("params", {}), dict, f"{where}.params")
+    pos = raw.get("pos", [0, 0])
+    if (not isinstance(pos, list) or len(pos) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and finite_number(v) for v in pos)):
+        raise FileFormatError(f"{where}.pos ({quote(nid)}): must be [x, y] numbers")
+    init = raw.get("init")
+    if init is not None and not isinstance(init, str):
+        raise FileFormatError(f"{where}.init ({quote(nid)}): must be a string, got {_type_name(init)}")
+    return Node(nid, type_name, params, (float(pos[0]), float(pos[1])), init,
+                {k: v for k, v in raw.items() if k not in _NODE_KEYS})
+
+
+def _read_edge_fast(raw: Any) -> Edge | None:
+    if type(raw) is not dict:
+        return None
+    src, dst, port = raw.get("from"), raw.get("to"), raw.get("port", 0)
+    if type(src) is str and type(dst) is str and type(port) is int and 0 <= port <= MAX_PORT:
+        return Edge(src, dst, port)
+    return None
+
+
+def _read_edge(i: int, raw: Any) -> Edge:
+    where = f"edges[{i}]"
+    raw = _expect(raw, dict, where)
+    for key in ("from", "to"):
+        if key not in raw:
+            raise FileFormatError(f'{where}: the "{key}" key is missing')
+        _expect(raw[key], str, f"{where}.{key}")
+    port = raw.get("port", 0)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= MAX_PORT:
+        raise FileFormatError(f"{where}.port: must be a whole number from 0 to {MAX_PORT}, got {show_value(port)}")
+    return Edge(raw["from"], raw["to"], port)
 
 
 def _expect(value: Any, kind: type, where: str) -> Any:
@@ -266,25 +377,46 @@ def save(graph: Graph, path: str | os.PathLike[str]) -> None:
     atomic_write(Path(path), dumps(graph).encode("utf-8"))
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where the system allows (Linux /proc)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: read it by setting it, and put it back at once
+    os.umask(mask)
+    return mask
+
+
+def _target_mode(path: Path) -> int:
+    """The permission bits the saved file should have: the original file's, or what a newly
+    created file gets under the umask (mkstemp itself creates 0600)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``.
 
     The temporary file is named by its owner (:mod:`graphlab.io.tempfiles`), and stale ones that a
-    crashed writer left in the folder are removed first. The file keeps the mode of the file it
-    replaces; a new file gets the umask's default, as any new file does."""
+    crashed writer left in the folder are removed first. The file keeps the original's permission
+    bits (or gets the umask default when it is new)."""
     path = Path(path).resolve()
     clean_stale(path.parent)
-    try:
-        mode: int | None = stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        mode = None
+    mode = _target_mode(path)
     fd, tmp = create_temp(path)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
+            if hasattr(os, "fchmod"):
+                os.fchmod(f.fileno(), mode)
             os.fsync(f.fileno())
-        if mode is not None:
+        if not hasattr(os, "fchmod"):  # pragma: no cover - Windows: only the read-only bit exists
             os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

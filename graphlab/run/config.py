@@ -16,7 +16,7 @@ names the field, e.g. ``training.optimizer.lr: must be > 0, got -1``. It imports
                                       #      | cosine (t_max, eta_min); stepped once per epoch
       "regularization": {"l2": 0.0, "l1": 0.0},       # λ·ΣW² / λ·Σ|W| over weights (dim ≥ 2)
       "clip_grad_norm": null,         # max global gradient norm, or null
-      "init": null,                   # graph-wide init scheme (graphlab.compiler.init.SCHEMES)
+      "init": null,                   # graph-wide init scheme (graphlab.core.init_schemes.INIT_SCHEMES)
       "epochs": 10, "batch_size": 64, # batch_size "full" = the whole training split per step
       "seed": 0,                      # weights, shuffling, dropout, augmentation
       "device": "auto",               # auto | cpu | cuda | mps
@@ -34,10 +34,10 @@ Public API (stable; other packages such as ``graphlab.export`` rely on it):
 """
 from __future__ import annotations
 
-import math
-import sys
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Mapping
+
+from ..core.text import finite_number, show_value
 
 #: optimizer name -> its knobs with defaults (``lr`` is common to all and defaults to 0.01).
 OPTIMIZERS: dict[str, dict[str, float]] = {
@@ -57,8 +57,7 @@ SCHEDULES: dict[str, dict[str, Any]] = {
 }
 PREPROCESS = ("none", "mean_image", "per_channel_mean", "standardize")
 DEVICES = ("auto", "cpu", "cuda", "mps")
-#: graphlab.compiler.init.SCHEMES, repeated here so parsing needs no torch (a test keeps them equal).
-INIT_SCHEMES = ("default", "small_gaussian", "gaussian", "xavier", "kaiming")
+from ..core.init_schemes import INIT_SCHEMES  # noqa: E402 - the one list of weight init schemes (no torch)
 DEFAULT_LR = 0.01
 #: upper bounds of whole-number fields (docs/training.md): beyond them a run cannot be meant, and
 #: torch would fail deep inside (a 10^30 thread count, a seed past 64 bits, a 10^9-pixel crop pad)
@@ -149,14 +148,10 @@ class TrainConfig:
 # ---------------------------------------------------------------------------------------------
 # small validators; each raises ConfigError naming the dotted field
 
-_FLOAT_MAX = int(sys.float_info.max)
-
-
 def _number(v: Any, f: str, *, lo: float | None = None, lo_open: bool = False, hi: float | None = None,
             hi_open: bool = False) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or (isinstance(v, int) and abs(v) > _FLOAT_MAX) \
-            or not math.isfinite(v):
-        raise ConfigError(f, f"must be a finite number, got {_short(v)}")
+    if not finite_number(v):
+        raise ConfigError(f, f"must be a finite number, got {show_value(v)}")
     v = float(v)
     if lo is not None and (v <= lo if lo_open else v < lo):
         raise ConfigError(f, f"must be {'>' if lo_open else '>='} {lo:g}, got {v:g}")
@@ -170,25 +165,17 @@ def _int(v: Any, f: str, *, lo: int | None = None, hi: int | None = None) -> int
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     if isinstance(v, bool) or not isinstance(v, int):
-        raise ConfigError(f, f"must be a whole number, got {_short(given)}")
+        raise ConfigError(f, f"must be a whole number, got {show_value(given)}")
     if lo is not None and v < lo:
-        raise ConfigError(f, f"must be >= {lo}, got {_short(given)}")
+        raise ConfigError(f, f"must be >= {lo}, got {show_value(given)}")
     if hi is not None and v > hi:
-        raise ConfigError(f, f"must be <= {hi:,}, got {_short(given)}")
+        raise ConfigError(f, f"must be <= {hi:,}, got {show_value(given)}")
     return v
-
-
-def _short(v: Any) -> str:
-    """A value for a message: at most 40 characters (a 10**400 or a 1 MB string stays one short line)."""
-    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10 ** 30:
-        return f"a number of about {int(v.bit_length() * math.log10(2)) + 1} digits"
-    text = repr(v)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _choice(v: Any, f: str, choices: tuple[str, ...] | list[str]) -> str:
     if not isinstance(v, str) or v not in choices:
-        raise ConfigError(f, f"must be one of {', '.join(choices)}; got {_short(v)}")
+        raise ConfigError(f, f"must be one of {', '.join(choices)}; got {show_value(v)}")
     return v
 
 

@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
+from ..core.text import show_value
+
 if TYPE_CHECKING:
     import torch
 
@@ -72,7 +74,7 @@ class DataError(Exception):
 
 def check_params(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """Validate a dataset's parameters (no torch, no file access) and fill defaults."""
-    from .config import ConfigError, _short
+    from .config import ConfigError
 
     if name not in DATASETS:
         raise ConfigError("training.dataset.name", f"unknown dataset {name!r}; use one of {', '.join(DATASETS)}")
@@ -99,30 +101,30 @@ def check_params(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
                 v = int(v)
             if isinstance(v, bool) or not isinstance(v, int) or not _INT_MIN[k] <= v <= _INT_MAX[k]:
                 raise ConfigError(f, f"must be a whole number >= {_INT_MIN[k]} and <= {_INT_MAX[k]:,}, "
-                                     f"got {_short(given)}")
+                                     f"got {show_value(given)}")
         elif k == "noise":
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1e6 or not math.isfinite(v):
-                raise ConfigError(f, f"must be a number from 0 to 1e6, got {_short(v)}")
+                raise ConfigError(f, f"must be a number from 0 to 1e6, got {show_value(v)}")
             v = float(v)
         elif k in ("path", "root", "x", "y"):
             if not isinstance(v, str) or not v:
-                raise ConfigError(f, f"must be a non-empty string, got {_short(v)}")
+                raise ConfigError(f, f"must be a non-empty string, got {show_value(v)}")
             if "\x00" in v:
                 raise ConfigError(f, "must not contain a NUL character")
         elif k == "task":
             if v not in ("auto", "classification", "regression"):
-                raise ConfigError(f, f"must be auto, classification or regression; got {_short(v)}")
+                raise ConfigError(f, f"must be auto, classification or regression; got {show_value(v)}")
         elif k == "label":
             if isinstance(v, bool) or not isinstance(v, (int, str)):
-                raise ConfigError(f, f"must be a column name or index, got {_short(v)}")
+                raise ConfigError(f, f"must be a column name or index, got {show_value(v)}")
         elif k == "size":
             if v is not None and not (isinstance(v, list) and len(v) == 2 and all(
                     isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_IMAGE_SIDE for i in v)):
                 raise ConfigError(f, f"must be [height, width] (1 to {MAX_IMAGE_SIDE} each) or null, "
-                                     f"got {_short(v)}")
+                                     f"got {show_value(v)}")
         elif k == "grayscale":
             if not isinstance(v, bool):
-                raise ConfigError(f, f"must be true or false, got {_short(v)}")
+                raise ConfigError(f, f"must be true or false, got {show_value(v)}")
         out[k] = v
     return out
 

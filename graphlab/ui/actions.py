@@ -1,7 +1,11 @@
 """Menus, actions and shortcuts of the main window (every action has a menu entry and a shortcut).
 
 Single-key and editing shortcuts (Delete, F, Tab, Ctrl+C…) are scoped to the canvas, so typing
-in the inspector or the palette search never deletes nodes; the menus still show them.
+in the inspector or the palette search never deletes nodes; the menus still show them. Undo and
+redo are window-wide; :mod:`graphlab.ui.undo_keys` keeps text fields from swallowing them.
+
+Sets ``w.file_menu``, ``w.edit_menu``, ``w.view_menu``, ``w.help_menu``, ``w.recent_menu`` and
+``w.examples_menu``; the dock toggles (View ▸ Panels) come from ``MainWindow.add_dock``.
 """
 from __future__ import annotations
 
@@ -17,15 +21,17 @@ if TYPE_CHECKING:
 CONTROLS = """\
 <b>Mouse</b><br>
 Drag a layer from the palette onto the canvas to add it.<br>
-Drag from an output port (right) to an input port (left), or the reverse, to connect.<br>
+Drag from an output port (bottom of a card) to an input port (top), or the reverse, to connect.<br>
 Drag a node to move it; drag on the background for rubber-band selection; Ctrl+click toggles.<br>
 Middle drag or Space+drag pans; the wheel zooms towards the cursor.<br>
 Double-click the background (or press Tab) to add a layer by name.<br>
-Click a problem to select and centre its node. Drop a graph file on the window to open it.<br><br>
+Click a problem to select its node and zoom to it. Click or drag in the overview (bottom right)
+to move around a large graph. Drop a graph file on the window to open it.<br><br>
 <b>Keyboard</b><br>
 Tab quick add · Delete/Backspace delete · Ctrl+C / Ctrl+V copy, paste · Ctrl+D duplicate ·
 Ctrl+A select all · F fit · Ctrl+L auto-layout · Ctrl+= / Ctrl+- / Ctrl+0 zoom ·
-Ctrl+Z undo · Ctrl+Shift+Z redo · Ctrl+N/O/S new, open, save · Ctrl+Shift+S save as · Ctrl+Q quit
+Ctrl+Z undo · Ctrl+Shift+Z redo (from any panel; a field you are typing in undoes its own text first) ·
+Ctrl+N/O/S new, open, save · Ctrl+Shift+S save as · F2 rename the graph · Ctrl+Q quit
 """
 
 
@@ -46,7 +52,7 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
         return a
 
     mb = w.menuBar()
-    m = mb.addMenu("&File")
+    m = w.file_menu = mb.addMenu("&File")
     m.addAction(act("new", "&New", w.new_file, ["Ctrl+N"]))
     m.addAction(act("open", "&Open…", w.open_interactive, ["Ctrl+O"]))
     w.recent_menu = m.addMenu("Open &Recent")
@@ -57,7 +63,7 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     m.addSeparator()
     m.addAction(act("quit", "&Quit", w.close, ["Ctrl+Q"]))
 
-    e = mb.addMenu("&Edit")
+    e = w.edit_menu = mb.addMenu("&Edit")
     undo = w.undo_stack.createUndoAction(w, "&Undo")
     undo.setShortcuts([QKeySequence("Ctrl+Z")])
     redo = w.undo_stack.createRedoAction(w, "&Redo")
@@ -75,8 +81,10 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     e.addSeparator()
     e.addAction(act("select_all", "Select &All", w.select_all, ["Ctrl+A"], canvas=True))
     e.addAction(act("quick_add", "Add &Layer…", w.quick_add, ["Tab"], canvas=True))
+    e.addSeparator()
+    e.addAction(act("rename_graph", "Re&name Graph…", w.rename_graph, ["F2"]))
 
-    v = mb.addMenu("&View")
+    v = w.view_menu = mb.addMenu("&View")
     v.addAction(act("fit", "&Fit to Window", w.view.fit_all, ["F"], canvas=True))
     v.addAction(act("zoom_in", "Zoom &In", lambda: w.view.zoom(1.25), ["Ctrl+=", "Ctrl++"]))
     v.addAction(act("zoom_out", "Zoom &Out", lambda: w.view.zoom(0.8), ["Ctrl+-"]))
@@ -84,15 +92,7 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     v.addSeparator()
     v.addAction(act("auto_layout", "Auto-&Layout", w.controller.auto_layout, ["Ctrl+L"]))
     v.addSeparator()
-    for key, dock, sc in (("toggle_palette", w.palette_dock, "Ctrl+1"), ("toggle_inspector", w.inspector_dock, "Ctrl+2"),
-                          ("toggle_problems", w.problems_dock, "Ctrl+3")):
-        a = dock.toggleViewAction()
-        a.setShortcut(QKeySequence(sc))
-        a.setObjectName(f"action_{key}")
-        w.addAction(a)
-        v.addAction(a)
-        acts[key] = a
 
-    h = mb.addMenu("&Help")
+    h = w.help_menu = mb.addMenu("&Help")
     h.addAction(act("controls", "&Mouse and Keyboard…", w.show_controls, ["F1"]))
     return acts

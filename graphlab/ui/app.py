@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
+from .icons import app_icon
 from .scene.style import is_dark
 
 
@@ -58,6 +59,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("GraphLab")
     app.setApplicationName("GraphLab")
     app.setStyle("Fusion")
+    app.setWindowIcon(app_icon())
     follow_color_scheme(app)
     return app  # type: ignore[return-value]
 
@@ -79,5 +81,5 @@ def run_app(path: str | None = None, window_hook: Callable[[object], None] | Non
         if path and not restored:
             window.open_file(path, ask=False)
 
-    QTimer.singleShot(0, start)
+    QTimer.singleShot(0, window, start)  # dropped if the window is gone before the loop turns
     return int(app.exec())

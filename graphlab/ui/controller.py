@@ -24,11 +24,16 @@ from .commands import (
     DisconnectCommand,
     MoveNodeCommand,
     RemoveNodeCommand,
+    RenameGraphCommand,
     SetParamCommand,
     macro,
 )
 
 CLIP_MIME = "application/x-graphlab-nodes"
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")  # NaN / Infinity: no position or parameter can hold it
 PASTE_OFFSET = (40.0, 40.0)
 
 
@@ -104,6 +109,17 @@ class Controller(QObject):
             parent.add(MoveNodeCommand(self.graph, nid, old, new))
         self.stack.push(parent)
 
+    def rename_graph(self, name: str) -> bool:
+        """Give the graph a new name (one undo step). Refuses an empty name with a hint."""
+        name = " ".join(str(name).split())
+        if not name:
+            self.hint.emit("the graph needs a name")
+            return False
+        if name == self.graph.name:
+            return False
+        self.stack.push(RenameGraphCommand(self.graph, name))
+        return True
+
     # ---- edges -------------------------------------------------------------------------------------
     def check_connect(self, src: str, dst: str, port: int) -> str | None:
         """Why an edge src -> dst:port is refused, or None when it is allowed."""
@@ -151,8 +167,8 @@ class Controller(QObject):
     @staticmethod
     def decode(raw: bytes) -> dict[str, Any] | None:
         try:
-            data = json.loads(bytes(raw).decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
+            data = json.loads(bytes(raw).decode("utf-8"), parse_constant=_no_constant)
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return None
         if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
             return None

@@ -1,106 +1,150 @@
-"""Recent files and crash recovery.
+"""The document's file: new, open, save, save as, the unsaved-changes question and crash recovery.
 
-``RecentFiles`` keeps the last few paths in QSettings. ``Autosave`` writes the document to a
-recovery file every ``interval_ms`` (a minute by default) while it has unsaved changes, and
-records which file it belongs to; a clean close or a save removes it. On start-up the window asks
-whether to restore a recovery file that a crashed session left behind. Writing the file uses
-:func:`graphlab.io.atomic_write`, so a crash during autosave never leaves half a file.
+:class:`DocumentFiles` knows which file the window's graph came from (``path``; None for a new
+graph, an example or a recovered untitled one) and talks to the user through ``window.prompts``.
+It hands every graph it reads to ``window.set_document``; it never edits a graph itself except
+through the controller (Save As of an "untitled" graph names it after the file, as one undo step).
+
+A file that cannot be read shows the reason and leaves the current document as it was; a save
+that fails shows the reason and leaves the file on disk as it was (saves are atomic).
 """
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths, QTimer
+from PySide6.QtCore import QObject
 
 from ..core import Graph
-from ..io import atomic_write, dumps, loads
+from ..io import FileFormatError, load, save
+from .recent import RecentFiles
+from .recovery import Autosave
 
-MAX_RECENT = 10
-AUTOSAVE_MS = 60_000
+if TYPE_CHECKING:
+    from .main_window import MainWindow
 
-
-class RecentFiles:
-    KEY = "files/recent"
-
-    def __init__(self, settings: QSettings) -> None:
-        self.settings = settings
-
-    def paths(self) -> list[str]:
-        value = self.settings.value(self.KEY, [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or [])]
-
-    def add(self, path: str) -> None:
-        p = str(Path(path).resolve())
-        paths = [p] + [q for q in self.paths() if q != p]
-        self.settings.setValue(self.KEY, paths[:MAX_RECENT])
-
-    def remove(self, path: str) -> None:
-        self.settings.setValue(self.KEY, [q for q in self.paths() if q != path])
+UNTITLED = "untitled"
+SUFFIXES = (".graphlab.json", ".json")
 
 
-def default_recovery_dir() -> Path:
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(base or Path.home() / ".graphlab") / "recovery"
+def name_from_path(path: str | Path) -> str:
+    """The graph name a file suggests: its name without ``.graphlab.json`` (or ``.json``)."""
+    name = Path(path).name
+    for suffix in SUFFIXES:
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return Path(name).stem or name
 
 
-class Autosave(QObject):
-    def __init__(self, folder: Path, snapshot: Callable[[], tuple[Graph, str | None, bool]],
-                 interval_ms: int = AUTOSAVE_MS, parent: QObject | None = None) -> None:
-        """``snapshot()`` returns (graph, its file path or None, whether it has unsaved changes)."""
-        super().__init__(parent)
-        self.folder = Path(folder)
-        self.snapshot = snapshot
-        self.timer = QTimer(self)
-        self.timer.setInterval(interval_ms)
-        self.timer.timeout.connect(self.save_now)
-        self.timer.start()
-        self._saved: tuple[int, int] | None = None  # (id of the graph, its revision) last written
+class DocumentFiles(QObject):
+    def __init__(self, window: MainWindow, recent: RecentFiles, autosave: Autosave) -> None:
+        super().__init__(window)
+        self.w, self.recent, self.autosave = window, recent, autosave
+        self.path: str | None = None
+        self.title: str | None = None  # shown instead of a file name: "LeNet-5 (example)", "Recovered"
 
-    @property
-    def path(self) -> Path:
-        return self.folder / "recovery.graphlab.json"
+    def display_name(self) -> str:
+        if self.path:
+            return Path(self.path).name
+        if self.title:
+            return self.title
+        name = self.w.document.name
+        return name if name and name != UNTITLED else "Untitled"
 
-    @property
-    def meta_path(self) -> Path:
-        return self.folder / "recovery.meta.json"
+    # ---- the unsaved-changes question ---------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current document (saved, discarded, or nothing to lose)."""
+        if self.w.undo_stack.isClean():
+            return True
+        answer = self.w.prompts.unsaved(self.display_name())
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
 
-    def save_now(self) -> bool:
-        graph, origin, dirty = self.snapshot()
-        if not dirty or self._saved == (id(graph), graph.revision):
-            return False  # nothing unsaved, or nothing new since the last autosave
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            atomic_write(self.path, dumps(graph).encode("utf-8"))
-            atomic_write(self.meta_path, json.dumps({"origin": origin}).encode("utf-8"))
-        except (OSError, ValueError, RecursionError, UnicodeError):
-            return False  # autosave is best effort; a real save reports the reason
-        self._saved = (id(graph), graph.revision)
+    # ---- new and open -------------------------------------------------------------------------
+    def new(self) -> bool:
+        if not self.maybe_save():
+            return False
+        self.w.set_document(Graph(UNTITLED), None)
         return True
 
-    def discard(self) -> None:
-        self._saved = None
-        for p in (self.path, self.meta_path):
-            try:
-                p.unlink()
-            except OSError:
-                pass
+    def open_interactive(self) -> bool:
+        folder = str(Path(self.path).parent) if self.path else str(Path.cwd())
+        path = self.w.prompts.open_path(folder)
+        return self.open(path) if path else False
 
-    def pending(self) -> tuple[Graph, str | None] | None:
-        """The graph a crashed session left behind and the file it came from, or None."""
-        if not self.path.exists():
-            return None
+    def open(self, path: str | Path, ask: bool = True, as_example: bool = False) -> bool:
+        """Open a graph file. A file that cannot be read shows the reason; the document stays as it was."""
+        if ask and not self.maybe_save():
+            return False
         try:
-            graph = loads(self.path.read_bytes())
-        except Exception:  # an unreadable recovery file is not worth a dialog
-            self.discard()
-            return None
-        origin = None
+            graph = load(path)
+        except FileFormatError as e:
+            self.w.prompts.error("Cannot open file", str(e))
+            return False
+        except Exception as e:  # never let a bad file take the app down
+            self.w.prompts.error("Cannot open file", f"{path}: {e}")
+            return False
+        if as_example:
+            self.w.set_document(graph, None, title=f"{graph.name} (example)")
+        else:
+            self.w.set_document(graph, str(Path(path).resolve()))
+            self.recent.add(str(path))
+            self.w.recent_changed()
+        return True
+
+    # ---- save ---------------------------------------------------------------------------------
+    def save(self, path: str | Path | None = None) -> bool:
+        if path is None:
+            if self.path is None:
+                return self.save_as()
+            path = self.path
+        target = str(Path(path).resolve())
+        renamed = (target != self.path and self.w.document.name in ("", UNTITLED)
+                   and self.w.controller.rename_graph(name_from_path(target)))  # one undo step, saved with it
+        problem = None
         try:
-            origin = json.loads(self.meta_path.read_text("utf-8")).get("origin")
-        except (OSError, ValueError, AttributeError):
-            pass
-        return graph, origin if isinstance(origin, str) else None
+            save(self.w.document, target)
+        except OSError as e:
+            problem = f"{path}: {e.strerror or e}"
+        except (ValueError, RecursionError, UnicodeError) as e:  # a value JSON cannot hold; the file is untouched
+            problem = f"{path}: the graph holds a value that cannot be saved ({e})"
+        if problem is not None:
+            if renamed:
+                self.w.undo_stack.undo()  # the name came with the save that did not happen
+            self.w.prompts.error("Cannot save file", problem)
+            return False
+        self.path, self.title = target, None
+        self.w.undo_stack.setClean()
+        self.autosave.discard()
+        self.recent.add(target)
+        self.w.recent_changed()
+        self.w.update_title()
+        self.w.show_hint(f"saved {target}")
+        return True
+
+    def save_as(self) -> bool:
+        name = self.w.document.name if self.w.document.name not in ("", UNTITLED) else UNTITLED
+        suggested = self.path or str(Path.cwd() / f"{name}.graphlab.json")
+        path = self.w.prompts.save_path(suggested)
+        return self.save(path) if path else False
+
+    # ---- recovery -----------------------------------------------------------------------------
+    def offer_recovery(self) -> bool:
+        """Offer each recovery file a crashed window left (newest first). Yes restores it here and
+        stops (the others wait for the next start); No deletes that file and asks about the next."""
+        for rf in self.autosave.pending():
+            try:
+                graph = rf.read()
+            except Exception:  # an unreadable recovery file is not worth a dialog
+                self.autosave.discard_file(rf)
+                continue
+            if not self.w.prompts.restore(rf.origin):
+                self.autosave.discard_file(rf)
+                continue
+            self.w.set_document(graph, rf.origin, title=None if rf.origin else "Recovered")
+            self.autosave.adopt(rf)
+            self.w.undo_stack.resetClean()
+            self.w.update_title()
+            return True
+        return False

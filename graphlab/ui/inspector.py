@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -34,8 +34,7 @@ from PySide6.QtWidgets import (
 from ..core import REGISTRY, Analysis, Graph, Param, ParamError
 from ..core.layers._common import fmt
 
-#: weight init schemes (mirrors graphlab.compiler.init.SCHEMES, which imports torch; a test keeps them equal)
-INIT_SCHEMES = ("default", "small_gaussian", "gaussian", "xavier", "kaiming")
+from ..core.init_schemes import INIT_SCHEMES  # noqa: E402,F401 - the one list of weight init schemes
 BIG = 9_999_999  # bounds unbounded spin boxes (their width follows the range's digits)
 
 
@@ -211,6 +210,9 @@ class ParamEditor:
 
 
 class InspectorWidget(QScrollArea):
+    #: a parameter that was refused (message sent as a hint) now holds a valid value: the message is stale
+    error_cleared = Signal(str)
+
     def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("inspector")
@@ -222,6 +224,7 @@ class InspectorWidget(QScrollArea):
         self.editors: dict[str, ParamEditor] = {}
         self.init_box: QComboBox | None = None
         self._analysis: Analysis | None = None
+        self._errors: dict[str, str] = {}  # param name -> the refusal last shown for it
         self._body = QWidget()
         self._layout = QVBoxLayout(self._body)
         self._layout.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -284,11 +287,12 @@ class InspectorWidget(QScrollArea):
         self.help.setText(spec.help if spec else f"unknown layer type '{node.type}'")
         if spec is not None:
             for p in spec.params:
-                ed = ParamEditor(p, self._edited, self._invalid)
+                ed = ParamEditor(p, self._edited, lambda message, name=p.name: self._invalid(message, name))
                 self.editors[p.name] = ed
                 label = QLabel(p.name)
                 label.setToolTip(ed.widget.toolTip())
                 self.form.addRow(label, ed.widget)
+        if spec is not None and spec.has_weights:  # no weights, nothing to initialise
             box = QComboBox()
             box.setObjectName("param_init")
             box.addItem("(graph default)", None)
@@ -336,11 +340,15 @@ class InspectorWidget(QScrollArea):
                 if not p.required and p.coerce(value) == spec.defaults.get(name):
                     value = None
             except ParamError as e:
-                self._invalid(str(e))
+                self._invalid(str(e), name)
                 return
+        stale = self._errors.pop(name, None)
+        if stale is not None:
+            self.error_cleared.emit(stale)
         self.controller.set_param(self.node_id, name, value)
 
-    def _invalid(self, message: str) -> None:
+    def _invalid(self, message: str, name: str = "") -> None:
+        self._errors[name] = message
         self.controller.hint.emit(message)
 
     def _on_param_changed(self, node_id: str, name: str) -> None:

@@ -1,10 +1,21 @@
-"""The main window: canvas in the middle, palette / inspector / problems docks, menus, files.
+"""The main window: assembly only. It creates the pieces, puts them in docks and menus, and wires
+their signals; the work lives in the pieces.
+
+* canvas (``scene``, ``view``), ``layer_palette``, ``inspector``, ``problems``: the widgets;
+* ``controller`` (intents -> undo commands, owns ``undo_stack``), ``live`` (analysis after edits);
+* ``files`` (:class:`~graphlab.ui.files.DocumentFiles`: new/open/save/recovery), ``recent``,
+  ``autosave`` (this window's recovery file), ``clipboard`` (copy/paste at the cursor),
+  ``undo_keys`` (Ctrl+Z from every dock), the Examples menu (graphlab.ui.examples_menu).
+
+Extension points for the panels that come next (training, stepping): ``add_dock(title, widget,
+area, name, shortcut)`` adds a dock with a toggle in View ▸ Panels; ``add_menu(title)`` adds a
+top-level menu before Help (e.g. "&Run"); ``run_toolbar`` is a hidden toolbar for Train / Step
+buttons (show it when they go in); ``menus`` maps "file", "edit", "view", "help" to their menus.
 
 Public handles for scripts and tests: ``open_file(path)``, ``save_file(path)``, ``document`` (the
-:class:`~graphlab.core.Graph`), ``undo_stack`` (the QUndoStack) and the objectNames "palette",
-"canvas", "inspector", "problems". Dialogs go through ``window.prompts`` (a :class:`Prompts`), so a
-test can answer them without a modal loop. ``run_toolbar`` and ``add_dock`` are the slots the
-training and stepping panels plug into.
+:class:`~graphlab.core.Graph`), ``undo_stack`` and the objectNames "palette", "canvas", "inspector",
+"problems". Dialogs go through ``window.prompts`` (a :class:`~graphlab.ui.prompts.Prompts`), so a
+test can answer them without a modal loop.
 """
 from __future__ import annotations
 
@@ -12,63 +23,32 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, QPointF, QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication
-from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QToolBar,
-    QWidget,
-)
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar, QWidget
 
 from ..core import Analysis, Graph
-from ..io import FileFormatError, load, save
+from ..core.layout import spread_stacked
 from .actions import CONTROLS, build_menus
-from .controller import CLIP_MIME, Controller
-from .files import Autosave, RecentFiles, default_recovery_dir
+from .clipboard import Clipboard
+from .controller import Controller
+from .examples_menu import fill_examples_menu
+from .files import UNTITLED, DocumentFiles
+from .icons import app_icon, category_icon
 from .inspector import InspectorWidget
 from .live import LiveAnalysis
 from .palette import PaletteWidget, QuickAddPopup
 from .problems import ProblemsWidget
+from .prompts import Prompts
+from .recent import RecentFiles, RecentMenu
+from .recovery import Autosave, default_recovery_dir
 from .scene.graph_scene import GraphScene
 from .scene.view import CanvasView
-
-FILE_FILTER = "GraphLab graphs (*.graphlab.json *.json);;All files (*)"
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
+from .undo_keys import UndoKeyRouter
 
 
-class Prompts:
-    """The window's dialogs. Tests replace these methods with functions that answer at once."""
-
-    def __init__(self, parent: QWidget) -> None:
-        self.parent = parent
-
-    def unsaved(self, name: str) -> str:
-        """'save', 'discard' or 'cancel'."""
-        box = QMessageBox.warning(self.parent, "Unsaved changes", f"Save the changes to {name}?",
-                                  QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                                  | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
-        return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(box, "cancel")
-
-    def error(self, title: str, text: str) -> None:
-        QMessageBox.critical(self.parent, title, text)
-
-    def restore(self, origin: str | None) -> bool:
-        what = f"of {origin}" if origin else "of an untitled graph"
-        return QMessageBox.question(self.parent, "Restore unsaved work",
-                                    f"GraphLab did not close cleanly. Restore the autosaved copy {what}?"
-                                    ) == QMessageBox.StandardButton.Yes
-
-    def open_path(self, folder: str) -> str | None:
-        path, _ = QFileDialog.getOpenFileName(self.parent, "Open graph", folder, FILE_FILTER)
-        return path or None
-
-    def save_path(self, suggested: str) -> str | None:
-        path, _ = QFileDialog.getSaveFileName(self.parent, "Save graph", suggested, FILE_FILTER)
-        return path or None
+def _card_icon(category: str | None) -> QIcon | None:
+    icon = category_icon(category)
+    return None if icon.isNull() else icon
 
 
 class MainWindow(QMainWindow):
@@ -76,36 +56,48 @@ class MainWindow(QMainWindow):
                  autosave_ms: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings or QSettings("GraphLab", "GraphLab")
-        self.prompts = Prompts(self)
-        self.recent = RecentFiles(self.settings)
-        self.path: str | None = None
-        self.document = Graph("untitled")
+        self.setWindowIcon(app_icon())
+        self.prompts: Any = Prompts(self)
+        self.document = Graph(UNTITLED)
         self.controller = Controller(self.document, self)
         self.undo_stack = self.controller.stack
         self.live = LiveAnalysis(self)
         self.scene = GraphScene(self)
+        self.scene.category_icon = _card_icon
         self.view = CanvasView(self.scene, self)
         self.setCentralWidget(self.view)
-        self.palette = PaletteWidget()
+        self.layer_palette = PaletteWidget()
         self.inspector = InspectorWidget(self.controller)
         self.problems = ProblemsWidget()
-        self.palette_dock = self.add_dock("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, "paletteDock")
+        self.quick = QuickAddPopup(self)
+        self.recent = RecentFiles(self.settings)
+        self.autosave = Autosave(recovery_dir or default_recovery_dir(),
+                                 lambda: (self.document, self.files.path, not self.undo_stack.isClean()),
+                                 autosave_ms or 60_000, self)
+        self.files = DocumentFiles(self, self.recent, self.autosave)
+        self.clipboard = Clipboard(self)
+        self.undo_keys = UndoKeyRouter(self)
+        self.status = QLabel()
+        self.status.setObjectName("status")
+        self.statusBar().addPermanentWidget(self.status)
+
+        self.actions_: dict[str, QAction] = build_menus(self)
+        self.menus: dict[str, QMenu] = {"file": self.file_menu, "edit": self.edit_menu, "view": self.view_menu,
+                                        "help": self.help_menu}
+        self.panels_menu = self.view_menu.addMenu("&Panels")
+        self.palette_dock = self.add_dock("Layers", self.layer_palette, Qt.DockWidgetArea.LeftDockWidgetArea,
+                                          "paletteDock", "Ctrl+1")
         self.inspector_dock = self.add_dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea,
-                                            "inspectorDock")
+                                            "inspectorDock", "Ctrl+2")
         self.problems_dock = self.add_dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea,
-                                           "problemsDock")
+                                           "problemsDock", "Ctrl+3")
         self.run_toolbar = QToolBar("Run", self)
         self.run_toolbar.setObjectName("runToolbar")
         self.addToolBar(self.run_toolbar)
         self.run_toolbar.hide()  # the training issue adds Train / Step here
-        self.status = QLabel()
-        self.status.setObjectName("status")
-        self.statusBar().addPermanentWidget(self.status)
-        self.quick = QuickAddPopup(self)
-        self.actions_ = build_menus(self)
-        self.autosave = Autosave(recovery_dir or default_recovery_dir(),
-                                 lambda: (self.document, self.path, not self.undo_stack.isClean()),
-                                 autosave_ms or 60_000, self)
+        self.recent_list = RecentMenu(self.recent_menu, self.recent, self.open_file)
+        fill_examples_menu(self.examples_menu, self.open_example)
+
         self._wire()
         self.set_document(self.document, None)
         self.setAcceptDrops(True)
@@ -115,18 +107,34 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geo)
         self._sized_docks = isinstance(state, QByteArray) and self.restoreState(state)
         self._fit_on_show = True
-        self._rebuild_recent()
-        self._build_examples()
 
-    # ---- assembly ----------------------------------------------------------------------------------
-    def add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, name: str) -> QDockWidget:
+    # ---- extension points ----------------------------------------------------------------------
+    def add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, name: str,
+                 shortcut: str | None = None) -> QDockWidget:
+        """A dock for ``widget``; its show/hide toggle goes to View ▸ Panels (with ``shortcut``)."""
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
+        toggle = dock.toggleViewAction()
+        toggle.setObjectName(f"action_toggle_{name}")
+        if shortcut:
+            toggle.setShortcut(shortcut)
+        self.addAction(toggle)
+        self.panels_menu.addAction(toggle)
         return dock
 
+    def add_menu(self, title: str) -> QMenu:
+        """A top-level menu before Help (e.g. "&Run" for training and stepping)."""
+        menu = QMenu(title, self)
+        self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
+        return menu
+
+    # ---- wiring --------------------------------------------------------------------------------
     def _wire(self) -> None:
+        """Signals of the window's own children go to bound methods of QObjects, never to lambdas:
+        PySide6 stops calling a QObject's bound method once that object is being destroyed, but it
+        calls a lambda — and children (the undo stack) still emit while the window is torn down."""
         c, v = self.controller, self.view
         self.live.updated.connect(self._on_analysis)
         self.scene.node_selection_changed.connect(self.inspector.show_selection)
@@ -134,35 +142,49 @@ class MainWindow(QMainWindow):
         v.commit_connect = c.connect
         v.hint.connect(self.show_hint)
         c.hint.connect(self.show_hint)
-        v.layer_dropped.connect(lambda t, p: self.add_layer(t, p))
+        self.inspector.error_cleared.connect(self.clear_hint)
+        v.layer_dropped.connect(self.add_layer)
         v.nodes_moved.connect(c.move_nodes)
-        v.file_dropped.connect(lambda p: self.open_file(p))
+        v.file_dropped.connect(self.open_file)
         v.quick_add_requested.connect(self._quick_add_at)
-        self.quick.chosen.connect(lambda t, p: self.add_layer(t, p))
-        self.palette.layer_activated.connect(lambda t: self.add_layer(t, None))
+        self.quick.chosen.connect(self.add_layer)
+        self.layer_palette.layer_activated.connect(self.add_layer_at_centre)
         self.problems.node_requested.connect(self.reveal_node)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
-
-    def set_document(self, graph: Graph, path: str | None, title: str | None = None) -> None:
-        self.document = graph
-        self.path = path
-        self.controller.set_graph(graph)
-        self.scene.set_graph(graph)
-        self.inspector.set_graph(graph)
-        self.live.set_graph(graph)
-        self._title = title
-        self._update_title()
-        self.view.fit_all(readable=True)
+        self.undo_stack.indexChanged.connect(self._on_index_changed)
 
     def _on_clean_changed(self, clean: bool) -> None:
         self.setWindowModified(not clean)
 
-    def _update_title(self) -> None:
-        name = Path(self.path).name if self.path else (self._title or "Untitled")
-        self.setWindowTitle(f"{name}[*] — GraphLab")
+    def _on_index_changed(self, index: int) -> None:
+        self.update_title()  # a rename shows in the title of an untitled graph
+
+    def set_document(self, graph: Graph, path: str | None, title: str | None = None) -> None:
+        spread_stacked(graph)  # nodes without positions (allowed in files) are laid out, not piled up
+        self.document.listener_failed.disconnect(self._on_listener_failed)
+        graph.listener_failed.connect(self._on_listener_failed)
+        self.document = graph
+        self.files.path, self.files.title = path, title
+        self.controller.set_graph(graph)
+        self.scene.set_graph(graph)
+        self.inspector.set_graph(graph)
+        self.live.set_graph(graph)
+        self.update_title()
+        self.view.fit_all(readable=True)
+
+    def _on_listener_failed(self, event_name: str, listener: Any, exc: BaseException) -> None:
+        """A view failed to follow an edit: the model is consistent (the edit is complete); say so."""
+        self.statusBar().showMessage(f"a view failed to follow the edit ({event_name}): "
+                                     f"{type(exc).__name__}: {exc}", 10000)
+
+    def update_title(self) -> None:
+        self.setWindowTitle(f"{self.files.display_name()}[*] — GraphLab")
         self.setWindowModified(not self.undo_stack.isClean())
 
-    # ---- analysis and status -----------------------------------------------------------------------
+    def recent_changed(self) -> None:
+        self.recent_list.update_enabled()
+
+    # ---- analysis and status -------------------------------------------------------------------
     def _on_analysis(self, a: Analysis) -> None:
         self.scene.apply_analysis(a)
         self.inspector.set_analysis(a)
@@ -182,7 +204,15 @@ class MainWindow(QMainWindow):
     def show_hint(self, message: str) -> None:
         self.statusBar().showMessage(message, 6000)
 
-    # ---- editing -------------------------------------------------------------------------------------
+    def clear_hint(self, message: str) -> None:
+        """Clear the status bar's message if it is still ``message`` (an error that no longer holds)."""
+        if self.statusBar().currentMessage() == message:
+            self.statusBar().clearMessage()
+
+    # ---- editing -------------------------------------------------------------------------------
+    def add_layer_at_centre(self, type_name: str) -> str | None:
+        return self.add_layer(type_name, None)
+
     def add_layer(self, type_name: str, scene_pos: QPointF | None) -> str | None:
         if scene_pos is None:
             scene_pos = self.view.mapToScene(self.view.viewport().rect().center())
@@ -193,7 +223,7 @@ class MainWindow(QMainWindow):
         return nid
 
     def quick_add(self) -> None:
-        self._quick_add_at(self.view.cursor_scene_pos())
+        self._quick_add_at(self.clipboard.cursor.scene_pos())
 
     def _quick_add_at(self, scene_pos: QPointF) -> None:
         self.quick.open_at(self.view.mapToGlobal(self.view.mapFromScene(scene_pos)), scene_pos)
@@ -205,144 +235,58 @@ class MainWindow(QMainWindow):
         self.scene.select_nodes(list(self.document.nodes))
 
     def copy_selection(self) -> bool:
-        ids = self.scene.selected_node_ids()
-        if not ids:
-            return False
-        from PySide6.QtCore import QMimeData
-        md = QMimeData()
-        raw = self.controller.encode(self.controller.copy_data(ids))
-        md.setData(CLIP_MIME, raw)
-        md.setText(raw.decode("utf-8"))
-        QGuiApplication.clipboard().setMimeData(md)
-        self._pastes = 0
-        self.show_hint(f"copied {len(ids)} node{'s' * (len(ids) != 1)}")
-        return True
+        return self.clipboard.copy()
 
     def paste(self) -> list[str]:
-        md = QGuiApplication.clipboard().mimeData()
-        raw = bytes(md.data(CLIP_MIME).data()) if md is not None and md.hasFormat(CLIP_MIME) else (
-            md.text().encode("utf-8") if md is not None and md.hasText() else b"")
-        data = self.controller.decode(raw) if raw else None
-        if data is None:
-            self.show_hint("nothing to paste: copy some nodes first")
-            return []
-        self._pastes = getattr(self, "_pastes", 0) + 1  # each paste of the same copy lands a step further
-        ids = self.controller.paste(data, offset=(40.0 * self._pastes, 40.0 * self._pastes))
-        self.scene.select_nodes(ids)
-        return ids
+        return self.clipboard.paste()
 
     def duplicate(self) -> list[str]:
-        ids = self.controller.duplicate(self.scene.selected_node_ids())
-        self.scene.select_nodes(ids)
-        return ids
+        return self.clipboard.duplicate()
+
+    def rename_graph(self) -> None:
+        name = self.prompts.graph_name(self.document.name)
+        if name is not None:
+            self.controller.rename_graph(name)
 
     def reveal_node(self, node_id: str) -> None:
         if node_id in self.scene.node_items:
             self.scene.select_nodes([node_id])
-            self.view.center_on_node(node_id)
+            self.view.focus_node(node_id)
 
-    # ---- files ---------------------------------------------------------------------------------------
+    # ---- files (DocumentFiles does the work) ---------------------------------------------------
+    @property
+    def path(self) -> str | None:
+        return self.files.path
+
     def maybe_save(self) -> bool:
-        """True when it is fine to drop the current document (saved, discarded, or nothing to lose)."""
-        if self.undo_stack.isClean():
-            return True
-        name = Path(self.path).name if self.path else (self._title or "Untitled")
-        answer = self.prompts.unsaved(name)
-        if answer == "save":
-            return self.save_file()
-        return answer == "discard"
+        return self.files.maybe_save()
 
-    def new_file(self) -> None:
-        if self.maybe_save():
-            self.set_document(Graph("untitled"), None)
+    def new_file(self) -> bool:
+        return self.files.new()
 
-    def open_interactive(self) -> None:
-        folder = str(Path(self.path).parent) if self.path else str(Path.cwd())
-        path = self.prompts.open_path(folder)
-        if path:
-            self.open_file(path)
+    def open_interactive(self) -> bool:
+        return self.files.open_interactive()
 
     def open_file(self, path: str | Path, ask: bool = True, as_example: bool = False) -> bool:
-        """Open a graph file. A file that cannot be read shows the reason; the document stays as it was."""
-        if ask and not self.maybe_save():
-            return False
-        try:
-            graph = load(path)
-        except FileFormatError as e:
-            self.prompts.error("Cannot open file", str(e))
-            return False
-        except Exception as e:  # never let a bad file take the app down
-            self.prompts.error("Cannot open file", f"{path}: {e}")
-            return False
-        if as_example:
-            self.set_document(graph, None, title=f"{graph.name} (example)")
-        else:
-            self.set_document(graph, str(Path(path).resolve()))
-            self.recent.add(str(path))
-            self._rebuild_recent()
-        return True
+        return self.files.open(path, ask=ask, as_example=as_example)
+
+    def open_example(self, path: str | Path) -> bool:
+        """Open a shipped example as an untitled copy (Save asks where to put it)."""
+        return self.files.open(path, as_example=True)
 
     def save_file(self, path: str | Path | None = None) -> bool:
-        if path is None:
-            if self.path is None:
-                return self.save_as()
-            path = self.path
-        try:
-            save(self.document, path)
-        except OSError as e:
-            self.prompts.error("Cannot save file", f"{path}: {e.strerror or e}")
-            return False
-        except (ValueError, RecursionError, UnicodeError) as e:  # a value JSON cannot hold; the file is untouched
-            self.prompts.error("Cannot save file", f"{path}: the graph holds a value that cannot be saved ({e})")
-            return False
-        self.path = str(Path(path).resolve())
-        self.undo_stack.setClean()
-        self.autosave.discard()
-        self.recent.add(self.path)
-        self._rebuild_recent()
-        self._update_title()
-        self.show_hint(f"saved {self.path}")
-        return True
+        return self.files.save(path)
 
     def save_as(self) -> bool:
-        suggested = self.path or str(Path.cwd() / f"{self.document.name or 'untitled'}.graphlab.json")
-        path = self.prompts.save_path(suggested)
-        return self.save_file(path) if path else False
+        return self.files.save_as()
 
     def offer_recovery(self) -> bool:
-        pending = self.autosave.pending()
-        if pending is None:
-            return False
-        graph, origin = pending
-        if not self.prompts.restore(origin):
-            self.autosave.discard()
-            return False
-        self.set_document(graph, origin, title=None if origin else "Recovered")
-        self.undo_stack.resetClean()
-        self._update_title()
-        return True
-
-    def _rebuild_recent(self) -> None:
-        m = self.recent_menu
-        m.clear()
-        for i, p in enumerate(self.recent.paths()):
-            a = m.addAction(f"&{i + 1} {Path(p).name}" if i < 9 else Path(p).name)
-            a.setToolTip(p)
-            a.triggered.connect(lambda checked=False, p=p: self.open_file(p))
-        m.setEnabled(bool(self.recent.paths()))
-
-    def _build_examples(self) -> None:
-        m = self.examples_menu
-        files = sorted(EXAMPLES_DIR.glob("*.graphlab.json")) if EXAMPLES_DIR.is_dir() else []
-        for f in files:
-            a = m.addAction(f.name.removesuffix(".graphlab.json").replace("_", " "))
-            a.triggered.connect(lambda checked=False, f=f: self.open_file(f, as_example=True))
-        m.setEnabled(bool(files))
+        return self.files.offer_recovery()
 
     def show_controls(self) -> None:
         QMessageBox.information(self, "Mouse and keyboard", CONTROLS)
 
-    # ---- Qt events -----------------------------------------------------------------------------------
+    # ---- Qt events -----------------------------------------------------------------------------
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         if not self._sized_docks:
@@ -351,15 +295,13 @@ class MainWindow(QMainWindow):
             self.resizeDocks([self.problems_dock], [110], Qt.Orientation.Vertical)
         if self._fit_on_show:
             self._fit_on_show = False
-            QTimer.singleShot(0, lambda: self.view.fit_all(readable=True))
+            # with the window as context: dropped if the window is destroyed before the next turn
+            QTimer.singleShot(0, self, lambda: self.view.fit_all(readable=True))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self.scene.restyle(self.palette_for_canvas())
+            self.scene.restyle(QApplication.palette())
         super().changeEvent(event)
-
-    def palette_for_canvas(self) -> Any:
-        return QApplication.palette()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         md = event.mimeData()
@@ -380,5 +322,15 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/state", self.saveState())
         self.settings.sync()
         self.autosave.discard()
-        self.autosave.timer.stop()
+        self.autosave.stop()
+        self._detach_document()
         event.accept()
+
+    def _detach_document(self) -> None:
+        """Stop listening to the document's events: the graph object may outlive this window (a
+        script, a training run), and its edits must not reach widgets that are going away."""
+        self.document.listener_failed.disconnect(self._on_listener_failed)
+        blank = Graph(UNTITLED)
+        self.scene.set_graph(blank)
+        self.inspector.set_graph(blank)
+        self.live.set_graph(blank)

@@ -3,6 +3,7 @@
 Dragging an entry carries the type name as MIME ``application/x-graphlab-layer``; Enter or a
 double-click on an entry asks for the layer at the canvas centre. The quick-add popup (Tab or a
 double-click on the canvas) filters the catalogue as you type; Enter adds the highlighted layer.
+Category headers and quick-add entries show the category's icon (:mod:`graphlab.ui.icons`).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core import REGISTRY, LayerSpec
+from .icons import category_icon
 from .scene.view import LAYER_MIME
 
 TYPE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -71,6 +73,7 @@ class PaletteWidget(QWidget):
         self.items: dict[str, QTreeWidgetItem] = {}
         for category, specs in REGISTRY.by_category().items():
             top = QTreeWidgetItem(self.tree, [category])
+            top.setIcon(0, category_icon(category))
             top.setFlags(Qt.ItemFlag.ItemIsEnabled)
             for spec in specs:
                 it = QTreeWidgetItem(top, [spec.display])
@@ -147,6 +150,7 @@ class QuickAddPopup(QFrame):
                                  else f"{s.display} ({s.type})   · {s.category}")
             it.setData(TYPE_ROLE, s.type)
             it.setToolTip(_tip(s))
+            it.setIcon(category_icon(s.category))
             self.list.addItem(it)
         if self.list.count():
             self.list.setCurrentRow(0)

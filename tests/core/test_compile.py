@@ -129,7 +129,9 @@ def test_catalogue_seams_agree_with_torch(type_name):
             out = spec.shape(params, ins)
         except Exception:
             continue
-        module = spec.factory(params, ins, out)
+        from graphlab.compiler.layers import build_module
+
+        module = build_module(spec, params, ins, out)
         assert spec.has_weights == any(True for _ in module.parameters()), type_name
         break
     else:

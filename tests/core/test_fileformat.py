@@ -65,7 +65,7 @@ def test_save_is_atomic(tmp_path, monkeypatch):
     (b'{"graphlab": 1, "nodes": {}}', "nodes: must be a list"),
     (b'{"graphlab": 1, "nodes": [{"type": "ReLU"}]}', 'nodes[0]: the "id" key is missing'),
     (b'{"graphlab": 1, "nodes": [{"id": 5, "type": "ReLU"}]}', "nodes[0].id: must be a string"),
-    (b'{"graphlab": 1, "nodes": [{"id": "1x", "type": "ReLU"}]}', 'nodes[0].id: "1x" is not a valid id'),
+    (b'{"graphlab": 1, "nodes": [{"id": "1x", "type": "ReLU"}]}', "nodes[0].id: '1x' is not a valid id"),
     (b'{"graphlab": 1, "nodes": [{"id": "a"}]}', '"type" key is missing'),
     (b'{"graphlab": 1, "nodes": [{"id": "a", "type": "ReLU", "params": [1]}]}', "nodes[0].params: must be an object"),
     (b'{"graphlab": 1, "nodes": [{"id": "a", "type": "ReLU", "pos": [1]}]}', "nodes[0].pos"),

@@ -264,5 +264,5 @@ def test_export_builds_no_weights(tmp_path: Path, capsys, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(torch.nn.Module, "__init__", no_modules)
     assert main(["export", str(src), "--to", "python"]) == 0
-    assert "self.fc = nn.Linear(1000, 1000000000)" in (tmp_path / "huge.py").read_text()
+    assert "self.fc = nn.Linear(in_features=1000, out_features=1000000000" in (tmp_path / "huge.py").read_text()
     capsys.readouterr()

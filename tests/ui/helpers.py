@@ -40,3 +40,16 @@ def scene_matches_model(w: Any) -> None:
         assert (item.pos().x(), item.pos().y()) == g.nodes[nid].pos
     live = {e for e in g.edges if e.src in g.nodes and e.dst in g.nodes}
     assert set(w.scene.edge_items) == live
+
+
+def focus(qtbot: Any, widget: Any) -> None:
+    """Give a widget keyboard focus the way a click would (after pending layouts and shows)."""
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    top = widget.window()
+    if not top.isActiveWindow():  # a popup (quick add) may have taken activation
+        top.activateWindow()
+        qtbot.waitUntil(top.isActiveWindow, timeout=2000)
+    widget.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.waitUntil(widget.hasFocus, timeout=2000)

@@ -20,7 +20,7 @@ def test_new_user_session(make_window, examples_dir, tmp_path):
     # drop a Conv2d from the palette below the input
     w.view.resetTransform()
     w.view.centerOn(w.scene.node_items[first].sceneBoundingRect().center() + QPointF(250, 100))
-    md = w.palette.tree.mimeData([w.palette.items["Conv2d"]])
+    md = w.layer_palette.tree.mimeData([w.layer_palette.items["Conv2d"]])
     drop_at = w.view.mapFromScene(w.scene.node_items[first].pos() + QPointF(230, 160))
     w.view.dropEvent(QDropEvent(QPointF(drop_at), Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton,
                                 Qt.KeyboardModifier.NoModifier))

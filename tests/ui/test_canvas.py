@@ -15,7 +15,7 @@ from .helpers import drag, port_point, scene_matches_model, show_all
 def test_drop_from_palette_adds_node_where_it_lands(make_window, qtbot):
     w = make_window()
     # the palette's own drag data, so the test checks what a real drag carries
-    pal = w.palette
+    pal = w.layer_palette
     md = pal.tree.mimeData([pal.items["Conv2d"]])
     assert bytes(md.data(LAYER_MIME).data()) == b"Conv2d"
     target = QPoint(300, 200)
@@ -36,12 +36,12 @@ def test_drop_from_palette_adds_node_where_it_lands(make_window, qtbot):
 
 def test_palette_search_filters_by_name_and_category(make_window):
     w = make_window()
-    w.palette.search.setText("pool")
-    assert set(w.palette.visible_types()) == {"MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"}
-    w.palette.search.setText("recurrent")
-    assert set(w.palette.visible_types()) == {"RNN", "LSTM", "GRU"}
-    w.palette.search.setText("")
-    assert len(w.palette.visible_types()) == len(w.palette.items)
+    w.layer_palette.search.setText("pool")
+    assert set(w.layer_palette.visible_types()) == {"MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"}
+    w.layer_palette.search.setText("recurrent")
+    assert set(w.layer_palette.visible_types()) == {"RNN", "LSTM", "GRU"}
+    w.layer_palette.search.setText("")
+    assert len(w.layer_palette.visible_types()) == len(w.layer_palette.items)
 
 
 def test_connect_two_ports_with_the_mouse(make_window):

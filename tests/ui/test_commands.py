@@ -106,18 +106,23 @@ def test_copy_paste_gives_fresh_ids_same_params_and_inner_edges(make_window, exa
     new = w.paste()
     assert len(new) == 3 and not set(new) & {"conv1", "relu1", "pool1"}
     assert all(n in g.nodes for n in new)
+    # the mouse is not over the canvas: the copies land at its centre, keeping their relative positions
+    centre = w.view.mapToScene(w.view.viewport().rect().center())
+    corner = (min(g.nodes[n].pos[0] for n in new), min(g.nodes[n].pos[1] for n in new))
+    assert corner == (round(centre.x() / 10) * 10, round(centre.y() / 10) * 10)
+    dx, dy = g.nodes[new[0]].pos[0] - g.nodes["conv1"].pos[0], g.nodes[new[0]].pos[1] - g.nodes["conv1"].pos[1]
     for old, fresh in zip(["conv1", "relu1", "pool1"], new):
         assert g.nodes[fresh].type == g.nodes[old].type
         assert g.nodes[fresh].params == g.nodes[old].params
         assert g.nodes[fresh].params is not g.nodes[old].params
         ox, oy = g.nodes[old].pos
-        assert g.nodes[fresh].pos == (ox + 40, oy + 40)
+        assert g.nodes[fresh].pos == (ox + dx, oy + dy)
     inner = sorted((e.src, e.dst) for e in g.edges if e.src in new or e.dst in new)
     assert inner == sorted([(new[0], new[1]), (new[1], new[2])])  # conv1->relu1->pool1, not input->conv1
     assert set(w.scene.selected_node_ids()) == set(new)
-    again = w.paste()  # pasting twice gives other fresh ids, one step further
+    again = w.paste()  # pasting twice at the same spot gives other fresh ids, one step further
     assert not set(again) & set(new)
-    assert g.nodes[again[0]].pos == (g.nodes["conv1"].pos[0] + 80, g.nodes["conv1"].pos[1] + 80)
+    assert g.nodes[again[0]].pos == (g.nodes[new[0]].pos[0] + 40, g.nodes[new[0]].pos[1] + 40)
     assert dumps(g).count('"Conv2d"') == 4
 
 

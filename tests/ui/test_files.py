@@ -84,16 +84,32 @@ def test_autosave_and_recovery_after_a_crash(make_window, examples_dir, tmp_path
     assert w.autosave.save_now()
     assert not w.autosave.save_now()  # nothing new since: no second write
     crashed = snapshot(w)
-    # a second window (the app after a crash) finds it
+    # another window of this (live) process is not offered w's file
     w2 = make_window(recovery=rec)
+    assert w2.autosave.pending() == []
+    # the same file left by a process that is gone (what a crash leaves) is offered
+    dead = dead_pid()
+    for p in (w.autosave.path, w.autosave.meta_path):
+        p.rename(p.with_name(p.name.replace(f"-{w.autosave.pid}-", f"-{dead}-")))
     w2.prompts.restore_answer = True
     assert w2.offer_recovery()
     assert snapshot(w2) == crashed and w2.isWindowModified()
     assert w2.path == w.path
-    # a clean close removes the recovery file
-    w.undo_stack.setClean()
-    w.close()
-    assert not w.autosave.path.exists()
+    assert w2.autosave.path.exists()  # adopted: kept until w2 saves or closes cleanly
+    assert w2.autosave.pending() == []
+    # a clean close removes the window's own recovery file
+    w2.undo_stack.setClean()
+    w2.close()
+    assert not w2.autosave.path.exists()
+
+
+def dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    import subprocess
+
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    return p.pid
 
 
 def test_window_geometry_and_docks_are_remembered(qtbot, tmp_path):
@@ -120,9 +136,11 @@ def test_window_geometry_and_docks_are_remembered(qtbot, tmp_path):
 
 def test_examples_menu_opens_examples_as_untitled_copies(make_window):
     w = make_window()
-    titles = [a.text() for a in w.examples_menu.actions()]
-    assert "lenet5" in titles
-    next(a for a in w.examples_menu.actions() if a.text() == "lenet5").trigger()
+    groups = [a.text() for a in w.examples_menu.actions() if a.menu() is not None]
+    assert groups[:4] == ["Basics", "CNNs", "Recurrent", "Optimizers"]
+    cnns = next(a.menu() for a in w.examples_menu.actions() if a.text() == "CNNs")
+    lenet = next(a for a in cnns.actions() if a.text().startswith("LeNet-5 — "))
+    lenet.trigger()
     assert w.document.name == "LeNet-5" and w.path is None
     assert "(example)" in w.windowTitle()
 

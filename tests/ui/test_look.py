@@ -44,5 +44,6 @@ def test_node_cards_show_type_summary_and_shape(make_window, examples_dir):
     assert conv1.title == "Conv2d"
     assert conv1.summary == "Conv 5×5 ×6 s1 p2"
     assert conv1.shape_text == "→ 6×28×28"
-    title, nid, summary, shape = conv1._elided
-    assert (title, nid, summary, shape) == ("Conv2d", "conv1", "Conv 5×5 ×6 s1 p2", "→ 6×28×28")  # nothing cut
+    card = conv1.card()
+    assert (card.title, card.nid, card.summary, card.shape) == ("Conv2d", "conv1", "Conv 5×5 ×6 s1 p2", "→ 6×28×28")
+    assert not card.cut  # nothing cut

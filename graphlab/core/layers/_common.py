@@ -1,10 +1,14 @@
-"""Helpers shared by the layer catalogue modules: shape text, rank checks, lazy torch access."""
+"""Helpers shared by the layer catalogue modules: shape text, rank checks, torch module names.
+
+Specs name the ``nn.Module`` that implements them with :func:`nn_module` (a ``torch.nn`` class) or
+:func:`own_module` (one of GraphLab's own classes in ``graphlab.compiler.modules``); the compiler
+resolves the name, so nothing here imports torch or any other graphlab package.
+"""
 from __future__ import annotations
 
-import importlib
 from typing import Any, Sequence
 
-from ..spec import Shape, ShapeError
+from ..spec import KwargsRule, Shape, ShapeError, TorchModule, _no_kwargs
 
 RANK_NAMES = {0: "a scalar", 1: "a vector [F]", 2: "a sequence [T, F]", 3: "an image [C, H, W]"}
 
@@ -29,20 +33,14 @@ def torch_dim(dim: int) -> int:
     return dim + 1 if dim >= 0 else dim
 
 
-def nn() -> Any:
-    """torch.nn, imported on first use so that graphlab.core never imports torch."""
-    return importlib.import_module("torch.nn")
+def nn_module(name: str, kwargs: KwargsRule = _no_kwargs) -> TorchModule:
+    """The layer is ``torch.nn.<name>(**kwargs(params, input_shapes, output_shape))``."""
+    return TorchModule(name, kwargs)
 
 
-def modules() -> Any:
-    """graphlab.compiler.modules (GraphLab's own nn.Modules), imported lazily."""
-    return importlib.import_module("graphlab.compiler.modules")
-
-
-def call(callee: str, *args: Any, defaults: dict[str, Any] | None = None, **kwargs: Any) -> tuple:
-    """An export rule's result: ``(callee, args, kwargs)`` without the kwargs equal to ``defaults``."""
-    defaults = defaults or {}
-    return callee, args, {k: v for k, v in kwargs.items() if k not in defaults or defaults[k] != v}
+def own_module(name: str, kwargs: KwargsRule = _no_kwargs) -> TorchModule:
+    """The layer is GraphLab's ``graphlab.compiler.modules.<name>(**kwargs(...))``."""
+    return TorchModule(name, kwargs, own=True)
 
 
 def same(params: Any, inputs: Sequence[Shape]) -> Shape:

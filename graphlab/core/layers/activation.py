@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 from ..spec import LayerSpec, Param, ShapeError
-from ._common import call, describe, nn, same, torch_dim
+from ._common import describe, nn_module, same, torch_dim
 
 
-def _simple(type_: str, help_: str, params=(), build=None, summary=None, *, backward: str = "",
-            saturation: str | None = None) -> LayerSpec:
-    """An element-wise activation; its export call passes every param by name (none: no arguments)."""
+def _simple(type_: str, help_: str, params=(), kwargs=None, summary=None, *, backward: str = "",
+            saturation: str | None = None, init_gain: str | None = None, computes: str | None = None) -> LayerSpec:
+    module = nn_module(type_, kwargs) if kwargs else nn_module(type_)
     return LayerSpec(type=type_, display=type_, category="Activation", params=params, shape=same,
-                     factory=build or (lambda p, ins, out: getattr(nn(), type_)()), summary=summary, help=help_,
-                     backward=backward, saturation=saturation,
-                     export=lambda p, ins, out: call(f"nn.{type_}", **{q.name: p[q.name] for q in params}))
+                     torch=module, summary=summary, help=help_, backward=backward, saturation=saturation,
+                     init_gain=init_gain, computes=computes)
 
 
 def _prelu_shape(p, ins):
@@ -33,30 +32,32 @@ def _softmax_shape(p, ins):
 
 
 SPECS = [
-    _simple("ReLU", "max(0, x).", backward="ReLU gates: dx = dout · 1[x > 0]", saturation="zero"),
+    _simple("ReLU", "max(0, x).", backward="ReLU gates: dx = dout · 1[x > 0]", saturation="zero",
+            init_gain="relu"),
     _simple("LeakyReLU", "x if x > 0 else negative_slope·x.",
             (Param("negative_slope", "float", 0.01, "slope for x < 0"),),
-            lambda p, ins, out: nn().LeakyReLU(p["negative_slope"]), lambda p: f"LeakyReLU {p['negative_slope']:g}",
-            backward="dx = dout · (1 if x > 0 else negative_slope)"),
+            lambda p, ins, out: {"negative_slope": p["negative_slope"]},
+            lambda p: f"LeakyReLU {p['negative_slope']:g}",
+            backward="dx = dout · (1 if x > 0 else negative_slope)", init_gain="leaky_relu"),
     LayerSpec(type="PReLU", display="PReLU", category="Activation",
               params=(Param("num_parameters", "int", 1, "learned slopes: 1, or one per channel", min=1),),
               shape=_prelu_shape, count=lambda p, ins, out: p["num_parameters"],
-              factory=lambda p, ins, out: nn().PReLU(p["num_parameters"]), has_weights=True,
-              export=lambda p, ins, out: call("nn.PReLU", num_parameters=p["num_parameters"]),
+              torch=nn_module("PReLU", lambda p, ins, out: {"num_parameters": p["num_parameters"]}),
+              has_weights=True,
               backward="dx = dout · (1 if x > 0 else a); da = Σ dout · x over x ≤ 0",
               help="Leaky ReLU whose negative slope is learned."),
     _simple("ELU", "x if x > 0 else alpha·(exp(x) - 1).",
             (Param("alpha", "float", 1.0, "value the negative side saturates to (-alpha)", min=0.0),),
-            lambda p, ins, out: nn().ELU(p["alpha"]), lambda p: f"ELU α={p['alpha']:g}",
+            lambda p, ins, out: {"alpha": p["alpha"]}, lambda p: f"ELU α={p['alpha']:g}",
             backward="dx = dout · (1 if x > 0 else y + alpha)"),
     _simple("Sigmoid", "1 / (1 + exp(-x)); saturates at 0 and 1.", backward="dx = dout · σ(x)(1 − σ(x))",
-            saturation="sigmoid"),
+            saturation="sigmoid", init_gain="sigmoid", computes="sigmoid"),
     _simple("Tanh", "tanh(x); zero-centred, saturates at ±1.", backward="dx = dout · (1 − tanh²(x))",
-            saturation="tanh"),
+            saturation="tanh", init_gain="tanh"),
     LayerSpec(type="Softmax", display="Softmax", category="Activation",
               params=(Param("dim", "int", 0, "dimension that sums to 1, per sample (batch excluded)"),),
-              shape=_softmax_shape, factory=lambda p, ins, out: nn().Softmax(torch_dim(p["dim"])),
-              export=lambda p, ins, out: call("nn.Softmax", dim=torch_dim(p["dim"])),
+              shape=_softmax_shape, torch=nn_module("Softmax", lambda p, ins, out: {"dim": torch_dim(p["dim"])}),
+              computes="softmax",
               summary=lambda p: f"Softmax dim {p['dim']}",
               backward="dx = y ⊙ (dout − Σ dout ⊙ y) along dim",
               help="exp(x) / Σ exp(x) along dim. Not before CrossEntropyLoss, which applies it itself."),

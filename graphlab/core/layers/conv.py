@@ -7,7 +7,7 @@ with kernel F, stride S, padding P, dilation D (D = 1 for pools).
 from __future__ import annotations
 
 from ..spec import LayerSpec, Param, ShapeError
-from ._common import call, fmt, need_rank, nn
+from ._common import fmt, need_rank, nn_module
 
 _IMAGE_HINT = "put it after an Input of shape [C, H, W] or another image layer"
 
@@ -40,22 +40,10 @@ def _conv_count(p, ins, out):
     return p["out_channels"] * ins[0][0] * kh * kw + (p["out_channels"] if p["bias"] else 0)
 
 
-def _conv_build(p, ins, out):
-    return nn().Conv2d(ins[0][0], p["out_channels"], tuple(p["kernel_size"]), stride=tuple(p["stride"]),
-                       padding=tuple(p["padding"]), dilation=tuple(p["dilation"]), bias=p["bias"])
-
-
-def _conv_export(p, ins, out):
-    return call("nn.Conv2d", ins[0][0], p["out_channels"], kernel_size=p["kernel_size"], stride=p["stride"],
-                padding=p["padding"], dilation=p["dilation"], bias=p["bias"],
-                defaults={"stride": (1, 1), "padding": (0, 0), "dilation": (1, 1), "bias": True})
-
-
-def _pool_export(cls):
-    def export(p, ins, out):
-        return call(f"nn.{cls}", kernel_size=p["kernel_size"], stride=p["stride"] or p["kernel_size"],
-                    padding=p["padding"], defaults={"padding": (0, 0)})
-    return export
+def _conv_kwargs(p, ins, out):
+    return {"in_channels": ins[0][0], "out_channels": p["out_channels"], "kernel_size": tuple(p["kernel_size"]),
+            "stride": tuple(p["stride"]), "padding": tuple(p["padding"]), "dilation": tuple(p["dilation"]),
+            "bias": p["bias"]}
 
 
 def _pair(v) -> str:
@@ -85,11 +73,10 @@ def _pool_shape(layer):
     return rule
 
 
-def _pool_build(cls):
-    def build(p, ins, out):
-        return getattr(nn(), cls)(tuple(p["kernel_size"]), stride=tuple(p["stride"] or p["kernel_size"]),
-                                  padding=tuple(p["padding"]))
-    return build
+def _pool_module(cls):
+    return nn_module(cls, lambda p, ins, out: {"kernel_size": tuple(p["kernel_size"]),
+                                               "stride": tuple(p["stride"] or p["kernel_size"]),
+                                               "padding": tuple(p["padding"])})
 
 
 def _pool_summary(short):
@@ -119,22 +106,19 @@ SPECS = [
                 Param("padding", "pair", 0, "zero padding P on each side", min=0),
                 Param("dilation", "pair", 1, "spacing D between kernel taps", min=1),
                 Param("bias", "bool", True, "add a learnable bias per filter")),
-        shape=_conv_shape, count=_conv_count, factory=_conv_build, summary=_conv_summary, has_weights=True,
-        export=_conv_export,
+        shape=_conv_shape, count=_conv_count, torch=nn_module("Conv2d", _conv_kwargs), summary=_conv_summary, has_weights=True,
         backward="dx = dout convolved with the flipped filters (transposed conv); dW = x ⋆ dout; db = Σ dout",
         help="2-D convolution: out = floor((W + 2P - D(F-1) - 1)/S) + 1 per side.",
     ),
     LayerSpec(
         type="MaxPool2d", display="MaxPool2d", category="Pooling", params=_pool_params(),
-        shape=_pool_shape("MaxPool2d"), factory=_pool_build("MaxPool2d"), summary=_pool_summary("MaxPool"),
-        export=_pool_export("MaxPool2d"),
+        shape=_pool_shape("MaxPool2d"), torch=_pool_module("MaxPool2d"), summary=_pool_summary("MaxPool"),
         backward="max routes: each window's dout goes to its (first) maximum; the others get 0",
         help="Maximum over each window.",
     ),
     LayerSpec(
         type="AvgPool2d", display="AvgPool2d", category="Pooling", params=_pool_params(),
-        shape=_pool_shape("AvgPool2d"), factory=_pool_build("AvgPool2d"), summary=_pool_summary("AvgPool"),
-        export=_pool_export("AvgPool2d"),
+        shape=_pool_shape("AvgPool2d"), torch=_pool_module("AvgPool2d"), summary=_pool_summary("AvgPool"),
         backward="each window's dout is shared equally by its k·k inputs",
         help="Average over each window.",
     ),
@@ -142,8 +126,7 @@ SPECS = [
         type="AdaptiveAvgPool2d", display="AdaptiveAvgPool2d", category="Pooling",
         params=(Param("output_size", "pair", 1, "output [h, w] whatever the input size", min=1),),
         shape=_adaptive_shape,
-        factory=lambda p, ins, out: nn().AdaptiveAvgPool2d(tuple(p["output_size"])),
-        export=lambda p, ins, out: call("nn.AdaptiveAvgPool2d", p["output_size"]),
+        torch=nn_module("AdaptiveAvgPool2d", lambda p, ins, out: {"output_size": tuple(p["output_size"])}),
         summary=lambda p: f"AdaptiveAvg → {fmt(p['output_size'])}",
         backward="each output's dout is shared equally by the inputs of its window",
         help="Average pooling to a fixed output size (global average pooling with 1).",

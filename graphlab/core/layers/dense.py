@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from ..spec import LayerSpec, Param, ShapeError
-from ._common import call, modules, nn, same
+from ._common import nn_module, own_module, same
 
 
 def _need_features(layer, shape):
@@ -29,9 +29,8 @@ SPECS = [
                 Param("bias", "bool", True, "add a learnable bias")),
         shape=_linear_shape,
         count=lambda p, ins, out: ins[0][-1] * p["out_features"] + (p["out_features"] if p["bias"] else 0),
-        factory=lambda p, ins, out: nn().Linear(ins[0][-1], p["out_features"], bias=p["bias"]),
-        export=lambda p, ins, out: call("nn.Linear", ins[0][-1], p["out_features"], bias=p["bias"],
-                                        defaults={"bias": True}),
+        torch=nn_module("Linear", lambda p, ins, out: {"in_features": ins[0][-1], "out_features": p["out_features"],
+                                                       "bias": p["bias"]}),
         summary=lambda p: f"FC {p['out_features']}", has_weights=True,
         backward="dx = dout · W; dW = doutᵀ · x; db = Σ dout over the batch",
         help="y = xWᵀ + b on the last dimension (as in PyTorch).",
@@ -42,8 +41,8 @@ SPECS = [
                 Param("pieces", "int", 2, "linear pieces per unit; the output is their max", min=1)),
         shape=_maxout_shape,
         count=lambda p, ins, out: (ins[0][-1] + 1) * p["out_features"] * p["pieces"],
-        factory=lambda p, ins, out: modules().Maxout(ins[0][-1], p["out_features"], p["pieces"]),
-        export=lambda p, ins, out: call("Maxout", ins[0][-1], p["out_features"], p["pieces"]),
+        torch=own_module("Maxout", lambda p, ins, out: {"in_features": ins[0][-1], "out_features": p["out_features"],
+                                                         "pieces": p["pieces"]}),
         summary=lambda p: f"Maxout {p['out_features']}×{p['pieces']}", has_weights=True,
         backward="max routes: dout goes to the winning piece only, then through its linear map",
         help="max over `pieces` linear maps of the last dimension (Goodfellow et al., 2013).",
@@ -51,8 +50,7 @@ SPECS = [
     LayerSpec(
         type="Flatten", display="Flatten", category="Shape", params=(),
         shape=lambda p, ins: (math.prod(ins[0]),),
-        factory=lambda p, ins, out: nn().Flatten(),
-        export=lambda p, ins, out: call("nn.Flatten"),
+        torch=nn_module("Flatten"),
         backward="dx = dout reshaped back to the input's shape",
         help="Flattens each sample to a vector [C·H·W].",
     ),
@@ -60,8 +58,7 @@ SPECS = [
         type="Dropout", display="Dropout", category="Regularization",
         params=(Param("p", "float", 0.5, "probability of zeroing a unit while training", min=0.0, max=1.0,
                       max_exclusive=True),),
-        shape=same, factory=lambda p, ins, out: nn().Dropout(p["p"]),
-        export=lambda p, ins, out: call("nn.Dropout", p=p["p"]),
+        shape=same, torch=nn_module("Dropout", lambda p, ins, out: {"p": p["p"]}),
         backward="dx = dout · mask / (1 − p) while training; dx = dout in eval mode",
         summary=lambda p: f"Dropout {p['p']:g}",
         help="Zeroes units at random while training and rescales the rest by 1/(1-p).",

@@ -5,16 +5,12 @@ from ..spec import LayerSpec, Param
 from ._common import fmt
 
 
-def _build(p, ins, out):  # Input nodes become fx placeholders, not modules
-    return None
-
-
 SPECS = [
     LayerSpec(
         type="Input", display="Input", category="Input",
         params=(Param("shape", "shape", default=[1, 28, 28],
                       help="per-sample shape, batch excluded: [C, H, W], [T, F] or [F]"),),
-        inputs=0, shape=lambda p, ins: tuple(p["shape"]), factory=_build,
+        inputs=0, shape=lambda p, ins: tuple(p["shape"]), torch=None,  # a forward() argument, not a module
         summary=lambda p: fmt(p["shape"]),
         backward="the gradient with respect to the data (no parameters)",
         help="A batch of samples enters the network here.",

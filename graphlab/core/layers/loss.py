@@ -1,8 +1,10 @@
 """Losses: the graph's sink. The prediction comes in on the port; the target comes from the dataset."""
 from __future__ import annotations
 
+import math
+
 from ..spec import LayerSpec, Param
-from ._common import call, need_rank, nn
+from ._common import need_rank, nn_module
 
 
 def _scores_shape(layer):
@@ -16,21 +18,20 @@ SPECS = [
     LayerSpec(type="CrossEntropyLoss", display="Softmax cross-entropy", category="Loss", params=(),
               shape=_scores_shape("CrossEntropyLoss"), is_loss=True, task="classification",
               backward="ds = (softmax(s) − onehot(y)) / N",
-              factory=lambda p, ins, out: nn().CrossEntropyLoss(),
-              export=lambda p, ins, out: call("nn.CrossEntropyLoss"),
+              torch=nn_module("CrossEntropyLoss"), applies_first=("softmax",),
+              initial_loss=lambda p, classes: math.log(classes),
               help="Softmax of the class scores, then −log of the correct class's probability."),
     LayerSpec(type="MultiMarginLoss", display="Multiclass SVM (hinge)", category="Loss",
               params=(Param("margin", "float", 1.0, "Δ: how far the correct score must lead", min=0.0),
                       Param("p", "choice", 1, "1: hinge; 2: squared hinge", choices=(1, 2))),
               shape=_scores_shape("MultiMarginLoss"), is_loss=True, task="classification",
               backward="ds_j = [s_j − s_y + Δ > 0] / (C·N) for j ≠ y; ds_y = −Σ_j of those",
-              factory=lambda p, ins, out: nn().MultiMarginLoss(p=p["p"], margin=p["margin"]),
-              export=lambda p, ins, out: call("nn.MultiMarginLoss", p=p["p"], margin=p["margin"]),
+              torch=nn_module("MultiMarginLoss", lambda p, ins, out: {"p": p["p"], "margin": p["margin"]}),
+              initial_loss=lambda p, classes: (classes - 1) * p["margin"] ** p["p"] / classes,
               summary=lambda p: f"SVM Δ={p['margin']:g}" + (" squared" if p["p"] == 2 else ""),
               help="Σ_j≠y max(0, s_j − s_y + Δ), averaged over classes as PyTorch does."),
     LayerSpec(type="MSELoss", display="Mean squared error", category="Loss", params=(),
-              shape=lambda p, ins: (), is_loss=True, task="regression", factory=lambda p, ins, out: nn().MSELoss(),
-              export=lambda p, ins, out: call("nn.MSELoss"),
+              shape=lambda p, ins: (), is_loss=True, task="regression", torch=nn_module("MSELoss"),
               backward="dŷ = 2 (ŷ − y) / (number of elements)",
               help="Mean of (prediction − target)² for regression."),
 ]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..spec import VARIADIC, LayerSpec, Param, ShapeError
-from ._common import call, fmt, modules, torch_dim
+from ._common import fmt, own_module, torch_dim
 
 
 def _same_shapes(layer):
@@ -37,19 +37,16 @@ def _concat_shape(p, ins):
 
 SPECS = [
     LayerSpec(type="Add", display="Add", category="Merge", params=(), inputs=VARIADIC,
-              shape=_same_shapes("Add"), factory=lambda p, ins, out: modules().Add(),
-              export=lambda p, ins, out: call("Add"),
+              shape=_same_shapes("Add"), torch=own_module("Add"),
               backward="add distributes: every input gets dout unchanged",
               help="Element-wise sum of its inputs; the gradient is copied to every input."),
     LayerSpec(type="Multiply", display="Multiply", category="Merge", params=(), inputs=VARIADIC,
-              shape=_same_shapes("Multiply"), factory=lambda p, ins, out: modules().Multiply(),
-              export=lambda p, ins, out: call("Multiply"),
+              shape=_same_shapes("Multiply"), torch=own_module("Multiply"),
               backward="multiply swaps: dx_i = dout · (product of the other inputs)",
               help="Element-wise product; each input's gradient is the upstream times the others."),
     LayerSpec(type="Concat", display="Concat", category="Merge", inputs=VARIADIC,
               params=(Param("dim", "int", 0, "dimension to join along, per sample (0 = channels)"),),
-              shape=_concat_shape, factory=lambda p, ins, out: modules().Concat(torch_dim(p["dim"])),
-              export=lambda p, ins, out: call("Concat", dim=torch_dim(p["dim"])),
+              shape=_concat_shape, torch=own_module("Concat", lambda p, ins, out: {"dim": torch_dim(p["dim"])}),
               summary=lambda p: f"Concat dim {p['dim']}",
               backward="dout is sliced back into one piece per input along dim",
               help="Joins its inputs along dim, in port order."),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..spec import LayerSpec, Param
-from ._common import call, need_rank, nn
+from ._common import need_rank, nn_module
 
 _PARAMS = (Param("eps", "float", 1e-5, "added to the variance for stability", min=0.0, min_exclusive=True),
            Param("momentum", "float", 0.1, "running-statistics update rate", min=0.0, max=1.0),
@@ -23,17 +23,9 @@ def _count(p, ins, out):
     return 2 * ins[0][0] if p["affine"] else 0
 
 
-def _build(cls):
-    def build(p, ins, out):
-        return getattr(nn(), cls)(ins[0][0], eps=p["eps"], momentum=p["momentum"], affine=p["affine"])
-    return build
-
-
-def _export(cls):
-    def export(p, ins, out):
-        return call(f"nn.{cls}", ins[0][0], eps=p["eps"], momentum=p["momentum"], affine=p["affine"],
-                    defaults={"eps": 1e-5, "momentum": 0.1, "affine": True})
-    return export
+def _module(cls):
+    return nn_module(cls, lambda p, ins, out: {"num_features": ins[0][0], "eps": p["eps"],
+                                               "momentum": p["momentum"], "affine": p["affine"]})
 
 
 _BACKWARD = ("dγ = Σ dout · x̂; dβ = Σ dout; in eval mode dx = dout · γ / √(running_var + eps); in train "
@@ -41,13 +33,11 @@ _BACKWARD = ("dγ = Σ dout · x̂; dβ = Σ dout; in eval mode dx = dout · γ 
 
 SPECS = [
     LayerSpec(type="BatchNorm1d", display="BatchNorm1d", category="Normalization", params=_PARAMS,
-              shape=_bn1_shape, count=_count, factory=_build("BatchNorm1d"), has_weights=True,
-              export=_export("BatchNorm1d"),
+              shape=_bn1_shape, count=_count, torch=_module("BatchNorm1d"), has_weights=True,
               backward=_BACKWARD,
               help="Normalizes each feature over the batch, then scales and shifts it."),
     LayerSpec(type="BatchNorm2d", display="BatchNorm2d", category="Normalization", params=_PARAMS,
-              shape=_bn2_shape, count=_count, factory=_build("BatchNorm2d"), has_weights=True,
-              export=_export("BatchNorm2d"),
+              shape=_bn2_shape, count=_count, torch=_module("BatchNorm2d"), has_weights=True,
               backward=_BACKWARD,
               help="Normalizes each channel over the batch and all positions."),
 ]

@@ -6,7 +6,7 @@ forward and backward final states concatenated); ``output="sequence"`` gives eve
 from __future__ import annotations
 
 from ..spec import LayerSpec, Param
-from ._common import call, modules, need_rank
+from ._common import need_rank, own_module
 
 GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
 
@@ -41,25 +41,18 @@ def _count(kind: str):
     return count
 
 
-def _build(kind: str):
-    def build(p, ins, out):
-        return modules().recurrent(kind, ins[0][1], p["hidden_size"], p["num_layers"],
-                                   p.get("nonlinearity", "tanh"), p["bidirectional"], p["output"])
-    return build
-
-
-def _export(kind: str):
-    def export(p, ins, out):
-        extra = {"nonlinearity": p["nonlinearity"]} if kind == "RNN" else {}
-        return call(kind, ins[0][1], p["hidden_size"], num_layers=p["num_layers"], **extra,
-                    bidirectional=p["bidirectional"], output=p["output"],
-                    defaults={"num_layers": 1, "nonlinearity": "tanh", "bidirectional": False})
-    return export
+def _module(kind: str):
+    def kwargs(p, ins, out):
+        args = {"input_size": ins[0][1], "hidden_size": p["hidden_size"], "num_layers": p["num_layers"]}
+        if kind == "RNN":
+            args["nonlinearity"] = p["nonlinearity"]
+        return {**args, "bidirectional": p["bidirectional"], "output": p["output"]}
+    return own_module(kind, kwargs)
 
 
 SPECS = [
     LayerSpec(type=k, display=k, category="Recurrent", params=_params(k), shape=_shape(k), count=_count(k),
-              factory=_build(k), has_weights=True, export=_export(k),
+              torch=_module(k), has_weights=True,
               backward="backprop through time: the step-t gradient flows back through every earlier step",
               summary=lambda p, k=k: f"{k} {p['hidden_size']}" + (" ×2" if p["bidirectional"] else ""),
               help={"RNN": "Vanilla RNN: h = tanh(W_xh x + W_hh h + b).",

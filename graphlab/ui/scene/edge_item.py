@@ -1,8 +1,15 @@
-"""The edge item: a bezier from an output port to an input port, labelled with the shape it carries.
+"""The edge item: a path from an output port down to an input port, labelled with the shape it carries.
 
-The label is drawn at the middle of the curve on a small plate in the canvas colour, so it stays
-legible where it crosses other edges. ``adjust()`` recomputes the path from the two node items'
-port positions; the node items call it when they move.
+The path comes from :func:`.routing.route`: straight down between a card and the one under it, and
+around the cards in between for an edge that skips rows. The label is drawn beside the middle of
+the path on a small plate in the canvas colour, so it stays legible where it crosses other edges;
+it is drawn only on an edge that skips rows (between neighbouring cards it would repeat the
+source card's "→ shape" right above it) and only at full detail. ``adjust()``
+recomputes the path from the two node items' port positions; the node items call it when they move.
+
+Overlay captions (the stepper's values and gradients, see :mod:`.overlay`) replace the label while
+they are set: stacked right of the edge just under its source (at the middle of the path when the
+source feeds several edges); they live in a child item so setting them never touches the path.
 """
 from __future__ import annotations
 
@@ -13,29 +20,21 @@ from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ...core.graph import Edge
+from ...core.layout import ROW
 from . import style as st
+from .routing import LANE_GAP, Seg, middle, route_segments, s_curve, s_curve_segments, to_path
 
 if TYPE_CHECKING:
     from .node_item import NodeItem
 
 
-SKIP_MIN_SPAN = 260.0  # an edge longer than this that runs level would pass behind nodes…
-SKIP_LEVEL = 60.0  # …when its ends are within this height of each other
-SKIP_LIFT = 75.0  # so it detours this far above them (a ResNet skip connection)
-
-
 def bezier(a: QPointF, b: QPointF) -> QPainterPath:
-    """The path of an edge: an S-curve, or an arch over the nodes for a long level skip connection."""
-    path = QPainterPath(a)
-    if b.x() - a.x() > SKIP_MIN_SPAN and abs(b.y() - a.y()) < SKIP_LEVEL:
-        top = min(a.y(), b.y()) - SKIP_LIFT
-        path.cubicTo(QPointF(a.x() + 40, a.y()), QPointF(a.x() + 40, top), QPointF(a.x() + 80, top))
-        path.lineTo(QPointF(b.x() - 80, top))
-        path.cubicTo(QPointF(b.x() - 40, top), QPointF(b.x() - 40, b.y()), b)
-        return path
-    dx = max(40.0, abs(b.x() - a.x()) * 0.5)
-    path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
-    return path
+    """The unrouted path of an edge from output port ``a`` to input port ``b`` (used while dragging)."""
+    return s_curve(a, b)
+
+
+ROUTE_MIN_SPAN = ROW * 1.3  # edges spanning more than one row gap look for cards in their way
+PIECEWISE = 1200.0  # a path longer than this is drawn piece by piece, only where it is exposed
 
 
 class EdgeItem(QGraphicsItem):
@@ -48,9 +47,13 @@ class EdgeItem(QGraphicsItem):
         self.style = style
         self.label = ""
         self.bad = False
+        self.captions = None  # the overlay's caption item, when it has one for this edge
         self._path = QPainterPath()
+        self._mid = QPointF()
+        self.long = False  # spans more than a row: routed, and labelled
         self._label_rect = QRectF()
         self._bounds = QRectF()
+        self._pieces: list[tuple[QRectF, QPainterPath]] = []
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(0)
         src.edges.append(self)
@@ -68,23 +71,78 @@ class EdgeItem(QGraphicsItem):
     def set_label(self, text: str, bad: bool = False) -> None:
         if text != self.label or bad != self.bad:
             self.label, self.bad = text, bad
-            self.adjust()
+            self.prepareGeometryChange()
+            self._place_label()
+            self.update()
 
     def set_style(self, style: st.CanvasStyle) -> None:
         self.style = style
         self.adjust()
 
+    def path(self) -> QPainterPath:
+        return QPainterPath(self._path)
+
+    def midpoint(self) -> QPointF:
+        return QPointF(self._mid)
+
+    def _obstacles(self, a: QPointF, b: QPointF) -> list[QRectF]:
+        scene = self.scene()
+        if scene is None:
+            return []
+        reach = st.NODE_W * 1.5
+        band = QRectF(min(a.x(), b.x()) - reach, min(a.y(), b.y()), abs(b.x() - a.x()) + 2 * reach, abs(b.y() - a.y()))
+        return [it.mapRectToScene(it.card_rect()) for it in scene.cards.near(band)  # type: ignore[attr-defined]
+                if it is not self.src and it is not self.dst]
+
     def adjust(self) -> None:
+        """Recompute the path (routed around the cards in its way when it skips rows)."""
         a = self.src.port_scene_pos("out")
         b = self.dst.port_scene_pos("in", self.edge.port)
         self.prepareGeometryChange()
-        self._path = bezier(a, b)
+        pa, pb = (a.x(), a.y()), (b.x(), b.y())
+        dy = pb[1] - pa[1]
+        self.long = dy > ROUTE_MIN_SPAN or abs(pb[0] - pa[0]) > ROUTE_MIN_SPAN or dy < 0
+        if dy < 0:  # upwards: climb a lane right of both cards
+            lane = max(self.src.sceneBoundingRect().right(), self.dst.sceneBoundingRect().right()) + LANE_GAP
+            segments = route_segments(pa, pb, [], ROW, back_lane=lane)
+        elif dy > ROUTE_MIN_SPAN:
+            boxes = [(r.left(), r.top(), r.right(), r.bottom()) for r in self._obstacles(a, b)]
+            segments = route_segments(pa, pb, boxes, ROW)
+        else:
+            segments = s_curve_segments(pa, pb)
+        self._path = to_path(segments)
+        (mx, my), _, length = middle(segments)
+        self._mid = QPointF(mx, my)
+        pieces = self._split(segments) if length > PIECEWISE else []
+        if bool(pieces) != bool(self._pieces):  # only a long edge needs its exposed rectangle
+            self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, bool(pieces))
+        self._pieces = pieces
+        self._place_label()
+        if self.captions is not None:
+            self.place_captions(a)
+
+    def place_captions(self, a: QPointF | None = None) -> None:
+        """Right under the source's port (where the edge still runs straight down), or at the middle of
+        the path when the source feeds several edges (their starts coincide)."""
+        fan_out = sum(1 for e in self.src.edges if e.src is self.src) > 1
+        start = a if a is not None else self.src.port_scene_pos("out")
+        self.captions.setPos(self._mid if fan_out else start)
+
+    @staticmethod
+    def _split(segments: list[Seg]) -> list[tuple[QRectF, QPainterPath]]:
+        """The path in pieces, each with its bounding box (a long path is drawn only where exposed)."""
+        out = []
+        for seg in segments:
+            piece = to_path([seg])
+            out.append((piece.boundingRect().adjusted(-3, -3, 3, 3), piece))
+        return out
+
+    def _place_label(self) -> None:
         bounds = self._path.boundingRect().adjusted(-3, -3, 3, 3)
         if self.label:
             m = self.style.small_metrics
             w, h = m.horizontalAdvance(self.label) + 8, m.height() + 2
-            mid = self._path.pointAtPercent(0.5)
-            self._label_rect = QRectF(mid.x() - w / 2, mid.y() - h - 2, w, h)
+            self._label_rect = QRectF(self._mid.x() + 5, self._mid.y() - h / 2, w, h)
             bounds = bounds.united(self._label_rect)
         else:
             self._label_rect = QRectF()
@@ -101,15 +159,26 @@ class EdgeItem(QGraphicsItem):
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         s = self.style
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= 0.5)  # far out: cheap lines, no labels
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= 0.4)  # far out: cheap lines
         color = s.selection if self.isSelected() else (s.error if self.bad else s.edge)
-        painter.setPen(QPen(color, 2.5 if self.isSelected() else 1.6))
+        width = 2.5 if self.isSelected() else 1.6
+        if width * lod >= 1.0:
+            painter.setPen(QPen(color, width))
+        else:  # far out: a one-pixel (cosmetic) line, cheaper than a thin scaled stroke and still visible
+            pen = QPen(color, 1.0)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(self._path)
-        if self.label and lod >= 0.5:
-            bg = s.background
+        if self._pieces:  # a long path: only the pieces on screen (stroking all of it costs ~1 ms)
+            exposed = option.exposedRect
+            for box, piece in self._pieces:
+                if box.intersects(exposed):
+                    painter.drawPath(piece)
+        else:
+            painter.drawPath(self._path)
+        if self.label and self.long and lod >= st.FULL_DETAIL - 1e-6 and self.captions is None:
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(bg)
+            painter.setBrush(s.background)
             painter.drawRoundedRect(self._label_rect, 3, 3)
             painter.setFont(s.small_font)
             painter.setPen(s.dim_text if not self.bad else s.error)

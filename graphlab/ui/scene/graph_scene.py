@@ -6,23 +6,42 @@ rebuilds the scene. Shapes, summaries and errors come from an :class:`~graphlab.
 handed to :meth:`GraphScene.apply_analysis`, which repaints only the items whose text changed.
 
 The scene never edits the model. User gestures are turned into commands by the controller.
+
+View state that is not part of the document (badges, highlight, heat, edge captions) goes through
+``scene.overlay`` (:class:`~.overlay.CanvasOverlay`): no undo entries, no modified mark.
+
+The scene rectangle is kept explicitly (the default is the items' bounding box): the BSP index
+splits it into about as many cells as there are items, so when the rectangle is only as big as a
+pile of stacked items (a file without positions: 10,000 nodes took 1.9 GB), every item lands in
+every cell, quadratic in memory. The rectangle is the cards' extent plus a margin, grown to at
+least :data:`ROOM_PER_ITEM` per item: a pile then spans a few cells, while a laid-out graph keeps
+cells as fine as its own extent gives (a much larger fixed rectangle would make each cell hold more
+items and every repaint's index query slower).
 """
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Signal
-from PySide6.QtGui import QPainter, QPalette, QPen
+from PySide6.QtGui import QIcon, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QGraphicsScene
 
 from ...core import REGISTRY, Analysis, Edge, Graph, Node
 from ...core.layers._common import fmt
 from ...core.spec import VARIADIC
 from . import style as st
+from .card_index import CardIndex
 from .edge_item import EdgeItem
 from .node_item import NodeItem
+from .overlay import CanvasOverlay
 
-GRID = 20.0
+GRID = 20.0  # the snapping step; lines are drawn every GRID_LINE
+GRID_LINE = GRID * 5
+BASE_RECT = QRectF(-2000, -2000, 4000, 4000)  # an empty scene
+RECT_MARGIN = 1000.0  # room around the cards to pan and drop into
+ROOM_PER_ITEM = 2 * 230.0 * 112.0  # scene area per item (card or edge): twice a layout cell
 
 
 def n_ports(type_name: str, max_port: int) -> int:
@@ -38,6 +57,8 @@ def n_ports(type_name: str, max_port: int) -> int:
 class GraphScene(QGraphicsScene):
     #: emitted with the selected node ids whenever the selection changes
     node_selection_changed = Signal(list)
+    #: nodes were added, removed or moved (through the model), or a new graph was set
+    geometry_changed = Signal()
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -47,14 +68,23 @@ class GraphScene(QGraphicsScene):
         self.edge_items: dict[Edge, EdgeItem] = {}
         self._state: dict[str, tuple] = {}
         self._labels: dict[Edge, tuple[str, bool]] = {}
+        #: category -> icon for the cards' titles (None: no icon); set it before set_graph
+        self.category_icon: Callable[[str | None], QIcon | None] = lambda category: None
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self.setSceneRect(BASE_RECT)
+        self.overlay = CanvasOverlay(self)
+        self.sceneRectChanged.connect(self._rect_changed)
+        self._nodes_rect: QRectF | None = None
+        self.cards = CardIndex()  # which cards are where (edge routing, the overlay)
         self.selectionChanged.connect(self._emit_selection)
 
     # ---- model binding -------------------------------------------------------------------------
     def set_graph(self, graph: Graph) -> None:
         if self.graph is not None:
             self._subscribe(self.graph, False)
+        self.overlay.reset()
         self.clear()
+        self.cards.clear()
         self.node_items.clear()
         self.edge_items.clear()
         self._state.clear()
@@ -65,9 +95,56 @@ class GraphScene(QGraphicsScene):
             max_port[e.dst] = max(max_port.get(e.dst, -1), e.port)
         for node in graph.nodes.values():
             self._add_node_item(node, max_port.get(node.id, -1))
+        self.fit_rect(len(graph.nodes) + len(graph.edges))  # before the edges: they query the index
         for e in graph.edges:
             self._add_edge_item(e)
         self._subscribe(graph, True)
+        self._moved()
+
+    def _moved(self) -> None:
+        self._nodes_rect = None
+        self.geometry_changed.emit()
+
+    def nodes_rect(self) -> QRectF:
+        """The cards' bounding rectangle in scene coordinates (cached until the model moves a node)."""
+        if self._nodes_rect is None:
+            r = QRectF()
+            for item in self.node_items.values():
+                r = r.united(item.mapRectToScene(item.card_rect()))
+            self._nodes_rect = r
+        return QRectF(self._nodes_rect)
+
+    def fit_rect(self, n_items: int | None = None) -> None:
+        """Set the scene rectangle: the cards' extent plus a margin, with room for every item."""
+        self._nodes_rect = None
+        r = self.nodes_rect()
+        r = BASE_RECT if r.isEmpty() else r.adjusted(-RECT_MARGIN, -RECT_MARGIN, RECT_MARGIN, RECT_MARGIN)
+        n = n_items if n_items is not None else len(self.node_items) + len(self.edge_items)
+        self.setSceneRect(self._roomy(r, n))
+
+    @staticmethod
+    def _roomy(r: QRectF, n: int) -> QRectF:
+        need = n * ROOM_PER_ITEM
+        area = r.width() * r.height()
+        if area >= need:
+            return r
+        k = math.sqrt(need / max(area, 1.0))
+        dw, dh = r.width() * (k - 1) / 2, r.height() * (k - 1) / 2
+        return r.adjusted(-dw, -dh, dw, dh)
+
+    def _keep_inside(self, item: NodeItem) -> None:
+        rect = self.sceneRect()
+        if not rect.contains(item.sceneBoundingRect()):
+            rect = rect.united(item.sceneBoundingRect().adjusted(-RECT_MARGIN, -RECT_MARGIN, RECT_MARGIN,
+                                                                 RECT_MARGIN))
+        n = len(self.node_items) + len(self.edge_items)
+        if rect.width() * rect.height() < n * ROOM_PER_ITEM:
+            rect = self._roomy(rect, 2 * n)  # grow ahead, so adding nodes one by one rarely re-indexes
+        if rect != self.sceneRect():
+            self.setSceneRect(rect)
+
+    def _rect_changed(self, rect: QRectF) -> None:
+        self.overlay.sync()
 
     def _subscribe(self, g: Graph, on: bool) -> None:
         for ev, fn in ((g.node_added, self._on_node_added), (g.node_removed, self._on_node_removed),
@@ -82,26 +159,37 @@ class GraphScene(QGraphicsScene):
             max_port = max((e.port for e in self.graph.edges if e.dst == node.id), default=-1) if self.graph else -1
         item.set_state(spec.display if spec else node.type, spec.category if spec else None, "", "",
                        n_ports(node.type, max_port), "", "")
+        icon = self.category_icon(spec.category if spec else None)
+        if icon is not None:
+            item.set_icon(icon)
         item.setPos(QPointF(*node.pos))
         self.addItem(item)
         self.node_items[node.id] = item
+        item.index = self.cards
+        self.cards.put(item)
         return item
 
     def _on_node_added(self, node: Node) -> None:
         item = self._add_node_item(node)
+        self._keep_inside(item)
         for e in self.graph.edges if self.graph else ():  # edges that waited for this node
             if node.id in (e.src, e.dst) and e not in self.edge_items:
                 self._add_edge_item(e)
         item.setSelected(False)
+        self._moved()
 
     def _on_node_removed(self, node: Node) -> None:
         item = self.node_items.pop(node.id, None)
         self._state.pop(node.id, None)
+        self.overlay.forget_node(node.id)
         if item is None:
             return
         for e in list(item.edges):
             self._on_edge_removed(e.edge)
+        self.cards.remove(item)
+        item.index = None
         self.removeItem(item)
+        self._moved()
 
     def _add_edge_item(self, edge: Edge) -> None:
         src, dst = self.node_items.get(edge.src), self.node_items.get(edge.dst)
@@ -111,11 +199,13 @@ class GraphScene(QGraphicsScene):
             self._refresh_ports(dst)
         item = EdgeItem(edge, src, dst, self.style)
         self.addItem(item)
+        item.adjust()  # again, now that it can see the cards in its way
         self.edge_items[edge] = item
 
     def _on_edge_removed(self, edge: Edge) -> None:
         item = self.edge_items.pop(edge, None)
         self._labels.pop(edge, None)
+        self.overlay.forget_edge(edge)
         if item is not None:
             item.detach()
             self.removeItem(item)
@@ -124,6 +214,9 @@ class GraphScene(QGraphicsScene):
         item = self.node_items.get(node_id)
         if item is not None and (item.pos().x(), item.pos().y()) != pos:
             item.setPos(QPointF(*pos))
+        if item is not None:
+            self._keep_inside(item)
+            self._moved()
 
     def _refresh_ports(self, item: NodeItem) -> None:
         if self.graph is None or item.node_id not in self.graph.nodes:
@@ -191,24 +284,21 @@ class GraphScene(QGraphicsScene):
         self.update()
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        """Fill and grid lines every GRID_LINE units, at the same scene positions whatever ``rect``
+        is (a partial repaint after a move must draw the lines exactly where a full repaint does)."""
         painter.fillRect(rect, self.style.background)
         scale = painter.worldTransform().m11()
         if scale < 0.45:
             return
         painter.setPen(QPen(self.style.grid, 0))
-        left = int(rect.left() // GRID) * GRID
-        top = int(rect.top() // GRID) * GRID
-        lines = []
-        x = left
-        while x < rect.right():
-            lines.append((x, rect.top(), x, rect.bottom()))
-            x += GRID * 5
-        y = top
-        while y < rect.bottom():
-            lines.append((rect.left(), y, rect.right(), y))
-            y += GRID * 5
-        for x1, y1, x2, y2 in lines:
-            painter.drawLine(QPointF(x1, y1), QPointF(x2, y2))
+        x = math.floor(rect.left() / GRID_LINE) * GRID_LINE
+        while x <= rect.right():
+            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+            x += GRID_LINE
+        y = math.floor(rect.top() / GRID_LINE) * GRID_LINE
+        while y <= rect.bottom():
+            painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
+            y += GRID_LINE
 
     # ---- selection -------------------------------------------------------------------------------
     def selected_node_ids(self) -> list[str]:

@@ -4,6 +4,13 @@
 the output: a drag that starts on an input port looks for an output port. While dragging, the
 temporary curve is green over an allowed target, red (with the reason as a tooltip and in the
 status bar) over a refused one; releasing on a refused target leaves the red curve up for a moment.
+
+Lifetime: the view drops its reference to the interaction on release, so the delayed removal of the
+red curve must not depend on that Python object surviving by itself. PySide6 keeps no reference to
+a bound method handed to ``QTimer.singleShot`` (the object was freed and the call ran on freed
+memory: a segfault ~0.9 s after every refused connection). The removal timer is therefore a child
+of the view (it dies with the view and never fires after it) whose slot is a closure that owns the
+interaction until it has run.
 """
 from __future__ import annotations
 
@@ -90,10 +97,21 @@ class NewEdgeInteraction:
         src, dst, port, reason = t
         if reason is not None:
             self.hint(reason)
-            QTimer.singleShot(REFUSED_LINE_MS, self.view, self.cancel)
+            self._expire_later(REFUSED_LINE_MS)
             return False
         self.cancel()
         return self.commit(src, dst, port)
+
+    def _expire_later(self, ms: int) -> None:
+        timer = QTimer(self.view)  # owned by the view: never fires after the view is gone
+        timer.setSingleShot(True)
+
+        def expire() -> None:  # a closure, held by the connection: keeps this interaction alive
+            self.cancel()
+            timer.deleteLater()
+
+        timer.timeout.connect(expire)
+        timer.start(ms)
 
     def cancel(self) -> None:
         try:

@@ -5,6 +5,13 @@
 * Middle drag, or Space + left drag: pan. Wheel: zoom towards the cursor.
 * Drop a palette entry (MIME ``application/x-graphlab-layer``) to add that layer where it lands;
   drop a file to open it. Double-click on the background opens the quick-add popup.
+
+Zoom: :meth:`CanvasView.show_initial` is what a freshly opened file gets: the whole graph when it
+fits at a zoom where the cards are readable (:data:`LEGIBLE_SCALE`: their far-out print is at
+least 9 px on screen), else at :data:`START_SCALE` on the graph's inputs (the top), with the overview in the
+corner to find the rest. :meth:`fit_all` (F) always fits everything. :meth:`focus_node` (a click
+in the problems list) zooms in to full detail when the view is further out, and centres the node.
+The overview (:class:`~.minimap.MiniMap`) shows itself while the graph is larger than the view.
 """
 from __future__ import annotations
 
@@ -14,11 +21,16 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView
 
+from . import style as st
 from .graph_scene import GraphScene
 from .interactions import NewEdgeInteraction
+from .minimap import MiniMap
 
 LAYER_MIME = "application/x-graphlab-layer"
 MIN_SCALE, MAX_SCALE = 0.08, 3.0
+LEGIBLE_SCALE = st.LEGIBLE_SCALE  # the far-out card print still fits the cards at >= 9 px on screen
+START_SCALE = 0.6  # a graph too large to fit legibly opens here on its inputs (type and shape at 12 px)
+MARGIN = 30.0  # scene units kept around a fitted graph
 
 
 class CanvasView(QGraphicsView):
@@ -27,6 +39,7 @@ class CanvasView(QGraphicsView):
     quick_add_requested = Signal(QPointF)  # scene position
     nodes_moved = Signal(dict)  # id -> (old pos, new pos)
     hint = Signal(str)
+    zoomed = Signal(float)  # the new scale
 
     def __init__(self, scene: GraphScene, parent: Any = None) -> None:
         super().__init__(scene, parent)
@@ -41,22 +54,37 @@ class CanvasView(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setSceneRect(QRectF(-50000, -50000, 100000, 100000))
         self.check_connect = lambda src, dst, port: None
         self.commit_connect = lambda src, dst, port: False
         self._edge: NewEdgeInteraction | None = None
         self._pan_from: QPoint | None = None
         self._space = False
         self._press_pos: dict[str, tuple[float, float]] = {}
+        self.minimap = MiniMap(self)
+        self._shown = QRectF()
 
     def graph_scene(self) -> GraphScene:
         return self.scene()  # type: ignore[return-value]
 
     # ---- zoom and fit --------------------------------------------------------------------------
+    def scale_now(self) -> float:
+        return self.transform().m11()
+
+    def _min_scale(self) -> float:
+        """Never further out than needed to see everything (big graphs may need < MIN_SCALE)."""
+        return min(MIN_SCALE, 0.9 * self.fit_scale())
+
+    def set_scale(self, scale: float) -> None:
+        scale = max(self._min_scale(), min(MAX_SCALE, scale))
+        self.zoom(scale / self.scale_now())
+
     def zoom(self, factor: float) -> None:
-        s = self.transform().m11()
-        factor = max(MIN_SCALE / s, min(MAX_SCALE / s, factor))
-        self.scale(factor, factor)
+        s = self.scale_now()
+        factor = max(self._min_scale() / s, min(MAX_SCALE / s, factor))
+        if abs(factor - 1.0) > 1e-12:
+            self.scale(factor, factor)
+            self.zoomed.emit(self.scale_now())
+            self.minimap.refresh_view()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta().y()
@@ -64,30 +92,93 @@ class CanvasView(QGraphicsView):
             self.zoom(1.0015 ** delta)
         event.accept()
 
+    def graph_rect(self) -> QRectF:
+        """The nodes' bounding rectangle in scene coordinates (empty for an empty graph)."""
+        return self.graph_scene().nodes_rect()
+
+    def fit_scale(self, rect: QRectF | None = None) -> float:
+        """The scale at which ``rect`` (default: the whole graph) fills the viewport."""
+        rect = self.graph_rect() if rect is None else rect
+        if rect.isEmpty():
+            return 1.0
+        vp = self.viewport().rect()
+        return min(vp.width() / (rect.width() + 2 * MARGIN), vp.height() / (rect.height() + 2 * MARGIN))
+
     def fit_all(self, readable: bool = False) -> None:
-        """Fit every node in the view. ``readable``: never zoom out past 85%; show the start instead."""
-        rect = self.scene().itemsBoundingRect()
+        """Fit every node in the view (never past 100%). ``readable``: see :meth:`show_initial`."""
+        if readable:
+            self.show_initial()
+            return
+        rect = self.graph_rect()
         if rect.isEmpty():
             self.resetTransform()
             self.centerOn(0, 0)
             return
-        self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
-        s = self.transform().m11()
-        low = 0.85 if readable else MIN_SCALE
-        if s > 1.2:
-            self.zoom(1.2 / s)
-        elif s < low:
-            self.zoom(low / s)
-        if self.transform().m11() > s + 1e-9 and readable:
-            vw = self.viewport().width() / self.transform().m11()
-            self.centerOn(rect.left() - 30 + vw / 2, rect.center().y())
-        else:
-            self.centerOn(rect.center())
+        self.resetTransform()
+        self.set_scale(min(1.0, self.fit_scale(rect)))
+        self.centerOn(rect.center())
+        self.minimap.refresh_view()
+
+    def show_initial(self) -> None:
+        """The view a freshly opened graph gets: fitted when legible, else full detail on the inputs."""
+        rect = self.graph_rect()
+        fit = self.fit_scale(rect)
+        if rect.isEmpty() or fit >= LEGIBLE_SCALE:
+            self.fit_all()
+            return
+        self.resetTransform()
+        self.set_scale(START_SCALE)
+        vp = self.viewport().rect()
+        half_w = vp.width() / self.scale_now() / 2
+        half_h = vp.height() / self.scale_now() / 2
+        inputs = self.inputs_rect()
+        cx = inputs.center().x()
+        if rect.width() + 2 * MARGIN <= 2 * half_w:  # the width fits: centre the graph across
+            cx = rect.center().x()
+        else:  # keep the inputs in view, and the graph's left edge if it is near
+            cx = max(cx, rect.left() - MARGIN + half_w) if cx - half_w < rect.left() else cx
+        self.centerOn(QPointF(cx, rect.top() - MARGIN + half_h))
+        self.minimap.refresh_view()
+
+    def inputs_rect(self) -> QRectF:
+        """Where the graph's inputs are: the cards no edge enters (the whole graph when none)."""
+        sc = self.graph_scene()
+        fed = {e.dst for e in sc.edge_items}
+        rect = QRectF()
+        for nid, item in sc.node_items.items():
+            if nid not in fed:
+                rect = rect.united(item.sceneBoundingRect())
+        return rect if not rect.isEmpty() else self.graph_rect()
 
     def center_on_node(self, node_id: str) -> None:
         item = self.graph_scene().node_items.get(node_id)
         if item is not None:
             self.centerOn(item.sceneBoundingRect().center())
+            self.minimap.refresh_view()
+
+    def focus_node(self, node_id: str) -> None:
+        """Bring a node into view at a readable size (zooming in to full detail if further out)."""
+        if node_id not in self.graph_scene().node_items:
+            return
+        if self.scale_now() < st.FULL_DETAIL:
+            self.set_scale(1.0)
+        self.center_on_node(node_id)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        """Keep the overview's frame in step with any change of the view (cheap when nothing moved)."""
+        super().drawForeground(painter, rect)
+        shown = self.mapToScene(self.viewport().rect()).boundingRect()
+        if shown != self._shown:
+            self._shown = shown
+            self.minimap.refresh_view()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self.minimap.refresh_view()
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.minimap.place()
 
     # ---- mouse ----------------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:

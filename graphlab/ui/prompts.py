@@ -1,0 +1,47 @@
+"""The editor's dialogs, behind one small object so that tests (and scripts) can answer them.
+
+The window calls ``window.prompts.unsaved(name)`` and friends, never a QMessageBox directly; a test
+replaces ``window.prompts`` with an object whose methods answer at once (tests/ui/conftest.py).
+"""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
+
+FILE_FILTER = "GraphLab graphs (*.graphlab.json *.json);;All files (*)"
+
+
+class Prompts:
+    def __init__(self, parent: QWidget) -> None:
+        self.parent = parent
+
+    def unsaved(self, name: str) -> str:
+        """'save', 'discard' or 'cancel'."""
+        b = QMessageBox.StandardButton
+        box = QMessageBox.warning(self.parent, "Unsaved changes", f"Save the changes to {name}?",
+                                  b.Save | b.Discard | b.Cancel, b.Save)
+        return {b.Save: "save", b.Discard: "discard"}.get(box, "cancel")
+
+    def error(self, title: str, text: str) -> None:
+        QMessageBox.critical(self.parent, title, text)
+
+    def restore(self, origin: str | None) -> bool:
+        """Restore the autosaved copy a crashed editor window left behind? (origin: its file, or None)"""
+        what = f"of {origin}" if origin else "of an untitled graph"
+        return QMessageBox.question(self.parent, "Restore unsaved work",
+                                    f"A GraphLab window did not close cleanly. Restore the autosaved copy {what}?\n"
+                                    "No deletes that copy.") == QMessageBox.StandardButton.Yes
+
+    def open_path(self, folder: str) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self.parent, "Open graph", folder, FILE_FILTER)
+        return path or None
+
+    def save_path(self, suggested: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self.parent, "Save graph", suggested, FILE_FILTER)
+        return path or None
+
+    def graph_name(self, current: str) -> str | None:
+        """The graph's new name, or None when cancelled."""
+        text, ok = QInputDialog.getText(self.parent, "Rename graph",
+                                        "Graph name (the title of the graph, and the class name of exported code):",
+                                        QLineEdit.EchoMode.Normal, current)
+        return text if ok else None

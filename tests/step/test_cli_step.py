@@ -1,0 +1,116 @@
+"""`graphlab step` and `graphlab gradcheck` from a terminal (subprocesses, as users run them)."""
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.conftest import EXAMPLES, ROOT
+
+GATES = str(EXAMPLES / "backprop_gates.graphlab.json")
+LENET = str(EXAMPLES / "lenet5.graphlab.json")
+
+
+def run(*args):
+    p = subprocess.run([sys.executable, "-m", "graphlab", *args], capture_output=True, text=True, cwd=ROOT,
+                       timeout=300)
+    return p.returncode, p.stdout, p.stderr
+
+
+def _one_line_error(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+def test_step_json_schema_on_lenet5():
+    code, out, err = run("step", LENET, "--json", "--batch", "4")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["order"][0] == "input" and doc["order"][-1] == "loss"
+    assert set(doc["forward"]) == set(doc["backward"]) == set(doc["order"])
+    assert doc["forward"]["conv1"]["shape"] == [4, 6, 28, 28]
+    assert set(doc["forward"]["conv1"]) >= {"shape", "mean", "std", "min", "max"}
+    b = doc["backward"]["conv1"]
+    assert b["grad_output_norm"] > 0 and len(b["grad_inputs_norm"]) == 1 and set(b["grad_params_norm"]) == {"weight", "bias"}
+    assert doc["backward"]["loss"]["grad_output_norm"] == 1.0
+    assert doc["first_nonfinite"] is None and "digits" in doc["notes"][0]
+
+
+def test_step_text_output():
+    code, out, err = run("step", LENET, "--batch", "2", "--seed", "3", "--train-mode")
+    assert code == 0, err
+    assert out.splitlines()[1].split()[:2] == ["node", "shape"] and "conv1" in out and "scalar" in out
+
+
+def test_step_gates_with_inputs_gives_the_course_numbers(tmp_path):
+    npz = tmp_path / "xyz.npz"
+    np.savez(npz, x=np.array([-2.0]), y=np.array([5.0]), z=np.array([-4.0]))
+    code, out, err = run("step", GATES, "--inputs", str(npz), "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["forward"]["q"]["values"] == [3.0] and doc["forward"]["f"]["values"] == [-12.0]
+    grads = {n: doc["backward"][n]["grad_output"] for n in ("x", "y", "z")}
+    assert grads == {"x": [-4.0], "y": [-4.0], "z": [3.0]}
+    assert doc["backward"]["q"]["grad_inputs_norm"] == [4.0, 4.0]
+
+
+@pytest.mark.parametrize("arrays,fragment", [
+    ({"x": [-2.0], "y": [5.0]}, "no values for Input node 'z'"),
+    ({"x": [-2.0], "y": [5.0], "z": [[1.0, 2.0]]}, "input 'z' has shape 1×2 but Input node 'z' takes 1 per sample"),
+    ({"x": [-2.0], "y": [5.0], "z": [-4.0], "w": [1.0]}, "input 'w' is not an Input node"),
+])
+def test_bad_inputs_are_one_line_naming_the_node_or_key(tmp_path, arrays, fragment):
+    npz = tmp_path / "bad.npz"
+    np.savez(npz, **{k: np.array(v) for k, v in arrays.items()})
+    for cmd in ("step", "gradcheck"):
+        code, out, err = run(cmd, GATES, "--inputs", str(npz))
+        assert code == 2 and fragment in _one_line_error(err), err
+
+
+def test_unreadable_inputs_and_missing_files(tmp_path):
+    junk = tmp_path / "junk.npz"
+    junk.write_text("not a zip")
+    code, _, err = run("step", GATES, "--inputs", str(junk))
+    assert code == 2 and "junk.npz: not a readable .npz" in _one_line_error(err)
+    code, _, err = run("step", str(tmp_path / "none.graphlab.json"))
+    assert code == 2 and _one_line_error(err)
+
+
+def test_a_checkpoint_of_another_graph_is_one_line(tmp_path):
+    import torch
+
+    import graphlab
+    from graphlab.run.checkpoint import save_checkpoint
+
+    other = graphlab.compile(graphlab.load(EXAMPLES / "digits_cnn.graphlab.json"))
+    save_checkpoint(tmp_path / "last.safetensors", other, None, epoch=1, step=1)
+    code, _, err = run("step", LENET, "--weights", str(tmp_path))
+    assert code == 2 and "does not fit this graph" in _one_line_error(err)
+    # a checkpoint of this graph with a NaN planted in it: exit 1, and the node named
+    mine = graphlab.compile(graphlab.load(LENET))
+    with torch.no_grad():
+        mine.fc1.weight[0, 0] = math.nan
+    save_checkpoint(tmp_path / "nan.safetensors", mine, None, epoch=1, step=1)
+    code, out, err = run("step", LENET, "--weights", str(tmp_path / "nan.safetensors"), "--json")
+    assert code == 1
+    assert json.loads(out)["first_nonfinite"] == {"node": "fc1", "phase": "forward", "what": "weight fc1.weight"}
+
+
+def test_gradcheck_json_on_lenet5():
+    code, out, err = run("gradcheck", LENET, "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["ok"] is True and set(doc["nodes"]) == {"conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "flatten",
+                                                       "fc1", "relu3", "fc2", "relu4", "fc3", "loss"}
+    for nid, n in doc["nodes"].items():
+        assert n["max_rel_error"] < 1e-5 and n["reading"] in ("fine", "uncomfortable"), nid
+    assert set(doc["nodes"]["conv1"]["params"]) == {"weight", "bias"}
+
+
+def test_gradcheck_text_output():
+    code, out, err = run("gradcheck", GATES)
+    assert code == 0, err
+    assert out.splitlines()[-1] == "ok" and "fine" in out

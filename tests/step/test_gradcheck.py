@@ -1,0 +1,146 @@
+"""The numerical gradient check: passes on every palette layer, fails on a deliberately wrong backward."""
+import contextlib
+import io
+import json
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from graphlab.cli import main
+from graphlab.core import REGISTRY, analyze
+from graphlab.compiler import modules as gl_modules
+from graphlab.core.spec import LayerSpec, TorchModule
+from graphlab.io import save
+from graphlab.step import Stepper
+from graphlab.step.gradcheck import check_function, check_stepper, gradcheck, reading
+from tests.step.helpers import graph
+
+CANDIDATE_SHAPES = ([3, 6, 6], [5, 3], [6])
+#: non-default configurations worth checking too
+EXTRA = [("Conv2d", {"out_channels": 4, "kernel_size": [3, 2], "stride": 2, "padding": 1, "dilation": 2}),
+         ("MaxPool2d", {"kernel_size": 3, "stride": 2, "padding": 1}),
+         ("RNN", {"hidden_size": 4, "num_layers": 2, "bidirectional": True, "nonlinearity": "relu"}),
+         ("LSTM", {"hidden_size": 4, "num_layers": 2, "output": "sequence"}),
+         ("GRU", {"hidden_size": 4, "bidirectional": True, "output": "sequence"}),
+         ("MultiMarginLoss", {"p": 2, "margin": 0.5}), ("PReLU", {"num_parameters": 3}),
+         ("Softmax", {"dim": 1}), ("Concat", {"dim": 1}), ("BatchNorm1d", {"affine": False}),
+         ("Dropout", {"p": 0.3})]
+
+
+def _graph_for(type_: str, params: dict):
+    spec = REGISTRY.get(type_)
+    n_in = 2 if spec.variadic else spec.inputs
+    for shape in CANDIDATE_SHAPES:
+        nodes = [(f"x{i}", "Input", {"shape": shape}) for i in range(n_in)] + [("n", type_, params)]
+        g = graph(nodes, [(f"x{i}", "n", i) for i in range(n_in)])
+        if analyze(g).ok:
+            return g
+    raise AssertionError(f"no input shape fits {type_}")
+
+
+PALETTE = [s.type for s in REGISTRY._specs.values() if s.inputs != 0]
+
+
+def test_the_palette_is_covered():
+    assert {"Linear", "Conv2d", "LSTM", "CrossEntropyLoss", "Concat", "Maxout"} <= set(PALETTE)
+
+
+@pytest.mark.parametrize("type_,params", [(t, {}) for t in PALETTE] + EXTRA,
+                         ids=[t for t in PALETTE] + [f"{t}-{i}" for i, (t, _) in enumerate(EXTRA)])
+def test_gradcheck_passes_on_every_palette_layer(type_, params):
+    report = gradcheck(_graph_for(type_, params), batch=3)
+    check = report.nodes["n"]
+    assert report.ok, check
+    assert check.max_rel_error < 1e-5, check  # well below the course's "wrong" (1e-2)
+    assert check.coords > 0 and check.kinks <= check.coords // 4
+    spec = REGISTRY.get(type_)
+    if spec.has_weights and params.get("affine", True):
+        assert check.params, "a layer with weights has its parameters checked"
+
+
+class _WrongTanhFn(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = torch.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (1 - y)  # wrong: the derivative of tanh is 1 − y²
+
+
+class _WrongTanh(nn.Module):
+    def forward(self, x):
+        return _WrongTanhFn.apply(x)
+
+
+@pytest.fixture
+def wrong_layer(monkeypatch):
+    """A test-only layer with a deliberately wrong backward, in the registry for this test only."""
+    spec = LayerSpec(type="WrongTanh", display="WrongTanh", category="Activation", params=(),
+                     shape=lambda p, ins: ins[0], torch=TorchModule("WrongTanh", own=True),
+                     backward="(deliberately wrong)")
+    monkeypatch.setattr(gl_modules, "WrongTanh", _WrongTanh, raising=False)
+    monkeypatch.setitem(REGISTRY._specs, "WrongTanh", spec)
+    return spec
+
+
+def _net_with(type_):
+    return graph([("x", "Input", {"shape": [6]}), ("fc", "Linear", {"out_features": 5}), ("act", type_, {}),
+                  ("out", "Linear", {"out_features": 3}), ("loss", "CrossEntropyLoss", {})],
+                 [("x", "fc", 0), ("fc", "act", 0), ("act", "out", 0), ("out", "loss", 0)])
+
+
+def test_gradcheck_fails_on_a_wrong_backward(wrong_layer):
+    report = gradcheck(_net_with("WrongTanh"))
+    assert not report.ok and report.failed == ["act"]
+    assert report.nodes["act"].max_rel_error > 1e-2 and reading(report.nodes["act"].max_rel_error) == "wrong"
+    assert report.nodes["fc"].max_rel_error < 1e-7  # the other nodes are fine
+    assert gradcheck(_net_with("Tanh")).ok
+
+
+def test_the_cli_exits_1_and_names_the_failing_node(wrong_layer, tmp_path):
+    path = tmp_path / "wrong.graphlab.json"
+    save(_net_with("WrongTanh"), path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["gradcheck", str(path), "--json"])
+    assert code == 1
+    doc = json.loads(out.getvalue())
+    assert doc["ok"] is False and doc["nodes"]["act"]["max_rel_error"] > 1e-2
+    assert doc["nodes"]["act"]["reading"] == "wrong" and doc["nodes"]["fc"]["params"]["weight"] < 1e-7
+
+
+def test_kinks_are_nudged_away():
+    """ReLU after ReLU and a max pool over exact zeros: ties and zeros everywhere, still fine."""
+    g = graph([("x", "Input", {"shape": [2, 6, 6]}), ("r1", "ReLU", {}), ("r2", "ReLU", {}),
+               ("p", "MaxPool2d", {"kernel_size": 2})], [("x", "r1", 0), ("r1", "r2", 0), ("r2", "p", 0)])
+    st = Stepper(g, inputs={"x": torch.zeros(2, 2, 6, 6).double()}, dtype=torch.float64)
+    report = check_stepper(st)
+    assert report.ok and all(c.max_rel_error < 1e-7 for c in report.nodes.values())
+
+
+def test_a_kink_that_stays_is_left_out_not_failed():
+    # |x| at 0 is nudged away; max(a, b) with a == b exactly is nudged apart too
+    check = check_function("max", lambda a: a.reshape(-1, 2).amax(1), [torch.tensor([0.5, 0.5, 1.0, 2.0]).double()], {})
+    assert check.max_rel_error < 1e-7 and check.coords + check.kinks == 4
+
+
+def test_gradcheck_leaves_the_stepper_module_alone():
+    g = _net_with("Sigmoid")
+    st = Stepper(g, dtype=torch.float64, batch=2)
+    before = {k: v.clone() for k, v in st.module.state_dict().items()}
+    check_stepper(st)
+    for k, v in st.module.state_dict().items():
+        assert torch.equal(v, before[k])
+    with pytest.raises(ValueError, match="float64"):
+        check_stepper(Stepper(g, batch=2))
+
+
+def test_the_reading():
+    assert [reading(v) for v in (1e-9, 1e-6, 1e-3, 0.5, math.inf)] == [
+        "fine", "uncomfortable", "acceptable only at kinks", "wrong", "wrong (not finite)"]

@@ -1,0 +1,103 @@
+"""Ctrl+Z / Ctrl+Shift+Z undo the document from every dock; a field being edited keeps its own undo
+(issue 7 A4). Real key events through QTest, which sends the ShortcutOverride a real key press does."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QSpinBox, QWidget
+
+from .helpers import focus
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+
+
+def press_undo(redo: bool = False) -> None:
+    target = QApplication.focusWidget()
+    assert target is not None
+    QTest.keyClick(target, Qt.Key.Key_Z, CTRL | SHIFT if redo else CTRL)
+
+
+def test_ctrl_z_in_the_inspector_after_typing_a_value_and_tab(make_window, examples_dir, qtbot):
+    w = make_window(examples_dir / "lenet5.graphlab.json")
+    w.scene.select_nodes(["conv1"])
+    box = w.inspector.findChild(QSpinBox, "param_out_channels")
+    focus(qtbot, box)
+    box.selectAll()
+    QTest.keyClicks(box, "12")
+    QTest.keyClick(box, Qt.Key.Key_Tab)
+    assert w.document.nodes["conv1"].params["out_channels"] == 12
+    after_tab = QApplication.focusWidget()
+    assert after_tab is not box and w.inspector.isAncestorOf(after_tab)  # still in the inspector
+    press_undo()
+    assert w.document.nodes["conv1"].params["out_channels"] == 6
+    assert box.value() == 6
+    press_undo(redo=True)
+    assert w.document.nodes["conv1"].params["out_channels"] == 12
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Y, CTRL)  # Ctrl+Y is redo too: nothing left
+    assert w.document.nodes["conv1"].params["out_channels"] == 12
+
+
+def test_a_field_being_edited_keeps_its_own_undo_first(make_window, examples_dir, qtbot):
+    w = make_window(examples_dir / "lenet5.graphlab.json")
+    w.controller.set_param("fc1", "out_features", 100)  # a document edit to undo later
+    w.scene.select_nodes(["conv1"])
+    box = w.inspector.findChild(QSpinBox, "param_out_channels")
+    focus(qtbot, box)
+    box.selectAll()
+    QTest.keyClicks(box, "99")  # typed, not committed (no Enter, no Tab)
+    assert box.text() == "99"
+    index = w.undo_stack.index()
+    press_undo()
+    assert box.text() != "99"  # the field's own text undo
+    assert w.undo_stack.index() == index and w.document.nodes["fc1"].params["out_features"] == 100
+    while box.lineEdit().isModified():  # undo the rest of the typing
+        press_undo()
+    assert box.text() == "6" and w.undo_stack.index() == index
+    press_undo()  # nothing left to undo in the field: the document's undo
+    assert w.undo_stack.index() == index - 1
+    assert w.document.nodes["fc1"].params["out_features"] == 120
+
+
+def test_ctrl_z_and_ctrl_shift_z_from_every_dock(make_window, qtbot):
+    w = make_window()
+    targets = {"canvas": w.view, "layer tree": w.layer_palette.tree, "layer search": w.layer_palette.search,
+               "problems": w.problems}
+    for name, widget in targets.items():
+        nid = w.controller.add_node("ReLU", (0, 0))
+        focus(qtbot, widget)
+        press_undo()
+        assert nid not in w.document.nodes, f"Ctrl+Z did nothing in {name}"
+        press_undo(redo=True)
+        assert nid in w.document.nodes, f"Ctrl+Shift+Z did nothing in {name}"
+    # a node's init drop-down and a check box in the inspector
+    conv = w.controller.add_node("Conv2d", (200, 0))
+    w.scene.select_nodes([conv])
+    for name in ("param_init", "param_bias"):
+        w.controller.set_param(conv, "out_channels", 3 if name == "param_init" else 5)
+        focus(qtbot, w.inspector.findChild(QWidget, name))
+        before = w.document.nodes[conv].params.get("out_channels")
+        press_undo()
+        assert w.document.nodes[conv].params.get("out_channels") != before, f"Ctrl+Z did nothing in {name}"
+
+
+def test_the_search_field_keeps_its_typing_undo(make_window, qtbot):
+    w = make_window()
+    nid = w.controller.add_node("ReLU", (0, 0))
+    search = w.layer_palette.search
+    focus(qtbot, search)
+    QTest.keyClicks(search, "conv")
+    press_undo()
+    assert search.text() != "conv" and nid in w.document.nodes
+
+
+def test_ctrl_z_in_a_floating_dock(make_window, examples_dir, qtbot):
+    w = make_window(examples_dir / "lenet5.graphlab.json")
+    w.controller.set_param("conv1", "out_channels", 8)
+    w.inspector_dock.setFloating(True)
+    qtbot.waitExposed(w.inspector_dock)
+    w.scene.select_nodes(["conv2"])
+    box = w.inspector.findChild(QSpinBox, "param_out_channels")
+    focus(qtbot, box)
+    press_undo()
+    assert w.document.nodes["conv1"].params["out_channels"] == 6
