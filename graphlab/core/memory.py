@@ -13,6 +13,8 @@ and activation bytes per sample, float32 (4 bytes a value). Nothing is allocated
 * :func:`training_problem` — a lower bound of what training needs: weights, their gradients and the
   optimizer's per-parameter state, the activations of one batch kept for the backward pass, and the
   dataset held in memory. Everything real training also needs comes on top, so a refusal is certain.
+  The stepper (:mod:`graphlab.step`) asks the same question without optimizer state, at its dtype:
+  it keeps every node's output and gradients for a walk forward and backward.
 
 Each problem is one line naming the node that needs most and the sizes, e.g.
 ``fc: its weights need 4.0 GB (1,000,000,000 parameters); training needs at least 12.0 GB with
@@ -148,35 +150,41 @@ def inference_problem(analysis: Any, *, batch: int, copies: int = 1, what: str =
                   f"of memory available")
 
 
-def training_problem(analysis: Any, *, batch: int, optimizer: str = "sgd", data_bytes: int = 0,
-                     eval_batch: int = 0, available: int | None = None) -> tuple[str | None, str] | None:
+def training_problem(analysis: Any, *, batch: int, optimizer: str | None = "sgd", data_bytes: int = 0,
+                     eval_batch: int = 0, available: int | None = None, value_bytes: int = BYTES_PER_VALUE,
+                     what: str = "training", batch_hint: str = "training.batch_size") -> tuple[str | None, str] | None:
     """(node, message) when training certainly does not fit (a lower bound); None otherwise.
     ``eval_batch``: evaluation runs without gradients in chunks of this many samples, each layer's
-    input and output alive at once."""
+    input and output alive at once. ``optimizer=None``: gradients but no optimizer state (the
+    stepper); ``value_bytes``: 8 for float64; ``what`` and ``batch_hint`` word the message."""
     avail = available_bytes() if available is None else available
-    slots = OPTIMIZER_SLOTS.get(optimizer, 2)
-    weights = weights_bytes(analysis) * (2 + slots)  # weights, gradients, optimizer state
+    slots = 0 if optimizer is None else OPTIMIZER_SLOTS.get(optimizer, 2)
+
+    def scaled(n: int) -> int:
+        return n * value_bytes // BYTES_PER_VALUE
+
+    weights = scaled(weights_bytes(analysis)) * (2 + slots)  # weights, gradients, optimizer state
     _, widest = _largest(analysis, "activation_bytes")
-    acts = max(activation_bytes(analysis) * batch, 2 * widest * eval_batch)
+    acts = scaled(max(activation_bytes(analysis) * batch, 2 * widest * eval_batch))
     need = weights + acts + data_bytes
     if need <= avail:
         return None
-    parts = [f"weights, gradients and {optimizer} state {fmt_bytes(weights)}",
-             f"activations of a batch {fmt_bytes(acts)}"]
+    state = "weights and gradients" if optimizer is None else f"weights, gradients and {optimizer} state"
+    parts = [f"{state} {fmt_bytes(weights)}", f"activations of a batch {fmt_bytes(acts)}"]
     if data_bytes:
         parts.append(f"the dataset {fmt_bytes(data_bytes)}")
-    tail = (f"training needs at least {fmt_bytes(need)} ({'; '.join(parts)}), more than the {fmt_bytes(avail)} "
+    tail = (f"{what} needs at least {fmt_bytes(need)} ({'; '.join(parts)}), more than the {fmt_bytes(avail)} "
             f"of memory available")
     if data_bytes >= max(weights, acts):
         return None, f"the dataset needs {fmt_bytes(data_bytes)}; " + tail
     if weights >= acts:
         node, size = _largest(analysis, "param_bytes")
         params = analysis.nodes[node].params if node else 0
-        return node, f"its weights need {fmt_bytes(size)} ({params:,} parameters); " + tail + \
+        return node, f"its weights need {fmt_bytes(scaled(size))} ({params:,} parameters); " + tail + \
             "; make the layer smaller"
     node, size = _largest(analysis, "activation_bytes")
-    return node, (f"its output needs {fmt_bytes(size)} per sample; " + tail
-                  + "; lower training.batch_size or make the layer's output smaller")
+    return node, (f"its output needs {fmt_bytes(scaled(size))} per sample; " + tail
+                  + f"; lower {batch_hint} or make the layer's output smaller")
 
 
 __all__ = ["BYTES_PER_VALUE", "OPTIMIZER_SLOTS", "activation_bytes", "available_bytes", "fmt_bytes",

@@ -23,7 +23,8 @@ def run_cli(*argv: object) -> tuple[int, str, str]:
 
 def assert_clean(result: tuple[int, str, str], *, codes: Sequence[int] = (0, 1, 2), what: str = "") -> None:
     """Exit code 0/1/2, no traceback, and a failure says what and where: exit 2 is one line on stderr
-    that starts with the program's name; exit 1 lists errors (node: message)."""
+    that starts with the program's name; exit 1 lists errors (node: message), or is the report of
+    ``step`` (a non-finite value) or ``gradcheck`` (nodes above the threshold)."""
     code, out, err = result
     context = f"{what}\nexit {code}\nstdout: {out[-2000:]}\nstderr: {err[-2000:]}"
     assert code in codes, context
@@ -31,7 +32,8 @@ def assert_clean(result: tuple[int, str, str], *, codes: Sequence[int] = (0, 1, 
     if code == 2:
         lines = [line for line in err.splitlines() if line.strip()]
         assert len(lines) >= 1 and lines[-1].startswith(("graphlab: ", "graphlab check: ", "graphlab train: ",
-                                                          "graphlab export: ")), context
+                                                          "graphlab export: ", "graphlab step: ",
+                                                          "graphlab gradcheck: ")), context
         assert len([line for line in lines if not line.startswith("usage:")]) == 1, context
     elif code == 1:
         text = out + err
@@ -40,8 +42,10 @@ def assert_clean(result: tuple[int, str, str], *, codes: Sequence[int] = (0, 1, 
 
             report = json.loads(out.splitlines()[0])
             assert report.get("errors") or report.get("error"), context
-        else:
-            assert "error: " in text or "graphlab: " in text, context
+        else:  # step and gradcheck also exit 1 with their report: a non-finite value, a failed check
+            last = out.strip().splitlines()[-1] if out.strip() else ""
+            assert ("error: " in text or "graphlab: " in text or "first non-finite value: " in out
+                    or " node(s) above " in last), context
 
 
 def write(path: Path, content: object) -> Path:

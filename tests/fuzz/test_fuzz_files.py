@@ -1,5 +1,6 @@
 """The fuzz suite, graph files: broken JSON structures, extreme and non-finite numbers, unicode and
-hostile strings, through `check`, the editor's loader, `export` (both kinds, compiled) and `train`.
+hostile strings, through `check`, the editor's loader, `export` (both kinds, compiled), `train`,
+`step` and `gradcheck`.
 Every run exits 0, 1 or 2 with no traceback and a message naming the node, field or file.
 
 ``GRAPHLAB_FUZZ=long python -m pytest tests/fuzz`` runs the long profile (docs/security.md)."""
@@ -93,6 +94,20 @@ def test_train_one_epoch_on_tiny_data(case: tuple[object, object], tmp_path_fact
     tmp = tmp_path_factory.mktemp("t")
     path = _file(tmp, doc)
     assert_clean(run_cli("train", path, "--epochs", 1, "--out", tmp / "run"), what=json.dumps(doc)[:3000])
+
+
+@given(case=trainable())
+@fuzz_settings(8)
+def test_step_and_gradcheck_on_tiny_data(case: tuple[object, object], tmp_path_factory, monkeypatch) -> None:
+    """The stepper's commands on the same fuzzed examples: a report, or one line naming what is wrong."""
+    doc, training = case
+    if isinstance(doc, dict):
+        doc["training"] = training
+    monkeypatch.setattr(memory, "available_bytes", lambda: 300 * 10 ** 6)  # big models are refused, fast
+    path = _file(tmp_path_factory.mktemp("s"), doc)
+    what = json.dumps(doc)[:3000]
+    assert_clean(run_cli("step", path, "--batch", 2), what=what)
+    assert_clean(run_cli("gradcheck", path, "--batch", 1, "--coords", 2), what=what)
 
 
 @pytest.mark.parametrize("name", ALL_EXAMPLES)
