@@ -42,16 +42,17 @@ def _batches(data: Data, split: str) -> Any:
 
 
 def evaluate(gm: nn.Module, loss_fn: nn.Module, data: Data, device: torch.device, split: str,
-             train_mode: Callable[[], None], *, detail: bool = False, subset: torch.Tensor | None = None) -> Result:
-    """Data loss (and accuracy for classification) on ``split``; ``subset``: only these training
-    samples (in-memory data). ``detail``: also each sample's prediction, confidence and label."""
+             train_mode: Callable[[], None], *, detail: bool = False,
+             tensors: tuple[torch.Tensor, torch.Tensor] | None = None) -> Result:
+    """Data loss (and accuracy for classification) on ``split``, or on ``tensors`` (inputs, targets)
+    when given. ``detail``: also each sample's prediction, confidence and label."""
     cls = data.task == "classification"
     gm.eval()
     total, correct, count = 0.0, 0, 0
     preds, confs, trues = [], [], []
     try:
         with torch.no_grad():
-            batches = [(data.x_train[subset], data.y_train[subset])] if subset is not None else _batches(data, split)
+            batches = [tensors] if tensors is not None else _batches(data, split)
             for xb, yb in batches:
                 xb, yb = xb.to(device), yb.to(device)
                 out = gm(xb)

@@ -168,7 +168,7 @@ class Images:
     linear-classifier picture). ``labels`` names each tile."""
     node: str
     kind: str  # feature_maps | filters | templates
-    tiles: Any  # numpy.ndarray, float32, values in [0, 1]
+    tiles: Any = field(repr=False)  # numpy.ndarray, float32, values in [0, 1]
     labels: list[str]
     epoch: int
     step: int
@@ -189,7 +189,7 @@ class Evaluation:
     confusion: list[list[int]]  # [true class][predicted class] counts
     accuracy: float
     loss: float
-    images: Any = None  # numpy.ndarray or None (non-image datasets)
+    images: Any = field(default=None, repr=False)  # numpy.ndarray or None (non-image datasets)
     true: list[int] = field(default_factory=list)
     pred: list[int] = field(default_factory=list)
     confidence: list[float] = field(default_factory=list)

@@ -76,7 +76,8 @@ class RequestHandling:
     def _images(self, r: RunState, node: str | None, epoch: int, rid: int | None) -> Iterator[ev.Event]:
         if node is None:
             return 0
-        r.last_images = time.perf_counter()
+        if node == r.sampler.selected:  # the selected node's next unasked pictures are due a second later
+            r.last_images = time.perf_counter()
         made = r.images.make(node, epoch, r.step, rid)
         yield from made
         return len(made)

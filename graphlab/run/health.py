@@ -7,10 +7,12 @@ Thresholds (CS231n's rules of thumb, stated in each message):
   are zero for every sample of the sampled batch.
 * ``saturated`` — more than :data:`SATURATED` of a Sigmoid/Tanh node's outputs are in the flat
   region, so the gradient through them nearly vanishes.
-* ``update_high`` / ``update_low`` — the update/weight ratio ‖Δw‖/‖w‖ of a weight (dim ≥ 2) should
-  be about 1e-3. Too high: one sampled update above :data:`UPDATE_HIGH` (100× the rule). Too low:
-  the median over the last :data:`UPDATE_WINDOW` samples below :data:`UPDATE_LOW` (100× under it),
-  so a single quiet step does not warn.
+* ``update_high`` / ``update_low`` — the update/weight ratio ‖Δw‖/‖w‖ of a node's ``weight`` should
+  be about 1e-3. Too high: the median of its last 3 sampled updates above :data:`UPDATE_HIGH` (100×
+  the rule; one large first step from tiny initial weights does not count). Too low: the median of
+  its first :data:`UPDATE_WINDOW` sampled updates below :data:`UPDATE_LOW` (100× under the rule) —
+  judged early and not when the weight's gradient norm has already fallen below :data:`CONVERGED`
+  of its first sampled value, because a net that has converged rightly makes small updates.
 * ``vanishing`` / ``exploding`` — ‖∂L/∂out‖ per value (the norm divided by √(number of values), so
   wide and narrow layers compare) along the forward order, relative to the prediction node's: when
   it is below :data:`VANISHING` (1e-3) at some node, the gradient has shrunk a thousandfold on its
@@ -32,7 +34,9 @@ DEAD_UNITS = 0.5
 SATURATED = 0.5
 UPDATE_HIGH = 1e-1
 UPDATE_LOW = 1e-5
-UPDATE_WINDOW = 5
+UPDATE_WINDOW = 3
+#: a weight whose gradient norm fell below this share of its first sampled one has converged
+CONVERGED = 1e-2
 VANISHING = 1e-3
 EXPLODING = 1e3
 INITIAL_LOSS_TOLERANCE = 0.25
@@ -58,6 +62,8 @@ class Health:
         self.output = output
         self.warned: set[tuple[str, str]] = set()
         self._ratios: dict[str, deque[float]] = {}
+        self._count: dict[str, int] = {}
+        self._grads: dict[str, list[float]] = {}
 
     def _once(self, node: str, kind: str, message: str, value: float, step: int, out: list[Warning]) -> None:
         if (node, kind) not in self.warned:
@@ -79,15 +85,20 @@ class Health:
             for pname, ps in s.params.items():
                 if ps.update_ratio is None or not math.isfinite(ps.update_ratio) or pname != "weight":
                     continue
-                if ps.update_ratio > UPDATE_HIGH:
-                    self._once(nid, "update_high", f"one update changed {nid}.weight by {ps.update_ratio:.2g} of its "
-                               "size (rule of thumb ~1e-3): the learning rate is probably too high",
-                               ps.update_ratio, ns.step, out)
                 q = self._ratios.setdefault(nid, deque(maxlen=UPDATE_WINDOW))
                 q.append(ps.update_ratio)
-                if len(q) == UPDATE_WINDOW:
+                seen = self._count[nid] = self._count.get(nid, 0) + 1
+                recent = sorted(list(q)[-3:])
+                if len(recent) == 3 and recent[1] > UPDATE_HIGH:
+                    self._once(nid, "update_high", f"updates change {nid}.weight by {recent[1]:.2g} of its size "
+                               "(rule of thumb ~1e-3): the learning rate is probably too high",
+                               recent[1], ns.step, out)
+                g = self._grads.setdefault(nid, [])
+                g.append(ps.grad_norm)
+                if seen == UPDATE_WINDOW:  # judged once, early: a converged net's updates are small for good reason
                     med = sorted(q)[UPDATE_WINDOW // 2]
-                    if med < UPDATE_LOW:
+                    converged = sorted(g)[UPDATE_WINDOW // 2] < CONVERGED * g[0]
+                    if med < UPDATE_LOW and not converged:
                         self._once(nid, "update_low", f"updates change {nid}.weight by only {med:.2g} of its size "
                                    "(rule of thumb ~1e-3): the learning rate is probably too low", med, ns.step, out)
         self._gradient_flow(ns, out)

@@ -2,8 +2,9 @@
 
 * :func:`check_graph` — the graph has no errors, one Input and a loss node (else a message with the fix).
 * :func:`check_fit` — the dataset fits the graph: the Input's shape equals the dataset's sample shape;
-  the loss matches the task (CrossEntropyLoss/MultiMarginLoss = classification, MSELoss =
-  regression); the prediction's width equals the number of classes or the target width.
+  the loss's spec ``task`` matches the dataset's task (classification losses need class labels,
+  regression losses real-valued targets); the prediction's width equals the number of classes or
+  the target width.
 * :func:`make_optimizer` / :func:`make_scheduler` — the config's optimizer and schedule.
 * :func:`resolve_device`, :func:`tune_malloc`.
 
@@ -20,11 +21,9 @@ import torch
 from ..core.analysis import Analysis
 from ..core.graph import Graph
 from ..core.layers._common import fmt
+from ..core.registry import REGISTRY
 from .config import TrainConfig
 from .datasets import Data
-
-CLASSIFICATION_LOSSES = ("CrossEntropyLoss", "MultiMarginLoss")
-REGRESSION_LOSSES = ("MSELoss",)
 
 
 class SetupError(Exception):
@@ -49,6 +48,12 @@ def check_graph(graph: Graph, a: Analysis) -> None:
                          a.inputs[1] if len(a.inputs) > 1 else None)
 
 
+def _losses_for(task: str) -> str:
+    """The display names of the losses whose spec has this task ("A or B")."""
+    names = [s.display for t in REGISTRY.types() if (s := REGISTRY.get(t)) is not None and s.is_loss and s.task == task]
+    return " or ".join(names) or "a matching loss"
+
+
 def check_fit(graph: Graph, a: Analysis, data: Data, cfg: TrainConfig) -> None:
     inp = a.inputs[0]
     shape = a.nodes[inp].shape
@@ -57,20 +62,22 @@ def check_fit(graph: Graph, a: Analysis, data: Data, cfg: TrainConfig) -> None:
                          f"{data.name}, whose samples are {fmt(data.sample_shape)}: set its shape to "
                          f"{list(data.sample_shape)}", inp, "shape")
     loss_type = graph.nodes[a.loss].type
+    spec = REGISTRY.get(loss_type)
+    task = spec.task if spec is not None else None
     out = a.output
     oshape = tuple(a.nodes[out].shape or ()) if out else ()
     if data.task == "classification":
-        if loss_type not in CLASSIFICATION_LOSSES:
+        if task != "classification":
             raise SetupError("fit", f"{loss_type} is a regression loss but dataset {data.name} has class labels: "
-                             "use Softmax cross-entropy or Multiclass SVM", a.loss)
+                             f"use {_losses_for('classification')}", a.loss)
         if oshape != (data.num_classes,):
             raise SetupError("fit", f"the prediction is {fmt(oshape)} but dataset {data.name} has "
                              f"{data.num_classes} classes: it must be a vector of {data.num_classes} scores "
                              f"(set out_features to {data.num_classes})", out, "out_features")
     else:
-        if loss_type not in REGRESSION_LOSSES:
+        if task != "regression":
             raise SetupError("fit", f"{loss_type} needs class labels but dataset {data.name} has real-valued "
-                             "targets: use Mean squared error", a.loss)
+                             f"targets: use {_losses_for('regression')}", a.loss)
         if oshape != tuple(data.target_shape):
             raise SetupError("fit", f"the prediction is {fmt(oshape)} but dataset {data.name}'s targets are "
                              f"{fmt(data.target_shape)}", out)

@@ -340,7 +340,7 @@ class Trainer(RequestHandling):
             yield e
             if self.overfit is not None:
                 fit = evaluate(r.gm, r.loss_fn, data, r.device, "train", r.train_mode,
-                               subset=torch.arange(r.n))
+                               tensors=(r.x, r.y))
                 fit_losses.append(fit.loss)
                 if reached(data.task, fit.acc, fit.loss, init_loss):
                     break
@@ -352,7 +352,7 @@ class Trainer(RequestHandling):
     def _end(self, r: RunState, init_loss: float, fit_losses: list[float]) -> Iterator[ev.Event]:
         data = r.data
         if self.overfit is not None:
-            fit = evaluate(r.gm, r.loss_fn, data, r.device, "train", r.train_mode, subset=torch.arange(r.n))
+            fit = evaluate(r.gm, r.loss_fn, data, r.device, "train", r.train_mode, tensors=(r.x, r.y))
             ok = reached(data.task, fit.acc, fit.loss, init_loss)
             causes = [] if ok else self._causes(r, fit_losses, init_loss)
             self._save(None, None)
