@@ -123,6 +123,7 @@ class ImageMaker:
             tiles, labels = filters(m.weight)
             out.append(Images(node, "filters", tiles, labels, epoch, step, request))
         if "templates" in kinds:
-            tiles, labels = templates(m.weight, self._image_of[node], self.names)
+            names = self.names if node == self.ci.output_id else []  # class names label the classifier's rows only
+            tiles, labels = templates(m.weight, self._image_of[node], names)
             out.append(Images(node, "templates", tiles, labels, epoch, step, request))
         return out

@@ -4,8 +4,8 @@ Hooks that stay registered slow every step (stack-facts: statistics on every ste
 throughput), so :class:`StatsSampler` registers forward hooks (and a tensor hook on each output for
 its gradient) only on the steps it samples, and removes them after the step. It decides to sample
 when the time it has spent so far, plus the expected cost of one more sample, stays within
-``budget`` × the run's wall time (default 2%). The first step is always sampled, so a run shows the
-picture at initialisation.
+``budget`` × the run's wall time (default 2%; 1 samples every step). The first step is always
+sampled, so a run shows the picture at initialisation.
 
 What one sampled step measures, per node (on that step's training batch):
 
@@ -102,7 +102,7 @@ class StatsSampler:
     def want(self) -> bool:
         if self.budget <= 0:
             return False
-        if self.samples == 0:
+        if self.samples == 0 or self.budget >= 1.0:  # budget 1: every step
             return True
         elapsed = self._clock() - self._t0
         return self.spent + self.cost <= self.budget * elapsed
