@@ -138,6 +138,13 @@ def resume_point(path: str, meta: dict[str, Any], optim: dict[str, dict[str, tor
             got = f"{rng.dtype} {list(rng.shape)}" if isinstance(rng, torch.Tensor) else type(rng).__name__
             raise ResumeError(f"{path}: the random generator state rng.cpu must be uint8 {list(want.shape)}, got {got}",
                               "rng.cpu")
+        try:  # torch checks the state's contents only when it is set: try it, then put ours back
+            torch.set_rng_state(rng)
+        except RuntimeError as e:
+            raise ResumeError(f"{path}: the random generator state rng.cpu is not valid ({str(e).splitlines()[0]})",
+                              "rng.cpu") from None
+        finally:
+            torch.set_rng_state(want)
     partial = None
     if meta.get("partial") not in (None, "null"):
         partial = _check_partial(path, meta["partial"], batch_size, n_train, steps_per_epoch)

@@ -149,6 +149,10 @@ class Trainer(RequestHandling):
         try:
             yield from self._run()
         except _Abort as a:
+            r = self.state
+            if self.overfit is not None and r is not None and a.error.kind == "nan":
+                yield ev.OverfitResult(False, r.n, r.step, None, float("nan"), self._init_loss,
+                                       self._causes(r, [*self._fit_losses, float("nan")], self._init_loss))
             yield a.error
             yield self._finished("error", error=a.error.message)
         except KeyboardInterrupt:
@@ -314,6 +318,7 @@ class Trainer(RequestHandling):
             yield w
         val = None
         fit_losses: list[float] = []
+        self._fit_losses, self._init_loss = fit_losses, init_loss
         for epoch in range(r.start_epoch + 1, cfg.epochs + 1):
             stopped = yield from self._epoch(r, epoch)
             if stopped:
