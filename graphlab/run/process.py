@@ -152,9 +152,9 @@ def _child(text: str, config: TrainConfig, kwargs: dict[str, Any], q: Any, cmds:
                     continue
                 except (EOFError, OSError):
                     return
+                trainer.request(req)  # answered with a Reply (pause/resume/stop too) ...
                 if isinstance(req, Request) and req.kind in ("pause", "resume", "stop"):
-                    getattr(trainer, req.kind)()
-                trainer.request(req)  # answered with a Reply (pause/resume/stop too)
+                    getattr(trainer, req.kind)()  # ... and these take effect at once
                 box.flush()
 
         threading.Thread(target=watch, daemon=True).start()

@@ -92,7 +92,7 @@ class StatsSampler:
         self._handles: list[Any] = []
         self._outs: dict[str, torch.Tensor] = {}
         self._grads: dict[str, torch.Tensor] = {}
-        self._before: dict[str, list[tuple[str, torch.Tensor, torch.Tensor | None]]] = {}
+        self._before: dict[str, list[tuple[str, nn.Parameter, torch.Tensor, torch.Tensor | None]]] = {}
         self.ranges: dict[str, tuple[float, float]] = {}  # node -> fixed activation histogram range
         self.selected: str | None = None
         self.samples = 0
@@ -136,7 +136,8 @@ class StatsSampler:
         for h in self._handles:
             h.remove()
         self._handles.clear()
-        self._before = {nid: [(n, p.detach().clone(), p.grad.detach().pow(2).sum() if p.grad is not None else None)
+        self._before = {nid: [(n, p, p.detach().clone(),
+                               p.grad.detach().pow(2).sum(dtype=torch.float64) if p.grad is not None else None)
                               for n, p in m.named_parameters()]
                         for nid, m in self.modules.items()}
 
@@ -157,14 +158,15 @@ class StatsSampler:
 
     def finish(self, epoch: int, step: int) -> NodeStats:
         """Reduce what was recorded (after optimizer.step()) into a NodeStats event."""
-        vals: list[torch.Tensor] = []
-        layout: list[tuple[str, str, int]] = []  # (node, key, length) in the order of vals
         f64 = torch.float64
+        fl: list[torch.Tensor] = []  # float64 pieces (sums in float64, histograms)
+        ints: list[torch.Tensor] = []  # int64 pieces (counts)
+        layout: list[tuple[str, str, bool, int]] = []  # (node, key, is_int, length) in order
 
-        def put(nid: str, key: str, t: torch.Tensor) -> None:
-            t = t.reshape(-1).to(f64)
-            vals.append(t)
-            layout.append((nid, key, t.numel()))
+        def put(nid: str, key: str, t: torch.Tensor, is_int: bool = False) -> None:
+            t = t.reshape(-1)
+            (ints if is_int else fl).append(t)
+            layout.append((nid, key, is_int, t.numel()))
 
         glo, ghi = GRAD_LOG_RANGE
         sizes: dict[str, tuple[int, int]] = {}
@@ -174,49 +176,52 @@ class StatsSampler:
             dims = unit_dims(o.dim())
             units = 1 if o.dim() == 1 else o.shape[1 if o.dim() != 3 else 2]
             sizes[nid] = (o.numel(), units)
-            put(nid, "basic", torch.stack([o.sum(), (o * o).sum(), (o == 0).sum().to(o.dtype)]))
-            if kind == "zero" or nid == self.selected:
-                alive = o.ne(0).flatten() if o.dim() == 1 else o.ne(0).amax(dim=dims)
-                if kind == "zero":
-                    put(nid, "dead", (~alive.reshape(-1)).sum())
+            put(nid, "sums", torch.stack([o.sum(dtype=f64), (o * o).sum(dtype=f64)]))
+            lo, hi = self._range(nid, o)
+            counts = [(o == 0).sum(), (o < lo).sum(), (o > hi).sum()]
+            if kind == "zero":
+                counts.append((~(o.ne(0).flatten() if o.dim() == 1 else o.ne(0).amax(dim=dims))).sum())
             if kind in ("sigmoid", "tanh"):
                 flat = _flat_region(o, kind)
                 share = flat.float().mean(dim=dims) if o.dim() > 1 else flat.float()
-                put(nid, "sat", torch.stack([flat.sum().to(o.dtype), (share >= SATURATED_UNIT_SHARE).sum().to(o.dtype)]))
-            lo, hi = self._range(nid, o)
-            put(nid, "ahist", torch.cat([(o < lo).sum().reshape(1).to(o.dtype), torch.histc(o, HIST_BINS, lo, hi),
-                                         (o > hi).sum().reshape(1).to(o.dtype)]))
+                counts += [flat.sum(), (share >= SATURATED_UNIT_SHARE).sum()]
+            put(nid, "counts", torch.stack(counts), True)
+            put(nid, "ahist", torch.histc(o, HIST_BINS, lo, hi).to(f64))
             g = self._grads.get(nid)
             if g is not None:
-                g = g.float()
-                a = g.abs()
-                put(nid, "gsq", (g * g).sum())
-                lg = torch.log10(a)
-                put(nid, "ghist", torch.cat([(a < 10.0 ** glo).sum().reshape(1).to(a.dtype),
-                                             torch.histc(lg, HIST_BINS, glo, ghi),
-                                             (a > 10.0 ** ghi).sum().reshape(1).to(a.dtype)]))
+                a = g.float().abs()
+                put(nid, "gsq", (a * a).sum(dtype=f64))
+                put(nid, "gcounts", torch.stack([(a < 10.0 ** glo).sum(), (a > 10.0 ** ghi).sum()]), True)
+                put(nid, "ghist", torch.histc(torch.log10(a), HIST_BINS, glo, ghi).to(f64))
             if nid == self.selected and o.dim() > 1:
                 m = o.mean(dim=dims)[:MAX_DETAIL_UNITS]
-                s = o.std(dim=dims)[:MAX_DETAIL_UNITS] if o.numel() // max(units, 1) > 1 else torch.zeros_like(m)
-                put(nid, "dmean", m)
-                put(nid, "dstd", s)
-                put(nid, "ddead", (~o.ne(0).amax(dim=dims))[:MAX_DETAIL_UNITS].to(o.dtype))
+                sd = o.std(dim=dims)[:MAX_DETAIL_UNITS] if o.numel() // max(units, 1) > 1 else torch.zeros_like(m)
+                put(nid, "dmean", m.to(f64))
+                put(nid, "dstd", sd.to(f64))
+                put(nid, "ddead", (~o.ne(0).amax(dim=dims))[:MAX_DETAIL_UNITS].to(f64))
         plist: list[tuple[str, str]] = []
+        nan = torch.tensor(float("nan"), dtype=f64)
         for nid, before in self._before.items():
-            params = dict(self.modules[nid].named_parameters())
-            for name, old, gsq in before:
-                new = params[name].detach()
-                put(nid, "p", torch.stack([(new.float() ** 2).sum(), ((new - old).float() ** 2).sum(),
-                                           gsq.float() if gsq is not None else torch.tensor(float("nan"))]))
+            for name, param, old, gsq in before:
+                new = param.detach()
+                put(nid, "p", torch.stack([(new * new).sum(dtype=f64), (new - old).pow(2).sum(dtype=f64),
+                                           gsq if gsq is not None else nan]))
                 plist.append((nid, name))
-        nums = torch.cat(vals).tolist() if vals else []
+        fvals = torch.cat(fl).tolist() if fl else []
+        ivals = torch.cat(ints).tolist() if ints else []
+        fi = ii = 0
+        nums_of: list[list[float]] = []
+        for _, _, is_int, k in layout:
+            if is_int:
+                nums_of.append(ivals[ii:ii + k])
+                ii += k
+            else:
+                nums_of.append(fvals[fi:fi + k])
+                fi += k
 
-        parts: dict[str, dict[str, list[float]]] = {}
+        parts: dict[str, dict[str, list[Any]]] = {}
         pvals: list[list[float]] = []
-        i = 0
-        for nid, key, k in layout:
-            chunk = nums[i:i + k]
-            i += k
+        for (nid, key, _, _), chunk in zip(layout, nums_of):
             if key == "p":
                 pvals.append(chunk)
             else:
@@ -229,21 +234,24 @@ class StatsSampler:
         nodes: dict[str, NodeStat] = {}
         for nid, p in parts.items():
             n, units = sizes[nid]
-            s, ss, z = p["basic"]
+            kind = self.saturation.get(nid)
+            s, ss = p["sums"]
+            z, under, over, *rest = p["counts"]
             mean = s / n
             var = (ss - n * mean * mean) / max(n - 1, 1)
-            sat = p.get("sat")
-            gsq = p.get("gsq")
-            detail = None
-            if "dmean" in p:
-                detail = {"mean": p["dmean"], "std": p["dstd"], "dead": p["ddead"]}
+            dead = rest.pop(0) / units if kind == "zero" else None
+            sat, sat_units = (rest[0] / n, rest[1] / units) if kind in ("sigmoid", "tanh") else (None, None)
+            detail = {"mean": p["dmean"], "std": p["dstd"], "dead": p["ddead"]} if "dmean" in p else None
+            ghist = None
+            if "ghist" in p:
+                gu, go = p["gcounts"]
+                ghist = [gu, *map(int, p["ghist"]), go]
             nodes[nid] = NodeStat(
-                mean, math.sqrt(max(var, 0.0)), z / n, sat[0] / n if sat else None,
-                math.sqrt(max(gsq[0], 0.0)) if gsq else None, pstats.get(nid, {}),
-                dead_frac=p["dead"][0] / units if "dead" in p else None,
-                saturated_units=sat[1] / units if sat else None, units=units,
-                act_hist=[int(round(c)) for c in p["ahist"]], act_range=self.ranges[nid],
-                grad_hist=[int(round(c)) for c in p["ghist"]] if "ghist" in p else None, detail=detail)
+                mean, math.sqrt(max(var, 0.0)), z / n, sat,
+                math.sqrt(max(p["gsq"][0], 0.0)) if "gsq" in p else None, pstats.get(nid, {}),
+                dead_frac=dead, saturated_units=sat_units, units=units,
+                act_hist=[under, *map(int, p["ahist"]), over], act_range=self.ranges[nid],
+                grad_hist=ghist, detail=detail)
         self._outs.clear()
         self._grads.clear()
         self._before = {}

@@ -322,6 +322,7 @@ class Trainer(RequestHandling):
         for epoch in range(r.start_epoch + 1, cfg.epochs + 1):
             stopped = yield from self._epoch(r, epoch)
             if stopped:
+                yield from self._serve(r, epoch)  # every request that arrived gets its reply
                 yield self._finished("stopped")
                 return
             lr = r.opt.param_groups[0]["lr"]
@@ -350,12 +351,14 @@ class Trainer(RequestHandling):
                 if reached(data.task, fit.acc, fit.loss, init_loss):
                     break
             if stopping:
+                yield from self._serve(r, epoch)
                 yield self._finished("stopped")
                 return
         yield from self._end(r, init_loss, fit_losses)
 
     def _end(self, r: RunState, init_loss: float, fit_losses: list[float]) -> Iterator[ev.Event]:
         data = r.data
+        yield from self._serve(r, r.epoch)
         if self.overfit is not None:
             fit = evaluate(r.gm, r.loss_fn, data, r.device, "train", r.train_mode, tensors=(r.x, r.y))
             ok = reached(data.task, fit.acc, fit.loss, init_loss)
