@@ -77,14 +77,23 @@ class Growable:
 
 
 class SampleTable:
-    """Rows = sampled steps, columns = (node, figure) float series; thinned when full (see module doc)."""
+    """Rows = sampled steps, columns = (node, figure) float series; thinned when full (see module doc).
+
+    Every column is a numpy array as long as the table's capacity (NaN where not set), so adding a row
+    touches no column; the columns grow together, by doubling, up to ``max_rows``."""
 
     def __init__(self, max_rows: int, width: int | None = None) -> None:
         self.max_rows, self.width = max_rows, width
-        self.steps = Growable(np.int64, capacity=64)
-        self.cols: dict[tuple[str, str], Growable] = {}
+        self.cap = min(64, max_rows)
+        self.n = 0
+        self._steps = np.zeros(self.cap, dtype=np.int64)
+        self.cols: dict[tuple[str, str], np.ndarray] = {}
         self.stride = 1
         self._seen = 0
+
+    def _blank(self, cap: int) -> np.ndarray:
+        return np.full((cap,) if self.width is None else (cap, self.width), np.nan,
+                       dtype=np.float64 if self.width is None else np.float32)
 
     def take(self) -> bool:
         """Whether the next sample gets a row (every ``stride``-th one does)."""
@@ -92,34 +101,46 @@ class SampleTable:
         return (self._seen - 1) % self.stride == 0
 
     def new_row(self, step: int) -> None:
-        if self.steps.n >= self.max_rows:
-            for g in (self.steps, *self.cols.values()):
-                g.keep_every_other()
+        if self.n >= self.max_rows:  # full: keep every other row, take every other sample from now on
+            k = (self.n + 1) // 2
+            self._steps[:k] = self._steps[:self.n:2]
+            for a in self.cols.values():
+                a[:k] = a[:self.n:2]
+                a[k:] = np.nan
+            self.n = k
             self.stride *= 2
-        self.steps.append(step)
-        for g in self.cols.values():  # every column gets the row (NaN unless set)
-            g._room(1)
-            g.n = self.steps.n
+        elif self.n >= self.cap:  # grow every column together
+            cap = min(2 * self.cap, self.max_rows)
+            steps = np.zeros(cap, dtype=np.int64)
+            steps[:self.n] = self._steps[:self.n]
+            self._steps = steps
+            for key, a in self.cols.items():
+                b = self._blank(cap)
+                b[:self.n] = a[:self.n]
+                self.cols[key] = b
+            self.cap = cap
+        self._steps[self.n] = step
+        self.n += 1
 
     def set(self, key: tuple[str, str], value: Any) -> None:
-        g = self.cols.get(key)
-        if g is None:
-            g = self.cols[key] = Growable(np.float32 if self.width else np.float64, self.width,
-                                          capacity=max(64, len(self.steps.a)), fill=np.nan)
-            g._room(self.steps.n)
-            g.n = self.steps.n
-        g.a[self.steps.n - 1] = value
+        a = self.cols.get(key)
+        if a is None:
+            a = self.cols[key] = self._blank(self.cap)
+        a[self.n - 1] = value
+
+    @property
+    def steps(self) -> np.ndarray:
+        return self._steps[:self.n]
 
     def column(self, key: tuple[str, str]) -> np.ndarray:
-        g = self.cols.get(key)
-        if g is None:
-            shape = (self.steps.n,) if self.width is None else (self.steps.n, self.width)
-            return np.full(shape, np.nan)
-        return g.view()
+        a = self.cols.get(key)
+        if a is None:
+            return self._blank(self.n)
+        return a[:self.n]
 
     @property
     def nbytes(self) -> int:
-        return self.steps.nbytes + sum(g.nbytes for g in self.cols.values())
+        return self._steps.nbytes + sum(a.nbytes for a in self.cols.values())
 
 
 def _f(v: Any) -> float:
@@ -244,12 +265,12 @@ class History:
 
     def node_series(self, node: str) -> dict[str, np.ndarray]:
         t = self.stats
-        return {"step": t.steps.view(), **{k: t.column((node, k)) for k in ("mean", "std", "dead", "saturated",
+        return {"step": t.steps, **{k: t.column((node, k)) for k in ("mean", "std", "dead", "saturated",
                                                                             "grad_norm")}}
 
     def param_series(self, node: str, param: str) -> dict[str, np.ndarray]:
         t = self.stats
-        return {"step": t.steps.view(), **{k: t.column((node, f"{param}.{k}"))
+        return {"step": t.steps, **{k: t.column((node, f"{param}.{k}"))
                                            for k in ("norm", "grad_norm", "update_ratio")}}
 
     def params_of(self, node: str) -> list[str]:
@@ -260,15 +281,15 @@ class History:
         """(sampled steps, counts [k, 66] (underflow, 64 bins, overflow), the 65 bin edges). Activation
         edges are the node's fixed range; gradient edges are log10 |∂L/∂out| (GRAD_LOG_RANGE)."""
         lo, hi = ev.GRAD_LOG_RANGE if which == "grad" else self.act_ranges.get(node, (0.0, 1.0))
-        return self.hists.steps.view(), self.hists.column((node, which)), np.linspace(lo, hi, ev.HIST_BINS + 1)
+        return self.hists.steps, self.hists.column((node, which)), np.linspace(lo, hi, ev.HIST_BINS + 1)
 
     def _flow(self, nodes: list[str], key: str) -> tuple[list[str], np.ndarray, np.ndarray]:
         t = self.stats
         rows = [t.column((n, key)) for n in nodes]
-        m = np.vstack(rows) if rows else np.zeros((0, t.steps.n))
+        m = np.vstack(rows) if rows else np.zeros((0, t.n))
         with np.errstate(divide="ignore", invalid="ignore"):
             m = np.where(m > 0, np.log10(np.where(m > 0, m, 1.0)), np.nan)
-        return nodes, t.steps.view(), m
+        return nodes, t.steps, m
 
     def gradient_flow(self) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Nodes in forward order × sampled steps of log10 ‖∂L/∂out‖ (NaN where not measured)."""
