@@ -202,6 +202,11 @@ class Trainer(RequestHandling):
         except MemoryError:
             raise _Abort(ev.Error("oom", f"dataset {cfg.dataset.name} does not fit in memory", None,
                                   "training.dataset")) from None
+        except RuntimeError as e:  # torch's allocator says "can't allocate memory"
+            if "memory" not in str(e).lower():
+                raise
+            raise _Abort(ev.Error("oom", f"dataset {cfg.dataset.name} does not fit in memory ({str(e).splitlines()[0]})",
+                                  None, "training.dataset")) from None
         try:
             check_fit(self.graph, a, data, cfg)
         except SetupError as e:

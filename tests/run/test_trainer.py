@@ -304,9 +304,16 @@ def test_pause_resume_and_stop_from_another_thread(tmp_path):
         th.join(0.01)
     t.pause()
     assert paused.wait(10)
-    n = len(seen)
-    th.join(0.3)
-    assert len(seen) == n + 0  # nothing happens while paused
+    at = next(e for e in seen if isinstance(e, ev.Paused))
+    # deterministic, not a sleep: the paused loop answers requests, at the step it paused on
+    from graphlab.run.commands import Request
+
+    for rid in (1, 2):
+        t.request(Request("status", id=rid))
+        while not any(isinstance(e, ev.Reply) and e.request == rid for e in seen):
+            th.join(0.01)
+    assert [(e.step, e.data["paused"]) for e in seen if isinstance(e, ev.Reply)] == [(at.step, True)] * 2
+    assert not [e for e in seen[seen.index(at):] if isinstance(e, (ev.Step, ev.Epoch))]  # nothing trained
     t.resume()
     while not any(isinstance(e, ev.Resumed) for e in seen) or sum(isinstance(e, ev.Epoch) for e in seen) < 6:
         th.join(0.01)
@@ -512,3 +519,18 @@ def test_an_unwritable_out_folder_is_a_clear_error(tmp_path):
     (tmp_path / "afile").write_text("x")
     err = train(g, out_dir=tmp_path / "afile")[1][-2]
     assert isinstance(err, ev.Error) and err.kind == "config" and "cannot write there" in err.message
+
+
+def test_a_dataset_that_cannot_be_allocated_is_an_oom_error_on_the_dataset(monkeypatch):
+    import graphlab.run.trainer as trainer_mod
+
+    def build(cfg, base_dir=None):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:127] DefaultCPUAllocator: can't allocate memory: "
+                           "you tried to allocate 8000000000000 bytes.")
+    monkeypatch.setattr(trainer_mod, "build_dataset", build)
+    g = mlp()
+    g.training = {"dataset": "spiral"}
+    fin, events = train(g)
+    err = events[-2]
+    assert (err.kind, err.field, fin.reason) == ("oom", "training.dataset", "error")
+    assert "does not fit in memory" in err.message and "8000000000000 bytes" in err.message
