@@ -200,12 +200,12 @@ class StatsSampler:
                 put(nid, "dstd", sd.to(f64))
                 put(nid, "ddead", (~o.ne(0).amax(dim=dims))[:MAX_DETAIL_UNITS].to(f64))
         plist: list[tuple[str, str]] = []
-        nan = torch.tensor(float("nan"), dtype=f64)
         for nid, before in self._before.items():
             for name, param, old, gsq in before:
                 new = param.detach()
                 put(nid, "p", torch.stack([(new * new).sum(dtype=f64), (new - old).pow(2).sum(dtype=f64),
-                                           gsq if gsq is not None else nan]))
+                                           gsq if gsq is not None else torch.full((), float("nan"), dtype=f64,
+                                                                                  device=new.device)]))
                 plist.append((nid, name))
         fvals = torch.cat(fl).tolist() if fl else []
         ivals = torch.cat(ints).tolist() if ints else []
