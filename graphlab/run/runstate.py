@@ -71,6 +71,15 @@ class RunState:
             m.eval()
 
 
+@dataclass(frozen=True)
+class EpochTotals:
+    """What one epoch's steps add up to (the Epoch event's training figures)."""
+    loss_sum: float  # sum of the steps' objectives
+    loss_n: int  # steps
+    correct: int  # right predictions while training (classification)
+    samples_per_s: float
+
+
 def train_step(r: RunState, xb: torch.Tensor, yb: torch.Tensor, sample: bool) -> tuple[float, torch.Tensor]:
     """One optimisation step on a batch; returns (the objective's value, the prediction). A non-finite
     objective returns before the update (the caller diagnoses it)."""

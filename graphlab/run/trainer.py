@@ -65,7 +65,7 @@ from .images import ImageMaker
 from .overfit import OVERFIT_MAX_STEPS, likely_causes, overfit_config, reached
 from .resume import ResumeError, resume_point
 from .runs import RunFolder
-from .runstate import RunState, chain_forward, first_batch, stack_samples, train_step
+from .runstate import EpochTotals, RunState, chain_forward, first_batch, stack_samples, train_step
 from .setup import (SetupError, auto_threads, check_fit, check_graph, make_optimizer, make_scheduler, resolve_device,
                     tune_malloc, weight_params)
 from .stats import StatsSampler
@@ -329,8 +329,8 @@ class Trainer(RequestHandling):
         fit_losses: list[float] = []
         self._fit_losses, self._init_loss = fit_losses, init_loss
         for epoch in range(r.start_epoch + 1, cfg.epochs + 1):
-            stopped = yield from self._epoch(r, epoch)
-            if stopped:
+            totals = yield from self._epoch(r, epoch)
+            if totals is None:  # stopped inside the epoch
                 yield from self._serve(r, epoch)  # every request that arrived gets its reply
                 yield self._finished("stopped")
                 return
@@ -340,9 +340,9 @@ class Trainer(RequestHandling):
             val = None
             if data.n_val and self.overfit is None:
                 val = evaluate(r.gm, r.loss_fn, data, r.device, "val", r.train_mode)
-            e = ev.Epoch(epoch, self._ep["loss_sum"] / max(self._ep["loss_n"], 1),
-                         self._ep["correct"] / r.n if r.cls else None, val.loss if val else None,
-                         val.acc if val else None, lr, time.perf_counter() - r.t0, self._ep["speed"])
+            e = ev.Epoch(epoch, totals.loss_sum / max(totals.loss_n, 1), totals.correct / r.n if r.cls else None,
+                         val.loss if val else None, val.acc if val else None, lr, time.perf_counter() - r.t0,
+                         totals.samples_per_s)
             if r.folder is not None:
                 try:
                     r.folder.log_epoch({k: v for k, v in ev.to_json(e).items() if k != "event"})
@@ -397,7 +397,8 @@ class Trainer(RequestHandling):
                              params=sum(p.numel() for p in r.params), samples=r.n)
 
     def _epoch(self, r: RunState, epoch: int) -> Iterator[ev.Event]:
-        """One epoch's steps (and the events between them); returns True when a stop ended it early."""
+        """One epoch's steps (and the events between them); returns its totals, or None when a stop ended
+        it early (after saving where it stopped)."""
         # Each epoch's shuffle and dropout/augmentation draws depend on (seed, epoch) only, so a run
         # resumed from a checkpoint continues exactly as the uninterrupted run would have.
         cfg = r.cfg
@@ -405,7 +406,7 @@ class Trainer(RequestHandling):
         torch.manual_seed(cfg.seed * 1_000_003 + epoch + 500_000)
         r.train_mode()
         te = time.perf_counter()
-        ep = self._ep = {"loss_sum": 0.0, "loss_n": 0, "correct": 0, "speed": 0.0}
+        loss_sum, loss_n, correct = 0.0, 0, 0
         if r.x is not None:
             perm = torch.randperm(r.n, generator=r.gen).to(r.device)
             batches: Any = ((r.x[idx], r.y[idx]) for idx in perm.split(r.bs))
@@ -416,7 +417,7 @@ class Trainer(RequestHandling):
         if point is not None and point.partial:  # the checkpoint was written by a stop inside this epoch
             p = point.partial
             done, seen = p["batch"], p["seen"]
-            ep.update(loss_sum=float(p["loss_sum"]), loss_n=p["loss_n"], correct=p["correct"])
+            loss_sum, loss_n, correct = float(p["loss_sum"]), p["loss_n"], p["correct"]
             te -= float(p["time"])
             batches = itertools.islice(batches, done, None)
             try:
@@ -460,14 +461,14 @@ class Trainer(RequestHandling):
                 raise _Abort(nan_error(r.gm, r.ci, xb, epoch, r.step + 1, lv))
             if cls:
                 hits = int((out.argmax(1) == yb).sum())
-                ep["correct"] += hits
+                correct += hits
                 pend_hits += hits
             r.step += 1
             done += 1
             seen += len(xb)
             pend_seen += len(xb)
-            ep["loss_sum"] += lv
-            ep["loss_n"] += 1
+            loss_sum += lv
+            loss_n += 1
             pend.append(lv)
             if sample:
                 ns = r.sampler.finish(epoch, r.step)
@@ -486,14 +487,13 @@ class Trainer(RequestHandling):
         epoch_time = time.perf_counter() - te
         r.train_time += epoch_time
         if stopped_rng is not None:  # save where this epoch stopped, so a resume continues exactly
-            self._save({"batch": done, "seen": seen, "loss_sum": ep["loss_sum"], "loss_n": ep["loss_n"],
-                        "correct": ep["correct"], "time": epoch_time}, stopped_rng)
-            return True
+            self._save({"batch": done, "seen": seen, "loss_sum": loss_sum, "loss_n": loss_n, "correct": correct,
+                        "time": epoch_time}, stopped_rng)
+            return None
         if pend:
             yield self._step_event(r, epoch, pend, pend_hits, pend_seen)
         r.epoch = epoch
-        ep["speed"] = r.n / epoch_time if epoch_time > 0 else 0.0
-        return False
+        return EpochTotals(loss_sum, loss_n, correct, r.n / epoch_time if epoch_time > 0 else 0.0)
 
     def _step_event(self, r: RunState, epoch: int, pend: list[float], hits: int, seen: int) -> ev.Step:
         return ev.Step(epoch, r.step, sum(pend) / len(pend), len(pend), r.opt.param_groups[0]["lr"],
