@@ -534,3 +534,17 @@ def test_a_dataset_that_cannot_be_allocated_is_an_oom_error_on_the_dataset(monke
     err = events[-2]
     assert (err.kind, err.field, fin.reason) == ("oom", "training.dataset", "error")
     assert "does not fit in memory" in err.message and "8000000000000 bytes" in err.message
+
+
+def test_preflight_reports_what_a_run_would_stop_with_before_training():
+    from graphlab.run.trainer import preflight
+
+    g = mlp()
+    g.training = {"dataset": "spiral"}
+    assert preflight(g) is None
+    g.set_param("x", "shape", [3])
+    err = preflight(g)
+    assert (err.kind, err.node, err.field) == ("fit", "x", "shape") and "set its shape to [2]" in err.message
+    g.set_param("x", "shape", [2])
+    g.training = {"optimizer": {"lr": -1}}
+    assert preflight(g).field == "training.optimizer.lr"
