@@ -114,3 +114,13 @@ def test_growable_doubles_and_extends():
         g.append(i)
     g.extend(np.arange(5, 40))
     assert g.view().tolist() == list(range(40)) and len(g.a) >= 40
+
+
+def test_the_ui_side_modules_import_no_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys, graphlab.run.history, graphlab.run.runs, graphlab.run.commands, graphlab.run.events; "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "False", out.stderr
