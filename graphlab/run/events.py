@@ -165,7 +165,8 @@ class Images:
     filters, [k, kh, kw, 3] (RGB input) or [k, kh, kw] (grey), each scaled to 0..1 on its own.
     ``templates``: a Linear layer fed by an image through Flatten — its weight rows reshaped to the
     image, one per class ([C, H, W, 3] or [C, H, W]), each scaled to 0..1 on its own (the course's
-    linear-classifier picture). ``labels`` names each tile."""
+    linear-classifier picture). ``labels`` names each tile; ``ranges`` gives each tile's raw
+    (min, max), so raw = min + tile · (max − min)."""
     node: str
     kind: str  # feature_maps | filters | templates
     tiles: Any = field(repr=False)  # numpy.ndarray, float32, values in [0, 1]
@@ -173,6 +174,7 @@ class Images:
     epoch: int
     step: int
     request: int | None = None
+    ranges: list[tuple[float, float]] = field(default_factory=list)  # each tile's raw (min, max) before scaling
 
     __eq__ = _eq_with_arrays
 

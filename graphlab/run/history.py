@@ -15,6 +15,7 @@ No Qt, no torch (numpy only), so it is tested headless and the UI only reads it:
     h.histograms("conv1", "act")                 # (steps, counts [k, 66], edges [65])
     h.gradient_flow()                            # (nodes in forward order, steps, log10 ‖∂L/∂out‖ [nodes, k])
     h.update_flow()                              # (nodes with weights, steps, log10 update ratio [nodes, k])
+    h.gradient_flow(log=False)                   # the raw norms / ratios (GradientFlowView.set_data logs itself)
     h.warnings_for("conv1"); h.images["conv1"]["feature_maps"]; h.evaluation; h.overfit; h.finished
     h.as_dict()                                  # {"step_loss": [...], "epoch": [...], ...} plain lists
 
@@ -283,25 +284,28 @@ class History:
         lo, hi = ev.GRAD_LOG_RANGE if which == "grad" else self.act_ranges.get(node, (0.0, 1.0))
         return self.hists.steps, self.hists.column((node, which)), np.linspace(lo, hi, ev.HIST_BINS + 1)
 
-    def _flow(self, nodes: list[str], key: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    def _flow(self, nodes: list[str], key: str, log: bool) -> tuple[list[str], np.ndarray, np.ndarray]:
         t = self.stats
         rows = [t.column((n, key)) for n in nodes]
         m = np.vstack(rows) if rows else np.zeros((0, t.n))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            m = np.where(m > 0, np.log10(np.where(m > 0, m, 1.0)), np.nan)
+        if log:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                m = np.where(m > 0, np.log10(np.where(m > 0, m, 1.0)), np.nan)
         return nodes, t.steps, m
 
-    def gradient_flow(self) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """Nodes in forward order × sampled steps of log10 ‖∂L/∂out‖ (NaN where not measured)."""
+    def gradient_flow(self, log: bool = True) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Nodes in forward order × sampled steps of log10 ‖∂L/∂out‖ (NaN where not measured);
+        ``log=False``: the norms themselves (what GradientFlowView.set_data takes)."""
         order = self.order or list(self._latest)
         nodes = [n for n in order if (n, "grad_norm") in self.stats.cols]
-        return self._flow(nodes, "grad_norm")
+        return self._flow(nodes, "grad_norm", log)
 
-    def update_flow(self) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """Nodes with a weight × sampled steps of log10 of its update/weight ratio (the guide is −3)."""
+    def update_flow(self, log: bool = True) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Nodes with a weight × sampled steps of log10 of its update/weight ratio (the guide is −3);
+        ``log=False``: the ratios themselves."""
         order = self.order or list(self._latest)
         nodes = [n for n in order if (n, "weight.update_ratio") in self.stats.cols]
-        return self._flow(nodes, "weight.update_ratio")
+        return self._flow(nodes, "weight.update_ratio", log)
 
     def warnings_for(self, node: str) -> list[ev.Warning]:
         return [w for w in self.warnings if w.node == node]

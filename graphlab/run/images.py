@@ -15,7 +15,8 @@ analysis (shapes) and the module's parameters, never from type names:
   flattens an image of D values (Flatten): each row reshaped to the image, one tile per output
   (per class for the classifier's last layer), at most 64.
 
-Every tile is scaled to 0..1 on its own (min → 0, max → 1; a constant tile is 0.5).
+Every tile is scaled to 0..1 on its own (min → 0, max → 1; a constant tile is 0.5); each tile's raw
+(min, max) travels with it, so a view can undo the scaling (e.g. to colour templates around zero).
 """
 from __future__ import annotations
 
@@ -31,6 +32,12 @@ from .events import Images
 MAX_TILES = 64
 
 
+def tile_ranges(t: torch.Tensor) -> list[tuple[float, float]]:
+    """Each t[i]'s (min, max) before scaling: raw = min + tile · (max − min)."""
+    flat = t.detach().float().cpu().reshape(len(t), -1)
+    return list(zip(flat.min(1).values.tolist(), flat.max(1).values.tolist()))
+
+
 def norm_tiles(t: torch.Tensor) -> np.ndarray:
     """Each t[i] scaled to 0..1 on its own, as a float32 C-contiguous array."""
     t = t.detach().float().cpu()
@@ -42,30 +49,29 @@ def norm_tiles(t: torch.Tensor) -> np.ndarray:
     return np.ascontiguousarray(out.numpy(), dtype=np.float32)
 
 
-def feature_maps(out: torch.Tensor) -> tuple[np.ndarray, list[str]]:
-    """``out``: one sample's [C, H, W] output -> (tiles [k, H, W], labels)."""
+def feature_maps(out: torch.Tensor) -> tuple[np.ndarray, list[str], list[tuple[float, float]]]:
+    """``out``: one sample's [C, H, W] output -> (tiles [k, H, W], labels, raw ranges)."""
     k = min(out.shape[0], MAX_TILES)
-    return norm_tiles(out[:k]), [f"channel {i}" for i in range(k)]
+    return norm_tiles(out[:k]), [f"channel {i}" for i in range(k)], tile_ranges(out[:k])
 
 
-def filters(weight: torch.Tensor) -> tuple[np.ndarray, list[str]]:
-    """A conv weight [O, I, kh, kw] -> (tiles [k, kh, kw, 3] for I == 3, else [k, kh, kw], labels)."""
+def filters(weight: torch.Tensor) -> tuple[np.ndarray, list[str], list[tuple[float, float]]]:
+    """A conv weight [O, I, kh, kw] -> (tiles [k, kh, kw, 3] for I == 3, else [k, kh, kw], labels, raw
+    ranges)."""
     w = weight.detach()[:MAX_TILES]
-    if w.shape[1] == 3:
-        tiles = norm_tiles(w.permute(0, 2, 3, 1))
-    else:
-        tiles = norm_tiles(w.mean(1))
-    return tiles, [f"filter {i}" for i in range(len(w))]
+    w = w.permute(0, 2, 3, 1) if w.shape[1] == 3 else w.mean(1)
+    return norm_tiles(w), [f"filter {i}" for i in range(len(w))], tile_ranges(w)
 
 
-def templates(weight: torch.Tensor, image_shape: tuple[int, ...], names: list[str]) -> tuple[np.ndarray, list[str]]:
+def templates(weight: torch.Tensor, image_shape: tuple[int, ...],
+              names: list[str]) -> tuple[np.ndarray, list[str], list[tuple[float, float]]]:
     """A Linear weight [K, C·H·W] -> each row as an image: [k, H, W, 3] for C == 3, else [k, H, W]
-    (the mean over channels when C is neither 1 nor 3)."""
+    (the mean over channels when C is neither 1 nor 3); labels; raw ranges."""
     c, h, w_ = image_shape
     rows = weight.detach()[:MAX_TILES].reshape(-1, c, h, w_)
-    tiles = norm_tiles(rows.permute(0, 2, 3, 1)) if c == 3 else norm_tiles(rows.mean(1))
+    rows = rows.permute(0, 2, 3, 1) if c == 3 else rows.mean(1)
     labels = [names[i] if i < len(names) else f"unit {i}" for i in range(len(rows))]
-    return tiles, labels
+    return norm_tiles(rows), labels, tile_ranges(rows)
 
 
 class ImageMaker:
@@ -117,13 +123,13 @@ class ImageMaker:
                 h.remove()
                 self._train_mode()
             if got:
-                tiles, labels = feature_maps(got[0][0])
-                out.append(Images(node, "feature_maps", tiles, labels, epoch, step, request))
+                tiles, labels, ranges = feature_maps(got[0][0])
+                out.append(Images(node, "feature_maps", tiles, labels, epoch, step, request, ranges))
         if "filters" in kinds:
-            tiles, labels = filters(m.weight)
-            out.append(Images(node, "filters", tiles, labels, epoch, step, request))
+            tiles, labels, ranges = filters(m.weight)
+            out.append(Images(node, "filters", tiles, labels, epoch, step, request, ranges))
         if "templates" in kinds:
             names = self.names if node == self.ci.output_id else []  # class names label the classifier's rows only
-            tiles, labels = templates(m.weight, self._image_of[node], names)
-            out.append(Images(node, "templates", tiles, labels, epoch, step, request))
+            tiles, labels, ranges = templates(m.weight, self._image_of[node], names)
+            out.append(Images(node, "templates", tiles, labels, epoch, step, request, ranges))
         return out

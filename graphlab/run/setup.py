@@ -2,9 +2,8 @@
 
 * :func:`check_graph` — the graph has no errors, one Input and a loss node (else a message with the fix).
 * :func:`check_fit` — the dataset fits the graph: the Input's shape equals the dataset's sample shape;
-  the loss's spec ``task`` matches the dataset's task (classification losses need class labels,
-  regression losses real-valued targets); the prediction's width equals the number of classes or
-  the target width.
+  the loss's ``task`` (declared by its spec: classification or regression) is the dataset's; the
+  prediction's width equals the number of classes or the target width.
 * :func:`make_optimizer` / :func:`make_scheduler` — the config's optimizer and schedule.
 * :func:`resolve_device`, :func:`tune_malloc`.
 
@@ -24,6 +23,13 @@ from ..core.layers._common import fmt
 from ..core.registry import REGISTRY
 from .config import TrainConfig
 from .datasets import Data
+
+
+
+def _losses_for(task: str) -> str:
+    """The display names of the catalogue's losses for a task: "Softmax cross-entropy or …"."""
+    names = [s.display for s in REGISTRY.by_category().get("Loss", []) if s.is_loss and s.task == task]
+    return " or ".join(names) or "a loss for that task"
 
 
 class SetupError(Exception):
@@ -48,12 +54,6 @@ def check_graph(graph: Graph, a: Analysis) -> None:
                          a.inputs[1] if len(a.inputs) > 1 else None)
 
 
-def _losses_for(task: str) -> str:
-    """The display names of the losses whose spec has this task ("A or B")."""
-    names = [s.display for t in REGISTRY.types() if (s := REGISTRY.get(t)) is not None and s.is_loss and s.task == task]
-    return " or ".join(names) or "a matching loss"
-
-
 def check_fit(graph: Graph, a: Analysis, data: Data, cfg: TrainConfig) -> None:
     inp = a.inputs[0]
     shape = a.nodes[inp].shape
@@ -62,20 +62,19 @@ def check_fit(graph: Graph, a: Analysis, data: Data, cfg: TrainConfig) -> None:
                          f"{data.name}, whose samples are {fmt(data.sample_shape)}: set its shape to "
                          f"{list(data.sample_shape)}", inp, "shape")
     loss_type = graph.nodes[a.loss].type
-    spec = REGISTRY.get(loss_type)
-    task = spec.task if spec is not None else None
+    loss_task = REGISTRY.get(loss_type).task  # analysis found the loss, so its spec exists
     out = a.output
     oshape = tuple(a.nodes[out].shape or ()) if out else ()
     if data.task == "classification":
-        if task != "classification":
-            raise SetupError("fit", f"{loss_type} is a regression loss but dataset {data.name} has class labels: "
+        if loss_task != "classification":
+            raise SetupError("fit", f"{loss_type} is a {loss_task} loss but dataset {data.name} has class labels: "
                              f"use {_losses_for('classification')}", a.loss)
         if oshape != (data.num_classes,):
             raise SetupError("fit", f"the prediction is {fmt(oshape)} but dataset {data.name} has "
                              f"{data.num_classes} classes: it must be a vector of {data.num_classes} scores "
                              f"(set out_features to {data.num_classes})", out, "out_features")
     else:
-        if task != "regression":
+        if loss_task != "regression":
             raise SetupError("fit", f"{loss_type} needs class labels but dataset {data.name} has real-valued "
                              f"targets: use {_losses_for('regression')}", a.loss)
         if oshape != tuple(data.target_shape):

@@ -38,6 +38,7 @@ def test_a_real_run_fills_every_series():
     assert nodes == ["fc1", "act", "scores"] and st.tolist() == list(range(1, 13)) and flow.shape == (3, 12)
     last = [e for e in events if isinstance(e, ev.NodeStats)][-1]
     assert flow[2, -1] == pytest.approx(math.log10(last.nodes["scores"].grad_norm))
+    assert h.gradient_flow(log=False)[2][2, -1] == pytest.approx(last.nodes["scores"].grad_norm)
     unodes, _, uflow = h.update_flow()
     assert unodes == ["fc1", "scores"]
     assert uflow[0, -1] == pytest.approx(math.log10(last.nodes["fc1"].params["weight"].update_ratio), rel=1e-6)

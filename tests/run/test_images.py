@@ -44,10 +44,13 @@ def test_feature_maps_filters_and_templates_of_compiled_graphs(examples_dir):
     for c in range(16):
         if kept["relu1"][0, c].max() > kept["relu1"][0, c].min():
             np.testing.assert_allclose(maps.tiles[c], scaled(kept["relu1"][0, c].numpy()), atol=1e-6)
-    tiles, labels = filters(gm.conv1.weight)
-    np.testing.assert_allclose(tiles[4], scaled(gm.conv1.weight[4, 0].detach().numpy()), atol=1e-6)
-    assert labels[4] == "filter 4"
-    rgb, _ = filters(torch.randn(70, 3, 5, 5))
+    tiles, labels, ranges = filters(gm.conv1.weight)
+    w4 = gm.conv1.weight[4, 0].detach().numpy()
+    np.testing.assert_allclose(tiles[4], scaled(w4), atol=1e-6)
+    assert labels[4] == "filter 4" and ranges[4] == pytest.approx((w4.min(), w4.max()))
+    lo, hi = maps.ranges[3]  # the raw values come back from a tile and its range
+    np.testing.assert_allclose(lo + maps.tiles[3] * (hi - lo), kept["relu1"][0, 3].numpy(), atol=1e-5)
+    rgb, _, _ = filters(torch.randn(70, 3, 5, 5))
     assert rgb.shape == (64, 5, 5, 3)  # at most 64 tiles, channels last
 
 
@@ -69,11 +72,12 @@ def test_templates_of_a_linear_classifier_on_images():
     assert img.tiles.shape == (10, 4, 5, 3) and img.labels == names
     w = gm.scores.weight.detach().numpy()
     np.testing.assert_allclose(img.tiles[2], scaled(w[2].reshape(3, 4, 5).transpose(1, 2, 0)), atol=1e-6)
-    grey, _ = templates(torch.randn(3, 2 * 2 * 2), (2, 2, 2), [])
+    grey, _, _ = templates(torch.randn(3, 2 * 2 * 2), (2, 2, 2), [])
     assert grey.shape == (3, 2, 2)
 
 
 @pytest.mark.parametrize("c", [1, 16])
 def test_feature_maps_cap_and_label(c):
-    tiles, labels = feature_maps(torch.randn(c * 5, 6, 7))
+    tiles, labels, ranges = feature_maps(torch.randn(c * 5, 6, 7))
+    assert len(ranges) == len(tiles)
     assert tiles.shape == (min(c * 5, 64), 6, 7) and labels[-1] == f"channel {min(c * 5, 64) - 1}"

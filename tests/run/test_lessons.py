@@ -15,6 +15,8 @@ from graphlab.run.trainer import train
 from ..conftest import EXAMPLES
 
 LESSONS = sorted(p.name.split(".")[0] for p in EXAMPLES.glob("lesson_*.graphlab.json"))
+LESSON_ORDER = ["lesson_init_small_gaussian", "lesson_init_xavier", "lesson_batchnorm_off", "lesson_batchnorm_on",
+                "lesson_dropout_off", "lesson_dropout_on", "lesson_lr_low", "lesson_lr_good", "lesson_lr_high"]
 
 
 def run(name: str) -> History:
@@ -26,12 +28,13 @@ def run(name: str) -> History:
 
 
 def test_every_lesson_is_grouped_and_described():
-    assert len(LESSONS) == 9
+    assert sorted(LESSON_ORDER) == LESSONS
     for name in LESSONS:
         g = graphlab.load(EXAMPLES / f"{name}.graphlab.json")
-        assert g.extra["group"] == "lessons" and g.extra["description"] and len(g.extra["note"]) > 80
-        text = graphlab.io.dumps(g)
-        assert '"note"' in text and '"description"' in text  # kept when the file is saved again
+        meta = g.extra["example"]  # the Examples menu's entry (graphlab.assets reads group, order, description)
+        assert meta["group"] == "lessons" and meta["order"] == LESSON_ORDER.index(name) + 1
+        assert 20 < len(meta["description"]) <= 100 and len(meta["note"]) > 150
+        assert graphlab.io.loads(graphlab.io.dumps(g)).extra == g.extra  # kept when the file is saved again
 
 
 def first_std(h: History, node: str) -> float:
