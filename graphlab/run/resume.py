@@ -153,7 +153,6 @@ def resume_point(path: str, meta: dict[str, Any], optim: dict[str, dict[str, tor
         if epoch >= epochs:
             raise ResumeError(f"{path}: the checkpoint stopped inside epoch {epoch + 1}, beyond training.epochs "
                               f"{epochs}", "partial")
-        if step != epoch * steps_per_epoch + partial["batch"]:
-            raise ResumeError(f"{path}: metadata step {step} does not match epoch {epoch} and partial.batch "
-                              f"{partial['batch']}", "step")
+        # older GraphLab recorded the step of the last Step event here, which may lag the batch position
+        step = max(step, epoch * steps_per_epoch + partial["batch"])
     return ResumePoint(epoch, step, partial, rng)
