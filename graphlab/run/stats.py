@@ -5,7 +5,7 @@ throughput), so :class:`StatsSampler` registers forward hooks (and a tensor hook
 its gradient) only on the steps it samples, and removes them after the step. It decides to sample
 when the time it has spent so far, plus the expected cost of one more sample, stays within
 ``budget`` × the run's wall time (default 2%; 1 samples every step). The first step is always
-sampled, so a run shows the picture at initialisation.
+sampled, so a run shows the picture at initialisation, and is not charged (it carries one-off costs).
 
 What one sampled step measures, per node (on that step's training batch):
 
@@ -108,10 +108,14 @@ class StatsSampler:
         return self.spent + self.cost <= self.budget * elapsed
 
     def charge(self, seconds: float) -> None:
-        """Account the extra time a sampled step took over a plain one."""
+        """Account the extra time a sampled step took over a plain one. The first sample (the picture at
+        initialisation, always taken) is free: its step also pays one-off costs — the optimizer's first
+        step imports torch._dynamo (~1 s) — which would otherwise hold the next sample back for a minute."""
+        if self.samples <= 1:
+            return
         seconds = max(seconds, 0.0)
         self.spent += seconds
-        self.cost = seconds if self.samples <= 1 else 0.7 * self.cost + 0.3 * seconds
+        self.cost = seconds if self.samples == 2 else 0.7 * self.cost + 0.3 * seconds
 
     # -- one sampled step: begin() before forward, after_backward() before optimizer.step(), finish() after
     def begin(self) -> None:

@@ -94,5 +94,8 @@ def test_learning_rates_order_as_the_course_says():
     assert curves["good"][-1] < 0.2 < curves["low"][-1] and curves["good"][-1] < curves["high"][-1]
     assert init - 0.05 < curves["low"][-1] < init and np.all(np.diff(curves["low"]) <= 1e-6)  # creeping down
     assert curves["high"].max() > 3 * init and curves["high"][-1] > init  # overshoots and stays up
-    ratio = {k: np.nanmedian(h.update_flow()[2]) for k, h in (("low", low), ("good", good), ("high", high))}
+    # update/weight ratios after the first step (whose update is large next to the tiny initial weights)
+    flows = {k: h.update_flow()[2] for k, h in (("low", low), ("good", good), ("high", high))}
+    assert all(f.shape[1] >= 3 for f in flows.values())  # the 2% budget samples a 1,000-step run several times
+    ratio = {k: np.nanmedian(f[:, 1:]) for k, f in flows.items()}
     assert ratio["low"] < ratio["good"] < ratio["high"] and ratio["low"] < -3 < ratio["high"]
