@@ -1,20 +1,29 @@
 """``graphlab train FILE``: run the experiment in a graph file from a terminal.
 
     graphlab train FILE [--epochs N] [--batch-size B] [--lr LR] [--device D] [--seed S]
-                        [--out DIR] [--resume CKPT] [--json]
+                        [--out DIR] [--resume CKPT] [--overfit [N]] [--json]
 
-On a terminal: a live progress bar with loss and accuracy, and a line per epoch (at most two a
-second, so 10,000 tiny full-batch epochs do not flood it; the last epoch always prints). With ``--json``: one
-JSON object per epoch per line, then ``{"final": {train_loss, train_acc, val_loss, val_acc, epochs,
-seconds, samples_per_s}}`` (accuracies null for regression; train_* measured on the whole training
-split at the end). Writes ``last.safetensors`` and ``metrics.jsonl`` under ``--out`` (default:
-``runs/<file stem>-<time>/`` beside the file). Ctrl+C stops cleanly after saving (a second one
-aborts). Exit codes: 0 done, 1 the graph or the run failed, 2 unusable file/argument/training
-section, 130 stopped by Ctrl+C. torch is imported only when the command runs.
+On a terminal: a live progress bar with loss and accuracy, and epoch lines — every epoch of a short
+run; for a long one about :data:`EPOCH_LINES` lines spread evenly over the run (the first and the
+last epoch always print), decided by the epoch count alone, so 10,000 tiny full-batch epochs do not
+flood the terminal, whatever the machine's speed. An epoch line's ``loss`` is the objective (data
+loss + regularisation) averaged over the epoch's steps while the weights moved; the closing line's
+figures are measured afterwards on the whole training split in eval mode, data loss only — the
+output says so. With ``--json``: one JSON object per epoch per line, then ``{"final": {train_loss,
+train_acc, val_loss, val_acc, epochs, seconds, samples_per_s}}`` (accuracies null for regression).
+
+``--overfit [N]`` runs the overfit-a-small-batch check on N (default 20) training samples instead
+(:mod:`graphlab.run.overfit`): exit 0 when the net memorised them, 1 with the likely causes when not.
+
+Writes ``last.safetensors``, ``metrics.jsonl`` and ``run.json`` under ``--out`` (default:
+``runs/<file stem>-<time>/`` beside the file, see :mod:`graphlab.run.runs`). Ctrl+C stops cleanly
+after saving (a second one aborts). Exit codes: 0 done, 1 the graph or the run failed, 2 unusable
+file/argument/training section, 130 stopped by Ctrl+C. torch is imported only when the command runs.
 """
 from __future__ import annotations
 
 import json
+import math
 import signal
 import sys
 import time
@@ -27,12 +36,18 @@ from .io import FileFormatError, load
 
 #: seconds between Step events (each averages its steps); the bar redraws at most every 0.1 s anyway
 STEP_INTERVAL = 0.1
-#: seconds between printed epoch lines (without --json; the last epoch always prints)
-EPOCH_LINE_INTERVAL = 0.5
+#: about this many epoch lines for a long run (without --json); every epoch prints for shorter runs
+EPOCH_LINES = 20
+FINAL_NOTE = "measured after training on the whole training split, eval mode, without the regularization term"
 
 
 def _fmt(v: Any, spec: str = ".4f") -> str:
     return "—" if v is None else format(v, spec)
+
+
+def epoch_stride(start_epoch: int, epochs: int, lines: int = EPOCH_LINES) -> int:
+    """Print every k-th epoch of a run from ``start_epoch`` to ``epochs`` so about ``lines`` print."""
+    return max(1, math.ceil((epochs - start_epoch) / lines))
 
 
 class _Progress:
@@ -42,10 +57,8 @@ class _Progress:
         self.tty = tty
         self.start: Any = None
         self.last = 0.0
-        self.loss: float | None = None
         self.ema: float | None = None
         self.acc: float | None = None
-        self.last_line = -1e9
 
     def step(self, e: Any) -> None:
         self.ema = e.loss if self.ema is None else 0.9 * self.ema + 0.1 * e.loss
@@ -63,15 +76,22 @@ class _Progress:
         sys.stderr.flush()
 
     def epoch(self, e: Any) -> None:
-        now = time.monotonic()
-        if e.epoch != self.start.epochs and now - self.last_line < EPOCH_LINE_INTERVAL:
-            return  # thousands of tiny full-batch epochs: a line every half second, and the last
-        self.last_line = now
+        s = self.start
+        k = e.epoch - s.start_epoch
+        if e.epoch != s.epochs and k != 1 and k % epoch_stride(s.start_epoch, s.epochs):
+            return
         if self.tty:
             sys.stderr.write("\r" + " " * 79 + "\r")
         acc = f"  acc {_fmt(e.train_acc, '.3f')} / val {_fmt(e.val_acc, '.3f')}" if e.train_acc is not None else ""
-        print(f"epoch {e.epoch:>3}/{self.start.epochs}  loss {e.train_loss:.4f}  val_loss {_fmt(e.val_loss)}{acc}"
+        print(f"epoch {e.epoch:>3}/{s.epochs}  loss {e.train_loss:.4f}  val_loss {_fmt(e.val_loss)}{acc}"
               f"  {e.samples_per_s:,.0f} samples/s", flush=True)
+
+
+def _started(e: Any) -> str:
+    init = f"initial loss {e.initial_loss:.4f}" + (
+        f" (ln {e.num_classes} = {e.expected_loss:.4f})" if e.expected_loss is not None and e.num_classes else "")
+    what = f"overfit check on {e.n_train} samples" if e.overfit else f"{e.n_train} train / {e.n_val} val"
+    return f"{one_line(e.graph)}: {e.dataset} ({what}), {e.params:,} params on {e.device}; {init}"
 
 
 @command("train")
@@ -83,10 +103,15 @@ def cmd_train(argv: list[str]) -> int:
     p.add_argument("--lr", type=float)
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
     p.add_argument("--seed", type=int)
-    p.add_argument("--out", help="folder for last.safetensors and metrics.jsonl (default: runs/ beside the file)")
+    p.add_argument("--out", help="folder for last.safetensors, metrics.jsonl and run.json (default: runs/ beside "
+                   "the file)")
     p.add_argument("--resume", metavar="CKPT", help="continue from a checkpoint (weights, optimizer, epoch)")
+    p.add_argument("--overfit", type=int, nargs="?", const=20, metavar="N",
+                   help="sanity check: memorise N training samples (default 20) with regularisation off")
     p.add_argument("--json", action="store_true", help="one JSON object per epoch per line, then the final one")
     args = p.parse_args(argv)
+    if args.overfit is not None and args.overfit < 1:
+        return fail("--overfit: must be a whole number >= 1")
     try:
         graph = load(args.file)
     except FileFormatError as e:
@@ -99,13 +124,13 @@ def cmd_train(argv: list[str]) -> int:
     except ConfigError as e:
         return fail(f"{args.file}: {e}")
     src = Path(args.file).resolve()
-    out = Path(args.out) if args.out else src.parent / "runs" / f"{src.name.split('.')[0]}-{time.strftime('%Y%m%d-%H%M%S')}"
-
     from .run import events as ev
+    from .run.runs import new_run_dir
     from .run.trainer import Trainer
 
+    out = Path(args.out) if args.out else new_run_dir(src)
     trainer = Trainer(graph, cfg, base_dir=src.parent, out_dir=out, resume_from=args.resume,
-                      step_interval=STEP_INTERVAL)
+                      step_interval=STEP_INTERVAL, overfit=args.overfit, source=src)
     interrupted = []
 
     def on_sigint(signum: int, frame: Any) -> None:
@@ -118,15 +143,13 @@ def cmd_train(argv: list[str]) -> int:
     progress = _Progress(sys.stderr.isatty() and not args.json)
     error: Any = None
     fin: Any = None
+    overfit: Any = None
     try:
         for e in trainer.events():
             if isinstance(e, ev.RunStarted):
                 progress.start = e
                 if not args.json:
-                    init = f"initial loss {e.initial_loss:.4f}" + (
-                        f" (ln {e.num_classes} = {e.expected_loss:.4f})" if e.expected_loss is not None else "")
-                    print(f"{one_line(e.graph)}: {e.dataset} ({e.n_train} train / {e.n_val} val), {e.params:,} params on "
-                          f"{e.device}; {init}", flush=True)
+                    print(_started(e), flush=True)
             elif isinstance(e, ev.Step):
                 progress.step(e)
             elif isinstance(e, ev.Epoch):
@@ -139,6 +162,8 @@ def cmd_train(argv: list[str]) -> int:
             elif isinstance(e, ev.Warning):
                 where = f"{e.node}: " if e.node else ""
                 print(one_line(f"graphlab: warning: {where}{e.message}"), file=sys.stderr)
+            elif isinstance(e, ev.OverfitResult):
+                overfit = e
             elif isinstance(e, ev.Error):
                 error = e
             elif isinstance(e, ev.Finished):
@@ -147,17 +172,38 @@ def cmd_train(argv: list[str]) -> int:
         signal.signal(signal.SIGINT, old)
     if error is not None:
         if args.json:
-            print(json.dumps({"error": {"kind": error.kind, "message": error.message, "node": error.node}}))
+            print(json.dumps({"error": {"kind": error.kind, "message": error.message, "node": error.node,
+                                        "field": error.field}}))
         where = f"{error.node}: " if error.node else ""
         code = 2 if error.kind == "config" else 1
         return fail(f"{args.file}: {where}{error.message}", code)
     if args.json:
+        if overfit is not None:
+            print(json.dumps({"overfit": ev.to_json(overfit)}), flush=True)
         print(json.dumps({"final": ev.to_json(fin)["final"]}), flush=True)
     else:
         f = fin.final
-        print(f"{'stopped' if fin.reason == 'stopped' else 'done'}: {fin.epochs} epoch(s) in {f['seconds']:.1f} s; "
-              f"train loss {_fmt(f['train_loss'])} acc {_fmt(f['train_acc'], '.3f')}; "
-              f"val loss {_fmt(f['val_loss'])} acc {_fmt(f['val_acc'], '.3f')}")
+        print(f"{'stopped' if fin.reason == 'stopped' else 'done'}: {fin.epochs} epoch(s) in {f['seconds']:.1f} s")
+        if f["train_loss"] is not None:
+            print(f"final ({FINAL_NOTE}): train loss {_fmt(f['train_loss'])} acc {_fmt(f['train_acc'], '.3f')}; "
+                  f"val loss {_fmt(f['val_loss'])} acc {_fmt(f['val_acc'], '.3f')}")
         if fin.checkpoint:
             print(f"weights: {fin.checkpoint}\nmetrics: {fin.log}")
+    if overfit is not None:
+        return _report_overfit(overfit, args.json)
     return 130 if fin.reason == "stopped" else 0
+
+
+def _report_overfit(r: Any, quiet: bool) -> int:
+    if r.reached:
+        if not quiet:
+            print(f"overfit check passed: the net memorised all {r.samples} samples in {r.steps} steps "
+                  f"(loss {r.initial_loss:.4f} -> {r.loss:.4g})")
+        return 0
+    if not quiet:
+        acc = f"accuracy {r.train_acc:.0%}, " if r.train_acc is not None else ""
+        print(f"overfit check failed: after {r.steps} steps the net has not memorised {r.samples} samples "
+              f"({acc}loss {r.initial_loss:.4f} -> {r.loss:.4g}). Likely causes:")
+        for c in r.causes:
+            print(f"  - {c}")
+    return 1

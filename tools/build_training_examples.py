@@ -4,6 +4,10 @@ python tools/build_training_examples.py).
 * Existing examples: only their "training" key is (re)written.
 * New files: the CS231n spiral pair, RNN vs LSTM vs GRU on the adding problem, the same MLP under the
   six optimizers, a GRU on noisy sine waves. Layout by graphlab.core.layout.layered_positions.
+* Lessons (``lesson_*``; their "example" entry has group "lessons", an order, a one-line
+  "description" for the Examples menu and a "note" saying what to look at): weight init, batch
+  normalization, dropout, learning rates. tests/run/test_lessons.py
+  checks that each lesson's numbers show in the statistics the live views read.
 """
 from __future__ import annotations
 
@@ -68,6 +72,96 @@ def chain(name: str, layers: list[tuple[str, str, dict[str, Any]]], training: di
     return g
 
 
+def deep_tanh(name: str, init: str, bn: bool, epochs: int) -> Graph:
+    """A 10-layer Tanh MLP (100 units a layer) on the digits, SGD lr 0.05, with or without BatchNorm."""
+    layers: list[tuple[str, str, dict[str, Any]]] = [("image", "Input", {"shape": [1, 8, 8]}),
+                                                      ("flatten", "Flatten", {})]
+    for i in range(1, 11):
+        layers.append((f"fc{i}", "Linear", {"out_features": 100}))
+        if bn:
+            layers.append((f"bn{i}", "BatchNorm1d", {}))
+        layers.append((f"tanh{i}", "Tanh", {}))
+    layers += [("scores", "Linear", {"out_features": 10}), ("loss", "CrossEntropyLoss", {})]
+    return chain(name, layers, {"dataset": "digits", "preprocess": "standardize", "init": init,
+                                "optimizer": {"name": "sgd", "lr": 0.05}, "batch_size": 64, "epochs": epochs,
+                                "seed": 0, "stats": {"budget": 0.05}})
+
+
+def wide_mlp(name: str, dropout: bool) -> Graph:
+    layers: list[tuple[str, str, dict[str, Any]]] = [("image", "Input", {"shape": [1, 8, 8]}),
+                                                      ("flatten", "Flatten", {})]
+    for i in (1, 2):
+        layers += [(f"fc{i}", "Linear", {"out_features": 256}), (f"relu{i}", "ReLU", {})]
+        if dropout:
+            layers.append((f"drop{i}", "Dropout", {"p": 0.5}))
+    layers += [("scores", "Linear", {"out_features": 10}), ("loss", "CrossEntropyLoss", {})]
+    return chain(name, layers, {"dataset": "digits", "preprocess": "standardize", "val_fraction": 0.75,
+                                "optimizer": {"name": "adam", "lr": 0.003}, "batch_size": 64, "epochs": 20,
+                                "seed": 0})
+
+
+LESSON_ORDER = ("lesson_init_small_gaussian", "lesson_init_xavier", "lesson_batchnorm_off", "lesson_batchnorm_on",
+                "lesson_dropout_off", "lesson_dropout_on", "lesson_lr_low", "lesson_lr_good", "lesson_lr_high")
+
+
+def lesson(g: Graph, file: str, description: str, note: str) -> None:
+    """The Examples menu's entry (graphlab.assets) plus the lesson's note: what to look at."""
+    g.extra = {"example": {"group": "lessons", "order": LESSON_ORDER.index(file) + 1, "description": description,
+                           "note": note}}
+    _save(g, file)
+
+
+def lessons() -> None:
+    look = ("Train, select the tanh nodes one by one and compare their activation histograms "
+            "(node dock), or the activation std in each node's badge.")
+    lesson(deep_tanh("Lesson: weight init (small Gaussian)", "small_gaussian", False, 3), "lesson_init_small_gaussian",
+           "10 Tanh layers with N(0, 0.01²) weights: the activations collapse to zero layer by layer",
+           "Each layer multiplies its input by weights of std 0.01, so the activations shrink about tenfold per "
+           "layer: tanh1 spreads to ±0.2, tanh10's std is ~1e-10 of tanh1's — every unit outputs ~0, the "
+           "gradients vanish on the way back (the gradient-flow view is dark at the bottom) and the loss stays at "
+           f"ln 10 = 2.30. {look} Compare with lesson_init_xavier.")
+    lesson(deep_tanh("Lesson: weight init (Xavier)", "xavier", False, 3), "lesson_init_xavier",
+           "The same 10 Tanh layers scaled by 1/√fan-in: every layer keeps a healthy spread",
+           "Xavier init scales each layer's weights by 1/√fan-in, so every tanh layer's activations keep a std of "
+           f"0.2–0.6 and the net learns (97% on the digits in 3 epochs). {look} Compare with "
+           "lesson_init_small_gaussian.")
+    lesson(deep_tanh("Lesson: batch normalization (without)", "small_gaussian", False, 5), "lesson_batchnorm_off",
+           "The 10-layer Tanh net with tiny initial weights: the loss stays at ln 10",
+           "The 10-layer Tanh net of the init lesson, initialised with tiny weights: without normalization the "
+           "signal dies out layer by layer and the loss stays at ln 10. Train it, then lesson_batchnorm_on, and "
+           "tick both runs in the runs list to overlay their loss curves.")
+    lesson(deep_tanh("Lesson: batch normalization (with)", "small_gaussian", True, 5), "lesson_batchnorm_on",
+           "BatchNorm after every Linear rescues the badly initialised net: the loss falls",
+           "BatchNorm re-scales each layer's pre-activations to zero mean and unit variance, so the tiny initial "
+           "weights no longer matter: the activations keep their spread and the loss falls from the first epoch. "
+           "Overlay its loss curve on lesson_batchnorm_off's in the runs list.")
+    lesson(wide_mlp("Lesson: dropout (without)", False), "lesson_dropout_off",
+           "A wide MLP on a quarter of the digits memorises them: a wide train/val gap",
+           "With 256 + 256 hidden units and only 450 training images the net memorises the training set: the "
+           "training loss goes to ~0 while the validation loss stays far above it. Watch the gap between the two "
+           "curves in the epoch plot; compare with lesson_dropout_on.")
+    lesson(wide_mlp("Lesson: dropout (with)", True), "lesson_dropout_on",
+           "Dropout(0.5) after each hidden layer narrows the train/val gap",
+           "Dropout zeroes half of the hidden units at random on every training step, so the net cannot rely on "
+           "any one of them: the training loss stays higher, the validation loss lower, and the gap between the "
+           "curves shrinks (validation accuracy rises a little). Compare with lesson_dropout_off.")
+    spiral = [("x", "Input", {"shape": [2]}), ("fc1", "Linear", {"out_features": 100}), ("relu", "ReLU", {}),
+              ("scores", "Linear", {"out_features": 3}), ("loss", "CrossEntropyLoss", {})]
+    for key, lr, what, curve, note in (
+            ("low", 0.01, "too low", "the loss barely moves", "the loss creeps down, nearly a straight line: after "
+             "1,000 steps it has barely left ln 3 = 1.10, and the update/weight ratios sit far below 1e-3"),
+            ("good", 1.0, "good", "the loss falls fast and far", "the loss falls fast and keeps falling (below 0.2 "
+             "after 1,000 steps)"),
+            ("high", 20.0, "too high", "the loss jumps up and stays high", "the loss jumps far above ln 3 in the "
+             "first steps and stays high: the updates overshoot (update/weight ratios far above 1e-3)")):
+        lesson(chain(f"Lesson: learning rate {what} (SGD lr {lr:g})", spiral,
+                     {**CS231N, "regularization": {"l2": 0.0}, "optimizer": {"name": "sgd", "lr": lr},
+                      "epochs": 1000}),
+               f"lesson_lr_{key}", f"The spiral 2-layer net with SGD lr {lr:g}: {curve}",
+               f"CS231n's learning-rate picture, one file per curve: {note}. Train lesson_lr_low, lesson_lr_good and "
+               "lesson_lr_high and tick the three runs to overlay their loss curves (log-y helps).")
+
+
 def main() -> None:
     for name, training in EXISTING.items():
         g = load(OUT / f"{name}.graphlab.json")
@@ -100,6 +194,7 @@ def main() -> None:
                  ("head", "Linear", {"out_features": 1}), ("loss", "MSELoss", {})],
                 {"dataset": {"name": "sine", "length": 20}, "optimizer": {"name": "adam", "lr": 0.005},
                  "batch_size": 32, "epochs": 10}), "sine_gru")
+    lessons()
     print(f"wrote training sections and examples in {OUT}")
 
 

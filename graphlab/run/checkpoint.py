@@ -11,8 +11,6 @@ writer's pid, and the next save (or run) in that folder removes those whose writ
 """
 from __future__ import annotations
 
-import json
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -120,42 +118,3 @@ def restore(path: str | os.PathLike[str], module: torch.nn.Module,
             raise CheckpointError(f"{path}: the optimizer state does not fit ({e}); "
                                   "use the same optimizer as the run that wrote it") from None
     return meta
-
-
-_PARTIAL_INTS = ("batch", "seen", "loss_n", "correct")
-
-
-def resume_state(meta: dict[str, Any], path: str | os.PathLike[str], max_epoch: int
-                 ) -> tuple[int, int, dict[str, Any] | None, torch.Tensor | None]:
-    """(epoch, step, partial position inside the next epoch or None, CPU RNG state or None) from a
-    checkpoint's metadata, each field checked: a tampered or foreign checkpoint gives a
-    CheckpointError naming the file and the field, never a traceback or a hang."""
-
-    def whole(key: str, hi: int) -> int:
-        text = meta.get(key) or "0"
-        if not (isinstance(text, str) and text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= hi):
-            raise CheckpointError(f"{path}: metadata {key!r} must be a whole number from 0 to {hi:,}, "
-                                  f"got {str(text)[:40]!r}")
-        return int(text)
-
-    epoch, step = whole("epoch", max_epoch), whole("step", 2 ** 62)
-    try:
-        partial = json.loads(meta.get("partial") or "null")
-    except (ValueError, TypeError, RecursionError):
-        raise CheckpointError(f"{path}: metadata 'partial' is not readable JSON") from None
-    if partial is not None:
-        ok = isinstance(partial, dict) and all(
-            isinstance(partial.get(k), int) and not isinstance(partial.get(k), bool) and 0 <= partial[k] < 2 ** 62
-            for k in _PARTIAL_INTS) and all(
-            isinstance(partial.get(k, 0.0), (int, float)) and not isinstance(partial.get(k, 0.0), bool)
-            and math.isfinite(partial.get(k, 0.0)) for k in ("loss_sum", "time"))
-        if not ok or "loss_sum" not in partial:
-            raise CheckpointError(f"{path}: metadata 'partial' must hold whole numbers >= 0 for "
-                                  f"{', '.join(_PARTIAL_INTS)} and a number for loss_sum")
-    rng = meta.get("rng")
-    if rng is not None and not (isinstance(rng, torch.Tensor) and rng.dtype == torch.uint8 and rng.dim() == 1
-                                and rng.numel() == torch.get_rng_state().numel()):
-        raise CheckpointError(f"{path}: the tensor 'rng.cpu' is not a CPU random generator state "
-                              f"(uint8, {torch.get_rng_state().numel()} bytes)")
-    return epoch, step, partial, rng
-

@@ -8,6 +8,8 @@
   works for failures that do not repeat (out of memory).
 * :func:`node_that_raises` — forward pre-hooks track the node being run; the one entered last when
   the exception arises is the culprit.
+* :func:`nan_error` / :func:`runtime_error` — the trainer's Error events for a non-finite loss and
+  for an exception in a step, built with the functions above.
 
 Hooks are removed before these functions return.
 """
@@ -17,6 +19,8 @@ from typing import Any
 
 import torch
 from torch import nn
+
+from .events import Error
 
 
 def _modules(gm: nn.Module, ci: Any) -> list[tuple[str, nn.Module]]:
@@ -91,3 +95,27 @@ def node_in_traceback(gm: nn.Module, ci: Any, exc: BaseException) -> str | None:
             node = by_module[id(owner)]
         tb = tb.tb_next
     return node
+
+
+def nan_error(gm: nn.Module, ci: Any, xb: torch.Tensor, epoch: int, step: int, value: float) -> Error:
+    """The Error of a loss that became NaN/inf on batch ``xb`` at ``step`` (1-based)."""
+    what = "NaN" if value != value else "infinite"
+    node, detail = first_nonfinite(gm, ci, xb)
+    if node is None:
+        node = ci.loss_id
+        detail = "every node's output is finite, so the loss itself overflowed"
+    return Error("nan", f"the loss became {what} at epoch {epoch}, step {step}: first non-finite value at node "
+                 f"{node} ({detail}); try a lower training.optimizer.lr or set training.clip_grad_norm", node)
+
+
+def runtime_error(gm: nn.Module, ci: Any, xb: torch.Tensor, e: BaseException, epoch: int) -> Error:
+    """The Error of an exception raised by a training step (out of memory gets its own kind)."""
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    oom = isinstance(e, MemoryError) or "out of memory" in text.lower() or isinstance(
+        e, getattr(torch, "OutOfMemoryError", ()))
+    node = node_in_traceback(gm, ci, e) or node_that_raises(gm, ci, xb)
+    where = f" at node {node}" if node else ""
+    if oom:
+        return Error("oom", f"out of memory{where} at epoch {epoch}: lower training.batch_size "
+                     f"(now {len(xb)}) or make the layer smaller ({text})", node)
+    return Error("runtime", f"{text}{where} at epoch {epoch}", node)

@@ -6,15 +6,30 @@ with one torch thread is not slowed. So::
 
     proc = TrainingProcess(graph, base_dir=folder, out_dir=run_dir, step_interval=0.05)
     proc.start()
-    # on a GUI timer:
-    for event in proc.poll():       # never blocks; the same event dataclasses as Trainer.events()
+    # on a GUI timer (<= 30 Hz):
+    for event in proc.poll():       # never blocks; the event dataclasses of graphlab.run.events
         ...
-    proc.pause(); proc.resume(); proc.stop()   # take effect between steps
+    proc.pause(); proc.resume(); proc.stop()          # take effect between steps
+    rid = proc.select("conv1")                        # detailed stats + Images of conv1 (<= 1/s)
+    rid = proc.images("conv1"); proc.snapshot(); proc.set_stats_budget(0.05); proc.status()
+    # each returns the request id; the answer is a Reply event with .request == rid
 
 The graph travels as its file text (:func:`graphlab.io.dumps`), so the child trains a snapshot and
 later edits in the editor do not touch the run. The start method is ``spawn`` (forking a process
-that holds Qt and torch's thread pools is unsafe). If the child dies without a ``Finished`` event,
-:meth:`poll` reports an ``Error`` and a ``Finished`` itself, so a listener always sees the end.
+that holds Qt and torch's thread pools is unsafe).
+
+**Bounded queue.** The child sends events in batches and keeps at most :data:`MAX_IN_FLIGHT`
+batches unread by the parent; each :meth:`poll` acknowledges what it read. While the parent is
+behind, the child coalesces what it holds: only the latest statistics per node (one ``NodeStats``),
+only the latest unrequested ``Images`` per node and kind, and consecutive ``Step`` events of an
+epoch merged into one whose ``losses`` keep every step's loss (the plots need full resolution, 8
+bytes a step). Everything else (epochs, warnings, replies, errors) is kept as it is. So the
+queue never holds more than MAX_IN_FLIGHT + 1 batches, whatever the GUI's pace.
+
+**Always an end.** Every failure in the child ends with an ``Error`` (kind, node and field where
+known: ``data`` with ``training.dataset`` for a bad dataset path, ``nan`` with the node, ``oom``,
+``runtime``) and a ``Finished``; if the child dies without one (killed, crashed), :meth:`poll`
+reports an ``Error`` and a ``Finished`` itself, so a listener always sees the end.
 """
 from __future__ import annotations
 
@@ -29,95 +44,226 @@ from typing import Any
 from ..core.graph import Graph
 from ..io import dumps
 from . import events as ev
+from .commands import Request
 from .config import TrainConfig, parse_training
 
+#: batches the child may have sent that the parent has not read yet
+MAX_IN_FLIGHT = 4
+#: seconds between the child's attempts to send what it holds while the trainer is quiet (paused)
+FLUSH_INTERVAL = 0.05
+_BARRIERS = (ev.RunStarted, ev.Epoch, ev.Paused, ev.Resumed, ev.Error, ev.Finished)
 
-def _child(text: str, config: TrainConfig, base_dir: str | None, out_dir: str | None, resume_from: str | None,
-           step_interval: float, q: Any, pause_evt: Any, stop_evt: Any) -> None:
+
+def _empty_final() -> dict[str, Any]:
+    return {"train_loss": None, "train_acc": None, "val_loss": None, "val_acc": None, "epochs": 0, "seconds": 0.0,
+            "samples_per_s": None}
+
+
+def merge_steps(a: ev.Step, b: ev.Step) -> ev.Step:
+    """Two Step events of one epoch as one, keeping every step's loss."""
+    la = a.losses if a.losses is not None else [a.loss] * a.steps
+    lb = b.losses if b.losses is not None else [b.loss] * b.steps
+    losses = la + lb
+    n = a.steps + b.steps
+    acc = None if a.acc is None or b.acc is None else (a.acc * a.steps + b.acc * b.steps) / n
+    return ev.Step(b.epoch, b.step, sum(losses) / len(losses), n, b.lr, acc, losses, b.seconds)
+
+
+class Outbox:
+    """The child's sending side: batches events, coalesces while the parent is behind."""
+
+    def __init__(self, q: Any, acked: Any, produced: Any, max_in_flight: int = MAX_IN_FLIGHT) -> None:
+        self.q, self.acked, self.produced, self.max = q, acked, produced, max_in_flight
+        self.lock = threading.Lock()
+        self.pending: list[ev.Event] = []
+        self.sent = 0
+        self._step_at: int | None = None  # index in pending of the Step later ones of its epoch merge into
+        self._stats_at: int | None = None  # index of the pending NodeStats
+        self._images_at: dict[tuple[str, str], int] = {}
+
+    def put(self, e: ev.Event) -> None:
+        with self.lock:
+            self.produced.value += 1
+            self._add(e)
+            self._flush(force=isinstance(e, ev.Finished))
+
+    def _add(self, e: ev.Event) -> None:
+        p = self.pending
+        if isinstance(e, ev.Step):
+            i = self._step_at
+            if i is not None and p[i].epoch == e.epoch:  # type: ignore[union-attr]
+                p[i] = merge_steps(p[i], e)  # type: ignore[arg-type]
+                return
+            self._step_at = len(p)
+        elif isinstance(e, ev.NodeStats) and self._stats_at is not None:
+            old = p[self._stats_at]
+            p[self._stats_at] = ev.NodeStats(e.epoch, e.step, {**old.nodes, **e.nodes})  # type: ignore[union-attr]
+            return
+        elif isinstance(e, ev.NodeStats):
+            self._stats_at = len(p)
+        elif isinstance(e, ev.Images) and e.request is None:
+            key = (e.node, e.kind)
+            if key in self._images_at:
+                p[self._images_at[key]] = e
+                return
+            self._images_at[key] = len(p)
+        elif isinstance(e, _BARRIERS):
+            self._step_at = None
+        p.append(e)
+
+    def _flush(self, force: bool = False) -> None:
+        if self.pending and (force or self.sent - self.acked.value < self.max):
+            self.q.put(self.pending)
+            self.sent += 1
+            self.pending = []
+            self._step_at = self._stats_at = None
+            self._images_at = {}
+
+    def flush(self, force: bool = False) -> None:
+        with self.lock:
+            self._flush(force)
+
+
+def _error_event(e: BaseException) -> ev.Error:
+    if isinstance(e, MemoryError):
+        return ev.Error("oom", "the training process ran out of memory; lower training.batch_size or make the "
+                        "network smaller")
+    where = traceback.extract_tb(e.__traceback__)[-1] if e.__traceback__ else None
+    at = f" ({os.path.basename(where.filename)}:{where.lineno})" if where else ""
+    return ev.Error("internal", f"the training process failed: {type(e).__name__}: {e}{at}")
+
+
+def _child(text: str, config: TrainConfig, kwargs: dict[str, Any], q: Any, cmds: Any, acked: Any,
+           produced: Any) -> None:
     from ..io import loads
     from .trainer import Trainer
 
-    trainer = None
+    box = Outbox(q, acked, produced)
+    done = threading.Event()
     try:
-        trainer = Trainer(loads(text), config, base_dir=base_dir, out_dir=out_dir, resume_from=resume_from,
-                          step_interval=step_interval)
-        done = threading.Event()
+        trainer = Trainer(loads(text), config, **kwargs)
 
-        def watch() -> None:
-            paused = False
+        def watch() -> None:  # commands in, quiet-time flushes out
             while not done.is_set():
-                if stop_evt.wait(0.05):
-                    trainer.stop()
+                try:
+                    req = cmds.get(timeout=FLUSH_INTERVAL)
+                except queue_mod.Empty:
+                    box.flush()
+                    continue
+                except (EOFError, OSError):
                     return
-                if pause_evt.is_set() != paused:
-                    paused = pause_evt.is_set()
-                    trainer.pause() if paused else trainer.resume()
+                trainer.request(req)  # answered with a Reply (pause/resume/stop too) ...
+                if isinstance(req, Request) and req.kind in ("pause", "resume", "stop"):
+                    getattr(trainer, req.kind)()  # ... and these take effect at once
+                box.flush()
 
         threading.Thread(target=watch, daemon=True).start()
         for e in trainer.events():
-            q.put(e)
-        done.set()
+            box.put(e)
     except BaseException as e:  # noqa: BLE001 - report anything, the parent must see an end
-        where = traceback.extract_tb(e.__traceback__)[-1] if e.__traceback__ else None
-        at = f" ({os.path.basename(where.filename)}:{where.lineno})" if where else ""
-        q.put(ev.Error("internal", f"the training process failed: {type(e).__name__}: {e}{at}"))
-        q.put(ev.Finished("error", 0, {"train_loss": None, "train_acc": None, "val_loss": None, "val_acc": None,
-                                       "epochs": 0, "seconds": 0.0, "samples_per_s": None}))
+        box.put(_error_event(e))
+        box.put(ev.Finished("error", 0, _empty_final()))
+    finally:
+        done.set()
+        box.flush(force=True)
 
 
 class TrainingProcess:
     def __init__(self, graph: Graph, config: TrainConfig | None = None, *, base_dir: str | None = None,
                  out_dir: str | None = None, resume_from: str | None = None, step_interval: float = 0.05,
-                 threads: int | None = 1) -> None:
+                 threads: int | None = 1, overfit: int | None = None, source: str | None = None,
+                 checkpoint_interval: float = 10.0) -> None:
         """``config`` defaults to the graph's training section (a ConfigError is raised here, at once).
-        ``threads`` overrides the config's torch threads (1 by default: next to a GUI, stack-facts)."""
+        ``threads`` overrides the config's torch threads (1 by default: next to a GUI, stack-facts).
+        The other arguments are :class:`~graphlab.run.trainer.Trainer`'s."""
         cfg = config or parse_training(graph.training)
         if threads is not None:
             cfg = replace(cfg, threads=threads)
         ctx = mp.get_context("spawn")
         self._q = ctx.Queue()
-        self._pause = ctx.Event()
-        self._stop = ctx.Event()
-        self._proc = ctx.Process(
-            target=_child, name="graphlab-train", daemon=True,
-            args=(dumps(graph), cfg, None if base_dir is None else str(base_dir),
-                  None if out_dir is None else str(out_dir), None if resume_from is None else str(resume_from),
-                  step_interval, self._q, self._pause, self._stop))
+        self._cmds = ctx.Queue()
+        self._acked = ctx.Value("q", 0)
+        self._produced = ctx.Value("q", 0)
+        kwargs = {"base_dir": None if base_dir is None else str(base_dir),
+                  "out_dir": None if out_dir is None else str(out_dir),
+                  "resume_from": None if resume_from is None else str(resume_from),
+                  "step_interval": step_interval, "overfit": overfit,
+                  "source": None if source is None else str(source), "checkpoint_interval": checkpoint_interval}
+        self._proc = ctx.Process(target=_child, name="graphlab-train", daemon=True,
+                                 args=(dumps(graph), cfg, kwargs, self._q, self._cmds, self._acked, self._produced))
+        self._next_id = 0
+        self.batches = 0  # batches received so far
         self.finished: ev.Finished | None = None
 
     def start(self) -> None:
         self._proc.start()
 
-    def pause(self) -> None:
-        self._pause.set()
+    # -- commands: each returns the request id its Reply will carry -----------------------------
+    def request(self, kind: str, node: str | None = None, value: Any = None) -> int:
+        self._next_id += 1
+        self._cmds.put(Request(kind, node, value, self._next_id))
+        return self._next_id
 
-    def resume(self) -> None:
-        self._pause.clear()
+    def pause(self) -> int:
+        return self.request("pause")
 
-    def stop(self) -> None:
-        self._stop.set()
+    def resume(self) -> int:
+        return self.request("resume")
 
+    def stop(self) -> int:
+        return self.request("stop")
+
+    def select(self, node: str | None, images: bool = True) -> int:
+        """Detailed statistics (and, with ``images``, Images at most once a second) for ``node``; None clears."""
+        return self.request("select", node, {"images": images})
+
+    def images(self, node: str) -> int:
+        return self.request("images", node)
+
+    def snapshot(self) -> int:
+        return self.request("snapshot")
+
+    def set_stats_budget(self, budget: float) -> int:
+        return self.request("stats_budget", None, budget)
+
+    def status(self) -> int:
+        return self.request("status")
+
+    # -- events -----------------------------------------------------------------------------------
     @property
     def alive(self) -> bool:
         return self._proc.is_alive()
 
-    def poll(self, timeout: float = 0.0, limit: int = 10_000) -> list[ev.Event]:
-        """Events that have arrived (waiting up to ``timeout`` s for the first one)."""
+    @property
+    def produced(self) -> int:
+        """Events the child has produced so far (before coalescing)."""
+        return int(self._produced.value)
+
+    def poll(self, timeout: float = 0.0, limit: int = 64) -> list[ev.Event]:
+        """Events that have arrived (waiting up to ``timeout`` s for the first batch), at most ``limit``
+        batches of them. Reading acknowledges them, which lets the child send more."""
         out: list[ev.Event] = []
+        got = 0
         try:
-            out.append(self._q.get(timeout=timeout) if timeout > 0 else self._q.get_nowait())
-            while len(out) < limit:
-                out.append(self._q.get_nowait())
-        except queue_mod.Empty:
+            batch = self._q.get(timeout=timeout) if timeout > 0 else self._q.get_nowait()
+            while True:
+                out.extend(batch)
+                got += 1
+                if got >= limit:
+                    break
+                batch = self._q.get_nowait()
+        except (queue_mod.Empty, EOFError, OSError):
             pass
+        if got:
+            self.batches += got
+            with self._acked.get_lock():
+                self._acked.value += got
         for e in out:
             if isinstance(e, ev.Finished):
                 self.finished = e
         if not out and self.finished is None and self._proc.exitcode is not None:
             code = self._proc.exitcode
-            self.finished = ev.Finished("error", 0, {"train_loss": None, "train_acc": None, "val_loss": None,
-                                                     "val_acc": None, "epochs": 0, "seconds": 0.0,
-                                                     "samples_per_s": None})
+            self.finished = ev.Finished("error", 0, _empty_final())
             out = [ev.Error("internal", f"the training process ended unexpectedly (exit code {code})"),
                    self.finished]
         return out

@@ -6,23 +6,31 @@
     for event in t.events():      # a generator; or t.run(callback) -> the Finished event
         ...
 
-It never prints and never touches the graph file. ``pause()``, ``resume()`` and ``stop()`` may be
-called from any thread; they take effect between steps (a stop saves a checkpoint first). With
-``out_dir`` it writes ``last.safetensors`` (weights + optimizer tensors, see
-:mod:`graphlab.run.checkpoint`) at the end of an epoch when ``checkpoint_interval`` seconds have passed
-since the last one, after the last epoch and on stop (never with non-finite weights), and
-``metrics.jsonl`` (one line per Epoch event). ``resume_from`` continues from a checkpoint's weights, optimizer state
-and epoch count.
+It never prints and never touches the graph file. ``pause()``, ``resume()``, ``stop()`` and
+``request(Request(...))`` (the command channel, :mod:`graphlab.run.commands`) may be called from
+any thread; they take effect between steps, and requests are also served while paused (a stop
+saves a checkpoint first). With ``out_dir`` the run has a folder (:mod:`graphlab.run.runs`):
+``last.safetensors`` (weights + optimizer tensors, see :mod:`graphlab.run.checkpoint`) written at the
+end of an epoch when ``checkpoint_interval`` seconds have passed since the last one, after the last
+epoch and on stop (never with non-finite weights), ``metrics.jsonl`` (one line per Epoch event) and
+``run.json``. ``resume_from`` continues from a checkpoint's weights, optimizer state and epoch count
+(every field validated: :mod:`graphlab.run.resume`). ``overfit=N`` runs the overfit-a-small-batch
+check instead (:mod:`graphlab.run.overfit`).
 
-Per step: in-memory data is indexed with one randperm per epoch (no DataLoader; image folders use
-one), augmented on the batch, forwarded through the compiled fx module, the loss + λ·ΣW² + λ·Σ|W|
-backpropagated, gradients optionally clipped, the optimizer stepped. The schedule steps per epoch.
-Same file + seed gives the same losses on CPU.
+Structure: :meth:`Trainer._prepare` builds a :class:`RunState` (everything a run holds: config,
+data, module, optimizer, counters, statistics sampler, health checks, image maker, run folder);
+:meth:`Trainer._epoch` runs one epoch over it, calling :func:`train_step` — forward, objective
+(data loss + λ·ΣW² + λ·Σ|W|), backward, optional clipping, optimizer step — once per batch.
+In-memory data is indexed with one randperm per epoch (no DataLoader; image folders use one),
+augmented on the batch, forwarded through the compiled fx module. The schedule steps per epoch.
+Same file + seed gives the same losses on CPU. During a run, denormal floats are flushed to zero
+(``torch.set_flush_denormal``): values below 1e-38 then count as 0, and nets whose activations
+shrink that far (tiny initial weights) train ~8× faster; torch's default is restored afterwards.
 
 Failures end the run with an :class:`~graphlab.run.events.Error` naming the node when it can:
 a non-finite loss re-runs the failing batch with hooks and names the first node whose output is not
-finite; a runtime error (shape, out of memory) re-runs it with pre-hooks and names the node that
-raised. The last checkpoint written stays loadable.
+finite; a runtime error (shape, out of memory) names the node that raised; a write that fails (a
+full disk) stops the run with the file named. The last checkpoint written stays loadable.
 """
 from __future__ import annotations
 
@@ -32,28 +40,39 @@ import math
 import os
 import threading
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import torch
-from torch import nn
+from safetensors import SafetensorError
 
 from ..compiler import BuildError, CompileError, compile_graph, info
 from ..core.analysis import analyze
 from ..core.graph import Graph
-from ..io.tempfiles import clean_stale
+from ..core.registry import REGISTRY
 from . import events as ev
 from .augment import augment_batch
-from .checkpoint import CheckpointError, restore, resume_state, save_checkpoint
-from .config import MAX_EPOCHS, ConfigError, TrainConfig, parse_training
+from .checkpoint import CheckpointError, read_checkpoint, restore, save_checkpoint
+from .commands import Request
+from .config import ConfigError, TrainConfig, parse_training
 from .datasets import Data, DataError, build_dataset
-from .diagnose import first_nonfinite, node_in_traceback, node_that_raises
+from .diagnose import nan_error, runtime_error
 from .fits import check_dataset, check_training
+from .handlers import RequestHandling
+from .evaluate import EVAL_BATCH, evaluate, evaluation_event
+from .health import Health, initial_loss_warning
+from .images import ImageMaker
+from .overfit import OVERFIT_MAX_STEPS, likely_causes, overfit_config, reached
+from .resume import ResumeError, resume_point
+from .runs import RunFolder
+from .runstate import EpochTotals, RunState, chain_forward, first_batch, stack_samples, train_step
 from .setup import (SetupError, auto_threads, check_fit, check_graph, make_optimizer, make_scheduler, resolve_device,
                     tune_malloc, weight_params)
-from .stats import StatsSampler, advice
+from .stats import StatsSampler
 
-EVAL_BATCH = 1024
+#: seconds between a selected node's unrequested Images
+IMAGE_INTERVAL = 1.0
 
 
 class _Abort(Exception):
@@ -62,14 +81,17 @@ class _Abort(Exception):
         self.error = error
 
 
-class Trainer:
+class Trainer(RequestHandling):
     def __init__(self, graph: Graph, config: TrainConfig | None = None, *, base_dir: str | os.PathLike[str] | None = None,
                  out_dir: str | os.PathLike[str] | None = None, resume_from: str | os.PathLike[str] | None = None,
-                 step_interval: float = 0.0, checkpoint_interval: float = 10.0) -> None:
+                 step_interval: float = 0.0, checkpoint_interval: float = 10.0, overfit: int | None = None,
+                 overfit_steps: int = OVERFIT_MAX_STEPS, source: str | os.PathLike[str] | None = None) -> None:
         """``config`` defaults to ``parse_training(graph.training)``. ``step_interval`` (seconds) throttles
-        Step events: 0 emits one per step; a GUI might pass 0.05 (each Step then averages its steps).
-        ``checkpoint_interval`` (seconds): a checkpoint is written at the end of an epoch when this long has
-        passed since the last one, and always after the last epoch and on stop."""
+        Step events: 0 emits one per step; a GUI might pass 0.05 (each Step then carries the losses of
+        its steps). ``checkpoint_interval`` (seconds): a checkpoint is written at the end of an epoch
+        when this long has passed since the last one, and always after the last epoch and on stop.
+        ``overfit``: run the overfit check on that many training samples. ``source``: the graph file,
+        recorded in run.json so the file's runs can be listed."""
         self.graph = graph
         self._config = config
         self.base_dir = base_dir
@@ -77,12 +99,18 @@ class Trainer:
         self.resume_from = resume_from
         self.step_interval = step_interval
         self.checkpoint_interval = checkpoint_interval
+        self.overfit = overfit
+        self.overfit_steps = overfit_steps
+        self.source = str(Path(source).resolve()) if source is not None else None
         self._last_save = 0.0
         self._stop = threading.Event()
         self._go = threading.Event()
         self._go.set()
+        self._wake = threading.Event()
+        self._requests: deque[Request] = deque()
         self.module: torch.fx.GraphModule | None = None  # set once the run has compiled the graph
         self.data: Data | None = None
+        self.state: RunState | None = None
 
     # -- controls (any thread) -------------------------------------------------------------------
     def pause(self) -> None:
@@ -90,10 +118,17 @@ class Trainer:
 
     def resume(self) -> None:
         self._go.set()
+        self._wake.set()
 
     def stop(self) -> None:
         self._stop.set()
         self._go.set()
+        self._wake.set()
+
+    def request(self, req: Request) -> None:
+        """Queue a request (see :mod:`graphlab.run.commands`); answered by a Reply event between steps."""
+        self._requests.append(req)
+        self._wake.set()
 
     @property
     def stopping(self) -> bool:
@@ -110,35 +145,57 @@ class Trainer:
         return last
 
     def events(self) -> Iterator[ev.Event]:
-        t0 = time.perf_counter()
-        self._state: dict[str, Any] = {"epoch": 0, "step": 0, "samples": 0, "train_time": 0.0}
+        self._t0 = time.perf_counter()
         self._ckpt: str | None = None
-        self._log: str | None = None
-        self._resume_partial: tuple[Any, Any] = (None, None)
+        self._folder: RunFolder | None = None
         threads = torch.get_num_threads()
+        torch.set_flush_denormal(True)  # tiny-weight nets (the init lesson) run ~8x faster without denormals
         try:
-            yield from self._run(t0)
+            yield from self._guarded_run()
         except _Abort as a:
+            r = self.state
+            if self.overfit is not None and r is not None and a.error.kind == "nan":
+                yield ev.OverfitResult(False, r.n, r.step, None, float("nan"), self._init_loss,
+                                       self._causes(r, [*self._fit_losses, float("nan")], self._init_loss))
             yield a.error
-            yield self._finished("error", t0)
+            yield self._finished("error", error=a.error.message)
         except KeyboardInterrupt:
-            self._save()
-            yield self._finished("stopped", t0)
+            self._save(None, None)
+            yield self._finished("stopped")
         finally:
             torch.set_num_threads(threads)
+            torch.set_flush_denormal(False)  # torch's default
+            if self._folder is not None:
+                self._folder.close()
 
-    def _finished(self, reason: str, t0: float, final: dict[str, Any] | None = None) -> ev.Finished:
-        s = self._state
+    def _guarded_run(self) -> Iterator[ev.Event]:
+        try:
+            yield from self._run()
+        except DataError as e:  # a lazily read file (an image folder's) that turns out unreadable mid-run
+            raise _Abort(ev.Error("data", str(e), None, "training.dataset")) from None
+
+    def _finished(self, reason: str, final: dict[str, Any] | None = None, error: str | None = None) -> ev.Finished:
+        r = self.state
+        epochs = r.epoch if r else 0
         final = final or {"train_loss": None, "train_acc": None, "val_loss": None, "val_acc": None}
-        final = {**final, "epochs": s["epoch"], "seconds": round(time.perf_counter() - t0, 3),
-                 "samples_per_s": round(s["samples"] / s["train_time"], 1) if s["train_time"] > 0 else None}
-        return ev.Finished(reason, s["epoch"], final, self._ckpt, self._log)
+        final = {**final, "epochs": epochs, "seconds": round(time.perf_counter() - self._t0, 3),
+                 "samples_per_s": round(r.samples / r.train_time, 1) if r and r.train_time > 0 else None}
+        fin = ev.Finished(reason, epochs, final, self._ckpt, str(self._folder.log_path) if self._folder else None)
+        if self._folder is not None:
+            try:
+                self._folder.finish(reason, epochs, ev.to_json(fin)["final"], self._ckpt, error)
+            except OSError:
+                pass  # the weights and the log are written; run.json keeps "running"
+        return fin
 
+    # -- set-up ----------------------------------------------------------------------------------
     def _setup(self) -> tuple[TrainConfig, Any, Data, torch.device]:
         try:
             cfg = self._config or parse_training(self.graph.training)
         except ConfigError as e:
             raise _Abort(ev.Error("config", str(e), None, e.field)) from None
+        if self.overfit is not None:
+            cfg = overfit_config(cfg, self.overfit_steps)
         a = analyze(self.graph)
         try:
             check_graph(self.graph, a)
@@ -153,6 +210,11 @@ class Trainer:
         except MemoryError:
             raise _Abort(ev.Error("oom", f"dataset {cfg.dataset.name} does not fit in memory", None,
                                   "training.dataset")) from None
+        except RuntimeError as e:  # torch's allocator says "can't allocate memory"
+            if "memory" not in str(e).lower():
+                raise
+            raise _Abort(ev.Error("oom", f"dataset {cfg.dataset.name} does not fit in memory ({str(e).splitlines()[0]})",
+                                  None, "training.dataset")) from None
         try:
             check_fit(self.graph, a, data, cfg)
             check_training(a, cfg, data, device)
@@ -162,323 +224,331 @@ class Trainer:
             raise _Abort(ev.Error(e.kind, str(e) + hint, e.node, e.field)) from None
         return cfg, a, data, device
 
-    def _run(self, t0: float) -> Iterator[ev.Event]:
+    def _prepare(self) -> RunState:
         cfg, a, data, device = self._setup()
         self.data = data
         tune_malloc()
-        threads = cfg.threads or auto_threads(a, cfg.batch_size or data.n_train)
+        x = y = None
+        if self.overfit is not None:  # a seeded choice of training samples, held in memory
+            k = max(1, min(self.overfit, data.n_train))
+            pick = torch.randperm(data.n_train, generator=torch.Generator().manual_seed(cfg.seed))[:k]
+            if data.in_memory:
+                x, y = data.x_train[pick], data.y_train[pick]
+            else:
+                x, y = stack_samples(data.train_set, pick.tolist())
+        elif data.in_memory:
+            x, y = data.x_train, data.y_train
+        n = len(x) if x is not None else data.n_train
+        bs = n if cfg.batch_size is None else min(cfg.batch_size, n)
+        threads = cfg.threads or auto_threads(a, bs)
         if threads:
             torch.set_num_threads(threads)
         try:
             gm = compile_graph(self.graph, seed=cfg.seed, init=cfg.init, analysis=a)
-        except (CompileError, ValueError) as e:  # BuildError (a ValueError): an allocation that still failed
-            raise _Abort(ev.Error("oom" if isinstance(e, BuildError) else "graph", str(e),
-                                  getattr(e, "node", None))) from None
+        except BuildError as e:  # an allocation that still failed although the sizes seemed to fit
+            raise _Abort(ev.Error("oom", str(e), e.node)) from None
+        except (CompileError, ValueError) as e:
+            raise _Abort(ev.Error("graph", str(e))) from None
+        except MemoryError:
+            raise _Abort(ev.Error("oom", "the network's weights do not fit in memory")) from None
         ci = info(gm)
         gm.to(device)
         self.module = gm
-        loss_fn = ci.loss.to(device)
         opt = make_optimizer(cfg, gm.parameters())
-        sched = make_scheduler(cfg, opt)
-        start_epoch = 0
-        if self.resume_from is not None:
-            try:
-                meta = restore(self.resume_from, gm, opt)
-                start_epoch, self._state["step"], *partial = resume_state(meta, self.resume_from, MAX_EPOCHS)
-            except CheckpointError as e:
-                raise _Abort(ev.Error("checkpoint", str(e), e.node)) from None
-            self._resume_partial = (partial[0], partial[1])
-            if sched is not None:
-                for _ in range(start_epoch):
-                    sched.step()
-        self._state["epoch"] = start_epoch
-        self._opt, self._gm = opt, gm
-        log = None
-        if self.out_dir is not None:
-            try:
-                self.out_dir.mkdir(parents=True, exist_ok=True)
-                clean_stale(self.out_dir)  # a crashed run's temporary checkpoint files
-                self._log = str(self.out_dir / "metrics.jsonl")
-                kept = _log_lines_up_to(self._log, start_epoch) if start_epoch else []
-                log = open(self._log, "w", encoding="utf-8")
-                log.writelines(kept)  # a resumed run's log continues after the checkpoint's epoch, no repeats
-            except OSError as e:
-                raise _Abort(ev.Error("config", f"--out {self.out_dir}: cannot write there ({e.strerror or e})",
-                                      None, "out")) from None
-        try:
-            yield from self._loop(cfg, a, data, device, gm, ci, loss_fn, opt, sched, start_epoch, log, t0)
-        except DataError as e:  # a lazily read file (an image folder's) that turns out unreadable mid-run
-            raise _Abort(ev.Error("data", str(e), None, "training.dataset")) from None
-        finally:
-            if log is not None:
-                log.close()
-
-    def _loop(self, cfg: TrainConfig, a: Any, data: Data, device: torch.device, gm: Any, ci: Any,
-              loss_fn: nn.Module, opt: torch.optim.Optimizer, sched: Any, start_epoch: int, log: Any,
-              t0: float) -> Iterator[ev.Event]:
-
-        cls = data.task == "classification"
-        if data.in_memory:
-            xt, yt = data.x_train.to(device), data.y_train.to(device)
-        n = data.n_train
-        bs = n if cfg.batch_size is None else min(cfg.batch_size, n)
-        steps_per_epoch = math.ceil(n / bs)
-        gen = torch.Generator()
-        weights = weight_params(gm)
         modules = {nid: gm.get_submodule(name) for nid, name in ci.module_names.items()}
-        types = {nid: self.graph.nodes[nid].type for nid in modules}
-        sampler = StatsSampler(modules, types, cfg.stats_budget)
-        warned: set[tuple[str, str]] = set()  # each piece of advice once per node
+        order = [nid for nid in a.order if nid in modules]
+        specs = {nid: REGISTRY.get(self.graph.nodes[nid].type) for nid in modules}
+        sampler = StatsSampler(modules, {nid: s.saturation if s else None for nid, s in specs.items()},
+                               cfg.stats_budget)
+        elems = {nid: math.prod(a.nodes[nid].shape) for nid in order if a.nodes[nid].shape is not None}
+        if data.in_memory or x is not None:
+            probe_x = (data.x_val[:1] if data.n_val and self.overfit is None and data.in_memory else x[:1])
+        else:
+            probe_x = (data.val_set if data.n_val else data.train_set)[0][0].unsqueeze(0)
+        r = RunState(cfg, data, device, gm, ci, ci.loss.to(device), opt, make_scheduler(cfg, opt),
+                     chain_forward(gm) or gm.forward, sampler, Health(order, elems, ci.output_id),
+                     None, None, self._t0, n, bs, math.ceil(n / bs))  # type: ignore[arg-type]
+        r.images = ImageMaker(gm, ci, probe_x.to(device), list(data.class_names), r.train_mode)
+        r.cls = data.task == "classification"
+        r.weights, r.params = weight_params(gm), list(gm.parameters())
+        if self.overfit is not None:
+            r.frozen = [modules[nid] for nid, s in specs.items() if s is not None and s.category == "Regularization"]
+        if x is not None:
+            r.x, r.y = x.to(device), y.to(device)
+        else:
+            r.loader = torch.utils.data.DataLoader(data.train_set, batch_size=bs, shuffle=True, generator=r.gen,
+                                                   num_workers=0, drop_last=False)
+        if self.resume_from is not None:
+            self._restore(r, cfg)
+        r.epoch = r.start_epoch
+        self.state = r
+        return r
 
+    def _restore(self, r: RunState, cfg: TrainConfig) -> None:
+        path = str(self.resume_from)
+        try:
+            _, optim, meta = read_checkpoint(path)
+            point = resume_point(path, meta, optim, r.params, optimizer=cfg.optimizer.name, epochs=cfg.epochs,
+                                 batch_size=r.bs, n_train=r.n, steps_per_epoch=r.steps_per_epoch)
+            restore(path, r.gm, r.opt)
+        except ResumeError as e:
+            raise _Abort(ev.Error("checkpoint", str(e), None, e.field)) from None
+        except CheckpointError as e:
+            raise _Abort(ev.Error("checkpoint", str(e), e.node)) from None
+        r.resume, r.start_epoch, r.step = point, point.epoch, point.step
+        if r.sched is not None:
+            for _ in range(r.start_epoch):
+                r.sched.step()
+
+    def _open_folder(self, r: RunState) -> None:
+        if self.out_dir is None:
+            return
+        folder = RunFolder(self.out_dir, {"graph": self.graph.name, "source": self.source,
+                                          "config": r.cfg.to_dict(), "overfit": self.overfit,
+                                          "resumed_from": None if self.resume_from is None else str(self.resume_from)})
+        try:
+            folder.open(r.start_epoch)
+        except OSError as e:
+            folder.close()
+            raise _Abort(ev.Error("config", f"--out {self.out_dir}: cannot write there ({e.strerror or e})",
+                                  None, "out")) from None
+        self._folder = r.folder = folder
+
+    # -- the run ---------------------------------------------------------------------------------
+    def _run(self) -> Iterator[ev.Event]:
+        r = self._prepare()
+        self._open_folder(r)
+        data, cfg = r.data, r.cfg
         with torch.no_grad():
-            gm.eval()
-            if data.in_memory:
-                xs, ys = xt[:EVAL_BATCH], yt[:EVAL_BATCH]
-            else:
-                xs, ys = (t.to(device) for t in _first_batch(data, EVAL_BATCH))
-            init_loss = float(loss_fn(gm(xs), ys))
-        expected = math.log(data.num_classes) if self.graph.nodes[a.loss].type == "CrossEntropyLoss" else None
-        params = sum(p.numel() for p in gm.parameters())
-        yield ev.RunStarted(self.graph.name, data.name, data.task, n, data.n_val, data.num_classes, params,
-                            str(device), cfg.epochs, steps_per_epoch, init_loss, expected, start_epoch)
-        if start_epoch == 0 and expected is not None and math.isfinite(init_loss) and abs(init_loss - expected) > max(1.0, 0.5 * expected):
-            yield ev.Warning(f"the loss at initialisation is {init_loss:.3g}, far from ln {data.num_classes} = "
-                             f"{expected:.3g}: the initial weights may be too large (try init small_gaussian, "
-                             "xavier or kaiming)")
-
-        loader = None
-        if not data.in_memory:
-            loader = torch.utils.data.DataLoader(data.train_set, batch_size=bs, shuffle=True, generator=gen,
-                                                 num_workers=0, drop_last=False)
-        val_loss = val_acc = None
-        # GraphModule.__call__ wraps forward in extra Python layers (~2.5% of a tiny MLP's step), and its
-        # generated code reaches each submodule through Module.__getattr__; a plain chain runs as a loop
-        # over its submodules instead. Submodules' own __call__ still runs, so statistics hooks fire.
-        forward = chain_forward(gm) or gm.forward
-        # hot-loop locals: attribute and property lookups cost a few µs per step on tiny models
-        go_set, stop_set, clock, isfinite = self._go.is_set, self._stop.is_set, time.perf_counter, math.isfinite
-        zero_grad, opt_step, params = opt.zero_grad, opt.step, list(gm.parameters())
-        augment, l2, l1, clip = cfg.augment.active, cfg.l2, cfg.l1, cfg.clip_grad_norm
-        want = sampler.want if cfg.stats_budget > 0 else None
-        interval = self.step_interval
-        every_step = interval <= 0
-        for epoch in range(start_epoch + 1, cfg.epochs + 1):
-            # Each epoch's shuffle and dropout/augmentation draws depend on (seed, epoch) only, so a run
-            # resumed from a checkpoint continues exactly as the uninterrupted run would have.
-            gen.manual_seed(cfg.seed * 1_000_003 + epoch)
-            torch.manual_seed(cfg.seed * 1_000_003 + epoch + 500_000)
-            gm.train()
-            te = time.perf_counter()
-            loss_sum, loss_n, correct = 0.0, 0, 0
-            pend_sum, pend_n, pend_hits, pend_seen, last_emit = 0.0, 0, 0, 0, 0.0
-            plain_ema = None
-            if data.in_memory:
-                perm = torch.randperm(n, generator=gen).to(device)
-                batches = ((xt[idx], yt[idx]) for idx in perm.split(bs))
-            else:
-                batches = ((x.to(device), y.to(device)) for x, y in loader)
-            step = self._state["step"]
-            seen = done = 0
-            partial, rng = self._resume_partial if epoch == start_epoch + 1 else (None, None)
-            if partial:  # the checkpoint was written by a stop inside this epoch: carry on from there
-                done, seen = int(partial["batch"]), int(partial["seen"])
-                loss_sum, loss_n, correct = float(partial["loss_sum"]), int(partial["loss_n"]), int(partial["correct"])
-                te -= float(partial.get("time", 0.0))
-                batches = itertools.islice(batches, done, None)
-                if rng is not None:
-                    torch.set_rng_state(rng)
-            stopped_inside = None
-            for xb, yb in batches:
-                if not go_set():
-                    yield ev.Paused(epoch, step)
-                    self._go.wait()
-                    yield ev.Resumed(epoch, step)
-                if stop_set():
-                    stopped_inside = torch.get_rng_state()
-                    break
-                ts = clock()
-                if augment:
-                    xb = augment_batch(xb, cfg.augment)
-                sample = want is not None and want()
-                if sample:
-                    sampler.begin()
-                try:
-                    out = forward(xb)
-                    obj = loss_fn(out, yb)
-                    if l2:
-                        obj = obj + l2 * sum((w * w).sum() for w in weights)
-                    if l1:
-                        obj = obj + l1 * sum(w.abs().sum() for w in weights)
-                    lv = obj.item()
-                    if not isfinite(lv):
-                        sampler.cancel()
-                        self._state["step"] = step
-                        raise _Abort(self._nan_error(gm, ci, xb, yb, loss_fn, epoch, lv))
-                    zero_grad(set_to_none=True)
-                    obj.backward()
-                    if clip:
-                        nn.utils.clip_grad_norm_(params, clip)
-                    if sample:
-                        sampler.after_backward()
-                    opt_step()
-                except _Abort:
-                    raise
-                except (RuntimeError, MemoryError, IndexError, ValueError) as e:
-                    sampler.cancel()
-                    raise _Abort(self._runtime_error(gm, xb, e, epoch)) from None
-                if cls:
-                    hits = int((out.argmax(1) == yb).sum())
-                    correct += hits
-                    pend_hits += hits
-                step += 1
-                done += 1
-                seen += len(xb)
-                pend_seen += len(xb)
-                loss_sum += lv
-                loss_n += 1
-                if sample:
-                    ns = sampler.finish(epoch, step)
-                    sampler.charge(clock() - ts - (plain_ema if plain_ema is not None else 0.0))
-                    yield ns
-                    for node, kind, message in advice(ns, types):
-                        if (node, kind) not in warned:
-                            warned.add((node, kind))
-                            yield ev.Warning(message, node)
-                elif want is not None:
-                    dt = clock() - ts
-                    plain_ema = dt if plain_ema is None else 0.9 * plain_ema + 0.1 * dt
-                pend_sum += lv
-                pend_n += 1
-                if every_step or clock() - last_emit >= interval:
-                    self._state["step"] = step
-                    yield ev.Step(epoch, step, pend_sum / pend_n, pend_n, opt.param_groups[0]["lr"],
-                                  pend_hits / pend_seen if cls else None)
-                    pend_sum, pend_n, pend_hits, pend_seen, last_emit = 0.0, 0, 0, 0, clock()
-            self._state["step"] = step
-            self._state["samples"] += seen
-            epoch_time = time.perf_counter() - te
-            self._state["train_time"] += epoch_time
-            if stopped_inside is not None:  # save where this epoch stopped, so a resume continues exactly
-                self._save({"batch": done, "seen": seen, "loss_sum": loss_sum, "loss_n": loss_n, "correct": correct,
-                            "time": epoch_time}, stopped_inside)
-                yield self._finished("stopped", t0)
+            r.gm.eval()
+            xs, ys = (r.x[:EVAL_BATCH], r.y[:EVAL_BATCH]) if r.x is not None else (
+                t.to(r.device) for t in first_batch(data, EVAL_BATCH))
+            out = r.gm(xs)
+            init_loss = float(r.loss_fn(out, ys))
+            loss_spec = REGISTRY.get(self.graph.nodes[r.ci.loss_id].type)
+            expected = (float(r.loss_fn(torch.zeros_like(out), ys))
+                        if loss_spec is not None and loss_spec.task == "classification" else None)
+        r.train_mode()
+        yield ev.RunStarted(self.graph.name, data.name, data.task, r.n, 0 if self.overfit else data.n_val,
+                            data.num_classes, sum(p.numel() for p in r.params), str(r.device), cfg.epochs,
+                            r.steps_per_epoch, init_loss, expected, r.start_epoch, list(r.health.order),
+                            list(data.class_names), str(self.out_dir) if self.out_dir else None, self.overfit, 0)
+        w = initial_loss_warning(init_loss, expected, data.num_classes) if r.start_epoch == 0 else None
+        if w is not None:
+            yield w
+        val = None
+        fit_losses: list[float] = []
+        self._fit_losses, self._init_loss = fit_losses, init_loss
+        for epoch in range(r.start_epoch + 1, cfg.epochs + 1):
+            totals = yield from self._epoch(r, epoch)
+            if totals is None:  # stopped inside the epoch
+                yield from self._serve(r, epoch)  # every request that arrived gets its reply
+                yield self._finished("stopped")
                 return
-            if pend_n:
-                yield ev.Step(epoch, self._state["step"], pend_sum / pend_n, pend_n, opt.param_groups[0]["lr"],
-                              pend_hits / pend_seen if cls else None)
-            lr = opt.param_groups[0]["lr"]
-            if sched is not None:
-                sched.step()
-            val_loss = val_acc = None
-            if data.n_val:
-                val_loss, val_acc = self._evaluate(gm, loss_fn, data, device, cls, "val")
-            self._state["epoch"] = epoch
-            e = ev.Epoch(epoch, loss_sum / max(loss_n, 1), correct / n if cls else None, val_loss, val_acc, lr,
-                         time.perf_counter() - t0, n / epoch_time if epoch_time > 0 else 0.0)
-            if log is not None:
-                log.write(json.dumps(ev.to_json(e)) + "\n")
-                log.flush()
+            lr = r.opt.param_groups[0]["lr"]
+            if r.sched is not None:
+                r.sched.step()
+            val = None
+            if data.n_val and self.overfit is None:
+                val = evaluate(r.gm, r.loss_fn, data, r.device, "val", r.train_mode)
+            e = ev.Epoch(epoch, totals.loss_sum / max(totals.loss_n, 1), totals.correct / r.n if r.cls else None,
+                         val.loss if val else None, val.acc if val else None, lr, time.perf_counter() - r.t0,
+                         totals.samples_per_s)
+            if r.folder is not None:
+                try:
+                    r.folder.log_epoch({k: v for k, v in ev.to_json(e).items() if k != "event"})
+                except OSError as err:
+                    raise _Abort(ev.Error("io", f"cannot write {r.folder.log_path}: {err.strerror or err}; the run "
+                                          "stopped" + self._last_good())) from None
             stopping = self._stop.is_set()  # a stop after the epoch's last batch: the epoch counts
             if stopping or epoch == cfg.epochs or time.perf_counter() - self._last_save >= self.checkpoint_interval:
-                self._save()
+                self._save(None, None)
             yield e
+            if self.overfit is not None:
+                fit = evaluate(r.gm, r.loss_fn, data, r.device, "train", r.train_mode,
+                               tensors=(r.x, r.y))
+                fit_losses.append(fit.loss)
+                if reached(data.task, fit.acc, fit.loss, init_loss):
+                    break
             if stopping:
-                yield self._finished("stopped", t0)
+                yield from self._serve(r, epoch)
+                yield self._finished("stopped")
                 return
-        train_loss, train_acc = self._evaluate(gm, loss_fn, data, device, cls, "train")
-        final = {"train_loss": train_loss, "train_acc": train_acc,
-                 "val_loss": val_loss if data.n_val else None, "val_acc": val_acc if data.n_val else None}
-        yield self._finished("completed", t0, final)
+        yield from self._end(r, init_loss, fit_losses)
+
+    def _end(self, r: RunState, init_loss: float, fit_losses: list[float]) -> Iterator[ev.Event]:
+        data = r.data
+        yield from self._serve(r, r.epoch)
+        if self.overfit is not None:
+            fit = evaluate(r.gm, r.loss_fn, data, r.device, "train", r.train_mode, tensors=(r.x, r.y))
+            ok = reached(data.task, fit.acc, fit.loss, init_loss)
+            causes = [] if ok else self._causes(r, fit_losses, init_loss)
+            self._save(None, None)
+            yield ev.OverfitResult(ok, r.n, r.step, fit.acc, fit.loss, init_loss, causes)
+            final = {"train_loss": fit.loss, "train_acc": fit.acc, "val_loss": None, "val_acc": None}
+            yield self._finished("completed", final)
+            return
+        train = evaluate(r.gm, r.loss_fn, data, r.device, "train", r.train_mode, detail=r.cls and not data.n_val)
+        split = "val" if data.n_val else "train"
+        last = evaluate(r.gm, r.loss_fn, data, r.device, "val", r.train_mode, detail=r.cls) if data.n_val else train
+        if r.cls:
+            e = evaluation_event(data, split, last)
+            if e is not None:
+                yield e
+        final = {"train_loss": train.loss, "train_acc": train.acc,
+                 "val_loss": last.loss if data.n_val else None, "val_acc": last.acc if data.n_val else None}
+        yield self._finished("completed", final)
+
+    def _causes(self, r: RunState, losses: list[float], init_loss: float) -> list[str]:
+        types = [self.graph.nodes[nid].type for nid in self.graph.nodes]
+        cats = {REGISTRY.get(t).category for t in types if REGISTRY.get(t) is not None}
+        linear = not cats & {"Activation", "Pooling", "Recurrent"}
+        return likely_causes(losses=losses, initial=init_loss, steps=r.step, lr=r.cfg.optimizer.lr,
+                             optimizer=r.cfg.optimizer.name, warnings=r.warnings, linear=linear,
+                             params=sum(p.numel() for p in r.params), samples=r.n)
+
+    def _epoch(self, r: RunState, epoch: int) -> Iterator[ev.Event]:
+        """One epoch's steps (and the events between them); returns its totals, or None when a stop ended
+        it early (after saving where it stopped)."""
+        # Each epoch's shuffle and dropout/augmentation draws depend on (seed, epoch) only, so a run
+        # resumed from a checkpoint continues exactly as the uninterrupted run would have.
+        cfg = r.cfg
+        r.gen.manual_seed(cfg.seed * 1_000_003 + epoch)
+        torch.manual_seed(cfg.seed * 1_000_003 + epoch + 500_000)
+        r.train_mode()
+        te = time.perf_counter()
+        loss_sum, loss_n, correct = 0.0, 0, 0
+        if r.x is not None:
+            perm = torch.randperm(r.n, generator=r.gen).to(r.device)
+            batches: Any = ((r.x[idx], r.y[idx]) for idx in perm.split(r.bs))
+        else:
+            batches = ((xb.to(r.device), yb.to(r.device)) for xb, yb in r.loader)
+        seen = done = 0
+        point = r.resume if epoch == r.start_epoch + 1 else None
+        if point is not None and point.partial:  # the checkpoint was written by a stop inside this epoch
+            p = point.partial
+            done, seen = p["batch"], p["seen"]
+            loss_sum, loss_n, correct = float(p["loss_sum"]), p["loss_n"], p["correct"]
+            te -= float(p["time"])
+            batches = itertools.islice(batches, done, None)
+            try:
+                torch.set_rng_state(point.rng)
+            except RuntimeError as e:
+                raise _Abort(ev.Error("checkpoint", f"{self.resume_from}: the random generator state rng.cpu is "
+                                      f"not valid ({str(e).splitlines()[0]})", None, "rng.cpu")) from None
+        pend: list[float] = []
+        pend_hits = pend_seen = 0
+        last_emit = 0.0
+        interval, every_step, cls = self.step_interval, self.step_interval <= 0, r.cls
+        go_set, stop_set, clock, requests = self._go.is_set, self._stop.is_set, time.perf_counter, self._requests
+        want = r.sampler.want  # the budget may change during the run (Request("stats_budget"))
+        augment = cfg.augment.active
+        stopped_rng = None
+        for xb, yb in batches:
+            if not go_set():
+                yield ev.Paused(epoch, r.step)
+                while not go_set():
+                    self._wake.wait()
+                    self._wake.clear()
+                    yield from self._serve(r, epoch)
+                yield ev.Resumed(epoch, r.step)
+            if requests:
+                yield from self._serve(r, epoch)
+            if stop_set():
+                stopped_rng = torch.get_rng_state()
+                break
+            if r.selected_images and clock() - r.last_images >= IMAGE_INTERVAL:
+                yield from self._images(r, r.sampler.selected, epoch, None)
+            ts = clock()
+            if augment:
+                xb = augment_batch(xb, cfg.augment)
+            sample = want()
+            try:
+                lv, out = train_step(r, xb, yb, sample)
+            except (RuntimeError, MemoryError, IndexError, ValueError) as e:
+                r.sampler.cancel()
+                raise _Abort(runtime_error(r.gm, r.ci, xb, e, epoch)) from None
+            if not math.isfinite(lv):
+                raise _Abort(nan_error(r.gm, r.ci, xb, epoch, r.step + 1, lv))
+            if cls:
+                hits = int((out.argmax(1) == yb).sum())
+                correct += hits
+                pend_hits += hits
+            r.step += 1
+            done += 1
+            seen += len(xb)
+            pend_seen += len(xb)
+            loss_sum += lv
+            loss_n += 1
+            pend.append(lv)
+            if sample:
+                ns = r.sampler.finish(epoch, r.step)
+                r.sampler.charge(clock() - ts - (r.plain_ema if r.plain_ema is not None else 0.0))
+                yield ns
+                for w in r.health.check(ns):
+                    r.warnings.append(w)
+                    yield w
+            else:
+                dt = clock() - ts
+                r.plain_ema = dt if r.plain_ema is None else 0.9 * r.plain_ema + 0.1 * dt
+            if every_step or clock() - last_emit >= interval:
+                yield self._step_event(r, epoch, pend, pend_hits, pend_seen)
+                pend, pend_hits, pend_seen, last_emit = [], 0, 0, clock()
+        r.samples += seen
+        epoch_time = time.perf_counter() - te
+        r.train_time += epoch_time
+        if stopped_rng is not None:  # save where this epoch stopped, so a resume continues exactly
+            self._save({"batch": done, "seen": seen, "loss_sum": loss_sum, "loss_n": loss_n, "correct": correct,
+                        "time": epoch_time}, stopped_rng)
+            return None
+        if pend:
+            yield self._step_event(r, epoch, pend, pend_hits, pend_seen)
+        r.epoch = epoch
+        return EpochTotals(loss_sum, loss_n, correct, r.n / epoch_time if epoch_time > 0 else 0.0)
+
+    def _step_event(self, r: RunState, epoch: int, pend: list[float], hits: int, seen: int) -> ev.Step:
+        return ev.Step(epoch, r.step, sum(pend) / len(pend), len(pend), r.opt.param_groups[0]["lr"],
+                       hits / seen if r.cls and seen else None, pend if len(pend) > 1 else None,
+                       time.perf_counter() - r.t0)
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _save(self, partial: dict[str, Any] | None = None, rng: torch.Tensor | None = None) -> None:
+    def _last_good(self) -> str:
+        return f"; the last good checkpoint is {self._ckpt}" if self._ckpt else ""
+
+    def _save(self, partial: dict[str, Any] | None, rng: torch.Tensor | None) -> None:
         """Write last.safetensors. ``partial``: where inside the next epoch a stop happened (batches done,
         running sums) and ``rng`` the CPU generator's state there, so a resume continues exactly."""
-        if self.out_dir is None or getattr(self, "_gm", None) is None:
+        r = self.state
+        if self.out_dir is None or r is None:
             return
-        if not all(bool(torch.isfinite(p).all()) for p in self._gm.parameters()):
+        if not all(bool(torch.isfinite(p).all()) for p in r.params):
             return  # keep the last good checkpoint
         self._last_save = time.perf_counter()
+        extra = {"optimizer": r.cfg.optimizer.name}
+        if partial:
+            extra["partial"] = json.dumps(partial)
         try:
-            path = save_checkpoint(self.out_dir / "last.safetensors", self._gm, self._opt,
-                                   epoch=self._state["epoch"], step=self._state["step"], graph=self.graph.name,
-                                   extra={"partial": json.dumps(partial)} if partial else None, rng=rng)
-        except OSError as e:
+            path = save_checkpoint(self.out_dir / "last.safetensors", r.gm, r.opt, epoch=r.epoch, step=r.step,
+                                   graph=self.graph.name, extra=extra, rng=rng)
+        except (OSError, SafetensorError) as e:
             raise _Abort(ev.Error("checkpoint", f"cannot write the checkpoint in {self.out_dir}: "
-                                  f"{e.strerror or e}")) from None
+                                  f"{getattr(e, 'strerror', None) or e}; the run stopped" + self._last_good())) from None
         self._ckpt = str(path)
 
-    def _evaluate(self, gm: nn.Module, loss_fn: nn.Module, data: Data, device: torch.device, cls: bool,
-                  split: str) -> tuple[float, float | None]:
-        gm.eval()
-        total, correct, count = 0.0, 0, 0
-        with torch.no_grad():
-            if data.in_memory:
-                x = data.x_train if split == "train" else data.x_val
-                y = data.y_train if split == "train" else data.y_val
-                batches = ((x[i:i + EVAL_BATCH], y[i:i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH))
-            else:
-                ds = data.train_set if split == "train" else data.val_set
-                batches = iter(torch.utils.data.DataLoader(ds, batch_size=256))
-            for xb, yb in batches:
-                xb, yb = xb.to(device), yb.to(device)
-                out = gm(xb)
-                total += float(loss_fn(out, yb)) * len(xb)
-                if cls:
-                    correct += int((out.argmax(1) == yb).sum())
-                count += len(xb)
-        gm.train()
-        return total / max(count, 1), (correct / count if cls and count else None)
-
-    def _nan_error(self, gm: nn.Module, ci: Any, xb: torch.Tensor, yb: torch.Tensor, loss_fn: nn.Module,
-                   epoch: int, value: float) -> ev.Error:
-        what = "NaN" if value != value else "infinite"
-        node, detail = first_nonfinite(gm, ci, xb)
-        where = f"epoch {epoch}, step {self._state['step'] + 1}"
-        if node is None:
-            node = ci.loss_id
-            detail = "every node's output is finite, so the loss itself overflowed"
-        return ev.Error("nan", f"the loss became {what} at {where}: first non-finite value at node {node} "
-                        f"({detail}); try a lower training.optimizer.lr or set training.clip_grad_norm", node)
-
-    def _runtime_error(self, gm: nn.Module, xb: torch.Tensor, e: BaseException, epoch: int) -> ev.Error:
-        text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        oom = isinstance(e, MemoryError) or "out of memory" in text.lower() or isinstance(
-            e, getattr(torch, "OutOfMemoryError", ()))
-        node = node_in_traceback(gm, info(gm), e) or node_that_raises(gm, info(gm), xb)
-        where = f" at node {node}" if node else ""
-        if oom:
-            return ev.Error("oom", f"out of memory{where} at epoch {epoch}: lower training.batch_size "
-                            f"(now {len(xb)}) or make the layer smaller ({text})", node)
-        return ev.Error("runtime", f"{text}{where} at epoch {epoch}", node)
 
 
-def chain_forward(gm: torch.fx.GraphModule) -> Callable[[torch.Tensor], torch.Tensor] | None:
-    """For a graph that is one chain (input → module → … → module → output), a function that calls the
-    submodules in order — the same computation as ``gm.forward``; None for any other shape of graph."""
-    nodes = list(gm.graph.nodes)
-    if len(nodes) < 3 or nodes[0].op != "placeholder" or nodes[-1].op != "output":
-        return None
-    mods = []
-    prev = nodes[0]
-    for n in nodes[1:-1]:
-        if n.op != "call_module" or n.args != (prev,) or n.kwargs:
-            return None
-        mods.append(gm.get_submodule(n.target))
-        prev = n
-    if nodes[-1].args != (prev,):
-        return None
-
-    def forward(x: torch.Tensor) -> torch.Tensor:
-        for m in mods:
-            x = m(x)
-        return x
-    return forward
-
-
-def _first_batch(data: Data, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-    xs, ys = zip(*(data.train_set[i] for i in range(min(n, len(data.train_set)))))
-    return torch.stack(xs), torch.tensor(ys)
+def preflight(graph: Graph, config: TrainConfig | None = None, *,
+              base_dir: str | os.PathLike[str] | None = None) -> ev.Error | None:
+    """The Error a run of ``graph`` would stop with before its first step — an invalid training
+    section, graph errors, no loss, a device that is not there, a dataset that cannot be read, an
+    Input shape or loss that does not fit the dataset — or None. For a Train button's tooltip and the
+    problems list while the user edits; it builds the dataset (digits: ~0.3 s), so call it off the
+    GUI thread or debounced. Nothing is compiled or trained."""
+    try:
+        Trainer(graph, config, base_dir=base_dir)._setup()
+    except _Abort as a:
+        return a.error
+    return None
 
 
 def train(graph: Graph, config: TrainConfig | None = None, **kwargs: Any) -> tuple[ev.Finished, list[ev.Event]]:
@@ -488,21 +558,4 @@ def train(graph: Graph, config: TrainConfig | None = None, **kwargs: Any) -> tup
     return fin, out
 
 
-__all__ = ["Trainer", "train"]
-
-
-def _log_lines_up_to(path: str, epoch: int) -> list[str]:
-    """The lines of an existing metrics log for epochs <= ``epoch`` (a resume drops later ones)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            lines = f.readlines()
-    except FileNotFoundError:
-        return []
-    kept = []
-    for line in lines:
-        try:
-            if int(json.loads(line).get("epoch", 0)) <= epoch:
-                kept.append(line if line.endswith("\n") else line + "\n")
-        except (ValueError, AttributeError, TypeError):
-            continue
-    return kept
+__all__ = ["RunState", "Trainer", "chain_forward", "preflight", "train", "train_step"]

@@ -96,8 +96,8 @@ def stopped(tmp_path_factory) -> tuple[Path, Path]:
     ("epoch", "1" + "0" * 400, "'epoch' must be a whole number"),  # with a schedule: stepped 10^400 times
     ("partial", "1e999", "'partial' must hold"),
     ("partial", '{"batch": -1, "seen": 0, "loss_sum": 0, "loss_n": 0, "correct": 0}', "'partial' must hold"),
-    ("partial", "{", "'partial' is not readable JSON"),
-    ("rng", None, "'rng.cpu' is not a CPU random generator state"),
+    ("partial", "{", "metadata 'partial' is not JSON"),
+    ("rng", None, "the random generator state rng.cpu must be uint8"),
 ])
 def test_tampered_resume_metadata_is_one_line(field: str, value: str | None, words: str, stopped, tmp_path) -> None:
     """int('abc'), float['batch'], a 10^400-step scheduler loop and a float64 RNG state were tracebacks or a hang."""

@@ -111,7 +111,36 @@ def test_progress_bar_on_a_terminal(capsys):
 
 
 def test_many_tiny_epochs_print_few_lines(examples_dir, tmp_path):
+    """Which epochs print depends on the epoch count only (not on the machine's speed): exactly these."""
     r = gl("train", examples_dir / "spiral_two_layer.graphlab.json", "--epochs", 3000, "--out", tmp_path / "o")
     assert r.returncode == 0, r.stderr
-    lines = [x for x in r.stdout.splitlines() if x.startswith("epoch")]
-    assert 1 <= len(lines) < 30 and lines[-1].startswith("epoch 3000/3000")
+    printed = [int(x.split()[1].split("/")[0]) for x in r.stdout.splitlines() if x.startswith("epoch")]
+    assert printed == [1, *range(150, 3001, 150)]
+
+
+@pytest.mark.parametrize("start, epochs, want", [
+    (0, 5, [1, 2, 3, 4, 5]), (0, 20, list(range(1, 21))), (0, 21, [1, *range(2, 21, 2), 21]),
+    (0, 10000, [1, *range(500, 10001, 500)]), (2990, 3000, list(range(2991, 3001))),
+])
+def test_epoch_lines_are_chosen_by_count(capsys, start, epochs, want):
+    from graphlab.cli_run import _Progress
+    from graphlab.run import events as ev
+
+    bar = _Progress(tty=False)
+    bar.start = ev.RunStarted("g", "spiral", "classification", 300, 0, 3, 10, "cpu", epochs, 1, 1.1, 1.0986,
+                              start_epoch=start)
+    for e in range(start + 1, epochs + 1):
+        bar.epoch(ev.Epoch(e, 0.5, 0.75, None, None, 0.1, 1.0, 1000.0))
+    printed = [int(x.split()[1].split("/")[0]) for x in capsys.readouterr().out.splitlines()]
+    assert printed == want
+
+
+def test_the_closing_line_says_what_the_final_figures_are(examples_dir, tmp_path):
+    r = gl("train", examples_dir / "spiral_two_layer.graphlab.json", "--epochs", 30, "--out", tmp_path / "o")
+    assert r.returncode == 0, r.stderr
+    (line,) = [x for x in r.stdout.splitlines() if x.startswith("final (")]
+    assert "whole training split" in line and "without the regularization term" in line and "train loss" in line
+    last_epoch = [x for x in r.stdout.splitlines() if x.startswith("epoch")][-1]
+    assert "loss" in last_epoch
+    run = json.loads((tmp_path / "o" / "run.json").read_text())
+    assert run["source"] == str(examples_dir / "spiral_two_layer.graphlab.json") and run["status"] == "completed"

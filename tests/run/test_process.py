@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
+import graphlab
 from graphlab.core import Graph
 from graphlab.run import events as ev
-from graphlab.run.process import TrainingProcess
+from graphlab.run.history import History
+from graphlab.run.process import MAX_IN_FLIGHT, TrainingProcess
 
 
 def spiral_net(epochs: int) -> Graph:
@@ -21,8 +25,8 @@ def spiral_net(epochs: int) -> Graph:
     return g
 
 
-def collect_until(proc, pred, timeout=60.0):
-    got = []
+def collect_until(proc, pred, timeout=60.0, into=None):
+    got = [] if into is None else into
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         got += proc.poll(timeout=0.1)
@@ -31,22 +35,33 @@ def collect_until(proc, pred, timeout=60.0):
     raise AssertionError(f"timed out; got {[type(e).__name__ for e in got][-5:]}")
 
 
+def reply_to(rid):
+    return lambda e: isinstance(e, ev.Reply) and e.request == rid
+
+
 def test_pause_resume_stop_across_processes(tmp_path):
+    """Deterministic: while paused, the child answers status requests at the step it paused on."""
     proc = TrainingProcess(spiral_net(10_000_000), out_dir=tmp_path)
     proc.start()
     got = collect_until(proc, lambda e: isinstance(e, ev.Epoch) and e.epoch >= 3)
     assert isinstance(got[0], ev.RunStarted)
     proc.pause()
-    got += collect_until(proc, lambda e: isinstance(e, ev.Paused))
-    time.sleep(0.3)
-    assert not [e for e in proc.poll() if isinstance(e, (ev.Step, ev.Epoch))]  # nothing while paused
+    collect_until(proc, lambda e: isinstance(e, ev.Paused), into=got)
+    paused = next(e for e in got if isinstance(e, ev.Paused))
+    for _ in range(3):
+        rid = proc.status()
+        rep = next(e for e in collect_until(proc, reply_to(rid), into=got) if reply_to(rid)(e))
+        assert rep.ok and rep.step == paused.step and rep.data["paused"] is True
+    assert max(e.step for e in got if isinstance(e, ev.Step)) <= paused.step
     proc.resume()
-    got += collect_until(proc, lambda e: isinstance(e, ev.Resumed))
-    proc.stop()
-    got += collect_until(proc, lambda e: isinstance(e, ev.Finished))
+    collect_until(proc, lambda e: isinstance(e, ev.Resumed), into=got)
+    collect_until(proc, lambda e: isinstance(e, ev.Epoch) and e.epoch > paused.epoch + 1, into=got)
+    rid = proc.stop()
+    collect_until(proc, lambda e: isinstance(e, ev.Finished), into=got)
     proc.join(10)
     fin = got[-1]
     assert fin.reason == "stopped" and fin.checkpoint and proc.finished == fin
+    assert any(reply_to(rid)(e) for e in got)
 
 
 def test_a_run_to_the_end_finishes():
@@ -63,3 +78,65 @@ def test_a_child_that_dies_still_ends_the_stream():
     proc.kill()
     got = collect_until(proc, lambda e: isinstance(e, ev.Finished))
     assert got[-2].kind == "internal" and "ended unexpectedly" in got[-2].message and got[-1].reason == "error"
+
+
+def test_the_queue_stays_bounded_when_the_parent_does_not_read():
+    """The child may have at most MAX_IN_FLIGHT unread batches; what it holds meanwhile is coalesced:
+    one NodeStats per batch, and yet every step's loss arrives, once."""
+    g = spiral_net(300)
+    g.training = {**g.training, "batch_size": 30, "stats": {"budget": 1.0}}  # 10 steps an epoch, all sampled
+    proc = TrainingProcess(g, step_interval=0)
+    proc.start()
+    end = time.monotonic() + 120
+    while proc.produced < 1500 and proc.alive and time.monotonic() < end:
+        time.sleep(0.05)  # not reading: the child must hold back
+    assert proc.produced >= 1500
+    first = proc.poll()
+    assert proc.batches <= MAX_IN_FLIGHT
+    got = collect_until(proc, lambda e: isinstance(e, ev.Finished), timeout=300, into=list(first))
+    stats = [e for e in got if isinstance(e, ev.NodeStats)]
+    assert len(stats) <= proc.batches and len(stats) < 3000
+    h = History()
+    h.extend(got)
+    steps, loss = h.step_loss()
+    assert steps.tolist() == list(range(1, 3001)) and np.isfinite(loss).all()
+    assert [e["epoch"] for e in h.epochs] == list(range(1, 301))
+    assert got[-1].reason == "completed"
+
+
+def test_commands_reach_the_child_and_images_come_back(examples_dir, tmp_path):
+    g = graphlab.load(examples_dir / "digits_cnn.graphlab.json")
+    g.training = {**g.training, "epochs": 1000}
+    proc = TrainingProcess(g, out_dir=tmp_path, base_dir=examples_dir)
+    proc.start()
+    got = collect_until(proc, lambda e: isinstance(e, ev.Step))
+    rid = proc.images("conv1")
+    collect_until(proc, reply_to(rid), into=got)
+    imgs = [e for e in got if isinstance(e, ev.Images) and e.request == rid]
+    assert {e.kind for e in imgs} == {"feature_maps", "filters"} and imgs[0].tiles.dtype == np.float32
+    rid = proc.select("conv2")
+    collect_until(proc, lambda e: isinstance(e, ev.Images) and e.node == "conv2" and e.request is None, into=got)
+    collect_until(proc, lambda e: isinstance(e, ev.NodeStats) and e.nodes.get("conv2") is not None
+                  and e.nodes["conv2"].detail is not None, into=got)
+    rid = proc.snapshot()
+    rep = next(e for e in collect_until(proc, reply_to(rid), into=got) if reply_to(rid)(e))
+    assert rep.ok and rep.data["path"].startswith(str(tmp_path))
+    proc.stop()
+    got = collect_until(proc, lambda e: isinstance(e, ev.Finished), into=got)
+    assert got[-1].reason == "stopped"
+
+
+def test_failures_end_with_an_error_and_a_finished(tmp_path):
+    g = spiral_net(5)
+    g.training = {**g.training, "dataset": {"name": "npz", "path": "missing/data.npz"}}
+    proc = TrainingProcess(g, base_dir=tmp_path)
+    proc.start()
+    got = collect_until(proc, lambda e: isinstance(e, ev.Finished))
+    err = got[-2]
+    assert (err.kind, err.field) == ("data", "training.dataset") and "no such file" in err.message
+    g = spiral_net(50)
+    g.training = {**g.training, "optimizer": {"name": "sgd", "lr": 1e30}}
+    proc = TrainingProcess(g)
+    proc.start()
+    got = collect_until(proc, lambda e: isinstance(e, ev.Finished))
+    assert got[-2].kind == "nan" and got[-2].node in ("fc1", "scores") and got[-1].reason == "error"

@@ -304,9 +304,16 @@ def test_pause_resume_and_stop_from_another_thread(tmp_path):
         th.join(0.01)
     t.pause()
     assert paused.wait(10)
-    n = len(seen)
-    th.join(0.3)
-    assert len(seen) == n + 0  # nothing happens while paused
+    at = next(e for e in seen if isinstance(e, ev.Paused))
+    # deterministic, not a sleep: the paused loop answers requests, at the step it paused on
+    from graphlab.run.commands import Request
+
+    for rid in (1, 2):
+        t.request(Request("status", id=rid))
+        while not any(isinstance(e, ev.Reply) and e.request == rid for e in seen):
+            th.join(0.01)
+    assert [(e.step, e.data["paused"]) for e in seen if isinstance(e, ev.Reply)] == [(at.step, True)] * 2
+    assert not [e for e in seen[seen.index(at):] if isinstance(e, (ev.Step, ev.Epoch))]  # nothing trained
     t.resume()
     while not any(isinstance(e, ev.Resumed) for e in seen) or sum(isinstance(e, ev.Epoch) for e in seen) < 6:
         th.join(0.01)
@@ -389,11 +396,18 @@ def test_advice_warnings_name_saturated_and_dead_nodes():
     warns = [e for e in train(g)[1] if isinstance(e, ev.Warning)]
     sat = [w for w in warns if "saturated" in w.message]
     assert len(sat) == 1 and sat[0].node == "act"  # once, on the Tanh node
-    g = mlp(hidden=50, inp=(1, 8, 8), classes=10)
-    g.training = {"dataset": "digits", "preprocess": "standardize", "epochs": 1, "stats": {"budget": 0.5},
-                  "optimizer": {"name": "sgd", "lr": 50.0}}
+    # lr 50 on tanh units: every update stays a large share of the weights (a ReLU net instead dies in
+    # its first step, and says so with a dead-units warning naming the learning rate)
+    g = mlp(hidden=50, inp=(1, 8, 8), classes=10, act="Tanh")
+    g.training = {"dataset": "digits", "preprocess": "standardize", "epochs": 1, "stats": {"budget": 1.0},
+                  "optimizer": {"name": "sgd", "lr": 50.0}}  # every step sampled: the verdict needs 3 samples
     warns = [e for e in train(g)[1] if isinstance(e, ev.Warning)]
     assert any(w.node == "fc1" and "learning rate is probably too high" in w.message for w in warns)
+    section = g.training
+    g = mlp(hidden=50, inp=(1, 8, 8), classes=10)
+    g.training = section
+    warns = [e for e in train(g)[1] if isinstance(e, ev.Warning)]
+    assert any(w.node == "act" and w.kind == "dead" and "learning rate" in w.message for w in warns)
     g.training = {**g.training, "optimizer": {"name": "sgd", "lr": 0.01}}
     assert not [e for e in train(g)[1] if isinstance(e, ev.Warning)]
 
@@ -450,7 +464,10 @@ def test_the_sampler_keeps_to_its_time_budget(monkeypatch):
     s = stats_mod.StatsSampler({}, {}, budget=0.02)
     assert s.want()  # the first step is always sampled
     s.samples = 1
-    s.charge(0.1)  # that sample cost 0.1 s more than a plain step
+    s.charge(5.0)  # ... and not charged: its step also pays one-off costs (imports)
+    assert s.spent == 0 and s.want()
+    s.samples = 2
+    s.charge(0.1)  # the second sample cost 0.1 s more than a plain step
     now["t"] = 9.9
     assert not s.want()  # 0.1 + 0.1 > 0.02 × 9.9
     now["t"] = 10.0
@@ -512,3 +529,32 @@ def test_an_unwritable_out_folder_is_a_clear_error(tmp_path):
     (tmp_path / "afile").write_text("x")
     err = train(g, out_dir=tmp_path / "afile")[1][-2]
     assert isinstance(err, ev.Error) and err.kind == "config" and "cannot write there" in err.message
+
+
+def test_a_dataset_that_cannot_be_allocated_is_an_oom_error_on_the_dataset(monkeypatch):
+    import graphlab.run.trainer as trainer_mod
+
+    def build(cfg, base_dir=None):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:127] DefaultCPUAllocator: can't allocate memory: "
+                           "you tried to allocate 8000000000000 bytes.")
+    monkeypatch.setattr(trainer_mod, "build_dataset", build)
+    g = mlp()
+    g.training = {"dataset": "spiral"}
+    fin, events = train(g)
+    err = events[-2]
+    assert (err.kind, err.field, fin.reason) == ("oom", "training.dataset", "error")
+    assert "does not fit in memory" in err.message and "8000000000000 bytes" in err.message
+
+
+def test_preflight_reports_what_a_run_would_stop_with_before_training():
+    from graphlab.run.trainer import preflight
+
+    g = mlp()
+    g.training = {"dataset": "spiral"}
+    assert preflight(g) is None
+    g.set_param("x", "shape", [3])
+    err = preflight(g)
+    assert (err.kind, err.node, err.field) == ("fit", "x", "shape") and "set its shape to [2]" in err.message
+    g.set_param("x", "shape", [2])
+    g.training = {"optimizer": {"lr": -1}}
+    assert preflight(g).field == "training.optimizer.lr"

@@ -1,0 +1,253 @@
+"""Run folders: what a run leaves on disk, and finding a graph's earlier runs.
+
+Each run with an output folder (``graphlab train`` always, the editor's runs too) has::
+
+    runs/<file stem>-<YYYYmmdd-HHMMSS>/      beside the graph file, by default
+        run.json          {"format", "graph", "source", "config", "started", "status", "finished",
+                           "epochs", "final", "checkpoint", "overfit", "error"}
+        metrics.jsonl     one Epoch event per line (to_json, without the "event" key)
+        last.safetensors  the last good weights (see graphlab.run.checkpoint)
+
+``status`` is ``running`` while the run goes (a run whose process died keeps it), then
+``completed``, ``stopped`` or ``error``. ``run.json`` is rewritten atomically (temporary file +
+rename; temporary files carry their writer's pid, and opening a run folder removes those whose
+writer is gone: :mod:`graphlab.io.tempfiles`). Everything is JSON; nothing read here is ever executed or unpickled.
+
+API: :func:`runs_folder`, :func:`new_run_dir`, :class:`RunFolder` (the trainer's writer),
+:func:`list_runs` (a graph's earlier runs with their final figures), :func:`read_run`,
+:func:`load_curves` (the per-epoch series, for overlays) and :func:`weights_path` ("weights from
+run X"). No torch, no Qt.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..io.tempfiles import clean_stale, create_temp
+
+RUN_FILE = "run.json"
+METRICS = "metrics.jsonl"
+WEIGHTS = "last.safetensors"
+FORMAT = "graphlab-run-1"
+#: a run.json larger than this is not one GraphLab wrote
+MAX_RUN_FILE = 1 << 20
+
+
+class RunError(Exception):
+    """A run folder that cannot be used; the message names it."""
+
+
+def file_stem(graph_file: str | os.PathLike[str]) -> str:
+    return Path(graph_file).name.split(".")[0]
+
+
+def runs_folder(graph_file: str | os.PathLike[str]) -> Path:
+    """The default folder of a graph file's runs: ``runs/`` beside the file."""
+    return Path(graph_file).resolve().parent / "runs"
+
+
+def new_run_dir(graph_file: str | os.PathLike[str], folder: str | os.PathLike[str] | None = None,
+                when: float | None = None) -> Path:
+    """A fresh ``<folder>/<stem>-<time>`` path (not created; ``-2``, ``-3``… when the name is taken)."""
+    base = Path(folder) if folder is not None else runs_folder(graph_file)
+    name = f"{file_stem(graph_file)}-{time.strftime('%Y%m%d-%H%M%S', time.localtime(when))}"
+    path, k = base / name, 1
+    while path.exists():
+        k += 1
+        path = base / f"{name}-{k}"
+    return path
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def write_json_atomic(path: Path, doc: dict[str, Any]) -> None:
+    fd, tmp = create_temp(path)  # named by its writer, so a crashed run's leftover is found (graphlab.io.tempfiles)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=1, allow_nan=False)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+class RunFolder:
+    """The trainer's writer of one run folder. Every method may raise OSError (a full disk)."""
+
+    def __init__(self, path: str | os.PathLike[str], info: dict[str, Any]) -> None:
+        self.path = Path(path)
+        self.info = {"format": FORMAT, "started": _now(), "status": "running", "finished": None, "epochs": 0,
+                     "final": None, "checkpoint": None, "error": None, **info}
+        self._log: TextIO | None = None
+
+    @property
+    def log_path(self) -> Path:
+        return self.path / METRICS
+
+    def open(self, keep_up_to_epoch: int) -> None:
+        """Create the folder, write run.json, and (re)open metrics.jsonl keeping the lines up to
+        ``keep_up_to_epoch`` (a resumed run continues its log without repeats)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        clean_stale(self.path)  # temporary files a crashed run left (checkpoints, run.json)
+        kept = _log_lines_up_to(self.log_path, keep_up_to_epoch) if keep_up_to_epoch else []
+        self._log = open(self.log_path, "w", encoding="utf-8")
+        self._log.writelines(kept)
+        self._log.flush()
+        self.write_info()
+
+    def log_epoch(self, record: dict[str, Any]) -> None:
+        assert self._log is not None
+        self._log.write(json.dumps(record) + "\n")
+        self._log.flush()
+
+    def write_info(self, **changes: Any) -> None:
+        self.info.update(changes)
+        write_json_atomic(self.path / RUN_FILE, self.info)
+
+    def finish(self, status: str, epochs: int, final: dict[str, Any] | None, checkpoint: str | None,
+               error: str | None = None) -> None:
+        self.write_info(status=status, finished=_now(), epochs=epochs, final=final, checkpoint=checkpoint,
+                        error=error)
+
+    def close(self) -> None:
+        if self._log is not None:
+            try:
+                self._log.close()
+            except OSError:
+                pass
+            self._log = None
+
+
+def _log_lines_up_to(path: Path, epoch: int) -> list[str]:
+    """The lines of an existing metrics log for epochs <= ``epoch`` (a resume drops later ones)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.readlines()
+    except FileNotFoundError:
+        return []
+    kept = []
+    for line in lines:
+        try:
+            if int(json.loads(line).get("epoch", 0)) <= epoch:
+                kept.append(line if line.endswith("\n") else line + "\n")
+        except (ValueError, AttributeError, TypeError):
+            continue
+    return kept
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RunInfo:
+    path: Path
+    name: str  # the folder's name
+    graph: str  # the graph's name
+    source: str | None  # the graph file it trained
+    status: str  # running | completed | stopped | error | unknown (no run.json: an older run)
+    started: str | None
+    finished: str | None
+    epochs: int
+    final: dict[str, Any] = field(default_factory=dict)  # train_loss, train_acc, val_loss, val_acc, ...
+    config: dict[str, Any] = field(default_factory=dict)
+    overfit: int | None = None
+
+    @property
+    def checkpoint(self) -> Path | None:
+        p = self.path / WEIGHTS
+        return p if p.is_file() else None
+
+
+def _metrics(path: Path) -> list[dict[str, Any]]:
+    out = []
+    try:
+        with open(path / METRICS, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    d = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(d, dict) and isinstance(d.get("epoch"), int):
+                    out.append(d)
+    except OSError:
+        pass
+    return out
+
+
+def read_run(path: str | os.PathLike[str]) -> RunInfo | None:
+    """A run folder's description; None when the folder holds neither run.json nor metrics.jsonl."""
+    path = Path(path)
+    doc: Any = None
+    f = path / RUN_FILE
+    if f.is_file() and f.stat().st_size <= MAX_RUN_FILE:
+        try:
+            doc = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            doc = None
+    if not isinstance(doc, dict):
+        rows = _metrics(path)
+        if not rows:
+            return None
+        last = rows[-1]
+        final = {k: last.get(k) for k in ("train_loss", "train_acc", "val_loss", "val_acc")}
+        return RunInfo(path, path.name, "", None, "unknown", None, None, int(last["epoch"]), final)
+
+    def get(key: str, kind: type, default: Any) -> Any:
+        v = doc.get(key)
+        return v if isinstance(v, kind) and not isinstance(v, bool) else default
+    final = get("final", dict, None) or {}
+    return RunInfo(path, path.name, get("graph", str, ""), get("source", str, None), get("status", str, "unknown"),
+                   get("started", str, None), get("finished", str, None), get("epochs", int, 0), final,
+                   get("config", dict, None) or {}, get("overfit", int, None))
+
+
+def list_runs(graph_file: str | os.PathLike[str], folder: str | os.PathLike[str] | None = None) -> list[RunInfo]:
+    """The earlier runs of a graph file (oldest first): folders under ``folder`` (default: ``runs/``
+    beside the file) whose run.json names this file as its source, and older runs without a run.json
+    whose folder name starts with the file's stem."""
+    base = Path(folder) if folder is not None else runs_folder(graph_file)
+    if not base.is_dir():
+        return []
+    src = str(Path(graph_file).resolve())
+    stem = file_stem(graph_file)
+    out = []
+    for d in sorted(p for p in base.iterdir() if p.is_dir()):
+        r = read_run(d)
+        if r is None:
+            continue
+        if r.source is not None:
+            if r.source != src:
+                continue
+        elif not d.name.startswith(stem + "-"):
+            continue
+        out.append(r)
+    return sorted(out, key=lambda r: (r.started or "", r.name))
+
+
+CURVES = ("train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "samples_per_s")
+
+
+def load_curves(run: RunInfo | str | os.PathLike[str]) -> dict[str, list[Any]]:
+    """A run's per-epoch series from metrics.jsonl: ``{"epoch": [1, 2, ...], "train_loss": [...], ...}``
+    (None where a value is missing), for overlaying earlier runs on the plots."""
+    path = run.path if isinstance(run, RunInfo) else Path(run)
+    rows = _metrics(path)
+    out: dict[str, list[Any]] = {"epoch": [r["epoch"] for r in rows]}
+    for k in CURVES:
+        out[k] = [r.get(k) if isinstance(r.get(k), (int, float)) and not isinstance(r.get(k), bool) else None
+                  for r in rows]
+    return out
+
+
+def weights_path(run: RunInfo | str | os.PathLike[str]) -> Path:
+    """The weights of a run ("load weights from run X"); RunError when it left none."""
+    path = run.path if isinstance(run, RunInfo) else Path(run)
+    p = path / WEIGHTS
+    if not p.is_file():
+        raise RunError(f"{path}: this run left no weights ({WEIGHTS} is missing)")
+    return p
