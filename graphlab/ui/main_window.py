@@ -43,6 +43,7 @@ from .recent import RecentFiles, RecentMenu
 from .recovery import Autosave, default_recovery_dir
 from .scene.graph_scene import GraphScene
 from .scene.view import CanvasView
+from .stepper import install as install_stepper
 from .undo_keys import UndoKeyRouter
 
 
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         fill_examples_menu(self.examples_menu, self.open_example)
 
         self._wire()
+        self.stepper_ui = install_stepper(self)  # Debug menu, "stepper" dock; sets self.stepper
         self.set_document(self.document, None)
         self.setAcceptDrops(True)
         self.resize(1280, 800)
@@ -323,6 +325,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.autosave.discard()
         self.autosave.stop()
+        self.stepper_ui.shutdown()
         self._detach_document()
         event.accept()
 
