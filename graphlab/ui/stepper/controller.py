@@ -360,13 +360,14 @@ class StepperController(QObject):
             self.dock.raise_()
 
     def _keep_in_view(self, node_id: str) -> None:
-        """Centre the canvas on the node when it is not (wholly) on screen; never zooms."""
+        """Centre the canvas on the node when it is not well inside the view (a 10% margin); never zooms."""
         item = self.window.scene.node_items.get(node_id)
         if item is None:
             return
         view = self.window.view
-        seen = view.mapToScene(view.viewport().rect()).boundingRect()
-        if not seen.contains(item.sceneBoundingRect()):
+        r = view.viewport().rect()
+        inner = r.adjusted(r.width() // 10, r.height() // 10, -r.width() // 10, -r.height() // 10)
+        if not view.mapToScene(inner).boundingRect().contains(item.sceneBoundingRect()):
             view.centerOn(item)
 
     def _selection_changed(self, ids: list[str]) -> None:

@@ -86,6 +86,7 @@ class TensorShow:
     images: Any = None  # numpy float32 [C, H, W]: sample 0's feature maps (≤ MOSAIC_MAX channels)
     hist: tuple[list[int], list[float]] | None = None  # (counts, edges)
     channels: int = 0  # how many channels sample 0 has (images)
+    alone: bool = False  # drawn on a row of its own (∂L/∂out, above the per-input rows)
 
 
 @dataclass
@@ -98,7 +99,7 @@ class NodeShow:
     index: int  # 1-based position within the phase
     count: int  # nodes in the walk
     values: list[TensorShow] = field(default_factory=list)  # inputs, output (and the loss's target)
-    grads: list[TensorShow] = field(default_factory=list)  # ∂L/∂out, ∂L/∂in per port, local ∂out/∂in, ∂L/∂θ
+    grads: list[TensorShow] = field(default_factory=list)  # ∂L/∂out; per port local ∂out/∂in, ∂L/∂in; ∂L/∂θ
     rule: str = ""
     numbers: list[str] = field(default_factory=list)
     time_norms: list[float] | None = None
@@ -190,16 +191,17 @@ def node_show(stepper: Any, local: bool = True) -> NodeShow | None:
     if rec.target is not None:
         show.values.append(show_tensor(rec.target, "target", rec, "target"))
     if phase == "backward" and rec.grad_output is not None:
-        show.grads.append(show_tensor(rec.grad_output, "∂L/∂out", rec, "grad_output"))
-        for port, name in enumerate(names):
+        upstream = show_tensor(rec.grad_output, "∂L/∂out", rec, "grad_output")
+        upstream.alone = True
+        show.grads.append(upstream)
+        derivs = rec.local.derivatives if (local and rec.local is not None) else None
+        for port, name in enumerate(names):  # per input: local derivative, then what goes down the edge
+            if derivs is not None and port < len(derivs):
+                show.grads.append(show_tensor(derivs[port], f"∂out/∂{name} (local)"))
             if rec.grad_inputs is not None and port < len(rec.grad_inputs):
                 show.grads.append(show_tensor(rec.grad_inputs[port], f"∂L/∂{name}", rec, "grad_inputs", port))
         for pname, g in (rec.grad_params or {}).items():
             show.grads.append(show_tensor(g, f"∂L/∂{pname}", rec, "grad_params", pname, maps=False))
-        derivs = rec.local.derivatives if (local and rec.local is not None) else None
-        for port, name in enumerate(names):
-            if derivs is not None and port < len(derivs):
-                show.grads.append(show_tensor(derivs[port], f"∂out/∂{name} (local)"))
         if rec.local is not None:
             show.rule = rec.local.rule
             show.numbers = rec.local.numbers if local else []

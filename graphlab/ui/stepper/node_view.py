@@ -49,6 +49,7 @@ class TensorGrid(QScrollArea):
         self.setWidget(self.inner)
         self.pool: list[TensorView] = []
         self.shown: list[tuple[str, TensorView]] = []
+        self.alone: set[str] = set()
         self._cols = 0
 
     def show_tensors(self, tensors: list[TensorShow]) -> None:
@@ -58,6 +59,7 @@ class TensorGrid(QScrollArea):
             self.pool.append(tv)
         self.shown = []
         width = max(self.viewport().width(), VIEW_W)
+        self.alone = {t.name for t in tensors if t.alone}
         for tv, t in zip(self.pool, tensors):
             fill(tv, t, width)
             self.shown.append((t.name, tv))
@@ -79,8 +81,8 @@ class TensorGrid(QScrollArea):
         for r in range(self.grid.rowCount()):
             self.grid.setRowStretch(r, 0)
         r = c = 0
-        for _, tv in self.shown:
-            if _wide(tv) and cols > 1:  # feature maps and wide tables get a row of their own
+        for name, tv in self.shown:
+            if (_wide(tv) or name in self.alone) and cols > 1:  # maps, wide tables, ∂L/∂out: a row each
                 if c:
                     r, c = r + 1, 0
                 self.grid.addWidget(tv, r, 0, 1, cols, Qt.AlignmentFlag.AlignTop)
@@ -105,8 +107,9 @@ def _wide(tv: TensorView) -> bool:
     return tv.mode == "images" or (tv.mode == "table" and tv.table.columnCount() > 4)
 
 
-def mosaic_columns(n: int, tile: tuple[int, int], width: float, height: float, caption: float) -> int:
-    """The column count that gives ``n`` tiles of ``tile`` (h, w) the largest scale in width × height."""
+def mosaic_columns(n: int, tile: tuple[int, int], width: float, height: float, caption: float) -> tuple[int, float]:
+    """(columns, height needed): the column count that gives ``n`` tiles of ``tile`` (h, w) the largest
+    scale in width × height, and the height that grid then takes."""
     h, w = tile
     best, best_s = 1, -1.0
     for cols in range(1, max(n, 1) + 1):
@@ -114,7 +117,10 @@ def mosaic_columns(n: int, tile: tuple[int, int], width: float, height: float, c
         s = min((width - 3 * (cols + 1)) / (cols * w), (height - 3 * (rows + 1) - caption * rows) / (rows * h))
         if s > best_s:
             best, best_s = cols, s
-    return best
+    rows = math.ceil(n / best)
+    if best_s >= 2:
+        best_s = math.floor(best_s)
+    return best, rows * (h * best_s + caption) + 3 * (rows + 1)
 
 
 def fill(tv: TensorView, t: TensorShow, width: float = 2 * VIEW_W) -> None:
@@ -126,10 +132,12 @@ def fill(tv: TensorView, t: TensorShow, width: float = 2 * VIEW_W) -> None:
         n, h, w = images.shape[0], images.shape[1], images.shape[2]
         room = MOSAIC_H - 80
         cap = tv.mosaic.fontMetrics().height() + 2
-        cols = mosaic_columns(n, (h, w), width - 8, room, cap)
+        cols, need = mosaic_columns(n, (h, w), width - 8, room, cap)
         big = (width - 8) / cols >= 34
         tv.mosaic.set_tiles(images, captions=[f"ch {i}" for i in range(n)] if big else None,
                             columns=cols)
+        if not big:
+            cols, need = mosaic_columns(n, (h, w), width - 8, room, 0)
         note = f"sample 0 of {t.shape[0]}" if t.shape and t.shape[0] > 1 else ""
         if t.channels > 64:
             note += (" · " if note else "") + f"first 64 of {t.channels} channels"
@@ -145,8 +153,11 @@ def fill(tv: TensorView, t: TensorShow, width: float = 2 * VIEW_W) -> None:
             body += table.horizontalScrollBar().sizeHint().height()
         lines = tv.header.sizeHint().height() + tv.stats.sizeHint().height()
         tv.setFixedHeight(body + lines + 10 + (tv.note.sizeHint().height() if tv.note.text() else 0))
+    elif tv.mode == "images":
+        lines = tv.header.sizeHint().height() + tv.stats.sizeHint().height() + tv.note.sizeHint().height()
+        tv.setFixedHeight(int(min(MOSAIC_H, need + lines + 24)))
     else:
-        tv.setFixedHeight(MOSAIC_H if tv.mode == "images" else PLOT_H)
+        tv.setFixedHeight(PLOT_H)
 
 
 class CheckView(QWidget):

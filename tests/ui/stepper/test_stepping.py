@@ -5,11 +5,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 
 from tests.conftest import ROOT
-from tests.ui.stepper.helpers import (caption, dock_values, node_look, plain, position, press, typed_gates,
-                                      wait_idle)
+from tests.ui.stepper.helpers import caption, dock_values, node_look, plain, position, press, typed_gates, wait_idle
 
 GATES = ROOT / "examples" / "backprop_gates.graphlab.json"
 DIGITS = ROOT / "examples" / "digits_cnn.graphlab.json"
@@ -67,8 +65,6 @@ def test_the_buttons_and_menu_mirror_the_actions(make_window, qtbot):
 def _torch_reference(stepper):
     """One plain forward + loss.backward() of the stepper's module on its batch: {param name: grad},
     the prediction's gradient and the loss."""
-    import torch
-
     module = stepper.module
     module.zero_grad()
     x = stepper.inputs[stepper.order[0]].clone().requires_grad_(True)
