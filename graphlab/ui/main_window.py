@@ -14,8 +14,10 @@ buttons (show it when they go in); ``menus`` maps "file", "edit", "view", "help"
 
 Public handles for scripts and tests: ``open_file(path)``, ``save_file(path)``, ``document`` (the
 :class:`~graphlab.core.Graph`), ``undo_stack`` and the objectNames "palette", "canvas", "inspector",
-"problems". Dialogs go through ``window.prompts`` (a :class:`~graphlab.ui.prompts.Prompts`), so a
-test can answer them without a modal loop.
+"problems"; ``stepper`` (the :class:`graphlab.step.Stepper` in use, or None) and ``stepper_ui``
+(:mod:`graphlab.ui.stepper`: the Debug menu and the "stepper" dock). Dialogs go through
+``window.prompts`` (a :class:`~graphlab.ui.prompts.Prompts`), so a test can answer them without a
+modal loop.
 """
 from __future__ import annotations
 
