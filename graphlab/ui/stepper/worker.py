@@ -36,12 +36,24 @@ class StepWorker(QObject):
     progress = Signal(int, str)  # generation, what it is doing (gradient check: "node 3 of 11")
     finished = Signal(int)  # serial of the request just handled
 
+    #: torch's intra-op threads once the worker imports it (None: leave torch's default). One, because
+    #: torch's spinning worker threads compete with the GUI thread for this machine's cores
+    #: (/work/shared/stack-facts.md; benchmarks/bench_step_ui.py measures the event loop's latency).
+    torch_threads: int | None = 1
+
     def __init__(self) -> None:
         super().__init__()
         self.wanted = 0
         self.closing = False
         self.stepper: Any = None
         self.gen = -1
+
+    def _threads(self) -> None:
+        if self.torch_threads is not None:
+            import torch
+
+            if torch.get_num_threads() != self.torch_threads:
+                torch.set_num_threads(self.torch_threads)
 
     def _stale(self, gen: int) -> bool:
         return self.closing or gen != self.wanted
@@ -54,6 +66,7 @@ class StepWorker(QObject):
                 return
             from graphlab.step import StepError, Stepper
 
+            self._threads()
             self.stepper, self.gen = None, -1
             try:
                 st = Stepper(graph, **stepper_kwargs(options))
@@ -62,6 +75,9 @@ class StepWorker(QObject):
                 return
             except Exception as e:  # noqa: BLE001 - one line for the user, never a traceback dialog
                 self.failed.emit(gen, f"cannot set up the stepper: {type(e).__name__}: {_line(e)}", None)
+                return
+            if not st.walk:
+                self.failed.emit(gen, "nothing to step through: the graph is empty", None)
                 return
             if self._stale(gen):
                 return
@@ -169,6 +185,8 @@ class StepWorker(QObject):
 
             from graphlab.step import StepError, Stepper
             from graphlab.step.gradcheck import check_stepper, reading
+
+            self._threads()
 
             try:
                 st = Stepper(graph, dtype=torch.float64, **stepper_kwargs(options, gradcheck=True))

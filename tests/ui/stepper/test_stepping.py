@@ -225,3 +225,18 @@ def test_weights_from_a_checkpoint_through_the_dialog(make_window, qtbot, tmp_pa
     assert w.stepper is None
     press(qtbot, w, "step")
     assert any(float(p.detach().min()) != 0.25 for p in w.stepper.module.parameters())
+
+
+def test_a_graph_with_errors_or_no_nodes_says_so(make_window, qtbot):
+    w = make_window()
+    press(qtbot, w, "step")
+    assert w.stepper is None and "graph is empty" in w.stepper_ui.panel.message.text()
+    nid = w.controller.add_node("ReLU", (0.0, 0.0))
+    w.live.flush()
+    w.scene.select_nodes([])
+    press(qtbot, w, "step")
+    text = w.stepper_ui.panel.message.text()
+    assert w.stepper is None and text.startswith("the graph has errors") and nid in text and "\n" not in text
+    assert w.scene.selected_node_ids() == [nid]
+    press(qtbot, w, "back")  # nothing to step back: no request, no error
+    assert w.stepper is None
