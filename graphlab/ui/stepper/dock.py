@@ -9,7 +9,7 @@ neither numpy nor pyqtgraph).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QFont
@@ -106,11 +106,3 @@ class StepperDock(QWidget):
         self.settings.setVisible(on)
         self.settings_toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
 
-    def collapse_settings(self) -> None:
-        self.settings_toggle.setChecked(False)
-
-    def message_text(self) -> str:
-        return self.message.text()
-
-    def widgets(self) -> dict[str, Any]:
-        return {"position": self.position, "message": self.message, "settings": self.settings}

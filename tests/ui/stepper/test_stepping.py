@@ -88,6 +88,8 @@ def test_stepping_a_cnn_shows_the_records_and_torchs_gradients(make_window, qtbo
     assert ui.settings.source_key() == "dataset"
     press(qtbot, w, "step", 2)  # image, conv1
     st = w.stepper
+    assert "8 validation sample(s) of dataset digits" in ui.panel.message.text()
+    assert not st.train_mode and tuple(st.inputs["image"].shape) == (8, 1, 8, 8)
     rec = st.records["conv1"]
     assert position(w) == "forward 2/11: conv1" and node_look(w, "conv1")["highlight"] is True
     views = ui.panel.node_view.views()
@@ -240,3 +242,20 @@ def test_a_graph_with_errors_or_no_nodes_says_so(make_window, qtbot):
     assert w.scene.selected_node_ids() == [nid]
     press(qtbot, w, "back")  # nothing to step back: no request, no error
     assert w.stepper is None
+
+
+def test_train_mode_and_random_inputs_from_the_dock(make_window, qtbot):
+    w = make_window(DIGITS)
+    ui = w.stepper_ui
+    ui.settings.set_source("random")
+    ui.settings.seed.setValue(5)
+    ui.settings.batch.setValue(3)
+    ui.settings.train_mode.setChecked(True)
+    press(qtbot, w, "step")
+    st = w.stepper
+    assert st.train_mode and st.seed == 5 and tuple(st.inputs["image"].shape) == (3, 1, 8, 8)
+    assert "seeded N(0, 1) inputs (seed 5), batch 3" in ui.panel.message.text()
+    ui.settings.train_mode.setChecked(False)
+    assert w.stepper is None
+    press(qtbot, w, "step")
+    assert not w.stepper.train_mode
