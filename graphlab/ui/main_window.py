@@ -14,8 +14,10 @@ buttons (show it when they go in); ``menus`` maps "file", "edit", "view", "help"
 
 Public handles for scripts and tests: ``open_file(path)``, ``save_file(path)``, ``document`` (the
 :class:`~graphlab.core.Graph`), ``undo_stack`` and the objectNames "palette", "canvas", "inspector",
-"problems". Dialogs go through ``window.prompts`` (a :class:`~graphlab.ui.prompts.Prompts`), so a
-test can answer them without a modal loop.
+"problems"; ``stepper`` (the :class:`graphlab.step.Stepper` in use, or None) and ``stepper_ui``
+(:mod:`graphlab.ui.stepper`: the Debug menu and the "stepper" dock). Dialogs go through
+``window.prompts`` (a :class:`~graphlab.ui.prompts.Prompts`), so a test can answer them without a
+modal loop.
 """
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ from .recent import RecentFiles, RecentMenu
 from .recovery import Autosave, default_recovery_dir
 from .scene.graph_scene import GraphScene
 from .scene.view import CanvasView
+from .stepper import install as install_stepper
 from .undo_keys import UndoKeyRouter
 
 
@@ -99,6 +102,7 @@ class MainWindow(QMainWindow):
         fill_examples_menu(self.examples_menu, self.open_example)
 
         self._wire()
+        self.stepper_ui = install_stepper(self)  # Debug menu, "stepper" dock; sets self.stepper
         self.set_document(self.document, None)
         self.setAcceptDrops(True)
         self.resize(1280, 800)
@@ -323,6 +327,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.autosave.discard()
         self.autosave.stop()
+        self.stepper_ui.shutdown()
         self._detach_document()
         event.accept()
 

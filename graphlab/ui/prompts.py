@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 FILE_FILTER = "GraphLab graphs (*.graphlab.json *.json);;All files (*)"
+WEIGHTS_FILTER = "Checkpoints (*.safetensors);;All files (*)"
 
 
 class Prompts:
@@ -45,3 +46,9 @@ class Prompts:
                                         "Graph name (the title of the graph, and the class name of exported code):",
                                         QLineEdit.EchoMode.Normal, current)
         return text if ok else None
+
+    def weights_path(self, folder: str) -> str | None:
+        """A checkpoint to step with (a run folder's last.safetensors, or any checkpoint file)."""
+        path, _ = QFileDialog.getOpenFileName(self.parent, "Step with the weights of a checkpoint", folder,
+                                              WEIGHTS_FILTER)
+        return path or None

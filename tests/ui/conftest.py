@@ -27,6 +27,7 @@ class FakePrompts:
         self.unsaved_asked: list[str] = []
         self.restore_answer: bool | None = None
         self.save_path_answer: str | None = None
+        self.weights_path_answer: str | None = None
 
     def unsaved(self, name: str) -> str:
         self.unsaved_asked.append(name)
@@ -47,6 +48,11 @@ class FakePrompts:
 
     def save_path(self, suggested: str) -> str | None:
         return self.save_path_answer
+
+    def weights_path(self, folder: str) -> str | None:
+        if self.weights_path_answer is None:
+            raise AssertionError("unexpected weights dialog")
+        return self.weights_path_answer
 
 
 @pytest.fixture

@@ -1,0 +1,30 @@
+"""Step through the forward and backward pass in the editor: a debugger for the network.
+
+``install(window)`` adds everything to a :class:`~graphlab.ui.main_window.MainWindow` and returns
+the :class:`~.controller.StepperController`:
+
+* the "Step through" dock (objectName ``stepper``; View ▸ Panels, Ctrl+7): buttons, where the walk
+  stands, the inputs/weights/mode settings, and the current node's tensors, local rule, ‖∂L/∂h_t‖
+  over time and the gradient check (:mod:`.dock`, :mod:`.inputs_panel`, :mod:`.node_view`);
+* the Debug menu and its actions ``action_step`` (F10), ``action_step_back`` (Shift+F10),
+  ``action_run_to`` (Ctrl+F10), ``action_step_restart`` (Ctrl+Shift+F10), ``action_gradcheck``
+  (Ctrl+Shift+G) (:mod:`.actions`);
+* the canvas drawing, through ``scene.overlay`` only (:mod:`.canvas`);
+* ``window.stepper``: the :class:`graphlab.step.Stepper` in use, or None.
+
+The Stepper runs on a worker thread (:mod:`.worker`, :mod:`.controller`); torch is imported there,
+when the first step is asked for — opening the editor never imports it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .controller import StepperController
+
+
+def install(window: Any) -> StepperController:
+    """Add the stepper to ``window``; call ``shutdown()`` on the result when the window closes."""
+    return StepperController(window)
+
+
+__all__ = ["StepperController", "install"]
