@@ -21,6 +21,8 @@ from . import __version__
 from .core import analyze
 from .core.gc_pause import gc_paused
 from .core.layers._common import fmt
+from .core.memory import fmt_bytes
+from .core.text import one_line
 from .io import FileFormatError, load
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {}
@@ -39,7 +41,7 @@ def command(name: str) -> Callable[[Callable[[list[str]], int]], Callable[[list[
 
 
 def fail(message: str, code: int = 2) -> int:
-    print(f"graphlab: {message}", file=sys.stderr)
+    print(f"graphlab: {one_line(message)}", file=sys.stderr)
     return code
 
 
@@ -52,7 +54,8 @@ def check_report(path: str) -> tuple[int, dict[str, Any]]:
 def _check_report(path: str) -> tuple[int, dict[str, Any]]:
     graph = load(path)
     a = analyze(graph)
-    nodes = {nid: {"shape": list(i.shape) if i.shape is not None else None, "params": i.params}
+    nodes = {nid: {"shape": list(i.shape) if i.shape is not None else None, "params": i.params,
+                   "param_bytes": i.param_bytes, "activation_bytes": i.activation_bytes}
              for nid, i in a.nodes.items()}
     errors = [{"node": p.node, "message": p.message} for p in a.errors]
     warnings = [{"node": p.node, "message": p.message} for p in a.problems if p.severity != "error"]
@@ -81,10 +84,13 @@ def cmd_check(argv: list[str]) -> int:
         shape = fmt(n["shape"]) if n["shape"] is not None else "?"
         print(f"{nid:<{width}}  {shape:<16} {n['params']:>14,} params")
     print(f"{'total':<{width}}  {'':<16} {report['params']:>14,} params")
+    weights = sum(n["param_bytes"] for n in report["nodes"].values())
+    acts = sum(n["activation_bytes"] for n in report["nodes"].values())
+    print(f"memory: weights {fmt_bytes(weights)}, activations {fmt_bytes(acts)} per sample (float32)")
     for w in report["warnings"]:
-        print(f"warning: {w['node'] or 'graph'}: {w['message']}")
+        print(one_line(f"warning: {w['node'] or 'graph'}: {w['message']}"))
     for e in report["errors"]:
-        print(f"error: {e['node'] or 'graph'}: {e['message']}")
+        print(one_line(f"error: {e['node'] or 'graph'}: {e['message']}"))
     print("ok" if code == 0 else f"{len(report['errors'])} error(s)")
     return code
 

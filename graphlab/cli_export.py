@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from .cli import _Parser, command, fail
+from .core.text import one_line
 from .io import FileFormatError, load
 
 SUFFIX = {"python": ".py", "onnx": ".onnx", "torchrun": "_torchrun.py"}
@@ -58,7 +59,7 @@ def cmd_export(argv: list[str]) -> int:
     analysis = analyze(graph)
     if not analysis.ok:
         for prob in analysis.errors:
-            print(f"error: {prob.text()}", file=sys.stderr)
+            print(one_line(f"error: {prob.text()}"), file=sys.stderr)
         return fail(f"{src}: the graph has {len(analysis.errors)} error(s); fix them before exporting", 1)
 
     from .export import ExportError

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .cli import _Parser, command, fail
+from .core.text import one_line
 from .io import FileFormatError, load
 
 #: seconds between Step events (each averages its steps); the bar redraws at most every 0.1 s anyway
@@ -90,7 +91,7 @@ def _started(e: Any) -> str:
     init = f"initial loss {e.initial_loss:.4f}" + (
         f" (ln {e.num_classes} = {e.expected_loss:.4f})" if e.expected_loss is not None and e.num_classes else "")
     what = f"overfit check on {e.n_train} samples" if e.overfit else f"{e.n_train} train / {e.n_val} val"
-    return f"{e.graph}: {e.dataset} ({what}), {e.params:,} params on {e.device}; {init}"
+    return f"{one_line(e.graph)}: {e.dataset} ({what}), {e.params:,} params on {e.device}; {init}"
 
 
 @command("train")
@@ -159,7 +160,8 @@ def cmd_train(argv: list[str]) -> int:
                 else:
                     progress.epoch(e)
             elif isinstance(e, ev.Warning):
-                print(f"graphlab: warning: {(e.node + ': ') if e.node else ''}{e.message}", file=sys.stderr)
+                where = f"{e.node}: " if e.node else ""
+                print(one_line(f"graphlab: warning: {where}{e.message}"), file=sys.stderr)
             elif isinstance(e, ev.OverfitResult):
                 overfit = e
             elif isinstance(e, ev.Error):

@@ -11,8 +11,9 @@ relative error against centred differences with the course's reading (``--json``
 ``--inputs`` is an .npz with one array per Input node, named by the node id (with or without the batch
 dimension), and optionally ``targets`` for the loss. ``--weights`` is a checkpoint or a run folder.
 
-Exit codes: 0 ok; 1 the graph has errors, a module fails on the batch, ``step`` met a non-finite value,
-or ``gradcheck`` found a node above the threshold; 2 the file or an argument (inputs, weights) cannot
+Exit codes: 0 ok; 1 the graph has errors or cannot fit in the memory available (refused before
+anything is built, naming the node and the sizes), a module fails on the batch, ``step`` met a
+non-finite value, or ``gradcheck`` found a node above the threshold; 2 the file or an argument (inputs, weights) cannot
 be used. Every problem is one line on stderr naming the node, key or file. torch is imported only when
 a command runs.
 """
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .cli import _Parser, command, fail
+from .core.text import one_line
 from .io import FileFormatError, load
 
 
@@ -96,14 +98,14 @@ def cmd_step(argv: list[str]) -> int:
     except FileFormatError as e:
         return fail(str(e))
     except StepError as e:
-        return fail(f"{args.file}: {e}", 1 if e.kind in ("graph", "run") else 2)
+        return fail(f"{args.file}: {e}", 1 if e.kind in ("graph", "memory", "run") else 2)
     report = step_report(stepper)
     if args.json:
         print(json.dumps(report))
     else:
         _print_step(report)
     for warning in stepper.warnings:
-        print(f"graphlab: warning: {warning}", file=sys.stderr)
+        print(one_line(f"graphlab: warning: {warning}"), file=sys.stderr)
     return 1 if stepper.first_nonfinite else 0
 
 
@@ -148,7 +150,7 @@ def cmd_gradcheck(argv: list[str]) -> int:
     except FileFormatError as e:
         return fail(str(e))
     except StepError as e:
-        return fail(f"{args.file}: {e}", 1 if e.kind in ("graph", "run") else 2)
+        return fail(f"{args.file}: {e}", 1 if e.kind in ("graph", "memory", "run") else 2)
     if args.json:
         print(json.dumps(report.to_json()))
     else:

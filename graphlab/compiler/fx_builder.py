@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,15 @@ class CompileError(Exception):
         super().__init__(f"the graph has {len(self.problems)} error(s):\n{lines}{more}")
 
 
+class BuildError(ValueError):
+    """A layer could not be built although the graph checks (the allocator refused its weights, torch
+    refused a size). ``node`` is its id; the message says why in one line."""
+
+    def __init__(self, node: str, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+
+
 @dataclass
 class CompileInfo:
     analysis: Analysis
@@ -56,17 +66,39 @@ def info(module: fx.GraphModule) -> CompileInfo:
     return module.meta["graphlab"]
 
 
+@functools.cache
+def _module_attributes() -> frozenset[str]:
+    """Every attribute a GraphModule has, its class's and each instance's own (``_modules``,
+    ``_parameters``, ``_forward_hooks``…): a submodule of that name would replace it and break the module."""
+    gm = fx.GraphModule(nn.Module(), fx.Graph())
+    return frozenset(dir(gm)) | frozenset(vars(gm))
+
+
 def module_name(node_id: str, used: set[str] | None = None) -> str:
     """The submodule name for a node: its id, or ``id_``, ``id_1``… when the id clashes with a
     GraphModule attribute or with a name already ``used`` (ids ``train`` and ``train_`` both exist);
     ``used`` holds every node id, so a node keeps its own id whenever it can."""
     used = used if used is not None else set()
-    name = f"{node_id}_" if node_id in _RESERVED or hasattr(fx.GraphModule, node_id) else node_id
+    name = f"{node_id}_" if node_id in _RESERVED or node_id in _module_attributes() else node_id
     base, i = name, 0
     while name in used and name != node_id:
         i += 1
         name = f"{base}_{i}"
     return name
+
+
+def submodule_names(graph: Graph, analysis: Analysis, registry: Registry = REGISTRY) -> dict[str, str]:
+    """node id -> submodule name, for every node that becomes a submodule (not Inputs, not the loss),
+    in the order compile_graph builds them. The exporters name their attributes with it."""
+    taken = set(graph.nodes)  # a renamed module must not take another node's id
+    names: dict[str, str] = {}
+    for nid in analysis.order:
+        spec = registry.get(graph.nodes[nid].type)
+        if spec is None or spec.is_input or spec.is_loss:
+            continue
+        names[nid] = module_name(nid, taken)
+        taken.add(names[nid])
+    return names
 
 
 def _class_name(name: str) -> str:
@@ -90,9 +122,8 @@ def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
     g = fx.Graph()
     root: dict[str, nn.Module] = {}
     node_map: dict[str, fx.Node] = {}
-    names: dict[str, str] = {}
+    names = submodule_names(graph, analysis, registry)
     loss_module = None
-    taken = set(graph.nodes)  # a renamed module must not take another node's id
     gen = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -104,14 +135,18 @@ def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
             ni = analysis.nodes[nid]
             if spec is None or spec.is_input:
                 continue
-            module = build_module(spec, ni.resolved, ni.input_shapes, ni.shape)
-            if spec.is_loss:
-                loss_module = module
-                continue
-            apply_init(module, node.init or scheme, gen, _nonlinearity_after(graph, nid, registry))
-            name = module_name(nid, taken)
-            taken.add(name)
-            names[nid] = name
+            try:
+                module = build_module(spec, ni.resolved, ni.input_shapes, ni.shape)
+                if spec.is_loss:
+                    loss_module = module
+                    continue
+                apply_init(module, node.init or scheme, gen, _nonlinearity_after(graph, nid, registry))
+            except (MemoryError, RuntimeError, OverflowError) as e:  # an allocation that still fails
+                text = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+                what = "out of memory" if isinstance(e, MemoryError) or "alloc" in text.lower() else "torch refused it"
+                raise BuildError(nid, f"cannot build the {node.type} layer ({what}: {text}); "
+                                      f"make it smaller") from None
+            name = names[nid]
             root[name] = module
             fx_node = g.call_module(name, tuple(node_map[s] for s in ni.sources))
             node_map[nid] = fx_node

@@ -5,18 +5,22 @@ batch excluded) and parameter count, or the problems that stop it; and the whole
 problems, each naming its node (or ``None`` for graph-wide ones) and the field when there is one.
 
 Inference is symbolic: shapes are tuples of ints computed by each layer's shape rule, so nothing
-is allocated and a Linear with 10^12 outputs is only counted. A node whose input has no shape
+is allocated and a Linear with 10^12 outputs is only counted. Each node also gets the bytes its
+weights and its output (per sample) need, float32, which :mod:`graphlab.core.memory` compares with
+the memory available before anything is built. A node whose input has no shape
 (because something upstream is broken) gets no shape and no extra message, so each error shows
 on the node that causes it and not on everything downstream.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from .gc_pause import gc_paused
 from .graph import Graph, valid_id
 from .init_schemes import init_problem
+from .memory import BYTES_PER_VALUE
 from .registry import REGISTRY, Registry
 from .spec import VARIADIC, Shape, ShapeError
 from .text import MAX_SHOWN, one_line, quote
@@ -43,6 +47,8 @@ class NodeInfo:
     params: int = 0
     resolved: dict[str, Any] | None = None  # params with defaults filled, None if invalid
     input_shapes: list[Shape] = field(default_factory=list)
+    param_bytes: int = 0  # the weights, float32 (graphlab.core.memory)
+    activation_bytes: int = 0  # the output of one sample, float32
     sources: list[str] = field(default_factory=list)  # the nodes feeding ports 0, 1, … (set with the shape)
     problems: list[Problem] = field(default_factory=list)
 
@@ -189,6 +195,8 @@ def _analyze(graph: Graph, registry: Registry) -> Analysis:
             try:
                 info.shape = tuple(spec.shape(info.resolved, in_shapes))
                 info.params = spec.count(info.resolved, in_shapes, info.shape)
+                info.param_bytes = BYTES_PER_VALUE * info.params
+                info.activation_bytes = BYTES_PER_VALUE * math.prod(info.shape)
             except ShapeError as e:
                 report(nid, str(e), "shape")
             except Exception as e:  # a shape rule must never take the analysis down

@@ -1,9 +1,10 @@
-"""Python source for a compiled graph: an ``nn.Module`` class that needs only torch.
+"""Python source for a graph's model: an ``nn.Module`` class that needs only torch.
 
-Shared by the Python and torchrun exporters. The source is generated from the *compiled* module
-(``graphlab.compile``): each layer's constructor call is written from the attributes of the
-``nn.Module`` the compiler built, so the exported class has exactly the same submodules, names and
-parameter shapes, and a state_dict of the compiled module loads into it with ``strict=True``.
+Shared by the Python and torchrun exporters. The source is written from the analysis alone — each
+layer's constructor call comes from its layer spec's ``export`` rule (:mod:`graphlab.core.spec`),
+with every value a literal — so exporting never builds a module or allocates a weight: a Linear with
+10⁹ outputs exports as text at once. A test checks that every rule describes the very module the
+compiler builds, so a state_dict of ``graphlab.compile(graph)`` loads into the class with ``strict=True``.
 
 Semantics of the generated class:
 
@@ -17,22 +18,26 @@ Semantics of the generated class:
   ``graphlab.core.analyze``. The loss is not part of the model.
 * GraphLab's own layers (Add, Multiply, Concat, Maxout and the batch-first RNN/LSTM/GRU wrappers)
   are written as small class definitions into the script, only those the model uses.
+
+All text goes through :mod:`graphlab.export.codegen`: node ids appear only as checked identifiers,
+values only as literals, and no user data reaches a docstring or comment.
 """
 from __future__ import annotations
 
+import ast
+import functools
 import inspect
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Iterable
 
-from torch import fx, nn
-
-from ..compiler import info as compile_info
 from ..compiler import modules as gl_modules
-from ..compiler.fx_builder import _nonlinearity_after
+from ..compiler.fx_builder import _nonlinearity_after, submodule_names
 from ..compiler.init import SCHEMES, apply_init
+from ..core.analysis import Analysis, analyze
 from ..core.graph import Graph
 from ..core.registry import REGISTRY
+from .codegen import Code, CodegenError, Lit, Name, Template, call, comment, identifiers, join, literal
 
 
 class ExportError(Exception):
@@ -43,14 +48,36 @@ class ExportError(Exception):
 # The script gets the very definitions the compiler uses (graphlab/compiler/modules.py and init.py),
 # copied with inspect.getsource, so the two can never drift apart.
 
-_HELPER_OBJECTS = {"_final_state": gl_modules._final_state, "Add": gl_modules.Add, "Multiply": gl_modules.Multiply,
-                   "Concat": gl_modules.Concat, "Maxout": gl_modules.Maxout, "RNN": gl_modules.RNN,
-                   "LSTM": gl_modules.LSTM, "GRU": gl_modules.GRU}
-_HELPERS: dict[str, str] = {name: inspect.getsource(obj) for name, obj in _HELPER_OBJECTS.items()}
+def _own_objects() -> dict[str, Any]:
+    return {n: o for n, o in vars(gl_modules).items()
+            if (inspect.isclass(o) or inspect.isfunction(o)) and getattr(o, "__module__", None) == gl_modules.__name__}
 
-INIT_SOURCE = f"SCHEMES = {SCHEMES!r}\n\n\n" + inspect.getsource(apply_init)
 
-LOAD_WEIGHTS_SOURCE = '''
+def helper_names(used: list[str]) -> list[str]:
+    """The GraphLab helper definitions ``used`` needs, each after the helpers it refers to."""
+    own = _own_objects()
+    ordered: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in ordered:
+            return
+        refs = {n.id for n in ast.walk(ast.parse(inspect.getsource(own[name]))) if isinstance(n, ast.Name)}
+        for dep in sorted(refs & own.keys() - {name}):
+            visit(dep)
+        ordered.append(name)
+
+    for name in used:
+        visit(name)
+    return ordered
+
+
+def helper_source(name: str) -> Code:
+    return Code(inspect.getsource(_own_objects()[name]).strip("\n"))
+
+
+INIT_SOURCE = Code(f"SCHEMES = {literal(SCHEMES)}\n\n\n" + inspect.getsource(apply_init).strip("\n"))
+
+LOAD_WEIGHTS_SOURCE = Code('''
 def load_weights(model: nn.Module, path: str) -> None:
     """Load a weights file saved by GraphLab: a .safetensors file (a `graphlab train` checkpoint or a
     state_dict; needs the safetensors package) or a torch state_dict, read with weights_only=True
@@ -68,117 +95,54 @@ def load_weights(model: nn.Module, path: str) -> None:
                 state = state[key]
                 break
     model.load_state_dict(state, strict=True)
-'''
-
-
-# ---- constructor calls from module instances -------------------------------------------------------
-
-def _v(value: object) -> str:
-    """A literal; square pairs collapse to one int, as users write them."""
-    if isinstance(value, tuple) and len(value) == 2 and value[0] == value[1] and all(
-            isinstance(v, int) for v in value):
-        return repr(value[0])
-    if isinstance(value, float):
-        return repr(value)
-    return repr(value)
-
-
-def _kw(module: nn.Module, name: str, default: object) -> str | None:
-    value = getattr(module, name)
-    same = value == default or (isinstance(value, tuple) and len(value) == 2 and value[0] == value[1] == default)
-    return None if same else f"{name}={_v(value)}"
-
-
-def _call(cls: str, *args: str | None) -> str:
-    return f"{cls}({', '.join(a for a in args if a is not None)})"
-
-
-def _rnn(m: nn.RNNBase, cls: str) -> str:
-    args = [repr(m.input_size), repr(m.hidden_size), _kw(m, "num_layers", 1)]
-    if cls == "RNN":
-        args.append(_kw(m, "nonlinearity", "tanh"))
-    args += [_kw(m, "bias", True), _kw(m, "dropout", 0.0), _kw(m, "bidirectional", False),
-             f"output={m.output!r}"]
-    return _call(cls, *args)
-
-
-def _conv(m: nn.Conv2d) -> str:
-    return _call("nn.Conv2d", repr(m.in_channels), repr(m.out_channels), f"kernel_size={_v(m.kernel_size)}",
-                 _kw(m, "stride", 1), _kw(m, "padding", 0), _kw(m, "dilation", 1), _kw(m, "groups", 1),
-                 None if m.bias is not None else "bias=False", _kw(m, "padding_mode", "zeros"))
-
-
-def _pool(m: nn.Module, cls: str) -> str:
-    extra = [_kw(m, "dilation", 1)] if cls == "nn.MaxPool2d" else [_kw(m, "count_include_pad", True)]
-    return _call(cls, f"kernel_size={_v(m.kernel_size)}", f"stride={_v(m.stride)}", _kw(m, "padding", 0),
-                 *extra, _kw(m, "ceil_mode", False))
-
-
-def _bn(m: nn.Module, cls: str) -> str:
-    return _call(cls, repr(m.num_features), _kw(m, "eps", 1e-5), _kw(m, "momentum", 0.1), _kw(m, "affine", True),
-                 _kw(m, "track_running_stats", True))
-
-
-# Checked in order with isinstance: GraphLab's subclasses of nn.RNN etc. come before torch's.
-_CONSTRUCTORS: list[tuple[type, Callable[[nn.Module], str], tuple[str, ...]]] = [
-    (gl_modules.RNN, lambda m: _rnn(m, "RNN"), ("_final_state", "RNN")),
-    (gl_modules.LSTM, lambda m: _rnn(m, "LSTM"), ("_final_state", "LSTM")),
-    (gl_modules.GRU, lambda m: _rnn(m, "GRU"), ("_final_state", "GRU")),
-    (gl_modules.Add, lambda m: "Add()", ("Add",)),
-    (gl_modules.Multiply, lambda m: "Multiply()", ("Multiply",)),
-    (gl_modules.Concat, lambda m: f"Concat(dim={m.dim})", ("Concat",)),
-    (gl_modules.Maxout, lambda m: f"Maxout({m.linear.in_features}, {m.out_features}, {m.pieces})", ("Maxout",)),
-    (nn.Linear, lambda m: _call("nn.Linear", repr(m.in_features), repr(m.out_features),
-                                None if m.bias is not None else "bias=False"), ()),
-    (nn.Conv2d, _conv, ()),
-    (nn.MaxPool2d, lambda m: _pool(m, "nn.MaxPool2d"), ()),
-    (nn.AvgPool2d, lambda m: _pool(m, "nn.AvgPool2d"), ()),
-    (nn.AdaptiveAvgPool2d, lambda m: f"nn.AdaptiveAvgPool2d({_v(tuple(m.output_size))})", ()),
-    (nn.Flatten, lambda m: _call("nn.Flatten", _kw(m, "start_dim", 1), _kw(m, "end_dim", -1)), ()),
-    (nn.Dropout, lambda m: f"nn.Dropout(p={m.p!r})", ()),
-    (nn.ReLU, lambda m: "nn.ReLU()", ()),
-    (nn.LeakyReLU, lambda m: f"nn.LeakyReLU(negative_slope={m.negative_slope!r})", ()),
-    (nn.PReLU, lambda m: f"nn.PReLU(num_parameters={m.num_parameters})", ()),
-    (nn.ELU, lambda m: f"nn.ELU(alpha={m.alpha!r})", ()),
-    (nn.Sigmoid, lambda m: "nn.Sigmoid()", ()),
-    (nn.Tanh, lambda m: "nn.Tanh()", ()),
-    (nn.Softmax, lambda m: f"nn.Softmax(dim={m.dim})", ()),
-    (nn.BatchNorm1d, lambda m: _bn(m, "nn.BatchNorm1d"), ()),
-    (nn.BatchNorm2d, lambda m: _bn(m, "nn.BatchNorm2d"), ()),
-]
-
-
-def constructor(module: nn.Module, node_id: str = "?") -> tuple[str, tuple[str, ...]]:
-    """``(source of the constructor call, helper definitions it needs)`` for one compiled layer."""
-    for cls, make, helpers in _CONSTRUCTORS:
-        if type(module) is cls:
-            return make(module), helpers
-    raise ExportError(f"{node_id}: cannot export a {type(module).__name__} module yet")
+'''.strip("\n"))
 
 
 # ---- the model class --------------------------------------------------------------------------------
 
 _RESERVED_LOCALS = {"self", "torch", "nn"}
 
+CLASS = Template('''class @@CLASS@@(nn.Module):
+    """The exported graph (its name is GRAPH_NAME) as a module: @@PARAMS@@ parameters.
+
+    Inputs: @@IN_DOC@@. Output: @@OUT_DOC@@.@@LOSS_DOC@@
+    With the same seed it starts from the same weights as graphlab.compile(graph, seed=seed).
+    """
+
+    def __init__(self, seed: int = @@SEED@@) -> None:
+        super().__init__()
+        with torch.random.fork_rng(devices=[]):  # seeded here; the caller's RNG is left as it was
+            torch.manual_seed(seed)
+@@INIT@@
+
+    def forward(self, @@PARAMS_SIG@@) -> @@RET_TYPE@@:
+@@FORWARD@@
+        return @@RET@@
+''')
+GEN_LINE = Code("            gen = torch.Generator().manual_seed(seed)")
+INIT_LINE = Template("            self.@@ATTR@@ = @@CALL@@@@NOTE@@")
+APPLY_INIT_LINE = Template("            apply_init(self.@@ATTR@@, @@SCHEME@@, gen, @@NONLIN@@)")
+FORWARD_LINE = Template("        @@OUT@@ = self.@@ATTR@@(@@ARGS@@)@@NOTE@@")
+
 
 @dataclass
 class ModelSource:
-    """Source pieces of one exported model; ``text()`` joins them into module-level code."""
+    """Source pieces of one exported model; ``code()`` joins them into module-level code."""
 
     class_name: str
-    helpers: list[str] = field(default_factory=list)  # helper definitions, in order
-    class_source: str = ""
+    helpers: list[str] = field(default_factory=list)  # GraphLab helper definitions, in order
+    class_source: Code = Code("")
     input_names: list[str] = field(default_factory=list)  # forward() argument names, Input order
     input_shapes: list[tuple[int, ...]] = field(default_factory=list)
     output_shape: tuple[int, ...] | None = None
     uses_init: bool = False
 
-    def text(self) -> str:
-        parts = [_HELPERS[h].strip("\n") for h in self.helpers]
+    def code(self) -> Code:
+        parts = [helper_source(h) for h in self.helpers]
         if self.uses_init:
-            parts.append(INIT_SOURCE.strip("\n"))
-        parts.append(self.class_source.strip("\n"))
-        return "\n\n\n".join(parts) + "\n"
+            parts.append(INIT_SOURCE)
+        parts.append(Code(self.class_source.text.strip("\n")))
+        return join(parts, "\n\n\n")
 
 
 def training_seed(graph: Graph) -> int:
@@ -187,14 +151,33 @@ def training_seed(graph: Graph) -> int:
     return seed if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0 else 0
 
 
-def class_name_for(graph: Graph) -> str:
+def class_name_for(graph: Graph, taken: Iterable[str] = ()) -> str:
+    """A class name from the graph's name: its ASCII letters and digits in CamelCase, else ``Net``;
+    ``Net`` is appended while it would be one of the script's other names (``taken``: every word of
+    the trusted text around it, see :func:`script_words`)."""
     words = re.findall(r"[A-Za-z0-9]+", graph.name or "")
     name = "".join(w[:1].upper() + w[1:] for w in words) or "Net"
     if not name[0].isalpha():
         name = "Net" + name
-    if name in _HELPERS or name in {"torch", "nn", "Model", "SCHEMES", "apply_init", "load_weights", "main"}:
+    avoid = set(taken) | _model_words()
+    while name in avoid:
         name += "Net"
     return name
+
+
+@functools.cache
+def _model_words() -> frozenset[str]:
+    """The words of everything model_source writes around the class: helpers, init, load_weights."""
+    sources = [helper_source(n) for n in _own_objects()] + [INIT_SOURCE, LOAD_WEIGHTS_SOURCE]
+    return script_words(CLASS, *sources) | set(_own_objects()) | {"Model"}
+
+
+def script_words(*parts: Template | Code | str) -> frozenset[str]:
+    """Every identifier-like word of the given trusted templates and fragments."""
+    out: set[str] = set()
+    for p in parts:
+        out |= p.identifiers if isinstance(p, Template) else identifiers(p.text if isinstance(p, Code) else p)
+    return frozenset(out)
 
 
 def _shape_text(shape: tuple[int, ...] | None) -> str:
@@ -203,87 +186,136 @@ def _shape_text(shape: tuple[int, ...] | None) -> str:
     return "[B" + "".join(f", {d}" for d in shape) + "]"
 
 
-def model_source(graph: Graph, gm: fx.GraphModule, seed: int = 0) -> ModelSource:
-    """The model class source for ``gm = graphlab.compile(graph, seed=seed)``; ``seed`` is the default."""
-    ci = compile_info(gm)
-    a = ci.analysis
-    scheme = graph.training.get("init") or "default"
-    src = ModelSource(class_name_for(graph))
+def _spec(graph: Graph, nid: str) -> Any:
+    spec = REGISTRY.get(graph.nodes[nid].type)
+    assert spec is not None  # analysis reported unknown types
+    return spec
+
+
+def _name(text: str, what: str) -> Name:
+    try:
+        return Name(text)
+    except CodegenError:
+        raise ExportError(f"{text!r}: the {what} is not a plain identifier (letters, digits and _), so it "
+                          f"cannot name an attribute of the exported module; rename it") from None
+
+
+def layer_call(spec: Any, resolved: Any, input_shapes: Any, shape: Any) -> tuple[str, tuple, dict, bool]:
+    """What the layer catalogue says builds a layer: (callee — ``nn.<Class>`` or one of GraphLab's own
+    modules —, positional args, keyword args, whether the callee is GraphLab's own). The one place the
+    exporters read the catalogue's constructor knowledge (the spec's :class:`TorchModule`, the same
+    one the compiler builds from)."""
+    t = spec.torch
+    if t is None:
+        raise ExportError(f"cannot export a {spec.type} layer yet")
+    return t.qualname, (), dict(t.kwargs(resolved, input_shapes, shape)), t.own
+
+
+def _constructor(nid: str, spec: Any, ni: Any) -> tuple[Code, str | None]:
+    """The constructor call of one layer, and the GraphLab helper it needs (None for torch.nn)."""
+    try:
+        callee, args, kwargs, own = layer_call(spec, ni.resolved, ni.input_shapes, ni.shape)
+    except ExportError as e:
+        raise ExportError(f"{nid}: {e}") from None
+    helper = None
+    if own:
+        if callee not in _own_objects():
+            raise ExportError(f"{nid}: {spec.type} names {callee!r}, which is not one of GraphLab's modules")
+        helper = callee
+    try:
+        return call(callee, args, kwargs), helper
+    except CodegenError as e:
+        raise ExportError(f"{nid}: {spec.type} cannot be written as code ({e})") from None
+
+
+def model_source(graph: Graph, seed: int = 0, analysis: Analysis | None = None,
+                 taken: Iterable[str] = ()) -> ModelSource:
+    """The model class for ``graph``; ``graphlab.compile(graph, seed=seed)`` is what it builds by default.
+    ``taken``: the names the rest of the script uses, which the class name must not shadow.
+
+    Raises :class:`ExportError` when the graph has errors or an id cannot name an attribute."""
+    a = analysis or analyze(graph)
+    if not a.ok:
+        raise ExportError(f"the graph has {len(a.errors)} error(s), the first: {a.errors[0].text()}")
+    scheme = (graph.training.get("init") or "default") if isinstance(graph.training, dict) else "default"
+    if not isinstance(scheme, str) or scheme not in SCHEMES:
+        raise ExportError(f"training.init: unknown init scheme {scheme!r}; use one of {', '.join(SCHEMES)}")
+    for nid, node in graph.nodes.items():
+        if node.init is not None and node.init not in SCHEMES:
+            raise ExportError(f"{nid}.init: unknown init scheme {node.init!r}; use one of {', '.join(SCHEMES)}")
+    names = submodule_names(graph, a)
+    src = ModelSource(class_name_for(graph, taken))
     local: dict[str, str] = {}
 
-    def local_name(nid: str) -> str:
+    def local_name(nid: str) -> Name:
         if nid not in local:
             name = nid
             while name in _RESERVED_LOCALS or name in local.values():
                 name += "_"
             local[nid] = name
-        return local[nid]
+        return _name(local[nid], f"node id {nid!r}")
 
-    init_lines: list[str] = []
-    fwd_lines: list[str] = []
-    helpers: list[str] = []
-    for nid in ci.input_ids:
-        src.input_names.append(local_name(nid))
+    init_lines: list[Code] = []
+    fwd_lines: list[Code] = []
+    used: list[str] = []
+    for nid in a.inputs:
+        src.input_names.append(local_name(nid).text)
         src.input_shapes.append(tuple(a.nodes[nid].shape or ()))
     for nid in a.order:
-        if nid not in ci.module_names:
+        if nid not in names:
             continue
-        attr = ci.module_names[nid]
-        module = gm.get_submodule(attr)
-        call, needs = constructor(module, nid)
-        helpers += [h for h in needs if h not in helpers]
+        attr = _name(names[nid], f"node id {nid!r}")
         ni = a.nodes[nid]
-        spec = REGISTRY.get(graph.nodes[nid].type)
-        summary = spec.summary(ni.resolved) if spec and spec.summary and ni.resolved is not None else None
+        spec = _spec(graph, nid)
+        ctor, helper = _constructor(nid, spec, ni)
+        if helper is not None and helper not in used:
+            used.append(helper)
+        summary = spec.summary(ni.resolved) if spec.summary and ni.resolved is not None else None
         if summary and " dim " in summary:
             summary += " (per sample; batch excluded)"
         note = ", ".join(x for x in (summary, f"{ni.params:,} params" if ni.params else None) if x)
-        init_lines.append(f"self.{attr} = {call}" + (f"  # {note}" if note else ""))
+        init_lines.append(INIT_LINE.fill(ATTR=attr, CALL=ctor, NOTE=Code(comment(note))))
         node_scheme = graph.nodes[nid].init or scheme
-        if node_scheme != "default" and any(True for _ in module.parameters()):
+        if node_scheme != "default" and ni.params > 0:
             src.uses_init = True
-            init_lines.append(f"apply_init(self.{attr}, {node_scheme!r}, gen, "
-                              f"{_nonlinearity_after(graph, nid)!r})")
-        args = ", ".join(local_name(src) for src in ni.sources)
-        fwd_lines.append(f"{local_name(nid)} = self.{attr}({args})  # {_shape_text(ni.shape)}")
-    src.helpers = [h for h in ("_final_state", "Add", "Multiply", "Concat", "Maxout", "RNN", "LSTM", "GRU")
-                   if h in helpers]
+            init_lines.append(APPLY_INIT_LINE.fill(ATTR=attr, SCHEME=Lit(node_scheme),
+                                                   NONLIN=Lit(_nonlinearity_after(graph, nid))))
+        args = join([local_name(s) for s in ni.sources], ", ")  # type: ignore[list-item]
+        fwd_lines.append(FORWARD_LINE.fill(OUT=local_name(nid), ATTR=attr, ARGS=args,
+                                           NOTE=Code(comment(_shape_text(ni.shape)))))
+    src.helpers = helper_names(used)
+    if src.uses_init:
+        init_lines.insert(0, GEN_LINE)
 
-    if ci.output_id is not None:
-        ret = local_name(ci.output_id)
-        src.output_shape = a.nodes[ci.output_id].shape
-        ret_type = "torch.Tensor"
+    if a.output is not None:
+        ret: Code = Code(local_name(a.output).text)
+        src.output_shape = a.nodes[a.output].shape
+        ret_type = Code("torch.Tensor")
+        out_doc = _shape_text(src.output_shape)
     else:
         sinks = [n for n in a.order if graph.nodes[n].type != "Input" and not graph.outputs_of(n)]
-        ret = "(" + ", ".join(local_name(s) for s in sinks) + ("," if len(sinks) == 1 else "") + ")"
-        ret_type = "tuple[torch.Tensor, ...]"
-    params = ", ".join(f"{n}: torch.Tensor" for n in src.input_names)
+        ret = Code("(" + ", ".join(local_name(s).text for s in sinks) + ("," if len(sinks) == 1 else "") + ")")
+        ret_type = Code("tuple[torch.Tensor, ...]")
+        out_doc = "a tuple of the graph's outputs"
     in_doc = "; ".join(f"{n}: {_shape_text(s)}" for n, s in zip(src.input_names, src.input_shapes, strict=True))
-    out_doc = _shape_text(src.output_shape) if ci.output_id is not None else "a tuple of the graph's outputs"
     loss_doc = ""
-    if ci.loss_id is not None:
-        loss_doc = (f"\n    Trained with {graph.nodes[ci.loss_id].type} (node '{ci.loss_id}'), which is not part of "
-                    f"the model.")
-    body_init = "\n".join("            " + line for line in init_lines) or "            pass"
-    body_fwd = "\n".join("        " + line for line in fwd_lines)
-    gen_line = "            gen = torch.Generator().manual_seed(seed)\n" if src.uses_init else ""
-    title = (graph.name or "Net").replace('"""', "'''").replace("\\", "/")
-    src.class_source = f'''
-class {src.class_name}(nn.Module):
-    """{title}: {a.total_params:,} parameters.
-
-    Inputs: {in_doc}. Output: {out_doc}.{loss_doc}
-    With the same seed it starts from the same weights as graphlab.compile(graph, seed=seed).
-    """
-
-    def __init__(self, seed: int = {seed}) -> None:
-        super().__init__()
-        with torch.random.fork_rng(devices=[]):  # seeded here; the caller's RNG is left as it was
-            torch.manual_seed(seed)
-{gen_line}{body_init}
-
-    def forward(self, {params}) -> {ret_type}:
-{body_fwd}
-        return {ret}
-'''
+    if a.loss is not None:
+        loss_doc = (f"\n    Trained with {_spec(graph, a.loss).display} ({graph.nodes[a.loss].type}), "
+                    f"which is not part of the model.")
+    src.class_source = CLASS.fill(
+        CLASS=_name(src.class_name, "class name"), PARAMS=Code(f"{a.total_params:,}"),
+        IN_DOC=Code(in_doc), OUT_DOC=Code(out_doc), LOSS_DOC=Code(loss_doc), SEED=Lit(seed),
+        INIT=join(init_lines) if init_lines else Code("            pass"),
+        PARAMS_SIG=Code(", ".join(f"{n}: torch.Tensor" for n in src.input_names)), RET_TYPE=ret_type,
+        FORWARD=join(fwd_lines), RET=ret)
     return src
+
+
+def loss_call(graph: Graph, a: Analysis) -> Code:
+    """The loss module's constructor call, from its spec's export rule."""
+    assert a.loss is not None
+    return _constructor(a.loss, _spec(graph, a.loss), a.nodes[a.loss])[0]
+
+
+__all__ = ["ExportError", "ModelSource", "class_name_for", "layer_call", "loss_call", "model_source", "script_words",
+           "training_seed"]

@@ -1,6 +1,7 @@
 """Export a graph to ONNX through ``torch.onnx`` (an optional extra: ``pip install graphlab[onnx]``).
 
-The compiled module (with ``--weights`` loaded, else its seeded initial weights) is exported in eval
+The compiled module (with ``--weights`` loaded, else its seeded initial weights; built only after a check
+that it fits in memory) is exported in eval
 mode, so Dropout is the identity and BatchNorm uses its running statistics. Inputs are named by the
 Input node ids and have a dynamic batch dimension; the output is named by the prediction node's id.
 The loss is not part of the model. The file is checked with ``onnx.checker.check_model`` before it
@@ -15,18 +16,19 @@ import contextlib
 import io
 import logging
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import torch
 
-from ..compiler import compile_graph, example_inputs
+from ..compiler import example_inputs
 from ..compiler import info as compile_info
+from ..core.analysis import analyze
 from ..core.graph import Graph
 from ..io import atomic_write
+from ..io.tempfiles import create_temp
 from .model_source import ExportError, training_seed
-from .weights import load_into, read_checkpoint
+from .weights import build, compile_with_weights, fits_in_memory
 
 INSTALL_HINT = "ONNX export needs the onnx extra: pip install graphlab[onnx]"
 
@@ -63,9 +65,12 @@ def export_onnx(graph: Graph, out: Path, *, weights: str | Path | None = None, s
     """Write ``out`` (an .onnx file); return the paths written. Without weights, the initial weights
     of ``seed`` (default: the graph's ``training.seed``)."""
     onnx = _require_onnx()
-    gm = compile_graph(graph, seed=training_seed(graph) if seed is None else seed)
-    if weights is not None:
-        load_into(gm, read_checkpoint(weights))
+    seed = training_seed(graph) if seed is None else seed
+    analysis = analyze(graph)
+    fits_in_memory(analysis, copies=3 if weights is not None else 2, batch=2,
+                   what="ONNX export (the model, the file it writes and a batch of 2)")
+    gm = compile_with_weights(graph, analysis, weights, seed=seed) if weights is not None else build(
+        graph, analysis, seed=seed)
     gm.eval()
     ci = compile_info(gm)
     args = tuple(example_inputs(graph, ci.analysis, batch=2, generator=torch.Generator().manual_seed(0)))
@@ -74,7 +79,7 @@ def export_onnx(graph: Graph, out: Path, *, weights: str | Path | None = None, s
     else:
         output_names = [n for n in ci.analysis.order if graph.nodes[n].type != "Input" and not graph.outputs_of(n)]
     output_names = [n if n not in ci.input_ids else n + "_out" for n in output_names]
-    fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=out.resolve().parent)
+    fd, tmp = create_temp(out.resolve())  # named by its owner: a crash's leftover is cleaned later
     os.close(fd)
     try:
         errors = []

@@ -3,71 +3,68 @@
 The file defines the model class (see :mod:`graphlab.export.model_source`), ``load_weights(model,
 path)`` (``.safetensors``, or a torch state_dict read with ``weights_only=True``), ``INPUT_SHAPES``,
 and a ``main()`` that builds the model, loads the weights and runs one random batch:
-``python lenet5.py [WEIGHTS]``.
+``python lenet5.py [WEIGHTS]``. The graph's name and file are the constants ``GRAPH_NAME`` and
+``SOURCE_FILE`` (literals: see :mod:`graphlab.export.codegen`; no user data is ever code).
 
-With a checkpoint (``--weights``), the weights are checked against the graph and written beside the
-script as ``<script stem>.pt`` (a plain torch state_dict, so the script still needs only torch);
-the script's ``WEIGHTS`` points there, relative to the script's own folder.
+Without ``--weights`` nothing is built: the script is written from the analysis, so a layer of 10⁹
+units exports at once. With a checkpoint (``--weights``), the weights are checked against the graph
+(after a check that they fit in memory) and written beside the script as ``<script stem>.pt`` (a
+plain torch state_dict, so the script still needs only torch); the script's ``WEIGHTS`` points there,
+relative to the script's own folder.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-
 from .. import __version__
-from ..compiler import compile_graph
+from ..core.analysis import Analysis, analyze
 from ..core.graph import Graph
 from ..io import atomic_write
-from .model_source import LOAD_WEIGHTS_SOURCE, ExportError, ModelSource, model_source, training_seed
-from .weights import load_into, read_checkpoint, write_state_dict
+from .codegen import Code, Lit, Name, Template, join
+from .model_source import LOAD_WEIGHTS_SOURCE, ExportError, model_source, script_words, training_seed
+from .weights import compile_with_weights, write_state_dict
 
+SCRIPT = Template('''"""A PyTorch model exported by GraphLab: class @@CLASS@@. Needs only PyTorch.
 
-def script_header(graph: Graph, ms: ModelSource, stem: str, source: str | None, usage: str, uses_os: bool) -> str:
-    title = (graph.name or "Net").replace('"""', "'''").replace("\\", "/")
-    origin = f" from {Path(source).name}" if source else ""
-    return f'''"""{title}: exported{origin} by GraphLab {__version__}.
-{usage}"""
+The graph's name and file are GRAPH_NAME and SOURCE_FILE below. Use it from Python:
+
+    from <this module> import @@CLASS@@, load_weights
+    model = @@CLASS@@()
+    load_weights(model, path)  # a .pt state_dict or a .safetensors file
+    model.eval()
+    prediction = model(@@INPUT_ARGS@@)
+
+or run it: `python <this file> [WEIGHTS]` builds the model, loads the weights (default: WEIGHTS
+below, the file the export wrote beside this one, if any) and runs one random batch.
+"""
 from __future__ import annotations
 
-{"import os" + chr(10) if uses_os else ""}import sys
+@@IMPORT_OS@@import sys
 
 import torch
 from torch import nn
-'''
+
+GRAPH_NAME = @@GRAPH_NAME@@
+SOURCE_FILE = @@SOURCE_FILE@@  # the graph file it was exported from (None: not from a file)
+EXPORTED_BY = @@EXPORTED_BY@@
 
 
-def python_source(graph: Graph, gm: torch.fx.GraphModule, *, stem: str, weights_name: str | None,
-                  source: str | None = None, seed: int = 0) -> str:
-    ms = model_source(graph, gm, seed)
-    cls = ms.class_name
-    weights_doc = weights_name or "WEIGHTS_FILE"
-    usage = f'''
-Needs only PyTorch. Use it from Python:
+@@MODEL@@
 
-    from {stem} import {cls}, load_weights
-    model = {cls}()
-    load_weights(model, "{weights_doc}")  # .pt state_dict or .safetensors
-    model.eval()
-    prediction = model({", ".join(ms.input_names)})
 
-or run it: `python {stem}.py [WEIGHTS]` builds the model, loads the weights
-({"default: " + weights_name + " beside this file" if weights_name else "if given"}) and runs one random batch.
-'''
-    shapes = ", ".join(repr(tuple(s)) for s in ms.input_shapes) + ("," if len(ms.input_shapes) == 1 else "")
-    weights_line = (f'WEIGHTS: str | None = os.path.join(os.path.dirname(os.path.abspath(__file__)), '
-                    f'{weights_name!r})' if weights_name else "WEIGHTS: str | None = None")
-    main = f'''
-INPUT_SHAPES = ({shapes})  # per sample, batch excluded, in forward()'s argument order
-{weights_line}
+@@LOAD_WEIGHTS@@
+
+
+INPUT_SHAPES = @@INPUT_SHAPES@@  # per sample, batch excluded, in forward()'s argument order
+WEIGHTS: str | None = @@WEIGHTS@@
 
 
 def main(argv: list[str]) -> int:
-    model = {cls}()
+    model = @@CLASS@@()
     path = argv[1] if len(argv) > 1 else WEIGHTS
     if path is not None:
         load_weights(model, path)
-        print(f"loaded weights from {{path}}")
+        print(f"loaded weights from {path}")
     else:
         print("no weights given: using the initial weights")
     model.eval()
@@ -75,16 +72,32 @@ def main(argv: list[str]) -> int:
     with torch.no_grad():
         out = model(*inputs)
     outs = out if isinstance(out, tuple) else (out,)
-    print(f"{{type(model).__name__}}: {{sum(p.numel() for p in model.parameters()):,}} parameters; "
+    print(f"{type(model).__name__}: {sum(p.numel() for p in model.parameters()):,} parameters; "
           f"a random batch of 2 gives " + ", ".join(str(list(o.shape)) for o in outs))
     return 0
 
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
-'''
-    return (script_header(graph, ms, stem, source, usage, weights_name is not None) + "\n\n" + ms.text() + "\n\n"
-            + LOAD_WEIGHTS_SOURCE.strip("\n") + "\n\n" + main)
+''')
+
+#: a file beside the script, found from the script's own folder
+BESIDE = Template("os.path.join(os.path.dirname(os.path.abspath(__file__)), @@NAME@@)")
+
+
+def python_source(graph: Graph, *, weights_name: str | None, source: str | None = None, seed: int = 0,
+                  analysis: Analysis | None = None) -> str:
+    """The script's text. ``weights_name``: the weights file beside it (None: no default weights);
+    ``source``: the graph file's path (only its name is kept)."""
+    ms = model_source(graph, seed, analysis, taken=script_words(SCRIPT, BESIDE))
+    return SCRIPT.fill(
+        CLASS=Name(ms.class_name), INPUT_ARGS=join([Name(n) for n in ms.input_names], ", "),  # type: ignore[list-item]
+        IMPORT_OS=Code("import os\n" if weights_name is not None else ""),
+        GRAPH_NAME=Lit(graph.name), SOURCE_FILE=Lit(Path(source).name if source else None),
+        EXPORTED_BY=Lit(f"GraphLab {__version__}"), MODEL=ms.code(), LOAD_WEIGHTS=LOAD_WEIGHTS_SOURCE,
+        INPUT_SHAPES=Lit(tuple(tuple(s) for s in ms.input_shapes)),
+        WEIGHTS=BESIDE.fill(NAME=Lit(weights_name)) if weights_name is not None else Lit(None),
+    ).text
 
 
 def export_python(graph: Graph, out: Path, *, weights: str | Path | None = None, source: str | None = None,
@@ -93,7 +106,7 @@ def export_python(graph: Graph, out: Path, *, weights: str | Path | None = None,
 
     ``seed`` (default: the graph's ``training.seed``) is the model class's default seed."""
     seed = training_seed(graph) if seed is None else seed
-    gm = compile_graph(graph, seed=seed)
+    analysis = analyze(graph)
     written = []
     weights_name = None
     if weights is not None:
@@ -101,12 +114,15 @@ def export_python(graph: Graph, out: Path, *, weights: str | Path | None = None,
         if wpath.resolve() == out.resolve():
             raise ExportError(f"-o {out}: the script would overwrite its own weights file {wpath.name}; "
                               f"name the script .py")
-        load_into(gm, read_checkpoint(weights))
+        gm = compile_with_weights(graph, analysis, weights, seed=seed)
         weights_name = wpath.name
         if wpath.resolve() != Path(weights).resolve():  # never overwrite the checkpoint itself
             write_state_dict(gm, wpath)
             written.append(wpath)
-    text = python_source(graph, gm, stem=out.stem, weights_name=weights_name, source=source, seed=seed)
-    compile(text, str(out), "exec")  # a generator bug must not leave a broken script behind
+    text = python_source(graph, weights_name=weights_name, source=source, seed=seed, analysis=analysis)
+    try:
+        compile(text, "<python export>", "exec")
+    except (SyntaxError, ValueError) as e:  # a generator bug must not leave a broken script behind
+        raise ExportError(f"internal error: the generated script does not compile ({e}); please report it") from None
     atomic_write(out, text.encode("utf-8"))
     return [out] + written

@@ -25,35 +25,73 @@ optimizer, schedule, regularization and gradient clipping of the graph's ``train
   agreement between ranks is visible.
 
 With ``--weights`` the checkpoint becomes the starting point (``<stem>_init.pt`` beside the script).
+
+The script is generated through :mod:`graphlab.export.codegen`: templates of trusted text whose slots
+are filled in one pass, user data (graph name, file names, dataset paths and keys, training values)
+only as literals. Nothing is built to write it: the model class comes from the analysis, and the
+compiled module is built only to check and ship ``--weights``.
 """
 from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from .. import __version__
-from ..compiler import compile_graph
-from ..compiler import info as compile_info
-from ..core.analysis import analyze
+from ..core.analysis import Analysis, analyze
 from ..core.graph import Graph
+from ..core.registry import REGISTRY
 from ..io import atomic_write
-from .model_source import ExportError, model_source
+from .codegen import Code, Lit, Name, Template, join, literal
+from .model_source import ExportError, loss_call, model_source, script_words
 from .torchrun_parts import DATASET_ARGS, GENERATED_DATA, SAVED_DATA, augment_source, dataset_source
-from .weights import load_into, read_checkpoint, write_state_dict
+from .weights import compile_with_weights, write_state_dict
 
-LOSS_SOURCE = {"CrossEntropyLoss": "nn.CrossEntropyLoss()", "MSELoss": "nn.MSELoss()"}
+HEADER = Template('''"""A distributed training script exported by GraphLab: class @@CLASS@@ and its experiment.
 
-CONSTANTS = '''
+    torchrun --nproc_per_node=2 <this file>      # 2 processes on this machine (gloo on CPU, nccl on GPUs)
+    torchrun --nnodes=2 --node_rank=0 --master_addr=HOST --master_port=29500 --nproc_per_node=4 <this file>
+    python <this file>                           # one process, no DistributedDataParallel
+
+Options: --epochs, --batch-size (global), --lr, --device, --out. Needs torch@@NEEDS@@.
+Each epoch every rank draws the same shuffle and takes a strided slice of it; gradients are averaged
+by DistributedDataParallel, so the global batch is the graph's batch_size. Rank 0 prints progress and
+writes weights.pt (a state_dict, load it with torch.load(path, weights_only=True)) and metrics.jsonl.
+The graph's name and file are GRAPH_NAME and SOURCE_FILE below.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from types import SimpleNamespace
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+''')
+
+CONSTANTS = Template('''
+GRAPH_NAME = @@GRAPH_NAME@@
+SOURCE_FILE = @@SOURCE_FILE@@  # the graph file it was exported from (None: not from a file)
+EXPORTED_BY = @@EXPORTED_BY@@
 # The graph's "training" section with every key explicit (GraphLab docs/training.md explains them).
 CONFIG = @@CONFIG@@
 AUGMENT = SimpleNamespace(**CONFIG["augment"])  # hflip, crop_padding, color_jitter
 INIT_WEIGHTS = @@INIT_WEIGHTS@@  # starting weights (a state_dict), or None for the seeded init
 CLASSIFICATION = @@CLASSIFICATION@@
-'''
+''')
+#: a file beside the script, found from the script's own folder
+BESIDE = Template("os.path.join(os.path.dirname(os.path.abspath(__file__)), @@NAME@@)")
+AUGMENT_CALL = Code("            xb = augment_batch(xb, AUGMENT)\n")
 
-MAIN = '''
+MAIN = Template('''
 
 def make_loss() -> nn.Module:
     return @@LOSS@@
@@ -145,7 +183,7 @@ def main(argv=None) -> int:
 
     x_train, y_train, x_val, y_val = (t.to(device) for t in load_data())
     seed = CONFIG["seed"]
-    model = @@MODEL_CLASS@@(seed=seed)  # the same initial weights as graphlab.compile(graph, seed=seed)
+    model = @@CLASS@@(seed=seed)  # the same initial weights as graphlab.compile(graph, seed=seed)
     if INIT_WEIGHTS is not None:
         model.load_state_dict(torch.load(INIT_WEIGHTS, map_location="cpu", weights_only=True), strict=True)
     model.to(device)
@@ -168,7 +206,8 @@ def main(argv=None) -> int:
         os.makedirs(args.out, exist_ok=True)
         log = open(os.path.join(args.out, "metrics.jsonl"), "w", encoding="utf-8")
         init_loss, init_acc = evaluate(model, loss_fn, x_train, y_train)
-        print(f"@@NAME@@: {sum(p.numel() for p in model.parameters()):,} parameters, {n} training samples, "
+        params = sum(p.numel() for p in model.parameters())
+        print(f"{type(model).__name__}: {params:,} parameters, {n} training samples, "
               f"{world} process(es) on {device}; loss at initialisation {init_loss:.4f}", flush=True)
 
     for epoch in range(1, args.epochs + 1):
@@ -234,16 +273,7 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-'''
-
-
-def _loss_source(graph: Graph, loss_id: str, loss: torch.nn.Module) -> str:
-    t = graph.nodes[loss_id].type
-    if t == "MultiMarginLoss":
-        return f"nn.MultiMarginLoss(p={loss.p}, margin={loss.margin!r})"
-    if t in LOSS_SOURCE:
-        return LOSS_SOURCE[t]
-    raise ExportError(f"{loss_id}: the torchrun export does not know the loss {t}")
+''')
 
 
 def _setup(graph: Graph, base_dir: Path):
@@ -269,103 +299,80 @@ def _setup(graph: Graph, base_dir: Path):
         raise ExportError(f"{where}: {e}") from None
     except DataError as e:
         raise ExportError(f"training.dataset: {e}") from None
-    return cfg, data
+    return cfg, data, a
 
 
-def torchrun_source(graph: Graph, gm: torch.fx.GraphModule, cfg, *, stem: str, source: str | None,
-                    data_name: str | None, init_name: str | None) -> str:
-    ci = compile_info(gm)
-    ms = model_source(graph, gm, cfg.seed)
-    config = cfg.to_dict()
-    classification = graph.nodes[ci.loss_id].type in ("CrossEntropyLoss", "MultiMarginLoss")
+def torchrun_source(graph: Graph, cfg: Any, *, stem: str, source: str | None, data_name: str | None,
+                    init_name: str | None, analysis: Analysis | None = None) -> str:
+    """The script's text for a parsed training config. ``stem``: the script's name without .py (its
+    default --out is ``<stem>_out`` beside it); ``data_name``/``init_name``: the data and initial
+    weights files beside it (None: a built-in dataset / the seeded init)."""
+    a = analysis or analyze(graph)
+    words = script_words(HEADER, CONSTANTS, BESIDE, MAIN, GENERATED_DATA, SAVED_DATA, augment_source(),
+                         *(dataset_source(n) for n in DATASET_ARGS))
+    ms = model_source(graph, cfg.seed, a, taken=words)
+    if a.loss is None:
+        raise ExportError("the graph has no loss node, so there is nothing to train")
     if data_name is None:
         params = cfg.dataset.params
-        args = ", ".join(f"{k}={params[k]!r}" for k in DATASET_ARGS[cfg.dataset.name])
-        data_src = dataset_source(cfg.dataset.name) + "\n" + GENERATED_DATA.replace("@@DATASET_ARGS@@", args)
+        args = join([Code(f"{k}={literal(params[k])}") for k in DATASET_ARGS[cfg.dataset.name]], ", ")
+        data_src = join([Code(dataset_source(cfg.dataset.name)), GENERATED_DATA.fill(DATASET_ARGS=args)], "\n")
     else:
         origin = f"dataset {cfg.dataset.name}" + (f" of {Path(source).name}" if source else "")
-        data_src = SAVED_DATA.replace("@@DATA_NAME@@", repr(data_name)).replace("@@DATA_ORIGIN@@", origin)
-    title = (graph.name or "Net").replace('"""', "'''").replace("\\", "/")
-    origin = f" from {Path(source).name}" if source else ""
-    needs = " and scikit-learn" if cfg.dataset.name == "digits" else ""
-    header = f'''"""{title}: a distributed training script exported{origin} by GraphLab {__version__}.
-
-    torchrun --nproc_per_node=2 {stem}.py            # 2 processes on this machine (gloo on CPU, nccl on GPUs)
-    torchrun --nnodes=2 --node_rank=0 --master_addr=HOST --master_port=29500 --nproc_per_node=4 {stem}.py
-    python {stem}.py                                 # one process, no DistributedDataParallel
-
-Options: --epochs, --batch-size (global), --lr, --device, --out. Needs torch{needs}.
-Each epoch every rank draws the same shuffle and takes a strided slice of it; gradients are averaged
-by DistributedDataParallel, so the global batch is the graph's batch_size. Rank 0 prints progress and
-writes weights.pt (a state_dict, load it with torch.load(path, weights_only=True)) and metrics.jsonl.
-"""
-from __future__ import annotations
-
-import argparse
-import json
-import math
-import os
-import sys
-import time
-from types import SimpleNamespace
-
-import torch
-import torch.distributed as dist
-from torch import nn
-from torch.nn.parallel import DistributedDataParallel as DDP
-'''
-    init_line = ("os.path.join(os.path.dirname(os.path.abspath(__file__)), " + repr(init_name) + ")"
-                 if init_name else "None")
-    constants = (CONSTANTS.replace("@@CONFIG@@", _literal(config)).replace("@@INIT_WEIGHTS@@", init_line)
-                 .replace("@@CLASSIFICATION@@", repr(classification)))
-    augment_call = "            xb = augment_batch(xb, AUGMENT)\n" if cfg.augment.active else ""
-    main = (MAIN.replace("@@LOSS@@", _loss_source(graph, ci.loss_id, ci.loss))
-            .replace("@@OUT_NAME@@", repr(stem + "_out")).replace("@@MODEL_CLASS@@", ms.class_name)
-            .replace("@@NAME@@", ms.class_name).replace("@@AUGMENT_CALL@@", augment_call))
-    parts = [header, constants.strip("\n") + "\n", ms.text(), data_src.strip("\n") + "\n"]
+        data_src = SAVED_DATA.fill(DATA_NAME=Lit(data_name), DATA_ORIGIN=Lit(origin))
+    header = HEADER.fill(CLASS=Name(ms.class_name),
+                         NEEDS=Code(" and scikit-learn" if cfg.dataset.name == "digits" else ""))
+    constants = CONSTANTS.fill(
+        GRAPH_NAME=Lit(graph.name), SOURCE_FILE=Lit(Path(source).name if source else None),
+        EXPORTED_BY=Lit(f"GraphLab {__version__}"), CONFIG=Lit(cfg.to_dict(), multiline=True),
+        INIT_WEIGHTS=BESIDE.fill(NAME=Lit(init_name)) if init_name else Lit(None),
+        CLASSIFICATION=Lit(_spec(graph, a.loss).task == "classification"))
+    main = MAIN.fill(LOSS=loss_call(graph, a), OUT_NAME=Lit(stem + "_out"), CLASS=Name(ms.class_name),
+                     AUGMENT_CALL=AUGMENT_CALL if cfg.augment.active else Code(""))
+    parts = [header, constants, ms.code(), data_src]
     if cfg.augment.active:
-        parts.append(augment_source().strip("\n") + "\n")
-    parts.append(main.strip("\n") + "\n")
-    return "\n\n".join(parts)
+        parts.append(Code(augment_source()))
+    parts.append(main)
+    return join([Code(p.text.strip("\n") + "\n") for p in parts], "\n\n").text
 
 
-def _literal(value: object) -> str:
-    """A Python literal for a JSON-like value, one top-level key per line."""
-    if isinstance(value, dict):
-        items = ",\n".join(f"    {k!r}: {v!r}" for k, v in value.items())
-        return "{\n" + items + ",\n}"
-    return repr(value)
+def _spec(graph: Graph, nid: str) -> Any:
+    spec = REGISTRY.get(graph.nodes[nid].type)
+    assert spec is not None  # the analysis reported unknown types
+    return spec
 
 
 def export_torchrun(graph: Graph, out: Path, *, weights: str | Path | None = None,
                     source: str | Path | None = None) -> list[Path]:
     """Write the training script (and its data / initial weights files beside it); return the paths."""
     base_dir = Path(source).resolve().parent if source else Path.cwd()
-    cfg, data = _setup(graph, base_dir)
+    cfg, data, a = _setup(graph, base_dir)
     if not data.in_memory:
         raise ExportError(f"training.dataset: dataset {cfg.dataset.name} is not held in memory; the torchrun "
                           f"export supports in-memory datasets")
-    gm = compile_graph(graph, seed=cfg.seed, init=cfg.init)
     written: list[Path] = []
     stem = out.name[:-3] if out.name.endswith(".py") else out.stem
     init_name = data_name = None
     if weights is not None:
-        load_into(gm, read_checkpoint(weights))
+        gm = compile_with_weights(graph, a, weights, seed=cfg.seed, init=cfg.init)
         init_path = out.with_name(stem + "_init.pt")
         init_name = init_path.name
         if init_path.resolve() != Path(weights).resolve():  # never overwrite the checkpoint itself
             write_state_dict(gm, init_path)
             written.append(init_path)
+    text = torchrun_source(graph, cfg, stem=stem, source=str(source) if source else None,
+                           data_name=stem + "_data.pt" if cfg.dataset.name not in DATASET_ARGS else None,
+                           init_name=init_name, analysis=a)
+    try:
+        compile(text, "<torchrun export>", "exec")
+    except (SyntaxError, ValueError) as e:  # a generator bug must not leave a broken script behind
+        raise ExportError(f"internal error: the generated script does not compile ({e}); please report it") from None
     if cfg.dataset.name not in DATASET_ARGS:  # not built in: ship the tensors beside the script
         data_path = out.with_name(stem + "_data.pt")
         buf = io.BytesIO()
         torch.save({"x_train": data.x_train, "y_train": data.y_train, "x_val": data.x_val, "y_val": data.y_val}, buf)
         atomic_write(data_path, buf.getvalue())
-        data_name = data_path.name
         written.append(data_path)
-    text = torchrun_source(graph, gm, cfg, stem=stem, source=str(source) if source else None, data_name=data_name,
-                           init_name=init_name)
-    compile(text, str(out), "exec")
     atomic_write(out, text.encode("utf-8"))
     return [out] + written
 

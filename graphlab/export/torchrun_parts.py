@@ -1,14 +1,17 @@
 """Source snippets of the torchrun training script (see :mod:`graphlab.export.torchrun`).
 
 Built-in dataset recipes are copied from ``graphlab.run.datasets`` itself (:func:`dataset_source`);
-a test compares the script's tensors with ``build_dataset``'s. Markers such as ``@@NAME@@`` are
-filled in by the exporter; the snippets are otherwise plain Python.
+a test compares the script's tensors with ``build_dataset``'s. The snippets are
+:class:`graphlab.export.codegen.Template` objects whose slots (``@@NAME@@``) the exporter fills in one
+pass, data only as literals.
 """
 from __future__ import annotations
 
 import inspect
 
 from ..run import augment, datasets
+from .codegen import Template
+
 
 def dataset_source(name: str) -> str:
     """The script's ``make_dataset``: the very recipe :mod:`graphlab.run.datasets` uses for a built-in
@@ -20,7 +23,7 @@ DATASET_ARGS = {"spiral": ("classes", "points", "noise", "seed"), "digits": ("si
                 "adding": ("samples", "length", "seed"),
                 "sine": ("samples", "length", "noise", "seed")}
 
-GENERATED_DATA = '''
+GENERATED_DATA = Template('''
 def load_data():
     """(x_train, y_train, x_val, y_val): the dataset, split and preprocessed as GraphLab does it."""
     x, y = make_dataset(@@DATASET_ARGS@@)
@@ -47,18 +50,21 @@ def preprocess(kind: str, x_train: torch.Tensor, x_val: torch.Tensor):
         return x_train - mean, x_val - mean
     std = x_train.std(dims, keepdim=True).clamp_min(1e-8)
     return (x_train - mean) / std, (x_val - mean) / std
-'''
+''')
 
-SAVED_DATA = '''
+SAVED_DATA = Template('''
 DATA_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), @@DATA_NAME@@)
+DATA_ORIGIN = @@DATA_ORIGIN@@  # the dataset (and graph file) it was made from
 
 
 def load_data():
     """(x_train, y_train, x_val, y_val), split and preprocessed by GraphLab when it exported this script
-    (from @@DATA_ORIGIN@@); tensors only, read with weights_only=True."""
+    (from DATA_ORIGIN); tensors only, read with weights_only=True."""
     data = torch.load(DATA_FILE, map_location="cpu", weights_only=True)
     return data["x_train"], data["y_train"], data["x_val"], data["y_val"]
-'''
+''')
+
+
 
 def augment_source() -> str:
     """The script's ``augment_batch``: GraphLab's own (:mod:`graphlab.run.augment`), copied with

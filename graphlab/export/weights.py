@@ -13,8 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
+from torch import fx, nn
 
+from ..compiler import BuildError, CompileError, compile_graph
+from ..core.analysis import Analysis
+from ..core.graph import Graph
+from ..core.memory import inference_problem
 from ..io import atomic_write
 from .model_source import ExportError
 
@@ -77,6 +81,38 @@ def load_into(module: nn.Module, state: dict[str, torch.Tensor], source: str = "
             parts.append(f"not in the graph: {', '.join(unexpected[:3])}" + _more(unexpected, 3))
         raise ExportError(f"{source}: the checkpoint does not fit this graph: " + "; ".join(parts))
     module.load_state_dict(state, strict=True)
+
+
+def fits_in_memory(analysis: Analysis, *, copies: int, what: str, batch: int = 0) -> None:
+    """Raise ExportError naming the node when ``copies`` of the weights (and a forward pass of ``batch``
+    samples) do not fit in memory."""
+    problem = inference_problem(analysis, copies=copies, batch=batch, what=what)
+    if problem is not None:
+        node, message = problem
+        raise ExportError(f"{node or 'graph'}: {message}")
+
+
+def build(graph: Graph, analysis: Analysis, *, seed: int, init: str | None = None) -> fx.GraphModule:
+    """``compile_graph`` with its failures as ExportError naming the node or field."""
+    try:
+        return compile_graph(graph, seed=seed, init=init, analysis=analysis)
+    except BuildError as e:
+        raise ExportError(f"{e.node}: {e}") from None
+    except CompileError as e:
+        raise ExportError(str(e).splitlines()[0]) from None
+
+
+def compile_with_weights(graph: Graph, analysis: Analysis, weights: str | Path, *, seed: int,
+                         init: str | None = None) -> fx.GraphModule:
+    """The compiled module with the checkpoint loaded: checked to fit in memory (the model and the
+    checkpoint, two copies of the weights) before anything is read or built."""
+    if not Path(weights).is_file():
+        raise ExportError(f"--weights: {weights}: no such file")
+    fits_in_memory(analysis, copies=2, what="exporting with --weights")
+    state = read_checkpoint(weights)
+    gm = build(graph, analysis, seed=seed, init=init)
+    load_into(gm, state)
+    return gm
 
 
 def write_state_dict(module: nn.Module, path: Path) -> None:

@@ -13,8 +13,9 @@
 * Loading parses JSON only: nothing in a file is ever executed, evaluated or unpickled. Files from
   newer versions are refused; older ones go through :mod:`graphlab.io.migrations`.
 * Saving is atomic (temporary file in the same folder, fsync, rename) with a stable key order and
-  one item per line, so two versions of a graph diff line by line. The saved file keeps the
-  original file's permission bits; a new file gets the umask default (not mkstemp's 0600).
+  one item per line, so two versions of a graph diff line by line. Temporary files carry their
+  owner's pid; ones left by a crashed writer are removed by the next save (:mod:`graphlab.io.tempfiles`).
+  The saved file keeps the original file's permission bits; a new file gets the umask default.
 
 Structural problems (not JSON, wrong types, a missing id) raise :class:`FileFormatError` naming the
 field; problems of the *graph* (unknown types, bad params, cycles, duplicate ids) load fine and are
@@ -25,7 +26,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from ..core.gc_pause import gc_paused
 from ..core.graph import MAX_PORT, Edge, Graph, LoadProblem, Node, fresh_id, valid_id
 from ..core.text import FLOAT_MAX, finite_number, quote, show_value
 from .migrations import migrate
+from .tempfiles import clean_stale, create_temp
 
 FORMAT_VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024
@@ -339,7 +340,12 @@ def to_dict(graph: Graph) -> dict[str, Any]:
 
 
 def _pos(p: tuple[float, float]) -> list[float | int]:
-    return [int(v) if float(v).is_integer() else round(v, 2) for v in p]
+    """Positions to 2 decimals; whole numbers as ints, so saving twice writes the same text."""
+    out: list[float | int] = []
+    for v in p:
+        r = round(float(v), 2)
+        out.append(int(r) if r.is_integer() else r)
+    return out
 
 
 def dumps(graph: Graph) -> str:
@@ -395,10 +401,14 @@ def _target_mode(path: Path) -> int:
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``.
-    The file keeps the original's permission bits (or gets the umask default when it is new)."""
-    path = path.resolve()
+
+    The temporary file is named by its owner (:mod:`graphlab.io.tempfiles`), and stale ones that a
+    crashed writer left in the folder are removed first. The file keeps the original's permission
+    bits (or gets the umask default when it is new)."""
+    path = Path(path).resolve()
+    clean_stale(path.parent)
     mode = _target_mode(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = create_temp(path)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

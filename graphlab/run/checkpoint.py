@@ -4,20 +4,22 @@ Keys: ``model.<state_dict key>`` for the module's parameters and buffers, ``opti
 the optimizer's per-parameter state (momentum buffers, Adam moments, step counts) by parameter
 index. The safetensors header's string metadata holds ``epoch``, ``step``, ``graph`` (name) and
 ``format`` ("graphlab-checkpoint-1"). Writes are atomic (temporary file + rename), so a crash never
-leaves a half-written checkpoint in place of the last good one.
+leaves a half-written checkpoint in place of the last good one; the temporary file carries the
+writer's pid, and the next save (or run) in that folder removes those whose writer is gone.
 
 ``load_weights(path)`` returns just the module's state_dict (what export and the editor need).
 """
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
+
+from ..io.tempfiles import clean_stale, create_temp
 
 FORMAT = "graphlab-checkpoint-1"
 
@@ -51,7 +53,8 @@ def save_checkpoint(path: str | os.PathLike[str], module: torch.nn.Module, optim
                 tensors[f"optim.{i}.{name}"] = t.detach().cpu().contiguous()
     meta = {"format": FORMAT, "epoch": str(epoch), "step": str(step), "graph": graph, **(extra or {})}
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    clean_stale(path.parent)  # temporary files a crashed run left behind (graphlab.io.tempfiles)
+    fd, tmp = create_temp(path)
     os.close(fd)
     try:
         save_file(tensors, tmp, metadata=meta)

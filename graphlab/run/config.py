@@ -34,9 +34,10 @@ Public API (stable; other packages such as ``graphlab.export`` rely on it):
 """
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Mapping
+
+from ..core.text import finite_number, show_value
 
 #: optimizer name -> its knobs with defaults (``lr`` is common to all and defaults to 0.01).
 OPTIMIZERS: dict[str, dict[str, float]] = {
@@ -58,6 +59,14 @@ PREPROCESS = ("none", "mean_image", "per_channel_mean", "standardize")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 from ..core.init_schemes import INIT_SCHEMES  # noqa: E402 - the one list of weight init schemes (no torch)
 DEFAULT_LR = 0.01
+#: upper bounds of whole-number fields (docs/training.md): beyond them a run cannot be meant, and
+#: torch would fail deep inside (a 10^30 thread count, a seed past 64 bits, a 10^9-pixel crop pad)
+MAX_EPOCHS = 1_000_000_000
+MAX_BATCH = 2 ** 31 - 1
+MAX_SEED = 2 ** 32 - 1
+MAX_THREADS = 1024
+MAX_CROP_PADDING = 64
+MAX_STEP = 1_000_000
 
 _TOP = ("dataset", "val_fraction", "preprocess", "augment", "optimizer", "schedule", "regularization",
         "clip_grad_norm", "init", "epochs", "batch_size", "seed", "device", "threads", "stats")
@@ -141,8 +150,8 @@ class TrainConfig:
 
 def _number(v: Any, f: str, *, lo: float | None = None, lo_open: bool = False, hi: float | None = None,
             hi_open: bool = False) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise ConfigError(f, f"must be a finite number, got {v!r}")
+    if not finite_number(v):
+        raise ConfigError(f, f"must be a finite number, got {show_value(v)}")
     v = float(v)
     if lo is not None and (v <= lo if lo_open else v < lo):
         raise ConfigError(f, f"must be {'>' if lo_open else '>='} {lo:g}, got {v:g}")
@@ -151,19 +160,22 @@ def _number(v: Any, f: str, *, lo: float | None = None, lo_open: bool = False, h
     return v
 
 
-def _int(v: Any, f: str, *, lo: int | None = None) -> int:
+def _int(v: Any, f: str, *, lo: int | None = None, hi: int | None = None) -> int:
+    given = v
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     if isinstance(v, bool) or not isinstance(v, int):
-        raise ConfigError(f, f"must be a whole number, got {v!r}")
+        raise ConfigError(f, f"must be a whole number, got {show_value(given)}")
     if lo is not None and v < lo:
-        raise ConfigError(f, f"must be >= {lo}, got {v}")
+        raise ConfigError(f, f"must be >= {lo}, got {show_value(given)}")
+    if hi is not None and v > hi:
+        raise ConfigError(f, f"must be <= {hi:,}, got {show_value(given)}")
     return v
 
 
 def _choice(v: Any, f: str, choices: tuple[str, ...] | list[str]) -> str:
     if not isinstance(v, str) or v not in choices:
-        raise ConfigError(f, f"must be one of {', '.join(choices)}; got {v!r}")
+        raise ConfigError(f, f"must be one of {', '.join(choices)}; got {show_value(v)}")
     return v
 
 
@@ -208,7 +220,8 @@ def parse_training(training: Mapping[str, Any] | None) -> TrainConfig:
     hflip = aug.get("hflip", False)
     if not isinstance(hflip, bool):
         raise ConfigError("training.augment.hflip", f"must be true or false, got {hflip!r}")
-    augment = AugmentConfig(hflip, _int(aug.get("crop_padding", 0), "training.augment.crop_padding", lo=0),
+    augment = AugmentConfig(hflip, _int(aug.get("crop_padding", 0), "training.augment.crop_padding", lo=0,
+                                        hi=MAX_CROP_PADDING),
                             _number(aug.get("color_jitter", 0.0), "training.augment.color_jitter", lo=0.0, hi=1.0))
 
     opt = _section(t.get("optimizer"), "training.optimizer", name_default="sgd")
@@ -232,11 +245,11 @@ def parse_training(training: Mapping[str, Any] | None) -> TrainConfig:
     for k, default in SCHEDULES[sname].items():
         f, v = f"training.schedule.{k}", sch.get(k, default)
         if k == "step_size":
-            sk[k] = _int(v, f, lo=1)
+            sk[k] = _int(v, f, lo=1, hi=MAX_STEP)
         elif k == "gamma":
             sk[k] = _number(v, f, lo=0.0, lo_open=True, hi=1.0)
         elif k == "t_max":
-            sk[k] = None if v is None else _int(v, f, lo=1)
+            sk[k] = None if v is None else _int(v, f, lo=1, hi=MAX_STEP)
         else:
             sk[k] = _number(v, f, lo=0.0)
     schedule = ScheduleConfig(sname, sk)
@@ -253,15 +266,15 @@ def parse_training(training: Mapping[str, Any] | None) -> TrainConfig:
     if init is not None:
         init = _choice(init, "training.init", INIT_SCHEMES)
 
-    epochs = _int(t.get("epochs", 10), "training.epochs", lo=1)
+    epochs = _int(t.get("epochs", 10), "training.epochs", lo=1, hi=MAX_EPOCHS)
     bs = t.get("batch_size", 64)
     if isinstance(bs, str) and bs != "full":
         raise ConfigError("training.batch_size", f'must be a whole number >= 1 or "full", got {bs!r}')
-    batch_size = None if bs == "full" else _int(bs, "training.batch_size", lo=1)
-    seed = _int(t.get("seed", 0), "training.seed", lo=0)
+    batch_size = None if bs == "full" else _int(bs, "training.batch_size", lo=1, hi=MAX_BATCH)
+    seed = _int(t.get("seed", 0), "training.seed", lo=0, hi=MAX_SEED)
     device = _choice(t.get("device", "auto"), "training.device", DEVICES)
     threads = t.get("threads")
-    threads = None if threads is None else _int(threads, "training.threads", lo=1)
+    threads = None if threads is None else _int(threads, "training.threads", lo=1, hi=MAX_THREADS)
     stats = _section(t.get("stats"), "training.stats")
     _no_unknown(stats, "training.stats", ("budget",), "stats")
     budget = _number(stats.get("budget", 0.02), "training.stats.budget", lo=0.0, hi=1.0)
@@ -274,13 +287,13 @@ def with_overrides(cfg: TrainConfig, *, epochs: int | None = None, batch_size: i
                    lr: float | None = None, device: str | None = None, seed: int | None = None) -> TrainConfig:
     """The config with command-line overrides applied (None = keep). Raises ConfigError naming the flag."""
     if epochs is not None:
-        cfg = replace(cfg, epochs=_int(epochs, "--epochs", lo=1))
+        cfg = replace(cfg, epochs=_int(epochs, "--epochs", lo=1, hi=MAX_EPOCHS))
     if batch_size is not None:
-        cfg = replace(cfg, batch_size=_int(batch_size, "--batch-size", lo=1))
+        cfg = replace(cfg, batch_size=_int(batch_size, "--batch-size", lo=1, hi=MAX_BATCH))
     if lr is not None:
         cfg = replace(cfg, optimizer=replace(cfg.optimizer, lr=_number(lr, "--lr", lo=0.0, lo_open=True)))
     if device is not None:
         cfg = replace(cfg, device=_choice(device, "--device", DEVICES))
     if seed is not None:
-        cfg = replace(cfg, seed=_int(seed, "--seed", lo=0))
+        cfg = replace(cfg, seed=_int(seed, "--seed", lo=0, hi=MAX_SEED))
     return cfg

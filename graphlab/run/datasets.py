@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
+from ..core.text import show_value
+
 if TYPE_CHECKING:
     import torch
 
@@ -59,6 +61,11 @@ DATASETS: dict[str, dict[str, Any]] = {
     "cifar10": {"root": _REQ, "limit": None},
 }
 _INT_MIN = {"size": 8, "classes": 2, "points": 2, "length": 2, "samples": 10, "seed": 0, "limit": 1}
+#: upper bounds (docs/training.md): a built-in dataset past them could not be meant, and would end in
+#: an allocator failure (1e9 spiral points, 1e5-pixel digits); the memory check covers their products
+_INT_MAX = {"size": 256, "classes": 1000, "points": 100_000, "length": 10_000, "samples": 1_000_000,
+            "seed": 2 ** 32 - 1, "limit": 10 ** 9}
+MAX_IMAGE_SIDE = 4096  # image_folder.size
 
 
 class DataError(Exception):
@@ -89,28 +96,35 @@ def check_params(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
             if v is None and default is None:
                 out[k] = None
                 continue
-            if isinstance(v, bool) or not isinstance(v, int) or v < _INT_MIN[k]:
-                raise ConfigError(f, f"must be a whole number >= {_INT_MIN[k]}, got {v!r}")
+            given = v
+            if isinstance(v, float) and v.is_integer() and abs(v) < 2 ** 63:
+                v = int(v)
+            if isinstance(v, bool) or not isinstance(v, int) or not _INT_MIN[k] <= v <= _INT_MAX[k]:
+                raise ConfigError(f, f"must be a whole number >= {_INT_MIN[k]} and <= {_INT_MAX[k]:,}, "
+                                     f"got {show_value(given)}")
         elif k == "noise":
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-                raise ConfigError(f, f"must be a number >= 0, got {v!r}")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1e6 or not math.isfinite(v):
+                raise ConfigError(f, f"must be a number from 0 to 1e6, got {show_value(v)}")
             v = float(v)
         elif k in ("path", "root", "x", "y"):
             if not isinstance(v, str) or not v:
-                raise ConfigError(f, f"must be a non-empty string, got {v!r}")
+                raise ConfigError(f, f"must be a non-empty string, got {show_value(v)}")
+            if "\x00" in v:
+                raise ConfigError(f, "must not contain a NUL character")
         elif k == "task":
             if v not in ("auto", "classification", "regression"):
-                raise ConfigError(f, f"must be auto, classification or regression; got {v!r}")
+                raise ConfigError(f, f"must be auto, classification or regression; got {show_value(v)}")
         elif k == "label":
             if isinstance(v, bool) or not isinstance(v, (int, str)):
-                raise ConfigError(f, f"must be a column name or index, got {v!r}")
+                raise ConfigError(f, f"must be a column name or index, got {show_value(v)}")
         elif k == "size":
-            if v is not None and not (isinstance(v, list) and len(v) == 2
-                                      and all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in v)):
-                raise ConfigError(f, f"must be [height, width] or null, got {v!r}")
+            if v is not None and not (isinstance(v, list) and len(v) == 2 and all(
+                    isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_IMAGE_SIDE for i in v)):
+                raise ConfigError(f, f"must be [height, width] (1 to {MAX_IMAGE_SIDE} each) or null, "
+                                     f"got {show_value(v)}")
         elif k == "grayscale":
             if not isinstance(v, bool):
-                raise ConfigError(f, f"must be true or false, got {v!r}")
+                raise ConfigError(f, f"must be true or false, got {show_value(v)}")
         out[k] = v
     return out
 

@@ -7,18 +7,31 @@ Every reader returns tensors (X float32 [N, ...], y long [N] or float32 [N, k]) 
 from __future__ import annotations
 
 import csv
-import gzip
+import math
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from ..core import memory
 from .datasets import DataError
 
 
+#: class labels must be below this (a label of 10^12 would ask for 10^12 scores)
+MAX_CLASSES = 1_000_000
+#: a CSV cell may be this long (Python's csv module refuses longer ones: 128 KiB)
+CSV_FIELD_LIMIT = csv.field_size_limit()
+
+
 def _targets(y: np.ndarray, task: str, where: str) -> tuple[torch.Tensor, str, list[str]]:
+    if y.ndim == 0:
+        raise DataError(f"{where}: the labels are one scalar; they must hold one label (or target row) per sample")
     if y.dtype.kind in "US":  # string labels: sorted classes
+        if y.ndim != 1:
+            raise DataError(f"{where}: text labels must be one per sample, got shape {list(y.shape)}")
         names = sorted(set(y.tolist()))
         idx = {n: i for i, n in enumerate(names)}
         return torch.tensor([idx[v] for v in y.tolist()], dtype=torch.long), "classification", names
@@ -33,43 +46,89 @@ def _targets(y: np.ndarray, task: str, where: str) -> tuple[torch.Tensor, str, l
             raise DataError(f"{where}: classification needs one whole-number label per sample")
         if y.size and y.min() < 0:
             raise DataError(f"{where}: class labels must be 0, 1, 2…; found {int(y.min())}")
+        if y.size and y.max() >= MAX_CLASSES:
+            raise DataError(f"{where}: class labels must be below {MAX_CLASSES:,}; found {y.max():.6g}")
         return torch.from_numpy(y.astype(np.int64)), task, []
     yt = torch.from_numpy(y.astype(np.float32))
     return (yt.unsqueeze(1) if yt.dim() == 1 else yt), task, []
 
 
+def _npz_member_bytes(path: Path, key: str) -> int | None:
+    """The bytes array ``key`` of an .npz will take as float32 beside its own copy, from its header
+    alone (nothing is read); None when the header cannot be read this way."""
+    with zipfile.ZipFile(path) as zf, zf.open(key + ".npy") as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            return None
+    return math.prod(shape) * (dtype.itemsize + 4)
+
+
 def load_npz(path: Path, xkey: str, ykey: str, task: str) -> tuple[torch.Tensor, torch.Tensor, str, list[str]]:
+    """Arrays ``xkey`` (samples) and ``ykey`` (labels or targets) of an .npz file, checked: an .npy or
+    a truncated or corrupt archive, a missing key, a scalar, sizes beyond memory — each one line
+    naming the file and the field."""
     if not path.is_file():
         raise DataError(f"{path}: no such file (training.dataset.path)")
     try:
+        if not zipfile.is_zipfile(path):
+            with open(path, "rb") as fh:
+                kind = "an .npy array file" if fh.read(6) == b"\x93NUMPY" else "not an .npz archive"
+            raise DataError(f"{path}: {kind}; training.dataset.path must name an .npz file (np.savez), "
+                            f"whose arrays are named by training.dataset.x and .y")
         with np.load(path, allow_pickle=False) as z:
             keys = list(z.keys())
             for k, f in ((xkey, "x"), (ykey, "y")):
                 if k not in keys:
-                    raise DataError(f"{path}: has no array {k!r} (training.dataset.{f}); it has {', '.join(keys)}")
+                    raise DataError(f"{path}: has no array {k!r} (training.dataset.{f}); it has "
+                                    f"{', '.join(map(repr, keys)) or 'no arrays'}")
+            need = sum(_npz_member_bytes(path, k) or 0 for k in (xkey, ykey))
+            avail = memory.available_bytes()
+            if need > avail:
+                raise DataError(f"{path}: arrays {xkey!r} and {ykey!r} need {memory.fmt_bytes(need)} as float32, more "
+                                f"than the {memory.fmt_bytes(avail)} of memory available (training.dataset.path)")
             x, y = z[xkey], z[ykey]
     except DataError:
         raise
-    except (OSError, ValueError) as e:
-        raise DataError(f"{path}: cannot read as .npz: {e}") from None
+    except MemoryError:
+        raise DataError(f"{path}: the arrays do not fit in memory (training.dataset.path)") from None
+    except Exception as e:  # noqa: BLE001 - a corrupt archive raises BadZipFile, zlib.error, EOFError, ValueError...
+        raise DataError(f"{path}: cannot read as .npz ({_first_line(e)}) (training.dataset.path)") from None
     if x.dtype.kind not in "biuf":
-        raise DataError(f"{path}: {xkey} must be numeric, got dtype {x.dtype}")
-    if x.ndim < 2 or len(x) != len(y):
-        raise DataError(f"{path}: {xkey} must be [N, ...] and {ykey} have N rows; got {x.shape} and {y.shape}")
-    yt, task, names = _targets(np.asarray(y), task, str(path))
+        raise DataError(f"{path}: {xkey!r} must be numeric, got dtype {x.dtype} (training.dataset.x)")
+    if x.ndim < 2:
+        raise DataError(f"{path}: {xkey!r} must be [N, ...] samples, got shape {list(x.shape)} (training.dataset.x)")
+    if y.ndim == 0 or len(x) != len(y):
+        raise DataError(f"{path}: {ykey!r} must have one row per sample ({len(x)}), got shape {list(y.shape)} "
+                        f"(training.dataset.y)")
+    yt, task, names = _targets(np.asarray(y), task, f"{path} ({ykey!r}, training.dataset.y)")
     return torch.from_numpy(x.astype(np.float32)), yt, task, names
+
+
+def _first_line(e: BaseException) -> str:
+    text = (str(e).strip().splitlines() or [""])[0][:200]
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
 def load_csv(path: Path, label: Any, task: str) -> tuple[torch.Tensor, torch.Tensor, str, list[str]]:
     if not path.is_file():
         raise DataError(f"{path}: no such file (training.dataset.path)")
+    reader = None
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
-            rows = [r for r in csv.reader(fh) if r and any(c.strip() for c in r)]
+            reader = csv.reader(fh)
+            rows = [r for r in reader if r and any(c.strip() for c in r)]
+    except csv.Error as e:  # a cell over the csv module's limit, a NUL byte, a broken quote
+        line = f"line {reader.line_num}: " if reader is not None else ""
+        raise DataError(f"{path}: {line}not a CSV file this reader can use ({_first_line(e)}; cells are limited "
+                        f"to {CSV_FIELD_LIMIT:,} characters) (training.dataset.path)") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise DataError(f"{path}: cannot read: {e}") from None
+        raise DataError(f"{path}: cannot read: {_first_line(e)} (training.dataset.path)") from None
     if not rows:
-        raise DataError(f"{path}: the file is empty")
+        raise DataError(f"{path}: the file is empty (training.dataset.path)")
 
     def numeric(cell: str) -> bool:
         try:
@@ -92,17 +151,17 @@ def load_csv(path: Path, label: Any, task: str) -> tuple[torch.Tensor, torch.Ten
     feats, labels = [], []
     for i, r in enumerate(body, start=2 if header else 1):
         if len(r) != width:
-            raise DataError(f"{path}: line {i} has {len(r)} columns, expected {width}")
+            raise DataError(f"{path}: line {i} has {len(r)} columns, expected {width} (training.dataset.path)")
         try:
             feats.append([float(c) for j, c in enumerate(r) if j != col])
         except ValueError:
-            raise DataError(f"{path}: line {i}: feature values must be numbers") from None
+            raise DataError(f"{path}: line {i}: feature values must be numbers (training.dataset.path)") from None
         labels.append(r[col].strip())
     if not feats:
-        raise DataError(f"{path}: no data rows")
+        raise DataError(f"{path}: no data rows (training.dataset.path)")
     if all(numeric(v) for v in labels):
         y = np.array([float(v) for v in labels])
-        if task != "regression" and np.all(y == np.round(y)):
+        if task != "regression" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
             y = y.astype(np.int64)
     else:
         y = np.array(labels)
@@ -116,15 +175,39 @@ _MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
 _MNIST_DIRS = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
 
 
+def _gunzip(path: Path, limit: int) -> bytes:
+    """The decompressed bytes of a .gz file, at most ``limit`` of them (a small file can inflate to
+    anything); DataError naming the file when the body is not gzip or is cut short."""
+    d = zlib.decompressobj(wbits=31)  # gzip header and trailer
+    try:
+        out = d.decompress(path.read_bytes(), limit + 1)
+        if len(out) > limit:
+            raise DataError(f"{path}: decompresses to more than {memory.fmt_bytes(limit)}, more than memory allows "
+                            f"(training.dataset.root)")
+        if not d.eof:
+            raise DataError(f"{path}: the gzip data is cut short (training.dataset.root)")
+    except zlib.error as e:
+        raise DataError(f"{path}: not a valid .gz file ({e}) (training.dataset.root)") from None
+    return out
+
+
 def _read_idx(path: Path) -> np.ndarray:
-    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-    if len(raw) < 8 or raw[0] != 0 or raw[1] != 0 or raw[2] != 8:
-        raise DataError(f"{path}: not an idx file of unsigned bytes")
+    """An idx file of unsigned bytes (MNIST's format), gzipped or not; DataError naming the file."""
+    try:
+        raw = _gunzip(path, memory.available_bytes() // 2) if path.suffix == ".gz" else path.read_bytes()
+    except OSError as e:
+        raise DataError(f"{path}: cannot read: {_first_line(e)} (training.dataset.root)") from None
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 8:
+        raise DataError(f"{path}: not an idx file of unsigned bytes (training.dataset.root)")
     ndim = raw[3]
+    if len(raw) < 4 + 4 * ndim:
+        raise DataError(f"{path}: truncated: the header names {ndim} dimensions but the file ends inside it "
+                        f"(training.dataset.root)")
     dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
-    if data.size != int(np.prod(dims)):
-        raise DataError(f"{path}: truncated ({data.size} values, header says {int(np.prod(dims))})")
+    if data.size != math.prod(dims):
+        raise DataError(f"{path}: truncated ({data.size:,} values, the header says {math.prod(dims):,}) "
+                        f"(training.dataset.root)")
     return data.reshape(dims)
 
 
@@ -141,7 +224,8 @@ def load_mnist(root: Path, name: str) -> tuple[torch.Tensor, torch.Tensor]:
         found.append(hit)
     images, labels = _read_idx(found[0]), _read_idx(found[1])
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-        raise DataError(f"{found[0]}: expected [N, 28, 28] images and N labels")
+        raise DataError(f"{found[0]}: expected [N, 28, 28] images and N labels, got {list(images.shape)} and "
+                        f"{list(labels.shape)} (training.dataset.root)")
     x = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
     return x, torch.from_numpy(labels.astype(np.int64))
 
@@ -160,9 +244,13 @@ def load_cifar10(root: Path) -> tuple[torch.Tensor, torch.Tensor]:
         f = d / f"data_batch_{i}.bin"
         if not f.is_file():
             raise DataError(f"cifar10: {f} is missing")
-        raw = np.frombuffer(f.read_bytes(), dtype=np.uint8)
-        if raw.size % 3073:
-            raise DataError(f"{f}: not a CIFAR-10 binary batch ({raw.size} bytes)")
+        try:
+            raw = np.frombuffer(f.read_bytes(), dtype=np.uint8)
+        except OSError as e:
+            raise DataError(f"{f}: cannot read: {_first_line(e)} (training.dataset.root)") from None
+        if raw.size % 3073 or not raw.size:
+            raise DataError(f"{f}: not a CIFAR-10 binary batch ({raw.size:,} bytes, not a multiple of 3,073) "
+                            f"(training.dataset.root)")
         recs.append(raw.reshape(-1, 3073))
     r = np.concatenate(recs)
     x = torch.from_numpy(r[:, 1:].astype(np.float32) / 255.0).reshape(-1, 3, 32, 32)

@@ -5,6 +5,10 @@
 ``.jpg``/``.jpeg``/``.bmp`` through Pillow when it is installed. ``size`` [H, W] resizes (bilinear);
 without it every image must have the size of the first one. Pixel values are scaled to 0..1 for
 8-bit images. Preprocessing statistics are computed in one pass over the training split.
+
+A file that cannot be read (corrupt, truncated, not an image) raises
+:class:`graphlab.run.datasets.DataError` naming it and the field — also mid-epoch, when a lazily read
+file turns out bad; the trainer ends the run with that one line.
 """
 from __future__ import annotations
 
@@ -36,11 +40,11 @@ def _read_pnm(path: Path) -> np.ndarray:
         while pos < len(raw) and not raw[pos:pos + 1].isspace():
             pos += 1
         if start == pos:
-            raise DataError(f"{path}: truncated header")
+            raise DataError(f"{path}: truncated header (training.dataset.path)")
         tokens.append(raw[start:pos])
     magic, w, h, maxval = tokens[0], int(tokens[1]), int(tokens[2]), int(tokens[3])
-    if magic not in (b"P5", b"P6") or maxval > 255:
-        raise DataError(f"{path}: only binary 8-bit P5/P6 files are read natively")
+    if magic not in (b"P5", b"P6") or not 0 < maxval <= 255 or w <= 0 or h <= 0:
+        raise DataError(f"{path}: only binary 8-bit P5/P6 files are read natively (training.dataset.path)")
     c = 3 if magic == b"P6" else 1
     data = np.frombuffer(raw, dtype=np.uint8, offset=pos + 1, count=w * h * c)
     return data.reshape(h, w, c).transpose(2, 0, 1)
@@ -71,8 +75,16 @@ def read_image(path: Path, grayscale: bool) -> torch.Tensor:
             a = a[None] if a.ndim == 2 else a.transpose(2, 0, 1)
     except DataError:
         raise
-    except (OSError, ValueError) as e:
-        raise DataError(f"{path}: cannot read image: {e}") from None
+    except MemoryError:
+        raise DataError(f"{path}: the image does not fit in memory (training.dataset.path)") from None
+    except Exception as e:  # noqa: BLE001 - Pillow and numpy raise OSError, ValueError, SyntaxError, EOFError,
+        # struct.error, DecompressionBombError... for a corrupt file; each is one line naming the file
+        text = (str(e).strip().splitlines() or [""])[0][:200]
+        raise DataError(f"{path}: cannot read image ({type(e).__name__}{': ' + text if text else ''}) "
+                        f"(training.dataset.path)") from None
+    if a.dtype.kind not in "biuf" or a.size == 0:
+        raise DataError(f"{path}: expected numeric pixels, got dtype {a.dtype} and shape {list(a.shape)} "
+                        f"(training.dataset.path)")
     t = torch.from_numpy(np.ascontiguousarray(a).astype(np.float32))
     if a.dtype == np.uint8:
         t = t / 255.0
@@ -105,12 +117,17 @@ class ImageFolder(Dataset):
 def build_image_folder(root: Path, p: dict[str, Any], cfg: Any) -> Data:
     if not root.is_dir():
         raise DataError(f"{root}: no such folder (training.dataset.path)")
-    classes = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
-    if len(classes) < 2:
-        raise DataError(f"{root}: needs one subfolder per class (at least 2); found {len(classes)}")
-    files: list[tuple[Path, int]] = []
-    for k, c in enumerate(classes):
-        files += [(f, k) for f in sorted((root / c).iterdir()) if f.suffix.lower() in NATIVE + PILLOW]
+    try:
+        classes = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+        if len(classes) < 2:
+            raise DataError(f"{root}: needs one subfolder per class (at least 2); found {len(classes)} "
+                            f"(training.dataset.path)")
+        files: list[tuple[Path, int]] = []
+        for k, c in enumerate(classes):
+            files += [(f, k) for f in sorted((root / c).iterdir()) if f.suffix.lower() in NATIVE + PILLOW]
+    except OSError as e:
+        raise DataError(f"{e.filename or root}: cannot list the folder: {e.strerror or e} "
+                        f"(training.dataset.path)") from None
     if not files:
         raise DataError(f"{root}: no image files (.npy, .pgm, .ppm, .png, .jpg) in the class folders")
     size = tuple(p["size"]) if p["size"] else None

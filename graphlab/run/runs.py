@@ -10,7 +10,8 @@ Each run with an output folder (``graphlab train`` always, the editor's runs too
 
 ``status`` is ``running`` while the run goes (a run whose process died keeps it), then
 ``completed``, ``stopped`` or ``error``. ``run.json`` is rewritten atomically (temporary file +
-rename). Everything is JSON; nothing read here is ever executed or unpickled.
+rename; temporary files carry their writer's pid, and opening a run folder removes those whose
+writer is gone: :mod:`graphlab.io.tempfiles`). Everything is JSON; nothing read here is ever executed or unpickled.
 
 API: :func:`runs_folder`, :func:`new_run_dir`, :class:`RunFolder` (the trainer's writer),
 :func:`list_runs` (a graph's earlier runs with their final figures), :func:`read_run`,
@@ -21,11 +22,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
+
+from ..io.tempfiles import clean_stale, create_temp
 
 RUN_FILE = "run.json"
 METRICS = "metrics.jsonl"
@@ -65,7 +67,7 @@ def _now() -> str:
 
 
 def write_json_atomic(path: Path, doc: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    fd, tmp = create_temp(path)  # named by its writer, so a crashed run's leftover is found (graphlab.io.tempfiles)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(doc, f, indent=1, allow_nan=False)
@@ -92,6 +94,7 @@ class RunFolder:
         """Create the folder, write run.json, and (re)open metrics.jsonl keeping the lines up to
         ``keep_up_to_epoch`` (a resumed run continues its log without repeats)."""
         self.path.mkdir(parents=True, exist_ok=True)
+        clean_stale(self.path)  # temporary files a crashed run left (checkpoints, run.json)
         kept = _log_lines_up_to(self.log_path, keep_up_to_epoch) if keep_up_to_epoch else []
         self._log = open(self.log_path, "w", encoding="utf-8")
         self._log.writelines(kept)

@@ -47,7 +47,7 @@ from typing import Any, Callable, Iterator
 import torch
 from safetensors import SafetensorError
 
-from ..compiler import CompileError, compile_graph, info
+from ..compiler import BuildError, CompileError, compile_graph, info
 from ..core.analysis import analyze
 from ..core.graph import Graph
 from ..core.registry import REGISTRY
@@ -58,6 +58,7 @@ from .commands import Request
 from .config import ConfigError, TrainConfig, parse_training
 from .datasets import Data, DataError, build_dataset
 from .diagnose import nan_error, runtime_error
+from .fits import check_dataset, check_training
 from .handlers import RequestHandling
 from .evaluate import EVAL_BATCH, evaluate, evaluation_event
 from .health import Health, initial_loss_warning
@@ -150,7 +151,7 @@ class Trainer(RequestHandling):
         threads = torch.get_num_threads()
         torch.set_flush_denormal(True)  # tiny-weight nets (the init lesson) run ~8x faster without denormals
         try:
-            yield from self._run()
+            yield from self._guarded_run()
         except _Abort as a:
             r = self.state
             if self.overfit is not None and r is not None and a.error.kind == "nan":
@@ -166,6 +167,12 @@ class Trainer(RequestHandling):
             torch.set_flush_denormal(False)  # torch's default
             if self._folder is not None:
                 self._folder.close()
+
+    def _guarded_run(self) -> Iterator[ev.Event]:
+        try:
+            yield from self._run()
+        except DataError as e:  # a lazily read file (an image folder's) that turns out unreadable mid-run
+            raise _Abort(ev.Error("data", str(e), None, "training.dataset")) from None
 
     def _finished(self, reason: str, final: dict[str, Any] | None = None, error: str | None = None) -> ev.Finished:
         r = self.state
@@ -193,6 +200,7 @@ class Trainer(RequestHandling):
         try:
             check_graph(self.graph, a)
             device = resolve_device(cfg.device)
+            check_dataset(cfg)  # sizes are checked before anything is allocated (graphlab.run.fits)
         except SetupError as e:
             raise _Abort(ev.Error(e.kind, str(e), e.node, e.field)) from None
         try:
@@ -209,6 +217,7 @@ class Trainer(RequestHandling):
                                   None, "training.dataset")) from None
         try:
             check_fit(self.graph, a, data, cfg)
+            check_training(a, cfg, data, device)
         except SetupError as e:
             hint = "" if self._config is not None or "dataset" in self.graph.training else (
                 " (the training section names no dataset, so the default spiral is used: set training.dataset)")
@@ -236,6 +245,8 @@ class Trainer(RequestHandling):
             torch.set_num_threads(threads)
         try:
             gm = compile_graph(self.graph, seed=cfg.seed, init=cfg.init, analysis=a)
+        except BuildError as e:  # an allocation that still failed although the sizes seemed to fit
+            raise _Abort(ev.Error("oom", str(e), e.node)) from None
         except (CompileError, ValueError) as e:
             raise _Abort(ev.Error("graph", str(e))) from None
         except MemoryError:

@@ -32,8 +32,9 @@ from ..core.registry import REGISTRY
 
 class StepError(Exception):
     """A stepper cannot be set up or run. ``node`` names the node at fault; ``kind`` is "input" (bad
-    inputs, targets, weights or arguments), "graph" (the graph has errors) or "run" (a module failed
-    on this batch, e.g. BatchNorm in training mode with one sample)."""
+    inputs, targets, weights or arguments), "graph" (the graph has errors), "memory" (the walk cannot
+    fit in the memory available: refused before anything is built) or "run" (a module failed on this
+    batch, e.g. BatchNorm in training mode with one sample)."""
 
     def __init__(self, message: str, node: str | None = None, kind: str = "input") -> None:
         super().__init__(message)
@@ -97,6 +98,8 @@ def dataset_batch(graph: Graph, a: Analysis, batch: int, base_dir: str | os.Path
         return None, None, ""
     from ..run.config import ConfigError, parse_training
     from ..run.datasets import DataError, build_dataset
+    from ..run.fits import check_dataset
+    from ..run.setup import SetupError
 
     try:
         cfg = parse_training(graph.training)
@@ -104,9 +107,10 @@ def dataset_batch(graph: Graph, a: Analysis, batch: int, base_dir: str | os.Path
         return None, None, f"training section unusable ({e}); using seeded random inputs"
     name = cfg.dataset.name
     try:
+        check_dataset(cfg)  # a built-in dataset too large to make is refused before it is made
         with torch.random.fork_rng(devices=[]):
             data = build_dataset(cfg, base_dir)
-    except (DataError, OSError, ValueError, MemoryError) as e:
+    except (DataError, SetupError, OSError, ValueError, MemoryError) as e:
         return None, None, f"dataset {name} could not be loaded ({e}); using seeded random inputs"
     if len(a.inputs) != 1:
         return None, None, f"dataset {name} gives one tensor per sample but the graph has {len(a.inputs)} Input nodes"

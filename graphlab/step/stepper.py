@@ -44,8 +44,9 @@ from typing import Any, Iterator, Mapping
 import torch
 from torch import nn
 
-from ..compiler import CompileError, compile_graph, info
-from ..core.analysis import analyze
+from ..compiler import BuildError, CompileError, compile_graph, info
+from ..core import memory
+from ..core.analysis import Analysis, analyze
 from ..core.graph import Graph
 from ..core.registry import REGISTRY
 from . import batch as batch_mod
@@ -91,6 +92,17 @@ def _locked(method: Any) -> Any:
     return wrapper
 
 
+def _check_memory(a: Analysis, batch: int, dtype: torch.dtype) -> None:
+    """Refuse, before anything is built, a graph whose walk cannot fit in the memory available: its
+    weights and their gradients, and the outputs of ``batch`` samples at every node (a lower bound,
+    :func:`graphlab.core.memory.training_problem` without optimizer state). StepError names the node."""
+    problem = memory.training_problem(a, batch=batch, optimizer=None, value_bytes=torch.finfo(dtype).bits // 8,
+                                      what="stepping", batch_hint="the batch")
+    if problem is not None:
+        node, message = problem
+        raise StepError(f"{node}: {message}" if node else message, node, "memory")
+
+
 class _InputsChanged(Exception):
     """A module wrote into its input behind autograd's back; the forward walk is replayed."""
 
@@ -117,17 +129,24 @@ class Stepper:
             p = a.errors[0]
             raise StepError(f"the graph has errors; first: {p.text()}", p.node, "graph")
         self.analysis = a
+        _check_memory(a, 1 if inputs is not None else batch, dtype)
         try:
             self.module = compile_graph(graph, seed=seed, analysis=a)
+        except BuildError as e:  # an allocation that failed although the sizes seemed to fit
+            raise StepError(f"{e.node}: {e}", e.node, "memory") from None
         except (CompileError, ValueError) as e:
             raise StepError(str(e).splitlines()[0], None, "graph") from None
         self.info = info(self.module)
         self.loss_module: nn.Module | None = self.info.loss
         if weights is not None:
             self.notes.append(batch_mod.load_weights(self.module, weights))
-        self.module.to(dtype).train(train_mode)
-        if self.loss_module is not None:
-            self.loss_module.to(dtype).train(train_mode)
+        try:
+            self.module.to(dtype).train(train_mode)
+            if self.loss_module is not None:
+                self.loss_module.to(dtype).train(train_mode)
+        except (MemoryError, RuntimeError) as e:
+            raise StepError(f"the weights could not be converted to {dtype} ({_first_line(e)})", None,
+                            "memory") from None
 
         loss = a.loss
         self.order: list[str] = [n for n in a.order if n in self.info.node_map and n != loss]
