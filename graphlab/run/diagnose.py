@@ -9,17 +9,21 @@
 * :func:`node_that_raises` — forward pre-hooks track the node being run; the one entered last when
   the exception arises is the culprit.
 * :func:`nan_error` / :func:`runtime_error` — the trainer's Error events for a non-finite loss and
-  for an exception in a step, built with the functions above.
+  for an exception in a step or an evaluation, built with the functions above;
+  :func:`internal_error` — the last resort, for an exception nothing else expected.
 
 Hooks are removed before these functions return.
 """
 from __future__ import annotations
 
+import os
+import traceback
 from typing import Any
 
 import torch
 from torch import nn
 
+from ..core.text import error_line
 from .events import Error
 
 
@@ -119,3 +123,11 @@ def runtime_error(gm: nn.Module, ci: Any, xb: torch.Tensor, e: BaseException, ep
         return Error("oom", f"out of memory{where} at epoch {epoch}: lower training.batch_size "
                      f"(now {len(xb)}) or make the layer smaller ({text})", node)
     return Error("runtime", f"{text}{where} at epoch {epoch}", node)
+
+
+def internal_error(e: BaseException) -> Error:
+    """The Error of an exception nothing else expected (a bug, or input no check foresaw): its type,
+    its message and where it was raised, on one line."""
+    tb = traceback.extract_tb(e.__traceback__) if e.__traceback__ is not None else None
+    at = f" ({os.path.basename(tb[-1].filename)}:{tb[-1].lineno})" if tb else ""
+    return Error("internal", f"the run failed unexpectedly: {error_line(e, with_type=True)}{at}")

@@ -57,7 +57,7 @@ from .checkpoint import CheckpointError, read_checkpoint, restore, save_checkpoi
 from .commands import Request
 from .config import ConfigError, TrainConfig, parse_training
 from .datasets import Data, DataError, build_dataset
-from .diagnose import nan_error, runtime_error
+from .diagnose import internal_error, nan_error, runtime_error
 from .fits import check_dataset, check_training
 from .handlers import RequestHandling
 from .evaluate import EVAL_BATCH, evaluate, evaluation_event
@@ -162,6 +162,10 @@ class Trainer(RequestHandling):
         except KeyboardInterrupt:
             self._save(None, None)
             yield self._finished("stopped")
+        except Exception as e:  # noqa: BLE001 - the last resort: a listener always sees an Error and the end
+            err = internal_error(e)
+            yield err
+            yield self._finished("error", error=err.message)
         finally:
             torch.set_num_threads(threads)
             torch.set_flush_denormal(False)  # torch's default
