@@ -112,17 +112,25 @@ def nan_error(gm: nn.Module, ci: Any, xb: torch.Tensor, epoch: int, step: int, v
                  f"{node} ({detail}); try a lower training.optimizer.lr or set training.clip_grad_norm", node)
 
 
-def runtime_error(gm: nn.Module, ci: Any, xb: torch.Tensor, e: BaseException, epoch: int) -> Error:
-    """The Error of an exception raised by a training step (out of memory gets its own kind)."""
-    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    oom = isinstance(e, MemoryError) or "out of memory" in text.lower() or isinstance(
+#: what allocators say when they fail (torch's CPU allocator: "can't allocate memory"; CUDA: "out of memory")
+_OOM_WORDS = ("out of memory", "can't allocate memory", "cannot allocate memory", "failed to allocate")
+
+
+def runtime_error(gm: nn.Module, ci: Any, xb: torch.Tensor, e: BaseException, epoch: int,
+                  during: str | None = None) -> Error:
+    """The Error of an exception raised by a training step — or, with ``during`` (e.g. "while
+    evaluating the val split"), by another forward pass of the run. Out of memory gets its own kind.
+    The node is found in the traceback, else by re-running ``xb`` in the module's current mode."""
+    text = error_line(e, None)
+    oom = isinstance(e, MemoryError) or any(w in text.lower() for w in _OOM_WORDS) or isinstance(
         e, getattr(torch, "OutOfMemoryError", ()))
     node = node_in_traceback(gm, ci, e) or node_that_raises(gm, ci, xb)
     where = f" at node {node}" if node else ""
+    when = f" {during}" if during else ""
     if oom:
-        return Error("oom", f"out of memory{where} at epoch {epoch}: lower training.batch_size "
+        return Error("oom", f"out of memory{where} at epoch {epoch}{when}: lower training.batch_size "
                      f"(now {len(xb)}) or make the layer smaller ({text})", node)
-    return Error("runtime", f"{text}{where} at epoch {epoch}", node)
+    return Error("runtime", f"{text}{where} at epoch {epoch}{when}", node)
 
 
 def internal_error(e: BaseException) -> Error:

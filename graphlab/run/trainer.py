@@ -60,7 +60,7 @@ from .datasets import Data, DataError, build_dataset
 from .diagnose import internal_error, nan_error, runtime_error
 from .fits import check_dataset, check_training
 from .handlers import RequestHandling
-from .evaluate import EVAL_BATCH, evaluate, evaluation_event
+from .evaluate import EVAL_BATCH, EvaluationError, Result, evaluate, evaluation_event
 from .health import Health, initial_loss_warning
 from .images import ImageMaker
 from .overfit import OVERFIT_MAX_STEPS, likely_causes, overfit_config, reached
@@ -327,8 +327,11 @@ class Trainer(RequestHandling):
             r.gm.eval()
             xs, ys = (r.x[:EVAL_BATCH], r.y[:EVAL_BATCH]) if r.x is not None else (
                 t.to(r.device) for t in first_batch(data, EVAL_BATCH))
-            out = r.gm(xs)
-            init_loss = float(r.loss_fn(out, ys))
+            try:
+                out = r.gm(xs)
+                init_loss = float(r.loss_fn(out, ys))
+            except (RuntimeError, MemoryError, IndexError, ValueError) as e:
+                raise _Abort(self._forward_failure(r, e, xs, r.start_epoch, "while computing the initial loss")) from None
             loss_spec = REGISTRY.get(self.graph.nodes[r.ci.loss_id].type)
             expected = (float(r.loss_fn(torch.zeros_like(out), ys))
                         if loss_spec is not None and loss_spec.task == "classification" else None)
@@ -354,7 +357,7 @@ class Trainer(RequestHandling):
                 r.sched.step()
             val = None
             if data.n_val and self.overfit is None:
-                val = evaluate(r.gm, r.loss_fn, data, r.device, "val", r.train_mode)
+                val = self._evaluate(r, epoch, "val")
             e = ev.Epoch(epoch, totals.loss_sum / max(totals.loss_n, 1), totals.correct / r.n if r.cls else None,
                          val.loss if val else None, val.acc if val else None, lr, time.perf_counter() - r.t0,
                          totals.samples_per_s)
@@ -369,8 +372,7 @@ class Trainer(RequestHandling):
                 self._save(None, None)
             yield e
             if self.overfit is not None:
-                fit = evaluate(r.gm, r.loss_fn, data, r.device, "train", r.train_mode,
-                               tensors=(r.x, r.y))
+                fit = self._evaluate(r, epoch, "train", tensors=(r.x, r.y))
                 fit_losses.append(fit.loss)
                 if reached(data.task, fit.acc, fit.loss, init_loss):
                     break
@@ -384,7 +386,7 @@ class Trainer(RequestHandling):
         data = r.data
         yield from self._serve(r, r.epoch)
         if self.overfit is not None:
-            fit = evaluate(r.gm, r.loss_fn, data, r.device, "train", r.train_mode, tensors=(r.x, r.y))
+            fit = self._evaluate(r, r.epoch, "train", tensors=(r.x, r.y))
             ok = reached(data.task, fit.acc, fit.loss, init_loss)
             causes = [] if ok else self._causes(r, fit_losses, init_loss)
             self._save(None, None)
@@ -392,9 +394,9 @@ class Trainer(RequestHandling):
             final = {"train_loss": fit.loss, "train_acc": fit.acc, "val_loss": None, "val_acc": None}
             yield self._finished("completed", final)
             return
-        train = evaluate(r.gm, r.loss_fn, data, r.device, "train", r.train_mode, detail=r.cls and not data.n_val)
+        train = self._evaluate(r, r.epoch, "train", detail=r.cls and not data.n_val)
         split = "val" if data.n_val else "train"
-        last = evaluate(r.gm, r.loss_fn, data, r.device, "val", r.train_mode, detail=r.cls) if data.n_val else train
+        last = self._evaluate(r, r.epoch, "val", detail=r.cls) if data.n_val else train
         if r.cls:
             e = evaluation_event(data, split, last)
             if e is not None:
@@ -516,6 +518,23 @@ class Trainer(RequestHandling):
                        time.perf_counter() - r.t0)
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _evaluate(self, r: RunState, epoch: int, split: str, **kwargs: Any) -> Result:
+        """:func:`evaluate` on ``split``; a failure ends the run with an Error naming the node."""
+        try:
+            return evaluate(r.gm, r.loss_fn, r.data, r.device, split, r.train_mode, **kwargs)
+        except EvaluationError as e:
+            what = "the overfit samples" if kwargs.get("tensors") is not None else f"the {split} split"
+            raise _Abort(self._forward_failure(r, e.cause, e.batch, epoch, f"while evaluating {what}")) from None
+
+    def _forward_failure(self, r: RunState, e: BaseException, xb: torch.Tensor, epoch: int, during: str) -> ev.Error:
+        """The Error of an exception raised by an eval-mode forward pass (found again in eval mode)."""
+        r.sampler.cancel()
+        r.gm.eval()
+        try:
+            return runtime_error(r.gm, r.ci, xb, e, epoch, during)
+        finally:
+            r.train_mode()
+
     def _last_good(self) -> str:
         return f"; the last good checkpoint is {self._ckpt}" if self._ckpt else ""
 
