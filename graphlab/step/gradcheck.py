@@ -15,9 +15,10 @@ very thing the stepper shows — with the centred difference (φ(x + h) − φ(x
   rounds at most); coordinates still on a kink after that are left out and counted in ``kinks``.
 * Large tensors: ``coords`` coordinates sampled at random (seeded) per tensor; small ones in full.
 * Relative error per coordinate |a − n| / max(|a|, |n|, f), the course's formula with a floor f of
-  1/1000 of the tensor's typical (root-mean-square) gradient over the sampled coordinates, so that a
-  coordinate whose gradient has vanished to round-off level (an LSTM's first time steps) is not read
-  as a relative error of 1e-4; a tensor's figure is its worst coordinate.
+  1/1000 of the tensor's typical gradient — the root mean square of the whole analytic gradient (or
+  of the sampled numerical one, if larger) — so that a coordinate whose gradient has vanished to
+  round-off level (an LSTM's first time steps) is not read as a relative error of 1e-4, even when
+  every sampled coordinate is such a one; a tensor's figure is its worst coordinate.
   The course's reading (:func:`reading`): < 1e-7 fine, < 1e-4 uncomfortable, < 1e-2 acceptable only
   at kinks, above that wrong. A node fails above ``threshold`` (default 1e-2).
 """
@@ -211,7 +212,12 @@ def _one_round(fn: Callable[..., torch.Tensor], xs: list[torch.Tensor], tensors:
                 flat[i] = v
                 rows.append((i, v, float(((plus - out0) * u).sum()) / h, float(((out0 - minus) * u).sum()) / h,
                              float(((plus - minus) * u).sum()) / (2 * h), float(analytic[i])))
-            typical = math.sqrt(sum(r[4] ** 2 for r in rows) / len(rows)) if rows else 0.0
+            # the tensor's typical gradient: the whole analytic gradient's RMS (the sampled coordinates
+            # alone may all have vanished, e.g. an LSTM's first steps), or the sampled numerical one's if
+            # larger (an analytic gradient that is wrongly ~0 must not lower the floor)
+            numeric_rms = math.sqrt(sum(r[4] ** 2 for r in rows) / len(rows)) if rows else 0.0
+            analytic_rms = float(torch.linalg.vector_norm(analytic)) / math.sqrt(max(analytic.numel(), 1))
+            typical = max(analytic_rms if math.isfinite(analytic_rms) else 0.0, numeric_rms)
             floor = max(FLOOR * typical, TINY)
             worst = 0.0
             for i, v, fwd, bwd, num, a in rows:
