@@ -343,6 +343,8 @@ class Trainer(RequestHandling):
         w = initial_loss_warning(init_loss, expected, data.num_classes) if r.start_epoch == 0 else None
         if w is not None:
             yield w
+        for message in r.folder.skipped if r.folder is not None else ():  # unreadable lines of a resumed log
+            yield ev.Warning(message)
         val = None
         fit_losses: list[float] = []
         self._fit_losses, self._init_loss = fit_losses, init_loss
