@@ -140,3 +140,62 @@ def test_failures_end_with_an_error_and_a_finished(tmp_path):
     proc.start()
     got = collect_until(proc, lambda e: isinstance(e, ev.Finished))
     assert got[-2].kind == "nan" and got[-2].node in ("fc1", "scores") and got[-1].reason == "error"
+
+
+def _fds() -> int:
+    import os
+
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _feeders() -> int:
+    import threading
+
+    return sum(t.name == "QueueFeederThread" for t in threading.enumerate())
+
+
+def _settle(proc, threads_at_most: int) -> None:
+    """Wait (with a deadline) for the closed process to be reaped and its feeder thread to end."""
+    proc.join(60)
+    end = time.monotonic() + 30
+    while (_feeders() > threads_at_most or proc.alive) and time.monotonic() < end:
+        time.sleep(0.01)
+    assert not proc.alive and _feeders() <= threads_at_most
+
+
+def test_finished_runs_kept_alive_hold_no_file_descriptors_or_threads():
+    """The editor keeps old TrainingProcess objects: once poll() has delivered Finished they must have
+    released their queues' pipes, the command queue's feeder thread and the process handle (each used
+    to keep +6 fds and a QueueFeederThread)."""
+    kept = []
+    counts = []
+    feeders = _feeders()
+    for i in range(4):
+        proc = TrainingProcess(spiral_net(2))
+        proc.start()
+        proc.status()  # a command: starts the command queue's feeder thread in this process
+        got = collect_until(proc, lambda e: isinstance(e, ev.Finished))
+        assert got[-1].reason == "completed" and proc.closed
+        _settle(proc, feeders)
+        kept.append(proc)
+        counts.append(_fds())
+    assert counts[-1] <= counts[0], counts  # runs 2-4 left nothing behind (run 1 may open one-off fds)
+    proc = kept[-1]  # closed: later calls are harmless no-ops
+    assert proc.poll() == [] and proc.poll(timeout=0.05) == []
+    assert isinstance(proc.status(), int) and isinstance(proc.stop(), int)
+    proc.close()
+    proc.kill()
+    proc.join(1)
+    assert not proc.alive and proc.finished.reason == "completed"
+
+
+def test_closing_a_running_process_kills_it_and_releases_it():
+    proc = TrainingProcess(spiral_net(10_000_000))
+    proc.start()
+    collect_until(proc, lambda e: isinstance(e, ev.Epoch))
+    proc.close()
+    proc.join(60)
+    assert not proc.alive and proc.poll() == []
+    never = TrainingProcess(spiral_net(2))  # closed before it started
+    never.close()
+    assert not never.alive and never.poll() == []
