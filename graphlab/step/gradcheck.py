@@ -150,7 +150,9 @@ def check_function(name: str, fn: Callable[..., torch.Tensor], inputs: list[torc
                    h: float = H) -> NodeCheck:
     """Compare autograd's gradient of Σ fn(*inputs) · u with centred differences, per input and parameter."""
     gen = torch.Generator().manual_seed(seed)
-    xs = [_away_from_zero(x.detach().clone(), gen) if x.is_floating_point() else x for x in inputs]
+    # contiguous copies: coordinates are nudged through a flat view (a node's input may be a strided view)
+    xs = [_away_from_zero(x.detach().clone(memory_format=torch.contiguous_format), gen) if x.is_floating_point()
+          else x for x in inputs]
     tensors = [x for x in xs if x.is_floating_point()] + list(params.values())
     picks = [_sample(t.numel(), coords, gen) for t in tensors]
     with torch.no_grad():

@@ -144,6 +144,21 @@ def test_an_analytic_gradient_wrongly_near_zero_still_fails():
     assert check.max_rel_error > 0.99
 
 
+def test_a_non_contiguous_explicit_input_is_checked(tmp_path):
+    """A transposed array given as the input (strided, not contiguous) crashed in t.view(-1)."""
+    g = graph([("x", "Input", {"shape": [3]}), ("fc", "Linear", {"out_features": 2}), ("t", "Tanh", {})],
+              [("x", "fc", 0), ("fc", "t", 0)])
+    x = torch.randn(3, 4, dtype=torch.float64).t()
+    assert not x.is_contiguous()
+    report = gradcheck(g, inputs={"x": x})
+    assert report.ok and report.nodes["fc"].max_rel_error < 1e-7
+    st = Stepper(g, inputs={"x": x}, dtype=torch.float64)
+    torch.testing.assert_close(st.inputs["x"], x.contiguous(), rtol=0, atol=0)
+    # a node input that is a strided view is copied too
+    check = check_function("sum", lambda a: a.sum(1), [torch.randn(5, 3, dtype=torch.float64).t()], {})
+    assert check.max_rel_error < 1e-7
+
+
 def test_kinks_are_nudged_away():
     """ReLU after ReLU and a max pool over exact zeros: ties and zeros everywhere, still fine."""
     g = graph([("x", "Input", {"shape": [2, 6, 6]}), ("r1", "ReLU", {}), ("r2", "ReLU", {}),
