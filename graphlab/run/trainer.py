@@ -40,6 +40,7 @@ import math
 import os
 import threading
 import time
+import warnings
 from collections import deque
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -300,9 +301,12 @@ class Trainer(RequestHandling):
         except CheckpointError as e:
             raise _Abort(ev.Error("checkpoint", str(e), e.node)) from None
         r.resume, r.start_epoch, r.step = point, point.epoch, point.step
-        if r.sched is not None:
-            for _ in range(r.start_epoch):
-                r.sched.step()
+        if r.sched is not None:  # the schedule steps once per epoch: replay the epochs done (deterministic)
+            with warnings.catch_warnings():  # torch warns that no optimizer.step() came first: none is due here
+                warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)` before",
+                                        category=UserWarning)
+                for _ in range(r.start_epoch):
+                    r.sched.step()
 
     def _open_folder(self, r: RunState) -> None:
         if self.out_dir is None:
