@@ -23,8 +23,10 @@ batches unread by the parent; each :meth:`poll` acknowledges what it read. While
 behind, the child coalesces what it holds: only the latest statistics per node (one ``NodeStats``),
 only the latest unrequested ``Images`` per node and kind, and consecutive ``Step`` events of an
 epoch merged into one whose ``losses`` keep every step's loss (the plots need full resolution, 8
-bytes a step). Everything else (epochs, warnings, replies, errors) is kept as it is. So the
-queue never holds more than MAX_IN_FLIGHT + 1 batches, whatever the GUI's pace.
+bytes a step). Everything else (epochs, warnings, replies, errors) is kept as it is. Coalescing
+never crosses a barrier (RunStarted, Epoch, Paused, Resumed, Error, Finished): statistics produced
+after an Epoch arrive after it. So the queue never holds more than MAX_IN_FLIGHT + 1 batches,
+whatever the GUI's pace.
 
 **Always an end.** Every failure in the child ends with an ``Error`` (kind, node and field where
 known: ``data`` with ``training.dataset`` for a bad dataset path, ``nan`` with the node, ``oom``,
@@ -115,8 +117,9 @@ class Outbox:
                 p[self._images_at[key]] = e
                 return
             self._images_at[key] = len(p)
-        elif isinstance(e, _BARRIERS):
-            self._step_at = None
+        elif isinstance(e, _BARRIERS):  # nothing produced after a barrier may be merged into an event before it
+            self._step_at = self._stats_at = None
+            self._images_at = {}
         p.append(e)
 
     def _flush(self, force: bool = False) -> None:

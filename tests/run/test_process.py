@@ -199,3 +199,46 @@ def test_closing_a_running_process_kills_it_and_releases_it():
     never = TrainingProcess(spiral_net(2))  # closed before it started
     never.close()
     assert not never.alive and never.poll() == []
+
+
+class _Sink:
+    """A stand-in for the queue and the shared counters: records what the child would send."""
+
+    def __init__(self):
+        self.batches = []
+        self.value = 0
+
+    def put(self, batch):
+        self.batches.append(batch)
+
+
+def _stat(mean):
+    return ev.NodeStat(mean, 1.0, 0.0, None, 1.0)
+
+
+def test_coalescing_keeps_the_order_of_events_across_barriers():
+    """While the parent is behind, a NodeStats (or an unasked Images) produced after an Epoch used to be
+    merged into the one pending before it, so it arrived before that Epoch."""
+    from graphlab.run.process import Outbox
+
+    sink, acked, produced = _Sink(), _Sink(), _Sink()
+    box = Outbox(sink, acked, produced, max_in_flight=0)  # nothing is read: everything stays pending
+    tiles = np.zeros((1, 2, 2), np.float32)
+    seq = [ev.Step(1, 1, 1.0), ev.NodeStats(1, 1, {"fc1": _stat(1.0)}),
+           ev.Images("fc1", "feature_maps", tiles, ["0"], 1, 1),
+           ev.Step(1, 2, 0.9), ev.NodeStats(1, 2, {"fc1": _stat(2.0)}),  # merged: same epoch, no barrier between
+           ev.Images("fc1", "feature_maps", tiles, ["0"], 1, 2),
+           ev.Epoch(1, 0.95, None, None, None, 0.1, 1.0, 10.0),
+           ev.Step(2, 3, 0.8), ev.NodeStats(2, 3, {"fc1": _stat(3.0)}),
+           ev.Images("fc1", "feature_maps", tiles, ["0"], 2, 3),
+           ev.Finished("completed", 2, {})]
+    for e in seq:
+        box.put(e)
+    got = [e for batch in sink.batches for e in batch]
+    assert [type(e).__name__ for e in got] == ["Step", "NodeStats", "Images", "Epoch", "Step", "NodeStats", "Images",
+                                               "Finished"]
+    assert [e.step for e in got if isinstance(e, (ev.NodeStats, ev.Images))] == [2, 2, 3, 3]
+    assert got[1].nodes["fc1"].mean == 2.0 and got[0].steps == 2 and got[0].losses == [1.0, 0.9]
+    # every event produced after the Epoch comes after it
+    epoch_at = next(i for i, e in enumerate(got) if isinstance(e, ev.Epoch))
+    assert all(getattr(e, "epoch", 2) == 2 for e in got[epoch_at + 1:])
