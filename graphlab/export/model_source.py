@@ -41,7 +41,16 @@ from .codegen import Code, CodegenError, Lit, Name, Template, call, comment, ide
 
 
 class ExportError(Exception):
-    """The graph or an argument cannot be exported; the message says what and where."""
+    """The graph or an argument cannot be exported; the message says what and where. ``code`` is the
+    command line's exit code: 2 (the default) for a file, checkpoint or argument that cannot be used,
+    1 when the graph itself cannot be done — it does not fit in memory, a layer cannot be built, the
+    ONNX exporter refuses it — as `train` and `step` exit 1 for the same graphs; ``node``, when one
+    node is the reason."""
+
+    def __init__(self, message: str, *, node: str | None = None, code: int = 2) -> None:
+        super().__init__(message)
+        self.node = node
+        self.code = code
 
 
 # ---- GraphLab's own layers, as standalone source ---------------------------------------------------

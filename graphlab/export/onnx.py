@@ -94,7 +94,7 @@ def export_onnx(graph: Graph, out: Path, *, weights: str | Path | None = None, s
                 errors.append(f"{'dynamo' if dynamo else 'torchscript'} exporter: "
                               f"{msg[0][:300] if msg else type(e).__name__}")
         else:
-            raise ExportError("torch.onnx could not export this graph; " + "; ".join(errors))
+            raise ExportError("torch.onnx could not export this graph; " + "; ".join(errors), code=1)
         atomic_write(out, Path(tmp).read_bytes())
     finally:
         with contextlib.suppress(OSError):
