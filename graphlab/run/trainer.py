@@ -277,7 +277,7 @@ class Trainer(RequestHandling):
         r.cls = data.task == "classification"
         r.weights, r.params = weight_params(gm), list(gm.parameters())
         if self.overfit is not None:
-            r.frozen = [modules[nid] for nid, s in specs.items() if s is not None and s.category == "Regularization"]
+            r.frozen = [modules[nid] for nid, s in specs.items() if s is not None and s.stochastic]
         if x is not None:
             r.x, r.y = x.to(device), y.to(device)
         else:
@@ -412,9 +412,8 @@ class Trainer(RequestHandling):
         yield self._finished("completed", final)
 
     def _causes(self, r: RunState, losses: list[float], init_loss: float) -> list[str]:
-        types = [self.graph.nodes[nid].type for nid in self.graph.nodes]
-        cats = {REGISTRY.get(t).category for t in types if REGISTRY.get(t) is not None}
-        linear = not cats & {"Activation", "Pooling", "Recurrent"}
+        specs = [REGISTRY.get(self.graph.nodes[nid].type) for nid in self.graph.nodes]
+        linear = not any(s.nonlinear and not s.is_loss for s in specs if s is not None)
         return likely_causes(losses=losses, initial=init_loss, steps=r.step, lr=r.cfg.optimizer.lr,
                              optimizer=r.cfg.optimizer.name, warnings=r.warnings, linear=linear,
                              params=sum(p.numel() for p in r.params), samples=r.n)
