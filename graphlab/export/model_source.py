@@ -302,7 +302,7 @@ def model_source(graph: Graph, seed: int = 0, analysis: Analysis | None = None,
         ret_type = Code("torch.Tensor")
         out_doc = _shape_text(src.output_shape)
     else:
-        sinks = [n for n in a.order if graph.nodes[n].type != "Input" and not graph.outputs_of(n)]
+        sinks = a.sinks
         ret = Code("(" + ", ".join(local_name(s).text for s in sinks) + ("," if len(sinks) == 1 else "") + ")")
         ret_type = Code("tuple[torch.Tensor, ...]")
         out_doc = "a tuple of the graph's outputs"

@@ -77,7 +77,7 @@ def export_onnx(graph: Graph, out: Path, *, weights: str | Path | None = None, s
     if ci.output_id is not None:
         output_names = [ci.output_id]
     else:
-        output_names = [n for n in ci.analysis.order if graph.nodes[n].type != "Input" and not graph.outputs_of(n)]
+        output_names = list(ci.analysis.sinks)
     output_names = [n if n not in ci.input_ids else n + "_out" for n in output_names]
     fd, tmp = create_temp(out.resolve())  # named by its owner: a crash's leftover is cleaned later
     os.close(fd)

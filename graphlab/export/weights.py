@@ -45,8 +45,7 @@ def read_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
             state = torch.load(str(p), map_location="cpu", weights_only=True)
     except Exception as e:  # unreadable, truncated, or holding objects weights_only refuses
         if p.suffix == ".safetensors":
-            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
-            raise ExportError(f"--weights: {p}: not a valid safetensors file ({first})") from None
+            raise ExportError(f"--weights: {p}: not a valid safetensors file ({error_line(e)})") from None
         raise ExportError(f"--weights: {p}: not a torch state_dict that loads with weights_only=True "
                           f"(tensors only; GraphLab never unpickles objects)") from None
     if isinstance(state, dict):

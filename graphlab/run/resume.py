@@ -29,6 +29,7 @@ from typing import Any
 
 import torch
 
+from ..core.text import error_line
 from .checkpoint import FORMAT, CheckpointError
 
 #: what each optimizer keeps per parameter (besides a scalar "step")
@@ -164,7 +165,7 @@ def resume_point(path: str, meta: dict[str, Any], optim: dict[str, dict[str, tor
         try:  # torch checks the state's contents only when it is set: try it, then put ours back
             torch.set_rng_state(rng)
         except RuntimeError as e:
-            raise ResumeError(f"{path}: the random generator state rng.cpu is not valid ({str(e).splitlines()[0]})",
+            raise ResumeError(f"{path}: the random generator state rng.cpu is not valid ({error_line(e)})",
                               "rng.cpu") from None
         finally:
             torch.set_rng_state(want)

@@ -52,6 +52,7 @@ from ..compiler import BuildError, CompileError, compile_graph, info
 from ..core.analysis import analyze
 from ..core.graph import Graph
 from ..core.registry import REGISTRY
+from ..core.text import error_line
 from . import events as ev
 from .augment import augment_batch
 from .checkpoint import CheckpointError, read_checkpoint, restore, save_checkpoint
@@ -218,7 +219,7 @@ class Trainer(RequestHandling):
         except RuntimeError as e:  # torch's allocator says "can't allocate memory"
             if "memory" not in str(e).lower():
                 raise
-            raise _Abort(ev.Error("oom", f"dataset {cfg.dataset.name} does not fit in memory ({str(e).splitlines()[0]})",
+            raise _Abort(ev.Error("oom", f"dataset {cfg.dataset.name} does not fit in memory ({error_line(e)})",
                                   None, "training.dataset")) from None
         try:
             check_fit(self.graph, a, data, cfg)
@@ -446,7 +447,7 @@ class Trainer(RequestHandling):
                 torch.set_rng_state(point.rng)
             except RuntimeError as e:
                 raise _Abort(ev.Error("checkpoint", f"{self.resume_from}: the random generator state rng.cpu is "
-                                      f"not valid ({str(e).splitlines()[0]})", None, "rng.cpu")) from None
+                                      f"not valid ({error_line(e)})", None, "rng.cpu")) from None
         pend: list[float] = []
         pend_hits = pend_seen = 0
         last_emit = 0.0

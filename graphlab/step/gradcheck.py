@@ -35,6 +35,7 @@ from torch import nn
 from ..core.graph import Graph
 from .rng import fixed_rng, seeded_state
 from .stepper import Stepper
+from .summary import json_float
 
 H = 1e-5
 KINK = 1e-3  # how far from 0 inputs are moved, and the scale of a kink nudge
@@ -75,9 +76,9 @@ class NodeCheck:
         return max(vals, default=0.0)
 
     def to_json(self) -> dict[str, Any]:
-        return {"max_rel_error": _num(self.max_rel_error), "reading": reading(self.max_rel_error),
-                "params": {k: _num(v) for k, v in self.params.items()},
-                "inputs": [_num(v) for v in self.inputs], "coords": self.coords, "kinks": self.kinks}
+        return {"max_rel_error": json_float(self.max_rel_error), "reading": reading(self.max_rel_error),
+                "params": {k: json_float(v) for k, v in self.params.items()},
+                "inputs": [json_float(v) for v in self.inputs], "coords": self.coords, "kinks": self.kinks}
 
 
 @dataclass
@@ -97,10 +98,6 @@ class GradcheckReport:
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "threshold": self.threshold,
                 "nodes": {n: c.to_json() for n, c in self.nodes.items()}}
-
-
-def _num(v: float) -> float | None:
-    return v if math.isfinite(v) else None
 
 
 def gradcheck(graph: Graph, *, inputs: Any = None, targets: Any = None, weights: Any = None, batch: int = 2,

@@ -65,11 +65,10 @@ class Preview:
                 "truncated": self.truncated}
 
 
-def json_float(v: float) -> float | str | None:
-    """JSON has no NaN/inf: they become the strings "nan", "inf", "-inf"."""
-    if math.isfinite(v):
-        return v
-    return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+def json_float(v: float) -> float | None:
+    """JSON has no NaN/inf: they become null (``graphlab step --json`` and ``gradcheck --json`` alike;
+    a summary's ``nonfinite`` counts such entries)."""
+    return v if math.isfinite(v) else None
 
 
 def _float(t: torch.Tensor) -> torch.Tensor:
