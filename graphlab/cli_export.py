@@ -6,8 +6,10 @@
 * ``torchrun``: a standalone training script for ``torchrun --nproc_per_node=N OUT``.
 
 OUT defaults to a file beside FILE: ``name.py``, ``name.onnx`` or ``name_torchrun.py`` where FILE is
-``name.graphlab.json``. Exit codes: 0 written, 1 the graph has errors (listed on stderr), 2 the
-file, the checkpoint or an argument cannot be used (one line on stderr). Never a traceback.
+``name.graphlab.json``. Exit codes: 0 written, 1 the graph has errors (listed on stderr) or cannot
+be done — it does not fit in memory, a layer cannot be built, the ONNX exporter refuses it (one line
+naming the file and the node, as `train` and `step` print) —, 2 the file, the checkpoint or an
+argument cannot be used (one line on stderr). Never a traceback.
 """
 from __future__ import annotations
 
@@ -77,8 +79,8 @@ def cmd_export(argv: list[str]) -> int:
             from .export.torchrun import export_torchrun
 
             written = export_torchrun(graph, out, weights=args.weights, source=src)
-    except ExportError as e:
-        return fail(str(e))
+    except ExportError as e:  # exit 1 when the graph cannot be done (named with its file, as train and step do)
+        return fail(f"{src}: {e}" if e.code == 1 else str(e), e.code)
     except ValueError as e:  # e.g. an unknown init scheme or a bad training section, naming the field
         return fail(f"{src}: {e}")
     except OSError as e:

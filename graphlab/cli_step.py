@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .cli import _Parser, command, fail
-from .core.text import one_line
+from .core.text import error_line, one_line
 from .io import FileFormatError, load
 
 
@@ -51,7 +51,7 @@ def _read_npz(path: str) -> dict[str, Any]:
         with np.load(p, allow_pickle=False) as f:
             return {k: f[k] for k in f.files}
     except (ValueError, OSError, EOFError) as e:
-        raise StepError(f"{p}: not a readable .npz of numeric arrays ({str(e).splitlines()[0] if str(e) else e})") from None
+        raise StepError(f"{p}: not a readable .npz of numeric arrays ({error_line(e)})") from None
 
 
 def _setup(args: Any) -> tuple[Any, dict[str, Any]]:

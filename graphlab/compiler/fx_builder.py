@@ -23,6 +23,7 @@ from ..core.analysis import Analysis, analyze
 from ..core.graph import Graph
 from ..core.init_schemes import init_problem
 from ..core.registry import REGISTRY, Registry
+from ..core.text import error_line
 from .init import apply_init
 from .layers import build_module
 
@@ -142,7 +143,7 @@ def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
                     continue
                 apply_init(module, node.init or scheme, gen, _nonlinearity_after(graph, nid, registry))
             except (MemoryError, RuntimeError, OverflowError) as e:  # an allocation that still fails
-                text = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+                text = error_line(e, 300)
                 what = "out of memory" if isinstance(e, MemoryError) or "alloc" in text.lower() else "torch refused it"
                 raise BuildError(nid, f"cannot build the {node.type} layer ({what}: {text}); "
                                       f"make it smaller") from None
@@ -153,8 +154,7 @@ def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
     if analysis.output is not None:
         g.output(node_map[analysis.output])
     else:
-        sinks = [n for n in analysis.order if not _is_input(graph, n, registry) and not graph.outputs_of(n)]
-        g.output(tuple(node_map[s] for s in sinks) if sinks else None)
+        g.output(tuple(node_map[s] for s in analysis.sinks) if analysis.sinks else None)
     g.lint()
     gm = fx.GraphModule(root, g, class_name=_class_name(graph.name))
     # GraphModule copies the graph; map our ids onto the nodes of its own copy.
@@ -163,11 +163,6 @@ def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
     gm.meta["graphlab"] = CompileInfo(analysis, node_map, names, list(analysis.inputs), analysis.output,
                                       analysis.loss, loss_module)
     return gm
-
-
-def _is_input(graph: Graph, nid: str, registry: Registry = REGISTRY) -> bool:
-    spec = registry.get(graph.nodes[nid].type)
-    return spec is not None and spec.is_input
 
 
 def _nonlinearity_after(graph: Graph, nid: str, registry: Registry = REGISTRY) -> str:

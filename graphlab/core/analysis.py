@@ -65,6 +65,9 @@ class Analysis:
     inputs: list[str]  # Input node ids in file order
     loss: str | None
     output: str | None  # the prediction: the loss node's input, or the single sink
+    #: the nodes (in forward order) whose output nothing consumes, Input nodes excepted: what a
+    #: graph without a loss returns (the compiled module, the exports, the stepper's objective)
+    sinks: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -220,13 +223,13 @@ def _analyze(graph: Graph, registry: Registry) -> Analysis:
                         f"again; connect the scores directly", "edges", "warning")
     loss = losses[0] if losses else None
     output = inputs_by_node[loss].get(0) if loss else None
+    sinks = [nid for nid in order if not users[nid] and specs.get(nid) and specs[nid].inputs != 0]
     if loss is None:
-        sinks = [nid for nid in order if not users[nid] and specs.get(nid) and specs[nid].inputs != 0]
         output = sinks[-1] if len(sinks) == 1 else None
         if len(sinks) > 1:
             report(None, f"the graph has {len(sinks)} outputs ({', '.join(sinks)}) and no loss; "
                          f"its prediction is ambiguous", "nodes", "warning")
-    return Analysis(infos, problems, order, input_ids, loss, output)
+    return Analysis(infos, problems, order, input_ids, loss, output, sinks)
 
 
 def _report_cycles(graph: Graph, inputs_by_node, done: set[str], report) -> None:

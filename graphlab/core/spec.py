@@ -6,7 +6,8 @@ takes, a *shape rule* (input shapes + params -> output shape), a *parameter-coun
 ``nn.Module`` implements it (:class:`TorchModule`: a class *name* and its constructor arguments as
 plain values; :mod:`graphlab.compiler.layers` resolves the name), and what the rest of GraphLab
 needs to know about it: whether it has weights, a loss's task, how an activation saturates, the
-nonlinearity its init gain follows, its backward rule in words. Nothing outside the catalogue
+nonlinearity its init gain follows, its backward rule in words, whether it is nonlinear and whether
+it acts only while training. Nothing outside the catalogue
 compares type names: adding a layer backed by a ``torch.nn`` class touches one file in
 ``graphlab/core/layers``; one backed by GraphLab's own module also adds that class to
 ``graphlab/compiler/modules.py`` (torch code cannot live here).
@@ -203,6 +204,12 @@ class LayerSpec:
     #: classification losses: the loss expected before training for C classes with small random
     #: weights (CS231n's sanity check: ln C for softmax cross-entropy)
     initial_loss: InitialLossRule | None = None
+    #: it acts only while training, drawing random numbers (Dropout), and is deterministic in eval
+    #: mode: the overfit check runs such layers in eval mode
+    stochastic: bool = False
+    #: its output is not an affine function of its inputs (in eval mode): activations, max pooling,
+    #: recurrent cells, products, losses. A network with none of them before its loss is a linear model
+    nonlinear: bool = False
     legacy_names: tuple[str, ...] = ()
     param_index: dict[str, Param] = field(init=False, repr=False, compare=False)
     defaults: dict[str, Any] = field(init=False, repr=False, compare=False)

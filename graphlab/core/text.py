@@ -39,6 +39,21 @@ def one_line(text: str, limit: int | None = None) -> str:
     return line if limit is None else _cut(line, limit)
 
 
+def error_line(e: BaseException, limit: int | None = 200, *, with_type: bool = False) -> str:
+    """An exception as one line for a message: the first non-empty line of its text (escaped as
+    :func:`one_line` does, shortened to ``limit``), or its type's name when it has no text;
+    ``with_type`` prefixes the type name (``KeyError: 'exp_avg_sq'``)."""
+    try:
+        text = str(e)
+    except Exception:  # noqa: BLE001 - a broken __str__ must not hide the error being reported
+        text = ""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if not first:
+        return type(e).__name__
+    first = one_line(first, limit)
+    return f"{type(e).__name__}: {first}" if with_type else first
+
+
 def show_value(value: Any, limit: int = MAX_SHOWN) -> str:
     """A value from a file as one short line: strings quoted, huge integers described."""
     if isinstance(value, str):

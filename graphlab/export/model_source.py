@@ -41,7 +41,16 @@ from .codegen import Code, CodegenError, Lit, Name, Template, call, comment, ide
 
 
 class ExportError(Exception):
-    """The graph or an argument cannot be exported; the message says what and where."""
+    """The graph or an argument cannot be exported; the message says what and where. ``code`` is the
+    command line's exit code: 2 (the default) for a file, checkpoint or argument that cannot be used,
+    1 when the graph itself cannot be done — it does not fit in memory, a layer cannot be built, the
+    ONNX exporter refuses it — as `train` and `step` exit 1 for the same graphs; ``node``, when one
+    node is the reason."""
+
+    def __init__(self, message: str, *, node: str | None = None, code: int = 2) -> None:
+        super().__init__(message)
+        self.node = node
+        self.code = code
 
 
 # ---- GraphLab's own layers, as standalone source ---------------------------------------------------
@@ -293,7 +302,7 @@ def model_source(graph: Graph, seed: int = 0, analysis: Analysis | None = None,
         ret_type = Code("torch.Tensor")
         out_doc = _shape_text(src.output_shape)
     else:
-        sinks = [n for n in a.order if graph.nodes[n].type != "Input" and not graph.outputs_of(n)]
+        sinks = a.sinks
         ret = Code("(" + ", ".join(local_name(s).text for s in sinks) + ("," if len(sinks) == 1 else "") + ")")
         ret_type = Code("tuple[torch.Tensor, ...]")
         out_doc = "a tuple of the graph's outputs"

@@ -77,7 +77,7 @@ def export_onnx(graph: Graph, out: Path, *, weights: str | Path | None = None, s
     if ci.output_id is not None:
         output_names = [ci.output_id]
     else:
-        output_names = [n for n in ci.analysis.order if graph.nodes[n].type != "Input" and not graph.outputs_of(n)]
+        output_names = list(ci.analysis.sinks)
     output_names = [n if n not in ci.input_ids else n + "_out" for n in output_names]
     fd, tmp = create_temp(out.resolve())  # named by its owner: a crash's leftover is cleaned later
     os.close(fd)
@@ -94,7 +94,7 @@ def export_onnx(graph: Graph, out: Path, *, weights: str | Path | None = None, s
                 errors.append(f"{'dynamo' if dynamo else 'torchscript'} exporter: "
                               f"{msg[0][:300] if msg else type(e).__name__}")
         else:
-            raise ExportError("torch.onnx could not export this graph; " + "; ".join(errors))
+            raise ExportError("torch.onnx could not export this graph; " + "; ".join(errors), code=1)
         atomic_write(out, Path(tmp).read_bytes())
     finally:
         with contextlib.suppress(OSError):

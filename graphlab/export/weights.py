@@ -19,6 +19,7 @@ from ..compiler import BuildError, CompileError, compile_graph
 from ..core.analysis import Analysis
 from ..core.graph import Graph
 from ..core.memory import inference_problem
+from ..core.text import error_line
 from ..io import atomic_write
 from .model_source import ExportError
 
@@ -44,8 +45,7 @@ def read_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
             state = torch.load(str(p), map_location="cpu", weights_only=True)
     except Exception as e:  # unreadable, truncated, or holding objects weights_only refuses
         if p.suffix == ".safetensors":
-            first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
-            raise ExportError(f"--weights: {p}: not a valid safetensors file ({first})") from None
+            raise ExportError(f"--weights: {p}: not a valid safetensors file ({error_line(e)})") from None
         raise ExportError(f"--weights: {p}: not a torch state_dict that loads with weights_only=True "
                           f"(tensors only; GraphLab never unpickles objects)") from None
     if isinstance(state, dict):
@@ -89,7 +89,7 @@ def fits_in_memory(analysis: Analysis, *, copies: int, what: str, batch: int = 0
     problem = inference_problem(analysis, copies=copies, batch=batch, what=what)
     if problem is not None:
         node, message = problem
-        raise ExportError(f"{node or 'graph'}: {message}")
+        raise ExportError(f"{node or 'graph'}: {message}", node=node, code=1)
 
 
 def build(graph: Graph, analysis: Analysis, *, seed: int, init: str | None = None) -> fx.GraphModule:
@@ -97,9 +97,9 @@ def build(graph: Graph, analysis: Analysis, *, seed: int, init: str | None = Non
     try:
         return compile_graph(graph, seed=seed, init=init, analysis=analysis)
     except BuildError as e:
-        raise ExportError(f"{e.node}: {e}") from None
+        raise ExportError(f"{e.node}: {e}", node=e.node, code=1) from None
     except CompileError as e:
-        raise ExportError(str(e).splitlines()[0]) from None
+        raise ExportError(error_line(e), code=1) from None
 
 
 def compile_with_weights(graph: Graph, analysis: Analysis, weights: str | Path, *, seed: int,

@@ -9,17 +9,21 @@
 * :func:`node_that_raises` — forward pre-hooks track the node being run; the one entered last when
   the exception arises is the culprit.
 * :func:`nan_error` / :func:`runtime_error` — the trainer's Error events for a non-finite loss and
-  for an exception in a step, built with the functions above.
+  for an exception in a step or an evaluation, built with the functions above;
+  :func:`internal_error` — the last resort, for an exception nothing else expected.
 
 Hooks are removed before these functions return.
 """
 from __future__ import annotations
 
+import os
+import traceback
 from typing import Any
 
 import torch
 from torch import nn
 
+from ..core.text import error_line
 from .events import Error
 
 
@@ -108,14 +112,30 @@ def nan_error(gm: nn.Module, ci: Any, xb: torch.Tensor, epoch: int, step: int, v
                  f"{node} ({detail}); try a lower training.optimizer.lr or set training.clip_grad_norm", node)
 
 
-def runtime_error(gm: nn.Module, ci: Any, xb: torch.Tensor, e: BaseException, epoch: int) -> Error:
-    """The Error of an exception raised by a training step (out of memory gets its own kind)."""
-    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    oom = isinstance(e, MemoryError) or "out of memory" in text.lower() or isinstance(
+#: what allocators say when they fail (torch's CPU allocator: "can't allocate memory"; CUDA: "out of memory")
+_OOM_WORDS = ("out of memory", "can't allocate memory", "cannot allocate memory", "failed to allocate")
+
+
+def runtime_error(gm: nn.Module, ci: Any, xb: torch.Tensor, e: BaseException, epoch: int,
+                  during: str | None = None) -> Error:
+    """The Error of an exception raised by a training step — or, with ``during`` (e.g. "while
+    evaluating the val split"), by another forward pass of the run. Out of memory gets its own kind.
+    The node is found in the traceback, else by re-running ``xb`` in the module's current mode."""
+    text = error_line(e, None)
+    oom = isinstance(e, MemoryError) or any(w in text.lower() for w in _OOM_WORDS) or isinstance(
         e, getattr(torch, "OutOfMemoryError", ()))
     node = node_in_traceback(gm, ci, e) or node_that_raises(gm, ci, xb)
     where = f" at node {node}" if node else ""
+    when = f" {during}" if during else ""
     if oom:
-        return Error("oom", f"out of memory{where} at epoch {epoch}: lower training.batch_size "
+        return Error("oom", f"out of memory{where} at epoch {epoch}{when}: lower training.batch_size "
                      f"(now {len(xb)}) or make the layer smaller ({text})", node)
-    return Error("runtime", f"{text}{where} at epoch {epoch}", node)
+    return Error("runtime", f"{text}{where} at epoch {epoch}{when}", node)
+
+
+def internal_error(e: BaseException) -> Error:
+    """The Error of an exception nothing else expected (a bug, or input no check foresaw): its type,
+    its message and where it was raised, on one line."""
+    tb = traceback.extract_tb(e.__traceback__) if e.__traceback__ is not None else None
+    at = f" ({os.path.basename(tb[-1].filename)}:{tb[-1].lineno})" if tb else ""
+    return Error("internal", f"the run failed unexpectedly: {error_line(e, with_type=True)}{at}")

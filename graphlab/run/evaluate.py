@@ -3,7 +3,9 @@ the most confidently misclassified samples.
 
 The model is put in eval mode (dropout off, BatchNorm on its running statistics) and gradients are
 off; ``train_mode()`` restores the training state afterwards. The loss is the data loss only (no
-regularisation term). Confidence is the softmax probability of the predicted class (also for a
+regularisation term). An exception a batch raises (a shape error, an allocation that fails) comes
+out as :class:`EvaluationError` holding that batch, so the caller can name the node that raised.
+Confidence is the softmax probability of the predicted class (also for a
 hinge-loss classifier, whose scores are not probabilities: it then only ranks).
 """
 from __future__ import annotations
@@ -21,6 +23,15 @@ from .events import Evaluation
 EVAL_BATCH = 1024
 #: misclassified samples shown at the end of a run
 TOP_MISTAKES = 16
+
+
+class EvaluationError(Exception):
+    """``cause`` (a RuntimeError, MemoryError, IndexError or ValueError) raised on input ``batch``."""
+
+    def __init__(self, cause: BaseException, batch: torch.Tensor) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.batch = batch
 
 
 @dataclass
@@ -55,8 +66,11 @@ def evaluate(gm: nn.Module, loss_fn: nn.Module, data: Data, device: torch.device
             batches = [tensors] if tensors is not None else _batches(data, split)
             for xb, yb in batches:
                 xb, yb = xb.to(device), yb.to(device)
-                out = gm(xb)
-                total += float(loss_fn(out, yb)) * len(xb)
+                try:
+                    out = gm(xb)
+                    total += float(loss_fn(out, yb)) * len(xb)
+                except (RuntimeError, MemoryError, IndexError, ValueError) as e:
+                    raise EvaluationError(e, xb) from e
                 if cls:
                     p = out.argmax(1)
                     correct += int((p == yb).sum())

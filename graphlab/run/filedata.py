@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..core import memory
+from ..core.text import error_line
 from .datasets import DataError
 
 
@@ -96,7 +97,7 @@ def load_npz(path: Path, xkey: str, ykey: str, task: str) -> tuple[torch.Tensor,
     except MemoryError:
         raise DataError(f"{path}: the arrays do not fit in memory (training.dataset.path)") from None
     except Exception as e:  # noqa: BLE001 - a corrupt archive raises BadZipFile, zlib.error, EOFError, ValueError...
-        raise DataError(f"{path}: cannot read as .npz ({_first_line(e)}) (training.dataset.path)") from None
+        raise DataError(f"{path}: cannot read as .npz ({error_line(e, with_type=True)}) (training.dataset.path)") from None
     if x.dtype.kind not in "biuf":
         raise DataError(f"{path}: {xkey!r} must be numeric, got dtype {x.dtype} (training.dataset.x)")
     if x.ndim < 2:
@@ -106,11 +107,6 @@ def load_npz(path: Path, xkey: str, ykey: str, task: str) -> tuple[torch.Tensor,
                         f"(training.dataset.y)")
     yt, task, names = _targets(np.asarray(y), task, f"{path} ({ykey!r}, training.dataset.y)")
     return torch.from_numpy(x.astype(np.float32)), yt, task, names
-
-
-def _first_line(e: BaseException) -> str:
-    text = (str(e).strip().splitlines() or [""])[0][:200]
-    return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
 def load_csv(path: Path, label: Any, task: str) -> tuple[torch.Tensor, torch.Tensor, str, list[str]]:
@@ -123,10 +119,10 @@ def load_csv(path: Path, label: Any, task: str) -> tuple[torch.Tensor, torch.Ten
             rows = [r for r in reader if r and any(c.strip() for c in r)]
     except csv.Error as e:  # a cell over the csv module's limit, a NUL byte, a broken quote
         line = f"line {reader.line_num}: " if reader is not None else ""
-        raise DataError(f"{path}: {line}not a CSV file this reader can use ({_first_line(e)}; cells are limited "
+        raise DataError(f"{path}: {line}not a CSV file this reader can use ({error_line(e, with_type=True)}; cells are limited "
                         f"to {CSV_FIELD_LIMIT:,} characters) (training.dataset.path)") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise DataError(f"{path}: cannot read: {_first_line(e)} (training.dataset.path)") from None
+        raise DataError(f"{path}: cannot read: {error_line(e, with_type=True)} (training.dataset.path)") from None
     if not rows:
         raise DataError(f"{path}: the file is empty (training.dataset.path)")
 
@@ -196,7 +192,7 @@ def _read_idx(path: Path) -> np.ndarray:
     try:
         raw = _gunzip(path, memory.available_bytes() // 2) if path.suffix == ".gz" else path.read_bytes()
     except OSError as e:
-        raise DataError(f"{path}: cannot read: {_first_line(e)} (training.dataset.root)") from None
+        raise DataError(f"{path}: cannot read: {error_line(e, with_type=True)} (training.dataset.root)") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 8:
         raise DataError(f"{path}: not an idx file of unsigned bytes (training.dataset.root)")
     ndim = raw[3]
@@ -247,7 +243,7 @@ def load_cifar10(root: Path) -> tuple[torch.Tensor, torch.Tensor]:
         try:
             raw = np.frombuffer(f.read_bytes(), dtype=np.uint8)
         except OSError as e:
-            raise DataError(f"{f}: cannot read: {_first_line(e)} (training.dataset.root)") from None
+            raise DataError(f"{f}: cannot read: {error_line(e, with_type=True)} (training.dataset.root)") from None
         if raw.size % 3073 or not raw.size:
             raise DataError(f"{f}: not a CIFAR-10 binary batch ({raw.size:,} bytes, not a multiple of 3,073) "
                             f"(training.dataset.root)")

@@ -18,10 +18,9 @@ from ..core import memory
 from ..core.memory import fmt_bytes, training_problem
 from .config import TrainConfig
 from .datasets import Data
+from .evaluate import EVAL_BATCH  # the trainer evaluates in chunks of this many samples
 from .setup import SetupError
 
-#: the trainer evaluates in chunks of this many samples (graphlab.run.trainer.EVAL_BATCH)
-EVAL_BATCH = 1024
 _FLOAT, _LONG = 4, 8
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from ..core.text import error_line
 from .datasets import Data, DataError
 
 NATIVE = (".npy", ".pgm", ".ppm")
@@ -79,8 +80,7 @@ def read_image(path: Path, grayscale: bool) -> torch.Tensor:
         raise DataError(f"{path}: the image does not fit in memory (training.dataset.path)") from None
     except Exception as e:  # noqa: BLE001 - Pillow and numpy raise OSError, ValueError, SyntaxError, EOFError,
         # struct.error, DecompressionBombError... for a corrupt file; each is one line naming the file
-        text = (str(e).strip().splitlines() or [""])[0][:200]
-        raise DataError(f"{path}: cannot read image ({type(e).__name__}{': ' + text if text else ''}) "
+        raise DataError(f"{path}: cannot read image ({error_line(e, with_type=True)}) "
                         f"(training.dataset.path)") from None
     if a.dtype.kind not in "biuf" or a.size == 0:
         raise DataError(f"{path}: expected numeric pixels, got dtype {a.dtype} and shape {list(a.shape)} "

@@ -2,8 +2,8 @@
 
 ``Trainer(graph, overfit=20)`` (``graphlab train FILE --overfit``; the editor's one-click check)
 trains on 20 samples of the training split (a seeded choice) with everything that fights
-memorisation turned off — regularisation (l2, l1), augmentation, the schedule, and the layers of the
-"Regularization" category (Dropout) are put in eval mode — full batch, one step per "epoch", until
+memorisation turned off — regularisation (l2, l1), augmentation, the schedule, and the layers whose
+spec says ``stochastic`` (Dropout) are put in eval mode — full batch, one step per "epoch", until
 the accuracy on those samples (eval mode) reaches 100% (for regression: the loss falls below 1% of
 its initial value) or :data:`OVERFIT_MAX_STEPS` steps pass. A net that cannot do this has a bug or a
 bad setting, and more data will not help; :func:`likely_causes` says which, from what the run saw.

@@ -23,13 +23,23 @@ batches unread by the parent; each :meth:`poll` acknowledges what it read. While
 behind, the child coalesces what it holds: only the latest statistics per node (one ``NodeStats``),
 only the latest unrequested ``Images`` per node and kind, and consecutive ``Step`` events of an
 epoch merged into one whose ``losses`` keep every step's loss (the plots need full resolution, 8
-bytes a step). Everything else (epochs, warnings, replies, errors) is kept as it is. So the
-queue never holds more than MAX_IN_FLIGHT + 1 batches, whatever the GUI's pace.
+bytes a step). Everything else (epochs, warnings, replies, errors) is kept as it is. Coalescing
+never crosses a barrier (RunStarted, Epoch, Paused, Resumed, Error, Finished): statistics produced
+after an Epoch arrive after it. So the queue never holds more than MAX_IN_FLIGHT + 1 batches,
+whatever the GUI's pace.
 
 **Always an end.** Every failure in the child ends with an ``Error`` (kind, node and field where
 known: ``data`` with ``training.dataset`` for a bad dataset path, ``nan`` with the node, ``oom``,
 ``runtime``) and a ``Finished``; if the child dies without one (killed, crashed), :meth:`poll`
 reports an ``Error`` and a ``Finished`` itself, so a listener always sees the end.
+
+**Released at the end.** Once :meth:`poll` has delivered the ``Finished`` event it calls
+:meth:`close`: the queues are closed (their pipes and the command queue's feeder thread go) and the
+process handle is closed as soon as the child has exited (a short-lived reaper thread waits for it, so
+the GUI thread never blocks). A finished ``TrainingProcess`` kept around (the editor keeps old runs)
+then holds no file descriptor and no thread; later ``poll()`` calls return ``[]`` and commands are
+not sent. ``close()`` is idempotent; called while the run is still going, it kills the child (the run
+is abandoned: use :meth:`stop` and poll until ``Finished`` to keep a checkpoint).
 """
 from __future__ import annotations
 
@@ -107,8 +117,9 @@ class Outbox:
                 p[self._images_at[key]] = e
                 return
             self._images_at[key] = len(p)
-        elif isinstance(e, _BARRIERS):
-            self._step_at = None
+        elif isinstance(e, _BARRIERS):  # nothing produced after a barrier may be merged into an event before it
+            self._step_at = self._stats_at = None
+            self._images_at = {}
         p.append(e)
 
     def _flush(self, force: bool = False) -> None:
@@ -194,14 +205,27 @@ class TrainingProcess:
         self._next_id = 0
         self.batches = 0  # batches received so far
         self.finished: ev.Finished | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self._started = False
+        self._reaper: threading.Thread | None = None
+        self._reaped = False  # the process handle is closed
 
     def start(self) -> None:
+        if self._closed:
+            raise RuntimeError("this TrainingProcess is closed; make a new one")
         self._proc.start()
+        self._started = True
 
     # -- commands: each returns the request id its Reply will carry -----------------------------
     def request(self, kind: str, node: str | None = None, value: Any = None) -> int:
+        """Send a request; returns its id. After :meth:`close` nothing is sent (no Reply will come)."""
         self._next_id += 1
-        self._cmds.put(Request(kind, node, value, self._next_id))
+        if not self._closed:
+            try:
+                self._cmds.put(Request(kind, node, value, self._next_id))
+            except (OSError, ValueError):  # the queue went away under us (closed from another thread)
+                pass
         return self._next_id
 
     def pause(self) -> int:
@@ -232,7 +256,15 @@ class TrainingProcess:
     # -- events -----------------------------------------------------------------------------------
     @property
     def alive(self) -> bool:
-        return self._proc.is_alive()
+        """Whether the child process is still running (after :meth:`close`: until it has been reaped)."""
+        with self._lock:
+            if self._reaped:
+                return False
+            return self._proc.is_alive()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     @property
     def produced(self) -> int:
@@ -241,7 +273,10 @@ class TrainingProcess:
 
     def poll(self, timeout: float = 0.0, limit: int = 64) -> list[ev.Event]:
         """Events that have arrived (waiting up to ``timeout`` s for the first batch), at most ``limit``
-        batches of them. Reading acknowledges them, which lets the child send more."""
+        batches of them. Reading acknowledges them, which lets the child send more. Once the batch
+        holding ``Finished`` has been returned the process is closed and later calls return ``[]``."""
+        if self._closed:
+            return []
         out: list[ev.Event] = []
         got = 0
         try:
@@ -261,17 +296,56 @@ class TrainingProcess:
         for e in out:
             if isinstance(e, ev.Finished):
                 self.finished = e
-        if not out and self.finished is None and self._proc.exitcode is not None:
+        if not out and self.finished is None and self._started and self._proc.exitcode is not None:
             code = self._proc.exitcode
             self.finished = ev.Finished("error", 0, _empty_final())
             out = [ev.Error("internal", f"the training process ended unexpectedly (exit code {code})"),
                    self.finished]
+        if self.finished is not None:
+            self.close()
         return out
 
+    def close(self) -> None:
+        """Release the queues and, once the child has exited, the process handle. Idempotent; called by
+        :meth:`poll` after it delivered ``Finished``. A child still running is killed."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        proc, q, cmds = self._proc, self._q, self._cmds
+        running = self._started and proc.exitcode is None
+        if running and self.finished is None:
+            proc.kill()  # abandoned mid-run: nobody will read its events
+        # The parent only reads events (no feeder thread here); the command queue's feeder could block on
+        # a full pipe if the child died without reading it: never wait for it.
+        cmds.cancel_join_thread()
+        for qu in (cmds, q):
+            qu.close()
+            qu.join_thread()
+        # Their pipes close when the queues are collected: drop them (after start() the Process holds none).
+        self._q = self._cmds = None  # type: ignore[assignment]
+        if not self._started:
+            proc.close()
+            self._reaped = True
+            return
+        self._reaper = threading.Thread(target=self._reap, args=(proc,), name="graphlab-train-reaper", daemon=True)
+        self._reaper.start()
+
+    def _reap(self, proc: Any) -> None:
+        proc.join()
+        with self._lock:
+            proc.close()
+            self._reaped = True
+
     def join(self, timeout: float | None = None) -> None:
+        if self._closed:
+            if self._reaper is not None:
+                self._reaper.join(timeout)
+            return
         self._proc.join(timeout)
 
     def kill(self) -> None:
         """Last resort (the run is lost since its last checkpoint)."""
-        if self._proc.is_alive():
-            self._proc.kill()
+        with self._lock:
+            if not self._reaped and self._proc.is_alive():
+                self._proc.kill()

@@ -13,7 +13,10 @@ reason:
 * ``rng.cpu`` — a uint8 vector of the size torch's CPU generator state has;
 * the optimizer — the name the checkpoint records (or, for older checkpoints, the one its state
   tensors imply: Adam's moments, RMSprop's square averages, Adagrad's sums, a momentum buffer)
-  must be the run's optimizer; each state tensor must have its parameter's shape.
+  must be the run's optimizer; a parameter that has state has all of it (Adam: ``step``,
+  ``exp_avg`` and ``exp_avg_sq``; Adagrad keeps state for every parameter from the start, so its
+  checkpoints must hold every parameter's), each state tensor a floating tensor of its parameter's
+  shape, each ``step`` one finite count >= 0.
 
 A plain safetensors state_dict (no GraphLab metadata) resumes as weights only, from epoch 0.
 """
@@ -26,11 +29,16 @@ from typing import Any
 
 import torch
 
+from ..core.text import error_line
 from .checkpoint import FORMAT, CheckpointError
 
 #: what each optimizer keeps per parameter (besides a scalar "step")
 STATE_KEYS = {"sgd": set(), "momentum": {"momentum_buffer"}, "nesterov": {"momentum_buffer"},
               "adagrad": {"sum"}, "rmsprop": {"square_avg"}, "adam": {"exp_avg", "exp_avg_sq"}}
+#: optimizers whose state also counts its steps per parameter (a tensor "step")
+COUNTS_STEPS = {"adagrad", "rmsprop", "adam"}
+#: optimizers that create every parameter's state up front and never check for it later
+EAGER_STATE = {"adagrad"}
 _PARTIAL_KEYS = {"batch": int, "seen": int, "loss_sum": float, "loss_n": int, "correct": int, "time": float}
 
 
@@ -79,7 +87,8 @@ def _check_optimizer(path: str, meta: dict[str, Any], optim: dict[str, dict[str,
         raise ResumeError(f"{path}: the checkpoint holds {implied} optimizer state "
                           f"({', '.join(sorted(STATE_KEYS[implied]))}) and this run uses {name}; set "
                           f"training.optimizer to {implied} or start without --resume", "optimizer")
-    allowed = STATE_KEYS[name] | {"step"}
+    required = STATE_KEYS[name] | ({"step"} if name in COUNTS_STEPS else set())
+    allowed = required | {"step"}
     for i, st in optim.items():
         if not i.isdigit() or int(i) >= len(params):
             raise ResumeError(f"{path}: optimizer state for parameter {i[:20]!r}, but the graph has {len(params)} "
@@ -88,11 +97,26 @@ def _check_optimizer(path: str, meta: dict[str, Any], optim: dict[str, dict[str,
         for k, t in st.items():
             if k not in allowed:
                 raise ResumeError(f"{path}: optimizer state {k!r} does not belong to {name}", "optimizer")
-            if k != "step" and tuple(t.shape) != tuple(p.shape):
+            if k == "step":
+                if (t.numel() != 1 or t.dtype == torch.bool or t.is_complex()
+                        or not bool(torch.isfinite(t.double()).all()) or float(t) < 0):
+                    raise ResumeError(f"{path}: optimizer state step of parameter {i} is not a count", "optimizer")
+                continue
+            if not t.is_floating_point():
+                raise ResumeError(f"{path}: optimizer state {k} of parameter {i} is {str(t.dtype).replace('torch.', '')}, "
+                                  "not a floating-point tensor", "optimizer")
+            if tuple(t.shape) != tuple(p.shape):
                 raise ResumeError(f"{path}: optimizer state {k} of parameter {i} is {list(t.shape)} but the "
                                   f"parameter is {list(p.shape)}", "optimizer")
-            if k == "step" and (t.numel() != 1 or not bool(torch.isfinite(t.float()).all()) or float(t) < 0):
-                raise ResumeError(f"{path}: optimizer state step of parameter {i} is not a count", "optimizer")
+        missing = sorted(required - set(st))
+        if missing:
+            raise ResumeError(f"{path}: optimizer state of parameter {i} lacks {', '.join(missing)} "
+                              f"({name} keeps {', '.join(sorted(required))} per parameter)", "optimizer")
+    if optim and name in EAGER_STATE:
+        absent = [str(i) for i in range(len(params)) if str(i) not in optim]
+        if absent:
+            raise ResumeError(f"{path}: the checkpoint holds no {name} state for parameter(s) "
+                              f"{', '.join(absent[:5])}{' ...' if len(absent) > 5 else ''}", "optimizer")
 
 
 def _check_partial(path: str, raw: Any, batch_size: int, n_train: int, steps_per_epoch: int) -> dict[str, Any]:
@@ -141,7 +165,7 @@ def resume_point(path: str, meta: dict[str, Any], optim: dict[str, dict[str, tor
         try:  # torch checks the state's contents only when it is set: try it, then put ours back
             torch.set_rng_state(rng)
         except RuntimeError as e:
-            raise ResumeError(f"{path}: the random generator state rng.cpu is not valid ({str(e).splitlines()[0]})",
+            raise ResumeError(f"{path}: the random generator state rng.cpu is not valid ({error_line(e)})",
                               "rng.cpu") from None
         finally:
             torch.set_rng_state(want)

@@ -12,6 +12,9 @@ Each run with an output folder (``graphlab train`` always, the editor's runs too
 ``completed``, ``stopped`` or ``error``. ``run.json`` is rewritten atomically (temporary file +
 rename; temporary files carry their writer's pid, and opening a run folder removes those whose
 writer is gone: :mod:`graphlab.io.tempfiles`). Everything is JSON; nothing read here is ever executed or unpickled.
+``metrics.jsonl`` is read by one reader, :func:`read_metrics`: a line that is not an Epoch record —
+not JSON, nested too deeply, a number beyond range, no whole-number ``epoch`` — is skipped with one
+message naming the file and the line number (a resumed run reports them as Warning events).
 
 API: :func:`runs_folder`, :func:`new_run_dir`, :class:`RunFolder` (the trainer's writer),
 :func:`list_runs` (a graph's earlier runs with their final figures), :func:`read_run`,
@@ -27,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..core.text import error_line
 from ..io.tempfiles import clean_stale, create_temp
 
 RUN_FILE = "run.json"
@@ -35,6 +39,8 @@ WEIGHTS = "last.safetensors"
 FORMAT = "graphlab-run-1"
 #: a run.json larger than this is not one GraphLab wrote
 MAX_RUN_FILE = 1 << 20
+#: a metrics.jsonl line longer than this is not one GraphLab wrote
+MAX_METRICS_LINE = 1 << 16
 
 
 class RunError(Exception):
@@ -85,6 +91,8 @@ class RunFolder:
         self.info = {"format": FORMAT, "started": _now(), "status": "running", "finished": None, "epochs": 0,
                      "final": None, "checkpoint": None, "error": None, **info}
         self._log: TextIO | None = None
+        #: messages about metrics.jsonl lines a resumed run could not read (skipped), set by open()
+        self.skipped: list[str] = []
 
     @property
     def log_path(self) -> Path:
@@ -95,7 +103,9 @@ class RunFolder:
         ``keep_up_to_epoch`` (a resumed run continues its log without repeats)."""
         self.path.mkdir(parents=True, exist_ok=True)
         clean_stale(self.path)  # temporary files a crashed run left (checkpoints, run.json)
-        kept = _log_lines_up_to(self.log_path, keep_up_to_epoch) if keep_up_to_epoch else []
+        kept: list[str] = []
+        if keep_up_to_epoch:
+            kept, self.skipped = _log_lines_up_to(self.log_path, keep_up_to_epoch)
         self._log = open(self.log_path, "w", encoding="utf-8")
         self._log.writelines(kept)
         self._log.flush()
@@ -124,21 +134,43 @@ class RunFolder:
             self._log = None
 
 
-def _log_lines_up_to(path: Path, epoch: int) -> list[str]:
-    """The lines of an existing metrics log for epochs <= ``epoch`` (a resume drops later ones)."""
+def read_metrics(path: Path) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+    """The Epoch records of a metrics log, each with its line (newline-terminated), and one message per
+    line skipped (naming the file and the line number). A missing or unreadable file has none."""
+    rows: list[tuple[str, dict[str, Any]]] = []
+    skipped: list[str] = []
     try:
-        with open(path, encoding="utf-8") as f:
-            lines = f.readlines()
-    except FileNotFoundError:
-        return []
-    kept = []
-    for line in lines:
-        try:
-            if int(json.loads(line).get("epoch", 0)) <= epoch:
-                kept.append(line if line.endswith("\n") else line + "\n")
-        except (ValueError, AttributeError, TypeError):
-            continue
-    return kept
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                why = None
+                if len(line) > MAX_METRICS_LINE:
+                    why = f"longer than {MAX_METRICS_LINE:,} characters"
+                else:
+                    try:
+                        d = json.loads(line)
+                    except RecursionError:
+                        why = "nested too deeply"
+                    except (ValueError, OverflowError) as e:
+                        why = f"not JSON ({error_line(e, 80)})"
+                    else:
+                        epoch = d.get("epoch") if isinstance(d, dict) else None
+                        if isinstance(epoch, int) and not isinstance(epoch, bool) and 0 <= epoch <= 10 ** 12:
+                            rows.append((line if line.endswith("\n") else line + "\n", d))
+                            continue
+                        why = "not an epoch record (no whole-number 'epoch')"
+                skipped.append(f"{path} line {n}: {why}; the line is skipped")
+    except OSError:
+        pass
+    return rows, skipped
+
+
+def _log_lines_up_to(path: Path, epoch: int) -> tuple[list[str], list[str]]:
+    """The lines of an existing metrics log for epochs <= ``epoch`` (a resume drops later ones), and the
+    messages about lines that could not be read."""
+    rows, skipped = read_metrics(path)
+    return [line for line, d in rows if d["epoch"] <= epoch], skipped
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -164,19 +196,7 @@ class RunInfo:
 
 
 def _metrics(path: Path) -> list[dict[str, Any]]:
-    out = []
-    try:
-        with open(path / METRICS, encoding="utf-8") as f:
-            for line in f:
-                try:
-                    d = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(d, dict) and isinstance(d.get("epoch"), int):
-                    out.append(d)
-    except OSError:
-        pass
-    return out
+    return [d for _, d in read_metrics(path / METRICS)[0]]
 
 
 def read_run(path: str | os.PathLike[str]) -> RunInfo | None:

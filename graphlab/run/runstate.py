@@ -132,15 +132,6 @@ def chain_forward(gm: torch.fx.GraphModule) -> Callable[[torch.Tensor], torch.Te
     return forward
 
 
-def _stack(ds: Any, idx: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
-    xs, ys = zip(*(ds[i] for i in idx))
-    return torch.stack(xs), torch.as_tensor(ys)
-
-
-def _first_batch(data: Data, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-    return _stack(data.train_set, list(range(min(n, len(data.train_set)))))
-
-
 def stack_samples(ds: Any, idx: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
     """Samples ``idx`` of a torch Dataset as (inputs, targets) tensors."""
     xs, ys = zip(*(ds[i] for i in idx))

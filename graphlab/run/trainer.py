@@ -40,6 +40,7 @@ import math
 import os
 import threading
 import time
+import warnings
 from collections import deque
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -51,16 +52,17 @@ from ..compiler import BuildError, CompileError, compile_graph, info
 from ..core.analysis import analyze
 from ..core.graph import Graph
 from ..core.registry import REGISTRY
+from ..core.text import error_line
 from . import events as ev
 from .augment import augment_batch
 from .checkpoint import CheckpointError, read_checkpoint, restore, save_checkpoint
 from .commands import Request
 from .config import ConfigError, TrainConfig, parse_training
 from .datasets import Data, DataError, build_dataset
-from .diagnose import nan_error, runtime_error
+from .diagnose import internal_error, nan_error, runtime_error
 from .fits import check_dataset, check_training
 from .handlers import RequestHandling
-from .evaluate import EVAL_BATCH, evaluate, evaluation_event
+from .evaluate import EVAL_BATCH, EvaluationError, Result, evaluate, evaluation_event
 from .health import Health, initial_loss_warning
 from .images import ImageMaker
 from .overfit import OVERFIT_MAX_STEPS, likely_causes, overfit_config, reached
@@ -162,6 +164,10 @@ class Trainer(RequestHandling):
         except KeyboardInterrupt:
             self._save(None, None)
             yield self._finished("stopped")
+        except Exception as e:  # noqa: BLE001 - the last resort: a listener always sees an Error and the end
+            err = internal_error(e)
+            yield err
+            yield self._finished("error", error=err.message)
         finally:
             torch.set_num_threads(threads)
             torch.set_flush_denormal(False)  # torch's default
@@ -213,7 +219,7 @@ class Trainer(RequestHandling):
         except RuntimeError as e:  # torch's allocator says "can't allocate memory"
             if "memory" not in str(e).lower():
                 raise
-            raise _Abort(ev.Error("oom", f"dataset {cfg.dataset.name} does not fit in memory ({str(e).splitlines()[0]})",
+            raise _Abort(ev.Error("oom", f"dataset {cfg.dataset.name} does not fit in memory ({error_line(e)})",
                                   None, "training.dataset")) from None
         try:
             check_fit(self.graph, a, data, cfg)
@@ -272,7 +278,7 @@ class Trainer(RequestHandling):
         r.cls = data.task == "classification"
         r.weights, r.params = weight_params(gm), list(gm.parameters())
         if self.overfit is not None:
-            r.frozen = [modules[nid] for nid, s in specs.items() if s is not None and s.category == "Regularization"]
+            r.frozen = [modules[nid] for nid, s in specs.items() if s is not None and s.stochastic]
         if x is not None:
             r.x, r.y = x.to(device), y.to(device)
         else:
@@ -296,9 +302,12 @@ class Trainer(RequestHandling):
         except CheckpointError as e:
             raise _Abort(ev.Error("checkpoint", str(e), e.node)) from None
         r.resume, r.start_epoch, r.step = point, point.epoch, point.step
-        if r.sched is not None:
-            for _ in range(r.start_epoch):
-                r.sched.step()
+        if r.sched is not None:  # the schedule steps once per epoch: replay the epochs done (deterministic)
+            with warnings.catch_warnings():  # torch warns that no optimizer.step() came first: none is due here
+                warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)` before",
+                                        category=UserWarning)
+                for _ in range(r.start_epoch):
+                    r.sched.step()
 
     def _open_folder(self, r: RunState) -> None:
         if self.out_dir is None:
@@ -323,8 +332,11 @@ class Trainer(RequestHandling):
             r.gm.eval()
             xs, ys = (r.x[:EVAL_BATCH], r.y[:EVAL_BATCH]) if r.x is not None else (
                 t.to(r.device) for t in first_batch(data, EVAL_BATCH))
-            out = r.gm(xs)
-            init_loss = float(r.loss_fn(out, ys))
+            try:
+                out = r.gm(xs)
+                init_loss = float(r.loss_fn(out, ys))
+            except (RuntimeError, MemoryError, IndexError, ValueError) as e:
+                raise _Abort(self._forward_failure(r, e, xs, r.start_epoch, "while computing the initial loss")) from None
             loss_spec = REGISTRY.get(self.graph.nodes[r.ci.loss_id].type)
             expected = (float(r.loss_fn(torch.zeros_like(out), ys))
                         if loss_spec is not None and loss_spec.task == "classification" else None)
@@ -336,6 +348,8 @@ class Trainer(RequestHandling):
         w = initial_loss_warning(init_loss, expected, data.num_classes) if r.start_epoch == 0 else None
         if w is not None:
             yield w
+        for message in r.folder.skipped if r.folder is not None else ():  # unreadable lines of a resumed log
+            yield ev.Warning(message)
         val = None
         fit_losses: list[float] = []
         self._fit_losses, self._init_loss = fit_losses, init_loss
@@ -350,7 +364,7 @@ class Trainer(RequestHandling):
                 r.sched.step()
             val = None
             if data.n_val and self.overfit is None:
-                val = evaluate(r.gm, r.loss_fn, data, r.device, "val", r.train_mode)
+                val = self._evaluate(r, epoch, "val")
             e = ev.Epoch(epoch, totals.loss_sum / max(totals.loss_n, 1), totals.correct / r.n if r.cls else None,
                          val.loss if val else None, val.acc if val else None, lr, time.perf_counter() - r.t0,
                          totals.samples_per_s)
@@ -365,8 +379,7 @@ class Trainer(RequestHandling):
                 self._save(None, None)
             yield e
             if self.overfit is not None:
-                fit = evaluate(r.gm, r.loss_fn, data, r.device, "train", r.train_mode,
-                               tensors=(r.x, r.y))
+                fit = self._evaluate(r, epoch, "train", tensors=(r.x, r.y))
                 fit_losses.append(fit.loss)
                 if reached(data.task, fit.acc, fit.loss, init_loss):
                     break
@@ -380,7 +393,7 @@ class Trainer(RequestHandling):
         data = r.data
         yield from self._serve(r, r.epoch)
         if self.overfit is not None:
-            fit = evaluate(r.gm, r.loss_fn, data, r.device, "train", r.train_mode, tensors=(r.x, r.y))
+            fit = self._evaluate(r, r.epoch, "train", tensors=(r.x, r.y))
             ok = reached(data.task, fit.acc, fit.loss, init_loss)
             causes = [] if ok else self._causes(r, fit_losses, init_loss)
             self._save(None, None)
@@ -388,9 +401,9 @@ class Trainer(RequestHandling):
             final = {"train_loss": fit.loss, "train_acc": fit.acc, "val_loss": None, "val_acc": None}
             yield self._finished("completed", final)
             return
-        train = evaluate(r.gm, r.loss_fn, data, r.device, "train", r.train_mode, detail=r.cls and not data.n_val)
+        train = self._evaluate(r, r.epoch, "train", detail=r.cls and not data.n_val)
         split = "val" if data.n_val else "train"
-        last = evaluate(r.gm, r.loss_fn, data, r.device, "val", r.train_mode, detail=r.cls) if data.n_val else train
+        last = self._evaluate(r, r.epoch, "val", detail=r.cls) if data.n_val else train
         if r.cls:
             e = evaluation_event(data, split, last)
             if e is not None:
@@ -400,9 +413,8 @@ class Trainer(RequestHandling):
         yield self._finished("completed", final)
 
     def _causes(self, r: RunState, losses: list[float], init_loss: float) -> list[str]:
-        types = [self.graph.nodes[nid].type for nid in self.graph.nodes]
-        cats = {REGISTRY.get(t).category for t in types if REGISTRY.get(t) is not None}
-        linear = not cats & {"Activation", "Pooling", "Recurrent"}
+        specs = [REGISTRY.get(self.graph.nodes[nid].type) for nid in self.graph.nodes]
+        linear = not any(s.nonlinear and not s.is_loss for s in specs if s is not None)
         return likely_causes(losses=losses, initial=init_loss, steps=r.step, lr=r.cfg.optimizer.lr,
                              optimizer=r.cfg.optimizer.name, warnings=r.warnings, linear=linear,
                              params=sum(p.numel() for p in r.params), samples=r.n)
@@ -435,7 +447,7 @@ class Trainer(RequestHandling):
                 torch.set_rng_state(point.rng)
             except RuntimeError as e:
                 raise _Abort(ev.Error("checkpoint", f"{self.resume_from}: the random generator state rng.cpu is "
-                                      f"not valid ({str(e).splitlines()[0]})", None, "rng.cpu")) from None
+                                      f"not valid ({error_line(e)})", None, "rng.cpu")) from None
         pend: list[float] = []
         pend_hits = pend_seen = 0
         last_emit = 0.0
@@ -512,6 +524,23 @@ class Trainer(RequestHandling):
                        time.perf_counter() - r.t0)
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _evaluate(self, r: RunState, epoch: int, split: str, **kwargs: Any) -> Result:
+        """:func:`evaluate` on ``split``; a failure ends the run with an Error naming the node."""
+        try:
+            return evaluate(r.gm, r.loss_fn, r.data, r.device, split, r.train_mode, **kwargs)
+        except EvaluationError as e:
+            what = "the overfit samples" if kwargs.get("tensors") is not None else f"the {split} split"
+            raise _Abort(self._forward_failure(r, e.cause, e.batch, epoch, f"while evaluating {what}")) from None
+
+    def _forward_failure(self, r: RunState, e: BaseException, xb: torch.Tensor, epoch: int, during: str) -> ev.Error:
+        """The Error of an exception raised by an eval-mode forward pass (found again in eval mode)."""
+        r.sampler.cancel()
+        r.gm.eval()
+        try:
+            return runtime_error(r.gm, r.ci, xb, e, epoch, during)
+        finally:
+            r.train_mode()
+
     def _last_good(self) -> str:
         return f"; the last good checkpoint is {self._ckpt}" if self._ckpt else ""
 

@@ -80,7 +80,7 @@ def explicit_inputs(a: Analysis, given: Mapping[str, Any], dtype: torch.dtype) -
         if batch is not None and t.shape[0] != batch:
             raise StepError(f"input '{nid}' has {t.shape[0]} samples but the other inputs have {batch}", nid)
         batch = t.shape[0]
-        out[nid] = t.to(dtype).clone()
+        out[nid] = t.to(dtype).contiguous().clone()  # clone keeps strides: a transposed array stays one
     return out
 
 

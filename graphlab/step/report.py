@@ -11,7 +11,8 @@ Schema::
 Tensors of at most :data:`SMALL` elements also get their values: ``forward[id]["values"]`` and
 ``backward[id]["grad_output"]`` (flattened), so the course's small circuits read in full.
 
-Non-finite numbers are written as the strings "nan", "inf", "-inf" (JSON has no NaN).
+Non-finite numbers are written as null (JSON has no NaN), as ``gradcheck --json`` writes them;
+``first_nonfinite`` says where the first one arose.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from .summary import json_float, preview, summarize
 SMALL = 8
 
 
-def _norm(t: torch.Tensor) -> float | str | None:
+def _norm(t: torch.Tensor) -> float | None:
     return json_float(float(torch.linalg.vector_norm(t.detach().double())))
 
 

@@ -49,6 +49,7 @@ from ..core import memory
 from ..core.analysis import Analysis, analyze
 from ..core.graph import Graph
 from ..core.registry import REGISTRY
+from ..core.text import error_line
 from . import batch as batch_mod
 from . import recurrent
 from .batch import StepError
@@ -135,7 +136,7 @@ class Stepper:
         except BuildError as e:  # an allocation that failed although the sizes seemed to fit
             raise StepError(f"{e.node}: {e}", e.node, "memory") from None
         except (CompileError, ValueError) as e:
-            raise StepError(str(e).splitlines()[0], None, "graph") from None
+            raise StepError(error_line(e, None), None, "graph") from None
         self.info = info(self.module)
         self.loss_module: nn.Module | None = self.info.loss
         if weights is not None:
@@ -145,7 +146,7 @@ class Stepper:
             if self.loss_module is not None:
                 self.loss_module.to(dtype).train(train_mode)
         except (MemoryError, RuntimeError) as e:
-            raise StepError(f"the weights could not be converted to {dtype} ({_first_line(e)})", None,
+            raise StepError(f"the weights could not be converted to {dtype} ({error_line(e)})", None,
                             "memory") from None
 
         loss = a.loss
@@ -209,7 +210,7 @@ class Stepper:
         a = self.analysis
         if a.loss is not None:
             return {a.loss: torch.ones((), dtype=self.dtype)}
-        sinks = [n for n in self.order if not self._consumers[n] and n not in a.inputs]
+        sinks = list(a.sinks)
         shapes = {n: (self.batch, *(a.nodes[n].shape or ())) for n in sinks}
         if isinstance(given, torch.Tensor):
             if len(sinks) != 1:
@@ -405,11 +406,11 @@ class Stepper:
             out = self._call(nid, m, leaves, extra, copy=nid in self._mutates)
         except Exception as first:  # noqa: BLE001 - reported as a StepError naming the node
             if nid in self._mutates or not isinstance(first, RuntimeError):
-                raise StepError(f"{nid}: {_first_line(first)}", nid, "run") from None
+                raise StepError(f"{nid}: {error_line(first)}", nid, "run") from None
             try:  # autograd refused an in-place write into an input: give the module copies
                 out = self._call(nid, m, leaves, extra, copy=True)
             except Exception:  # noqa: BLE001
-                raise StepError(f"{nid}: {_first_line(first)}", nid, "run") from None
+                raise StepError(f"{nid}: {error_line(first)}", nid, "run") from None
             self._mutates.add(nid)
         if [x._version for x in xs] != versions:
             self._mutates.add(nid)
@@ -513,10 +514,6 @@ class Stepper:
             if not bool(torch.isfinite(gp).all()):
                 return f"gradient of weight {nid}.{name}"
         return ""
-
-
-def _first_line(e: BaseException) -> str:
-    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 def _or_zeros(g: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:

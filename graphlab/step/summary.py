@@ -13,6 +13,7 @@ returns plain Python data: safe to hand to another thread and to ``json.dumps``.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -64,11 +65,10 @@ class Preview:
                 "truncated": self.truncated}
 
 
-def json_float(v: float) -> float | str | None:
-    """JSON has no NaN/inf: they become the strings "nan", "inf", "-inf"."""
-    if math.isfinite(v):
-        return v
-    return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+def json_float(v: float) -> float | None:
+    """JSON has no NaN/inf: they become null (``graphlab step --json`` and ``gradcheck --json`` alike;
+    a summary's ``nonfinite`` counts such entries)."""
+    return v if math.isfinite(v) else None
 
 
 def _float(t: torch.Tensor) -> torch.Tensor:
@@ -95,11 +95,15 @@ def summarize(t: torch.Tensor) -> TensorSummary:
 def histogram(t: torch.Tensor, bins: int = HISTOGRAM_BINS, lo: float | None = None,
               hi: float | None = None) -> Histogram:
     """Fixed-bin histogram. Without ``lo``/``hi`` the range is the finite min..max (a constant tensor
-    gets a unit-wide range around its value)."""
+    gets a unit-wide range around its value); an infinite or NaN ``lo``/``hi`` means the largest
+    finite float. A range wider than float64 can hold (-1e308..1e308) is binned on values scaled by
+    a power of two, so edges and counts stay finite and exact."""
     t = _float(t.detach()).reshape(-1)
     finite = torch.isfinite(t)
-    v = t[finite]
+    v = t[finite].double()
     bad = t.numel() - v.numel()
+    lo = _finite_bound(lo, -1.0)
+    hi = _finite_bound(hi, 1.0)
     if lo is None or hi is None:
         if v.numel():
             vmin, vmax = float(v.min()), float(v.max())
@@ -109,13 +113,27 @@ def histogram(t: torch.Tensor, bins: int = HISTOGRAM_BINS, lo: float | None = No
         hi = vmax if hi is None else hi
     if not hi > lo:
         lo, hi = lo - 0.5, lo + 0.5
+        if not hi > lo:  # lo beyond 2**53: ±0.5 is lost to rounding
+            lo, hi = lo - abs(lo) * 1e-9, lo + abs(lo) * 1e-9
     under = int((v < lo).sum())
     over = int((v > hi).sum())
     inside = v[(v >= lo) & (v <= hi)]
-    counts = torch.histc(inside.double(), bins=bins, min=lo, max=hi) if inside.numel() else torch.zeros(bins)
-    width = (hi - lo) / bins
-    return Histogram([lo + i * width for i in range(bins)] + [hi], [int(c) for c in counts.tolist()],
-                     under, over, bad)
+    # histc computes (x - lo) · bins / (hi - lo): past ~1e308 that overflows, so bin values scaled into
+    # (-1, 1) by a power of two (exact)
+    scale = 1.0 if math.isfinite((hi - lo) * bins) else math.ldexp(1.0, -math.frexp(max(abs(lo), abs(hi)))[1])
+    counts = (torch.histc(inside * scale, bins=bins, min=lo * scale, max=hi * scale) if inside.numel()
+              else torch.zeros(bins))
+    edges = [lo * (1 - i / bins) + hi * (i / bins) for i in range(bins)] + [hi]  # no width = hi - lo: it may overflow
+    return Histogram(edges, [int(c) for c in counts.tolist()], under, over, bad)
+
+
+def _finite_bound(value: float | None, sign: float) -> float | None:
+    """A histogram bound as given, None for NaN (not given), ±the largest float for ±inf."""
+    if value is None or math.isnan(value):
+        return None
+    if math.isinf(value):
+        return math.copysign(sys.float_info.max, value)
+    return float(value)
 
 
 def preview(t: torch.Tensor, limit: int = PREVIEW_LIMIT) -> Preview:

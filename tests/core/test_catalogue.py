@@ -102,6 +102,63 @@ def test_declared_facts_hold_in_torch(type_name: str) -> None:
             assert math.isclose(spec.initial_loss(params, classes), module(scores, target).item(), rel_tol=1e-6)
 
 
+def _eval_fn(spec: LayerSpec, shape: tuple[int, ...]):
+    """The layer as a float64 function of its input (every port fed the same tensor, as sample_graph wires it)."""
+    g, _ = sample_graph(spec)
+    node = analyze(g).nodes["layer"]
+    torch.manual_seed(0)
+    module = build_module(spec, node.resolved, node.input_shapes, node.shape).double()
+    ports = 2 if spec.variadic else spec.inputs
+    if spec.is_loss:
+        target = (torch.arange(4) % shape[0]) if spec.task == "classification" else torch.randn(4, *shape).double()
+        return module, lambda x: module(x, target)
+    return module, lambda x: module(*[x] * ports)
+
+
+@pytest.mark.parametrize("type_name", LAYERS)
+def test_nonlinear_says_whether_the_layer_is_affine_in_torch(type_name: str) -> None:
+    """Oracle: an affine map keeps affine combinations, f(a·x + (1−a)·y) = a·f(x) + (1−a)·f(y), in eval mode.
+    The overfit check's "a linear model" cause is decided from this flag alone."""
+    spec = REGISTRY.get(type_name)
+    _, shape = sample_graph(spec)
+    module, f = _eval_fn(spec, shape)
+    module.eval()
+    gen = torch.Generator().manual_seed(1)
+    affine = True
+    with torch.no_grad():
+        for a in (0.3, 2.5, -1.5):
+            x, y = (torch.randn(4, *shape, generator=gen, dtype=torch.float64) * 3 for _ in range(2))
+            if not torch.allclose(f(a * x + (1 - a) * y), a * f(x) + (1 - a) * f(y), rtol=1e-9, atol=1e-9):
+                affine = False
+    assert spec.nonlinear == (not affine), f"{type_name}: nonlinear={spec.nonlinear}, but torch says affine={affine}"
+
+
+@pytest.mark.parametrize("type_name", LAYERS)
+def test_stochastic_says_whether_the_layer_draws_random_numbers_while_training(type_name: str) -> None:
+    """Oracle: in training mode two seeds give different outputs, in eval mode never."""
+    spec = REGISTRY.get(type_name)
+    _, shape = sample_graph(spec)
+    module, f = _eval_fn(spec, shape)
+    x = torch.randn(4, *shape, dtype=torch.float64)
+    outs = {}
+    with torch.no_grad():
+        for mode in (True, False):
+            module.train(mode)
+            runs = []
+            for seed in (1, 2):
+                torch.manual_seed(seed)
+                runs.append(f(x))
+            outs[mode] = not torch.equal(*runs)
+    assert not outs[False], f"{type_name} is random in eval mode"
+    assert spec.stochastic == outs[True], f"{type_name}: stochastic={spec.stochastic}, torch says {outs[True]}"
+
+
+def test_the_overfit_check_reads_linearity_and_dropout_from_the_specs() -> None:
+    by_type = {t: REGISTRY.get(t) for t in REGISTRY.types()}
+    assert [t for t, s in by_type.items() if s.stochastic] == ["Dropout"]
+    assert not by_type["AvgPool2d"].nonlinear and by_type["MaxPool2d"].nonlinear and by_type["LSTM"].nonlinear
+
+
 def test_every_activation_that_saturates_or_has_a_gain_says_so() -> None:
     by_type = {t: REGISTRY.get(t) for t in REGISTRY.types()}
     assert by_type["ReLU"].saturation == "zero" and by_type["ReLU"].init_gain == "relu"

@@ -147,3 +147,25 @@ def test_a_newline_from_the_file_never_splits_a_message(doc: dict, tmp_path: Pat
             lines = [line for line in (out + err).splitlines() if line.startswith(("error:", "graphlab:"))]
             assert lines and all("\u2028" not in line and "\x00" not in line for line in lines)
             assert len((err if code == 2 else err or out).strip().splitlines()) >= 1
+
+
+def test_the_harness_sees_a_python_warning_on_stderr_also_on_success(monkeypatch) -> None:
+    """assert_clean checked stderr only for exit 2, and pytest swallowed Python warnings: torch's
+    two-line lr_scheduler warning on a resumed run (exit 0) went unnoticed."""
+    import warnings
+
+    import graphlab.cli as cli_mod
+
+    real = cli_mod.analyze
+
+    def warning_analyze(graph):
+        warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`.", UserWarning)
+        return real(graph)
+
+    monkeypatch.setattr(cli_mod, "analyze", warning_analyze)
+    result = run_cli("check", EXAMPLES / "spiral_linear.graphlab.json")
+    assert result[0] == 0 and "UserWarning" in result[2]
+    with pytest.raises(AssertionError):
+        assert_clean(result)
+    monkeypatch.undo()
+    assert_clean(run_cli("check", EXAMPLES / "spiral_linear.graphlab.json"), codes=(0,))

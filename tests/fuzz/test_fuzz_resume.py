@@ -1,6 +1,7 @@
 """The fuzz suite, checkpoints: `train --resume` with tampered checkpoints — metadata fields, tensors
-(missing, extra, reshaped, another dtype, non-finite) and bytes (truncated, flipped). Every run exits
-0, 1 or 2 with no traceback and a message naming the file."""
+(missing, extra, reshaped, another dtype, non-finite), one optimizer state key dropped (for one
+parameter or all) and bytes (truncated, flipped) — of momentum and Adam runs. Every run exits 0, 1 or
+2 with no traceback and a message naming the file."""
 from __future__ import annotations
 
 import json
@@ -24,29 +25,36 @@ TRAINING = {"dataset": {"name": "spiral", "classes": 3, "points": 20}, "optimize
             "batch_size": 8, "epochs": 2, "val_fraction": 0.2}
 
 
-@pytest.fixture(scope="module")
-def checkpoints(tmp_path_factory) -> dict[str, Path]:
-    """A graph file, a checkpoint after epoch 1, and one written by a stop inside epoch 2 (with
-    ``partial`` metadata and the RNG state)."""
-    tmp = tmp_path_factory.mktemp("ckpt")
+ADAM = {**TRAINING, "optimizer": {"name": "adam", "lr": 0.01}}
+
+
+def _write_checkpoints(tmp: Path, training: dict, prefix: str) -> dict[str, Path]:
     graph = graphlab.load(Path(__file__).resolve().parents[2] / "examples" / "two_layer_net.graphlab.json")
-    graph.set_training(TRAINING)
-    src = tmp / "net.graphlab.json"
+    graph.set_training(training)
+    src = tmp / f"{prefix or 'net'}.graphlab.json"
     graphlab.save(graph, src)
-    out = {"graph": src}
-    Trainer(graph, out_dir=tmp / "done", checkpoint_interval=0).run()
-    out["done"] = tmp / "done" / "last.safetensors"
-    t = Trainer(graph, out_dir=tmp / "stopped", checkpoint_interval=1e9)
+    out = {prefix + "graph": src}
+    Trainer(graph, out_dir=tmp / (prefix + "done"), checkpoint_interval=0).run()
+    out[prefix + "done"] = tmp / (prefix + "done") / "last.safetensors"
+    t = Trainer(graph, out_dir=tmp / (prefix + "stopped"), checkpoint_interval=1e9)
     steps = 0
     for e in t.events():
         if isinstance(e, ev.Step):
             steps += 1
             if steps == 3:
                 t.stop()
-    out["stopped"] = tmp / "stopped" / "last.safetensors"
-    with safe_open(str(out["stopped"]), framework="pt") as f:
+    out[prefix + "stopped"] = tmp / (prefix + "stopped") / "last.safetensors"
+    with safe_open(str(out[prefix + "stopped"]), framework="pt") as f:
         assert "partial" in (f.metadata() or {})
     return out
+
+
+@pytest.fixture(scope="module")
+def checkpoints(tmp_path_factory) -> dict[str, Path]:
+    """Graph files (momentum; ``adam_``: Adam), each with a checkpoint after epoch 1 and one written by a
+    stop inside epoch 2 (with ``partial`` metadata and the RNG state)."""
+    tmp = tmp_path_factory.mktemp("ckpt")
+    return {**_write_checkpoints(tmp, TRAINING, ""), **_write_checkpoints(tmp, ADAM, "adam_")}
 
 
 NUMBERISH = ["abc", "", "-1", "0", "1", "2", "999", "1e400", "1" + "0" * 400, "nan", "inf", "1.5", " 1", "0x10",
@@ -65,7 +73,10 @@ def _partial() -> st.SearchStrategy[str]:
 
 @st.composite
 def tampering(draw) -> tuple:
-    kind = draw(st.sampled_from(["meta", "meta", "tensor", "tensor", "bytes"]))
+    kind = draw(st.sampled_from(["meta", "meta", "tensor", "tensor", "optim", "bytes"]))
+    if kind == "optim":  # one optimizer state key (exp_avg_sq, step, momentum_buffer...) for one parameter or all
+        return kind, draw(st.sampled_from(["exp_avg", "exp_avg_sq", "step", "momentum_buffer"])), \
+            draw(st.one_of(st.none(), st.integers(0, 5)))
     if kind == "meta":
         key = draw(st.sampled_from(["format", "epoch", "step", "graph", "partial", "partial", "bogus"]))
         value = draw(_partial() if key == "partial" else st.one_of(st.sampled_from(NUMBERISH), hostile_text(0, 6)))
@@ -95,6 +106,11 @@ def _tamper(src: Path, dst: Path, how: tuple) -> None:
         meta = dict(f.metadata() or {})
     if how[0] == "meta":
         meta[how[1]] = how[2]
+    elif how[0] == "optim":
+        _, name, param = how
+        for k in [k for k in tensors if k.startswith("optim.") and k.endswith("." + name)]:
+            if param is None or k == f"optim.{param}.{name}":
+                del tensors[k]
     else:
         _, action, dtype, pick, shape = how
         keys = sorted(tensors)
@@ -115,18 +131,30 @@ def _tamper(src: Path, dst: Path, how: tuple) -> None:
     save_file({k: v.contiguous() for k, v in tensors.items()}, str(dst), metadata=meta)
 
 
-@given(which=st.sampled_from(["done", "stopped"]), how=tampering())
-@fuzz_settings(30)
+@given(which=st.sampled_from(["done", "stopped", "adam_done", "adam_stopped"]), how=tampering())
+@fuzz_settings(40)
 def test_resume_from_a_tampered_checkpoint(which: str, how: tuple, checkpoints, tmp_path_factory) -> None:
     tmp = tmp_path_factory.mktemp("r")
     ckpt = tmp / "tampered.safetensors"
     _tamper(checkpoints[which], ckpt, how)
-    result = run_cli("train", checkpoints["graph"], "--resume", ckpt, "--epochs", 3, "--out", tmp / "run")
+    graph = checkpoints["adam_graph" if which.startswith("adam_") else "graph"]
+    result = run_cli("train", graph, "--resume", ckpt, "--epochs", 3, "--out", tmp / "run")
     assert_clean(result, what=f"{which} {how!r}")
 
 
 def test_untampered_checkpoints_resume(checkpoints, tmp_path: Path) -> None:
-    for which in ("done", "stopped"):
-        result = run_cli("train", checkpoints["graph"], "--resume", checkpoints[which], "--epochs", 3, "--out",
-                         tmp_path / which)
+    for which in ("done", "stopped", "adam_done", "adam_stopped"):
+        graph = checkpoints["adam_graph" if which.startswith("adam_") else "graph"]
+        result = run_cli("train", graph, "--resume", checkpoints[which], "--epochs", 3, "--out", tmp_path / which)
         assert_clean(result, codes=(0,))
+
+
+@pytest.mark.parametrize("name, param", [("exp_avg_sq", None), ("exp_avg", 0), ("step", 2), ("exp_avg_sq", 3)])
+def test_an_adam_checkpoint_missing_one_state_key_is_refused(name, param, checkpoints, tmp_path) -> None:
+    """The case the reviewer found (exp_avg_sq removed: a KeyError traceback from torch's Adam), always drawn."""
+    for which in ("adam_done", "adam_stopped"):
+        ckpt = tmp_path / f"{which}.safetensors"
+        _tamper(checkpoints[which], ckpt, ("optim", name, param))
+        result = run_cli("train", checkpoints["adam_graph"], "--resume", ckpt, "--epochs", 3, "--out", tmp_path / which)
+        assert_clean(result, codes=(1,), what=which)
+        assert f"lacks {name}" in result[2] and str(ckpt) in result[2]

@@ -140,3 +140,105 @@ def test_failures_end_with_an_error_and_a_finished(tmp_path):
     proc.start()
     got = collect_until(proc, lambda e: isinstance(e, ev.Finished))
     assert got[-2].kind == "nan" and got[-2].node in ("fc1", "scores") and got[-1].reason == "error"
+
+
+def _fds() -> int:
+    import os
+
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _feeders() -> int:
+    import threading
+
+    return sum(t.name == "QueueFeederThread" for t in threading.enumerate())
+
+
+def _settle(proc, threads_at_most: int) -> None:
+    """Wait (with a deadline) for the closed process to be reaped and its feeder thread to end."""
+    proc.join(60)
+    end = time.monotonic() + 30
+    while (_feeders() > threads_at_most or proc.alive) and time.monotonic() < end:
+        time.sleep(0.01)
+    assert not proc.alive and _feeders() <= threads_at_most
+
+
+def test_finished_runs_kept_alive_hold_no_file_descriptors_or_threads():
+    """The editor keeps old TrainingProcess objects: once poll() has delivered Finished they must have
+    released their queues' pipes, the command queue's feeder thread and the process handle (each used
+    to keep +6 fds and a QueueFeederThread)."""
+    kept = []
+    counts = []
+    feeders = _feeders()
+    for i in range(4):
+        proc = TrainingProcess(spiral_net(2))
+        proc.start()
+        proc.status()  # a command: starts the command queue's feeder thread in this process
+        got = collect_until(proc, lambda e: isinstance(e, ev.Finished))
+        assert got[-1].reason == "completed" and proc.closed
+        _settle(proc, feeders)
+        kept.append(proc)
+        counts.append(_fds())
+    assert counts[-1] <= counts[0], counts  # runs 2-4 left nothing behind (run 1 may open one-off fds)
+    proc = kept[-1]  # closed: later calls are harmless no-ops
+    assert proc.poll() == [] and proc.poll(timeout=0.05) == []
+    assert isinstance(proc.status(), int) and isinstance(proc.stop(), int)
+    proc.close()
+    proc.kill()
+    proc.join(1)
+    assert not proc.alive and proc.finished.reason == "completed"
+
+
+def test_closing_a_running_process_kills_it_and_releases_it():
+    proc = TrainingProcess(spiral_net(10_000_000))
+    proc.start()
+    collect_until(proc, lambda e: isinstance(e, ev.Epoch))
+    proc.close()
+    proc.join(60)
+    assert not proc.alive and proc.poll() == []
+    never = TrainingProcess(spiral_net(2))  # closed before it started
+    never.close()
+    assert not never.alive and never.poll() == []
+
+
+class _Sink:
+    """A stand-in for the queue and the shared counters: records what the child would send."""
+
+    def __init__(self):
+        self.batches = []
+        self.value = 0
+
+    def put(self, batch):
+        self.batches.append(batch)
+
+
+def _stat(mean):
+    return ev.NodeStat(mean, 1.0, 0.0, None, 1.0)
+
+
+def test_coalescing_keeps_the_order_of_events_across_barriers():
+    """While the parent is behind, a NodeStats (or an unasked Images) produced after an Epoch used to be
+    merged into the one pending before it, so it arrived before that Epoch."""
+    from graphlab.run.process import Outbox
+
+    sink, acked, produced = _Sink(), _Sink(), _Sink()
+    box = Outbox(sink, acked, produced, max_in_flight=0)  # nothing is read: everything stays pending
+    tiles = np.zeros((1, 2, 2), np.float32)
+    seq = [ev.Step(1, 1, 1.0), ev.NodeStats(1, 1, {"fc1": _stat(1.0)}),
+           ev.Images("fc1", "feature_maps", tiles, ["0"], 1, 1),
+           ev.Step(1, 2, 0.9), ev.NodeStats(1, 2, {"fc1": _stat(2.0)}),  # merged: same epoch, no barrier between
+           ev.Images("fc1", "feature_maps", tiles, ["0"], 1, 2),
+           ev.Epoch(1, 0.95, None, None, None, 0.1, 1.0, 10.0),
+           ev.Step(2, 3, 0.8), ev.NodeStats(2, 3, {"fc1": _stat(3.0)}),
+           ev.Images("fc1", "feature_maps", tiles, ["0"], 2, 3),
+           ev.Finished("completed", 2, {})]
+    for e in seq:
+        box.put(e)
+    got = [e for batch in sink.batches for e in batch]
+    assert [type(e).__name__ for e in got] == ["Step", "NodeStats", "Images", "Epoch", "Step", "NodeStats", "Images",
+                                               "Finished"]
+    assert [e.step for e in got if isinstance(e, (ev.NodeStats, ev.Images))] == [2, 2, 3, 3]
+    assert got[1].nodes["fc1"].mean == 2.0 and got[0].steps == 2 and got[0].losses == [1.0, 0.9]
+    # every event produced after the Epoch comes after it
+    epoch_at = next(i for i, e in enumerate(got) if isinstance(e, ev.Epoch))
+    assert all(getattr(e, "epoch", 2) == 2 for e in got[epoch_at + 1:])

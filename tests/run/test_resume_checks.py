@@ -68,6 +68,13 @@ def stopped(tmp_path_factory):
     ({"optimizer": "sgd"}, (), None, "optimizer", "written by a sgd run and this run uses adam"),
     ({"optimizer": None}, (), {"optim.0.exp_avg": torch.zeros(3)}, "optimizer", "exp_avg of parameter 0 is [3]"),
     ({"format": "something-else"}, (), None, "format", "is not graphlab-checkpoint-1"),
+    # a parameter with some of Adam's state must have all of it (torch raises KeyError mid-step otherwise)
+    ({}, ("optim.0.exp_avg_sq",), None, "optimizer", "optimizer state of parameter 0 lacks exp_avg_sq"),
+    ({}, ("optim.3.step",), None, "optimizer", "optimizer state of parameter 3 lacks step"),
+    ({}, ("optim.1.exp_avg", "optim.1.exp_avg_sq"), None, "optimizer", "parameter 1 lacks exp_avg, exp_avg_sq"),
+    ({}, (), {"optim.2.exp_avg": torch.zeros(3, 20, dtype=torch.int64)}, "optimizer",
+     "exp_avg of parameter 2 is int64, not a floating-point tensor"),
+    ({}, (), {"optim.0.step": torch.tensor(True)}, "optimizer", "step of parameter 0 is not a count"),
 ])
 def test_tampered_metadata_is_refused_with_the_field(stopped, tmp_path, meta, drop, tensors, field, words):
     g, ck = stopped
@@ -77,6 +84,43 @@ def test_tampered_metadata_is_refused_with_the_field(stopped, tmp_path, meta, dr
     assert fin.reason == "error" and isinstance(err, ev.Error)
     assert (err.kind, err.field) == ("checkpoint", field) and words in err.message, err.message
     assert not [e for e in events if isinstance(e, (ev.Step, ev.Epoch))]
+
+
+def test_adam_state_without_its_second_moments_is_refused_at_the_cli_and_run_json_ends(examples_dir, tmp_path):
+    """The reviewer's repro: one epoch of optimizer_adam, every exp_avg_sq removed, then --resume: it was
+    a KeyError traceback from inside torch's Adam, and run.json kept "running"."""
+    src = tmp_path / "adam.graphlab.json"
+    g = graphlab.load(examples_dir / "optimizer_adam.graphlab.json")
+    g.training = {**g.training, "epochs": 1, "stats": {"budget": 0}}
+    graphlab.save(g, src)
+    fin, _ = train(g, out_dir=tmp_path / "a")
+    flat = load_file(str(fin.checkpoint))
+    bad = tamper(fin.checkpoint, tmp_path / "nosq.safetensors", drop=[k for k in flat if k.endswith(".exp_avg_sq")])
+    r = subprocess.run([sys.executable, "-m", "graphlab", "train", str(src), "--epochs", "2", "--resume", str(bad),
+                        "--out", str(tmp_path / "b")], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "lacks exp_avg_sq" in r.stderr and "nosq" in r.stderr
+    run_json = tmp_path / "b" / "run.json"  # refused before the folder is made, or the folder says error
+    assert not run_json.exists() or json.loads(run_json.read_text())["status"] == "error"
+
+
+def test_an_unexpected_exception_ends_the_run_with_an_internal_error_and_finishes_run_json(tmp_path, monkeypatch):
+    """The last resort: an exception no handler foresaw (here a LookupError from a step) becomes an Error of
+    kind internal naming its type and message on one line, then Finished; run.json is finished too."""
+    import graphlab.run.trainer as trainer_mod
+
+    def broken(*args, **kwargs):
+        raise LookupError("exp_avg_sq\nsecond line")
+
+    monkeypatch.setattr(trainer_mod, "train_step", broken)
+    g = mlp()
+    g.training = {**SPIRAL_FULL, "epochs": 2}
+    fin, events = train(g, out_dir=tmp_path / "o")
+    err = events[-2]
+    assert fin.reason == "error" and isinstance(err, ev.Error) and err.kind == "internal"
+    assert "LookupError: exp_avg_sq" in err.message and "second line" not in err.message and "\n" not in err.message
+    run = json.loads((tmp_path / "o" / "run.json").read_text())
+    assert run["status"] == "error" and "LookupError" in run["error"]
 
 
 def test_an_invalid_rng_state_of_the_right_shape_is_refused(stopped, tmp_path):

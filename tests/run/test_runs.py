@@ -87,3 +87,49 @@ def test_older_and_broken_folders(tmp_path):
 def test_new_run_dir_uses_local_time(tmp_path):
     p = new_run_dir(tmp_path / "x.graphlab.json", when=0)
     assert p.name == "x-" + time.strftime("%Y%m%d-%H%M%S", time.localtime(0))
+
+
+BAD_LINES = ['{"epoch": 1e999}', "[" * 20_000 + "]" * 20_000, '{"epoch": 1' + "0" * 5000 + "}", "not json",
+             '{"epoch": true}', '{"epoch": -3}', "[1, 2]", '{"epoch": "2"}', "{" * 70_000]
+
+
+def _tampered_run(tmp_path):
+    g = mlp()
+    g.training = {**SPIRAL_FULL, "epochs": 2}
+    src = tmp_path / "net.graphlab.json"
+    graphlab.save(g, src)
+    run = tmp_path / "run"
+    train(g, out_dir=run, source=src)
+    with open(run / "metrics.jsonl", "a", encoding="utf-8") as f:
+        f.writelines(line + "\n" for line in BAD_LINES)
+        f.write('{"epoch": 2, "train_loss": 0.5}\n')  # a good line after the bad ones still counts
+    return g, src, run
+
+
+def test_tampered_metrics_lines_are_skipped_with_the_file_and_line_named(tmp_path):
+    """`{"epoch": 1e999}` gave an OverflowError traceback on resume; a deeply nested line a RecursionError
+    in read_run / load_curves. One reader skips each bad line with a message naming file and line."""
+    from graphlab.run.runs import read_metrics
+
+    g, src, run = _tampered_run(tmp_path)
+    rows, skipped = read_metrics(run / "metrics.jsonl")
+    assert [d["epoch"] for _, d in rows] == [1, 2, 2]
+    assert [m.split(": ", 1)[0] for m in skipped] == [f"{run / 'metrics.jsonl'} line {n}" for n in range(3, 12)]
+    assert all(m.endswith("the line is skipped") and "\n" not in m for m in skipped)
+    assert "nested too deeply" in skipped[1]
+    (run / "run.json").unlink()  # read_run falls back to the metrics log
+    info = read_run(run)
+    assert info is not None and info.epochs == 2 and info.final["train_loss"] == 0.5
+    assert load_curves(run)["epoch"] == [1, 2, 2]
+
+
+def test_resuming_a_run_whose_log_was_tampered_warns_once_per_bad_line(tmp_path):
+    from tests.fuzz.harness import assert_clean, run_cli
+
+    g, src, run = _tampered_run(tmp_path)
+    code, out, err = run_cli("train", src, "--epochs", 3, "--resume", run / "last.safetensors", "--out", run)
+    assert_clean((code, out, err), codes=(0,))
+    warnings = [line for line in err.splitlines() if "metrics.jsonl line" in line]
+    assert len(warnings) == len(BAD_LINES) and "line 3: " in warnings[0], err
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in rows] == [1, 2, 2, 3]  # the bad lines are gone, every good one is kept

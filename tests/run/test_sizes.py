@@ -96,12 +96,30 @@ def test_conv_padding_and_input_sizes_name_the_node(tmp_path, capsys) -> None:
         a = graphlab.analyze(graphlab.load(path))
         assert a.ok, a.errors
         code, _, err = cli(capsys, "export", path, "--to", "onnx", "-o", tmp_path / "m.onnx")
-        assert code == 2 and err.count("\n") == 1, err
+        assert code == 1 and err.count("\n") == 1, err  # as train and step: the graph cannot be done
         largest = max(a.order, key=lambda n: a.nodes[n].param_bytes)  # fc, fed by the huge output
-        assert f"graphlab: {largest}: its weights need" in err
+        assert err.startswith(f"graphlab: {path}: {largest}: its weights need"), err
         # training fails on the dataset's shape first, or on the sizes; either way one line, exit 1 or 2
         code, _, err = cli(capsys, "train", path, "--epochs", 1, "--out", tmp_path / "r")
         assert code in (1, 2) and err.count("\n") == 1, err
+
+
+def test_every_command_refuses_a_graph_too_large_alike(tmp_path, capsys, monkeypatch) -> None:
+    """train, step, gradcheck and export (onnx, python with --weights) refuse the same too-large graph
+    the same way: exit 1 (the graph cannot be done), one line naming the file and the node."""
+    path = _file(tmp_path, _seq({"id": "flat", "type": "Flatten"},
+                                {"id": "fc1", "type": "Linear", "params": {"out_features": 1000}},
+                                {"id": "fc2", "type": "Linear", "params": {"out_features": 1000}},
+                                {"id": "out", "type": "Linear", "params": {"out_features": 1}}))
+    weights = tmp_path / "w.pt"
+    weights.write_bytes(b"")  # never read: the size check comes first
+    monkeypatch.setattr(memory, "available_bytes", lambda: 3 * 10 ** 6)  # the weights alone are 4 MB
+    for argv in (("train", path, "--epochs", 1, "--out", tmp_path / "r"), ("step", path), ("gradcheck", path),
+                 ("export", path, "--to", "onnx", "-o", tmp_path / "m.onnx"),
+                 ("export", path, "--to", "python", "--weights", weights, "-o", tmp_path / "m.py")):
+        code, _, err = cli(capsys, *argv)
+        assert code == 1 and err.count("\n") == 1, (argv[0], err)
+        assert err.startswith(f"graphlab: {path}: fc2: its weights need "), (argv, err)  # gradcheck: float64
 
 
 def test_memory_refusal_is_measured_against_what_is_available(tmp_path, capsys, monkeypatch) -> None:
@@ -138,7 +156,7 @@ def test_an_allocation_that_still_fails_names_the_node(tmp_path, capsys, monkeyp
     code, _, err = cli(capsys, "train", path, "--epochs", 1, "--out", tmp_path / "r")
     assert code == 1 and err.count("\n") == 1 and ": huge: cannot build the Linear layer (out of memory" in err
     code, _, err = cli(capsys, "export", path, "--to", "onnx", "-o", tmp_path / "m.onnx")
-    assert code == 2 and err.startswith("graphlab: huge: cannot build the Linear layer"), err
+    assert code == 1 and err.startswith(f"graphlab: {path}: huge: cannot build the Linear layer"), err
 
 
 @pytest.mark.parametrize("training, field", [

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import math
 import pickle
+import time
 from dataclasses import fields, is_dataclass
 
 import pytest
@@ -298,10 +299,23 @@ def test_pause_resume_and_stop_from_another_thread(tmp_path):
         if isinstance(e, ev.Paused):
             paused.set()
 
-    th = threading.Thread(target=t.run, args=(listen,))
+    th = threading.Thread(target=t.run, args=(listen,), daemon=True)
     th.start()
-    while sum(isinstance(e, ev.Epoch) for e in seen) < 3:
-        th.join(0.01)
+
+    def wait_for(condition, what: str, timeout: float = 120.0) -> None:
+        """Wait for ``condition`` while the trainer thread lives; a dead or stuck trainer fails the test."""
+        end = time.monotonic() + timeout
+        while not condition():
+            if not th.is_alive() or time.monotonic() >= end:
+                dead = not th.is_alive()
+                t.stop()  # never leave a trainer running behind a failed test
+                th.join(10)
+                assert condition(), (f"the trainer thread ended before {what}" if dead else
+                                     f"no {what} within {timeout} s") + f"; last events: {seen[-3:]}"
+                return
+            th.join(0.01)
+
+    wait_for(lambda: sum(isinstance(e, ev.Epoch) for e in seen) >= 3, "3 epochs")
     t.pause()
     assert paused.wait(10)
     at = next(e for e in seen if isinstance(e, ev.Paused))
@@ -310,13 +324,12 @@ def test_pause_resume_and_stop_from_another_thread(tmp_path):
 
     for rid in (1, 2):
         t.request(Request("status", id=rid))
-        while not any(isinstance(e, ev.Reply) and e.request == rid for e in seen):
-            th.join(0.01)
+        wait_for(lambda: any(isinstance(e, ev.Reply) and e.request == rid for e in seen), f"reply {rid}")
     assert [(e.step, e.data["paused"]) for e in seen if isinstance(e, ev.Reply)] == [(at.step, True)] * 2
     assert not [e for e in seen[seen.index(at):] if isinstance(e, (ev.Step, ev.Epoch))]  # nothing trained
     t.resume()
-    while not any(isinstance(e, ev.Resumed) for e in seen) or sum(isinstance(e, ev.Epoch) for e in seen) < 6:
-        th.join(0.01)
+    wait_for(lambda: any(isinstance(e, ev.Resumed) for e in seen) and sum(isinstance(e, ev.Epoch) for e in seen) >= 6,
+             "Resumed and 6 epochs")
     t.stop()
     th.join(10)
     assert not th.is_alive()

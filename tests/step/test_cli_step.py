@@ -57,6 +57,29 @@ def test_step_gates_with_inputs_gives_the_course_numbers(tmp_path):
     assert doc["backward"]["q"]["grad_inputs_norm"] == [4.0, 4.0]
 
 
+def _strict_json(text: str):
+    """JSON as the standard defines it: NaN/Infinity tokens are refused."""
+    def refuse(token):
+        raise AssertionError(f"non-standard JSON token {token}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_step_and_gradcheck_json_write_non_finite_numbers_as_null(tmp_path):
+    """step --json wrote "nan"/"inf" strings where gradcheck --json wrote null: both write null now."""
+    npz = tmp_path / "xyz.npz"
+    np.savez(npz, x=np.array([math.inf]), y=np.array([5.0]), z=np.array([-4.0]))
+    code, out, err = run("step", GATES, "--inputs", str(npz), "--json")
+    assert code == 1, err  # a non-finite value: first_nonfinite names where
+    doc = _strict_json(out)
+    assert doc["forward"]["x"]["values"] == [None] and doc["forward"]["x"]["mean"] is None
+    assert doc["first_nonfinite"]["node"] == "x"
+    assert '"nan"' not in out and '"inf"' not in out and '"-inf"' not in out
+    code, out, err = run("gradcheck", GATES, "--inputs", str(npz), "--json")
+    doc = _strict_json(out)
+    assert code == 1 and doc["ok"] is False
+    assert any(n["max_rel_error"] is None for n in doc["nodes"].values())
+
+
 @pytest.mark.parametrize("arrays,fragment", [
     ({"x": [-2.0], "y": [5.0]}, "no values for Input node 'z'"),
     ({"x": [-2.0], "y": [5.0], "z": [[1.0, 2.0]]}, "input 'z' has shape 1×2 but Input node 'z' takes 1 per sample"),

@@ -115,6 +115,50 @@ def test_the_cli_exits_1_and_names_the_failing_node(wrong_layer, tmp_path):
     assert doc["nodes"]["act"]["reading"] == "wrong" and doc["nodes"]["fc"]["params"]["weight"] < 1e-7
 
 
+def test_a_correct_lstm_passes_when_every_sampled_coordinate_has_a_vanished_gradient(examples_dir):
+    """`gradcheck examples/lstm_sequence --coords 4 --dataset` printed `lstm 1.3e-02 wrong`, exit 1: the
+    four sampled input coordinates sat at early time steps whose gradient vanished, and the relative
+    error's floor came from those four alone, i.e. from round-off."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["gradcheck", str(examples_dir / "lstm_sequence.graphlab.json"), "--coords", "4", "--dataset",
+                     "--json"])
+    doc = json.loads(out.getvalue())
+    assert code == 0 and doc["ok"] is True, out.getvalue()
+    assert doc["nodes"]["lstm"]["max_rel_error"] < 1e-4 and doc["nodes"]["lstm"]["reading"] != "wrong"
+
+
+def test_an_analytic_gradient_wrongly_near_zero_still_fails():
+    """The floor follows the larger of the analytic and the numerical gradient's size, so a backward that
+    returns ~0 everywhere cannot lower the floor and pass."""
+    class Vanishing(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 3.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 1e-12
+
+    check = check_function("v", Vanishing.apply, [torch.randn(40, dtype=torch.float64)], {}, coords=4)
+    assert check.max_rel_error > 0.99
+
+
+def test_a_non_contiguous_explicit_input_is_checked(tmp_path):
+    """A transposed array given as the input (strided, not contiguous) crashed in t.view(-1)."""
+    g = graph([("x", "Input", {"shape": [3]}), ("fc", "Linear", {"out_features": 2}), ("t", "Tanh", {})],
+              [("x", "fc", 0), ("fc", "t", 0)])
+    x = torch.randn(3, 4, dtype=torch.float64).t()
+    assert not x.is_contiguous()
+    report = gradcheck(g, inputs={"x": x})
+    assert report.ok and report.nodes["fc"].max_rel_error < 1e-7
+    st = Stepper(g, inputs={"x": x}, dtype=torch.float64)
+    torch.testing.assert_close(st.inputs["x"], x.contiguous(), rtol=0, atol=0)
+    # a node input that is a strided view is copied too
+    check = check_function("sum", lambda a: a.sum(1), [torch.randn(5, 3, dtype=torch.float64).t()], {})
+    assert check.max_rel_error < 1e-7
+
+
 def test_kinks_are_nudged_away():
     """ReLU after ReLU and a max pool over exact zeros: ties and zeros everywhere, still fine."""
     g = graph([("x", "Input", {"shape": [2, 6, 6]}), ("r1", "ReLU", {}), ("r2", "ReLU", {}),

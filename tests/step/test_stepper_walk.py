@@ -103,6 +103,24 @@ def test_fan_out_sums_the_gradients_of_every_consumer():
     assert_matches_autograd(st, 1e-12)
 
 
+def test_the_oracle_checks_each_fan_out_edge_not_only_their_sum():
+    """Issue 10.1 "every grad_inputs matches autograd": a wrong split of a fan-out gradient between two
+    consumers (their sum, and so every grad_output, unchanged) must be caught on the edge itself."""
+    g = graph([("x", "Input", {"shape": [5]}), ("a", "Tanh", {}), ("b1", "Linear", {"out_features": 3}),
+               ("b2", "Linear", {"out_features": 3}), ("s", "Add", {})],
+              [("x", "a", 0), ("a", "b1", 0), ("a", "b2", 0), ("b1", "s", 0), ("b2", "s", 1)])
+    st = Stepper(g, batch=3, dtype=torch.float64)
+    st.run()
+    assert_matches_autograd(st, 1e-12)
+    shift = torch.full_like(st.records["b1"].grad_inputs[0], 0.25)
+    for nid, sign in (("b1", 1.0), ("b2", -1.0)):  # still sums to a's grad_output
+        st.records[nid].grad_inputs = [st.records[nid].grad_inputs[0] + sign * shift]
+    assert torch.allclose(st.records["b1"].grad_inputs[0] + st.records["b2"].grad_inputs[0],
+                          st.records["a"].grad_output)
+    with pytest.raises(AssertionError, match=r"\('b[12]', 0, 'a', "):
+        assert_matches_autograd(st, 1e-12)
+
+
 def test_maxpool_routes_a_tie_to_the_first_maximum():
     g = graph([("x", "Input", {"shape": [1, 4, 4]}), ("p", "MaxPool2d", {"kernel_size": 2}), ("f", "Flatten", {})],
               [("x", "p", 0), ("p", "f", 0)])

@@ -10,7 +10,7 @@ def _simple(type_: str, help_: str, params=(), kwargs=None, summary=None, *, bac
     module = nn_module(type_, kwargs) if kwargs else nn_module(type_)
     return LayerSpec(type=type_, display=type_, category="Activation", params=params, shape=same,
                      torch=module, summary=summary, help=help_, backward=backward, saturation=saturation,
-                     init_gain=init_gain, computes=computes)
+                     init_gain=init_gain, computes=computes, nonlinear=True)
 
 
 def _prelu_shape(p, ins):
@@ -43,7 +43,7 @@ SPECS = [
               params=(Param("num_parameters", "int", 1, "learned slopes: 1, or one per channel", min=1),),
               shape=_prelu_shape, count=lambda p, ins, out: p["num_parameters"],
               torch=nn_module("PReLU", lambda p, ins, out: {"num_parameters": p["num_parameters"]}),
-              has_weights=True,
+              has_weights=True, nonlinear=True,
               backward="dx = dout · (1 if x > 0 else a); da = Σ dout · x over x ≤ 0",
               help="Leaky ReLU whose negative slope is learned."),
     _simple("ELU", "x if x > 0 else alpha·(exp(x) - 1).",
@@ -57,7 +57,7 @@ SPECS = [
     LayerSpec(type="Softmax", display="Softmax", category="Activation",
               params=(Param("dim", "int", 0, "dimension that sums to 1, per sample (batch excluded)"),),
               shape=_softmax_shape, torch=nn_module("Softmax", lambda p, ins, out: {"dim": torch_dim(p["dim"])}),
-              computes="softmax",
+              computes="softmax", nonlinear=True,
               summary=lambda p: f"Softmax dim {p['dim']}",
               backward="dx = y ⊙ (dout − Σ dout ⊙ y) along dim",
               help="exp(x) / Σ exp(x) along dim. Not before CrossEntropyLoss, which applies it itself."),

@@ -113,6 +113,7 @@ SPECS = [
     LayerSpec(
         type="MaxPool2d", display="MaxPool2d", category="Pooling", params=_pool_params(),
         shape=_pool_shape("MaxPool2d"), torch=_pool_module("MaxPool2d"), summary=_pool_summary("MaxPool"),
+        nonlinear=True,
         backward="max routes: each window's dout goes to its (first) maximum; the others get 0",
         help="Maximum over each window.",
     ),

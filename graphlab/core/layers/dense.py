@@ -43,7 +43,7 @@ SPECS = [
         count=lambda p, ins, out: (ins[0][-1] + 1) * p["out_features"] * p["pieces"],
         torch=own_module("Maxout", lambda p, ins, out: {"in_features": ins[0][-1], "out_features": p["out_features"],
                                                          "pieces": p["pieces"]}),
-        summary=lambda p: f"Maxout {p['out_features']}×{p['pieces']}", has_weights=True,
+        summary=lambda p: f"Maxout {p['out_features']}×{p['pieces']}", has_weights=True, nonlinear=True,
         backward="max routes: dout goes to the winning piece only, then through its linear map",
         help="max over `pieces` linear maps of the last dimension (Goodfellow et al., 2013).",
     ),
@@ -60,7 +60,7 @@ SPECS = [
                       max_exclusive=True),),
         shape=same, torch=nn_module("Dropout", lambda p, ins, out: {"p": p["p"]}),
         backward="dx = dout · mask / (1 − p) while training; dx = dout in eval mode",
-        summary=lambda p: f"Dropout {p['p']:g}",
+        summary=lambda p: f"Dropout {p['p']:g}", stochastic=True,
         help="Zeroes units at random while training and rescales the rest by 1/(1-p).",
     ),
 ]

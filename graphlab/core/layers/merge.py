@@ -41,7 +41,7 @@ SPECS = [
               backward="add distributes: every input gets dout unchanged",
               help="Element-wise sum of its inputs; the gradient is copied to every input."),
     LayerSpec(type="Multiply", display="Multiply", category="Merge", params=(), inputs=VARIADIC,
-              shape=_same_shapes("Multiply"), torch=own_module("Multiply"),
+              shape=_same_shapes("Multiply"), torch=own_module("Multiply"), nonlinear=True,
               backward="multiply swaps: dx_i = dout · (product of the other inputs)",
               help="Element-wise product; each input's gradient is the upstream times the others."),
     LayerSpec(type="Concat", display="Concat", category="Merge", inputs=VARIADIC,

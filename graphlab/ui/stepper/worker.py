@@ -20,12 +20,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from ...core.text import error_line
 from .frames import full_frame, make_frame
 from .options import StepOptions, stepper_kwargs
-
-
-def _line(e: BaseException) -> str:
-    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 class StepWorker(QObject):
@@ -71,10 +68,10 @@ class StepWorker(QObject):
             try:
                 st = Stepper(graph, **stepper_kwargs(options))
             except StepError as e:
-                self.failed.emit(gen, _line(e), e.node)
+                self.failed.emit(gen, error_line(e, None), e.node)
                 return
             except Exception as e:  # noqa: BLE001 - one line for the user, never a traceback dialog
-                self.failed.emit(gen, f"cannot set up the stepper: {type(e).__name__}: {_line(e)}", None)
+                self.failed.emit(gen, f"cannot set up the stepper: {error_line(e, None, with_type=True)}", None)
                 return
             if not st.walk:
                 self.failed.emit(gen, "nothing to step through: the graph is empty", None)
@@ -99,7 +96,8 @@ class StepWorker(QObject):
                 result = self._run(gen, op, arg)
             except Exception as e:  # noqa: BLE001 - one line for the user, never a traceback dialog
                 node = e.node if isinstance(e, StepError) else None
-                text = _line(e) if isinstance(e, StepError) else f"{op} failed: {type(e).__name__}: {_line(e)}"
+                text = (error_line(e, None) if isinstance(e, StepError)
+                        else f"{op} failed: {error_line(e, None, with_type=True)}")
                 self.failed.emit(gen, text, node)
                 if not self._stale(gen):  # a run may have moved before it failed: show where it stands
                     self.frame.emit(gen, full_frame(self.stepper))
@@ -191,7 +189,7 @@ class StepWorker(QObject):
             try:
                 st = Stepper(graph, dtype=torch.float64, **stepper_kwargs(options, gradcheck=True))
             except StepError as e:
-                self.failed.emit(gen, "gradient check: " + _line(e), e.node)
+                self.failed.emit(gen, "gradient check: " + error_line(e, None), e.node)
                 return
             nodes = [n for n in st.order if n not in st.inputs]
             result: dict[str, Any] = {"nodes": {}, "threshold": None, "notes": list(st.notes)}
@@ -202,7 +200,7 @@ class StepWorker(QObject):
                 try:
                     rep = check_stepper(st, nodes=[nid])
                 except Exception as e:  # noqa: BLE001 - a node that cannot be checked is reported, not fatal
-                    result["nodes"][nid] = {"max_rel_error": None, "reading": f"not checked: {_line(e)}",
+                    result["nodes"][nid] = {"max_rel_error": None, "reading": f"not checked: {error_line(e, None)}",
                                             "params": {}, "inputs": [], "coords": 0, "kinks": 0}
                     continue
                 result["threshold"] = rep.threshold
