@@ -248,7 +248,34 @@ class NodeView(QWidget):
         lay.addWidget(self.rule)
         lay.addWidget(self.tabs, 1)
         self.shown: NodeShow | None = None
+        self._check_pinned = False  # the gradient check's tab was opened for a check: keep it up
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
+
+    def show_check_tab(self) -> None:
+        """Show the gradient check's tab and keep it up (a frame arriving meanwhile does not switch away)
+        until :meth:`release_check` — the next step the user asks for."""
+        self._check_pinned = True
+        self.tabs.setCurrentWidget(self.check)
+
+    def release_check(self) -> None:
+        self._check_pinned = False
+
+    def _set_tabs(self, backward: bool, over_time: bool) -> None:
+        """Enable the Gradients / Over time tabs and pick the tab for this phase. The current tab moves
+        to Values *before* a tab is disabled: QTabWidget would otherwise jump to the next enabled tab
+        (the gradient check), where later steps left it."""
+        current = self.tabs.currentIndex()
+        if current in (1, 2) and not (backward and (current == 1 or over_time)):
+            self.tabs.setCurrentIndex(0)
+        self.tabs.setTabEnabled(1, backward)
+        self.tabs.setTabEnabled(2, over_time)
+        if self._check_pinned:
+            self.tabs.setCurrentWidget(self.check)
+        elif backward:
+            if self.tabs.currentIndex() not in (1, 2):
+                self.tabs.setCurrentIndex(1)
+        else:
+            self.tabs.setCurrentIndex(0)
 
     def show_node(self, show: NodeShow | None) -> None:
         self.shown = show
@@ -257,26 +284,19 @@ class NodeView(QWidget):
             self.rule.setText("")
             self.values.show_tensors([])
             self.grads.show_tensors([])
-            self.tabs.setTabEnabled(1, False)
-            self.tabs.setTabEnabled(2, False)
+            self._set_tabs(False, False)
             return
         self.header.setText(f"{show.node} · {show.type} — {show.phase} {show.index}/{show.count}")
         self.values.show_tensors(show.values)
         self.grads.show_tensors(show.grads)
         backward = show.phase == "backward"
-        self.tabs.setTabEnabled(1, backward)
-        self.tabs.setTabEnabled(2, bool(show.time_norms))
         if show.time_norms:
             t = np.arange(1, len(show.time_norms) + 1)
             self.time_plot.set_series("norm", t, np.asarray(show.time_norms, dtype=np.float64),
                                       label="‖∂L/∂h_t‖")
             self.time_plot.flush()
+        self._set_tabs(backward, bool(show.time_norms))
         self.rule.setText(self._rule_html(show))
-        current = self.tabs.currentIndex()
-        if backward and current == 0:
-            self.tabs.setCurrentIndex(1)
-        elif not backward and current in (1, 2):
-            self.tabs.setCurrentIndex(0)
 
     def _rule_html(self, show: NodeShow) -> str:
         spec = REGISTRY.get(show.type)
