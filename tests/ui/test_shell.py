@@ -166,3 +166,24 @@ def test_name_from_path_edge_cases(name):
     from graphlab.ui.files import name_from_path
 
     assert name_from_path(f"/tmp/{name}" if name else "/tmp/a.graphlab.json")
+
+
+def test_help_lists_every_shortcut_of_the_window(make_window):
+    """Help ▸ Mouse and Keyboard names every key a window action answers to (the stepper's F10 family,
+    Ctrl+Shift+G and the docks' toggles included)."""
+    import re
+
+    from PySide6.QtGui import QAction, QKeySequence
+
+    from graphlab.ui.actions import CONTROLS
+
+    w = make_window()
+    text = re.sub(r"<[^>]+>", " ", CONTROLS)
+    fmt = QKeySequence.SequenceFormat.PortableText
+    missing = []
+    for a in w.findChildren(QAction):
+        for sc in a.shortcuts():
+            key = sc.toString(fmt).replace("Del", "Delete") if sc.toString(fmt) == "Del" else sc.toString(fmt)
+            if not re.search(r"(?<![\w+])" + re.escape(key) + r"(?![\w+])", text):
+                missing.append(f"{a.objectName()}: {key}")
+    assert not missing, missing
