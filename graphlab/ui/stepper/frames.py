@@ -15,9 +15,10 @@ worker, which has imported it.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
+
+from ..numbers import fmt
 
 #: at most this many numbers are written out in a caption or badge
 CAPTION_VALUES = 4
@@ -27,22 +28,6 @@ HIST_BINS = 64
 MOSAIC_MAX = 64
 
 Edge3 = tuple[str, str, int]
-
-
-def fmt(v: float, digits: int = 4) -> str:
-    """A number with ``digits`` significant digits, whole numbers without a decimal point, a real minus."""
-    if isinstance(v, bool):
-        v = float(v)
-    f = float(v)
-    if math.isnan(f):
-        return "NaN"
-    if math.isinf(f):
-        return "+inf" if f > 0 else "−inf"
-    if f == int(f) and abs(f) < 1e6:
-        s = str(int(f))
-    else:
-        s = f"{f:.{digits}g}"
-    return s.replace("-", "−")
 
 
 def _listed(values: Sequence[float], digits: int = 4) -> str:

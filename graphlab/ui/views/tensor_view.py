@@ -33,13 +33,13 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import (QHeaderView, QLabel, QSizePolicy, QStackedWidget, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from .image_mosaic import ImageMosaic
-from .theme import apply_plot_theme, fmt, make_theme, set_axis_label
+from .theme import ThemedView, apply_plot_theme, fmt, make_theme, set_axis_label
 
 TABLE_MAX = 64
 HIST_BINS = 64
@@ -73,8 +73,7 @@ def finite_stats(a: np.ndarray) -> tuple[float, float, float, float, int]:
     return float(f.mean()), float(f.std()), float(f.min()), float(f.max()), bad
 
 
-class TensorView(QWidget):
-    _ready = False
+class TensorView(ThemedView, QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -273,12 +272,6 @@ class TensorView(QWidget):
         return self._hist.copy()
 
     # -- theme ---------------------------------------------------------------------------------------------------
-    def changeEvent(self, ev: QEvent) -> None:  # noqa: N802 - Qt override
-        if ev.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and self._ready:
-            self.theme = make_theme(self.palette())
-            self._apply_theme()
-        super().changeEvent(ev)
-
     def _apply_theme(self) -> None:
         self.hist_widget.setBackground(self.theme.background)
         apply_plot_theme(self.hist_plot, self.theme)
