@@ -178,3 +178,42 @@ def test_scene_keeps_a_roomy_rectangle_even_for_a_pile_of_nodes(make_window):
     far = QPointF(400_000, 300_000)
     g.move_node(next(iter(g.nodes)), (far.x(), far.y()))
     assert w.scene.sceneRect().contains(far)  # grows to hold what moves out
+
+
+def _overview_pixel(w: Any, qtbot: Any, nid: str) -> Any:
+    """The overview's colour at the centre of a node's box, as the panel shows it now."""
+    qtbot.wait(1)  # the overview redraws once per event-loop turn
+    mm = w.view.minimap
+    box = mm.to_panel(w.scene.node_items[nid].sceneBoundingRect())
+    img = mm.grab().toImage()
+    dpr = img.devicePixelRatio()
+    return img.pixelColor(int(box.center().x() * dpr), int(box.center().y() * dpr))
+
+
+def test_overview_follows_errors_and_edges(big_window, examples_dir, qtbot):
+    """The overview redraws (coalesced) when a card's error state or category changes and when edges come
+    and go — not only when nodes move: a fixed error no longer stays red there."""
+    w = big_window(examples_dir / "resnet18.graphlab.json")
+    mm = w.view.minimap
+    assert mm.isVisible()
+    red = w.scene.style.error
+    conv = "layer3_1_conv2"
+    plain = _overview_pixel(w, qtbot, conv)
+    assert plain != red
+    w.controller.set_param(conv, "out_channels", 7)  # the Add after it reports the mismatch
+    w.live.flush()
+    bad = next(n for n, it in w.scene.node_items.items() if it.severity == "error")
+    assert _overview_pixel(w, qtbot, bad) == red
+    w.undo_stack.undo()  # fixed: nothing red in the overview
+    w.live.flush()
+    assert not any(it.severity == "error" for it in w.scene.node_items.values())
+    assert _overview_pixel(w, qtbot, bad) != red
+    # an edge added and removed: the overview draws it and takes it away again
+    before = mm.grab().toImage()
+    w.controller.disconnect(next(e for e in w.document.edges if e.dst == "loss"))
+    qtbot.wait(1)
+    after = mm.grab().toImage()
+    assert after != before
+    w.undo_stack.undo()
+    qtbot.wait(1)
+    assert mm.grab().toImage() == before

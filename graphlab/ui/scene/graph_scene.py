@@ -59,6 +59,9 @@ class GraphScene(QGraphicsScene):
     node_selection_changed = Signal(list)
     #: nodes were added, removed or moved (through the model), or a new graph was set
     geometry_changed = Signal()
+    #: what the overview draws changed without moving a card: an edge came or went, a card's category or
+    #: error state changed, the colours changed (emitted per change; listeners coalesce)
+    look_changed = Signal()
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -201,6 +204,7 @@ class GraphScene(QGraphicsScene):
         self.addItem(item)
         item.adjust()  # again, now that it can see the cards in its way
         self.edge_items[edge] = item
+        self.look_changed.emit()
 
     def _on_edge_removed(self, edge: Edge) -> None:
         item = self.edge_items.pop(edge, None)
@@ -209,6 +213,7 @@ class GraphScene(QGraphicsScene):
         if item is not None:
             item.detach()
             self.removeItem(item)
+            self.look_changed.emit()
 
     def _on_node_moved(self, node_id: str, pos: tuple[float, float]) -> None:
         item = self.node_items.get(node_id)
@@ -237,6 +242,7 @@ class GraphScene(QGraphicsScene):
             if e.port > max_port.get(e.dst, -1):
                 max_port[e.dst] = e.port
         changed = 0
+        look = False
         for nid, item in self.node_items.items():
             node = g.nodes.get(nid)
             info = analysis.nodes.get(nid)
@@ -261,7 +267,9 @@ class GraphScene(QGraphicsScene):
             severity = "error" if errors else ("warning" if warnings else "")
             state = (spec.display if spec else node.type, spec.category if spec else None, summary, shape_text,
                      n_ports(node.type, max_port.get(nid, -1)), message, severity)
-            if self._state.get(nid) != state:
+            old = self._state.get(nid)
+            if old != state:
+                look = look or old is None or (old[1], old[6]) != (state[1], state[6])  # category, severity
                 self._state[nid] = state
                 item.set_state(*state)
                 changed += 1
@@ -272,6 +280,8 @@ class GraphScene(QGraphicsScene):
                 self._labels[edge] = label
                 item.set_label(*label)
                 changed += 1
+        if look:
+            self.look_changed.emit()
         return changed
 
     # ---- look ------------------------------------------------------------------------------------
@@ -282,6 +292,7 @@ class GraphScene(QGraphicsScene):
         for e in self.edge_items.values():
             e.set_style(self.style)
         self.update()
+        self.look_changed.emit()
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         """Fill and grid lines every GRID_LINE units, at the same scene positions whatever ``rect``
