@@ -57,21 +57,47 @@ def test_deep_graph_opens_readable_on_its_inputs_with_the_overview(big_window, e
     assert w.view.minimap.isVisible()  # with the overview to find the rest
 
 
-def test_far_out_cards_print_type_and_shape_at_9px_when_the_digits_cnn_is_fitted(big_window, examples_dir):
+def _check_far_print(item, scale, *, params: bool = False):
+    """The card's far-out print at ``scale``: its type whole, its id, its shape whole (last), each at >= 9 px
+    on screen and inside the card; with ``params``, its key parameters too."""
+    from graphlab.ui.scene.node_item import short_summary
+
+    lines = item.far_text(scale)
+    by_role: dict[str, list[str]] = {}
+    for text, font, rect, role in lines:
+        by_role.setdefault(role, []).append(text)
+        on_screen_px = font.pixelSize() * scale
+        assert on_screen_px >= 9.0, (item.node_id, text, on_screen_px)
+        assert "…" not in text, (item.node_id, text)
+        assert item.card_rect().contains(rect), (item.node_id, text)
+    assert by_role["type"] in ([item.title], wrap_title(item.title)), (item.node_id, by_role)
+    assert [t for t, _, _, _ in lines][-1] == item.shape_text, item.node_id
+    assert by_role["id"][0].split(" · ")[0] == item.node_id, (item.node_id, by_role)
+    if params and item.summary:
+        shown = " ".join(by_role.get("params", []) + by_role["id"])
+        assert short_summary(item.summary) in shown, (item.node_id, by_role)
+    return by_role
+
+
+def test_far_out_cards_print_type_id_and_shape_at_9px_when_the_digits_cnn_is_fitted(big_window, examples_dir):
     w = big_window(examples_dir / "digits_cnn.graphlab.json")
     w.view.fit_all()
     scale = w.view.scale_now()
     assert scale < st.FULL_DETAIL  # fitted, the cards are in their far-out look
-    for nid, item in w.scene.node_items.items():
-        lines = item.far_text(scale)
-        texts = [t for t, _, _ in lines]
-        assert texts[:-1] in ([item.title], wrap_title(item.title)), (nid, texts)  # the type, whole
-        assert texts[-1] == item.shape_text, nid  # the shape, whole
-        for text, font, rect in lines:
-            on_screen_px = font.pixelSize() * scale
-            assert on_screen_px >= 9.0, (nid, text, on_screen_px)
-            assert "…" not in text, (nid, text)
-            assert item.card_rect().contains(rect), (nid, text)
+    for item in w.scene.node_items.values():
+        _check_far_print(item, scale)
+
+
+@pytest.mark.parametrize("name", ["digits_cnn", "lenet5", "alexnet", "vgg11", "resnet18", "inception_block"])
+def test_cards_name_their_node_at_the_zoom_a_cnn_opens_at(big_window, examples_dir, name):
+    """The stepper dock and the problems list name nodes by id: at the zoom every CNN example opens at
+    (0.5-0.75, below full detail) each card still shows its id; at 0.9 its key parameters too."""
+    w = big_window(examples_dir / f"{name}.graphlab.json")
+    scale = w.view.scale_now()
+    assert st.LEGIBLE_SCALE <= scale < st.FULL_DETAIL
+    for item in w.scene.node_items.values():
+        _check_far_print(item, scale)
+        _check_far_print(item, 0.9, params=not wrap_title(item.title)[1:])
 
 
 def test_full_detail_small_print_is_9px_too(make_window):
