@@ -24,7 +24,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtGui import QIcon, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QGraphicsScene
 
@@ -75,6 +75,11 @@ class GraphScene(QGraphicsScene):
         self.category_icon: Callable[[str | None], QIcon | None] = lambda category: None
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.setSceneRect(BASE_RECT)
+        self.view_scale = 1.0  # the zoom of the view showing this scene (captions are placed for it)
+        self._caption_timer = QTimer(self)
+        self._caption_timer.setSingleShot(True)
+        self._caption_timer.setInterval(0)
+        self._caption_timer.timeout.connect(self._layout_captions)
         self.overlay = CanvasOverlay(self)
         self.sceneRectChanged.connect(self._rect_changed)
         self._nodes_rect: QRectF | None = None
@@ -103,6 +108,19 @@ class GraphScene(QGraphicsScene):
             self._add_edge_item(e)
         self._subscribe(graph, True)
         self._moved()
+
+    def set_view_scale(self, scale: float) -> None:
+        """The view zoomed: fixed-size labels take a different room in the scene; place them again."""
+        if scale != self.view_scale:
+            self.view_scale = scale
+            self.overlay.schedule_captions()
+
+    def schedule_captions(self) -> None:
+        if not self._caption_timer.isActive():
+            self._caption_timer.start()
+
+    def _layout_captions(self) -> None:
+        self.overlay.layout_captions()
 
     def _moved(self) -> None:
         self._nodes_rect = None

@@ -85,6 +85,7 @@ class CanvasView(QGraphicsView):
             self.scale(factor, factor)
             self.zoomed.emit(self.scale_now())
             self.minimap.refresh_view()
+        self.graph_scene().set_view_scale(self.scale_now())
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta().y()
@@ -113,6 +114,7 @@ class CanvasView(QGraphicsView):
         if rect.isEmpty():
             self.resetTransform()
             self.centerOn(0, 0)
+            self.graph_scene().set_view_scale(1.0)
             return
         self.resetTransform()
         self.set_scale(min(1.0, self.fit_scale(rect)))
@@ -167,6 +169,7 @@ class CanvasView(QGraphicsView):
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         """Keep the overview's frame in step with any change of the view (cheap when nothing moved)."""
         super().drawForeground(painter, rect)
+        self.graph_scene().set_view_scale(self.scale_now())  # however the zoom changed (deferred work only)
         shown = self.mapToScene(self.viewport().rect()).boundingRect()
         if shown != self._shown:
             self._shown = shown
