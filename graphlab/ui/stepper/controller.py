@@ -94,8 +94,8 @@ class StepperController(QObject):
     # ---- state -------------------------------------------------------------------------------------------
     @property
     def idle(self) -> bool:
-        """No request is outstanding on the worker (tests wait for this)."""
-        return not self._pending
+        """No request is outstanding on the worker and the dock has drawn the last step (tests wait for this)."""
+        return not self._pending and not (self.panel.has_node_view() and self.panel.node_view.busy)
 
     @property
     def stepper(self) -> Any:

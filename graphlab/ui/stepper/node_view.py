@@ -19,7 +19,7 @@ import math
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase
 from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHeaderView, QLabel, QScrollArea, QSizePolicy,
                                QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
@@ -53,20 +53,45 @@ class TensorGrid(QScrollArea):
         self._cols = 0
 
     def show_tensors(self, tensors: list[TensorShow]) -> None:
-        while len(self.pool) < len(tensors):
-            tv = TensorView()
-            tv.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            self.pool.append(tv)
-        self.shown = []
-        width = max(self.viewport().width(), VIEW_W)
+        """Fill every view now (see :meth:`begin` / :meth:`fill_one` for one view per call)."""
+        self.begin(tensors)
+        while self.fill_one():
+            pass
+
+    def begin(self, tensors: list[TensorShow]) -> None:
+        """Start showing ``tensors``: views past their count go; :meth:`fill_one` fills the rest one by
+        one, and the grid is laid out again when the last is filled."""
         self.alone = {t.name for t in tensors if t.alone}
-        for tv, t in zip(self.pool, tensors):
-            fill(tv, t, width)
-            self.shown.append((t.name, tv))
+        self._todo = list(enumerate(tensors))  # views are made as they are first needed, one per call
+        self._filled: list[tuple[str, TensorView]] = []
         for tv in self.pool[len(tensors):]:
             tv.hide()
             tv.clear()
-        self._place(force=True)
+        if not tensors:
+            self.shown = []
+            self._place(force=True)
+
+    def fill_one(self) -> bool:
+        """Fill the next view; True while more remain."""
+        todo = getattr(self, "_todo", [])
+        if not todo:
+            return False
+        i, t = todo.pop(0)
+        if i == len(self.pool):
+            tv = TensorView()
+            tv.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            self.pool.append(tv)
+        tv = self.pool[i]
+        fill(tv, t, max(self.viewport().width(), VIEW_W))
+        self._filled.append((t.name, tv))
+        if not todo:
+            self.shown = self._filled
+            self._place(force=True)
+        return bool(todo)
+
+    @property
+    def pending(self) -> bool:
+        return bool(getattr(self, "_todo", []))
 
     def _columns(self) -> int:
         return max(1, min(3, self.viewport().width() // VIEW_W))
@@ -126,21 +151,28 @@ def mosaic_columns(n: int, tile: tuple[int, int], width: float, height: float, c
 def fill(tv: TensorView, t: TensorShow, width: float = 2 * VIEW_W) -> None:
     """Show a TensorShow in a TensorView and size the view for its body (``width``: what it will get)."""
     images = t.images
-    tv.set_summary(t.shape, mean=t.mean, std=t.std, min=t.min, max=t.max, name=t.name, dtype=t.dtype,
-                   preview=t.preview, hist=t.hist, images=images, nonfinite=t.nonfinite)
-    if tv.mode == "images":
+    kw: dict[str, Any] = {}
+    need = 0.0
+    if images is not None:  # the mosaic's grid, worked out before it is composed (once)
         n, h, w = images.shape[0], images.shape[1], images.shape[2]
         room = MOSAIC_H - 80
         cap = tv.mosaic.fontMetrics().height() + 2
         cols, need = mosaic_columns(n, (h, w), width - 8, room, cap)
         big = (width - 8) / cols >= 34
-        tv.mosaic.set_tiles(images, captions=[f"ch {i}" for i in range(n)] if big else None,
-                            columns=cols)
         if not big:
             cols, need = mosaic_columns(n, (h, w), width - 8, room, 0)
+        tips = None
+        if t.ranges is not None:
+            tips = [f"ch {i}\nmin {fmt(lo)} · max {fmt(hi)}" for i, (lo, hi) in enumerate(t.ranges[:n])]
+        kw = {"image_columns": cols, "image_captions": big, "image_tooltips": tips}
+    tv.set_summary(t.shape, mean=t.mean, std=t.std, min=t.min, max=t.max, name=t.name, dtype=t.dtype,
+                   preview=t.preview, hist=t.hist, images=images, nonfinite=t.nonfinite, **kw)
+    if tv.mode == "images":
         note = f"sample 0 of {t.shape[0]}" if t.shape and t.shape[0] > 1 else ""
         if t.channels > 64:
             note += (" · " if note else "") + f"first 64 of {t.channels} channels"
+        if t.reduced > 1:
+            note += (" · " if note else "") + f"drawn averaged over {t.reduced}×{t.reduced} pixels"
         tv.note.setText(note)
     if tv.mode == "table":
         table = tv.table
@@ -215,6 +247,9 @@ class CheckView(QWidget):
 
 
 class NodeView(QWidget):
+    #: fill the tensor views on later event-loop turns (False: all at once, as before; benchmarks compare)
+    deferred = True
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("step_node")
@@ -248,6 +283,11 @@ class NodeView(QWidget):
         lay.addWidget(self.rule)
         lay.addWidget(self.tabs, 1)
         self.shown: NodeShow | None = None
+        self._jobs: list[TensorGrid] = []
+        self._fill_timer = QTimer(self)
+        self._fill_timer.setSingleShot(True)
+        self._fill_timer.setInterval(0)
+        self._fill_timer.timeout.connect(self._fill_next)
         self._check_pinned = False  # the gradient check's tab was opened for a check: keep it up
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
 
@@ -278,7 +318,11 @@ class NodeView(QWidget):
             self.tabs.setCurrentIndex(0)
 
     def show_node(self, show: NodeShow | None) -> None:
+        """Show a step's node: header, rule and tabs now; the tensor views one per event-loop turn, the
+        visible tab's first (a feature-map mosaic costs a few ms), so the window never stalls on a step.
+        A newer step drops what is left of this one's."""
         self.shown = show
+        self._jobs = []
         if show is None:
             self.header.setText("")
             self.rule.setText("")
@@ -287,8 +331,6 @@ class NodeView(QWidget):
             self._set_tabs(False, False)
             return
         self.header.setText(f"{show.node} · {show.type} — {show.phase} {show.index}/{show.count}")
-        self.values.show_tensors(show.values)
-        self.grads.show_tensors(show.grads)
         backward = show.phase == "backward"
         if show.time_norms:
             t = np.arange(1, len(show.time_norms) + 1)
@@ -297,6 +339,39 @@ class NodeView(QWidget):
             self.time_plot.flush()
         self._set_tabs(backward, bool(show.time_norms))
         self.rule.setText(self._rule_html(show))
+        first = self.grads if self.tabs.currentWidget() is self.grads else self.values
+        for grid, tensors in sorted(((self.values, show.values), (self.grads, show.grads)),
+                                    key=lambda job: job[0] is not first):
+            grid.begin(tensors)
+            if grid.pending:
+                self._jobs.append(grid)
+        if not self.deferred:
+            self.flush()
+        elif self._jobs:
+            self._fill_timer.start()
+
+    @property
+    def busy(self) -> bool:
+        """Tensor views of the current step are still being filled (on later event-loop turns)."""
+        return bool(self._jobs)
+
+    def _fill_next(self) -> None:
+        """One tensor view (a timer's turn); the next turn does the next."""
+        if not self._jobs:
+            return
+        grid = self._jobs[0]
+        if not grid.fill_one():
+            self._jobs.pop(0)
+        if self._jobs:
+            self._fill_timer.start()
+
+    def flush(self) -> None:
+        """Fill whatever is left now."""
+        self._fill_timer.stop()
+        while self._jobs:
+            grid = self._jobs[0]
+            if not grid.fill_one():
+                self._jobs.pop(0)
 
     def _rule_html(self, show: NodeShow) -> str:
         spec = REGISTRY.get(show.type)
@@ -309,5 +384,6 @@ class NodeView(QWidget):
         return "<br>".join(lines)
 
     def views(self) -> dict[str, TensorView]:
-        """The TensorViews shown now, by name (values and gradients)."""
+        """The TensorViews of the current step, by name (values and gradients; fills what is left)."""
+        self.flush()
         return {**dict(self.values.shown), **dict(self.grads.shown)}
