@@ -93,7 +93,7 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     e.addAction(act("rename_graph", "Re&name Graph…", w.rename_graph, ["F2"]))
 
     v = w.view_menu = mb.addMenu("&View")
-    v.addAction(act("fit", "&Fit to Window", w.view.fit_all, ["F"], canvas=True))
+    v.addAction(act("fit", "&Fit to Window", w.view.fit_key, ["F"], canvas=True))
     v.addAction(act("zoom_in", "Zoom &In", lambda: w.view.zoom(1.25), ["Ctrl+=", "Ctrl++"]))
     v.addAction(act("zoom_out", "Zoom &Out", lambda: w.view.zoom(0.8), ["Ctrl+-"]))
     v.addAction(act("zoom_reset", "&Actual Size", lambda: w.view.zoom(1 / w.view.transform().m11()), ["Ctrl+0"]))

@@ -112,6 +112,32 @@ def test_fit_shows_everything(big_window, examples_dir):
     assert not w.view.minimap.isVisible()
 
 
+def test_f_on_a_tall_graph_first_shows_what_reads_then_everything(big_window, examples_dir, qtbot):
+    w = big_window(examples_dir / "resnet18.graphlab.json")
+    hints: list[str] = []
+    w.view.hint.connect(hints.append)
+    w.scene.select_nodes(["layer3_0_add"])
+    w.view.setFocus()
+    QTest.keyClick(w.view, Qt.Key.Key_F)
+    assert w.view.scale_now() >= LEGIBLE_SCALE  # every card still prints type, id and shape
+    shown = visible_nodes(w)
+    assert "layer3_0_add" in shown and 3 < len(shown) < len(w.document.nodes)
+    assert hints and "F again" in hints[-1]
+    QTest.keyClick(w.view, Qt.Key.Key_F)
+    assert sorted(visible_nodes(w)) == sorted(w.document.nodes)  # F again: the whole graph
+    w.view.zoom(1.5)
+    QTest.keyClick(w.view, Qt.Key.Key_F)  # the view moved since: legible again, not everything
+    assert w.view.scale_now() >= LEGIBLE_SCALE
+
+
+def test_f_on_a_small_graph_fits_it_at_once(big_window, examples_dir, qtbot):
+    w = big_window(examples_dir / "digits_cnn.graphlab.json")
+    w.view.set_scale(2.0)
+    w.view.setFocus()
+    QTest.keyClick(w.view, Qt.Key.Key_F)
+    assert sorted(visible_nodes(w)) == sorted(w.document.nodes)
+
+
 def test_overview_click_and_drag_move_the_view(big_window, examples_dir, qtbot):
     w = big_window(examples_dir / "resnet18.graphlab.json")
     mm = w.view.minimap
