@@ -18,6 +18,7 @@ time. ``--threads`` sets torch's thread count on the worker (the editor uses 1).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import sys
@@ -75,6 +76,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--example", default="resnet18")
     ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=12, help="F10 this many times from the start (0: skip)")
+    ap.add_argument("--steps-only", action="store_true")
     args = ap.parse_args()
     StepWorker.torch_threads = args.threads
     app = make_app()
@@ -121,6 +124,76 @@ def main() -> None:
         t = time.perf_counter()
         spin_until(lambda: False, seconds)
         return ticker.stop(), time.perf_counter() - t
+
+    def single_steps(k: int) -> list[tuple[float, float, float]]:
+        """F10 k times from the start; per step: the window's longest stall (ticker), the longest single
+        event-loop turn spent drawing the step (the canvas and the dock, including work deferred to
+        later turns), and the GUI thread's total time drawing it."""
+        ui.restart()
+        spin_until(lambda: ui.idle)
+        out = []
+        for _ in range(k):
+            ticker.start()
+            busy0 = gui_busy[0]
+            turns.clear()
+            ui.step()
+            spin_until(lambda: ui.idle)
+            spin_until(lambda: False, 0.02)  # the repaint
+            gaps = ticker.stop()
+            out.append((max(gaps, default=0.0), 1000 * max(turns, default=0.0), 1000 * (gui_busy[0] - busy0)))
+        return out
+
+    gui_busy = [0.0]
+    turns: list[float] = []
+
+    def timed(fn):
+        @functools.wraps(fn)  # PySide6 finds the receiver of a bound method by its name
+        def run(*a):
+            t = time.perf_counter()
+            try:
+                return fn(*a)
+            finally:
+                dt = time.perf_counter() - t
+                gui_busy[0] += dt
+                turns.append(dt)
+        return run
+
+    # on the class, so the queued connection still delivers on the GUI thread
+    type(ui)._on_frame = timed(type(ui)._on_frame)
+    from graphlab.ui.stepper import node_view
+
+    if hasattr(node_view.NodeView, "_fill_next"):  # the dock's views, filled on later event-loop turns
+        node_view.NodeView._fill_next = timed(node_view.NodeView._fill_next)
+
+    def report(label: str, rows: list[tuple[float, float, float]]) -> None:
+        cols = list(zip(*rows))
+        print(f"{label:<44}{statistics.median(cols[0]):>8.0f}{max(cols[0]):>8.0f}"
+              f"{statistics.median(cols[1]):>9.0f}{max(cols[1]):>8.0f}{statistics.median(cols[2]):>9.0f}"
+              f"{max(cols[2]):>8.0f}")
+
+    if args.steps:
+        print(f"F10 {args.steps} times from the start of {args.example} batch {args.batch} "
+              f"(medians / maxima over steps; ms)")
+        print(f"{'':<44}{'stall':>8}{'':>8}{'longest':>9}{'turn':>8}{'drawing':>9}{'total':>8}")
+        print(f"{'':<44}{'median':>8}{'max':>8}{'median':>9}{'max':>8}{'median':>9}{'max':>8}")
+        report("first step (first frame)", single_steps(args.steps)[:1])
+        from graphlab.ui.stepper import frames
+
+        budget = frames.MOSAIC_PIXELS
+        modes = {"one turn, full-size maps": (False, None), "a view per turn, maps reduced": (True, budget)}
+        rows_m: dict[str, list] = {m: [] for m in modes}
+        for i in range(args.repeats):
+            order = list(modes) if i % 2 == 0 else list(modes)[::-1]
+            for m in order:
+                node_view.NodeView.deferred, frames.MOSAIC_PIXELS = modes[m]
+                rows_m[m] += single_steps(args.steps)[1:]
+        node_view.NodeView.deferred, frames.MOSAIC_PIXELS = True, budget
+        for m in modes:
+            report(f"{m}, steps 2..{args.steps}", rows_m[m])
+        if args.steps_only:
+            w.undo_stack.setClean()
+            w.close()
+            return
 
     dock_walk()  # warm-up: torch imports, the first build, pyqtgraph
     results: dict[str, list[tuple[float, float, float, float]]] = {"idle": [], "stepper dock": [],

@@ -141,7 +141,8 @@ def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
                 if spec.is_loss:
                     loss_module = module
                     continue
-                apply_init(module, node.init or scheme, gen, _nonlinearity_after(graph, nid, registry))
+                if spec.initialisable:
+                    apply_init(module, node.init or scheme, gen, _nonlinearity_after(graph, nid, registry))
             except (MemoryError, RuntimeError, OverflowError) as e:  # an allocation that still fails
                 text = error_line(e, 300)
                 what = "out of memory" if isinstance(e, MemoryError) or "alloc" in text.lower() else "torch refused it"

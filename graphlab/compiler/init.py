@@ -3,7 +3,9 @@
 ``default`` keeps PyTorch's own init; ``small_gaussian`` is N(0, 0.01²) (CS231n's first try, which
 makes deep nets' activations collapse); ``gaussian`` is N(0, 1) (which saturates them); ``xavier``
 and ``kaiming`` scale by fan-in/fan-out. Only weight matrices and filters (dim ≥ 2) are changed;
-biases are zeroed under every scheme except ``default``. Norm layers keep γ=1, β=0.
+biases are zeroed under every scheme except ``default``. Callers apply it only to layers whose spec
+says ``initialisable`` (the compiler, and the exported ``__init__``): BatchNorm keeps γ=1, β=0 and
+PReLU its slope, whatever the scheme.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from ..core.init_schemes import INIT_SCHEMES as SCHEMES  # the one list of names
 def apply_init(module: nn.Module, scheme: str, generator: torch.Generator, nonlinearity: str = "relu") -> None:
     if scheme not in SCHEMES:
         raise ValueError(f"unknown init scheme '{scheme}'; use one of {', '.join(SCHEMES)}")
-    if scheme == "default" or isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.PReLU)):
+    if scheme == "default":
         return
     with torch.no_grad():
         for name, p in module.named_parameters():

@@ -116,6 +116,10 @@ def _analyze(graph: Graph, registry: Registry) -> Analysis:
             problem = init_problem(node.init)
             if problem:
                 report(nid, problem, "init")
+            elif node.init != "default" and not spec.initialisable:
+                what = "keeps PyTorch's starting values" if spec.has_weights else "has no weights"
+                report(nid, f"init {quote(node.init)} is ignored: the init schemes set weight matrices and filters, "
+                            f"and {spec.display} {what}; set it to '(graph default)'", "init", "warning")
     for lp in graph.load_problems:
         report(lp.node, lp.message, lp.field)
 

@@ -1,7 +1,7 @@
 """The weight-init schemes a graph may name: the one list every part of GraphLab uses.
 
 A scheme is chosen graph-wide (``training.init``) or per node (``node.init``, on layers whose spec
-says ``has_weights``). This module holds only the names and a one-line help for each — no torch —
+says ``initialisable``: Linear, Conv2d, Maxout, the recurrent layers). This module holds only the names and a one-line help for each — no torch —
 so the file reader, ``analyze`` (which reports an unknown per-node scheme), the training config
 parser and the inspector's drop-down all agree; :mod:`graphlab.compiler.init` implements them.
 Adding a scheme: add it here, then its branch in ``graphlab.compiler.init.apply_init``.

@@ -186,8 +186,13 @@ class LayerSpec:
     is_loss: bool = False
     #: losses: the task their targets mean — "classification" (class indices) or "regression" (values)
     task: str | None = None
-    #: True when the layer has learnable weights (so a per-node init scheme applies to it)
+    #: True when the layer has learnable weights
     has_weights: bool = False
+    #: True when the init schemes (``training.init``, a node's ``init``) apply to it: its weights are
+    #: matrices or filters with a fan-in and fan-out (Linear, Conv2d, Maxout, RNN/LSTM/GRU). Layers whose
+    #: few weights have a fixed meaning at the start (BatchNorm's γ = 1, β = 0; PReLU's slope 0.25) keep
+    #: PyTorch's values: an ``init`` set on them is reported as a warning and ignored.
+    initialisable: bool = False
     #: how its units fail, for the health diagnostics: "zero" (dead when zero for every sample, ReLU),
     #: "sigmoid" (saturated near 0 or 1), "tanh" (saturated near ±1); None when they cannot
     saturation: str | None = None

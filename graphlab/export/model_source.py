@@ -285,7 +285,7 @@ def model_source(graph: Graph, seed: int = 0, analysis: Analysis | None = None,
         note = ", ".join(x for x in (summary, f"{ni.params:,} params" if ni.params else None) if x)
         init_lines.append(INIT_LINE.fill(ATTR=attr, CALL=ctor, NOTE=Code(comment(note))))
         node_scheme = graph.nodes[nid].init or scheme
-        if node_scheme != "default" and ni.params > 0:
+        if node_scheme != "default" and spec.initialisable and ni.params > 0:
             src.uses_init = True
             init_lines.append(APPLY_INIT_LINE.fill(ATTR=attr, SCHEME=Lit(node_scheme),
                                                    NONLIN=Lit(_nonlinearity_after(graph, nid))))

@@ -29,9 +29,17 @@ Click a problem to select its node and zoom to it. Click or drag in the overview
 to move around a large graph. Drop a graph file on the window to open it.<br><br>
 <b>Keyboard</b><br>
 Tab quick add · Delete/Backspace delete · Ctrl+C / Ctrl+V copy, paste · Ctrl+D duplicate ·
-Ctrl+A select all · F fit · Ctrl+L auto-layout · Ctrl+= / Ctrl+- / Ctrl+0 zoom ·
-Ctrl+Z undo · Ctrl+Shift+Z redo (from any panel; a field you are typing in undoes its own text first) ·
-Ctrl+N/O/S new, open, save · Ctrl+Shift+S save as · F2 rename the graph · Ctrl+Q quit
+Ctrl+A select all · F fit · Ctrl+L auto-layout · Ctrl+= (or Ctrl++) / Ctrl+- / Ctrl+0 zoom ·
+Ctrl+Z undo · Ctrl+Shift+Z (or Ctrl+Y) redo (from any panel; a field you are typing in undoes its own text first) ·
+Ctrl+N new · Ctrl+O open · Ctrl+S save · Ctrl+Shift+S save as · F2 rename the graph · Ctrl+Q quit<br>
+Ctrl+1 / Ctrl+2 / Ctrl+3 show or hide Layers, Inspector, Problems · F1 this list<br><br>
+<b>Step through (Debug menu)</b><br>
+F10 step one node (forward, then backward)<br>
+Shift+F10 step back<br>
+Ctrl+F10 run to the selected node (nothing selected: to the end or the first NaN/inf)<br>
+Ctrl+Shift+F10 restart stepping<br>
+Ctrl+Shift+G check gradients (every node against centred differences)<br>
+Ctrl+7 show or hide the Step through panel<br>
 """
 
 
@@ -85,7 +93,7 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     e.addAction(act("rename_graph", "Re&name Graph…", w.rename_graph, ["F2"]))
 
     v = w.view_menu = mb.addMenu("&View")
-    v.addAction(act("fit", "&Fit to Window", w.view.fit_all, ["F"], canvas=True))
+    v.addAction(act("fit", "&Fit to Window", w.view.fit_key, ["F"], canvas=True))
     v.addAction(act("zoom_in", "Zoom &In", lambda: w.view.zoom(1.25), ["Ctrl+=", "Ctrl++"]))
     v.addAction(act("zoom_out", "Zoom &Out", lambda: w.view.zoom(0.8), ["Ctrl+-"]))
     v.addAction(act("zoom_reset", "&Actual Size", lambda: w.view.zoom(1 / w.view.transform().m11()), ["Ctrl+0"]))

@@ -292,7 +292,8 @@ class InspectorWidget(QScrollArea):
                 label = QLabel(p.name)
                 label.setToolTip(ed.widget.toolTip())
                 self.form.addRow(label, ed.widget)
-        if spec is not None and spec.has_weights:  # no weights, nothing to initialise
+        # the init schemes apply to its weights; a scheme set where none applies (an old file) can be cleared
+        if spec is not None and (spec.initialisable or node.init is not None):
             box = QComboBox()
             box.setObjectName("param_init")
             box.addItem("(graph default)", None)

@@ -57,21 +57,47 @@ def test_deep_graph_opens_readable_on_its_inputs_with_the_overview(big_window, e
     assert w.view.minimap.isVisible()  # with the overview to find the rest
 
 
-def test_far_out_cards_print_type_and_shape_at_9px_when_the_digits_cnn_is_fitted(big_window, examples_dir):
+def _check_far_print(item, scale, *, params: bool = False):
+    """The card's far-out print at ``scale``: its type whole, its id, its shape whole (last), each at >= 9 px
+    on screen and inside the card; with ``params``, its key parameters too."""
+    from graphlab.ui.scene.node_item import short_summary
+
+    lines = item.far_text(scale)
+    by_role: dict[str, list[str]] = {}
+    for text, font, rect, role in lines:
+        by_role.setdefault(role, []).append(text)
+        on_screen_px = font.pixelSize() * scale
+        assert on_screen_px >= 9.0, (item.node_id, text, on_screen_px)
+        assert "…" not in text, (item.node_id, text)
+        assert item.card_rect().contains(rect), (item.node_id, text)
+    assert by_role["type"] in ([item.title], wrap_title(item.title)), (item.node_id, by_role)
+    assert [t for t, _, _, _ in lines][-1] == item.shape_text, item.node_id
+    assert by_role["id"][0].split(" · ")[0] == item.node_id, (item.node_id, by_role)
+    if params and item.summary:
+        shown = " ".join(by_role.get("params", []) + by_role["id"])
+        assert short_summary(item.summary) in shown, (item.node_id, by_role)
+    return by_role
+
+
+def test_far_out_cards_print_type_id_and_shape_at_9px_when_the_digits_cnn_is_fitted(big_window, examples_dir):
     w = big_window(examples_dir / "digits_cnn.graphlab.json")
     w.view.fit_all()
     scale = w.view.scale_now()
     assert scale < st.FULL_DETAIL  # fitted, the cards are in their far-out look
-    for nid, item in w.scene.node_items.items():
-        lines = item.far_text(scale)
-        texts = [t for t, _, _ in lines]
-        assert texts[:-1] in ([item.title], wrap_title(item.title)), (nid, texts)  # the type, whole
-        assert texts[-1] == item.shape_text, nid  # the shape, whole
-        for text, font, rect in lines:
-            on_screen_px = font.pixelSize() * scale
-            assert on_screen_px >= 9.0, (nid, text, on_screen_px)
-            assert "…" not in text, (nid, text)
-            assert item.card_rect().contains(rect), (nid, text)
+    for item in w.scene.node_items.values():
+        _check_far_print(item, scale)
+
+
+@pytest.mark.parametrize("name", ["digits_cnn", "lenet5", "alexnet", "vgg11", "resnet18", "inception_block"])
+def test_cards_name_their_node_at_the_zoom_a_cnn_opens_at(big_window, examples_dir, name):
+    """The stepper dock and the problems list name nodes by id: at the zoom every CNN example opens at
+    (0.5-0.75, below full detail) each card still shows its id; at 0.9 its key parameters too."""
+    w = big_window(examples_dir / f"{name}.graphlab.json")
+    scale = w.view.scale_now()
+    assert st.LEGIBLE_SCALE <= scale < st.FULL_DETAIL
+    for item in w.scene.node_items.values():
+        _check_far_print(item, scale)
+        _check_far_print(item, 0.9, params=not wrap_title(item.title)[1:])
 
 
 def test_full_detail_small_print_is_9px_too(make_window):
@@ -84,6 +110,32 @@ def test_fit_shows_everything(big_window, examples_dir):
     w.view.fit_all()
     assert sorted(visible_nodes(w)) == sorted(w.document.nodes)
     assert not w.view.minimap.isVisible()
+
+
+def test_f_on_a_tall_graph_first_shows_what_reads_then_everything(big_window, examples_dir, qtbot):
+    w = big_window(examples_dir / "resnet18.graphlab.json")
+    hints: list[str] = []
+    w.view.hint.connect(hints.append)
+    w.scene.select_nodes(["layer3_0_add"])
+    w.view.setFocus()
+    QTest.keyClick(w.view, Qt.Key.Key_F)
+    assert w.view.scale_now() >= LEGIBLE_SCALE  # every card still prints type, id and shape
+    shown = visible_nodes(w)
+    assert "layer3_0_add" in shown and 3 < len(shown) < len(w.document.nodes)
+    assert hints and "F again" in hints[-1]
+    QTest.keyClick(w.view, Qt.Key.Key_F)
+    assert sorted(visible_nodes(w)) == sorted(w.document.nodes)  # F again: the whole graph
+    w.view.zoom(1.5)
+    QTest.keyClick(w.view, Qt.Key.Key_F)  # the view moved since: legible again, not everything
+    assert w.view.scale_now() >= LEGIBLE_SCALE
+
+
+def test_f_on_a_small_graph_fits_it_at_once(big_window, examples_dir, qtbot):
+    w = big_window(examples_dir / "digits_cnn.graphlab.json")
+    w.view.set_scale(2.0)
+    w.view.setFocus()
+    QTest.keyClick(w.view, Qt.Key.Key_F)
+    assert sorted(visible_nodes(w)) == sorted(w.document.nodes)
 
 
 def test_overview_click_and_drag_move_the_view(big_window, examples_dir, qtbot):
@@ -178,3 +230,42 @@ def test_scene_keeps_a_roomy_rectangle_even_for_a_pile_of_nodes(make_window):
     far = QPointF(400_000, 300_000)
     g.move_node(next(iter(g.nodes)), (far.x(), far.y()))
     assert w.scene.sceneRect().contains(far)  # grows to hold what moves out
+
+
+def _overview_pixel(w: Any, qtbot: Any, nid: str) -> Any:
+    """The overview's colour at the centre of a node's box, as the panel shows it now."""
+    qtbot.wait(1)  # the overview redraws once per event-loop turn
+    mm = w.view.minimap
+    box = mm.to_panel(w.scene.node_items[nid].sceneBoundingRect())
+    img = mm.grab().toImage()
+    dpr = img.devicePixelRatio()
+    return img.pixelColor(int(box.center().x() * dpr), int(box.center().y() * dpr))
+
+
+def test_overview_follows_errors_and_edges(big_window, examples_dir, qtbot):
+    """The overview redraws (coalesced) when a card's error state or category changes and when edges come
+    and go — not only when nodes move: a fixed error no longer stays red there."""
+    w = big_window(examples_dir / "resnet18.graphlab.json")
+    mm = w.view.minimap
+    assert mm.isVisible()
+    red = w.scene.style.error
+    conv = "layer3_1_conv2"
+    plain = _overview_pixel(w, qtbot, conv)
+    assert plain != red
+    w.controller.set_param(conv, "out_channels", 7)  # the Add after it reports the mismatch
+    w.live.flush()
+    bad = next(n for n, it in w.scene.node_items.items() if it.severity == "error")
+    assert _overview_pixel(w, qtbot, bad) == red
+    w.undo_stack.undo()  # fixed: nothing red in the overview
+    w.live.flush()
+    assert not any(it.severity == "error" for it in w.scene.node_items.values())
+    assert _overview_pixel(w, qtbot, bad) != red
+    # an edge added and removed: the overview draws it and takes it away again
+    before = mm.grab().toImage()
+    w.controller.disconnect(next(e for e in w.document.edges if e.dst == "loss"))
+    qtbot.wait(1)
+    after = mm.grab().toImage()
+    assert after != before
+    w.undo_stack.undo()
+    qtbot.wait(1)
+    assert mm.grab().toImage() == before

@@ -18,7 +18,7 @@ from .helpers import focus
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_init_drop_down_only_on_layers_with_weights(make_window):
+def test_init_drop_down_only_on_layers_the_schemes_apply_to(make_window):
     w = make_window()
     seen = {True: 0, False: 0}
     for type_name in REGISTRY.types():
@@ -26,12 +26,25 @@ def test_init_drop_down_only_on_layers_with_weights(make_window):
         w.scene.select_nodes([nid])
         box = w.inspector.findChild(QComboBox, "param_init")
         spec = REGISTRY.get(type_name)
-        assert (box is not None) == spec.has_weights, type_name
-        assert (w.inspector.init_box is not None) == spec.has_weights
-        seen[spec.has_weights] += 1
-    assert seen[True] >= 5 and seen[False] >= 10  # Linear, Conv2d, BatchNorm, RNNs… / ReLU, pools, losses…
-    for t in ("ReLU", "MaxPool2d", "Flatten", "CrossEntropyLoss"):
-        assert not REGISTRY.get(t).has_weights
+        assert (box is not None) == spec.initialisable, type_name
+        assert (w.inspector.init_box is not None) == spec.initialisable
+        seen[spec.initialisable] += 1
+    assert seen[True] >= 5 and seen[False] >= 10  # Linear, Conv2d, Maxout, RNNs… / ReLU, pools, BatchNorm, losses…
+    for t in ("ReLU", "MaxPool2d", "Flatten", "CrossEntropyLoss", "BatchNorm2d", "PReLU"):
+        assert not REGISTRY.get(t).initialisable
+    # a scheme an old file set where none applies: the drop-down shows so it can be cleared, with a warning
+    bn = w.controller.add_node("BatchNorm2d", (0, 0))
+    w.controller.set_param(bn, "init", "xavier")
+    w.live.flush()
+    w.scene.select_nodes([])
+    w.scene.select_nodes([bn])
+    box = w.inspector.findChild(QComboBox, "param_init")
+    assert box is not None and box.currentData() == "xavier"
+    assert any(p.node == bn and p.field == "init" and p.severity == "warning" for p in w.problems._analysis)
+    box.setCurrentIndex(0)
+    w.live.flush()
+    assert w.document.nodes[bn].init is None
+    assert not any(p.node == bn and p.field == "init" for p in w.problems._analysis)
 
 
 def _move_mouse(w, qtbot, at: QPoint) -> None:
@@ -166,3 +179,24 @@ def test_name_from_path_edge_cases(name):
     from graphlab.ui.files import name_from_path
 
     assert name_from_path(f"/tmp/{name}" if name else "/tmp/a.graphlab.json")
+
+
+def test_help_lists_every_shortcut_of_the_window(make_window):
+    """Help ▸ Mouse and Keyboard names every key a window action answers to (the stepper's F10 family,
+    Ctrl+Shift+G and the docks' toggles included)."""
+    import re
+
+    from PySide6.QtGui import QAction, QKeySequence
+
+    from graphlab.ui.actions import CONTROLS
+
+    w = make_window()
+    text = re.sub(r"<[^>]+>", " ", CONTROLS)
+    fmt = QKeySequence.SequenceFormat.PortableText
+    missing = []
+    for a in w.findChildren(QAction):
+        for sc in a.shortcuts():
+            key = sc.toString(fmt).replace("Del", "Delete") if sc.toString(fmt) == "Del" else sc.toString(fmt)
+            if not re.search(r"(?<![\w+])" + re.escape(key) + r"(?![\w+])", text):
+                missing.append(f"{a.objectName()}: {key}")
+    assert not missing, missing

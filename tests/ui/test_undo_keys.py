@@ -101,3 +101,36 @@ def test_ctrl_z_in_a_floating_dock(make_window, examples_dir, qtbot):
     focus(qtbot, box)
     press_undo()
     assert w.document.nodes["conv1"].params["out_channels"] == 6
+
+
+def test_ctrl_z_from_the_stepper_dock(make_window, examples_dir, qtbot):
+    """The Step through dock is a dock like the others: its buttons, settings, typed-values table, tabs and
+    tensor views hand Ctrl+Z / Ctrl+Shift+Z to the document (a field being typed in keeps its own)."""
+    from PySide6.QtWidgets import QTableWidget, QTabWidget, QToolButton
+
+    from tests.ui.stepper.helpers import press, typed_gates
+
+    w = make_window(examples_dir / "backprop_gates.graphlab.json")
+    ui = w.stepper_ui
+    ui.dock.show()
+    ui.dock.raise_()
+    typed_gates(w)
+    press(qtbot, w, "step", 3)  # the dock now shows a node: its tabs and tensor views exist
+    panel = ui.panel
+    targets = {"step button": panel.findChild(QToolButton, "button_step"),
+               "seed": panel.findChild(QSpinBox, "step_seed"),
+               "train mode": panel.findChild(QWidget, "step_train_mode"),
+               "typed values": panel.findChild(QTableWidget, "typed_x"),
+               "node tabs": panel.node_view.findChild(QTabWidget, "step_tabs"),
+               "tensor view": next(iter(panel.node_view.views().values())).table}
+    for i, (name, widget) in enumerate(targets.items()):
+        # renaming the graph is an undoable edit that keeps the walk (and so the dock's views) in place
+        assert widget is not None and widget.isVisible(), name
+        before = w.document.name
+        assert w.controller.rename_graph(f"gates {i}")
+        focus(qtbot, widget)
+        press_undo()
+        assert w.document.name == before, f"Ctrl+Z did nothing in the stepper dock's {name}"
+        press_undo(redo=True)
+        assert w.document.name == f"gates {i}", f"Ctrl+Shift+Z did nothing in the stepper dock's {name}"
+    assert w.stepper is not None and w.stepper.position == 3  # the walk was never disturbed

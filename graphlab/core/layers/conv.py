@@ -106,7 +106,7 @@ SPECS = [
                 Param("padding", "pair", 0, "zero padding P on each side", min=0),
                 Param("dilation", "pair", 1, "spacing D between kernel taps", min=1),
                 Param("bias", "bool", True, "add a learnable bias per filter")),
-        shape=_conv_shape, count=_conv_count, torch=nn_module("Conv2d", _conv_kwargs), summary=_conv_summary, has_weights=True,
+        shape=_conv_shape, count=_conv_count, torch=nn_module("Conv2d", _conv_kwargs), summary=_conv_summary, has_weights=True, initialisable=True,
         backward="dx = dout convolved with the flipped filters (transposed conv); dW = x ⋆ dout; db = Σ dout",
         help="2-D convolution: out = floor((W + 2P - D(F-1) - 1)/S) + 1 per side.",
     ),

@@ -52,7 +52,7 @@ def _module(kind: str):
 
 SPECS = [
     LayerSpec(type=k, display=k, category="Recurrent", params=_params(k), shape=_shape(k), count=_count(k),
-              torch=_module(k), has_weights=True, nonlinear=True,
+              torch=_module(k), has_weights=True, nonlinear=True, initialisable=True,
               backward="backprop through time: the step-t gradient flows back through every earlier step",
               summary=lambda p, k=k: f"{k} {p['hidden_size']}" + (" ×2" if p["bidirectional"] else ""),
               help={"RNN": "Vanilla RNN: h = tanh(W_xh x + W_hh h + b).",

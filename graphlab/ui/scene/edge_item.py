@@ -8,8 +8,8 @@ source card's "→ shape" right above it) and only at full detail. ``adjust()``
 recomputes the path from the two node items' port positions; the node items call it when they move.
 
 Overlay captions (the stepper's values and gradients, see :mod:`.overlay`) replace the label while
-they are set: stacked right of the edge just under its source (at the middle of the path when the
-source feeds several edges); they live in a child item so setting them never touches the path.
+they are set; the overlay places them beside the wire (:meth:`EdgeItem.points_at` gives it points
+along the path) in an item of their own, so setting them never touches the path.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 from ...core.graph import Edge
 from ...core.layout import ROW
 from . import style as st
-from .routing import LANE_GAP, Seg, middle, route_segments, s_curve, s_curve_segments, to_path
+from .routing import LANE_GAP, Seg, middle, point_at, route_segments, s_curve, s_curve_segments, to_path
 
 if TYPE_CHECKING:
     from .node_item import NodeItem
@@ -49,6 +49,7 @@ class EdgeItem(QGraphicsItem):
         self.bad = False
         self.captions = None  # the overlay's caption item, when it has one for this edge
         self._path = QPainterPath()
+        self._segments: list[Seg] = []
         self._mid = QPointF()
         self.long = False  # spans more than a row: routed, and labelled
         self._label_rect = QRectF()
@@ -111,6 +112,7 @@ class EdgeItem(QGraphicsItem):
         else:
             segments = s_curve_segments(pa, pb)
         self._path = to_path(segments)
+        self._segments = segments
         (mx, my), _, length = middle(segments)
         self._mid = QPointF(mx, my)
         pieces = self._split(segments) if length > PIECEWISE else []
@@ -119,14 +121,13 @@ class EdgeItem(QGraphicsItem):
         self._pieces = pieces
         self._place_label()
         if self.captions is not None:
-            self.place_captions(a)
+            scene = self.scene()
+            if scene is not None:
+                scene.overlay.schedule_captions()  # type: ignore[attr-defined]
 
-    def place_captions(self, a: QPointF | None = None) -> None:
-        """Right under the source's port (where the edge still runs straight down), or at the middle of
-        the path when the source feeds several edges (their starts coincide)."""
-        fan_out = sum(1 for e in self.src.edges if e.src is self.src) > 1
-        start = a if a is not None else self.src.port_scene_pos("out")
-        self.captions.setPos(self._mid if fan_out else start)
+    def points_at(self, fractions: tuple[float, ...]) -> list[tuple[QPointF, QPointF]]:
+        """(point, direction) at these fractions of the path's length (where captions may go)."""
+        return [(QPointF(*p), QPointF(*d)) for p, d in (point_at(self._segments, t) for t in fractions)]
 
     @staticmethod
     def _split(segments: list[Seg]) -> list[tuple[QRectF, QPainterPath]]:

@@ -24,7 +24,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtGui import QIcon, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QGraphicsScene
 
@@ -59,6 +59,9 @@ class GraphScene(QGraphicsScene):
     node_selection_changed = Signal(list)
     #: nodes were added, removed or moved (through the model), or a new graph was set
     geometry_changed = Signal()
+    #: what the overview draws changed without moving a card: an edge came or went, a card's category or
+    #: error state changed, the colours changed (emitted per change; listeners coalesce)
+    look_changed = Signal()
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -72,6 +75,11 @@ class GraphScene(QGraphicsScene):
         self.category_icon: Callable[[str | None], QIcon | None] = lambda category: None
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.setSceneRect(BASE_RECT)
+        self.view_scale = 1.0  # the zoom of the view showing this scene (captions are placed for it)
+        self._caption_timer = QTimer(self)
+        self._caption_timer.setSingleShot(True)
+        self._caption_timer.setInterval(0)
+        self._caption_timer.timeout.connect(self._layout_captions)
         self.overlay = CanvasOverlay(self)
         self.sceneRectChanged.connect(self._rect_changed)
         self._nodes_rect: QRectF | None = None
@@ -100,6 +108,19 @@ class GraphScene(QGraphicsScene):
             self._add_edge_item(e)
         self._subscribe(graph, True)
         self._moved()
+
+    def set_view_scale(self, scale: float) -> None:
+        """The view zoomed: fixed-size labels take a different room in the scene; place them again."""
+        if scale != self.view_scale:
+            self.view_scale = scale
+            self.overlay.schedule_captions()
+
+    def schedule_captions(self) -> None:
+        if not self._caption_timer.isActive():
+            self._caption_timer.start()
+
+    def _layout_captions(self) -> None:
+        self.overlay.layout_captions()
 
     def _moved(self) -> None:
         self._nodes_rect = None
@@ -201,6 +222,7 @@ class GraphScene(QGraphicsScene):
         self.addItem(item)
         item.adjust()  # again, now that it can see the cards in its way
         self.edge_items[edge] = item
+        self.look_changed.emit()
 
     def _on_edge_removed(self, edge: Edge) -> None:
         item = self.edge_items.pop(edge, None)
@@ -209,6 +231,7 @@ class GraphScene(QGraphicsScene):
         if item is not None:
             item.detach()
             self.removeItem(item)
+            self.look_changed.emit()
 
     def _on_node_moved(self, node_id: str, pos: tuple[float, float]) -> None:
         item = self.node_items.get(node_id)
@@ -237,6 +260,7 @@ class GraphScene(QGraphicsScene):
             if e.port > max_port.get(e.dst, -1):
                 max_port[e.dst] = e.port
         changed = 0
+        look = False
         for nid, item in self.node_items.items():
             node = g.nodes.get(nid)
             info = analysis.nodes.get(nid)
@@ -261,7 +285,9 @@ class GraphScene(QGraphicsScene):
             severity = "error" if errors else ("warning" if warnings else "")
             state = (spec.display if spec else node.type, spec.category if spec else None, summary, shape_text,
                      n_ports(node.type, max_port.get(nid, -1)), message, severity)
-            if self._state.get(nid) != state:
+            old = self._state.get(nid)
+            if old != state:
+                look = look or old is None or (old[1], old[6]) != (state[1], state[6])  # category, severity
                 self._state[nid] = state
                 item.set_state(*state)
                 changed += 1
@@ -272,6 +298,8 @@ class GraphScene(QGraphicsScene):
                 self._labels[edge] = label
                 item.set_label(*label)
                 changed += 1
+        if look:
+            self.look_changed.emit()
         return changed
 
     # ---- look ------------------------------------------------------------------------------------
@@ -282,6 +310,7 @@ class GraphScene(QGraphicsScene):
         for e in self.edge_items.values():
             e.set_style(self.style)
         self.update()
+        self.look_changed.emit()
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         """Fill and grid lines every GRID_LINE units, at the same scene positions whatever ``rect``

@@ -4,9 +4,11 @@ It shows each card as a box in its category colour and the part of the graph the
 frame. Click or drag on it and the view centres there. It shows itself only while the graph is
 larger than the view (nothing to find otherwise).
 
-The boxes are drawn once into a pixmap, again only when the graph's geometry changed (the scene's
-``geometry_changed`` signal, coalesced by a timer the panel owns); moving the view repaints just the
-frame over it.
+The boxes are drawn once into a pixmap, again only when what it shows changed: the graph's geometry
+(the scene's ``geometry_changed``: nodes added, removed, moved, another graph) or its look
+(``look_changed``: edges added or removed, a card's category or error state, the palette), each
+coalesced by a timer the panel owns into one redraw per event-loop turn; moving the view repaints
+just the frame over it.
 """
 from __future__ import annotations
 
@@ -39,12 +41,27 @@ class MiniMap(QWidget):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("Overview: click or drag to move the view")
         self.hide()
+        self._redraw = QTimer(self)
+        self._redraw.setSingleShot(True)
+        self._redraw.setInterval(0)
+        self._redraw.timeout.connect(self.redraw)
         view.graph_scene().geometry_changed.connect(self.schedule)
+        view.graph_scene().look_changed.connect(self.schedule_redraw)
 
     # ---- state ------------------------------------------------------------------------------------
     def schedule(self) -> None:
         self._dirty = True
         self._timer.start()
+
+    def schedule_redraw(self) -> None:
+        """Edges or a card's colour changed: draw the boxes again (once, on the next event-loop turn)."""
+        if not self._redraw.isActive():
+            self._redraw.start()
+
+    def redraw(self) -> None:
+        self._pixmap = None
+        if self.isVisible():
+            self.update()
 
     def rebuild(self) -> None:
         """Re-measure the graph and redraw its boxes (after its geometry changed)."""

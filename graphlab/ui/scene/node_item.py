@@ -10,8 +10,9 @@ they do not; a long type name drops to the body font before anything is cut; wha
 (a long error message, an id longer than the card) is elided and the full text is in the tooltip.
 :meth:`NodeItem.card` returns the computed rectangles so tests can check them numerically.
 
-Zoomed out below :data:`~.style.FULL_DETAIL`, a card draws only its type and output shape, large
-enough to read (see :mod:`.style`). Painting is cached per device transform, so a frame while
+Zoomed out below :data:`~.style.FULL_DETAIL`, a card draws its type, id, key parameters (when they
+fit) and output shape in print sized in screen pixels, large enough to read (see :mod:`.style` and
+:meth:`NodeItem.far_text`). Painting is cached per device transform, so a frame while
 dragging costs one pixmap blit per node. View state that is not part of the document (badges,
 highlight, heat) lives in child items made by :mod:`.overlay`, so changing it never repaints the
 card's own cache.
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 _LEFT = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
 _RIGHT = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight
 _CENTER = Qt.AlignmentFlag.AlignCenter
+SMALL_PRINT = 0.8  # a far-out card's id and parameters, relative to its type and shape (at least 9 px)
 
 
 @dataclass
@@ -97,14 +99,21 @@ def wrap_title(title: str) -> list[str]:
     return [title[:best].rstrip(), title[best:].lstrip()]
 
 
+def short_summary(summary: str) -> str:
+    """The key parameters without the layer's own name: "Conv 3×3 ×64 s2 p1" → "3×3 ×64 s2 p1",
+    "FC 10" → "10" (the far-out card already shows the type)."""
+    head, _, rest = summary.partition(" ")
+    return rest if rest and head.isalpha() else summary
+
+
 def far_height(s: st.CanvasStyle, title: str, width: float) -> float:
-    """The card height a zoomed-out card needs to show its type (wrapped if need be) and its shape
-    at :data:`~.style.FAR_MIN_PX` on screen at the zoom :data:`~.style.LEGIBLE_SCALE`."""
+    """The card height a zoomed-out card needs to show its type (wrapped if need be), its id and its
+    shape at :data:`~.style.FAR_MIN_PX` on screen at the zoom :data:`~.style.LEGIBLE_SCALE`."""
     fb, mb = s.far_font(st.LEGIBLE_SCALE, True, st.FAR_MIN_PX)
     _, m = s.far_font(st.LEGIBLE_SCALE, False, st.FAR_MIN_PX)
     inner = width - 2 * st.PAD
     lines = 1 if mb.horizontalAdvance(title) <= inner else len(wrap_title(title))
-    return lines * mb.height() + m.height() + 2 * (st.PORT_R + 1)
+    return lines * mb.height() + 2 * m.height() + 2 * (st.PORT_R + 1)  # type line(s), id, shape
 
 
 def input_ports(n: int, width: float) -> list[QPointF]:
@@ -230,6 +239,7 @@ class NodeItem(QGraphicsItem):
         self._tip = ""
         self._extra_tip = ""
         self._card = layout_card(style, node_id, "", "", "", 0, False)
+        self._far_cache: tuple[float, list[tuple[str, QFont, QRectF, str]]] | None = None
         self._bounds = QRectF(-2, -st.PORT_R - 2, self._card.width + 4, self._card.height + 2 * st.PORT_R + 4)
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
@@ -285,6 +295,7 @@ class NodeItem(QGraphicsItem):
         if card.height != old.height or card.width != old.width:
             self.prepareGeometryChange()
         self._card = card
+        self._far_cache = None
         r = st.PORT_R + 2
         self._bounds = QRectF(-2, -r, card.width + 4, card.height + 2 * r)
         if card.height != old.height or len(card.inputs) != len(old.inputs):
@@ -405,53 +416,93 @@ class NodeItem(QGraphicsItem):
         painter.setPen(s.error if self.severity == "error" else s.text)
         painter.drawText(c.shape_rect, _LEFT, c.shape)
 
-    def far_text(self, lod: float) -> list[tuple[str, QFont, QRectF]]:
-        """What a zoomed-out card draws at zoom ``lod``: (text, font, rect) for the type and the shape.
+    def far_text(self, lod: float) -> list[tuple[str, QFont, QRectF, str]]:
+        """What a zoomed-out card draws at zoom ``lod``: (text, font, rect, role) per line, role one of
+        "type", "id", "params", "shape" — the type (bold; wrapped onto two lines if need be), the id
+        (so the stepper dock and the problems list can be matched to the card), the key parameters
+        when they fit ("3×3 ×64 s2 p1": beside the id, or on a line of their own), and the shape.
 
-        At the largest size from :data:`~.style.FAR_TEXT_PX` down to :data:`~.style.FAR_MIN_PX` on
-        screen where the type (on one line, else wrapped onto two) and the shape fit the card;
-        failing that (further out than :data:`~.style.LEGIBLE_SCALE`) the shape goes, then the type
-        is elided."""
+        The print is as large as fits, from :data:`~.style.FAR_TEXT_PX` on screen (growing towards
+        :data:`~.style.FAR_MAX_PX` as the zoom nears full detail) down to :data:`~.style.FAR_MIN_PX`;
+        the cards are tall enough for type, id and shape at 9 px down to :data:`~.style.LEGIBLE_SCALE`.
+        The id and parameters are small print (0.8 of the type's size, at least 9 px); the parameters
+        show when they fit beside the id or on a line of their own, the print shrinking for them no
+        further than :data:`~.style.FAR_TEXT_PX` (nor at all when it is already smaller).
+        Further out the parameters go first, then the id, then the shape; the type is elided last."""
         if lod < st.FAR_MIN_SCALE:
             return []
+        cached = self._far_cache
+        if cached is not None and cached[0] == lod:
+            return cached[1]
+        out = self._far_lines(lod)
+        self._far_cache = (lod, out)
+        return out
+
+    def _far_lines(self, lod: float) -> list[tuple[str, QFont, QRectF, str]]:
         s, c = self.style, self._card
         inner = c.width - 2 * st.PAD
         room_h = c.height - 2 * (st.PORT_R + 1)
-        shape = [(self.shape_text, False)] if self.shape_text else []
-        one = [(self.title, True)] + shape
-        two = [(t, True) for t in wrap_title(self.title)] + shape
+        shape = [(self.shape_text, "shape")] if self.shape_text else []
+        params = short_summary(self.summary) if self.summary else ""
+        nid = [(self.node_id, "id")]
+        types = [[(self.title, "type")]]
+        wrapped = wrap_title(self.title)
+        if len(wrapped) > 1:
+            types.append([(t, "type") for t in wrapped])
 
-        def fit(lines: list[tuple[str, bool]], px: float) -> list[tuple[str, QFont, QFontMetricsF]] | None:
-            fonts = [s.far_font(lod, bold, px) for _, bold in lines]
+        def fit(lines: list[tuple[str, str]], px: float) -> list[tuple[str, QFont, QFontMetricsF, str]] | None:
+            small = max(st.FAR_MIN_PX, SMALL_PRINT * px)  # the id and parameters: small print, as at full detail
+            fonts = [s.far_font(lod, role == "type", px if role in ("type", "shape") else small)
+                     for _, role in lines]
             if sum(m.height() for _, m in fonts) > room_h:
                 return None
             if any(m.horizontalAdvance(t) > inner for (t, _), (_, m) in zip(lines, fonts)):
                 return None
-            return [(t, f, m) for (t, _), (f, m) in zip(lines, fonts)]
+            return [(t, f, m, role) for (t, role), (f, m) in zip(lines, fonts)]
 
-        chosen = None
-        px = min(st.FAR_MAX_PX, max(st.FAR_TEXT_PX, st.FAR_TEXT_PX * lod / 0.6))  # bigger cards, bigger print
-        while chosen is None and px >= st.FAR_MIN_PX - 1e-9:
-            chosen = fit(one, px) or (fit(two, px) if len(two) > len(one) else None)
-            px -= 0.5
+        def largest(middle: list[tuple[str, str]]) -> tuple[list[tuple[str, QFont, QFontMetricsF, str]] | None, float]:
+            px = min(st.FAR_MAX_PX, max(st.FAR_TEXT_PX, st.FAR_TEXT_PX * lod / 0.6))  # bigger cards, bigger print
+            while px >= st.FAR_MIN_PX - 1e-9:
+                for t in types:
+                    got = fit(t + middle + shape, px)
+                    if got is not None:
+                        return got, px
+                px -= 0.5
+            return None, 0.0
+
+        chosen, px = largest(nid)  # type, id and shape, as large as they fit (>= FAR_MIN_PX)...
+        if chosen is not None and params:  # ...and the parameters when they fit at that size, or a smaller
+            floor = min(px, st.FAR_TEXT_PX)  # one no smaller than the usual FAR_TEXT_PX
+            middles = ([(f"{self.node_id} · {params}", "id")], nid + [(params, "params")])
+            more = None
+            while more is None and px >= floor - 1e-9:
+                more = next((got for middle in middles for t in types
+                             if (got := fit(t + middle + shape, px)) is not None), None)
+                px -= 0.5
+            chosen = more or chosen
+        if chosen is None:  # further out than LEGIBLE_SCALE: type and shape only
+            chosen, _ = largest([])
         if chosen is None:  # too far out to read it all: the type alone, cut if it must be
             f, m = s.far_font(lod, True, st.FAR_MIN_PX)
             if m.height() > room_h:
                 return []
-            chosen = [(m.elidedText(self.title, Qt.TextElideMode.ElideRight, inner), f, m)]
-        tall = sum(m.height() for _, _, m in chosen)
-        out: list[tuple[str, QFont, QRectF]] = []
+            chosen = [(m.elidedText(self.title, Qt.TextElideMode.ElideRight, inner), f, m, "type")]
+        tall = sum(m.height() for _, _, m, _ in chosen)
+        out: list[tuple[str, QFont, QRectF, str]] = []
         y = (c.height - tall) / 2
-        for text, font, m in chosen:
-            out.append((text, font, QRectF(st.PAD, y, inner, m.height())))
+        for text, font, m, role in chosen:
+            out.append((text, font, QRectF(st.PAD, y, inner, m.height()), role))
             y += m.height()
         return out
 
     def _paint_far(self, painter: QPainter, lod: float) -> None:
         s = self.style
-        for text, font, rect in self.far_text(lod):
+        for text, font, rect, role in self.far_text(lod):
             painter.setFont(font)
-            painter.setPen(s.error if self.severity == "error" and not font.bold() else s.text)
+            if role == "shape" and self.severity == "error":
+                painter.setPen(s.error)
+            else:
+                painter.setPen(s.dim_text if role in ("id", "params") else s.text)
             painter.drawText(rect, _CENTER, text)
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:

@@ -9,8 +9,14 @@ heat scale, :func:`.style.heat_color`; or ``heat_color`` for a colour of your ow
 (an outline around the card: ``True`` for the highlight colour, or a colour, e.g. the current
 step, or red for the node where a NaN appeared) and ``marks`` (warnings: a ⚠ beside the badge whose
 tooltip lists the reasons). Per edge: ``value`` and ``grad`` captions (the course's circuit
-diagrams: the value over the gradient, in a second colour, beside the wire just under its source),
-with optional ``value_color`` / ``grad_color``; while an edge has captions its shape label is hidden.
+diagrams: the value over the gradient, in a second colour, beside the wire), with optional
+``value_color`` / ``grad_color``; while an edge has captions its shape label is hidden.
+
+Placement (:mod:`.labels`): a badge goes above its card's top-right corner, never over another card,
+shortened to fit the card's width (the whole text is in the card's tooltip). Captions are placed
+beside their wires where they meet no card, badge or other caption — re-placed, once per event-loop
+turn, when captions or badges change, cards move or the view zooms — and hidden where no such place
+exists, or below :data:`~.labels.CAPTION_MIN_SCALE`.
 
 Owners: every call names its owner (``"training"``, ``"stepper"``, …), and each owner's state is
 kept apart, so one owner's :meth:`CanvasOverlay.clear` never erases another's. Where two owners set
@@ -45,8 +51,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtGui import QColor
 
 from ...core.graph import Edge
-from .overlay_items import CaptionItem, Look, OverlayLayer
-from .style import heat_color
+from .labels import FAN_OUT_FRACTIONS, PLAIN_FRACTIONS, caption_sizes, place_captions
+from .overlay_items import BADGE_MIN_SCALE, CaptionItem, Look, OverlayLayer
+from .style import PORT_R, heat_color
 
 if TYPE_CHECKING:
     from .graph_scene import GraphScene
@@ -208,6 +215,8 @@ class CanvasOverlay:
                 item.set_extra_tip("")
                 item.decorated = False
                 self._touch(node_id)
+                if self._caption:
+                    self.schedule_captions()
             return
         fill = view.get("heat_color")
         if fill is None and "heat" in view:
@@ -222,9 +231,12 @@ class CanvasOverlay:
         self.looks[node_id] = look
         item.decorated = True
         item.set_tinted(fill is not None)
-        if old is None or old.marks != look.marks:
-            item.set_extra_tip("\n".join(f"⚠ {m}" for m in look.marks))
+        if old is None or old.marks != look.marks or old.badge != look.badge:
+            tip = ([look.badge] if look.badge else []) + [f"⚠ {m}" for m in look.marks]
+            item.set_extra_tip("\n".join(tip))  # the whole badge, which may be drawn shortened
         self._touch(node_id)
+        if self._caption and (old is None or (old.badge, old.marks) != (look.badge, look.marks)):
+            self.schedule_captions()  # the captions keep clear of the badges
 
     def look(self, node_id: str) -> Look | None:
         """What is drawn on a node (None: it looks plain)."""
@@ -267,13 +279,16 @@ class CanvasOverlay:
         view = self.edge_view(edge)
         cap = self._caption.get(edge)
         if view.get("value") or view.get("grad"):
+            new = cap is None
             if cap is None:
                 cap = self._caption[edge] = CaptionItem(item)
+                cap.setVisible(False)  # until placed
+                self._scene.addItem(cap)
                 item.captions = cap
-                item.adjust()  # places it
-            cap.set_content(view.get("value", ""), view.get("grad", ""), view.get("value_color"),
-                            view.get("grad_color"))
-            item.update()
+                item.update()  # its shape label gives way
+            if cap.set_content(view.get("value", ""), view.get("grad", ""), view.get("value_color"),
+                               view.get("grad_color")) or new:
+                self.schedule_captions()
         elif cap is not None:
             self._drop(self._caption.pop(edge))
             item.captions = None
@@ -313,7 +328,9 @@ class CanvasOverlay:
 
     def forget_edge(self, edge: Edge) -> None:
         self._edges.pop(edge, None)
-        self._caption.pop(edge, None)
+        cap = self._caption.pop(edge, None)
+        if cap is not None:
+            self._drop(cap)
 
     def reset(self) -> None:
         """A new document: drop everything (the scene is about to delete the items and re-attach)."""
@@ -332,6 +349,58 @@ class CanvasOverlay:
 
     def caption_for(self, edge: Edge) -> CaptionItem | None:
         return self._caption.get(edge)
+
+    # ---- caption placement -------------------------------------------------------------------------
+    def schedule_captions(self) -> None:
+        """Place the captions again on the next event-loop turn (coalesced)."""
+        if self._caption:
+            self._scene.schedule_captions()
+
+    def layout_captions(self) -> None:
+        """Place every caption beside its wire at the view's zoom (see :mod:`.labels`); hide those
+        that find no free place."""
+        if not self._caption:
+            return
+        scene = self._scene
+        scale = scene.view_scale
+        badges = self.above.badge_rects(scale).values() if self.looks and scale >= BADGE_MIN_SCALE else ()
+        entries = []
+        for edge in sorted(self._caption, key=self._caption_order):
+            item = scene.edge_items.get(edge)
+            if item is None:
+                continue
+            cap = self._caption[edge]
+            fan_out = sum(1 for e in item.src.edges if e.src is item.src) > 1
+            stacked, row = caption_sizes(cap.value, cap.grad)
+            sizes = [stacked, row] if cap.value and cap.grad else [stacked]
+            entries.append((edge, item.points_at(FAN_OUT_FRACTIONS if fan_out else PLAIN_FRACTIONS), sizes))
+
+        def on_card(r: Any) -> bool:
+            return bool(scene.cards.near(r.adjusted(0, -PORT_R, 0, PORT_R)))
+
+        placed = place_captions(entries, scale, on_card, badges)
+        for edge, cap in self._caption.items():
+            got = placed.get(edge)
+            if got is None:
+                cap.setVisible(False)
+                continue
+            rect, which = got
+            cap.set_stacked(which == 0)
+            cap.setPos(rect.topLeft())
+            cap.setVisible(True)
+
+    def _caption_order(self, edge: Edge) -> tuple[float, float, float]:
+        """Top to bottom, then left to right: the walk's early edges get the first pick."""
+        item = self._scene.edge_items.get(edge)
+        if item is None:
+            return (0.0, 0.0, 0.0)
+        p, q = item.src.pos(), item.dst.pos()
+        return (p.y(), q.y(), q.x())
+
+    def caption_rects(self) -> dict[Edge, Any]:
+        """Edge -> its caption's scene rectangle at the view's zoom, for the captions shown."""
+        s = self._scene.view_scale
+        return {e: c.scene_rect(s) for e, c in self._caption.items() if c.isVisible()}
 
     def _drop(self, item: Any) -> None:
         scene = item.scene()

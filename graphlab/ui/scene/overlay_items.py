@@ -6,14 +6,17 @@
 
   - below the cards (above the edges): the heat fill (a card paints no fill of its own while it is
     tinted) and the highlight outline around a card, in scene units;
-  - above the cards: the badge pill and the warning mark just right of a card's title band, at a
+  - above the cards: the badge pill and the warning mark above the card's top-right corner (placed by
+    :func:`.labels.place_badge`: never over another card, shortened to fit its card's width), at a
     fixed size on screen (readable on an overview), left out further out than :data:`BADGE_MIN_SCALE`.
 
   Both paint only what lies in the exposed rectangle and read each card's current position, so a
   dragged card's tint and badge follow it. They take no mouse buttons and have no shape: clicks,
   rubber bands and tooltips go to the cards (a card's tooltip lists its marks' reasons).
-* :class:`CaptionItem` — a child of an edge, fixed size on screen: the value caption over the
-  gradient caption (second colour), right of the edge just under its source.
+* :class:`CaptionItem` — one per captioned edge, fixed size on screen, above the cards and edges
+  (its translucent plate keeps lines crossing it from garbling it): the value caption over the
+  gradient caption (second colour), or side by side; placed beside its wire by the overlay
+  (:func:`.labels.place_captions`), hidden where it finds no free place.
 """
 from __future__ import annotations
 
@@ -25,14 +28,14 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from . import style as st
+from .labels import BADGE_PX, PLATE_PAD, pixel_font, place_badge
 
 if TYPE_CHECKING:
     from .graph_scene import GraphScene
+    from .node_item import NodeItem
 
 OUTLINE_GAP = 4.0  # between the card and the highlight outline (scene units)
-BADGE_PX = 11  # badge and caption text size on screen
-BADGE_MIN_SCALE = 0.3  # further out, cards are too small for a badge beside them
-BADGE_ROOM = 420.0  # scene units right of the cards a badge may take at BADGE_MIN_SCALE
+BADGE_MIN_SCALE = 0.3  # further out, cards are too small for a badge
 
 
 def _text_on(bg: QColor) -> QColor:
@@ -42,12 +45,7 @@ def _text_on(bg: QColor) -> QColor:
 
 
 def _pixel_font(px: int, bold: bool = False) -> tuple[QFont, QFontMetricsF]:
-    from PySide6.QtGui import QGuiApplication
-
-    f = QFont(QGuiApplication.font())
-    f.setPixelSize(px)
-    f.setBold(bold)
-    return f, QFontMetricsF(f)
+    return pixel_font(px, bold)
 
 
 @dataclass
@@ -95,7 +93,13 @@ class OverlayLayer(QGraphicsItem):
         if item is None:
             return QRectF()
         r = item.mapRectToScene(item.card_rect())
-        return r.adjusted(-20, -20, 20, 20) if self.below else r.adjusted(0, -4, BADGE_ROOM, 20)
+        if self.below:
+            return r.adjusted(-20, -20, 20, 20)
+        return r.adjusted(-2, -self.badge_reach(BADGE_MIN_SCALE), 2, 2)
+
+    def badge_reach(self, scale: float) -> float:
+        """How far above its card a badge may reach at zoom ``scale`` (scene units)."""
+        return (self.metrics.height() + 8) / max(scale, 1e-3)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         if not self.looks:
@@ -107,9 +111,9 @@ class OverlayLayer(QGraphicsItem):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self.below:
             self._paint_below(painter, lod, exposed, self._cards_near(exposed.adjusted(-24, -24, 24, 24)))
-        else:
-            reach = BADGE_ROOM * BADGE_MIN_SCALE / lod  # a badge's width, in scene units, at most
-            self._paint_badges(painter, lod, exposed, self._cards_near(exposed.adjusted(-reach - 8, -24, 8, 24)))
+        else:  # a badge sits above its card: cards just below the exposed area may draw into it
+            self._paint_badges(painter, lod, exposed, self._cards_near(exposed.adjusted(-8, -8, 8,
+                                                                                        self.badge_reach(lod))))
 
     def _cards_near(self, rect: QRectF) -> list:
         """The decorated cards whose rectangles meet ``rect``."""
@@ -138,30 +142,55 @@ class OverlayLayer(QGraphicsItem):
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawRoundedRect(rect.adjusted(-g, -g, g, g), 8, 8)
 
+    def badge_rect(self, item: NodeItem, scale: float) -> tuple[QRectF, str, int]:
+        """(scene rectangle, text as drawn, pixel size) of a node's badge and mark at zoom ``scale``."""
+        look = self.looks.get(item.node_id)
+        if look is None or (not look.badge and not look.marks) or scale < BADGE_MIN_SCALE:
+            return QRectF(), "", BADGE_PX
+        card = item.mapRectToScene(item.card_rect())
+        ports = [item.mapToScene(p).x() for p in item.card().inputs]
+        reach = self.badge_reach(scale)
+        near = [o.mapRectToScene(o.card_rect()) for o in
+                self._scene.cards.near(card.adjusted(0, -reach, 0, -card.height())) if o is not item]
+        return place_badge(card, ports, look.badge, bool(look.marks), scale, near)
+
+    def badge_rects(self, scale: float) -> dict[str, QRectF]:
+        """Every badge's scene rectangle at zoom ``scale`` (tests, and the captions keep clear of them)."""
+        out = {}
+        for nid in self.looks:
+            item = self._scene.node_items.get(nid)
+            if item is not None:
+                r = self.badge_rect(item, scale)[0]
+                if not r.isEmpty():
+                    out[nid] = r
+        return out
+
     def _paint_badges(self, painter: QPainter, lod: float, exposed: QRectF, cards: list) -> None:
-        h = self.metrics.height() + 4
         world = painter.worldTransform()
         painter.save()
         painter.resetTransform()  # draw in screen pixels from here
         warning = self._scene.style.warning
         edge = self._scene.style.background
+        h = self.metrics.height() + 4
         for item in cards:
             look = self.looks[item.node_id]
-            if not look.badge and not look.marks:
+            rect, text, px = self.badge_rect(item, lod)
+            if rect.isEmpty():
                 continue
-            p = item.pos()
-            at = world.map(QPointF(p.x() + item.width, p.y() + 3))
-            x, y = at.x() + 3, at.y()
-            if look.badge:
+            r = world.mapRect(rect)
+            x, y = r.left(), r.top()
+            if text:
+                font, metrics = pixel_font(px)
+                w = metrics.horizontalAdvance(text) + 2 * PLATE_PAD
                 bg = look.badge_color if look.badge_color is not None else item.style.node_border
-                r = QRectF(x, y, look.badge_w, h)
+                plate = QRectF(x, y, w, h)
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(bg)
-                painter.drawRoundedRect(r, h / 2, h / 2)
-                painter.setFont(self.font)
+                painter.drawRoundedRect(plate, h / 2, h / 2)
+                painter.setFont(font)
                 painter.setPen(_text_on(bg))
-                painter.drawText(r, Qt.AlignmentFlag.AlignCenter, look.badge)
-                x += look.badge_w + 4
+                painter.drawText(plate, Qt.AlignmentFlag.AlignCenter, text)
+                x += w + 4
             if look.marks:
                 painter.setPen(QPen(edge, 1))
                 painter.setBrush(warning)
@@ -173,57 +202,82 @@ class OverlayLayer(QGraphicsItem):
         painter.restore()
 
     def badge_width(self, text: str) -> float:
-        return self.metrics.horizontalAdvance(text) + 10 if text else 0.0
+        return self.metrics.horizontalAdvance(text) + 2 * PLATE_PAD if text else 0.0
 
 
 class CaptionItem(QGraphicsItem):
-    """The value caption over the gradient caption, right of the edge at the item's position."""
+    """An edge's value caption over its gradient caption (``stacked``), or side by side; its position is
+    the plate's top-left corner in the scene, its drawing in screen pixels."""
 
     def __init__(self, edge_item: QGraphicsItem) -> None:
-        super().__init__(edge_item)
+        super().__init__()
+        self.edge_item = edge_item
         self.value = ""
         self.grad = ""
         self.value_color: QColor | None = None
         self.grad_color: QColor | None = None
+        self.stacked = True
         self._font, self._metrics = _pixel_font(BADGE_PX, bold=True)
         self._rects: tuple[QRectF, QRectF] = (QRectF(), QRectF())
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setZValue(3)
 
-    def set_content(self, value: str, grad: str, value_color: QColor | None, grad_color: QColor | None) -> None:
+    def set_content(self, value: str, grad: str, value_color: QColor | None, grad_color: QColor | None) -> bool:
+        """Returns True when the text changed (its size may have: the overlay places it again)."""
         if (value, grad, value_color, grad_color) == (self.value, self.grad, self.value_color, self.grad_color):
-            return
+            return False
+        resized = (value, grad) != (self.value, self.grad)
         self.value, self.grad, self.value_color, self.grad_color = value, grad, value_color, grad_color
+        self._layout()
+        self.update()
+        return resized
+
+    def set_stacked(self, stacked: bool) -> None:
+        if stacked != self.stacked:
+            self.stacked = stacked
+            self._layout()
+
+    def _layout(self) -> None:
         m = self._metrics
         h = m.height() + 2
-        rv = QRectF(5, 3, m.horizontalAdvance(value) + 8, h) if value else QRectF()
-        rg = QRectF(5, 3 + (h + 1 if value else 0), m.horizontalAdvance(grad) + 8, h) if grad else QRectF()
+        wv = m.horizontalAdvance(self.value) + 2 * PLATE_PAD if self.value else 0.0
+        wg = m.horizontalAdvance(self.grad) + 2 * PLATE_PAD if self.grad else 0.0
+        rv = QRectF(0, 0, wv, h) if self.value else QRectF()
+        if self.stacked:
+            rg = QRectF(0, (h + 1 if self.value else 0), wg, h) if self.grad else QRectF()
+        else:
+            rg = QRectF((wv + 3 if self.value else 0), 0, wg, h) if self.grad else QRectF()
         self.prepareGeometryChange()
         self._rects = (rv, rg)
-        self.update()
 
     def rects(self) -> tuple[QRectF, QRectF]:
-        """(value, gradient) plates in screen pixels relative to the caption's anchor on the edge."""
+        """(value, gradient) plates in screen pixels relative to the caption's position."""
         return self._rects
+
+    def scene_rect(self, scale: float) -> QRectF:
+        """The caption's rectangle in scene units at zoom ``scale`` (where it is placed)."""
+        rv, rg = self._rects
+        r = rv.united(rg)
+        p = self.pos()
+        return QRectF(p.x(), p.y(), r.width() / scale, r.height() / scale)
 
     def boundingRect(self) -> QRectF:
         rv, rg = self._rects
         return rv.united(rg).adjusted(-1, -1, 1, 1)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        edge = self.parentItem()
-        s: st.CanvasStyle = edge.style  # type: ignore[attr-defined]
+        s: st.CanvasStyle = self.edge_item.style  # type: ignore[attr-defined]
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setFont(self._font)
         for text, rect, color in ((self.value, self._rects[0], self.value_color or s.value_caption),
                                   (self.grad, self._rects[1], self.grad_color or s.grad_caption)):
             if not text:
                 continue
-            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setPen(QPen(QColor(s.node_border), 1))
             plate = QColor(s.background)
-            plate.setAlphaF(0.9)
+            plate.setAlphaF(0.88)  # translucent: a line crossing it shows faintly, the numbers stay clear
             painter.setBrush(plate)
-            painter.drawRoundedRect(rect, 3, 3)
+            painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
             painter.setPen(color)
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)

@@ -170,6 +170,17 @@ def middle(segments: Sequence[Seg]) -> tuple[Pt, float, float]:
     raise AssertionError("unreachable")
 
 
+def point_at(segments: Sequence[Seg], fraction: float) -> tuple[Pt, Pt]:
+    """The point at ``fraction`` of the path's (approximate) length, and the direction there."""
+    lengths = [_length(seg) for seg in segments]
+    left = sum(lengths) * min(1.0, max(0.0, fraction))
+    for seg, n in zip(segments, lengths):
+        if left <= n or seg is segments[-1]:
+            return _at(seg, left / n if n else 0.5)
+        left -= n
+    raise AssertionError("unreachable")
+
+
 def to_path(segments: Sequence[Seg]) -> QPainterPath:
     path = QPainterPath(QPointF(*segments[0][0]))
     for seg in segments:

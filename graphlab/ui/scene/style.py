@@ -6,11 +6,12 @@ to the palette.
 
 Level of detail: at a zoom of :data:`FULL_DETAIL` or more a card shows everything (type, id, key
 parameters, output shape) in the application font. Further out that print would be smaller than
-9 px on screen, so a card shows only its type and output shape, in fonts sized to
-:data:`FAR_TEXT_PX` pixels *on screen* (:meth:`CanvasStyle.far_font`), shrinking to fit the card
-down to :data:`FAR_MIN_PX`. Cards are sized so that down to :data:`LEGIBLE_SCALE` all of it
-fits without cutting (a long type name wraps onto two lines). Below :data:`FAR_MIN_SCALE` cards
-are plain coloured boxes (the overview is for finding your way, not reading).
+9 px on screen, so a card shows its type, its id, its key parameters when they fit, and its output
+shape, in fonts sized to :data:`FAR_TEXT_PX` pixels *on screen* (:meth:`CanvasStyle.far_font`),
+shrinking to fit the card down to :data:`FAR_MIN_PX`. Cards are sized so that down to
+:data:`LEGIBLE_SCALE` type, id and shape fit without cutting (a long type name wraps onto two
+lines). Below :data:`FAR_MIN_SCALE` cards are plain coloured boxes (the overview is for finding
+your way, not reading).
 """
 from __future__ import annotations
 

@@ -9,7 +9,9 @@
 Zoom: :meth:`CanvasView.show_initial` is what a freshly opened file gets: the whole graph when it
 fits at a zoom where the cards are readable (:data:`LEGIBLE_SCALE`: their far-out print is at
 least 9 px on screen), else at :data:`START_SCALE` on the graph's inputs (the top), with the overview in the
-corner to find the rest. :meth:`fit_all` (F) always fits everything. :meth:`focus_node` (a click
+corner to find the rest. :meth:`fit_all` fits everything; F (:meth:`fit_key`) does too when the cards
+stay readable, else first shows the graph's width at the furthest legible zoom, and everything when pressed
+again. :meth:`focus_node` (a click
 in the problems list) zooms in to full detail when the view is further out, and centres the node.
 The overview (:class:`~.minimap.MiniMap`) shows itself while the graph is larger than the view.
 """
@@ -85,6 +87,7 @@ class CanvasView(QGraphicsView):
             self.scale(factor, factor)
             self.zoomed.emit(self.scale_now())
             self.minimap.refresh_view()
+        self.graph_scene().set_view_scale(self.scale_now())
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta().y()
@@ -113,11 +116,59 @@ class CanvasView(QGraphicsView):
         if rect.isEmpty():
             self.resetTransform()
             self.centerOn(0, 0)
+            self.graph_scene().set_view_scale(1.0)
             return
         self.resetTransform()
         self.set_scale(min(1.0, self.fit_scale(rect)))
         self.centerOn(rect.center())
         self.minimap.refresh_view()
+
+    def fit_key(self) -> None:
+        """What F does. When the whole graph fits at a zoom where its cards read (:data:`~.style.LEGIBLE_SCALE`
+        or more), fit it. A tall network would shrink to coloured boxes, so the first F shows as much as
+        reads instead: the graph's width at the furthest legible zoom, around the selection (else where the
+        view is), and a hint says so; F again, with the view left where that put it, fits everything."""
+        rect = self.graph_rect()
+        if rect.isEmpty() or self.fit_scale(rect) >= st.LEGIBLE_SCALE or self._at_legible_fit():
+            self._legible_fit = None
+            self.fit_all()
+            return
+        vp = self.viewport().rect()
+        across = vp.width() / (rect.width() + 2 * MARGIN)
+        self.resetTransform()
+        self.set_scale(max(st.LEGIBLE_SCALE, min(1.0, across)))
+        sc = self.graph_scene()
+        chosen = [sc.node_items[n].sceneBoundingRect() for n in sc.selected_node_ids() if n in sc.node_items]
+        if chosen:
+            focus = chosen[0]
+            for r in chosen[1:]:
+                focus = focus.united(r)
+            centre = focus.center()
+        else:
+            centre = self._centre_before
+        half_w = vp.width() / self.scale_now() / 2
+        half_h = vp.height() / self.scale_now() / 2
+        cx = rect.center().x() if rect.width() + 2 * MARGIN <= 2 * half_w else centre.x()
+        top, bottom = rect.top() - MARGIN + half_h, rect.bottom() + MARGIN - half_h
+        cy = min(max(centre.y(), top), max(top, bottom))
+        self.centerOn(QPointF(cx, cy))
+        self.minimap.refresh_view()
+        self._legible_fit = self._view_key()
+        self.hint.emit(f"the whole graph would be drawn at {self.fit_scale(rect):.0%}, too small to read: "
+                       f"showing it at {self.scale_now():.0%} (the overview, bottom right, has the rest); "
+                       f"press F again to fit all of it")
+
+    @property
+    def _centre_before(self) -> QPointF:
+        return self.mapToScene(self.viewport().rect().center())
+
+    def _view_key(self) -> tuple[float, float, float]:
+        c = self._centre_before
+        return (round(self.scale_now(), 6), round(c.x(), 1), round(c.y(), 1))
+
+    def _at_legible_fit(self) -> bool:
+        """The view is still where the last legible fit (the first F on a tall graph) put it."""
+        return getattr(self, "_legible_fit", None) == self._view_key()
 
     def show_initial(self) -> None:
         """The view a freshly opened graph gets: fitted when legible, else full detail on the inputs."""
@@ -167,6 +218,7 @@ class CanvasView(QGraphicsView):
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         """Keep the overview's frame in step with any change of the view (cheap when nothing moved)."""
         super().drawForeground(painter, rect)
+        self.graph_scene().set_view_scale(self.scale_now())  # however the zoom changed (deferred work only)
         shown = self.mapToScene(self.viewport().rect()).boundingRect()
         if shown != self._shown:
             self._shown = shown

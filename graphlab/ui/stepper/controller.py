@@ -94,8 +94,8 @@ class StepperController(QObject):
     # ---- state -------------------------------------------------------------------------------------------
     @property
     def idle(self) -> bool:
-        """No request is outstanding on the worker (tests wait for this)."""
-        return not self._pending
+        """No request is outstanding on the worker and the dock has drawn the last step (tests wait for this)."""
+        return not self._pending and not (self.panel.has_node_view() and self.panel.node_view.busy)
 
     @property
     def stepper(self) -> Any:
@@ -218,6 +218,8 @@ class StepperController(QObject):
             return
         if self.check_result is not None:  # the check's badges would hide the values being stepped
             self.canvas.clear_check()
+        if self.panel.has_node_view():  # the stepped node's tab shows again
+            self.panel.node_view.release_check()
         self._send(self._command, self.gen, op, arg)
 
     # ---- actions -------------------------------------------------------------------------------------------
@@ -235,6 +237,8 @@ class StepperController(QObject):
         self._request("run_to", ids[0] if ids else None)
 
     def restart(self, checked: bool = False) -> None:
+        if self.panel.has_node_view():
+            self.panel.node_view.release_check()
         if self.gen == self.built_gen:
             self.canvas.clear_check()
             self._send(self._command, self.gen, "reset", None)
@@ -255,7 +259,7 @@ class StepperController(QObject):
         self.window.problems.set_extra("gradcheck", [])
         view = self.panel.node_view
         view.check.set_running("Checking gradients (float64, centred differences)…")
-        view.tabs.setCurrentWidget(view.check)
+        view.show_check_tab()
         self._raise_dock()
         self._send(self._check, self.gen, snapshot, opts)
 
@@ -339,7 +343,7 @@ class StepperController(QObject):
         self.canvas.show_check(result["nodes"])
         view = self.panel.node_view
         view.check.set_result(result)
-        view.tabs.setCurrentWidget(view.check)
+        view.show_check_tab()
         bad = []
         for nid, r in result["nodes"].items():
             if r is None:

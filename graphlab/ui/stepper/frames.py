@@ -16,8 +16,11 @@ worker, which has imported it.
 from __future__ import annotations
 
 import math
+
 from dataclasses import dataclass, field
 from typing import Any, Sequence
+
+from ..numbers import fmt
 
 #: at most this many numbers are written out in a caption or badge
 CAPTION_VALUES = 4
@@ -25,24 +28,12 @@ CAPTION_VALUES = 4
 TABLE_MAX = 64
 HIST_BINS = 64
 MOSAIC_MAX = 64
+#: feature maps handed to the dock hold at most about this many pixels (sample 0, all channels shown):
+#: larger maps are averaged over k×k blocks on the worker — the dock draws tiles of ~30-60 px anyway,
+#: and composing 64 maps of 112×112 on the GUI thread took ~20 ms per view. None: full size.
+MOSAIC_PIXELS: int | None = 64 * 64 * 64
 
 Edge3 = tuple[str, str, int]
-
-
-def fmt(v: float, digits: int = 4) -> str:
-    """A number with ``digits`` significant digits, whole numbers without a decimal point, a real minus."""
-    if isinstance(v, bool):
-        v = float(v)
-    f = float(v)
-    if math.isnan(f):
-        return "NaN"
-    if math.isinf(f):
-        return "+inf" if f > 0 else "−inf"
-    if f == int(f) and abs(f) < 1e6:
-        s = str(int(f))
-    else:
-        s = f"{f:.{digits}g}"
-    return s.replace("-", "−")
 
 
 def _listed(values: Sequence[float], digits: int = 4) -> str:
@@ -83,7 +74,9 @@ class TensorShow:
     max: float
     nonfinite: int
     preview: list[float] | None = None  # all values, when ≤ TABLE_MAX
-    images: Any = None  # numpy float32 [C, H, W]: sample 0's feature maps (≤ MOSAIC_MAX channels)
+    images: Any = None  # numpy float32 [C, H, W]: sample 0's feature maps (≤ MOSAIC_MAX channels), maybe reduced
+    ranges: list[tuple[float, float]] | None = None  # each map's (min, max) at full size (the tiles' tooltips)
+    reduced: int = 1  # the maps were averaged over reduced × reduced blocks
     hist: tuple[list[int], list[float]] | None = None  # (counts, edges)
     channels: int = 0  # how many channels sample 0 has (images)
     alone: bool = False  # drawn on a row of its own (∂L/∂out, above the per-input rows)
@@ -159,13 +152,34 @@ def show_tensor(t: Any, name: str, rec: Any = None, what: str = "", index: Any =
         p = rec.preview(what, index) if rec is not None else preview(t)
         out.preview = list(p.values)
     elif maps and _is_feature_map(shape):
-        sample = t[0, :MOSAIC_MAX].detach()
-        out.images = sample.float().numpy().copy()
+        sample = t[0, :MOSAIC_MAX].detach().float()
+        out.ranges = _ranges(sample)
+        k = 1
+        if MOSAIC_PIXELS is not None and sample.numel() > MOSAIC_PIXELS:
+            k = math.ceil(math.sqrt(sample.numel() / MOSAIC_PIXELS))
+        if k > 1:
+            import torch.nn.functional as F  # noqa: N812 - torch's own name
+
+            sample = F.avg_pool2d(sample[None], k, ceil_mode=True)[0]
+        out.images = sample.numpy().copy()
+        out.reduced = k
         out.channels = shape[1]
     else:
         h = rec.histogram(what, index, bins=HIST_BINS) if rec is not None else histogram(t, bins=HIST_BINS)
         out.hist = (list(h.counts), list(h.edges))
     return out
+
+
+def _ranges(maps: Any) -> list[tuple[float, float]]:
+    """(min, max) of each map's finite values (NaN, NaN when it has none)."""
+    import torch
+
+    flat = maps.reshape(maps.shape[0], -1)
+    ok = torch.isfinite(flat)
+    lo = torch.where(ok, flat, torch.full_like(flat, math.inf)).amin(1)
+    hi = torch.where(ok, flat, torch.full_like(flat, -math.inf)).amax(1)
+    return [(float(a), float(b)) if ok[i].any() else (math.nan, math.nan)
+            for i, (a, b) in enumerate(zip(lo.tolist(), hi.tolist()))]
 
 
 def _port_names(sources: list[str]) -> list[str]:

@@ -19,7 +19,7 @@ import math
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase
 from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHeaderView, QLabel, QScrollArea, QSizePolicy,
                                QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
@@ -53,20 +53,45 @@ class TensorGrid(QScrollArea):
         self._cols = 0
 
     def show_tensors(self, tensors: list[TensorShow]) -> None:
-        while len(self.pool) < len(tensors):
-            tv = TensorView()
-            tv.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            self.pool.append(tv)
-        self.shown = []
-        width = max(self.viewport().width(), VIEW_W)
+        """Fill every view now (see :meth:`begin` / :meth:`fill_one` for one view per call)."""
+        self.begin(tensors)
+        while self.fill_one():
+            pass
+
+    def begin(self, tensors: list[TensorShow]) -> None:
+        """Start showing ``tensors``: views past their count go; :meth:`fill_one` fills the rest one by
+        one, and the grid is laid out again when the last is filled."""
         self.alone = {t.name for t in tensors if t.alone}
-        for tv, t in zip(self.pool, tensors):
-            fill(tv, t, width)
-            self.shown.append((t.name, tv))
+        self._todo = list(enumerate(tensors))  # views are made as they are first needed, one per call
+        self._filled: list[tuple[str, TensorView]] = []
         for tv in self.pool[len(tensors):]:
             tv.hide()
             tv.clear()
-        self._place(force=True)
+        if not tensors:
+            self.shown = []
+            self._place(force=True)
+
+    def fill_one(self) -> bool:
+        """Fill the next view; True while more remain."""
+        todo = getattr(self, "_todo", [])
+        if not todo:
+            return False
+        i, t = todo.pop(0)
+        if i == len(self.pool):
+            tv = TensorView()
+            tv.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            self.pool.append(tv)
+        tv = self.pool[i]
+        fill(tv, t, max(self.viewport().width(), VIEW_W))
+        self._filled.append((t.name, tv))
+        if not todo:
+            self.shown = self._filled
+            self._place(force=True)
+        return bool(todo)
+
+    @property
+    def pending(self) -> bool:
+        return bool(getattr(self, "_todo", []))
 
     def _columns(self) -> int:
         return max(1, min(3, self.viewport().width() // VIEW_W))
@@ -126,21 +151,28 @@ def mosaic_columns(n: int, tile: tuple[int, int], width: float, height: float, c
 def fill(tv: TensorView, t: TensorShow, width: float = 2 * VIEW_W) -> None:
     """Show a TensorShow in a TensorView and size the view for its body (``width``: what it will get)."""
     images = t.images
-    tv.set_summary(t.shape, mean=t.mean, std=t.std, min=t.min, max=t.max, name=t.name, dtype=t.dtype,
-                   preview=t.preview, hist=t.hist, images=images, nonfinite=t.nonfinite)
-    if tv.mode == "images":
+    kw: dict[str, Any] = {}
+    need = 0.0
+    if images is not None:  # the mosaic's grid, worked out before it is composed (once)
         n, h, w = images.shape[0], images.shape[1], images.shape[2]
         room = MOSAIC_H - 80
         cap = tv.mosaic.fontMetrics().height() + 2
         cols, need = mosaic_columns(n, (h, w), width - 8, room, cap)
         big = (width - 8) / cols >= 34
-        tv.mosaic.set_tiles(images, captions=[f"ch {i}" for i in range(n)] if big else None,
-                            columns=cols)
         if not big:
             cols, need = mosaic_columns(n, (h, w), width - 8, room, 0)
+        tips = None
+        if t.ranges is not None:
+            tips = [f"ch {i}\nmin {fmt(lo)} · max {fmt(hi)}" for i, (lo, hi) in enumerate(t.ranges[:n])]
+        kw = {"image_columns": cols, "image_captions": big, "image_tooltips": tips}
+    tv.set_summary(t.shape, mean=t.mean, std=t.std, min=t.min, max=t.max, name=t.name, dtype=t.dtype,
+                   preview=t.preview, hist=t.hist, images=images, nonfinite=t.nonfinite, **kw)
+    if tv.mode == "images":
         note = f"sample 0 of {t.shape[0]}" if t.shape and t.shape[0] > 1 else ""
         if t.channels > 64:
             note += (" · " if note else "") + f"first 64 of {t.channels} channels"
+        if t.reduced > 1:
+            note += (" · " if note else "") + f"drawn averaged over {t.reduced}×{t.reduced} pixels"
         tv.note.setText(note)
     if tv.mode == "table":
         table = tv.table
@@ -215,6 +247,9 @@ class CheckView(QWidget):
 
 
 class NodeView(QWidget):
+    #: fill the tensor views on later event-loop turns (False: all at once, as before; benchmarks compare)
+    deferred = True
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("step_node")
@@ -248,35 +283,95 @@ class NodeView(QWidget):
         lay.addWidget(self.rule)
         lay.addWidget(self.tabs, 1)
         self.shown: NodeShow | None = None
+        self._jobs: list[TensorGrid] = []
+        self._fill_timer = QTimer(self)
+        self._fill_timer.setSingleShot(True)
+        self._fill_timer.setInterval(0)
+        self._fill_timer.timeout.connect(self._fill_next)
+        self._check_pinned = False  # the gradient check's tab was opened for a check: keep it up
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
 
+    def show_check_tab(self) -> None:
+        """Show the gradient check's tab and keep it up (a frame arriving meanwhile does not switch away)
+        until :meth:`release_check` — the next step the user asks for."""
+        self._check_pinned = True
+        self.tabs.setCurrentWidget(self.check)
+
+    def release_check(self) -> None:
+        self._check_pinned = False
+
+    def _set_tabs(self, backward: bool, over_time: bool) -> None:
+        """Enable the Gradients / Over time tabs and pick the tab for this phase. The current tab moves
+        to Values *before* a tab is disabled: QTabWidget would otherwise jump to the next enabled tab
+        (the gradient check), where later steps left it."""
+        current = self.tabs.currentIndex()
+        if current in (1, 2) and not (backward and (current == 1 or over_time)):
+            self.tabs.setCurrentIndex(0)
+        self.tabs.setTabEnabled(1, backward)
+        self.tabs.setTabEnabled(2, over_time)
+        if self._check_pinned:
+            self.tabs.setCurrentWidget(self.check)
+        elif backward:
+            if self.tabs.currentIndex() not in (1, 2):
+                self.tabs.setCurrentIndex(1)
+        else:
+            self.tabs.setCurrentIndex(0)
+
     def show_node(self, show: NodeShow | None) -> None:
+        """Show a step's node: header, rule and tabs now; the tensor views one per event-loop turn, the
+        visible tab's first (a feature-map mosaic costs a few ms), so the window never stalls on a step.
+        A newer step drops what is left of this one's."""
         self.shown = show
+        self._jobs = []
         if show is None:
             self.header.setText("")
             self.rule.setText("")
             self.values.show_tensors([])
             self.grads.show_tensors([])
-            self.tabs.setTabEnabled(1, False)
-            self.tabs.setTabEnabled(2, False)
+            self._set_tabs(False, False)
             return
         self.header.setText(f"{show.node} · {show.type} — {show.phase} {show.index}/{show.count}")
-        self.values.show_tensors(show.values)
-        self.grads.show_tensors(show.grads)
         backward = show.phase == "backward"
-        self.tabs.setTabEnabled(1, backward)
-        self.tabs.setTabEnabled(2, bool(show.time_norms))
         if show.time_norms:
             t = np.arange(1, len(show.time_norms) + 1)
             self.time_plot.set_series("norm", t, np.asarray(show.time_norms, dtype=np.float64),
                                       label="‖∂L/∂h_t‖")
             self.time_plot.flush()
+        self._set_tabs(backward, bool(show.time_norms))
         self.rule.setText(self._rule_html(show))
-        current = self.tabs.currentIndex()
-        if backward and current == 0:
-            self.tabs.setCurrentIndex(1)
-        elif not backward and current in (1, 2):
-            self.tabs.setCurrentIndex(0)
+        first = self.grads if self.tabs.currentWidget() is self.grads else self.values
+        for grid, tensors in sorted(((self.values, show.values), (self.grads, show.grads)),
+                                    key=lambda job: job[0] is not first):
+            grid.begin(tensors)
+            if grid.pending:
+                self._jobs.append(grid)
+        if not self.deferred:
+            self.flush()
+        elif self._jobs:
+            self._fill_timer.start()
+
+    @property
+    def busy(self) -> bool:
+        """Tensor views of the current step are still being filled (on later event-loop turns)."""
+        return bool(self._jobs)
+
+    def _fill_next(self) -> None:
+        """One tensor view (a timer's turn); the next turn does the next."""
+        if not self._jobs:
+            return
+        grid = self._jobs[0]
+        if not grid.fill_one():
+            self._jobs.pop(0)
+        if self._jobs:
+            self._fill_timer.start()
+
+    def flush(self) -> None:
+        """Fill whatever is left now."""
+        self._fill_timer.stop()
+        while self._jobs:
+            grid = self._jobs[0]
+            if not grid.fill_one():
+                self._jobs.pop(0)
 
     def _rule_html(self, show: NodeShow) -> str:
         spec = REGISTRY.get(show.type)
@@ -289,5 +384,6 @@ class NodeView(QWidget):
         return "<br>".join(lines)
 
     def views(self) -> dict[str, TensorView]:
-        """The TensorViews shown now, by name (values and gradients)."""
+        """The TensorViews of the current step, by name (values and gradients; fills what is left)."""
+        self.flush()
         return {**dict(self.values.shown), **dict(self.grads.shown)}

@@ -27,7 +27,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from .theme import lut_color, make_lut, make_theme, to_index
+from .theme import ThemedView, lut_color, make_lut, make_theme, to_index
 
 
 class ConfusionCanvas(QWidget):
@@ -138,7 +138,7 @@ class ConfusionCanvas(QWidget):
         self.owner.hover_cell(-1, -1)
 
 
-class ConfusionMatrixView(QWidget):
+class ConfusionMatrixView(ThemedView, QWidget):
     cell_hovered = Signal(int, int)
 
     def __init__(self, parent: QWidget | None = None, *, title: str = "Confusion matrix (validation)") -> None:
@@ -168,6 +168,7 @@ class ConfusionMatrixView(QWidget):
         lay.addLayout(head)
         lay.addWidget(self.canvas, 1)
         lay.addWidget(self.readout)
+        self._ready = True
 
     @property
     def n_classes(self) -> int:
@@ -212,9 +213,6 @@ class ConfusionMatrixView(QWidget):
         self.canvas.update()
         self.cell_hovered.emit(r, c)
 
-    def changeEvent(self, ev: QEvent) -> None:  # noqa: N802 - Qt override
-        if ev.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and hasattr(self, "canvas"):
-            self.theme = make_theme(self.palette())
-            self.lut = make_lut("ramp", self.theme)
-            self.canvas.update()
-        super().changeEvent(ev)
+    def _apply_theme(self) -> None:
+        self.lut = make_lut("ramp", self.theme)
+        self.canvas.update()

@@ -29,11 +29,10 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from .image_mosaic import MAX_TILES, ImageMosaic
-from .theme import apply_plot_theme, fmt, make_theme
+from .theme import ThemedView, apply_plot_theme, fmt, make_theme
 
 
 def class_counts(labels: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -42,8 +41,7 @@ def class_counts(labels: Any) -> tuple[np.ndarray, np.ndarray]:
     return classes, counts
 
 
-class DatasetPreview(QWidget):
-    _ready = False
+class DatasetPreview(ThemedView, QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -207,12 +205,6 @@ class DatasetPreview(QWidget):
         self.mode = mode
         self.stack.setCurrentWidget({"empty": self.empty, "points": self.points_widget, "images": self.mosaic,
                                      "sequences": self.seq_widget}[mode])
-
-    def changeEvent(self, ev: QEvent) -> None:  # noqa: N802 - Qt override
-        if ev.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and self._ready:
-            self.theme = make_theme(self.palette())
-            self._apply_theme()
-        super().changeEvent(ev)
 
     def _apply_theme(self) -> None:
         for w, item in ((self.points_widget, self.points_plot), (self.seq_widget, self.seq_plot)):

@@ -26,13 +26,13 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QRectF, QTimer, Signal
+from PySide6.QtCore import QRectF, QTimer, Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from .buffers import GrowBuffer, RowBuffer
 from .matrix_plot import MatrixPlot
 from .header import style_readout, title_block
-from .theme import fmt, make_theme, nice_levels
+from .theme import ThemedView, fmt, make_theme, nice_levels
 
 RATIO_LEVELS = (-6.0, 0.0)
 RATIO_GUIDE = -3.0
@@ -42,8 +42,7 @@ def _elide(s: str, n: int = 16) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
-class GradientFlowView(QWidget):
-    _ready = False  # palette events arrive during construction
+class GradientFlowView(ThemedView, QWidget):
     node_clicked = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -218,12 +217,6 @@ class GradientFlowView(QWidget):
         return f"{len(self.nodes)} nodes × {n:,} sampled steps · click a row to select its node" if n else ""
 
     # -- theme ------------------------------------------------------------------------------------------------
-    def changeEvent(self, ev: QEvent) -> None:  # noqa: N802 - Qt override
-        if ev.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and self._ready:
-            self.theme = make_theme(self.palette())
-            self._apply_theme()
-        super().changeEvent(ev)
-
     def _apply_theme(self) -> None:
         style_readout(self.readout, self.theme)
         pen = pg.mkPen(self.theme.foreground, width=2)

@@ -25,13 +25,13 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 from .buffers import GrowBuffer, RowBuffer
 from .matrix_plot import MatrixPlot
 from .header import style_readout, title_block
-from .theme import apply_plot_theme, fmt, make_theme, set_axis_label
+from .theme import ThemedView, apply_plot_theme, fmt, make_theme, set_axis_label
 
 LOG_FLOOR = -4.0
 
@@ -45,8 +45,7 @@ def shares(counts: np.ndarray) -> np.ndarray:
     return out
 
 
-class HeatmapView(QWidget):
-    _ready = False  # palette events arrive during construction
+class HeatmapView(ThemedView, QWidget):
     step_selected = Signal(int)  # index of the sampled step the bar chart shows
 
     def __init__(self, title: str = "Distribution", value_label: str = "value", *,
@@ -246,12 +245,6 @@ class HeatmapView(QWidget):
         b = [pg.mkBrush(self.theme.train)] * rows
         b[0] = b[-1] = pg.mkBrush(self.theme.warning)
         return b
-
-    def changeEvent(self, ev: QEvent) -> None:  # noqa: N802 - Qt override
-        if ev.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and self._ready:
-            self.theme = make_theme(self.palette())
-            self._apply_theme()
-        super().changeEvent(ev)
 
     def _apply_theme(self) -> None:
         t = self.theme

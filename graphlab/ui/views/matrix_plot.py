@@ -27,7 +27,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QGraphicsRectItem, QWidget
 
-from .theme import ViewTheme, apply_plot_theme, lut_color, make_lut, make_theme, set_axis_label, to_index
+from .theme import ThemedView, ViewTheme, apply_plot_theme, lut_color, make_lut, make_theme, set_axis_label, to_index
 
 
 class LabelAxis(pg.AxisItem):
@@ -77,8 +77,7 @@ class HatchRect(QGraphicsRectItem):
         painter.restore()
 
 
-class MatrixPlot(pg.GraphicsLayoutWidget):
-    _ready = False  # palette events arrive during construction
+class MatrixPlot(ThemedView, pg.GraphicsLayoutWidget):
     hovered = Signal(int, int)
     clicked = Signal(int, int)
 
@@ -231,12 +230,6 @@ class MatrixPlot(pg.GraphicsLayoutWidget):
         super().leaveEvent(ev)
 
     # -- theme ---------------------------------------------------------------------------------------------
-    def changeEvent(self, ev: QEvent) -> None:  # noqa: N802 - Qt override
-        if ev.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and self._ready:
-            self.theme = make_theme(self.palette())
-            self._apply_theme()
-        super().changeEvent(ev)
-
     def _apply_theme(self) -> None:
         t: ViewTheme = self.theme
         self.setBackground(t.background)

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import QToolButton, QVBoxLayout, QWidget
 
 from .buffers import GrowBuffer
 from .header import style_readout, title_block
-from .theme import ViewTheme, apply_plot_theme, fmt, make_theme, set_axis_label
+from .theme import ThemedView, ViewTheme, apply_plot_theme, fmt, make_theme, set_axis_label
 
 
 class YAxis(pg.AxisItem):
@@ -145,8 +145,7 @@ def as_xy(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return xa, ya
 
 
-class PlotPanel(QWidget):
-    _ready = False  # palette events arrive during construction
+class PlotPanel(ThemedView, QWidget):
     """Title, readout and log toggle over a themed plot that holds named, appendable series."""
 
     def __init__(self, title: str, x_label: str, y_label: str, *, log_y: bool = False,
@@ -432,12 +431,6 @@ class PlotPanel(QWidget):
         return super().eventFilter(obj, ev)
 
     # -- theme ------------------------------------------------------------------------------------
-    def changeEvent(self, ev: QEvent) -> None:  # noqa: N802 - Qt override
-        if ev.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and self._ready:
-            self.theme = make_theme(self.palette())
-            self._apply_theme()
-        super().changeEvent(ev)
-
     def _apply_theme(self) -> None:
         t = self.theme
         self.plot_widget.setBackground(t.background)

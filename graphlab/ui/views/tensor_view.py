@@ -33,13 +33,13 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import (QHeaderView, QLabel, QSizePolicy, QStackedWidget, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from .image_mosaic import ImageMosaic
-from .theme import apply_plot_theme, fmt, make_theme, set_axis_label
+from .theme import ThemedView, apply_plot_theme, fmt, make_theme, set_axis_label
 
 TABLE_MAX = 64
 HIST_BINS = 64
@@ -73,8 +73,7 @@ def finite_stats(a: np.ndarray) -> tuple[float, float, float, float, int]:
     return float(f.mean()), float(f.std()), float(f.min()), float(f.max()), bad
 
 
-class TensorView(QWidget):
-    _ready = False
+class TensorView(ThemedView, QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -152,7 +151,11 @@ class TensorView(QWidget):
 
     def set_summary(self, shape: Sequence[int], *, mean: float, std: float, min: float, max: float,  # noqa: A002
                     name: str = "", dtype: str = "float32", preview: Any = None, hist: Any = None,
-                    images: Any = None, nonfinite: int = 0) -> None:
+                    images: Any = None, nonfinite: int = 0, image_columns: int | None = None,
+                    image_captions: bool = True, image_tooltips: Sequence[str] | None = None) -> None:
+        """Show a tensor from its summary. ``images`` [C, H, W] (or [N, C, H, W]: sample 0) as a mosaic in
+        ``image_columns`` columns (None: a square grid), captioned "ch i" unless ``image_captions`` is
+        False, with ``image_tooltips`` per tile (default: the tile's name and value range)."""
         shape = tuple(int(s) for s in shape)
         self._set_head(name, shape, dtype, mean, std, min, max, nonfinite)
         n = int(np.prod(shape)) if shape else 1
@@ -160,7 +163,7 @@ class TensorView(QWidget):
         if preview is not None and n <= TABLE_MAX:
             self._show_table(np.asarray(preview).reshape(shape))
         elif images is not None:
-            self._show_images(np.asarray(images))
+            self._show_images(np.asarray(images), image_columns, image_captions, image_tooltips)
         elif hist is not None:
             counts, edges = hist
             self._show_hist(np.asarray(counts, dtype=np.float64), np.asarray(edges, dtype=np.float64))
@@ -233,7 +236,8 @@ class TensorView(QWidget):
             self.table.setItem(r, c, item)
         self._set_mode("table")
 
-    def _show_images(self, a: np.ndarray) -> None:
+    def _show_images(self, a: np.ndarray, columns: int | None = None, captions: bool = True,
+                     tooltips: Sequence[str] | None = None) -> None:
         note = ""
         if a.ndim == 4:
             note = f"sample 0 of {a.shape[0]}" if a.shape[0] > 1 else ""
@@ -241,7 +245,9 @@ class TensorView(QWidget):
         if a.ndim != 3:
             raise ValueError(f"feature maps must be [C, H, W] or [N, C, H, W], got shape {a.shape}")
         c = a.shape[0]
-        self.mosaic.set_tiles(a.astype(np.float32), captions=[f"ch {i}" for i in range(min(c, 64))])
+        self.mosaic.set_tiles(a.astype(np.float32, copy=False),
+                              captions=[f"ch {i}" for i in range(min(c, 64))] if captions else None,
+                              tooltips=tooltips, columns=columns)
         if self.mosaic.truncated:
             note += (" · " if note else "") + f"first 64 of {c} channels"
         self.note.setText(note)
@@ -273,12 +279,6 @@ class TensorView(QWidget):
         return self._hist.copy()
 
     # -- theme ---------------------------------------------------------------------------------------------------
-    def changeEvent(self, ev: QEvent) -> None:  # noqa: N802 - Qt override
-        if ev.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and self._ready:
-            self.theme = make_theme(self.palette())
-            self._apply_theme()
-        super().changeEvent(ev)
-
     def _apply_theme(self) -> None:
         self.hist_widget.setBackground(self.theme.background)
         apply_plot_theme(self.hist_plot, self.theme)

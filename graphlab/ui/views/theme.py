@@ -22,7 +22,10 @@ from functools import lru_cache
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
+
+from ..numbers import fmt  # noqa: F401 - the one number format, re-exported for the views
 
 # hue, saturation per named role; lightness adapts to the palette
 _HUES = {"train": (210, 200), "val": (28, 230), "lr": (150, 170), "extra": (280, 150)}
@@ -193,16 +196,21 @@ def nice_levels(values: np.ndarray, *, pad_decades: bool = True) -> tuple[float,
     return (lo, hi)
 
 
-def fmt(v: float | None, digits: int = 4) -> str:
-    """A number for a readout: 4 significant digits, NaN/inf spelled out, None as a dash."""
-    if v is None:
-        return "–"
-    if isinstance(v, (int, np.integer)):
-        return f"{int(v):,}"
-    f = float(v)
-    if math.isnan(f):
-        return "NaN"
-    if math.isinf(f):
-        return "+inf" if f > 0 else "−inf"
-    s = f"{f:.{digits}g}"
-    return s.replace("-", "−")
+class ThemedView:
+    """Mixin for view widgets that follow the application palette (put it before the Qt base class).
+
+    On a palette change (the widget's or the application's) it sets ``self.theme`` to a new
+    :class:`ViewTheme` and calls ``self._apply_theme()`` — once the widget sets ``_ready`` at the end of
+    its constructor (palette events arrive while it is being built)."""
+
+    _ready = False
+    theme: ViewTheme
+
+    def changeEvent(self, ev: QEvent) -> None:  # noqa: N802 - Qt override
+        if ev.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and self._ready:
+            self.theme = make_theme(self.palette())  # type: ignore[attr-defined]
+            self._apply_theme()
+        super().changeEvent(ev)  # type: ignore[misc]
+
+    def _apply_theme(self) -> None:
+        raise NotImplementedError

@@ -64,3 +64,30 @@ def test_nice_levels_and_fmt():
     assert nice_levels(np.array([np.nan])) == (0.0, 1.0)
     assert fmt(-0.000123456) == "−0.0001235" and fmt(float("nan")) == "NaN" and fmt(1234) == "1,234"
     assert fmt(None) == "–" and fmt(float("-inf")) == "−inf"
+
+
+def test_one_number_format_for_views_and_the_stepper():
+    """The stepper's captions and the views' readouts write numbers by the same rules: integers (Python,
+    numpy, and whole floats below a million) in full with separators and a real minus sign."""
+    from graphlab.ui import numbers
+    from graphlab.ui.stepper import frames
+    from graphlab.ui.views import theme
+
+    assert frames.fmt is numbers.fmt and theme.fmt is numbers.fmt
+    for v in (-4, np.int64(-4), -4.0, np.float32(-4.0)):
+        assert fmt(v) == "−4", v
+    assert fmt(12345) == fmt(12345.0) == fmt(np.int32(12345)) == "12,345"
+    assert fmt(2.5e6) == "2.5e+06" and fmt(True) == "1" and fmt(0.125, 2) == "0.12"
+    assert fmt(3.0) == "3" and fmt(-12.0) == "−12" and fmt(1 / 3) == "0.3333"
+
+
+def test_views_follow_the_palette_through_one_mixin():
+    from graphlab.ui.views import (ConfusionMatrixView, DatasetPreview, GradientFlowView, HeatmapView, PlotPanel,
+                                   TensorView)
+    from graphlab.ui.views.matrix_plot import MatrixPlot
+    from graphlab.ui.views.theme import ThemedView
+
+    for cls in (ConfusionMatrixView, DatasetPreview, GradientFlowView, HeatmapView, MatrixPlot, PlotPanel,
+                TensorView):
+        assert issubclass(cls, ThemedView), cls
+        assert "changeEvent" not in vars(cls), f"{cls.__name__} repeats the palette handler"

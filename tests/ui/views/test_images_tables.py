@@ -27,7 +27,7 @@ def test_each_tile_is_normalised_on_its_own(show):
         assert left.lightness() < 20 and right.lightness() > 235
     c = pixel(img, m.tile_rect(2).center().x(), m.tile_rect(2).center().y())
     assert 110 < c.lightness() < 145
-    assert m.tooltip_for(0) == "big\nmin 0 · max 1000"
+    assert m.tooltip_for(0) == "big\nmin 0 · max 1,000"
 
 
 def test_rgb_filters_channel_first_and_channel_last(show):
