@@ -44,21 +44,11 @@ if TYPE_CHECKING:
 
     from .config import TrainConfig
 
-_REQ = object()  # marks a required parameter
-#: dataset name -> {param: default} (``_REQ`` = required). Kinds are checked in check_params.
-DATASETS: dict[str, dict[str, Any]] = {
-    "spiral": {"classes": 3, "points": 100, "noise": 0.2, "seed": 0},
-    "digits": {"size": 8},
-    "adding": {"length": 50, "samples": 10000, "seed": 0},
-    "sine": {"length": 20, "samples": 2000, "noise": 0.05, "seed": 0},
-    "npz": {"path": _REQ, "x": "X", "y": "y", "task": "auto"},
-    "csv": {"path": _REQ, "label": -1, "task": "auto"},
-    "image_folder": {"path": _REQ, "size": None, "grayscale": False},
-    "mnist": {"root": _REQ, "limit": None},
-    "fashion_mnist": {"root": _REQ, "limit": None},
-    "cifar10": {"root": _REQ, "limit": None},
-}
-_INT_MIN = {"size": 8, "classes": 2, "points": 2, "length": 2, "samples": 10, "seed": 0, "limit": 1}
+from .schema import DATASET_FIELDS, REQUIRED
+
+_REQ = REQUIRED  # marks a required parameter
+#: dataset name -> {param: default} (``_REQ`` = required); kinds and ranges: graphlab.run.schema.DATASET_FIELDS
+DATASETS: dict[str, dict[str, Any]] = {name: {f.name: f.default for f in fs} for name, fs in DATASET_FIELDS.items()}
 
 
 class DataError(Exception):
@@ -66,52 +56,26 @@ class DataError(Exception):
 
 
 def check_params(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate a dataset's parameters (no torch, no file access) and fill defaults."""
+    """Validate a dataset's parameters (no torch, no file access) and fill defaults; each value is
+    checked by its schema field (:data:`graphlab.run.schema.DATASET_FIELDS`)."""
     from .config import ConfigError
 
     if name not in DATASETS:
         raise ConfigError("training.dataset.name", f"unknown dataset {name!r}; use one of {', '.join(DATASETS)}")
-    schema = DATASETS[name]
-    out: dict[str, Any] = {}
+    fields = DATASET_FIELDS[name]
+    known = [f.name for f in fields]
     for k in params:
-        if k not in schema:
+        if k not in known:
             raise ConfigError(f"training.dataset.{k}",
-                              f"unknown parameter of dataset {name}; its parameters: {', '.join(schema) or '(none)'}")
-    for k, default in schema.items():
-        f = f"training.dataset.{k}"
-        if k not in params:
-            if default is _REQ:
-                raise ConfigError(f, f"dataset {name} needs it")
-            out[k] = default
-            continue
-        v = params[k]
-        if k in _INT_MIN and not (k == "size" and name == "image_folder"):
-            if v is None and default is None:
-                out[k] = None
-                continue
-            if isinstance(v, bool) or not isinstance(v, int) or v < _INT_MIN[k]:
-                raise ConfigError(f, f"must be a whole number >= {_INT_MIN[k]}, got {v!r}")
-        elif k == "noise":
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-                raise ConfigError(f, f"must be a number >= 0, got {v!r}")
-            v = float(v)
-        elif k in ("path", "root", "x", "y"):
-            if not isinstance(v, str) or not v:
-                raise ConfigError(f, f"must be a non-empty string, got {v!r}")
-        elif k == "task":
-            if v not in ("auto", "classification", "regression"):
-                raise ConfigError(f, f"must be auto, classification or regression; got {v!r}")
-        elif k == "label":
-            if isinstance(v, bool) or not isinstance(v, (int, str)):
-                raise ConfigError(f, f"must be a column name or index, got {v!r}")
-        elif k == "size":
-            if v is not None and not (isinstance(v, list) and len(v) == 2
-                                      and all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in v)):
-                raise ConfigError(f, f"must be [height, width] or null, got {v!r}")
-        elif k == "grayscale":
-            if not isinstance(v, bool):
-                raise ConfigError(f, f"must be true or false, got {v!r}")
-        out[k] = v
+                              f"unknown parameter of dataset {name}; its parameters: {', '.join(known) or '(none)'}")
+    out: dict[str, Any] = {}
+    for f in fields:
+        if f.name not in params:
+            if f.required:
+                raise ConfigError(f.path, f"dataset {name} needs it")
+            out[f.name] = f.default
+        else:
+            out[f.name] = f.check(params[f.name])
     return out
 
 
