@@ -43,6 +43,7 @@ from .recent import RecentFiles, RecentMenu
 from .recovery import Autosave, default_recovery_dir
 from .scene.graph_scene import GraphScene
 from .scene.view import CanvasView
+from .training import install as install_training
 from .undo_keys import UndoKeyRouter
 
 
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self.run_toolbar.hide()  # the training issue adds Train / Step here
         self.recent_list = RecentMenu(self.recent_menu, self.recent, self.open_file)
         fill_examples_menu(self.examples_menu, self.open_example)
+        self.training = install_training(self)  # Run menu and toolbar, Training/Plots/Node/Runs docks
 
         self._wire()
         self.set_document(self.document, None)
@@ -323,6 +325,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.autosave.discard()
         self.autosave.stop()
+        self.training.shutdown()  # stops the training child (it saves a checkpoint) and reaps it
         self._detach_document()
         event.accept()
 
