@@ -57,6 +57,11 @@ class Workbench(QObject):
         self.canvas = CanvasFeedback(window, controller)
         self.controls = RunControls(window, controller, self.fit)
 
+        # explicit minimum sizes: a hidden, tabified dock's content still counts towards the window's
+        # minimum size before the first show (Qt), and the plots' own minimums would grow the window
+        for panel, (mw, mh) in ((self.settings, (160, 120)), (self.plots, (240, 120)), (self.node, (180, 160)),
+                                (self.runs, (160, 80))):
+            panel.setMinimumSize(mw, mh)
         right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
         self.training_dock = window.add_dock("Training", self.settings, right, "training", "Ctrl+4")
         self.node_dock = window.add_dock("Node", self.node, right, "node", "Ctrl+6")
@@ -67,12 +72,13 @@ class Workbench(QObject):
             window.tabifyDockWidget(inspector, self.training_dock)
             window.tabifyDockWidget(inspector, self.node_dock)
             inspector.raise_()
-        if problems is not None:
+        if problems is not None:  # the plots left of the problems list (with the runs behind it)
+            window.splitDockWidget(self.plots_dock, problems, Qt.Orientation.Horizontal)
             window.tabifyDockWidget(problems, self.runs_dock)
-            window.splitDockWidget(problems, self.plots_dock, Qt.Orientation.Horizontal)
             problems.raise_()
         for dock in (self.plots_dock, self.node_dock, self.runs_dock):
             dock.hide()  # until a run starts: the canvas keeps its room
+        self._sized = False
         self.node_dock.visibilityChanged.connect(self.node.set_dock_visible)
         window.live.updated.connect(self.analysis_updated)
         controller.run_started.connect(self.run_started)
@@ -95,12 +101,23 @@ class Workbench(QObject):
         self.controls.update_actions()
 
     def run_started(self, _e: Any) -> None:
-        """Show what a run is watched with: the plots and the node dock (the user may hide them again)."""
+        """Show what a run is watched with: the plots and the node dock (the user may hide them again).
+        The first time in a window the plots get ~40% of its height and most of its width."""
+        w = self.window
+        first = not self._sized and not self.plots_dock.isVisible()
         for dock in (self.plots_dock, self.runs_dock, self.node_dock):
             if not dock.isVisible():
                 dock.show()
         self.plots_dock.raise_()
         self.node_dock.raise_()
+        if first:
+            self._sized = True
+            problems = getattr(w, "problems_dock", None)
+            w.resizeDocks([self.plots_dock], [int(w.height() * 0.42)], Qt.Orientation.Vertical)
+            if problems is not None and not self.plots_dock.isFloating():
+                width = w.width()
+                w.resizeDocks([self.plots_dock, problems], [int(width * 0.7), int(width * 0.3)],
+                              Qt.Orientation.Horizontal)
 
 
 def install(window: MainWindow) -> TrainingController:

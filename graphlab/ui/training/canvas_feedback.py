@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 
 OWNER = "training"
 BADGE_HZ = 4
-#: the badge colour scale: log10 ‖∂L/∂out‖ from LOG_LO (blue) to LOG_HI (red)
-LOG_LO, LOG_HI = -7.0, 1.0
+#: the badge colour scale: log10 ‖∂L/∂out‖ from LOG_LO (dark blue: vanishing) through the middle (pale
+#: yellow, 1e-2) to LOG_HI (dark red: exploding), on the canvas's heat scale
+LOG_LO, LOG_HI = -6.0, 2.0
 ERROR_OUTLINE = "#d0302f"
 
 

@@ -77,6 +77,7 @@ class TrainingController(QObject):
         self.fit: FitCheck | None = None  # the off-thread fit check (set by install)
         self.ui: Any = None  # the panels (graphlab.ui.training.Workbench), set by install
         self.closed = False
+        self.paused_at: ev.Paused | None = None  # where the run last paused (epoch, step)
         self.images_wanted = False
         self._doc: Any = None
         self._revision = -1
@@ -247,6 +248,7 @@ class TrainingController(QObject):
                 self.run_dir = Path(e.run_dir) if e.run_dir else self.run_dir
                 self.run_started.emit(e)
             elif t is ev.Paused:
+                self.paused_at = e
                 self._set_state("paused")
             elif t is ev.Resumed:
                 self._set_state("running")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtWidgets import QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
 
 from ...core import REGISTRY
 
@@ -39,6 +39,7 @@ class NodePanel(QWidget):
         self.header = QLabel("Select a node on the canvas to see its statistics during a run.")
         self.header.setObjectName("node_header")
         self.header.setWordWrap(True)
+        self.header.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.act = SeriesPlot.activation()
         self.fractions = SeriesPlot.fractions()
         self.grad = SeriesPlot.grad_norm()
@@ -78,6 +79,9 @@ class NodePanel(QWidget):
         lay.setContentsMargins(4, 2, 4, 2)
         lay.addWidget(self.header)
         lay.addWidget(self.tabs, 1)
+        lay.addStretch(1)
+        self._lay = lay
+        self._show_tabs(False)  # until a node is selected
         self._keys: dict[int, Any] = {}
         self._images_seen: dict[str, Any] = {}
         self.dock_visible = False
@@ -123,8 +127,11 @@ class NodePanel(QWidget):
         node = self.node
         g = self.window.document
         if node is None or node not in g.nodes:
-            self.header.setText("Select a node on the canvas to see its statistics during a run.")
+            self.header.setText("Select a node on the canvas to see its statistics during a run: activations, "
+                                "gradients, parameters and images.")
+            self._show_tabs(False)
             return
+        self._show_tabs(True)
         t = g.nodes[node].type
         spec = REGISTRY.get(t)
         a = self.window.live.analysis
@@ -136,6 +143,10 @@ class NodePanel(QWidget):
         self.header.setText(text)
         sat = spec.saturation if spec else None
         self.fractions.setVisible(sat is not None)
+
+    def _show_tabs(self, on: bool) -> None:
+        self.tabs.setVisible(on)
+        self._lay.setStretch(2, 0 if on else 1)  # the spacer takes the room only while the tabs are away
 
     def _run_started(self, _e: Any) -> None:
         node, self.node = self.node, None

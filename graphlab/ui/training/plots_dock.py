@@ -78,7 +78,7 @@ class PlotsPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.flow, "Gradient flow")
         self.tabs.addTab(evaluation, "Evaluation")
-        self.tabs.currentChanged.connect(lambda _i: self._refresh_flow(force=True))
+        self.tabs.currentChanged.connect(self._tab_changed)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(curves)
         split.addWidget(self.tabs)
@@ -163,11 +163,15 @@ class PlotsPanel(QWidget):
         ratios = np.vstack([t.column((n, "weight.update_ratio")) for n in order])
         self.flow.set_data(t.steps.copy(), grads, ratios)
 
-    def run_finished(self, fin: ev.Finished) -> None:
+    def flush(self) -> None:
+        """Take everything the history holds and draw it now (the end of a run; tests)."""
         self.refresh()
         self._refresh_flow(force=True)
         for view in (self.loss, self.acc, self.lr, self.flow):
             view.flush()
+
+    def run_finished(self, fin: ev.Finished) -> None:
+        self.flush()
         h = self.controller.run_history
         if fin.reason == "error" and h.error is not None:
             where = f" at node <b>{h.error.node}</b>" if h.error.node else ""
@@ -214,6 +218,9 @@ class PlotsPanel(QWidget):
             parts.append(self._outcome)
         if parts:
             self.banner.setText(" ".join(parts))
+
+    def _tab_changed(self, _index: int) -> None:
+        self._refresh_flow(force=True)
 
     def _log_toggled(self, on: bool) -> None:
         self.loss.set_log_y(on)

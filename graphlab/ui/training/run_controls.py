@@ -17,9 +17,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar
+from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QStyle
 
 from ...run import events as ev
 
@@ -66,11 +66,20 @@ class RunControls(QObject):
         self._fill_devices()
         fit.preflight.devices_found.connect(self.devices_found)
 
+        # The toolbar sits in the menu bar's right corner: a row of its own would take ~30 px from the canvas
         tb = window.run_toolbar
-        for key in ("train", "pause", "stop"):
+        style = window.style()
+        for key, icon in (("train", QStyle.StandardPixmap.SP_MediaPlay), ("pause", QStyle.StandardPixmap.SP_MediaPause),
+                          ("stop", QStyle.StandardPixmap.SP_MediaStop)):
+            self.actions[key].setIcon(style.standardIcon(icon))
             tb.addAction(self.actions[key])
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        tb.setIconSize(QSize(14, 14))
         tb.addWidget(QLabel(" device "))
         tb.addWidget(self.device)
+        tb.setStyleSheet("QToolBar { border: 0px; padding: 0px; spacing: 2px; }")
+        window.removeToolBar(tb)
+        window.menuBar().setCornerWidget(tb, Qt.Corner.TopRightCorner)
         tb.show()
 
         self.progress_text = QLabel("")
@@ -79,6 +88,7 @@ class RunControls(QObject):
         self.progress.setObjectName("run_progress")
         self.progress.setRange(0, 1000)
         self.progress.setMaximumWidth(160)
+        self.progress.setMaximumHeight(14)  # the status bar keeps its height
         self.progress.setTextVisible(False)
         self.progress.hide()
         sb = window.statusBar()
