@@ -21,6 +21,7 @@ No torch here: the child imports it.
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -42,6 +43,11 @@ POLL_MS = 33  # ≤ 30 Hz
 REFRESH_MS = 100  # views redraw ≤ 10 Hz
 OVERFIT_SAMPLES = 20
 ACTIVE = ("running", "paused")
+
+
+def safe_stem(name: str) -> str:
+    """A graph name as a file-name stem (runs of an untitled graph are named after it)."""
+    return re.sub(r"[^\w-]+", "_", name).strip("_") or "untitled"
 
 
 def untitled_runs_folder() -> Path:
@@ -133,7 +139,7 @@ class TrainingController(QObject):
         path = self.window.files.path
         if path:
             return new_run_dir(path)
-        return new_run_dir(f"{self.window.document.name or 'untitled'}.graphlab.json", folder=untitled_runs_folder())
+        return new_run_dir(f"{safe_stem(self.window.document.name)}.graphlab.json", folder=untitled_runs_folder())
 
     def start(self, overfit: int | None = None) -> bool:
         """Start a run of the graph as it is now (``overfit``: the overfit-a-small-batch check on that many

@@ -172,6 +172,8 @@ class PlotsPanel(QWidget):
 
     def run_finished(self, fin: ev.Finished) -> None:
         self.flush()
+        if self.controller.run_history.evaluation is not None:
+            self.tabs.setCurrentIndex(1)  # the run is over: show how it does on the validation split
         h = self.controller.run_history
         if fin.reason == "error" and h.error is not None:
             where = f" at node <b>{h.error.node}</b>" if h.error.node else ""
@@ -200,8 +202,6 @@ class PlotsPanel(QWidget):
             self.misclassified.clear()
         self.misclassified.setVisible(e.images is not None)
         self.misclassified_title.setVisible(e.images is not None)
-        if not self.controller.active:
-            self.tabs.setCurrentIndex(1)
 
     # -- the banner ---------------------------------------------------------------------------------------
     def update_banner(self) -> None:

@@ -12,7 +12,6 @@ Runs of a graph that has no file yet go to the application's data folder, named 
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPushButton, QTre
                                QVBoxLayout, QWidget)
 
 from ...run.runs import RunError, RunInfo, list_runs, load_curves, read_run, runs_folder, weights_path
-from .controller import untitled_runs_folder
+from . import controller as _controller
 
 if TYPE_CHECKING:
     from ..main_window import MainWindow
@@ -30,10 +29,6 @@ if TYPE_CHECKING:
 
 COLUMNS = ("run", "status", "epochs", "train loss", "val loss", "val acc", "started")
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-def safe_stem(name: str) -> str:
-    return re.sub(r"[^\w-]+", "_", name).strip("_") or "untitled"
 
 
 def _fig(v: Any, pct: bool = False) -> str:
@@ -93,8 +88,8 @@ class RunsPanel(QWidget):
         path = self.window.files.path
         if path:
             return path, runs_folder(path)
-        pseudo = f"{safe_stem(self.window.document.name)}.graphlab.json"
-        return pseudo, untitled_runs_folder()
+        pseudo = f"{_controller.safe_stem(self.window.document.name)}.graphlab.json"
+        return pseudo, _controller.untitled_runs_folder()
 
     def document_edited(self) -> None:
         where = (id(self.window.document), self.window.files.path)
