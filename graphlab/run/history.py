@@ -28,6 +28,7 @@ whole length. The latest statistics of each node are always kept in full.
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -144,6 +145,14 @@ class SampleTable:
         return self._steps.nbytes + sum(a.nbytes for a in self.cols.values())
 
 
+_EPOCH_KEYS = tuple(f.name for f in fields(ev.Epoch))
+
+
+def _plain(v: Any) -> Any:
+    """A float as JSON holds it (NaN and ±inf become None); anything else as it is."""
+    return None if isinstance(v, float) and not math.isfinite(v) else v
+
+
 def _f(v: Any) -> float:
     return float("nan") if v is None else float(v)
 
@@ -191,7 +200,7 @@ class History:
         elif t is ev.NodeStats:
             self._add_stats(e)
         elif t is ev.Epoch:
-            self.epochs.append({k: v for k, v in ev.to_json(e).items() if k != "event"})
+            self.epochs.append({k: _plain(getattr(e, k)) for k in _EPOCH_KEYS})
         elif t is ev.RunStarted:
             self.started = e
             self.order = list(e.order)

@@ -81,7 +81,7 @@ class Workbench(QObject):
         self._sized = False
         self.node_dock.visibilityChanged.connect(self.node.set_dock_visible)
         window.live.updated.connect(self.analysis_updated)
-        controller.run_started.connect(self.run_started)
+        controller.starting.connect(self.starting)
         self._doc: Any = None
 
     def analysis_updated(self, _analysis: Any = None) -> None:
@@ -100,9 +100,10 @@ class Workbench(QObject):
                 self.window.scene.overlay.clear("training")
         self.controls.update_actions()
 
-    def run_started(self, _e: Any) -> None:
-        """Show what a run is watched with: the plots and the node dock (the user may hide them again).
-        The first time in a window the plots get ~40% of its height and most of its width."""
+    def starting(self) -> None:
+        """Train was pressed: show what a run is watched with — the plots and the node dock — while the
+        child starts (seconds), so the relayout happens now rather than during the run. The user may hide
+        them again. The first time in a window the plots get ~40% of its height and most of its width."""
         w = self.window
         first = not self._sized and not self.plots_dock.isVisible()
         for dock in (self.plots_dock, self.runs_dock, self.node_dock):

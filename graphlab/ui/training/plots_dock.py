@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from ..main_window import MainWindow
     from .controller import TrainingController
 
+#: above this many epochs the epoch curves are drawn without markers
+DENSE_EPOCHS = 200
+
 
 class PlotsPanel(QWidget):
     def __init__(self, window: MainWindow, controller: TrainingController) -> None:
@@ -93,6 +96,7 @@ class PlotsPanel(QWidget):
         self._n_steps = self._n_epochs = self._n_lr = 0
         self._flow_key: Any = None
         self._outcome = ""
+        controller.starting.connect(self.starting)
         controller.run_started.connect(self.run_started)
         controller.refreshed.connect(self.refresh)
         controller.finished.connect(self.run_finished)
@@ -100,19 +104,34 @@ class PlotsPanel(QWidget):
         controller.event_batch.connect(self._events)
 
     # -- a run ------------------------------------------------------------------------------------------
-    def run_started(self, e: ev.RunStarted) -> None:
-        self.started = e
+    def starting(self) -> None:
+        """Train was pressed: the last run's curves go; the child takes a few seconds to start."""
+        self.started = None
         self._n_steps = self._n_epochs = self._n_lr = 0
         self._flow_key = None
         self._outcome = ""
         self.loss.clear()
         self.acc.clear()
         self.lr.clear()
-        self.loss.set_initial_loss(e.initial_loss, e.expected_loss, num_classes=e.num_classes)
-        self.flow.set_nodes(e.order)
+        self.flow.set_nodes([])
         self.confusion.clear()
         self.misclassified.clear()
+        self.tabs.setCurrentIndex(0)
+        self.banner.setText("Starting the training process (it loads PyTorch and builds the dataset)…")
+
+    def run_started(self, e: ev.RunStarted) -> None:
+        if self._n_steps or self._n_epochs:
+            self.starting()  # not through start() (a script drove the controller): start clean
+        self.started = e
+        self.loss.set_initial_loss(e.initial_loss, e.expected_loss, num_classes=e.num_classes)
+        self.flow.set_nodes(e.order)
         self.acc.setVisible(e.task == "classification")
+        # one step per epoch, or thousands of epochs: the epoch curves without markers (each marker is a
+        # symbol pyqtgraph draws on every redraw; 10,000 of them were most of the GUI's time)
+        sym = None if e.steps_per_epoch <= 1 or e.epochs > DENSE_EPOCHS else "o"
+        for plot in (self.loss, self.acc):
+            plot.set_symbol("train", sym)
+            plot.set_symbol("val", None if sym is None else "s")
         self.update_banner()
 
     def _events(self, events: list[Any]) -> None:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .controller import TrainingController
     from .fit_check import FitCheck
 
+PROGRESS_HZ = 2
 TRAIN_TIP = "Train the graph as it is now, in a separate process (F5); you can keep editing meanwhile"
 
 
@@ -95,6 +96,7 @@ class RunControls(QObject):
         sb.addPermanentWidget(self.progress_text)
         sb.addPermanentWidget(self.progress)
         self._last_step: ev.Step | None = None
+        self._shown_at = 0.0
         self._rate: tuple[float, int] | None = None
         controller.state_changed.connect(self.update_actions)
         controller.event_batch.connect(self._events)
@@ -204,10 +206,13 @@ class RunControls(QObject):
         e = self._last_step
         if s is None or e is None or not c.active:
             return
+        now = time.monotonic()
+        if now - self._shown_at < 1.0 / PROGRESS_HZ:
+            return  # a status line re-lays out the status bar: twice a second is enough to read it
+        self._shown_at = now
         spe = max(s.steps_per_epoch, 1)
         total = max(s.epochs * spe, 1)
         done = e.step
-        now = time.monotonic()
         if self._rate is None:
             self._rate = (now, done)
         t0, s0 = self._rate
@@ -220,7 +225,9 @@ class RunControls(QObject):
         if c.state == "paused":
             parts.append("paused")
         self.progress_text.setText(" · ".join(parts))
-        self.progress.setValue(int(1000 * min(1.0, done / total)))
+        value = int(1000 * min(1.0, done / total))
+        if value != self.progress.value():
+            self.progress.setValue(value)
 
     def _finished(self, fin: ev.Finished) -> None:
         self.progress.hide()

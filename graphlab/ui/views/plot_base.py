@@ -232,6 +232,16 @@ class PlotPanel(QWidget):
             s.item.setSymbolBrush(pg.mkBrush(c))
             s.item.setSymbolPen(pg.mkPen(self.theme.background, width=1))
 
+    def set_symbol(self, name: str, symbol: str | None) -> None:
+        """A series' point markers (None: the line alone — thousands of markers cost most of a redraw)."""
+        s = self.series[name]
+        if s.symbol == symbol:
+            return
+        s.symbol = symbol
+        if symbol is None:
+            s.item.setSymbol(None)
+        self._style_series(s)
+
     def append(self, name: str, x: Any, y: Any) -> None:
         xa, ya = as_xy(x, y)
         self.series[name].add(xa, ya)

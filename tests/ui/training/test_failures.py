@@ -107,3 +107,16 @@ def test_a_child_that_dies_ends_the_run(make_window, qtbot):
     assert w.training.start()
     wait_state(qtbot, w, "finished", "error")
     assert w.training.state == "finished" and w.training.node_stats["fc1"]["units"] == 10
+
+
+def test_a_far_off_initial_loss_is_a_warning(make_window, qtbot):
+    """The course's first sanity check: untrained, softmax's loss should be ln C; N(0, 1) weights miss it."""
+    w = make_window(SPIRAL)
+    set_training(w, epochs=2, init="gaussian")
+    assert w.training.start()
+    wait_state(qtbot, w, "finished", "error")
+    warns = [x for x in w.training.run_history.warnings if x.kind == "initial_loss"]
+    assert warns and "ln" in warns[0].message
+    assert any(text == f"graph: {warns[0].message}" for text, _ in problems_text(w))
+    guide = w.training.ui.plots.loss.guide("expected")
+    assert guide is not None and "far off" in guide.label.toPlainText()

@@ -38,7 +38,15 @@ def test_lesson_numbers_hold_when_trained_from_the_window(make_window, qtbot, le
     monkeypatch.setattr("graphlab.ui.training.controller.untitled_runs_folder", lambda: tmp_path / "runs")
     names, check = PAIRS[lesson]
     w = make_window()
-    histories = [train_from_window(w, qtbot, n) for n in names]
+    histories = []
+    for n in names:
+        histories.append(train_from_window(w, qtbot, n))
+        if n == "lesson_init_small_gaussian":  # the health warnings show on the canvas and in the problems list
+            warn = next(x for x in histories[-1].warnings if x.kind == "vanishing")
+            assert warn.message in w.scene.overlay.node_view(warn.node)["marks"]
+            assert warn.message in w.scene.node_items[warn.node].toolTip()
+            assert any(p.item(i).text() == f"{warn.node}: {warn.message}" for p in [w.problems]
+                       for i in range(p.count()))
     check(*histories)
     # the untitled copies' runs sit in the application's runs folder; the runs dock lists them all
     runs = w.training.ui.runs

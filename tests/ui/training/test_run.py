@@ -126,11 +126,21 @@ def test_losses_in_history_are_plain_numbers(make_window, qtbot):
 
     w = make_window(SPIRAL)
     set_training(w, epochs=40)
-    assert w.training.start()
+    picker = w.training.ui.controls.device
+    assert [picker.itemData(i) for i in range(picker.count())][:2] == ["auto", "cpu"]
+    picker.setCurrentIndex(picker.findData("cpu"))
+    assert w.training.device == "cpu"
+    action(w, "action_train").trigger()
+    assert w.training.state == "running"
     wait_state(qtbot, w, "finished", "error")
+    assert w.training.run_history.started.device == "cpu"
+    qtbot.waitUntil(lambda: w.training.ui.fit.preflight.devices is not None, timeout=120_000)  # Train armed it
+    offered = [picker.itemData(i) for i in range(picker.count())]
+    assert offered == ["auto", *w.training.ui.fit.preflight.devices] and "cpu" in offered
     h = w.training.history
     assert w.training.state == "finished" and len(h["step_loss"]) == 40 and len(h["epoch"]) == 40
     json.dumps(h)
+    assert "completed" in w.training.ui.controls.progress_text.text()
     assert np.all(np.isfinite(h["step_loss"]))
     # a completed classification run ends with the confusion matrix
     ev_ = w.training.run_history.evaluation
