@@ -215,13 +215,14 @@ def plots(app: Any) -> None:
             from PySide6.QtCore import QObject, Signal
 
             class S(QObject):
+                starting = Signal()
                 run_started = Signal(object)
                 refreshed = Signal()
                 finished = Signal(object)
                 snapshot_changed = Signal()
                 event_batch = Signal(list)
             self.s = S()
-            for k in ("run_started", "refreshed", "finished", "snapshot_changed", "event_batch"):
+            for k in ("starting", "run_started", "refreshed", "finished", "snapshot_changed", "event_batch"):
                 setattr(self, k, getattr(self.s, k))
             self.run_history = History()
             self.active, self.state, self.started_at, self.overfit, self.run_dir = True, "running", None, None, None

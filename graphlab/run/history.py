@@ -28,7 +28,6 @@ whole length. The latest statistics of each node are always kept in full.
 from __future__ import annotations
 
 import math
-from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -145,14 +144,6 @@ class SampleTable:
         return self._steps.nbytes + sum(a.nbytes for a in self.cols.values())
 
 
-_EPOCH_KEYS = tuple(f.name for f in fields(ev.Epoch))
-
-
-def _plain(v: Any) -> Any:
-    """A float as JSON holds it (NaN and ±inf become None); anything else as it is."""
-    return None if isinstance(v, float) and not math.isfinite(v) else v
-
-
 def _f(v: Any) -> float:
     return float("nan") if v is None else float(v)
 
@@ -200,7 +191,11 @@ class History:
         elif t is ev.NodeStats:
             self._add_stats(e)
         elif t is ev.Epoch:
-            self.epochs.append({k: _plain(getattr(e, k)) for k in _EPOCH_KEYS})
+            d = dict(e.__dict__)
+            for k, v in d.items():
+                if type(v) is float and not math.isfinite(v):
+                    d[k] = None  # as JSON holds it
+            self.epochs.append(d)
         elif t is ev.RunStarted:
             self.started = e
             self.order = list(e.order)

@@ -13,6 +13,7 @@ only while the Images tab is showing (``TrainingController.select(node, images=.
 """
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 IMAGE_KINDS = (("feature_maps", "Feature maps (the probe sample)"), ("filters", "Filters (first convolution)"),
                ("templates", "Class templates (weight rows as images)"))
 TAB_IMAGES = 3
+#: seconds between redraws during a run (statistics are sampled a few times a second at most)
+REDRAW_S = 1.0
 
 
 class NodePanel(QWidget):
@@ -85,6 +88,7 @@ class NodePanel(QWidget):
         self._keys: dict[int, Any] = {}
         self._images_seen: dict[str, Any] = {}
         self.dock_visible = False
+        self._drawn_at = 0.0
         controller.refreshed.connect(self.refresh)
         controller.run_started.connect(self._run_started)
         window.scene.node_selection_changed.connect(self.selection_changed)
@@ -121,7 +125,7 @@ class NodePanel(QWidget):
             self.mosaic_titles[kind].hide()
         self._header()
         self.controller.select(node, images=self.images_visible())
-        self.refresh()
+        self.refresh(now=True)
 
     def _header(self) -> None:
         node = self.node
@@ -160,11 +164,11 @@ class NodePanel(QWidget):
         self.dock_visible = visible
         self.controller.select(self.node, images=self.images_visible())
         if visible:
-            self.refresh()
+            self.refresh(now=True)
 
     def _tab_changed(self, _i: int) -> None:
         self.controller.select(self.node, images=self.images_visible())
-        self.refresh()
+        self.refresh(now=True)
 
     def flush(self) -> None:
         """Draw now what the views hold (tests; the views redraw ≤ 10 Hz on their own)."""
@@ -172,10 +176,14 @@ class NodePanel(QWidget):
             v.flush()
 
     # -- drawing --------------------------------------------------------------------------------------------
-    def refresh(self) -> None:
+    def refresh(self, now: bool = False) -> None:
         node = self.node
         if node is None or not self.dock_visible:
             return
+        t = time.monotonic()
+        if not now and self.controller.active and t - self._drawn_at < REDRAW_S:
+            return  # each redraw repaints two or three plots: once a second keeps up with the sampler
+        self._drawn_at = t
         h = self.controller.run_history
         tab = self.tabs.currentIndex()
         if tab in (0, 2):

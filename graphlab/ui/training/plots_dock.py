@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 #: above this many epochs the epoch curves are drawn without markers
 DENSE_EPOCHS = 200
+#: seconds between updates of the secondary views (accuracy, learning rate, gradient flow): each
+#: update repaints a plot (~5 ms in software rendering); the loss follows every refresh (≤ 5 Hz)
+SECONDARY_S = 1.0
 
 
 class PlotsPanel(QWidget):
@@ -96,6 +99,7 @@ class PlotsPanel(QWidget):
         self._n_steps = self._n_epochs = self._n_lr = 0
         self._flow_key: Any = None
         self._outcome = ""
+        self._secondary_at = 0.0
         controller.starting.connect(self.starting)
         controller.run_started.connect(self.run_started)
         controller.refreshed.connect(self.refresh)
@@ -140,7 +144,7 @@ class PlotsPanel(QWidget):
             if t is ev.Error and e.kind == "nan":
                 steps, _ = self.controller.run_history.step_loss()
                 last = int(steps[-1]) if len(steps) else 0
-                self.refresh()
+                self.refresh(everything=True)
                 self.loss.append_steps([last + 1], [math.nan])  # the step that diverged: a marker, not a gap
             elif t is ev.Evaluation:
                 self.show_evaluation(e)
@@ -148,17 +152,20 @@ class PlotsPanel(QWidget):
                 self._outcome = overfit_text(e)
                 self.update_banner()
 
-    def refresh(self) -> None:
+    def refresh(self, everything: bool = False) -> None:
         h = self.controller.run_history
         steps, loss = h.step_loss()
         if len(steps) > self._n_steps:
             self.loss.append_steps(steps[self._n_steps:], loss[self._n_steps:])
             self._n_steps = len(steps)
+        now = time.monotonic()
+        if not everything and now - self._secondary_at < SECONDARY_S:
+            return
+        self._secondary_at = now
         if len(h.epochs) > self._n_epochs:
-            for rec in h.epochs[self._n_epochs:]:
-                step = rec.get("step") or None
-                self.loss.append_epoch(rec["epoch"], rec.get("train_loss"), rec.get("val_loss"), step)
-                self.acc.append_epoch(rec["epoch"], rec.get("train_acc"), rec.get("val_acc"))
+            new = h.epochs[self._n_epochs:]
+            self.loss.update(epochs=new)
+            self.acc.update(epochs=new)
             self._n_epochs = len(h.epochs)
         ls, lv = h.lr()
         if len(ls) > self._n_lr:
@@ -184,7 +191,7 @@ class PlotsPanel(QWidget):
 
     def flush(self) -> None:
         """Take everything the history holds and draw it now (the end of a run; tests)."""
-        self.refresh()
+        self.refresh(everything=True)
         self._refresh_flow(force=True)
         for view in (self.loss, self.acc, self.lr, self.flow):
             view.flush()

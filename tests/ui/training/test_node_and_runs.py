@@ -36,7 +36,7 @@ def test_node_dock_images_evaluation_and_runs(make_window, qtbot, tmp_path):
     assert w.training.images_wanted
     qtbot.waitUntil(lambda: {"feature_maps", "filters"} <= set(w.training.run_history.images.get("conv1", {})),
                     timeout=120_000)
-    ui.node.refresh()
+    ui.node.refresh(now=True)
     fm = ui.node.mosaics["feature_maps"]
     assert fm.isVisibleTo(ui.node) and fm.count == 16  # conv1's 16 channels for the probe sample
     assert ui.node.mosaics["filters"].count == 16 and ui.node.mosaics["filters"].tile_shape == (3, 3)
