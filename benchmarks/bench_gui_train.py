@@ -69,6 +69,22 @@ def prepare(tmp: Path, case: str) -> Path:
     return path
 
 
+def settle(app: Any, seconds: float = 1.0) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def dispose(app: Any, w: Any) -> None:
+    """Delete a closed window now: a deferred delete would land in the next run's measurements."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    w.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
+
+
 def headless(app: Any, path: Path, out: Path, tmp: Path) -> tuple[float, list[float]]:
     """`graphlab train` in a subprocess, while an idle editor window (the same file open, nothing
     training in it) runs the same 10 ms probe: the latency the machine itself causes."""
@@ -81,6 +97,7 @@ def headless(app: Any, path: Path, out: Path, tmp: Path) -> tuple[float, list[fl
     w.show()
     assert w.open_file(path, ask=False)
     w.live.flush()
+    settle(app)
     late: list[float] = []
     last = [0.0]
 
@@ -107,8 +124,7 @@ def headless(app: Any, path: Path, out: Path, tmp: Path) -> tuple[float, list[fl
     stdout, stderr = log.read_text(), log.with_suffix(".err").read_text()
     w.undo_stack.setClean()
     w.close()
-    w.deleteLater()
-    app.processEvents()
+    dispose(app, w)
     if p.returncode != 0:
         raise SystemExit(f"graphlab train failed: {stderr[-500:]}")
     final = json.loads(stdout.strip().splitlines()[-1])["final"]
@@ -128,6 +144,7 @@ def gui(app: Any, path: Path, tmp: Path, select: str, images: bool) -> tuple[flo
     w.scene.select_nodes([select])
     ui = w.training.ui
     ui.node.tabs.setCurrentIndex(3 if images else 0)
+    settle(app)  # the window is up and painted before Train is pressed, as it is for a user
     late: list[float] = []
     last = [0.0]
 
@@ -158,8 +175,7 @@ def gui(app: Any, path: Path, tmp: Path, select: str, images: bool) -> tuple[flo
         raise SystemExit(f"the editor's run did not complete: {w.training.run_history.error}")
     w.undo_stack.setClean()
     w.close()
-    w.deleteLater()
-    app.processEvents()
+    dispose(app, w)
     return float(fin.final["samples_per_s"]), late, seen
 
 

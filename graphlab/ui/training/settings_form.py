@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -105,10 +105,14 @@ class NumberEdit(QLineEdit):
             self._commit()
 
 
-class FieldEditor:
-    """The widget of one field: ``show(value)`` (signals blocked), edits go to ``emit(key, value)``."""
+class FieldEditor(QObject):
+    """The widget of one field: ``show(value)`` (signals blocked), edits go to ``emit(key, value)``.
+    A QObject (child of the form) so its widgets' signals reach bound methods, which PySide6 stops
+    calling once the form is being destroyed."""
 
-    def __init__(self, f: Field, emit: Callable[[str, Any], None], refuse: Callable[[str], None]) -> None:
+    def __init__(self, f: Field, emit: Callable[[str, Any], None], refuse: Callable[[str], None],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.f, self._emit, self._refuse = f, emit, refuse
         self._shown: Any = object()
         self.widget: QWidget
@@ -130,7 +134,7 @@ class FieldEditor:
             self.widget.editingFinished.connect(self._text_changed)
         elif k == "bool":
             box = QCheckBox()
-            box.toggled.connect(lambda v: self._send(bool(v)))
+            box.toggled.connect(self._bool_changed)
             self.widget = box
         elif k == "choice":
             box = QComboBox()
@@ -140,7 +144,7 @@ class FieldEditor:
                 box.addItem(c, c)
                 if i < len(f.choice_help):
                     box.setItemData(box.count() - 1, f.choice_help[i], Qt.ItemDataRole.ToolTipRole)
-            box.currentIndexChanged.connect(lambda i: self._send(box.itemData(i)))
+            box.currentIndexChanged.connect(self._choice_changed)
             self.widget = box
         else:  # text, label, size
             edit = QLineEdit()
@@ -214,6 +218,12 @@ class FieldEditor:
     def _int_changed(self, _v: int) -> None:
         self._send(self.value())
 
+    def _bool_changed(self, on: bool) -> None:
+        self._send(bool(on))
+
+    def _choice_changed(self, index: int) -> None:
+        self._send(self.widget.itemData(index))
+
     def _text_changed(self) -> None:
         self._send(self.value())
 
@@ -271,18 +281,20 @@ class SettingsForm(QWidget):
         return FIELDS[key]
 
     def _editor(self, f: Field) -> FieldEditor:
-        return FieldEditor(f, self._emit, self.refused.emit)
+        return FieldEditor(f, self._emit, self._refuse, self)
+
+    def _refuse(self, message: str) -> None:
+        self.refused.emit(message)
 
     def _add_row(self, form: QFormLayout, ed: FieldEditor, key: str) -> None:
         label = QLabel(ed.f.label)
         label.setToolTip(_tip(ed.f))
         form.addRow(label, ed.widget)
-        if not key.startswith("("):
-            self.editors[key] = ed
+        self.editors[key] = ed
 
     def _add_variant(self, form: QFormLayout, section: str) -> None:
         name_ed = FieldEditor(VARIANT_NAMES[section], lambda _k, v, s=section: self._emit("@" + s, v),
-                              self.refused.emit)
+                              self._refuse, self)
         label = QLabel(VARIANT_NAMES[section].label)
         label.setToolTip(_tip(VARIANT_NAMES[section]))
         form.addRow(label, name_ed.widget)
