@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 
 from .controller import TrainingController
 
@@ -117,8 +117,14 @@ class Workbench(QObject):
             w.resizeDocks([self.plots_dock], [int(w.height() * 0.42)], Qt.Orientation.Vertical)
             if problems is not None and not self.plots_dock.isFloating():
                 width = w.width()
-                w.resizeDocks([self.plots_dock, problems], [int(width * 0.7), int(width * 0.3)],
+                w.resizeDocks([self.plots_dock, problems], [int(width * 0.75), int(width * 0.25)],
                               Qt.Orientation.Horizontal)
+            if not self.node_dock.isFloating():
+                w.resizeDocks([self.node_dock], [max(self.node_dock.width(), 400)], Qt.Orientation.Horizontal)
+            QTimer.singleShot(0, self, self.refit)  # the canvas lost room to the docks: show the graph again
+
+    def refit(self) -> None:
+        self.window.view.fit_all(readable=True)
 
 
 def install(window: MainWindow) -> TrainingController:

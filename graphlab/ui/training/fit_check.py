@@ -1,6 +1,7 @@
 """Before a run: the training section's errors and the fit check, in the problems list and on Train.
 
-Two sources, both listed under the problems list's owner ``"training-check"``:
+Two sources, both listed under the problems list's owner ``"training-check"`` (and on the canvas:
+the node to fix outlined, the reason as a ⚠ mark; overlay owner ``"training-check"``):
 
 * the section itself, parsed on every analysis update (torch-free, immediate): ``graph.training.
   optimizer.lr: must be > 0, got -1``;
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 DEBOUNCE_MS = 400
 OWNER = "training-check"
+CHECK_OUTLINE = "#d0302f"
 
 
 class FitCheck(QObject):
@@ -129,7 +131,13 @@ class FitCheck(QObject):
         return out
 
     def _publish(self) -> None:
-        self.window.problems.set_extra(OWNER, self.problems())
+        problems = self.problems()
+        self.window.problems.set_extra(OWNER, problems)
+        ov = self.window.scene.overlay  # the node to fix, outlined on the canvas with the reason
+        ov.clear(OWNER)
+        for p in problems:
+            if p.node:
+                ov.set_node(p.node, OWNER, highlight=CHECK_OUTLINE, marks=[p.message])
 
     def shutdown(self) -> None:
         self._timer.stop()

@@ -66,7 +66,7 @@ class NodePanel(QWidget):
         for kind, title in IMAGE_KINDS:
             lab = QLabel(f"<b>{title}</b>")
             m = ImageMosaic()
-            m.setMinimumHeight(160)
+            m.setMinimumHeight(260)
             il.addWidget(lab)
             il.addWidget(m, 1)
             lab.hide()
@@ -239,7 +239,9 @@ class NodePanel(QWidget):
                 continue
             self._images_seen[kind] = e
             tips = [f"{lab}: raw range [{lo:.3g}, {hi:.3g}]" for lab, (lo, hi) in zip(e.labels, e.ranges)]
-            m.set_tiles(np.asarray(e.tiles, dtype=np.float32), captions=e.labels, tooltips=tips, normalize="none")
+            # "channel 3" / "filter 3" as "3" (the tooltip says the rest); class templates keep their class
+            caps = [lab.split(" ", 1)[1] if lab.startswith(("channel ", "filter ")) else lab for lab in e.labels]
+            m.set_tiles(np.asarray(e.tiles, dtype=np.float32), captions=caps, tooltips=tips, normalize="none")
             m.show()
             self.mosaic_titles[kind].show()
         if got:

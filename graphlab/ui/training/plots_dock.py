@@ -214,8 +214,10 @@ class PlotsPanel(QWidget):
 
     def show_evaluation(self, e: ev.Evaluation) -> None:
         self.confusion.set_matrix(np.asarray(e.confusion), e.class_names or None)
-        self.eval_note.setText(f"Confusion matrix on the {'validation' if e.split == 'val' else 'training'} split "
-                               "(rows: true class, columns: predicted).")
+        split = "validation" if e.split == "val" else "training"
+        self.confusion.title.setText(f"Confusion matrix ({split})")
+        self.eval_note.setText(f"On the {split} split{' (this run holds none out)' if split == 'training' else ''}: "
+                               "rows are the true class, columns the predicted one.")
         names = e.class_names or []
 
         def name(i: int) -> str:

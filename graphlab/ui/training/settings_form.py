@@ -132,6 +132,8 @@ class FieldEditor(QObject):
         elif k == "float":
             self.widget = NumberEdit(f, self._text_changed)
             self.widget.editingFinished.connect(self._text_changed)
+            if f.nullable:
+                self.widget.setPlaceholderText(f.null_text)
         elif k == "bool":
             box = QCheckBox()
             box.toggled.connect(self._bool_changed)

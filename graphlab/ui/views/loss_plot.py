@@ -134,7 +134,7 @@ class LossPlot(PlotPanel):
         far = measured is not None and (not math.isfinite(measured) or abs(measured - expected) > tolerance * expected)
         if measured is not None:
             text += f"  ·  measured {fmt(measured)}" + ("  (far off)" if far else "")
-        self.add_guide("expected", expected, text, color="warning" if far else "guide")
+        self.add_guide("expected", expected, text, color="warning" if far else "guide", below=True)
 
     @property
     def initial_loss(self) -> tuple[float | None, float | None, int | None]:

@@ -51,6 +51,8 @@ def test_fit_check_shows_on_the_node_before_a_run(make_window, qtbot):
     assert any(node == "x" and "does not fit dataset digits" in text for text, node in lines), lines
     assert not train_action(w).isEnabled()
     assert "does not fit dataset digits" in train_action(w).toolTip()
+    look = w.scene.overlay.node_view("x")  # the node to fix, outlined on the canvas with the reason
+    assert look.get("highlight") is not None and "does not fit dataset digits" in look["marks"][0]
     assert not w.training.start() and w.training.state == "idle"
     # undo the edit: the check passes again, Train comes back
     w.undo_stack.undo()
@@ -58,6 +60,7 @@ def test_fit_check_shows_on_the_node_before_a_run(make_window, qtbot):
     qtbot.waitUntil(lambda: not fit.pending, timeout=120_000)
     assert fit.current_error() is None and train_action(w).isEnabled()
     assert not any("does not fit" in text for text, _ in problems_text(w))
+    assert not w.scene.overlay.node_view("x")
 
 
 def test_a_graph_with_errors_cannot_start(make_window):
