@@ -66,6 +66,7 @@ class CanvasFeedback(QObject):
         self.badges: dict[str, str] = {}
         self._last = 0.0
         self._marks: dict[str, list[str]] = {}
+        controller.starting.connect(self.starting)
         controller.run_started.connect(self.run_started)
         controller.refreshed.connect(self.refresh)
         controller.event_batch.connect(self.events)
@@ -74,6 +75,12 @@ class CanvasFeedback(QObject):
     @property
     def overlay(self) -> Any:
         return self.window.scene.overlay
+
+    def starting(self) -> None:
+        """Train was pressed: the last run's badges, marks and problems go."""
+        self.overlay.clear(OWNER)
+        self.warnings, self.error, self.badges, self._marks = [], None, {}, {}
+        self.window.problems.set_extra(OWNER, [])
 
     def run_started(self, e: ev.RunStarted) -> None:
         self.overlay.clear(OWNER)

@@ -22,7 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...run import events as ev
 
@@ -40,8 +48,14 @@ SECONDARY_S = 1.0
 class PlotsPanel(QWidget):
     def __init__(self, window: MainWindow, controller: TrainingController) -> None:
         super().__init__()
-        from ..views import (AccuracyPlot, ConfusionMatrixView, GradientFlowView, ImageMosaic, LearningRatePlot,
-                             LossPlot)
+        from ..views import (
+            AccuracyPlot,
+            ConfusionMatrixView,
+            GradientFlowView,
+            ImageMosaic,
+            LearningRatePlot,
+            LossPlot,
+        )
 
         self.window, self.controller = window, controller
         self.banner = QLabel("Press Train (F5) to train the graph; its curves appear here.")

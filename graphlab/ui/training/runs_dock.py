@@ -16,10 +16,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ...run.runs import RunError, RunInfo, list_runs, load_curves, read_run, runs_folder, weights_path
+from ...run.runs import (
+    RunError,
+    RunInfo,
+    list_runs,
+    load_curves,
+    read_run,
+    runs_folder,
+    weights_path,
+)
 from . import controller as _controller
 
 if TYPE_CHECKING:

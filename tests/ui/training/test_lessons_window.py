@@ -9,7 +9,12 @@ from graphlab.assets import list_examples
 from graphlab.run.history import History
 
 from ...conftest import EXAMPLES
-from ...run.test_lessons import check_batchnorm, check_dropout, check_init, check_learning_rates
+from ...run.test_lessons import (
+    check_batchnorm,
+    check_dropout,
+    check_init,
+    check_learning_rates,
+)
 from .helpers import RUN_TIMEOUT, wait_state
 
 PAIRS = {

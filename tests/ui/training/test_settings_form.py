@@ -9,7 +9,15 @@ import pytest
 from PySide6.QtWidgets import QComboBox, QLineEdit, QSpinBox
 
 from graphlab.run.config import parse_training
-from graphlab.run.schema import FIELDS, GROUPS, VARIANT_NAMES, VARIANTS, Field, form_keys, variant_of
+from graphlab.run.schema import (
+    FIELDS,
+    GROUPS,
+    VARIANT_NAMES,
+    VARIANTS,
+    Field,
+    form_keys,
+    variant_of,
+)
 
 from ...conftest import EXAMPLES
 from .helpers import edit_field
