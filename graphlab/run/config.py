@@ -28,6 +28,9 @@ Strings are accepted for ``dataset``, ``optimizer`` and ``schedule`` as shorthan
 ``{"name": ...}``. Dataset parameters are checked by :mod:`graphlab.run.datasets`
 (:func:`graphlab.run.datasets.check_params`), which this module calls.
 
+The fields, their defaults, ranges and help live in one table, :mod:`graphlab.run.schema`, which the
+editor's training form reads too.
+
 Public API (stable; other packages such as ``graphlab.export`` rely on it):
 :class:`TrainConfig`, :func:`parse_training`, :func:`with_overrides`, :class:`ConfigError`,
 ``OPTIMIZERS``, ``SCHEDULES``, ``PREPROCESS``, ``DEVICES``.
@@ -37,47 +40,17 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Mapping
 
-from ..core.text import finite_number, show_value
+from ..core.init_schemes import INIT_SCHEMES  # the one list of weight init schemes (no torch)
+from .schema import (DEFAULT_LR, DEVICES, FIELDS, MAX_BATCH, MAX_EPOCHS, MAX_SEED, PREPROCESS, SUB_KEYS, TOP_KEYS,
+                     VARIANTS, ConfigError, check_choice, check_int, check_number, variant_defaults)
 
-#: optimizer name -> its knobs with defaults (``lr`` is common to all and defaults to 0.01).
-OPTIMIZERS: dict[str, dict[str, float]] = {
-    "sgd": {},
-    "momentum": {"momentum": 0.9},
-    "nesterov": {"momentum": 0.9},
-    "adagrad": {"eps": 1e-8},
-    "rmsprop": {"decay": 0.99, "eps": 1e-8},
-    "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
-}
-#: schedule name -> its knobs with defaults (``t_max`` None means "the number of epochs").
-SCHEDULES: dict[str, dict[str, Any]] = {
-    "none": {},
-    "step": {"step_size": 10, "gamma": 0.1},
-    "exponential": {"gamma": 0.95},
-    "cosine": {"t_max": None, "eta_min": 0.0},
-}
-PREPROCESS = ("none", "mean_image", "per_channel_mean", "standardize")
-DEVICES = ("auto", "cpu", "cuda", "mps")
-from ..core.init_schemes import INIT_SCHEMES  # noqa: E402 - the one list of weight init schemes (no torch)
-DEFAULT_LR = 0.01
-#: upper bounds of whole-number fields (docs/training.md): beyond them a run cannot be meant, and
-#: torch would fail deep inside (a 10^30 thread count, a seed past 64 bits, a 10^9-pixel crop pad)
-MAX_EPOCHS = 1_000_000_000
-MAX_BATCH = 2 ** 31 - 1
-MAX_SEED = 2 ** 32 - 1
-MAX_THREADS = 1024
-MAX_CROP_PADDING = 64
-MAX_STEP = 1_000_000
-
-_TOP = ("dataset", "val_fraction", "preprocess", "augment", "optimizer", "schedule", "regularization",
-        "clip_grad_norm", "init", "epochs", "batch_size", "seed", "device", "threads", "stats")
-
-
-class ConfigError(ValueError):
-    """A bad ``training`` section. ``field`` is the dotted path (``training.optimizer.lr``)."""
-
-    def __init__(self, field_: str, message: str) -> None:
-        super().__init__(f"{field_}: {message}")
-        self.field = field_
+#: optimizer name -> its knobs with defaults (``lr`` is common to all and defaults to 0.01); from the schema
+OPTIMIZERS: dict[str, dict[str, float]] = variant_defaults("optimizer")
+#: schedule name -> its knobs with defaults (``t_max`` None means "the number of epochs"); from the schema
+SCHEDULES: dict[str, dict[str, Any]] = variant_defaults("schedule")
+_TOP = TOP_KEYS
+__all__ = ["ConfigError", "DEFAULT_LR", "DEVICES", "INIT_SCHEMES", "OPTIMIZERS", "PREPROCESS", "SCHEDULES",
+           "TrainConfig", "parse_training", "with_overrides"]
 
 
 @dataclass(frozen=True)
@@ -146,37 +119,15 @@ class TrainConfig:
 
 
 # ---------------------------------------------------------------------------------------------
-# small validators; each raises ConfigError naming the dotted field
+# every value is checked by its schema Field (graphlab.run.schema), the table the editor's form reads
 
-def _number(v: Any, f: str, *, lo: float | None = None, lo_open: bool = False, hi: float | None = None,
-            hi_open: bool = False) -> float:
-    if not finite_number(v):
-        raise ConfigError(f, f"must be a finite number, got {show_value(v)}")
-    v = float(v)
-    if lo is not None and (v <= lo if lo_open else v < lo):
-        raise ConfigError(f, f"must be {'>' if lo_open else '>='} {lo:g}, got {v:g}")
-    if hi is not None and (v >= hi if hi_open else v > hi):
-        raise ConfigError(f, f"must be {'<' if hi_open else '<='} {hi:g}, got {v:g}")
-    return v
+_number, _int, _choice = check_number, check_int, check_choice
 
 
-def _int(v: Any, f: str, *, lo: int | None = None, hi: int | None = None) -> int:
-    given = v
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise ConfigError(f, f"must be a whole number, got {show_value(given)}")
-    if lo is not None and v < lo:
-        raise ConfigError(f, f"must be >= {lo}, got {show_value(given)}")
-    if hi is not None and v > hi:
-        raise ConfigError(f, f"must be <= {hi:,}, got {show_value(given)}")
-    return v
-
-
-def _choice(v: Any, f: str, choices: tuple[str, ...] | list[str]) -> str:
-    if not isinstance(v, str) or v not in choices:
-        raise ConfigError(f, f"must be one of {', '.join(choices)}; got {show_value(v)}")
-    return v
+def _get(d: Mapping[str, Any], key: str) -> Any:
+    """The value of the plain field ``key`` from its (sub)section ``d``: checked, or its default."""
+    f = FIELDS[key]
+    return f.check(d[f.name]) if f.name in d else f.default
 
 
 def _section(v: Any, f: str, *, name_default: str | None = None) -> dict[str, Any]:
@@ -200,7 +151,9 @@ def _no_unknown(d: Mapping[str, Any], f: str, allowed: tuple[str, ...] | list[st
 # ---------------------------------------------------------------------------------------------
 
 def parse_training(training: Mapping[str, Any] | None) -> TrainConfig:
-    """Validate a graph's ``training`` section and fill defaults. Raises :class:`ConfigError`."""
+    """Validate a graph's ``training`` section and fill defaults. Raises :class:`ConfigError`.
+
+    Every value is checked by its :class:`graphlab.run.schema.Field` (range, kind, choices)."""
     from .datasets import check_params  # no torch at import time there either
 
     t = _section(training, "training")
@@ -212,72 +165,40 @@ def parse_training(training: Mapping[str, Any] | None) -> TrainConfig:
         raise ConfigError("training.dataset.name", f"must be a dataset name, got {name!r}")
     dataset = DatasetConfig(name, check_params(name, ds))
 
-    val = _number(t.get("val_fraction", 0.2), "training.val_fraction", lo=0.0, hi=1.0, hi_open=True)
-    pre = _choice(t.get("preprocess", "none"), "training.preprocess", PREPROCESS)
+    val = _get(t, "val_fraction")
+    pre = _get(t, "preprocess")
 
     aug = _section(t.get("augment"), "training.augment")
-    _no_unknown(aug, "training.augment", ("hflip", "crop_padding", "color_jitter"), "augment")
-    hflip = aug.get("hflip", False)
-    if not isinstance(hflip, bool):
-        raise ConfigError("training.augment.hflip", f"must be true or false, got {hflip!r}")
-    augment = AugmentConfig(hflip, _int(aug.get("crop_padding", 0), "training.augment.crop_padding", lo=0,
-                                        hi=MAX_CROP_PADDING),
-                            _number(aug.get("color_jitter", 0.0), "training.augment.color_jitter", lo=0.0, hi=1.0))
+    _no_unknown(aug, "training.augment", SUB_KEYS["augment"], "augment")
+    augment = AugmentConfig(_get(aug, "augment.hflip"), _get(aug, "augment.crop_padding"),
+                            _get(aug, "augment.color_jitter"))
 
     opt = _section(t.get("optimizer"), "training.optimizer", name_default="sgd")
     oname = _choice(opt.pop("name", "sgd"), "training.optimizer.name", list(OPTIMIZERS))
-    lr = _number(opt.pop("lr", DEFAULT_LR), "training.optimizer.lr", lo=0.0, lo_open=True)
+    lr = _get(opt, "optimizer.lr")
+    opt.pop("lr", None)
     _no_unknown(opt, "training.optimizer", ["name", "lr", *OPTIMIZERS[oname]], f"optimizer {oname}")
-    knobs: dict[str, float] = {}
-    for k, default in OPTIMIZERS[oname].items():
-        f = f"training.optimizer.{k}"
-        v = opt.get(k, default)
-        if k in ("momentum", "decay", "beta1", "beta2"):
-            knobs[k] = _number(v, f, lo=0.0, hi=1.0, hi_open=True)
-        else:  # eps
-            knobs[k] = _number(v, f, lo=0.0, lo_open=True)
+    knobs = {f.name: (f.check(opt[f.name]) if f.name in opt else f.default) for f in VARIANTS["optimizer"][oname]}
     optimizer = OptimizerConfig(oname, lr, knobs)
 
     sch = _section(t.get("schedule"), "training.schedule", name_default="none")
     sname = _choice(sch.pop("name", "none"), "training.schedule.name", list(SCHEDULES))
     _no_unknown(sch, "training.schedule", ["name", *SCHEDULES[sname]], f"schedule {sname}")
-    sk: dict[str, Any] = {}
-    for k, default in SCHEDULES[sname].items():
-        f, v = f"training.schedule.{k}", sch.get(k, default)
-        if k == "step_size":
-            sk[k] = _int(v, f, lo=1, hi=MAX_STEP)
-        elif k == "gamma":
-            sk[k] = _number(v, f, lo=0.0, lo_open=True, hi=1.0)
-        elif k == "t_max":
-            sk[k] = None if v is None else _int(v, f, lo=1, hi=MAX_STEP)
-        else:
-            sk[k] = _number(v, f, lo=0.0)
+    sk = {f.name: (f.check(sch[f.name]) if f.name in sch else f.default) for f in VARIANTS["schedule"][sname]}
     schedule = ScheduleConfig(sname, sk)
 
     reg = _section(t.get("regularization"), "training.regularization")
-    _no_unknown(reg, "training.regularization", ("l2", "l1"), "regularization")
-    l2 = _number(reg.get("l2", 0.0), "training.regularization.l2", lo=0.0)
-    l1 = _number(reg.get("l1", 0.0), "training.regularization.l1", lo=0.0)
+    _no_unknown(reg, "training.regularization", SUB_KEYS["regularization"], "regularization")
+    l2, l1 = _get(reg, "regularization.l2"), _get(reg, "regularization.l1")
 
-    clip = t.get("clip_grad_norm")
-    clip = None if clip is None else _number(clip, "training.clip_grad_norm", lo=0.0, lo_open=True)
-
-    init = t.get("init")
-    if init is not None:
-        init = _choice(init, "training.init", INIT_SCHEMES)
-
-    epochs = _int(t.get("epochs", 10), "training.epochs", lo=1, hi=MAX_EPOCHS)
-    bs = t.get("batch_size", 64)
-    if isinstance(bs, str) and bs != "full":
-        raise ConfigError("training.batch_size", f'must be a whole number >= 1 or "full", got {bs!r}')
-    batch_size = None if bs == "full" else _int(bs, "training.batch_size", lo=1, hi=MAX_BATCH)
-    seed = _int(t.get("seed", 0), "training.seed", lo=0, hi=MAX_SEED)
-    device = _choice(t.get("device", "auto"), "training.device", DEVICES)
-    threads = t.get("threads")
-    threads = None if threads is None else _int(threads, "training.threads", lo=1, hi=MAX_THREADS)
+    clip, init = _get(t, "clip_grad_norm"), _get(t, "init")
+    epochs = _get(t, "epochs")
+    bs = _get(t, "batch_size")
+    batch_size = None if bs == "full" else bs
+    seed, device, threads = _get(t, "seed"), _get(t, "device"), _get(t, "threads")
     stats = _section(t.get("stats"), "training.stats")
-    _no_unknown(stats, "training.stats", ("budget",), "stats")
-    budget = _number(stats.get("budget", 0.02), "training.stats.budget", lo=0.0, hi=1.0)
+    _no_unknown(stats, "training.stats", SUB_KEYS["stats"], "stats")
+    budget = _get(stats, "stats.budget")
 
     return TrainConfig(dataset, val, pre, augment, optimizer, schedule, l2, l1, clip, init, epochs,
                        batch_size, seed, device, threads, budget)

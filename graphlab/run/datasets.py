@@ -39,33 +39,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from ..core.text import show_value
-
 if TYPE_CHECKING:
     import torch
 
     from .config import TrainConfig
 
-_REQ = object()  # marks a required parameter
-#: dataset name -> {param: default} (``_REQ`` = required). Kinds are checked in check_params.
-DATASETS: dict[str, dict[str, Any]] = {
-    "spiral": {"classes": 3, "points": 100, "noise": 0.2, "seed": 0},
-    "digits": {"size": 8},
-    "adding": {"length": 50, "samples": 10000, "seed": 0},
-    "sine": {"length": 20, "samples": 2000, "noise": 0.05, "seed": 0},
-    "npz": {"path": _REQ, "x": "X", "y": "y", "task": "auto"},
-    "csv": {"path": _REQ, "label": -1, "task": "auto"},
-    "image_folder": {"path": _REQ, "size": None, "grayscale": False},
-    "mnist": {"root": _REQ, "limit": None},
-    "fashion_mnist": {"root": _REQ, "limit": None},
-    "cifar10": {"root": _REQ, "limit": None},
-}
-_INT_MIN = {"size": 8, "classes": 2, "points": 2, "length": 2, "samples": 10, "seed": 0, "limit": 1}
-#: upper bounds (docs/training.md): a built-in dataset past them could not be meant, and would end in
-#: an allocator failure (1e9 spiral points, 1e5-pixel digits); the memory check covers their products
-_INT_MAX = {"size": 256, "classes": 1000, "points": 100_000, "length": 10_000, "samples": 1_000_000,
-            "seed": 2 ** 32 - 1, "limit": 10 ** 9}
-MAX_IMAGE_SIDE = 4096  # image_folder.size
+from .schema import DATASET_FIELDS, REQUIRED
+
+_REQ = REQUIRED  # marks a required parameter
+#: dataset name -> {param: default} (``_REQ`` = required); kinds and ranges: graphlab.run.schema.DATASET_FIELDS
+DATASETS: dict[str, dict[str, Any]] = {name: {f.name: f.default for f in fs} for name, fs in DATASET_FIELDS.items()}
 
 
 class DataError(Exception):
@@ -73,59 +56,26 @@ class DataError(Exception):
 
 
 def check_params(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate a dataset's parameters (no torch, no file access) and fill defaults."""
+    """Validate a dataset's parameters (no torch, no file access) and fill defaults; each value is
+    checked by its schema field (:data:`graphlab.run.schema.DATASET_FIELDS`)."""
     from .config import ConfigError
 
     if name not in DATASETS:
         raise ConfigError("training.dataset.name", f"unknown dataset {name!r}; use one of {', '.join(DATASETS)}")
-    schema = DATASETS[name]
-    out: dict[str, Any] = {}
+    fields = DATASET_FIELDS[name]
+    known = [f.name for f in fields]
     for k in params:
-        if k not in schema:
+        if k not in known:
             raise ConfigError(f"training.dataset.{k}",
-                              f"unknown parameter of dataset {name}; its parameters: {', '.join(schema) or '(none)'}")
-    for k, default in schema.items():
-        f = f"training.dataset.{k}"
-        if k not in params:
-            if default is _REQ:
-                raise ConfigError(f, f"dataset {name} needs it")
-            out[k] = default
-            continue
-        v = params[k]
-        if k in _INT_MIN and not (k == "size" and name == "image_folder"):
-            if v is None and default is None:
-                out[k] = None
-                continue
-            given = v
-            if isinstance(v, float) and v.is_integer() and abs(v) < 2 ** 63:
-                v = int(v)
-            if isinstance(v, bool) or not isinstance(v, int) or not _INT_MIN[k] <= v <= _INT_MAX[k]:
-                raise ConfigError(f, f"must be a whole number >= {_INT_MIN[k]} and <= {_INT_MAX[k]:,}, "
-                                     f"got {show_value(given)}")
-        elif k == "noise":
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1e6 or not math.isfinite(v):
-                raise ConfigError(f, f"must be a number from 0 to 1e6, got {show_value(v)}")
-            v = float(v)
-        elif k in ("path", "root", "x", "y"):
-            if not isinstance(v, str) or not v:
-                raise ConfigError(f, f"must be a non-empty string, got {show_value(v)}")
-            if "\x00" in v:
-                raise ConfigError(f, "must not contain a NUL character")
-        elif k == "task":
-            if v not in ("auto", "classification", "regression"):
-                raise ConfigError(f, f"must be auto, classification or regression; got {show_value(v)}")
-        elif k == "label":
-            if isinstance(v, bool) or not isinstance(v, (int, str)):
-                raise ConfigError(f, f"must be a column name or index, got {show_value(v)}")
-        elif k == "size":
-            if v is not None and not (isinstance(v, list) and len(v) == 2 and all(
-                    isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_IMAGE_SIDE for i in v)):
-                raise ConfigError(f, f"must be [height, width] (1 to {MAX_IMAGE_SIDE} each) or null, "
-                                     f"got {show_value(v)}")
-        elif k == "grayscale":
-            if not isinstance(v, bool):
-                raise ConfigError(f, f"must be true or false, got {show_value(v)}")
-        out[k] = v
+                              f"unknown parameter of dataset {name}; its parameters: {', '.join(known) or '(none)'}")
+    out: dict[str, Any] = {}
+    for f in fields:
+        if f.name not in params:
+            if f.required:
+                raise ConfigError(f.path, f"dataset {name} needs it")
+            out[f.name] = f.default
+        else:
+            out[f.name] = f.check(params[f.name])
     return out
 
 

@@ -89,6 +89,7 @@ class Epoch:
     lr: float
     seconds: float  # wall time of the whole run so far
     samples_per_s: float  # training samples per second in this epoch
+    step: int = 0  # the global step the epoch ended on (places the epoch on a step axis; 0 in older logs)
 
 
 @dataclass(frozen=True)

@@ -191,7 +191,11 @@ class History:
         elif t is ev.NodeStats:
             self._add_stats(e)
         elif t is ev.Epoch:
-            self.epochs.append({k: v for k, v in ev.to_json(e).items() if k != "event"})
+            d = dict(e.__dict__)
+            for k, v in d.items():
+                if type(v) is float and not math.isfinite(v):
+                    d[k] = None  # as JSON holds it
+            self.epochs.append(d)
         elif t is ev.RunStarted:
             self.started = e
             self.order = list(e.order)

@@ -249,12 +249,13 @@ def list_runs(graph_file: str | os.PathLike[str], folder: str | os.PathLike[str]
     return sorted(out, key=lambda r: (r.started or "", r.name))
 
 
-CURVES = ("train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "samples_per_s")
+CURVES = ("train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "samples_per_s", "step")
 
 
 def load_curves(run: RunInfo | str | os.PathLike[str]) -> dict[str, list[Any]]:
     """A run's per-epoch series from metrics.jsonl: ``{"epoch": [1, 2, ...], "train_loss": [...], ...}``
-    (None where a value is missing), for overlaying earlier runs on the plots."""
+    (None where a value is missing; ``step``, the step each epoch ended on, is None in logs written
+    before it was recorded), for overlaying earlier runs on the plots."""
     path = run.path if isinstance(run, RunInfo) else Path(run)
     rows = _metrics(path)
     out: dict[str, list[Any]] = {"epoch": [r["epoch"] for r in rows]}

@@ -367,7 +367,7 @@ class Trainer(RequestHandling):
                 val = self._evaluate(r, epoch, "val")
             e = ev.Epoch(epoch, totals.loss_sum / max(totals.loss_n, 1), totals.correct / r.n if r.cls else None,
                          val.loss if val else None, val.acc if val else None, lr, time.perf_counter() - r.t0,
-                         totals.samples_per_s)
+                         totals.samples_per_s, r.step)
             if r.folder is not None:
                 try:
                     r.folder.log_epoch({k: v for k, v in ev.to_json(e).items() if k != "event"})

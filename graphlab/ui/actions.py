@@ -33,13 +33,16 @@ Ctrl+A select all · F fit · Ctrl+L auto-layout · Ctrl+= (or Ctrl++) / Ctrl+- 
 Ctrl+Z undo · Ctrl+Shift+Z (or Ctrl+Y) redo (from any panel; a field you are typing in undoes its own text first) ·
 Ctrl+N new · Ctrl+O open · Ctrl+S save · Ctrl+Shift+S save as · F2 rename the graph · Ctrl+Q quit<br>
 Ctrl+1 / Ctrl+2 / Ctrl+3 show or hide Layers, Inspector, Problems · F1 this list<br><br>
+<b>Train (Run menu)</b><br>
+F5 train · F6 pause / resume · Shift+F5 stop (a checkpoint is saved)<br>
+Ctrl+4 / Ctrl+5 / Ctrl+6 / Ctrl+7 show or hide Training, Plots, Node, Runs<br><br>
 <b>Step through (Debug menu)</b><br>
 F10 step one node (forward, then backward)<br>
 Shift+F10 step back<br>
 Ctrl+F10 run to the selected node (nothing selected: to the end or the first NaN/inf)<br>
 Ctrl+Shift+F10 restart stepping<br>
 Ctrl+Shift+G check gradients (every node against centred differences)<br>
-Ctrl+7 show or hide the Step through panel<br>
+Ctrl+8 show or hide the Step through panel<br>
 """
 
 

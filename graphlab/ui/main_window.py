@@ -46,6 +46,7 @@ from .recovery import Autosave, default_recovery_dir
 from .scene.graph_scene import GraphScene
 from .scene.view import CanvasView
 from .stepper import install as install_stepper
+from .training import install as install_training
 from .undo_keys import UndoKeyRouter
 
 
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.run_toolbar.hide()  # the training issue adds Train / Step here
         self.recent_list = RecentMenu(self.recent_menu, self.recent, self.open_file)
         fill_examples_menu(self.examples_menu, self.open_example)
+        self.training = install_training(self)  # Run menu and toolbar, Training/Plots/Node/Runs docks
 
         self._wire()
         self.stepper_ui = install_stepper(self)  # Debug menu, "stepper" dock; sets self.stepper
@@ -328,6 +330,7 @@ class MainWindow(QMainWindow):
         self.autosave.discard()
         self.autosave.stop()
         self.stepper_ui.shutdown()
+        self.training.shutdown()  # stops the training child (it saves a checkpoint) and reaps it
         self._detach_document()
         event.accept()
 

@@ -41,8 +41,14 @@ def first_std(h: History, node: str) -> float:
     return float(h.node_series(node)["std"][0])
 
 
+# Each lesson's check takes the Histories of its runs, so the editor's tests (tests/ui/training) apply
+# the same thresholds to runs started from the window.
+
 def test_init_small_gaussian_collapses_and_xavier_does_not():
-    small, xavier = run("lesson_init_small_gaussian"), run("lesson_init_xavier")
+    check_init(run("lesson_init_small_gaussian"), run("lesson_init_xavier"))
+
+
+def check_init(small: History, xavier: History) -> None:
     for h in (small, xavier):
         assert [n for n in h.order if n.startswith("tanh")] == [f"tanh{i}" for i in range(1, 11)]
     assert first_std(small, "tanh10") < 1e-2 * first_std(small, "tanh1")
@@ -62,7 +68,10 @@ def test_init_small_gaussian_collapses_and_xavier_does_not():
 
 
 def test_batchnorm_makes_the_loss_fall():
-    off, on = run("lesson_batchnorm_off"), run("lesson_batchnorm_on")
+    check_batchnorm(run("lesson_batchnorm_off"), run("lesson_batchnorm_on"))
+
+
+def check_batchnorm(off: History, on: History) -> None:
     _, loss_off = off.epoch_series("train_loss")
     _, loss_on = on.epoch_series("train_loss")
     assert len(loss_off) == len(loss_on) == 5
@@ -73,8 +82,10 @@ def test_batchnorm_makes_the_loss_fall():
 
 
 def test_dropout_shrinks_the_train_val_gap():
-    off, on = run("lesson_dropout_off"), run("lesson_dropout_on")
+    check_dropout(run("lesson_dropout_off"), run("lesson_dropout_on"))
 
+
+def check_dropout(off: History, on: History) -> None:
     def plotted_gap(h):  # what the epoch plot shows at the end: val loss minus train loss
         return h.epochs[-1]["val_loss"] - h.epochs[-1]["train_loss"]
 
@@ -87,7 +98,10 @@ def test_dropout_shrinks_the_train_val_gap():
 
 
 def test_learning_rates_order_as_the_course_says():
-    low, good, high = run("lesson_lr_low"), run("lesson_lr_good"), run("lesson_lr_high")
+    check_learning_rates(run("lesson_lr_low"), run("lesson_lr_good"), run("lesson_lr_high"))
+
+
+def check_learning_rates(low: History, good: History, high: History) -> None:
     init = math.log(3)
     curves = {k: h.step_loss()[1] for k, h in (("low", low), ("good", good), ("high", high))}
     assert all(len(c) == 1000 for c in curves.values())

@@ -3,7 +3,7 @@
 ``install(window)`` adds everything to a :class:`~graphlab.ui.main_window.MainWindow` and returns
 the :class:`~.controller.StepperController`:
 
-* the "Step through" dock (objectName ``stepper``; View ▸ Panels, Ctrl+7): buttons, where the walk
+* the "Step through" dock (objectName ``stepper``; View ▸ Panels, Ctrl+8): buttons, where the walk
   stands, the inputs/weights/mode settings, and the current node's tensors, local rule, ‖∂L/∂h_t‖
   over time and the gradient check (:mod:`.dock`, :mod:`.inputs_panel`, :mod:`.node_view`);
 * the Debug menu and its actions ``action_step`` (F10), ``action_step_back`` (Shift+F10),

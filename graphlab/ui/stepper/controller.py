@@ -38,7 +38,7 @@ from .dock import HINT, StepperDock
 from .frames import Frame
 from .worker import StepWorker
 
-DOCK_SHORTCUT = "Ctrl+7"
+DOCK_SHORTCUT = "Ctrl+8"
 
 
 class StepperController(QObject):

@@ -135,7 +135,7 @@ class ImageMosaic(QWidget):
         self.truncated = max(0, a.shape[0] - MAX_TILES)
         a = a[:MAX_TILES]
         n = a.shape[0]
-        flat = a.reshape(n, -1)
+        flat = a.reshape(n, -1) if n else a.reshape(0, 0)  # reshape(0, -1) is ambiguous: numpy refuses it
         with np.errstate(all="ignore"):
             fin = np.where(np.isfinite(flat), flat, np.nan)
             self._ranges = [(float(np.nanmin(r)), float(np.nanmax(r))) if np.isfinite(r).any() else (np.nan, np.nan)

@@ -71,12 +71,28 @@ class LossPlot(PlotPanel):
 
     def update(self, steps: Any = None, losses: Any = None,
                epochs: Iterable[Mapping[str, Any]] | None = None) -> None:
-        """Append steps and/or epoch records (dicts with ``epoch``, ``train_loss``, ``val_loss``, ``step``)."""
+        """Append steps and/or epoch records (dicts with ``epoch``, ``train_loss``, ``val_loss``, ``step``;
+        a missing or 0 step places the epoch at the last step seen). Many records cost one append per
+        curve (a run of 10,000 one-step epochs sends hundreds a second)."""
         if steps is not None and losses is not None:
             self.append_steps(steps, losses)
-        for e in epochs or ():
-            self.append_epoch(int(e["epoch"]), e.get("train_loss", e.get("train")),
-                              e.get("val_loss", e.get("val")), e.get("step"))
+        recs = list(epochs or ())
+        if not recs:
+            return
+        last = self.latest_x() or 0.0
+        cols: dict[str, tuple[list[float], list[float]]] = {"train": ([], []), "val": ([], [])}
+        for e in recs:
+            x = float(e.get("step") or last)
+            train, val = e.get("train_loss", e.get("train")), e.get("val_loss", e.get("val"))
+            self._epochs.append((int(e["epoch"]), x, train, val))
+            for name, v in (("train", train), ("val", val)):
+                if v is not None:
+                    cols[name][0].append(x)
+                    cols[name][1].append(v)
+        for name, (xs, ys) in cols.items():
+            if xs:
+                self.series[name].add(np.asarray(xs, float), np.asarray(ys, float))
+        self._schedule()
 
     def set_smoothing(self, alpha: float) -> None:
         self._ema = Ema(alpha)
@@ -118,7 +134,7 @@ class LossPlot(PlotPanel):
         far = measured is not None and (not math.isfinite(measured) or abs(measured - expected) > tolerance * expected)
         if measured is not None:
             text += f"  ·  measured {fmt(measured)}" + ("  (far off)" if far else "")
-        self.add_guide("expected", expected, text, color="warning" if far else "guide")
+        self.add_guide("expected", expected, text, color="warning" if far else "guide", below=True)
 
     @property
     def initial_loss(self) -> tuple[float | None, float | None, int | None]:

@@ -42,9 +42,12 @@ class AccuracyPlot(PlotPanel):
             self.append("val", [epoch], [val])
 
     def update(self, epochs: Iterable[Mapping[str, Any]] = ()) -> None:
-        """Append epoch records (dicts with ``epoch``, ``train_acc``, ``val_acc``)."""
-        for e in epochs:
-            self.append_epoch(int(e["epoch"]), e.get("train_acc", e.get("train")), e.get("val_acc", e.get("val")))
+        """Append epoch records (dicts with ``epoch``, ``train_acc``, ``val_acc``): one append per curve."""
+        for name, keys in (("train", ("train_acc", "train")), ("val", ("val_acc", "val"))):
+            pts = [(int(e["epoch"]), v) for e in epochs
+                   if (v := e.get(keys[0], e.get(keys[1]))) is not None]
+            if pts:
+                self.append(name, [p[0] for p in pts], [p[1] for p in pts])
 
     def clear(self) -> None:
         self.clear_data()

@@ -231,6 +231,16 @@ class PlotPanel(ThemedView, QWidget):
             s.item.setSymbolBrush(pg.mkBrush(c))
             s.item.setSymbolPen(pg.mkPen(self.theme.background, width=1))
 
+    def set_symbol(self, name: str, symbol: str | None) -> None:
+        """A series' point markers (None: the line alone — thousands of markers cost most of a redraw)."""
+        s = self.series[name]
+        if s.symbol == symbol:
+            return
+        s.symbol = symbol
+        if symbol is None:
+            s.item.setSymbol(None)
+        self._style_series(s)
+
     def append(self, name: str, x: Any, y: Any) -> None:
         xa, ya = as_xy(x, y)
         self.series[name].add(xa, ya)
@@ -289,10 +299,13 @@ class PlotPanel(ThemedView, QWidget):
 
     # -- guides -----------------------------------------------------------------------------------
     def add_guide(self, key: str, value: float, text: str = "", *, color: str = "guide",
-                  label_pos: float = 0.03) -> pg.InfiniteLine:
+                  label_pos: float = 0.03, below: bool = False) -> pg.InfiniteLine:
+        """A horizontal guide line; its label sits above the line (``below``: under it, for a guide at
+        the top of the data, such as the initial loss, whose label would be cut off above)."""
         self.remove_guide(key)
+        anchor = (0, 0) if below else (0, 1)
         line = pg.InfiniteLine(angle=0, movable=False, label=text or None,
-                               labelOpts={"position": label_pos, "anchors": [(0, 1), (0, 1)],
+                               labelOpts={"position": label_pos, "anchors": [anchor, anchor],
                                           "color": resolve_color(self.theme, color),
                                           "fill": self.theme.faint(self.theme.background, 0.8)})
         line.setZValue(5)

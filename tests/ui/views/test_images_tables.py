@@ -69,6 +69,15 @@ def test_mosaic_click_and_bad_shapes(show, qtbot):
         m.set_tiles([np.zeros((3, 3)), np.zeros((4, 4))])
 
 
+def test_mosaic_clear_empties_it(show):
+    """clear() used to fail: an empty array cannot be reshaped to (0, -1)."""
+    m = show(ImageMosaic(), 200, 200)
+    m.set_tiles(np.ones((3, 4, 4)))
+    m.clear()
+    assert m.count == 0 and m.rows == 0
+    m.grab()  # paints the empty mosaic
+
+
 # -- ConfusionMatrixView ---------------------------------------------------------------------------------------
 def test_confusion_counts_row_shares_and_summary(show):
     cm = show(ConfusionMatrixView(), 400, 400)

@@ -133,6 +133,26 @@ def test_epochs_sit_at_their_end_step_and_show_in_the_readout(show):
     assert series_values(p, "val")[0].size == 2
 
 
+def test_many_epochs_at_once_equal_one_by_one(show):
+    """update(epochs=[...]) appends all records in one go, with the same points and readouts."""
+    recs = [{"epoch": e, "train_loss": 1.0 / e, "val_loss": None if e % 3 else 2.0 / e, "step": 5 * e}
+            for e in range(1, 301)]
+    a, b = show(LossPlot()), show(LossPlot())
+    for p in (a, b):
+        p.append_steps(np.arange(1, 1501), np.linspace(2, 1, 1500))
+    a.update(epochs=recs)
+    for r in recs:
+        b.append_epoch(r["epoch"], r["train_loss"], r["val_loss"], r["step"])
+    for p in (a, b):
+        p.flush()
+    for name in ("train", "val"):
+        for i in (0, 1):
+            np.testing.assert_array_equal(series_values(a, name)[i], series_values(b, name)[i])
+    a.hover_x(601)
+    b.hover_x(601)
+    assert a.readout.text() == b.readout.text() and "epoch 121" in a.readout.text()
+
+
 def test_initial_loss_guide_marks_ln_c_and_the_measured_value(show):
     p = show(LossPlot())
     p.set_initial_loss(2.31, None, num_classes=10)
