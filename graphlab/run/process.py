@@ -267,6 +267,14 @@ class TrainingProcess:
         return self._closed
 
     @property
+    def reaped(self) -> bool:
+        """The child has exited and been waited for: no zombie is left behind."""
+        with self._lock:
+            if self._reaped:
+                return True
+            return self._started and self._proc.exitcode is not None  # exitcode waits (WNOHANG) for it
+
+    @property
     def produced(self) -> int:
         """Events the child has produced so far (before coalescing)."""
         return int(self._produced.value)

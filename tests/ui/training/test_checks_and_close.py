@@ -59,7 +59,7 @@ def test_closing_the_window_mid_run_stops_the_child(make_window, qtbot):
     assert proc.alive
     w.undo_stack.setClean()  # nothing to ask about
     assert w.close()
-    assert not proc.alive and proc._proc.exitcode is not None  # stopped and reaped: no zombie
+    assert not proc.alive and proc.reaped  # stopped and reaped: no zombie
     assert proc._proc not in multiprocessing.active_children()
     assert (w.training.run_dir / "last.safetensors").is_file()  # the stop saved a checkpoint
     qtbot.wait(2000)  # nothing scheduled outlives the window

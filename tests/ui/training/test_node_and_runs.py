@@ -15,14 +15,6 @@ from .helpers import set_training, wait_state
 DIGITS = EXAMPLES / "digits_cnn.graphlab.json"
 
 
-class FakeStepper:
-    def __init__(self) -> None:
-        self.weights: list[str] = []
-
-    def set_weights(self, path: str) -> None:
-        self.weights.append(path)
-
-
 def test_node_dock_images_evaluation_and_runs(make_window, qtbot, tmp_path):
     w = make_window(DIGITS)
     ui = w.training.ui
@@ -93,9 +85,10 @@ def test_node_dock_images_evaluation_and_runs(make_window, qtbot, tmp_path):
     assert list(ox) == [e["step"] for e in w.training.history["epoch"]]  # each epoch at its step
     item.setCheckState(0, Qt.CheckState.Unchecked)
     assert key not in ui.plots.loss.overlay_ids()
-    w.stepper_ui = FakeStepper()
     runs.tree.setCurrentItem(item)
     assert runs.load.isEnabled()
     runs.load.click()
     assert w.training.weights_path == info.path / "last.safetensors"
-    assert w.stepper_ui.weights == [str(info.path / "last.safetensors")]
+    # the stepper dock steps with them from now on (its settings say so)
+    assert w.stepper_ui.settings.weights == str(info.path / "last.safetensors")
+    assert "last.safetensors" in w.stepper_ui.settings.weights_label.text()

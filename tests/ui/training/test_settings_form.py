@@ -35,7 +35,7 @@ def other_value(f: Field) -> Any:
     if f.kind == "float":
         if f.default is None:
             return 2.5
-        if f.hi is not None:
+        if f.hi is not None and f.hi - f.default <= 10:  # a bounded knob (a share, a decay): halfway up
             return round((f.default + f.hi) / 2, 4) if f.default != f.hi else (f.lo or 0.0)
         return f.default * 10 if f.default else 0.5
     if f.kind == "bool":
