@@ -1,7 +1,7 @@
 """Training from the editor against `graphlab train` on the same file; the GUI's responsiveness meanwhile;
 the plots and the event queue of the training workbench.
 
-    python benchmarks/bench_gui_train.py [--runs 4] [--only throughput,plots,queue]
+    python benchmarks/bench_gui_train.py [--runs 4] [--only throughput,plots,queue,child]
                                          [--cases spiral,digits,lstm]
 
 1. **throughput** — for the spiral 2-layer net, the digits CNN and the LSTM adding example: samples/s
@@ -22,6 +22,8 @@ the plots and the event queue of the training workbench.
    event per step) while each poll of the window takes 250 ms: the batches in flight never exceed
    the child's bound, every step's loss still arrives, and the History keeps only the latest
    statistics per node plus its bounded tables.
+4. **child** (only when asked: ``--only child``) — the editor's training child drained by a plain loop,
+   no Qt, against ``graphlab train``: whether a throughput gap is the child's or the GUI's.
 
 The training child is spawned, which re-imports this module: everything runs under ``__main__``.
 Run it under a display (``DISPLAY=:N``) to include real painting; offscreen otherwise.
@@ -217,6 +219,46 @@ def throughput(app: Any, runs: int, cases: list[str]) -> None:
           f"p95 {1e3 * pct(all_idle, 0.95):.1f} ms, max {1e3 * max(all_idle):.1f} ms; load {load()}")
 
 
+def bare_child(path: Path, out: Path) -> float:
+    """The same run in the editor's training child (``TrainingProcess``, as the controller starts it),
+    drained 30 times a second by a plain loop: no Qt, no views."""
+    from graphlab.io import load as load_graph
+    from graphlab.run import events as ev
+    from graphlab.run.config import parse_training
+    from graphlab.run.process import TrainingProcess
+
+    g = load_graph(path)
+    proc = TrainingProcess(g, parse_training(g.training), base_dir=str(path.parent), out_dir=str(out),
+                           step_interval=0.05)
+    proc.start()
+    fin = None
+    while fin is None:
+        for e in proc.poll(timeout=1 / 30):
+            if isinstance(e, ev.Finished):
+                fin = e
+        time.sleep(1 / 30)
+    return float(fin.final["samples_per_s"])
+
+
+def child(app: Any, runs: int, cases: list[str]) -> None:
+    """Where a gap in throughput comes from: the child alone (no GUI) against `graphlab train`."""
+    print(f"\n## the training child without a GUI vs graphlab train (alternating, {runs} runs each; load {load()})")
+    print(f"{'case':<8} {'child samples/s':>16} {'headless':>12} {'ratio':>7}")
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        for case in cases:
+            path = prepare(tmp, case)
+            c, h = [], []
+            for i in range(runs):
+                for which in (("c", "h") if i % 2 == 0 else ("h", "c")):
+                    if which == "c":
+                        c.append(bare_child(path, tmp / f"child-{case}-{i}"))
+                    else:
+                        h.append(headless(app, path, tmp / f"out-{case}-{i}", tmp)[0])
+            mc, mh = statistics.median(c), statistics.median(h)
+            print(f"{case:<8} {mc:>16,.0f} {mh:>12,.0f} {mc / mh:>6.3f}×")
+
+
 def plots(app: Any) -> None:
     import numpy as np
 
@@ -355,6 +397,8 @@ def main() -> None:
         plots(app)
     if "queue" in only:
         queue(app)
+    if "child" in only:
+        child(app, args.runs, args.cases.split(","))
 
 
 if __name__ == "__main__":
