@@ -33,12 +33,12 @@ from typing import Any
 from .cli import _Parser, command, fail
 from .core.text import one_line
 from .io import FileFormatError, load
+from .run.events import FINAL_NOTE  # plain data, no torch
 
 #: seconds between Step events (each averages its steps); the bar redraws at most every 0.1 s anyway
 STEP_INTERVAL = 0.1
 #: about this many epoch lines for a long run (without --json); every epoch prints for shorter runs
 EPOCH_LINES = 20
-FINAL_NOTE = "measured after training on the whole training split, eval mode, without the regularization term"
 
 
 def _fmt(v: Any, spec: str = ".4f") -> str:

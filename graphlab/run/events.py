@@ -232,6 +232,26 @@ class Finished:
     log: str | None = None  # the metrics log, if any
 
 
+#: what ``Finished.final``'s train and validation figures are: the terminal and the editor say it with them
+FINAL_NOTE = "measured after training on the whole training split, eval mode, without the regularization term"
+
+
+def final_figures(final: dict[str, Any]) -> str:
+    """``Finished.final``'s figures in words: "train loss 0.0015, accuracy 100.0 %; validation loss
+    0.0315, accuracy 99.4 %" (what is there: no accuracy for regression, no validation without a split)."""
+    def part(name: str, loss: Any, acc: Any) -> str:
+        bits = []
+        if isinstance(loss, (int, float)) and loss == loss:
+            bits.append(f"{name} loss {loss:.4g}")
+        if isinstance(acc, (int, float)) and acc == acc:
+            bits.append(f"{'' if bits else name + ' '}accuracy {100 * acc:.1f} %")
+        return ", ".join(bits)
+
+    parts = (part("train", final.get("train_loss"), final.get("train_acc")),
+             part("validation", final.get("val_loss"), final.get("val_acc")))
+    return "; ".join(p for p in parts if p)
+
+
 Event = (RunStarted | Step | Epoch | NodeStats | Warning | Paused | Resumed | Reply | Images | Evaluation
          | OverfitResult | Error | Finished)
 EVENT_TYPES = (RunStarted, Step, Epoch, NodeStats, Warning, Paused, Resumed, Reply, Images, Evaluation,

@@ -125,3 +125,13 @@ def test_the_ui_side_modules_import_no_torch():
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "False", out.stderr
+
+
+def test_final_figures_in_words_say_only_what_is_there():
+    from graphlab.run.events import final_figures
+
+    assert final_figures({"train_loss": 0.001495, "train_acc": 1.0, "val_loss": 0.03152, "val_acc": 0.9944}) == (
+        "train loss 0.001495, accuracy 100.0 %; validation loss 0.03152, accuracy 99.4 %")
+    assert final_figures({"train_loss": 0.5, "train_acc": None, "val_loss": None, "val_acc": None}) == "train loss 0.5"
+    assert final_figures({"train_loss": None, "train_acc": 0.5}) == "train accuracy 50.0 %"
+    assert final_figures({}) == ""

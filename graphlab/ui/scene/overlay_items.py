@@ -7,7 +7,8 @@
   - below the cards (above the edges): the heat fill (a card paints no fill of its own while it is
     tinted) and the highlight outline around a card, in scene units;
   - above the cards: the badge pill and the warning mark above the card's top-right corner (placed by
-    :func:`.labels.place_badge`: never over another card, shortened to fit its card's width), at a
+    :func:`.labels.place_badge`: never over another card; a long one runs on past the card's edge into
+    free space, and is shortened only when that is not enough), at a
     fixed size on screen (readable on an overview), left out further out than :data:`BADGE_MIN_SCALE`.
 
   Both paint only what lies in the exposed rectangle and read each card's current position, so a
@@ -28,7 +29,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from . import style as st
-from .labels import BADGE_PX, PLATE_PAD, pixel_font, place_badge
+from .labels import BADGE_PX, BADGE_SPILL_PX, PLATE_PAD, pixel_font, place_badge
 
 if TYPE_CHECKING:
     from .graph_scene import GraphScene
@@ -95,7 +96,8 @@ class OverlayLayer(QGraphicsItem):
         r = item.mapRectToScene(item.card_rect())
         if self.below:
             return r.adjusted(-20, -20, 20, 20)
-        return r.adjusted(-2, -self.badge_reach(BADGE_MIN_SCALE), 2, 2)
+        spill = BADGE_SPILL_PX / BADGE_MIN_SCALE
+        return r.adjusted(-2 - spill, -self.badge_reach(BADGE_MIN_SCALE), 2 + spill, 2)
 
     def badge_reach(self, scale: float) -> float:
         """How far above its card a badge may reach at zoom ``scale`` (scene units)."""
@@ -112,7 +114,8 @@ class OverlayLayer(QGraphicsItem):
         if self.below:
             self._paint_below(painter, lod, exposed, self._cards_near(exposed.adjusted(-24, -24, 24, 24)))
         else:  # a badge sits above its card: cards just below the exposed area may draw into it
-            self._paint_badges(painter, lod, exposed, self._cards_near(exposed.adjusted(-8, -8, 8,
+            spill = BADGE_SPILL_PX / max(lod, BADGE_MIN_SCALE)  # and cards beside it may spill into it
+            self._paint_badges(painter, lod, exposed, self._cards_near(exposed.adjusted(-8 - spill, -8, 8 + spill,
                                                                                         self.badge_reach(lod))))
 
     def _cards_near(self, rect: QRectF) -> list:
@@ -150,8 +153,10 @@ class OverlayLayer(QGraphicsItem):
         card = item.mapRectToScene(item.card_rect())
         ports = [item.mapToScene(p).x() for p in item.card().inputs]
         reach = self.badge_reach(scale)
+        spill = BADGE_SPILL_PX / scale
         near = [o.mapRectToScene(o.card_rect()) for o in
-                self._scene.cards.near(card.adjusted(0, -reach, 0, -card.height())) if o is not item]
+                self._scene.cards.near(card.adjusted(-spill, -reach, spill, reach - card.height()))
+                if o is not item]
         return place_badge(card, ports, look.badge, bool(look.marks), scale, near)
 
     def badge_rects(self, scale: float) -> dict[str, QRectF]:

@@ -219,11 +219,9 @@ class PlotsPanel(QWidget):
             where = f" at node <b>{h.error.node}</b>" if h.error.node else ""
             self._outcome = self._outcome or f"The run stopped with an error{where}: {_esc(h.error.message)}"
         elif not self._outcome:
-            f = fin.final or {}
-            bits = [f"{k.replace('_', ' ')} {_num(f.get(k))}" for k in ("train_loss", "train_acc", "val_loss",
-                                                                        "val_acc") if f.get(k) is not None]
-            self._outcome = f"Run {fin.reason} after {fin.epochs} epoch{'s' * (fin.epochs != 1)}" + (
-                ": " + ", ".join(bits) if bits else "") + "."
+            figures = ev.final_figures(fin.final or {})
+            note = f" {ev.FINAL_NOTE[0].upper()}{ev.FINAL_NOTE[1:]}: {figures}." if figures else ""
+            self._outcome = f"Run {fin.reason} after {fin.epochs} epoch{'s' * (fin.epochs != 1)}.{note}"
         self.update_banner()
 
     def show_evaluation(self, e: ev.Evaluation) -> None:
@@ -277,10 +275,6 @@ def overfit_text(r: ev.OverfitResult) -> str:
     acc = f" (accuracy {r.train_acc:.0%})" if r.train_acc is not None else ""
     return (f"<b>Overfit check failed</b>: {r.samples} samples not memorised in {r.steps:,} steps{acc}. "
             f"Likely causes: {causes}.")
-
-
-def _num(v: Any) -> str:
-    return f"{v:.4g}" if isinstance(v, (int, float)) else str(v)
 
 
 def _esc(s: str) -> str:

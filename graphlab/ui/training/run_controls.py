@@ -231,8 +231,7 @@ class RunControls(QObject):
 
     def _finished(self, fin: ev.Finished) -> None:
         self.progress.hide()
-        f = fin.final or {}
-        bits = [f"{k.replace('_', ' ')} {f[k]:.4g}" for k in ("train_loss", "train_acc", "val_loss", "val_acc")
-                if isinstance(f.get(k), (int, float))]
-        self.progress_text.setText(f"run {fin.reason}" + (": " + " · ".join(bits) if bits else ""))
+        figures = ev.final_figures(fin.final or {})
+        self.progress_text.setText(f"run {fin.reason}" + (f": {figures}" if figures else ""))
+        self.progress_text.setToolTip(f"The final figures are {ev.FINAL_NOTE}." if figures else "")
         self.update_actions()

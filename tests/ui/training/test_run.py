@@ -141,6 +141,11 @@ def test_losses_in_history_are_plain_numbers(make_window, qtbot):
     assert w.training.state == "finished" and len(h["step_loss"]) == 40 and len(h["epoch"]) == 40
     json.dumps(h)
     assert "completed" in w.training.ui.controls.progress_text.text()
+    # the final figures say what they are (they differ from the last epoch's running average)
+    final = w.training.run_history.finished.final
+    assert f"train loss {final['train_loss']:.4g}" in w.training.ui.controls.progress_text.text()
+    assert "whole training split" in w.training.ui.controls.progress_text.toolTip()
+    assert "whole training split" in w.training.ui.plots.banner.text()
     assert np.all(np.isfinite(h["step_loss"]))
     # a completed classification run ends with the confusion matrix
     ev_ = w.training.run_history.evaluation
