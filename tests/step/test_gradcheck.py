@@ -6,16 +6,14 @@ import math
 
 import pytest
 import torch
-from torch import nn
 
 from graphlab.cli import main
 from graphlab.core import REGISTRY, analyze
-from graphlab.compiler import modules as gl_modules
-from graphlab.core.spec import LayerSpec, TorchModule
 from graphlab.io import save
 from graphlab.step import Stepper
 from graphlab.step.gradcheck import check_function, check_stepper, gradcheck, reading
 from tests.step.helpers import graph
+from tests.step.wrong_layer import wrong_layer  # noqa: F401 - the fixture
 
 CANDIDATE_SHAPES = ([3, 6, 6], [5, 3], [6])
 #: non-default configurations worth checking too
@@ -60,33 +58,6 @@ def test_gradcheck_passes_on_every_palette_layer(type_, params):
         assert check.params, "a layer with weights has its parameters checked"
 
 
-class _WrongTanhFn(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        y = torch.tanh(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return grad * (1 - y)  # wrong: the derivative of tanh is 1 − y²
-
-
-class _WrongTanh(nn.Module):
-    def forward(self, x):
-        return _WrongTanhFn.apply(x)
-
-
-@pytest.fixture
-def wrong_layer(monkeypatch):
-    """A test-only layer with a deliberately wrong backward, in the registry for this test only."""
-    spec = LayerSpec(type="WrongTanh", display="WrongTanh", category="Activation", params=(),
-                     shape=lambda p, ins: ins[0], torch=TorchModule("WrongTanh", own=True),
-                     backward="(deliberately wrong)")
-    monkeypatch.setattr(gl_modules, "WrongTanh", _WrongTanh, raising=False)
-    monkeypatch.setitem(REGISTRY._specs, "WrongTanh", spec)
-    return spec
 
 
 def _net_with(type_):

@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch import nn
 
-from graphlab.compiler import modules as gl_modules
-from graphlab.core.registry import REGISTRY
-from graphlab.core.spec import LayerSpec, TorchModule
 from graphlab.io import save
 from tests.conftest import ROOT
+from tests.step.wrong_layer import wrong_layer  # noqa: F401 - the fixture
 from tests.ui.stepper.helpers import node_look, plain, position, press, typed_gates, wait_idle
 
 GATES = ROOT / "examples" / "backprop_gates.graphlab.json"
@@ -82,32 +79,6 @@ def test_gradient_check_badges_on_every_node(make_window, qtbot):
     assert not node_look(w, checked[-1]).get("badge", "").startswith("rel ")
 
 
-class _WrongTanhFn(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        y = torch.tanh(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return grad * (1 - y)  # wrong: the derivative of tanh is 1 − y²
-
-
-class _WrongTanh(nn.Module):
-    def forward(self, x):
-        return _WrongTanhFn.apply(x)
-
-
-@pytest.fixture
-def wrong_layer(monkeypatch):
-    spec = LayerSpec(type="WrongTanh", display="WrongTanh", category="Activation", params=(),
-                     shape=lambda p, ins: ins[0], torch=TorchModule("WrongTanh", own=True),
-                     backward="(deliberately wrong)")
-    monkeypatch.setattr(gl_modules, "WrongTanh", _WrongTanh, raising=False)
-    monkeypatch.setitem(REGISTRY._specs, "WrongTanh", spec)
-    return spec
 
 
 def test_a_failing_node_is_marked_and_listed(make_window, qtbot, tmp_path, wrong_layer):
