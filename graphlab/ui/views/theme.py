@@ -26,6 +26,7 @@ from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
 from ..numbers import fmt  # noqa: F401 - the one number format, re-exported for the views
+from ..scene.style import is_dark  # the one test of a dark palette (the canvas's)
 
 # hue, saturation per named role; lightness adapts to the palette
 _HUES = {"train": (210, 200), "val": (28, 230), "lr": (150, 170), "extra": (280, 150)}
@@ -68,10 +69,6 @@ class ViewTheme:
         """Black or white, whichever reads better on ``bg``."""
         lum = 0.2126 * bg.redF() + 0.7152 * bg.greenF() + 0.0722 * bg.blueF()
         return QColor(20, 20, 20) if lum > 0.5 else QColor(245, 245, 245)
-
-
-def is_dark(palette: QPalette) -> bool:
-    return palette.color(QPalette.ColorRole.Window).lightness() < 128
 
 
 def make_theme(palette: QPalette | None = None) -> ViewTheme:
