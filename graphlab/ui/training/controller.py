@@ -8,7 +8,7 @@ says so; the plots dock and the status bar tell the user).
 
 Events come in by polling the child from a 30 Hz QTimer (``poll()`` never blocks) into a
 :class:`graphlab.run.history.History` (``run_history``): the views read that. ``refreshed`` fires
-at most 10 times a second while events arrive (the views redraw then), ``event_batch`` with each
+at most 5 times a second (:data:`REFRESH_MS`) while events arrive (the views redraw then), ``event_batch`` with each
 poll's events (cheap bookkeeping only), ``run_started`` / ``finished`` / ``state_changed`` at those
 moments. The child keeps at most a few batches unread and coalesces the rest (latest statistics per
 node), so a slow GUI never makes the queue grow.
