@@ -201,3 +201,15 @@ def test_help_lists_every_shortcut_of_the_window(make_window):
             if not re.search(r"(?<![\w+])" + re.escape(key) + r"(?![\w+])", text):
                 missing.append(f"{a.objectName()}: {key}")
     assert not missing, missing
+
+
+def test_no_widget_shadows_a_qwidget_method(make_window, examples_dir):
+    """A panel that stores its main window as ``self.window`` (or a palette as ``self.palette``) breaks Qt
+    code that calls ``widget.window()`` on it — focus handling, undo keys, dialogs."""
+    from PySide6.QtWidgets import QWidget
+
+    w = make_window(examples_dir / "digits_cnn.graphlab.json")
+    names = ("window", "palette", "parent", "layout", "font", "size", "style", "show", "update")
+    bad = [(type(c).__name__, n) for c in [w, *w.findChildren(QWidget)] for n in names
+           if not callable(getattr(c, n, None))]
+    assert not bad

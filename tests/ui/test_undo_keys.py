@@ -134,3 +134,27 @@ def test_ctrl_z_from_the_stepper_dock(make_window, examples_dir, qtbot):
         press_undo(redo=True)
         assert w.document.name == f"gates {i}", f"Ctrl+Shift+Z did nothing in the stepper dock's {name}"
     assert w.stepper is not None and w.stepper.position == 3  # the walk was never disturbed
+
+
+def test_ctrl_z_from_the_training_docks(make_window, examples_dir, qtbot):
+    """A learner changes the epochs in the Training form, then presses Ctrl+Z wherever the focus is: the
+    form's epochs field (once Tab moved on), the plots, the node dock, the runs list."""
+    from tests.ui.training.helpers import edit_field
+
+    w = make_window(examples_dir / "spiral_two_layer.graphlab.json")
+    ui = w.training.ui
+    ed = ui.settings.form.editors.get("epochs") or ui.settings.form.editor_for("epochs")
+    targets = {"Training form (epochs)": ed.widget, "Plots": ui.plots, "Node": ui.node, "Runs": ui.runs.tree}
+    for i, (name, widget) in enumerate(targets.items()):
+        w.undo_stack.clear()  # each edit its own undo step, not merged with the last
+        before = w.document.training.get("epochs")
+        edit_field(w, "epochs", 100 + i)
+        assert w.document.training["epochs"] == 100 + i
+        w.training_dock_visible = True
+        for dock in (ui.training_dock, ui.plots_dock, ui.node_dock, ui.runs_dock):
+            dock.show()
+        focus(qtbot, widget)
+        press_undo()
+        assert w.document.training.get("epochs") == before, f"Ctrl+Z did nothing in {name}"
+        press_undo(redo=True)
+        assert w.document.training["epochs"] == 100 + i, f"Ctrl+Shift+Z did nothing in {name}"

@@ -44,7 +44,7 @@ class NodePanel(QWidget):
         super().__init__()
         from ..views import HeatmapView, ImageMosaic, SeriesPlot
 
-        self.window, self.controller = window, controller
+        self.main_window, self.controller = window, controller
         self.node: str | None = None
         self.header = QLabel("Select a node on the canvas to see its statistics during a run.")
         self.header.setObjectName("node_header")
@@ -136,7 +136,7 @@ class NodePanel(QWidget):
 
     def _header(self) -> None:
         node = self.node
-        g = self.window.document
+        g = self.main_window.document
         if node is None or node not in g.nodes:
             self.header.setText("Select a node on the canvas to see its statistics during a run: activations, "
                                 "gradients, parameters and images.")
@@ -145,7 +145,7 @@ class NodePanel(QWidget):
         self._show_tabs(True)
         t = g.nodes[node].type
         spec = REGISTRY.get(t)
-        a = self.window.live.analysis
+        a = self.main_window.live.analysis
         info = a.nodes.get(node) if a is not None else None
         shape = f" · output {'×'.join(str(s) for s in info.shape)}" if info is not None and info.shape else ""
         text = f"<b>{node}</b> · {spec.display if spec else t}{shape}"
@@ -213,7 +213,7 @@ class NodePanel(QWidget):
         x = s["step"].copy()
         self.act.set_band("act", x, s["mean"], s["std"], label="activation")
         self.grad.set_series("grad", x, s["grad_norm"], label="‖∂L/∂out‖")
-        spec = REGISTRY.get(self.window.document.nodes[node].type) if node in self.window.document.nodes else None
+        spec = REGISTRY.get(self.main_window.document.nodes[node].type) if node in self.main_window.document.nodes else None
         sat = spec.saturation if spec else None
         if sat == "zero":
             self.fractions.set_series("dead", x, s["dead"], label="dead units", color="warning")

@@ -57,7 +57,7 @@ class PlotsPanel(QWidget):
             LossPlot,
         )
 
-        self.window, self.controller = window, controller
+        self.main_window, self.controller = window, controller
         self.banner = QLabel("Press Train (F5) to train the graph; its curves appear here.")
         self.banner.setObjectName("training_banner")
         self.banner.setWordWrap(True)

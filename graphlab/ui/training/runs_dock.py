@@ -63,7 +63,7 @@ def run_label(r: RunInfo) -> str:
 class RunsPanel(QWidget):
     def __init__(self, window: MainWindow, controller: TrainingController, plots: PlotsPanel) -> None:
         super().__init__()
-        self.window, self.controller, self.plots = window, controller, plots
+        self.main_window, self.controller, self.plots = window, controller, plots
         self.tree = QTreeWidget()
         self.tree.setObjectName("runs_list")
         self.tree.setHeaderLabels(list(COLUMNS))
@@ -101,14 +101,14 @@ class RunsPanel(QWidget):
     # -- listing ---------------------------------------------------------------------------------------------
     def where(self) -> tuple[str, Path]:
         """(the graph file, or the pseudo file of an untitled graph; its runs folder)."""
-        path = self.window.files.path
+        path = self.main_window.files.path
         if path:
             return path, runs_folder(path)
-        pseudo = f"{_controller.safe_stem(self.window.document.name)}.graphlab.json"
+        pseudo = f"{_controller.safe_stem(self.main_window.document.name)}.graphlab.json"
         return pseudo, _controller.untitled_runs_folder()
 
     def document_edited(self) -> None:
-        where = (id(self.window.document), self.window.files.path)
+        where = (id(self.main_window.document), self.main_window.files.path)
         if where != self._where:
             self._where = where
             for rid in list(self.overlaid):
@@ -125,7 +125,7 @@ class RunsPanel(QWidget):
             else:
                 found = list_runs(file, folder=folder)
         except OSError as e:
-            self.window.show_hint(f"cannot list the runs in {folder}: {e.strerror or e}")
+            self.main_window.show_hint(f"cannot list the runs in {folder}: {e.strerror or e}")
             found = []
         self.tree.blockSignals(True)
         self.tree.clear()
@@ -187,7 +187,7 @@ class RunsPanel(QWidget):
         c = load_curves(r)
         epochs = c["epoch"]
         if not epochs:
-            self.window.show_hint(f"run {r.name} has no epochs to show")
+            self.main_window.show_hint(f"run {r.name} has no epochs to show")
             return
         self.overlaid.add(key)
         started = self.controller.run_history.started
@@ -223,13 +223,13 @@ class RunsPanel(QWidget):
         try:
             path = weights_path(r if r is not None else key)
         except RunError as e:
-            self.window.show_hint(str(e))
+            self.main_window.show_hint(str(e))
             return None
         self.controller.weights_path = path
-        stepper = getattr(self.window, "stepper_ui", None)
+        stepper = getattr(self.main_window, "stepper_ui", None)
         if stepper is not None and hasattr(stepper, "set_weights"):
             stepper.set_weights(str(path))
         name = r.name if r is not None else Path(key).name
         self.weights_label.setText(f"Weights for stepping and export: <b>{name}</b>")
-        self.window.show_hint(f"weights from run {name} will be used for stepping and export")
+        self.main_window.show_hint(f"weights from run {name} will be used for stepping and export")
         return path

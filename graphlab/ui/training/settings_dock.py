@@ -31,7 +31,7 @@ class TrainingSettingsPanel(QWidget):
         super().__init__()
         from ..views import DatasetPreview
 
-        self.window, self.fit = window, fit
+        self.main_window, self.fit = window, fit
         self.form = SettingsForm()
         self.form.edited.connect(self._edited)
         self.form.refused.connect(window.show_hint)
@@ -62,8 +62,8 @@ class TrainingSettingsPanel(QWidget):
 
     # -- document -> form -------------------------------------------------------------------------------
     def document_edited(self) -> None:
-        t = self.window.document.training
-        key = (id(self.window.document), json.dumps(t, sort_keys=True, default=str))
+        t = self.main_window.document.training
+        key = (id(self.main_window.document), json.dumps(t, sort_keys=True, default=str))
         if key == self._shown:
             return
         self._shown = key
@@ -74,11 +74,11 @@ class TrainingSettingsPanel(QWidget):
 
     # -- form -> document (one undo step per edit) -------------------------------------------------------
     def _edited(self, key: str, value: Any) -> None:
-        g = self.window.document
+        g = self.main_window.document
         new = with_variant(g.training, key[1:], value) if key.startswith("@") else with_value(g.training, key, value)
         if new == g.training:
             return
-        self.window.undo_stack.push(SetTrainingCommand(g, new, key))
+        self.main_window.undo_stack.push(SetTrainingCommand(g, new, key))
         self.fit.arm()
 
     # -- dataset preview ----------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ class TrainingSettingsPanel(QWidget):
             self.request_preview()
 
     def request_preview(self) -> None:
-        t = self.window.document.training
+        t = self.main_window.document.training
         section = {k: t.get(k) for k in ("dataset",) if isinstance(t, dict)}
         base = str(self.fit.controller.base_dir())
         key = (json.dumps(section, sort_keys=True, default=str), base)
