@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QApplication
 from ...core.analysis import Analysis, Problem
 from ...core.graph import Graph
 from ...io import from_dict, to_dict
+from ..torch_import import ensure_torch
 from .actions import fill_menu, make_actions
 from .canvas import StepperCanvas
 from .dock import HINT, StepperDock
@@ -205,6 +206,7 @@ class StepperController(QObject):
         if opts is None:
             return False
         snapshot = from_dict(to_dict(self.window.document))
+        ensure_torch()  # the first import on the GUI thread, never on the worker's (graphlab.ui.torch_import)
         self._start_thread()
         self.building_gen = self.gen
         self.active = True

@@ -21,6 +21,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from ...run import events as ev
+from ..torch_import import ensure_torch
 
 #: samples a preview shows at most (images: a balanced pick of the classes)
 PREVIEW_IMAGES = 64
@@ -57,6 +58,9 @@ class Preflight(QObject):
             self._post("devices", None, ())
 
     def _post(self, kind: str, key: Any, args: tuple[Any, ...]) -> None:
+        if self._closed:
+            return
+        ensure_torch()  # the first import on the GUI thread, never on ours (see graphlab.ui.torch_import)
         with self._cond:
             if self._closed:
                 return

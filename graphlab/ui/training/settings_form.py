@@ -120,11 +120,12 @@ class FieldEditor(QObject):
         if k == "int":
             box = QSpinBox()
             lo = int(f.lo) if f.lo is not None else -BIG
+            hi = min(int(f.hi), BIG) if f.hi is not None else BIG  # the schema's bound (a spin box holds int32)
             if f.nullable or f.special is not None:
-                box.setRange(lo - 1, BIG)
+                box.setRange(lo - 1, hi)
                 box.setSpecialValueText(f.special or f.null_text)
             else:
-                box.setRange(lo, BIG)
+                box.setRange(lo, hi)
             box.setKeyboardTracking(False)
             box.setAccelerated(True)
             box.valueChanged.connect(self._int_changed)

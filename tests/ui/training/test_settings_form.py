@@ -67,6 +67,8 @@ def test_the_form_is_the_schema(make_window):
         if isinstance(ed.widget, QSpinBox):
             low = int(f.lo) - (1 if f.nullable or f.special else 0)
             assert ed.widget.minimum() == low, key
+            if f.hi is not None:  # the box offers nothing the parser refuses (int32 caps the widest)
+                assert ed.widget.maximum() == min(int(f.hi), 999_999_999), key
         if isinstance(ed.widget, QComboBox):
             offered = [ed.widget.itemData(i) for i in range(ed.widget.count())]
             assert offered == ([None] if f.nullable else []) + list(f.choices), key
