@@ -84,15 +84,21 @@ def trainable(draw) -> tuple[object, object]:
     return draw(mutated_docs([name])), draw(training_sections(TINY_FOR[name]))
 
 
-@given(case=trainable())
-@fuzz_settings(15)
-def test_train_one_epoch_on_tiny_data(case: tuple[object, object], tmp_path_factory, monkeypatch) -> None:
+def _trainable_file(case: tuple[object, object], tmp: Path, monkeypatch) -> tuple[object, Path]:
+    """(document, file): the fuzzed graph with its fuzzed training section, written to ``tmp``; models
+    too big for 300 MB are refused (fast) instead of allocated."""
     doc, training = case
     if isinstance(doc, dict):
         doc["training"] = training
-    monkeypatch.setattr(memory, "available_bytes", lambda: 300 * 10 ** 6)  # big models are refused, fast
+    monkeypatch.setattr(memory, "available_bytes", lambda: 300 * 10 ** 6)
+    return doc, _file(tmp, doc)
+
+
+@given(case=trainable())
+@fuzz_settings(15)
+def test_train_one_epoch_on_tiny_data(case: tuple[object, object], tmp_path_factory, monkeypatch) -> None:
     tmp = tmp_path_factory.mktemp("t")
-    path = _file(tmp, doc)
+    doc, path = _trainable_file(case, tmp, monkeypatch)
     assert_clean(run_cli("train", path, "--epochs", 1, "--out", tmp / "run"), what=json.dumps(doc)[:3000])
 
 
@@ -100,11 +106,7 @@ def test_train_one_epoch_on_tiny_data(case: tuple[object, object], tmp_path_fact
 @fuzz_settings(8)
 def test_step_and_gradcheck_on_tiny_data(case: tuple[object, object], tmp_path_factory, monkeypatch) -> None:
     """The stepper's commands on the same fuzzed examples: a report, or one line naming what is wrong."""
-    doc, training = case
-    if isinstance(doc, dict):
-        doc["training"] = training
-    monkeypatch.setattr(memory, "available_bytes", lambda: 300 * 10 ** 6)  # big models are refused, fast
-    path = _file(tmp_path_factory.mktemp("s"), doc)
+    doc, path = _trainable_file(case, tmp_path_factory.mktemp("s"), monkeypatch)
     what = json.dumps(doc)[:3000]
     assert_clean(run_cli("step", path, "--batch", 2), what=what)
     assert_clean(run_cli("gradcheck", path, "--batch", 1, "--coords", 2), what=what)

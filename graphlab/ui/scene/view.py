@@ -64,6 +64,7 @@ class CanvasView(QGraphicsView):
         self._press_pos: dict[str, tuple[float, float]] = {}
         self.minimap = MiniMap(self)
         self._shown = QRectF()
+        self._legible_fit: tuple[float, float, float] | None = None  # the view the last first-F left (fit_key)
 
     def graph_scene(self) -> GraphScene:
         return self.scene()  # type: ignore[return-value]
@@ -168,7 +169,7 @@ class CanvasView(QGraphicsView):
 
     def _at_legible_fit(self) -> bool:
         """The view is still where the last legible fit (the first F on a tall graph) put it."""
-        return getattr(self, "_legible_fit", None) == self._view_key()
+        return self._legible_fit == self._view_key()
 
     def show_initial(self) -> None:
         """The view a freshly opened graph gets: fitted when legible, else full detail on the inputs."""

@@ -51,6 +51,8 @@ class TensorGrid(QScrollArea):
         self.shown: list[tuple[str, TensorView]] = []
         self.alone: set[str] = set()
         self._cols = 0
+        self._todo: list[tuple[int, TensorShow]] = []  # views still to fill (begin / fill_one)
+        self._filled: list[tuple[str, TensorView]] = []
 
     def show_tensors(self, tensors: list[TensorShow]) -> None:
         """Fill every view now (see :meth:`begin` / :meth:`fill_one` for one view per call)."""
@@ -63,7 +65,7 @@ class TensorGrid(QScrollArea):
         one, and the grid is laid out again when the last is filled."""
         self.alone = {t.name for t in tensors if t.alone}
         self._todo = list(enumerate(tensors))  # views are made as they are first needed, one per call
-        self._filled: list[tuple[str, TensorView]] = []
+        self._filled = []
         for tv in self.pool[len(tensors):]:
             tv.hide()
             tv.clear()
@@ -73,7 +75,7 @@ class TensorGrid(QScrollArea):
 
     def fill_one(self) -> bool:
         """Fill the next view; True while more remain."""
-        todo = getattr(self, "_todo", [])
+        todo = self._todo
         if not todo:
             return False
         i, t = todo.pop(0)
@@ -91,7 +93,7 @@ class TensorGrid(QScrollArea):
 
     @property
     def pending(self) -> bool:
-        return bool(getattr(self, "_todo", []))
+        return bool(self._todo)
 
     def _columns(self) -> int:
         return max(1, min(3, self.viewport().width() // VIEW_W))

@@ -126,7 +126,7 @@ class TrainingController(QObject):
             return str(e)
         return self.fit.blocking_reason() if self.fit is not None else None
 
-    def run_config(self, overfit: int | None = None) -> TrainConfig:
+    def run_config(self) -> TrainConfig:
         cfg = parse_training(self.window.document.training)
         if self.device:
             cfg = replace(cfg, device=self.device)
