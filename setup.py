@@ -1,11 +1,12 @@
 """Packaging glue that pyproject.toml cannot express on its own: the packages are every package
 under graphlab/ plus the data packages that pyproject's package-dir maps to the top-level folders
-(``graphlab.examples`` = examples/, ``graphlab.resources`` = resources/, and their subfolders)."""
+(``graphlab.examples`` = examples/, ``graphlab.resources`` = resources/, ``graphlab.docs`` = docs/, and
+their subfolders)."""
 from pathlib import Path
 
 from setuptools import find_packages, setup
 
-DATA = {"graphlab.examples": "examples", "graphlab.resources": "resources"}
+DATA = {"graphlab.examples": "examples", "graphlab.resources": "resources", "graphlab.docs": "docs"}
 
 
 def data_packages() -> list[str]:

@@ -1,4 +1,4 @@
-"""Where the files that ship with GraphLab live: the example graphs and the resources (icons).
+"""Where the files that ship with GraphLab live: the example graphs, the resources (icons), the docs.
 
 One copy of each: the repository's top-level ``examples/`` and ``resources/`` folders. A built wheel
 installs them inside the package as ``graphlab/examples`` and ``graphlab/resources`` (pyproject maps
@@ -49,10 +49,19 @@ def examples_dir() -> Path | None:
 
 def resources_dir() -> Path | None:
     """The folder of icons and other resources, installed or in the checkout; None if absent."""
-    found = _packaged("resources")
+    return _folder("resources")
+
+
+def docs_dir() -> Path | None:
+    """The folder of the user documentation (Markdown and screenshots), installed or in the checkout."""
+    return _folder("docs")
+
+
+def _folder(name: str) -> Path | None:
+    found = _packaged(name)
     if found is not None:
         return found
-    here = _CHECKOUT / "resources"
+    here = _CHECKOUT / name
     return here if here.is_dir() else None
 
 

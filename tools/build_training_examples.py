@@ -104,10 +104,76 @@ LESSON_ORDER = ("lesson_init_small_gaussian", "lesson_init_xavier", "lesson_batc
                 "lesson_dropout_off", "lesson_dropout_on", "lesson_lr_low", "lesson_lr_good", "lesson_lr_high")
 
 
+#: each lesson's steps (what to do, naming the views to use) and what to look for; the editor shows them
+#: when the lesson opens (graphlab.ui.lesson)
+LESSON_STEPS = {
+    "lesson_init_small_gaussian": (
+        ["Press Train (F5): the Train workspace opens and the net trains for 3 epochs.",
+         "Open the Plots dock's Gradient flow tab: one row per node, ‖∂L/∂out‖ over the steps.",
+         "Select tanh1, then tanh10 on the canvas and compare them in the Node dock's Histograms tab.",
+         "Open lesson_init_xavier (File ▸ Examples ▸ Lessons) and do the same."],
+        "tanh1's activations spread to ±0.2 but tanh10's std is ~1e-10 of that: every unit outputs ~0, the "
+        "gradient flow is dark at the bottom (the gradients vanish on the way back) and the loss stays at "
+        "ln 10 = 2.30 on the Curves tab."),
+    "lesson_init_xavier": (
+        ["Press Train (F5): the Train workspace opens and the net trains for 3 epochs.",
+         "Select the tanh nodes one by one and compare them in the Node dock's Histograms tab.",
+         "Look at the Plots dock's Curves tab and the badges on the canvas.",
+         "Compare with lesson_init_small_gaussian (File ▸ Examples ▸ Lessons)."],
+        "Every tanh layer keeps an activation std of 0.2–0.6, the gradient flow stays bright to the first layer, "
+        "and the loss falls (97% on the digits in 3 epochs)."),
+    "lesson_batchnorm_off": (
+        ["Press Train (F5) and watch the Plots dock's Curves tab.",
+         "Open lesson_batchnorm_on (File ▸ Examples ▸ Lessons) and train it too.",
+         "In the Runs dock tick All graphs in this folder, then tick both runs to overlay their loss curves."],
+        "Without normalization the tiny initial weights make the signal die out layer by layer: the loss stays "
+        "at ln 10 = 2.30."),
+    "lesson_batchnorm_on": (
+        ["Press Train (F5) and watch the Plots dock's Curves tab.",
+         "Select a tanh node and look at the Node dock's Histograms tab.",
+         "In the Runs dock tick All graphs in this folder, then tick this run and lesson_batchnorm_off's."],
+        "BatchNorm re-scales each layer's pre-activations to zero mean and unit variance, so the tiny initial "
+        "weights no longer matter: the activations keep their spread and the loss falls from the first epoch."),
+    "lesson_dropout_off": (
+        ["Press Train (F5) and watch the Plots dock's Curves tab: the train and validation points per epoch.",
+         "Open lesson_dropout_on (File ▸ Examples ▸ Lessons) and train it too.",
+         "In the Runs dock tick All graphs in this folder, then tick both runs to overlay them."],
+        "With 256 + 256 hidden units and only 450 training images the net memorises the training set: the "
+        "training loss goes to ~0 while the validation loss stays far above it."),
+    "lesson_dropout_on": (
+        ["Press Train (F5) and watch the Plots dock's Curves tab: the train and validation points per epoch.",
+         "In the Runs dock tick All graphs in this folder, then tick this run and lesson_dropout_off's."],
+        "Dropout zeroes half of the hidden units at random on every training step: the training loss stays "
+        "higher, the validation loss lower, and the gap between the curves shrinks."),
+    "lesson_lr_low": (
+        ["Press Train (F5) and watch the Plots dock's Curves tab (tick log y).",
+         "Select fc1 and look at the Node dock's Parameters tab: the update/weight ratio.",
+         "Train lesson_lr_good and lesson_lr_high too, then tick the three runs in the Runs dock "
+         "(All graphs in this folder)."],
+        "The loss creeps down, nearly a straight line: after 1,000 steps it has barely left ln 3 = 1.10, and "
+        "the update/weight ratios sit far below 1e-3."),
+    "lesson_lr_good": (
+        ["Press Train (F5) and watch the Plots dock's Curves tab (tick log y).",
+         "Select fc1 and look at the Node dock's Parameters tab: the update/weight ratio.",
+         "Train lesson_lr_low and lesson_lr_high too, then tick the three runs in the Runs dock "
+         "(All graphs in this folder)."],
+        "The loss falls fast and keeps falling (below 0.2 after 1,000 steps); the update/weight ratios sit "
+        "near 1e-3."),
+    "lesson_lr_high": (
+        ["Press Train (F5) and watch the Plots dock's Curves tab (tick log y).",
+         "Select fc1 and look at the Node dock's Parameters tab: the update/weight ratio.",
+         "Train lesson_lr_low and lesson_lr_good too, then tick the three runs in the Runs dock "
+         "(All graphs in this folder)."],
+        "The loss jumps far above ln 3 in the first steps and stays high: the updates overshoot "
+        "(update/weight ratios far above 1e-3)."),
+}
+
+
 def lesson(g: Graph, file: str, description: str, note: str) -> None:
-    """The Examples menu's entry (graphlab.assets) plus the lesson's note: what to look at."""
+    """The Examples menu's entry (graphlab.assets) plus the lesson's note, its steps and what to look for."""
+    steps, look_for = LESSON_STEPS[file]
     g.extra = {"example": {"group": "lessons", "order": LESSON_ORDER.index(file) + 1, "description": description,
-                           "note": note}}
+                           "note": note, "steps": steps, "look_for": look_for}}
     _save(g, file)
 
 

@@ -46,6 +46,14 @@ def _eq_with_arrays(a: Any, b: Any) -> bool:
 
 
 @dataclass(frozen=True)
+class Preparing:
+    """Before the first step: what the training process is doing ("importing PyTorch", "building the
+    dataset digits", "compiling the graph"), so a window can say why nothing is plotted yet."""
+
+    what: str
+
+
+@dataclass(frozen=True)
 class RunStarted:
     graph: str
     dataset: str
@@ -252,9 +260,9 @@ def final_figures(final: dict[str, Any]) -> str:
     return "; ".join(p for p in parts if p)
 
 
-Event = (RunStarted | Step | Epoch | NodeStats | Warning | Paused | Resumed | Reply | Images | Evaluation
-         | OverfitResult | Error | Finished)
-EVENT_TYPES = (RunStarted, Step, Epoch, NodeStats, Warning, Paused, Resumed, Reply, Images, Evaluation,
+Event = (Preparing | RunStarted | Step | Epoch | NodeStats | Warning | Paused | Resumed | Reply | Images
+         | Evaluation | OverfitResult | Error | Finished)
+EVENT_TYPES = (Preparing, RunStarted, Step, Epoch, NodeStats, Warning, Paused, Resumed, Reply, Images, Evaluation,
                OverfitResult, Error, Finished)
 
 

@@ -18,6 +18,13 @@ The graph travels as its file text (:func:`graphlab.io.dumps`), so the child tra
 later edits in the editor do not touch the run. The start method is ``spawn`` (forking a process
 that holds Qt and torch's thread pools is unsafe).
 
+**Warm start.** A fresh child spends seconds importing torch before its first step (20–40 s on a
+loaded machine). A :class:`SpareProcess` is a child started ahead of time that has imported torch
+and the trainer and waits for its run; ``TrainingProcess(..., spare=spare)`` hands the run to it, so
+the first loss point comes as soon as the dataset is built. A spare whose parent goes away ends.
+Before its first step the child reports what it is doing with ``Preparing`` events ("importing
+PyTorch", "building the dataset and compiling the graph").
+
 **Bounded queue.** The child sends events in batches and keeps at most :data:`MAX_IN_FLIGHT`
 batches unread by the parent; each :meth:`poll` acknowledges what it read. While the parent is
 behind, the child coalesces what it holds: only the latest statistics per node (one ``NodeStats``),
@@ -46,6 +53,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import queue as queue_mod
+import sys
 import threading
 import traceback
 from dataclasses import replace
@@ -146,11 +154,38 @@ def _error_event(e: BaseException) -> ev.Error:
 
 def _child(text: str, config: TrainConfig, kwargs: dict[str, Any], q: Any, cmds: Any, acked: Any,
            produced: Any) -> None:
+    box = Outbox(q, acked, produced)
+    if "torch" not in sys.modules:
+        box.put(ev.Preparing("importing PyTorch"))
+    _run_child(box, text, config, kwargs, cmds)
+
+
+def _warm_child(jobs: Any, q: Any, cmds: Any, acked: Any, produced: Any, ready: Any) -> None:
+    """A spare: import what a run needs now, then wait for the run (None, or a closed pipe: end)."""
+    import torch  # noqa: F401 - the point: imported before the run is asked for
+
+    from . import trainer  # noqa: F401
+    from .datasets import spiral
+
+    torch.set_num_threads(1)
+    spiral(3, 10)  # the first call of torch's kernels pays their set-up here, not in the run
+    ready.set()
+    try:
+        job = jobs.get()
+    except (EOFError, OSError, KeyboardInterrupt):
+        return
+    if job is None:
+        return
+    text, config, kwargs = job
+    _run_child(Outbox(q, acked, produced), text, config, kwargs, cmds)
+
+
+def _run_child(box: Outbox, text: str, config: TrainConfig, kwargs: dict[str, Any], cmds: Any) -> None:
     from ..io import loads
     from .trainer import Trainer
 
-    box = Outbox(q, acked, produced)
     done = threading.Event()
+    box.put(ev.Preparing("building the dataset and compiling the graph"))
     try:
         trainer = Trainer(loads(text), config, **kwargs)
 
@@ -179,29 +214,86 @@ def _child(text: str, config: TrainConfig, kwargs: dict[str, Any], q: Any, cmds:
         box.flush(force=True)
 
 
+class SpareProcess:
+    """A training child started ahead of time (torch imported), waiting for the run it will train.
+
+    ``TrainingProcess(..., spare=spare)`` takes it (once). :meth:`close` ends an untaken spare."""
+
+    def __init__(self) -> None:
+        ctx = mp.get_context("spawn")
+        self.q, self.cmds, self.jobs = ctx.Queue(), ctx.Queue(), ctx.Queue()
+        self.acked, self.produced = ctx.Value("q", 0), ctx.Value("q", 0)
+        self._ready = ctx.Event()
+        self.proc = ctx.Process(target=_warm_child, name="graphlab-train-spare", daemon=True,
+                                args=(self.jobs, self.q, self.cmds, self.acked, self.produced, self._ready))
+        self.proc.start()
+        self.taken = False
+
+    @property
+    def usable(self) -> bool:
+        return not self.taken and self.proc.is_alive()
+
+    @property
+    def ready(self) -> bool:
+        """torch and the trainer are imported: a run handed over now starts at once."""
+        return self._ready.is_set()
+
+    def take(self) -> SpareProcess:
+        if not self.usable:
+            raise RuntimeError("this spare training process is taken or gone")
+        self.taken = True
+        return self
+
+    def close(self, timeout: float = 2.0) -> None:
+        """End an untaken spare (it is waiting: it leaves at once) and reap it."""
+        if self.taken:
+            return
+        self.taken = True
+        try:
+            self.jobs.put(None)
+        except (OSError, ValueError):
+            pass
+        self.proc.join(timeout)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(1.0)
+        for qu in (self.jobs, self.cmds, self.q):
+            qu.cancel_join_thread()
+            qu.close()
+
+
 class TrainingProcess:
     def __init__(self, graph: Graph, config: TrainConfig | None = None, *, base_dir: str | None = None,
                  out_dir: str | None = None, resume_from: str | None = None, step_interval: float = 0.05,
                  threads: int | None = 1, overfit: int | None = None, source: str | None = None,
-                 checkpoint_interval: float = 10.0) -> None:
+                 checkpoint_interval: float = 10.0, spare: SpareProcess | None = None) -> None:
         """``config`` defaults to the graph's training section (a ConfigError is raised here, at once).
         ``threads`` overrides the config's torch threads (1 by default: next to a GUI, stack-facts).
-        The other arguments are :class:`~graphlab.run.trainer.Trainer`'s."""
+        ``spare``: a :class:`SpareProcess` to train in (a warm start); without one, :meth:`start`
+        spawns a child. The other arguments are :class:`~graphlab.run.trainer.Trainer`'s."""
         cfg = config or parse_training(graph.training)
         if threads is not None:
             cfg = replace(cfg, threads=threads)
-        ctx = mp.get_context("spawn")
-        self._q = ctx.Queue()
-        self._cmds = ctx.Queue()
-        self._acked = ctx.Value("q", 0)
-        self._produced = ctx.Value("q", 0)
         kwargs = {"base_dir": None if base_dir is None else str(base_dir),
                   "out_dir": None if out_dir is None else str(out_dir),
                   "resume_from": None if resume_from is None else str(resume_from),
                   "step_interval": step_interval, "overfit": overfit,
                   "source": None if source is None else str(source), "checkpoint_interval": checkpoint_interval}
-        self._proc = ctx.Process(target=_child, name="graphlab-train", daemon=True,
-                                 args=(dumps(graph), cfg, kwargs, self._q, self._cmds, self._acked, self._produced))
+        self._job: tuple[str, TrainConfig, dict[str, Any]] | None = None
+        self._spare = spare.take() if spare is not None and spare.usable else None
+        if self._spare is not None:
+            sp = self._spare
+            self._q, self._cmds, self._acked, self._produced, self._proc = sp.q, sp.cmds, sp.acked, sp.produced, sp.proc
+            self._job = (dumps(graph), cfg, kwargs)
+        else:
+            ctx = mp.get_context("spawn")
+            self._q = ctx.Queue()
+            self._cmds = ctx.Queue()
+            self._acked = ctx.Value("q", 0)
+            self._produced = ctx.Value("q", 0)
+            self._proc = ctx.Process(target=_child, name="graphlab-train", daemon=True,
+                                     args=(dumps(graph), cfg, kwargs, self._q, self._cmds, self._acked,
+                                           self._produced))
         self._next_id = 0
         self.batches = 0  # batches received so far
         self.finished: ev.Finished | None = None
@@ -211,10 +303,19 @@ class TrainingProcess:
         self._reaper: threading.Thread | None = None
         self._reaped = False  # the process handle is closed
 
+    @property
+    def warm(self) -> bool:
+        """The run was handed to a spare process (torch was imported before Train was pressed)."""
+        return self._spare is not None
+
     def start(self) -> None:
         if self._closed:
             raise RuntimeError("this TrainingProcess is closed; make a new one")
-        self._proc.start()
+        if self._spare is not None:
+            self._spare.jobs.put(self._job)
+            self._job = None
+        else:
+            self._proc.start()
         self._started = True
 
     # -- commands: each returns the request id its Reply will carry -----------------------------
@@ -327,12 +428,19 @@ class TrainingProcess:
         # The parent only reads events (no feeder thread here); the command queue's feeder could block on
         # a full pipe if the child died without reading it: never wait for it.
         cmds.cancel_join_thread()
-        for qu in (cmds, q):
+        queues = [cmds, q]
+        if self._spare is not None:
+            self._spare.jobs.cancel_join_thread()
+            queues.append(self._spare.jobs)
+        for qu in queues:
             qu.close()
             qu.join_thread()
         # Their pipes close when the queues are collected: drop them (after start() the Process holds none).
         self._q = self._cmds = None  # type: ignore[assignment]
         if not self._started:
+            if self._spare is not None:  # a spare that was waiting for this run: it ends
+                proc.kill()
+                proc.join(1.0)
             proc.close()
             self._reaped = True
             return

@@ -34,7 +34,8 @@ Ctrl+Z undo · Ctrl+Shift+Z (or Ctrl+Y) redo (from any panel; a field you are ty
 Ctrl+N new · Ctrl+O open · Ctrl+S save · Ctrl+Shift+S save as · Ctrl+R revert · F2 rename the graph ·
 Ctrl+Q quit<br>
 Alt+1 / Alt+2 / Alt+3 the Design, Train and Step workspaces · Alt+0 reset the workspace's layout<br>
-Ctrl+1 / Ctrl+2 / Ctrl+3 show or hide Layers, Inspector, Problems · F1 this list<br><br>
+Ctrl+1 / Ctrl+2 / Ctrl+3 show or hide Layers, Inspector, Problems · F1 this list · Shift+F1 the
+documentation<br><br>
 <b>Train (Run menu)</b><br>
 F5 train · F6 pause / resume · Shift+F5 stop (a checkpoint is saved)<br>
 Ctrl+4 / Ctrl+5 / Ctrl+6 / Ctrl+7 show or hide Training, Plots, Node, Runs<br><br>
@@ -109,4 +110,5 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
 
     h = w.help_menu = mb.addMenu("&Help")
     h.addAction(act("controls", "&Mouse and Keyboard…", w.show_controls, ["F1"]))
+    h.addAction(act("docs", "&Documentation…", w.show_docs, ["Shift+F1"]))
     return acts

@@ -26,7 +26,7 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, QPointF, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QVBoxLayout, QWidget
 
 from ..core import Graph
 from . import gc_guard
@@ -37,6 +37,7 @@ from .examples_menu import fill_examples_menu
 from .files import UNTITLED, DocumentFiles
 from .icons import app_icon, category_icon
 from .inspector import InspectorWidget
+from .lesson import LessonBanner
 from .palette import PaletteWidget, QuickAddPopup
 from .problems import ProblemsWidget
 from .prompts import Prompts
@@ -72,7 +73,14 @@ class MainWindow(QMainWindow):
         self.live = self.document.live
         self.scene = self.document.scene
         self.view = CanvasView(self.scene, self)
-        self.setCentralWidget(self.view)
+        self.lesson = LessonBanner(self.document)
+        centre = QWidget()
+        lay = QVBoxLayout(centre)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.lesson)
+        lay.addWidget(self.view, 1)
+        self.setCentralWidget(centre)
         self.layer_palette = PaletteWidget()
         self.inspector = InspectorWidget(self.controller)
         self.problems = ProblemsWidget(self.document.problems)
@@ -91,7 +99,8 @@ class MainWindow(QMainWindow):
                                         "help": self.help_menu}
         self.workspace_menu = self.view_menu.addMenu("&Workspace")
         self.panels_menu = self.view_menu.addMenu("&Panels")
-        self.shell = Shell(self, self.document, lambda: self.prompts, self.view, self.panels_menu, self.help_menu)
+        self.shell = Shell(self, self.document, lambda: self.prompts, self.view, self.panels_menu, self.help_menu,
+                           self.settings)
         self.shell.protect_hook = self.autosave.save_now
         self.palette_dock = self.add_dock("Layers", self.layer_palette, Qt.DockWidgetArea.LeftDockWidgetArea,
                                           "paletteDock", "Ctrl+1", ("design",))
@@ -121,6 +130,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geo)
         self._restore_workspace = True
         self._fit_on_show = True
+        self.docs: Any = None  # Help ▸ Documentation, made when first asked for
 
     # ---- extension points ----------------------------------------------------------------------
     def add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, name: str,
@@ -291,6 +301,15 @@ class MainWindow(QMainWindow):
     def show_controls(self) -> None:
         QMessageBox.information(self, "Mouse and keyboard", CONTROLS)
 
+    def show_docs(self) -> None:
+        """Help ▸ Documentation: the guides in a window of their own (not modal)."""
+        from .help_docs import DocsDialog
+
+        if self.docs is None:
+            self.docs = DocsDialog(self)
+        self.docs.show()
+        self.docs.raise_()
+
     # ---- Qt events -----------------------------------------------------------------------------
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
@@ -300,6 +319,7 @@ class MainWindow(QMainWindow):
             self.workspace.restore(current if isinstance(current, str) else "design")
         if self._fit_on_show:
             self._fit_on_show = False
+            self.training.schedule_spare()  # a warm training process, ready for the first F5
             # with the window as context: dropped if the window is destroyed before the next turn
             QTimer.singleShot(0, self, lambda: self.view.fit_all(readable=True))
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QStatusBar, QToolBar, QWidget
 
@@ -31,11 +31,13 @@ class Shell(QObject):
     workspace_changed = Signal(str)
 
     def __init__(self, host: QMainWindow, document: Document, prompts: Any, view: Any = None,
-                 panels_menu: QMenu | None = None, before_menu: QMenu | None = None) -> None:
+                 panels_menu: QMenu | None = None, before_menu: QMenu | None = None,
+                 settings: QSettings | None = None) -> None:
         """``prompts``: the dialogs (:class:`~.prompts.Prompts`), or a function returning them (the window's
-        current ones: a test replaces ``window.prompts``)."""
+        current ones: a test replaces ``window.prompts``). ``settings``: the user's preferences."""
         super().__init__(host)
         self.host, self.document, self.view = host, document, view
+        self.settings = settings if settings is not None else QSettings()
         self._prompts = prompts
         self.panels_menu = panels_menu
         self._before = before_menu
@@ -87,6 +89,11 @@ class Shell(QObject):
 
     def status_bar(self) -> QStatusBar:
         return self.host.statusBar()
+
+    def preference(self, key: str, default: bool) -> bool:
+        """A yes/no preference from the settings ("training/warm_process")."""
+        v = self.settings.value(key, default)
+        return v if isinstance(v, bool) else str(v).lower() in ("true", "1", "yes")
 
     def protect(self) -> None:
         """Before work that runs torch in the editor's process (a step, a gradient check): write unsaved

@@ -44,7 +44,7 @@ def test_pause_resume_stop_across_processes(tmp_path):
     proc = TrainingProcess(spiral_net(10_000_000), out_dir=tmp_path)
     proc.start()
     got = collect_until(proc, lambda e: isinstance(e, ev.Epoch) and e.epoch >= 3)
-    assert isinstance(got[0], ev.RunStarted)
+    assert [type(e) for e in got[:3]] == [ev.Preparing, ev.Preparing, ev.RunStarted]  # what it did before
     proc.pause()
     collect_until(proc, lambda e: isinstance(e, ev.Paused), into=got)
     paused = next(e for e in got if isinstance(e, ev.Paused))
@@ -242,3 +242,33 @@ def test_coalescing_keeps_the_order_of_events_across_barriers():
     # every event produced after the Epoch comes after it
     epoch_at = next(i for i, e in enumerate(got) if isinstance(e, ev.Epoch))
     assert all(getattr(e, "epoch", 2) == 2 for e in got[epoch_at + 1:])
+
+
+def test_a_spare_process_takes_the_run_with_torch_already_imported(tmp_path):
+    """The warm start: the spare imports torch before the run exists; handed a run, it says nothing about
+    importing PyTorch and trains it like a fresh child."""
+    from graphlab.run.process import SpareProcess
+
+    spare = SpareProcess()
+    end = time.monotonic() + 120
+    while not spare.ready and time.monotonic() < end:
+        time.sleep(0.05)
+    assert spare.ready and spare.usable
+    proc = TrainingProcess(spiral_net(3), out_dir=tmp_path, spare=spare)
+    assert proc.warm and not spare.usable
+    proc.start()
+    got = collect_until(proc, lambda e: isinstance(e, ev.Finished))
+    preparing = [e.what for e in got if isinstance(e, ev.Preparing)]
+    assert preparing == ["building the dataset and compiling the graph"]  # torch was imported already
+    fin = next(e for e in got if isinstance(e, ev.Finished))
+    assert fin.reason == "completed" and fin.epochs == 3
+    proc.join(10)
+    assert not proc.alive
+
+
+def test_an_untaken_spare_ends_when_closed():
+    from graphlab.run.process import SpareProcess
+
+    spare = SpareProcess()
+    spare.close(timeout=30)
+    assert not spare.proc.is_alive() and not spare.usable

@@ -61,8 +61,9 @@ def make_window(qtbot: Any, tmp_path: Path) -> Callable[..., Any]:
 
     made: list[Any] = []
 
-    def factory(path: str | Path | None = None, recovery: Path | None = None) -> Any:
+    def factory(path: str | Path | None = None, recovery: Path | None = None, warm: bool = False) -> Any:
         settings = QSettings(str(tmp_path / f"settings{len(made)}.ini"), QSettings.Format.IniFormat)
+        settings.setValue("training/warm_process", warm)  # a spare process per window would load the machine
         w = MainWindow(settings=settings, recovery_dir=recovery or tmp_path / "recovery")
         w.prompts = FakePrompts()
         w.resize(1100, 700)

@@ -88,6 +88,6 @@ class Workbench(QObject):
 
 def install(document: Document, shell: Shell) -> TrainingController:
     """Build the training workbench; the controller becomes ``window.training``."""
-    controller = TrainingController(document, shell)
+    controller = TrainingController(document, shell, warm=shell.preference("training/warm_process", True))
     controller.ui = Workbench(document, shell, controller)
     return controller

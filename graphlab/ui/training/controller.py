@@ -44,10 +44,13 @@ from ...run.runs import adopt_runs, new_run_dir
 from ..document import Document
 
 if TYPE_CHECKING:
-    from ...run.process import TrainingProcess
+    from ...run.process import SpareProcess, TrainingProcess
     from .fit_check import FitCheck
 
 POLL_MS = 33  # ≤ 30 Hz
+#: a spare training process (torch imported, waiting for a run) is started this long after the window
+#: shows and after each run, so that F5 finds it ready; the settings' "training/warm_process" turns it off
+SPARE_DELAY_MS = 1500
 REFRESH_MS = 200  # views redraw ≤ 5 Hz (10 Hz cost the GUI a quarter more CPU and 7× the p95 latency)
 OVERFIT_SAMPLES = 20
 ACTIVE = ("running", "paused")
@@ -68,6 +71,7 @@ def untitled_runs_folder() -> Path:
 class TrainingController(QObject):
     state_changed = Signal(str)
     starting = Signal()  # start() is spawning the child (the views get ready meanwhile)
+    launched = Signal()  # the child process was started (or the spare took the run): ``proc`` is set
     run_started = Signal(object)  # RunStarted
     finished = Signal(object)  # Finished
     refreshed = Signal()  # at most every REFRESH_MS while events arrive, and once at the end
@@ -80,9 +84,11 @@ class TrainingController(QObject):
     #: the runs of the document moved or its file changed: the runs list reads them again
     runs_changed = Signal()
 
-    def __init__(self, document: Document, parent: QObject | None = None) -> None:
+    def __init__(self, document: Document, parent: QObject | None = None, warm: bool = True) -> None:
         super().__init__(parent)
         self.document = document
+        self.warm = warm  # keep a spare training process ready (graphlab.run.process.SpareProcess)
+        self.spare: SpareProcess | None = None
         self.state = "idle"
         self.run_history = History()
         self.proc: TrainingProcess | None = None
@@ -110,6 +116,10 @@ class TrainingController(QObject):
         self._refresh = QTimer(self)
         self._refresh.setInterval(REFRESH_MS)
         self._refresh.timeout.connect(self._refresh_tick)
+        self._spare_timer = QTimer(self)
+        self._spare_timer.setSingleShot(True)
+        self._spare_timer.setInterval(SPARE_DELAY_MS)
+        self._spare_timer.timeout.connect(self.prepare_spare)
 
     # -- handles -------------------------------------------------------------------------------------
     @property
@@ -209,9 +219,13 @@ class TrainingController(QObject):
         self.run_dir = None if overfit else self.run_folder()
         source = self.document.path
         self.run_history = History()
+        spare, self.spare = self.spare, None
         self.proc = TrainingProcess(g, cfg, base_dir=self.base_dir(), out_dir=self.run_dir, source=source,
-                                    overfit=overfit, step_interval=0.05)
+                                    overfit=overfit, step_interval=0.05, spare=spare)
+        if spare is not None and not self.proc.warm:
+            spare.close(0.5)  # it died meanwhile: the run spawns a child of its own
         self.proc.start()
+        self.launched.emit()
         if self.selected:
             self.proc.select(self.selected, images=self.images_wanted)
         self._revision = g.revision
@@ -265,6 +279,21 @@ class TrainingController(QObject):
 
     def set_device(self, device: str | None) -> None:
         self.device = device
+
+    # -- the spare process ---------------------------------------------------------------------------
+    def schedule_spare(self) -> None:
+        """Start a spare training process soon (after the window shows, after a run), unless one is ready."""
+        if self.warm and not self.closed and not (self.spare is not None and self.spare.usable):
+            self._spare_timer.start()
+
+    def prepare_spare(self) -> None:
+        from ...run.process import SpareProcess
+
+        if not self.warm or self.closed or self.active or (self.spare is not None and self.spare.usable):
+            return
+        if self.spare is not None:
+            self.spare.close(0.5)
+        self.spare = SpareProcess()
 
     def request_images(self, node: str) -> int | None:
         """Ask the (running or paused) child for the node's pictures now; its Images come with the Reply."""
@@ -386,6 +415,7 @@ class TrainingController(QObject):
 
     def _finish(self, fin: ev.Finished) -> None:
         self._set_state("error" if fin.reason == "error" else "finished")
+        self.schedule_spare()  # the next run starts warm too
         if self._to_adopt is not None and self.document.path:
             folder, self._to_adopt = self._to_adopt, None
             self._adopt(folder, self.document.path)
@@ -402,6 +432,10 @@ class TrainingController(QObject):
     def shutdown(self, timeout: float = 5.0) -> None:
         """The window closes: stop the child (it saves a checkpoint), wait for it, kill it if it hangs, reap it."""
         self.closed = True
+        self._spare_timer.stop()
+        if self.spare is not None:
+            self.spare.close()
+            self.spare = None
         if self.fit is not None:
             self.fit.shutdown()
         self._poll.stop()

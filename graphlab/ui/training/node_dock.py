@@ -247,6 +247,10 @@ class NodePanel(QWidget):
             self._draw_images(node)
 
     def _draw_activations(self, node: str) -> None:
+        if self.controller.run_history.started is not None and node not in self.controller.run_history.order:
+            for p in (self.act, self.fractions, self.grad):
+                p.clear()
+            return  # not measured (the header says so): nothing to draw, no "NaN ± NaN"
         s = self.controller.run_history.node_series(node)
         x = s["step"].copy()
         self.act.set_band("act", x, s["mean"], s["std"], label="activation")

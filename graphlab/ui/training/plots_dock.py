@@ -206,6 +206,8 @@ class PlotsPanel(QWidget):
                 last = int(steps[-1]) if len(steps) else 0
                 self.refresh(everything=True)
                 self.loss.append_steps([last + 1], [math.nan])  # the step that diverged: a marker, not a gap
+            elif t is ev.Preparing and self.started is None:
+                self.banner.setText(f"Preparing the run: {_esc(e.what)}…")
             elif t is ev.Evaluation:
                 self.show_evaluation(e)
             elif t is ev.OverfitResult:

@@ -114,6 +114,7 @@ class RunControls(QObject):
         self._shown_at = 0.0
         self._rate: tuple[float, int] | None = None
         controller.state_changed.connect(self.update_actions)
+        controller.launched.connect(self._starting)
         controller.event_batch.connect(self._events)
         controller.refreshed.connect(self.update_progress)
         controller.finished.connect(self._finished)
@@ -227,9 +228,18 @@ class RunControls(QObject):
             a.setChecked(a.text() == d)
 
     # -- progress -------------------------------------------------------------------------------------------
+    def _starting(self) -> None:
+        proc = self.controller.proc
+        warm = proc is not None and proc.warm
+        self.progress_text.setText("the warm training process takes the run…" if warm else
+                                   "starting the training process…")
+        self.progress_text.setToolTip("")
+
     def _events(self, events: list[Any]) -> None:
         for e in events:
-            if type(e) is ev.Step:
+            if type(e) is ev.Preparing:
+                self.progress_text.setText(f"{e.what}…")
+            elif type(e) is ev.Step:
                 self._last_step = e
             elif type(e) is ev.RunStarted:
                 self._last_step, self._rate = None, None

@@ -31,7 +31,7 @@ def _pct(v: float) -> str:
 
 class AccuracyPlot(PlotPanel):
     def __init__(self, parent: QWidget | None = None, *, title: str = "Accuracy") -> None:
-        super().__init__(title, "epoch", "accuracy", parent=parent, legend_corner="bottom-right")
+        super().__init__(title, "epoch", "accuracy", parent=parent)
         self.add_series("train", "train", "train", width=1.2, symbol="o", dash=True)
         self.add_series("val", "validation", "val", width=1.6, symbol="s")
 

@@ -145,11 +145,16 @@ def as_xy(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return xa, ya
 
 
+#: the legend's row in the PlotItem's grid: below the x axis (row 3); its entries flow in columns of
+#: about LEGEND_COLUMN_PX each (as many as the panel's width holds)
+LEGEND_ROW, LEGEND_COLUMNS, LEGEND_COLUMN_PX = 4, 3, 160
+
+
 class PlotPanel(ThemedView, QWidget):
     """Title, readout and log toggle over a themed plot that holds named, appendable series."""
 
     def __init__(self, title: str, x_label: str, y_label: str, *, log_y: bool = False,
-                 legend: bool = True, legend_corner: str = "top-right", parent: QWidget | None = None) -> None:
+                 legend: bool = True, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.theme = make_theme(self.palette())
         self.x_label = x_label
@@ -178,10 +183,14 @@ class PlotPanel(ThemedView, QWidget):
         # PlotItem.addItem imposes the PlotItem's own modes on every PlotDataItem it is given
         self.plot_item.setDownsampling(auto=True, mode="peak")
         self.plot_item.setClipToView(True)
-        if legend:
-            off = {"top-right": (-6, 6), "bottom-right": (-6, -6), "top-left": (6, 6), "bottom-left": (6, -6)}
-            self.plot_item.addLegend(offset=off[legend_corner], labelTextSize=f"{self.theme.font.pointSizeF():.0f}pt",
-                                     verSpacing=-6)
+        self.view_box.setLimits(xMin=0)  # steps and epochs: a run of one point shows no negative axis
+        if legend:  # under the x axis, outside the data area: a legend never covers a curve
+            self.legend = pg.LegendItem(labelTextSize=f"{self.theme.font.pointSizeF():.0f}pt", verSpacing=-6,
+                                        colCount=LEGEND_COLUMNS)
+            self.plot_item.legend = self.legend  # PlotItem.addItem lists named items in it
+            self.plot_item.layout.addItem(self.legend, LEGEND_ROW, 1)
+        else:
+            self.legend = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 2, 0, 0)
         lay.setSpacing(1)
@@ -206,6 +215,13 @@ class PlotPanel(ThemedView, QWidget):
         self._ready = True
         if log_y:
             self.log_button.setChecked(True)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if self.legend is not None:
+            cols = max(1, self.width() // LEGEND_COLUMN_PX)
+            if cols != self.legend.columnCount:
+                self.legend.setColumnCount(cols)
 
     # -- series ---------------------------------------------------------------------------------
     def add_series(self, name: str, label: str, color: str, *, width: float = 1.5, alpha: float = 1.0,
@@ -256,6 +272,8 @@ class PlotPanel(ThemedView, QWidget):
     def clear_data(self, name: str | None = None) -> None:
         for s in ([self.series[name]] if name else self.series.values()):
             s.reset()
+        if name is None:  # a new run: the axes fit its data again, whatever the last one was zoomed to
+            self.view_box.enableAutoRange()
         self._schedule()
 
     def _schedule(self) -> None:

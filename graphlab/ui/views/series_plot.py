@@ -148,6 +148,9 @@ class SeriesPlot(PlotPanel):
             p = s.nearest(sx)
             if p is None or p[0] != sx:
                 continue
+            if not np.isfinite(p[1]):  # not measured (e.g. an Input): a dash, never "NaN ± NaN"
+                parts.append(f"{s.label} —")
+                continue
             text = f"{s.label} {fmt(p[1])}"
             if s.name in self._bands:
                 lo, hi = self.series[f"{s.name}:lo"].nearest(sx), self.series[f"{s.name}:hi"].nearest(sx)
