@@ -238,6 +238,34 @@ def with_overrides(cfg: StepConfig, *, source: str | None = None, seed: int | No
     return replace(cfg, **changes)
 
 
+def clean_section(section: Any, input_shapes: Mapping[str, tuple[int, ...] | None] | None = None) -> dict[str, Any]:
+    """The section without what :func:`parse_step` refuses key by key (unknown keys, bad values, values
+    for nodes that are not Input nodes): what an editor that shows only valid values writes back."""
+    if not isinstance(section, Mapping):
+        return {}
+    out: dict[str, Any] = {}
+    for k, v in section.items():
+        if k == "inputs" and isinstance(v, Mapping):
+            good = {}
+            for nid, vals in v.items():
+                shape = input_shapes.get(nid) if input_shapes is not None else None
+                try:
+                    if input_shapes is None or nid in input_shapes:
+                        values_field(nid, tuple(shape) if shape is not None else None).coerce(vals)
+                        good[nid] = vals
+                except FieldError:
+                    pass
+            if good:
+                out[k] = good
+        elif k in FIELDS:
+            try:
+                FIELDS[k].coerce(v)
+                out[k] = v
+            except FieldError:
+                pass
+    return out
+
+
 def with_value(section: Any, key: str, value: Any) -> dict[str, Any]:
     """A copy of the section with ``key`` set (a default value removes the key, so files stay short);
     ``inputs.<node>`` sets one Input node's values. Keys stay in :data:`KEYS` order."""

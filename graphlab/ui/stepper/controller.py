@@ -35,6 +35,7 @@ from ...io import from_dict, to_dict
 from ..torch_import import ensure_torch
 from .actions import fill_menu, make_actions
 from .canvas import StepperCanvas
+from .commands import SetStepCommand
 from .dock import HINT, StepperDock
 from .frames import Frame
 from .worker import StepWorker
@@ -64,6 +65,7 @@ class StepperController(QObject):
                                                           "gradcheck")])
         self.settings = self.panel.settings
         self.settings.changed.connect(self._settings_changed)
+        self.settings.edited.connect(self._store_settings)
         self.settings.load_weights_requested.connect(self.choose_weights)
 
         self.gen = 0
@@ -122,17 +124,23 @@ class StepperController(QObject):
             self._follow(doc)
             self._invalidate("")
         self.settings.set_graph_info([(n, a.nodes[n].shape if n in a.nodes else None) for n in a.inputs],
-                                     "dataset" in (doc.training or {}), new_document=new)
+                                     "dataset" in (doc.training or {}), new_document=new, step=doc.step)
 
     def _edited(self, *args: Any) -> None:
         self._invalidate("The graph changed: the walk restarts at the next step.")
 
     def _meta_changed(self, key: str, *args: Any) -> None:
-        if key != "name":
+        if key == "step":  # the dock's settings, stored in the file (an edit there, or its undo)
+            self._settings_changed()
+        elif key != "name":
             self._edited()
 
     def _settings_changed(self) -> None:
         self._invalidate("Settings changed: the walk restarts at the next step.")
+
+    def _store_settings(self, key: str, section: dict[str, Any]) -> None:
+        """A change in the dock's settings: one undo step that stores them in the file's step section."""
+        self.window.undo_stack.push(SetStepCommand(self.window.document, section, key))
 
     def _invalidate(self, reason: str) -> None:
         """A new generation: whatever the worker holds or computes for the old one is dropped."""
