@@ -360,11 +360,13 @@ class InputsPanel(QWidget):
         """A user change: shown now, restarts the walk, and goes to the document as one undo step."""
         if self._filling:
             return
-        self._show_error(error)
-        self.changed.emit()
-        if section != self._section:
+        changed = section != self._section
+        if changed:
             self._section = section
             self._file_error = self._parse_error(section)
+        self._show_error(error)
+        self.changed.emit()
+        if changed:
             self.edited.emit(key, section)
 
 

@@ -127,7 +127,9 @@ class FitCheck(QObject):
         e = self.current_error()
         a = self.window.live.analysis
         if e is not None and not (e.kind == "graph" and a is not None and a.errors):
-            out.append(Problem(e.node, e.message, e.field, "error"))
+            # a graph that is fine but cannot be trained (no loss, several Input nodes) is still a graph to
+            # design and step through: a warning here; Train itself refuses it (blocking_reason)
+            out.append(Problem(e.node, e.message, e.field, "warning" if e.kind == "graph" else "error"))
         return out
 
     def _publish(self) -> None:
