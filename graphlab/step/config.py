@@ -61,8 +61,12 @@ class StepConfigError(FieldError):
 
 
 def _error(path: str, reason: str) -> FieldError:
-    node = path.split(".", 2)[2] if path.startswith("step.inputs.") else None
-    return StepConfigError(path, reason, node)
+    return StepConfigError(path, reason)
+
+
+def key_path(prefix: str, key: str) -> str:
+    """``prefix.key``, or ``prefix['a key']`` when the key is not a plain name (messages stay one line)."""
+    return f"{prefix}.{key}" if isinstance(key, str) and key.isidentifier() else f"{prefix}[{quote(key)}]"
 
 
 def _declare(cls: type[fields.Field], name: str, **kw: Any) -> Any:
@@ -90,7 +94,10 @@ FIELDS: dict[str, fields.Field] = {
 
 def values_field(node: str, shape: tuple[int, ...] | None) -> fields.NumbersField:
     """The field of one Input node's typed values (``step.inputs.<node>``)."""
-    return fields.NumbersField(node, path=f"step.inputs.{node}", shape=shape, raises=_error,
+    def error(path: str, reason: str) -> FieldError:
+        return StepConfigError(path, reason, node)
+
+    return fields.NumbersField(node, path=key_path("step.inputs", node), shape=shape, raises=error,
                                help=f"the values of Input node {node} (one sample, C order)")
 
 
@@ -184,7 +191,7 @@ def parse_step(section: Any, input_shapes: Mapping[str, tuple[int, ...] | None] 
         raise StepConfigError("step", f"must be an object, got {type(section).__name__}")
     for k in section:
         if k not in KEYS:
-            raise StepConfigError(f"step.{k}", f"unknown key; known keys: {', '.join(KEYS)}")
+            raise StepConfigError(key_path("step", k), f"unknown key; known keys: {', '.join(KEYS)}")
     values = {k: (FIELDS[k].coerce(section[k]) if k in section else FIELDS[k].default) for k in FIELDS}
     typed = _parse_inputs(section.get("inputs"), input_shapes)
     cfg = StepConfig(values["source"], values["seed"], values["batch"], typed, values["weights"],
@@ -200,8 +207,8 @@ def check_typed(cfg: StepConfig, input_shapes: Mapping[str, Any] | None) -> None
     have = {t.node for t in cfg.inputs}
     for nid in input_shapes or ():
         if nid not in have:
-            raise StepConfigError(f"step.inputs.{nid}", f"no values for Input node {quote(nid)}, and the source "
-                                  f"is typed (give one list per Input node)", nid)
+            raise StepConfigError(key_path("step.inputs", nid), f"no values for Input node {quote(nid)}, and "
+                                  f"the source is typed (give one list per Input node)", nid)
     if not cfg.inputs and input_shapes is None:
         raise StepConfigError("step.inputs", "the source is typed but no values are given")
 
@@ -215,8 +222,8 @@ def _parse_inputs(raw: Any, input_shapes: Mapping[str, tuple[int, ...] | None] |
     for nid, v in raw.items():
         if input_shapes is not None and nid not in input_shapes:
             known = ", ".join(input_shapes) or "none"
-            raise StepConfigError(f"step.inputs.{nid}", f"{quote(nid)} is not an Input node of this graph "
-                                  f"(its Input nodes: {known})", None)
+            raise StepConfigError(key_path("step.inputs", nid), f"{quote(nid)} is not an Input node of this "
+                                  f"graph (its Input nodes: {known})", None)
         shape = input_shapes.get(nid) if input_shapes is not None else None
         shape = tuple(shape) if shape is not None else None
         out[nid] = TypedInput(nid, shape, values_field(nid, shape).coerce(v))
