@@ -161,8 +161,12 @@ class FieldEditor(QObject):
 
 
 def _int_range(field: fl.Bounded) -> tuple[int, int]:
-    lo = -BIG if field.lo is None else max(-BIG, math.ceil(field.lo) + (1 if field.lo_open and float(field.lo).is_integer() else 0))
-    hi = BIG if field.hi is None else min(BIG, math.floor(field.hi) - (1 if field.hi_open and float(field.hi).is_integer() else 0))
+    """The whole numbers the bounds allow, within what a spin box holds."""
+    lo, hi = -BIG, BIG
+    if field.lo is not None:
+        lo = max(lo, math.ceil(field.lo) + (1 if field.lo_open and float(field.lo).is_integer() else 0))
+    if field.hi is not None:
+        hi = min(hi, math.floor(field.hi) - (1 if field.hi_open and float(field.hi).is_integer() else 0))
     return lo, hi
 
 

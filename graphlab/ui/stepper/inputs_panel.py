@@ -32,12 +32,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ...step.config import FIELDS, StepConfigError, clean_section, parse_step, plain_number, with_value
+from ...step.config import FIELDS, SOURCES, StepConfigError, clean_section, parse_step, with_value
 from ..forms import ChoiceEditor, FieldEditor, make_editor
 from ..scene.style import make_style
 from .options import TYPED_MAX, StepOptions, TypedInput, parse_cells
 
-SOURCE_TEXT = dict(zip(FIELDS["source"].choices, FIELDS["source"].choice_text))  # type: ignore[attr-defined]
 CELL_W = 58
 
 
@@ -224,7 +223,7 @@ class InputsPanel(QWidget):
             source = get("source", FIELDS["source"].default)
             if (source == "dataset" and not self._has_dataset) or (source == "typed" and not self._typed_ok):
                 source = "dataset" if self._has_dataset else "random"
-            if source not in FIELDS["source"].choices:  # type: ignore[attr-defined]
+            if source not in SOURCES:
                 source = "dataset" if self._has_dataset else "random"
             self.editors["source"].show(source)
             for key in ("seed", "batch", "train_mode"):
@@ -373,5 +372,3 @@ class InputsPanel(QWidget):
 def _flat_numbers(values: list[Any]) -> bool:
     return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
-
-__all__ = ["InputsPanel", "TypedTable", "plain_number"]
