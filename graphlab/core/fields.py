@@ -18,6 +18,12 @@ Every field has
 Numeric kinds (:class:`IntField`, :class:`FloatField`, :class:`PairField`) have bounds ``lo``/``hi``,
 each closed unless ``lo_open``/``hi_open``. :class:`FloatField` has ``log``: edited by factors of ten.
 
+Search ranges (the ``search`` section to come) are meant to be declared over these fields: a range on
+a target field coerces each end through the target's ``coerce`` (a range on the learning rate then
+refuses 0 with the learning rate's own message), compares the ends for an empty range, refuses a log
+range unless the target's ``lo`` keeps it above 0, and offers a log scale by default where the target
+has ``log``; a choice range coerces each choice. Its editor is then one more editor class.
+
 Errors: :class:`FieldError` (a ``ValueError``) carries ``path`` and ``reason`` ("must be > 0, got -1").
 A field raises through its ``raises`` hook, ``raises(path, reason) -> FieldError``, so each user of the
 language keeps its own error type and wording of the subject: layer parameters raise
