@@ -135,7 +135,7 @@ def main() -> int:
         opens.append(time.perf_counter() - t)
     rows: list[tuple[str, float, str]] = [(f"open {args.nodes} nodes (load, scene, analysis, paint)", ms(opens), "")]
 
-    edit_nodes = [nid for nid, n in w.document.nodes.items() if n.type == "Linear"][: args.repeat]
+    edit_nodes = [nid for nid, n in w.document.graph.nodes.items() if n.type == "Linear"][: args.repeat]
     mover = edit_nodes[len(edit_nodes) // 2]
     for zoom_name, setup in (("fit", w.view.fit_all), ("100%", lambda: (w.view.resetTransform(),
                                                                         w.view.center_on_node(mover)))):
@@ -151,7 +151,7 @@ def main() -> int:
             t0 = time.perf_counter()
             w.controller.set_param(nid, "out_features", 65 + k % 2)
             t1 = time.perf_counter()
-            a = analyze(w.document)
+            a = analyze(w.document.graph)
             t2 = time.perf_counter()
             w.live._dirty = False  # this turn's analysis is done above; the scene gets it as the app would
             w.live.analysis = a
@@ -173,7 +173,7 @@ def main() -> int:
         item.setPos(QPointF(x0, y0))
         drag_paints = (PaintCounter.n - paints_before) / (args.repeat * 2)
         ov = w.scene.overlay
-        ids = list(w.document.nodes)
+        ids = list(w.document.graph.nodes)
         ov.set_nodes("bench", {n: {"badge": "0.00e+00", "heat": 0.5} for n in ids})  # first use makes the items
         frame()
         n_items = len(w.scene.items())
@@ -207,7 +207,7 @@ def main() -> int:
     w.undo_stack.setClean()
     w.close()
     width = max(len(r[0]) for r in rows)
-    print(f"GraphLab editor benchmark: {args.nodes} nodes, {len(w.document.edges)} edges, medians of "
+    print(f"GraphLab editor benchmark: {args.nodes} nodes, {len(w.document.graph.edges)} edges, medians of "
           f"{args.repeat} (Qt offscreen, canvas {vp.width()}×{vp.height()} px)")
     print(f"{'measure':<{width}}  {'ms':>8}  {'vs baseline':>11}")
     for name, value, ratio in rows:
@@ -248,9 +248,9 @@ def child_open(path: Path) -> int:
     w.view.viewport().repaint()  # first paint
     t2 = time.perf_counter()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    distinct = len({n.pos for n in w.document.nodes.values()})
+    distinct = len({n.pos for n in w.document.graph.nodes.values()})
     print(json.dumps({"load": t1 - t0, "editor": t2 - t1, "peak_mb": rss / 1024, "before_mb": rss0 / 1024,
-                      "distinct_positions": distinct, "nodes": len(w.document.nodes)}))
+                      "distinct_positions": distinct, "nodes": len(w.document.graph.nodes)}))
     w.undo_stack.setClean()
     w.close()
     return 0

@@ -111,7 +111,7 @@ def main() -> None:
     def gui_walk() -> tuple[list[float], float]:
         from graphlab.step import Stepper
 
-        st = Stepper(w.document, batch=args.batch, dataset=False)
+        st = Stepper(w.document.graph, batch=args.batch, dataset=False)
         ticker.start()
         t = time.perf_counter()
         QTimer.singleShot(0, w, st.run)

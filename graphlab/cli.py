@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence
 
 from . import __version__
@@ -52,12 +53,17 @@ def check_report(path: str) -> tuple[int, dict[str, Any]]:
 
 
 def _check_report(path: str) -> tuple[int, dict[str, Any]]:
+    from .run.signature import training_problems
+
     graph = load(path)
     a = analyze(graph)
     nodes = {nid: {"shape": list(i.shape) if i.shape is not None else None, "params": i.params,
                    "param_bytes": i.param_bytes, "activation_bytes": i.activation_bytes}
              for nid, i in a.nodes.items()}
     errors = [{"node": p.node, "message": p.message} for p in a.errors]
+    # what `graphlab train` would refuse before its first step (the same checks: graphlab.run.signature)
+    errors += [{"node": t.node, "message": t.message, "field": t.field}
+               for t in training_problems(graph, a, Path(path).resolve().parent)]
     warnings = [{"node": p.node, "message": p.message} for p in a.problems if p.severity != "error"]
     errors += _step_errors(graph, a)
     ok = not errors

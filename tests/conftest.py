@@ -15,3 +15,16 @@ EXAMPLES = ROOT / "examples"
 @pytest.fixture
 def examples_dir() -> Path:
     return EXAMPLES
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_main_thread():
+    """Once an editor window exists the cyclic collector runs only from the GUI thread's timer
+    (graphlab.ui.gc_guard); between tests no event loop runs, so collect what is due here."""
+    yield
+    import gc
+
+    if not gc.isenabled() and "graphlab.ui.gc_guard" in __import__("sys").modules:
+        from graphlab.ui.gc_guard import collect_due
+
+        collect_due()

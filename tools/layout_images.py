@@ -33,7 +33,7 @@ PICTURES = [  # (example, output, zoom, first node, last node or None for all)
 
 def render(w: MainWindow, zoom: float, first: str | None, last: str | None, out: Path) -> None:
     items = w.scene.node_items
-    ids = list(w.document.nodes)
+    ids = list(w.document.graph.nodes)
     if first is not None:
         ids = ids[ids.index(first): ids.index(last) + 1 if last else None]
     rect = QRectF()

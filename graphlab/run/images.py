@@ -133,3 +133,32 @@ class ImageMaker:
             tiles, labels, ranges = templates(m.weight, self._image_of[node], names)
             out.append(Images(node, "templates", tiles, labels, epoch, step, request, ranges))
         return out
+
+
+def images_from_checkpoint(graph: Any, node: str, weights: str | None, base_dir: str | None = None) -> list[Images]:
+    """The pictures of ``node`` made outside a run — after it ended, from its checkpoint (``weights``;
+    None: the seeded initial weights) — with the run's probe sample: the first validation sample of the
+    training section's dataset, preprocessed as the run did (else the first training sample). What
+    the editor's Node dock shows once the training process has gone. CheckpointError (naming the node)
+    when the weights do not fit the graph."""
+    from ..compiler import compile_graph, info
+    from ..core import analyze
+    from .checkpoint import restore
+    from .config import parse_training
+    from .datasets import build_dataset
+
+    cfg = parse_training(graph.training)
+    a = analyze(graph)
+    gm = compile_graph(graph, seed=cfg.seed, init=cfg.init, analysis=a)
+    if weights:
+        restore(weights, gm)
+    ci = info(gm)
+    probe = None
+    if a.nodes.get(node) is not None and len(a.nodes[node].shape or ()) == 3:  # feature maps need a sample
+        data = build_dataset(cfg, base_dir)
+        if data.in_memory:
+            probe = data.x_val[:1] if data.n_val else data.x_train[:1]
+        else:
+            probe = (data.val_set if data.n_val else data.train_set)[0][0].unsqueeze(0)
+    maker = ImageMaker(gm, ci, probe, [], gm.eval)
+    return maker.make(node, 0, 0)

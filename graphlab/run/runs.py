@@ -272,3 +272,49 @@ def weights_path(run: RunInfo | str | os.PathLike[str]) -> Path:
     if not p.is_file():
         raise RunError(f"{path}: this run left no weights ({WEIGHTS} is missing)")
     return p
+
+
+def adopt_runs(folder: str | os.PathLike[str], graph_file: str | os.PathLike[str],
+               skip: str | os.PathLike[str] | None = None) -> dict[Path, Path]:
+    """Move the run folders in ``folder`` (the runs of a graph before its first save) to the runs folder
+    beside ``graph_file``, named after its stem, with ``source`` in their run.json set to the file, so
+    the file's Runs list shows them. ``skip``: a run still being written (moved later). Returns
+    {old path: new path}; the emptied ``folder`` is removed. OSError when a move fails (the runs moved
+    so far stay moved)."""
+    src = Path(folder)
+    if not src.is_dir():
+        return {}
+    dest = runs_folder(graph_file)
+    target = str(Path(graph_file).resolve())
+    stem = file_stem(graph_file)
+    moved: dict[Path, Path] = {}
+    for d in sorted(p for p in src.iterdir() if p.is_dir()):
+        if skip is not None and d.resolve() == Path(skip).resolve():
+            continue
+        when = d.name.rsplit("-", 2)
+        suffix = "-".join(when[-2:]) if len(when) >= 3 else d.name
+        dest.mkdir(parents=True, exist_ok=True)
+        new, k = dest / f"{stem}-{suffix}", 1
+        while new.exists():
+            k += 1
+            new = dest / f"{stem}-{suffix}-{k}"
+        os.replace(d, new)
+        moved[d] = new
+        doc = _run_doc(new)
+        if doc is not None:
+            doc["source"] = target
+            write_json_atomic(new / RUN_FILE, doc)
+    if not any(src.iterdir()):
+        src.rmdir()
+    return moved
+
+
+def _run_doc(path: Path) -> dict[str, Any] | None:
+    f = path / RUN_FILE
+    try:
+        if f.is_file() and f.stat().st_size <= MAX_RUN_FILE:
+            doc = json.loads(f.read_text(encoding="utf-8"))
+            return doc if isinstance(doc, dict) else None
+    except (OSError, ValueError, UnicodeDecodeError):
+        pass
+    return None

@@ -31,7 +31,9 @@ to move around a large graph. Drop a graph file on the window to open it.<br><br
 Tab quick add · Delete/Backspace delete · Ctrl+C / Ctrl+V copy, paste · Ctrl+D duplicate ·
 Ctrl+A select all · F fit · Ctrl+L auto-layout · Ctrl+= (or Ctrl++) / Ctrl+- / Ctrl+0 zoom ·
 Ctrl+Z undo · Ctrl+Shift+Z (or Ctrl+Y) redo (from any panel; a field you are typing in undoes its own text first) ·
-Ctrl+N new · Ctrl+O open · Ctrl+S save · Ctrl+Shift+S save as · F2 rename the graph · Ctrl+Q quit<br>
+Ctrl+N new · Ctrl+O open · Ctrl+S save · Ctrl+Shift+S save as · Ctrl+R revert · F2 rename the graph ·
+Ctrl+Q quit<br>
+Alt+1 / Alt+2 / Alt+3 the Design, Train and Step workspaces · Alt+0 reset the workspace's layout<br>
 Ctrl+1 / Ctrl+2 / Ctrl+3 show or hide Layers, Inspector, Problems · F1 this list<br><br>
 <b>Train (Run menu)</b><br>
 F5 train · F6 pause / resume · Shift+F5 stop (a checkpoint is saved)<br>
@@ -71,6 +73,7 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     m.addSeparator()
     m.addAction(act("save", "&Save", w.save_file, ["Ctrl+S"]))
     m.addAction(act("save_as", "Save &As…", w.save_as, ["Ctrl+Shift+S"]))
+    m.addAction(act("revert", "Re&vert", w.revert, ["Ctrl+R"]))
     m.addSeparator()
     m.addAction(act("quit", "&Quit", w.close, ["Ctrl+Q"]))
 

@@ -2,8 +2,9 @@
 
 :class:`DocumentFiles` knows which file the window's graph came from (``path``; None for a new
 graph, an example or a recovered untitled one) and talks to the user through ``window.prompts``.
-It hands every graph it reads to ``window.set_document``; it never edits a graph itself except
-through the controller (Save As of an "untitled" graph names it after the file, as one undo step).
+It hands every graph it reads to ``window.set_document`` (the document then tells every panel);
+it never edits a graph itself except through the controller (Save As of an "untitled" graph names it
+after the file, as one undo step). Revert reads the file again, dropping unsaved changes.
 
 A file that cannot be read shows the reason and leaves the current document as it was; a save
 that fails shows the reason and leaves the file on disk as it was (saves are atomic).
@@ -40,15 +41,22 @@ class DocumentFiles(QObject):
     def __init__(self, window: MainWindow, recent: RecentFiles, autosave: Autosave) -> None:
         super().__init__(window)
         self.w, self.recent, self.autosave = window, recent, autosave
-        self.path: str | None = None
-        self.title: str | None = None  # shown instead of a file name: "LeNet-5 (example)", "Recovered"
+
+    @property
+    def path(self) -> str | None:
+        """The file the document came from (None: new, an example, recovered untitled)."""
+        return self.w.document.path
+
+    @property
+    def title(self) -> str | None:
+        return self.w.document.title
 
     def display_name(self) -> str:
         if self.path:
             return Path(self.path).name
         if self.title:
             return self.title
-        name = self.w.document.name
+        name = self.w.graph.name
         return name if name and name != UNTITLED else "Untitled"
 
     # ---- the unsaved-changes question ---------------------------------------------------------
@@ -85,13 +93,22 @@ class DocumentFiles(QObject):
         except Exception as e:  # never let a bad file take the app down
             self.w.prompts.error("Cannot open file", f"{path}: {e}")
             return False
-        if as_example:
-            self.w.set_document(graph, None, title=f"{graph.name} (example)")
+        if as_example:  # its runs are kept under the example's name: reopening it shows them again
+            self.w.set_document(graph, None, title=f"{graph.name} (example)", key=f"example-{name_from_path(path)}")
         else:
             self.w.set_document(graph, str(Path(path).resolve()))
             self.recent.add(str(path))
             self.w.recent_changed()
         return True
+
+    def revert(self) -> bool:
+        """Read the document's file again, dropping unsaved changes (asked first)."""
+        if not self.path:
+            self.w.show_hint("nothing to revert to: the graph has not been saved to a file")
+            return False
+        if not self.w.undo_stack.isClean() and not self.w.prompts.confirm_revert(self.display_name()):
+            return False
+        return self.open(self.path, ask=False)
 
     # ---- save ---------------------------------------------------------------------------------
     def save(self, path: str | Path | None = None) -> bool:
@@ -100,11 +117,11 @@ class DocumentFiles(QObject):
                 return self.save_as()
             path = self.path
         target = str(Path(path).resolve())
-        renamed = (target != self.path and self.w.document.name in ("", UNTITLED)
+        renamed = (target != self.path and self.w.graph.name in ("", UNTITLED)
                    and self.w.controller.rename_graph(name_from_path(target)))  # one undo step, saved with it
         problem = None
         try:
-            save(self.w.document, target)
+            save(self.w.graph, target)
         except OSError as e:
             problem = f"{path}: {e.strerror or e}"
         except (ValueError, RecursionError, UnicodeError) as e:  # a value JSON cannot hold; the file is untouched
@@ -114,7 +131,7 @@ class DocumentFiles(QObject):
                 self.w.undo_stack.undo()  # the name came with the save that did not happen
             self.w.prompts.error("Cannot save file", problem)
             return False
-        self.path, self.title = target, None
+        self.w.document.set_path(target)
         self.w.undo_stack.setClean()
         self.autosave.discard()
         self.recent.add(target)
@@ -124,7 +141,7 @@ class DocumentFiles(QObject):
         return True
 
     def save_as(self) -> bool:
-        name = self.w.document.name if self.w.document.name not in ("", UNTITLED) else UNTITLED
+        name = self.w.graph.name if self.w.graph.name not in ("", UNTITLED) else UNTITLED
         suggested = self.path or str(Path.cwd() / f"{name}.graphlab.json")
         path = self.w.prompts.save_path(suggested)
         return self.save(path) if path else False

@@ -1,23 +1,23 @@
 """The main window: assembly only. It creates the pieces, puts them in docks and menus, and wires
 their signals; the work lives in the pieces.
 
-* canvas (``scene``, ``view``), ``layer_palette``, ``inspector``, ``problems``: the widgets;
-* ``controller`` (intents -> undo commands, owns ``undo_stack``), ``live`` (analysis after edits);
-* ``files`` (:class:`~graphlab.ui.files.DocumentFiles`: new/open/save/recovery), ``recent``,
+* ``document`` (:class:`~graphlab.ui.document.Document`): the graph, its path, the undo stack and
+  controller, the live analysis, the canvas scene and its overlay, the problems — what every panel
+  follows; ``shell`` (:class:`~graphlab.ui.shell.Shell`): what a panel may ask of the window;
+* the widgets: the canvas ``view``, ``layer_palette``, ``inspector``, ``problems`` (a view of the
+  document's problems);
+* ``files`` (:class:`~graphlab.ui.files.DocumentFiles`: new/open/save/revert/recovery), ``recent``,
   ``autosave`` (this window's recovery file), ``clipboard`` (copy/paste at the cursor),
-  ``undo_keys`` (Ctrl+Z from every dock), the Examples menu (graphlab.ui.examples_menu).
+  ``undo_keys`` (Ctrl+Z from every dock), the Examples menu (graphlab.ui.examples_menu);
+* ``workspace`` (:class:`~graphlab.ui.workspaces.Workspaces`): Design, Train and Step, each with its
+  own dock layout; ``training`` and ``stepper_ui``, the two features, built from the document and
+  the shell (``graphlab.ui.training``, ``graphlab.ui.stepper``).
 
-Extension points for the panels that come next (training, stepping): ``add_dock(title, widget,
-area, name, shortcut)`` adds a dock with a toggle in View ▸ Panels; ``add_menu(title)`` adds a
-top-level menu before Help (e.g. "&Run"); ``run_toolbar`` is a hidden toolbar for Train / Step
-buttons (show it when they go in); ``menus`` maps "file", "edit", "view", "help" to their menus.
-
-Public handles for scripts and tests: ``open_file(path)``, ``save_file(path)``, ``document`` (the
-:class:`~graphlab.core.Graph`), ``undo_stack`` and the objectNames "palette", "canvas", "inspector",
-"problems"; ``stepper`` (the :class:`graphlab.step.Stepper` in use, or None) and ``stepper_ui``
-(:mod:`graphlab.ui.stepper`: the Debug menu and the "stepper" dock). Dialogs go through
-``window.prompts`` (a :class:`~graphlab.ui.prompts.Prompts`), so a test can answer them without a
-modal loop.
+Public handles for scripts and tests: ``open_file(path)``, ``save_file(path)``, ``document``,
+``graph`` (the document's graph), ``undo_stack``, ``workspace`` (``current``, ``set(name)``), the
+objectNames "palette", "canvas", "inspector", "problems"; ``stepper`` (the
+:class:`graphlab.step.Stepper` in use, or None). Dialogs go through ``window.prompts`` (a
+:class:`~graphlab.ui.prompts.Prompts`), so a test can answer them without a modal loop.
 """
 from __future__ import annotations
 
@@ -28,26 +28,27 @@ from PySide6.QtCore import QByteArray, QEvent, QPointF, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QToolBar, QWidget
 
-from ..core import Analysis, Graph
-from ..core.layout import spread_stacked
+from ..core import Graph
+from . import gc_guard
 from .actions import CONTROLS, build_menus
 from .clipboard import Clipboard
-from .controller import Controller
+from .document import Document
 from .examples_menu import fill_examples_menu
 from .files import UNTITLED, DocumentFiles
 from .icons import app_icon, category_icon
 from .inspector import InspectorWidget
-from .live import LiveAnalysis
 from .palette import PaletteWidget, QuickAddPopup
 from .problems import ProblemsWidget
 from .prompts import Prompts
 from .recent import RecentFiles, RecentMenu
 from .recovery import Autosave, default_recovery_dir
-from .scene.graph_scene import GraphScene
 from .scene.view import CanvasView
+from .shell import Shell
+from .status import StatusSummary
 from .stepper import install as install_stepper
 from .training import install as install_training
 from .undo_keys import UndoKeyRouter
+from .workspaces import Workspaces
 
 
 def _card_icon(category: str | None) -> QIcon | None:
@@ -59,82 +60,88 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, recovery_dir: Path | None = None,
                  autosave_ms: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        app = QApplication.instance()
+        if app is not None:
+            gc_guard.install(app)  # cycles are collected on the GUI thread only (graphlab.ui.gc_guard)
         self.settings = settings or QSettings("GraphLab", "GraphLab")
         self.setWindowIcon(app_icon())
         self.prompts: Any = Prompts(self)
-        self.document = Graph(UNTITLED)
-        self.controller = Controller(self.document, self)
-        self.undo_stack = self.controller.stack
-        self.live = LiveAnalysis(self)
-        self.scene = GraphScene(self)
-        self.scene.category_icon = _card_icon
+        self.document = Document(parent=self, category_icon=_card_icon)
+        self.controller = self.document.controller
+        self.undo_stack = self.document.undo_stack
+        self.live = self.document.live
+        self.scene = self.document.scene
         self.view = CanvasView(self.scene, self)
         self.setCentralWidget(self.view)
         self.layer_palette = PaletteWidget()
         self.inspector = InspectorWidget(self.controller)
-        self.problems = ProblemsWidget()
+        self.problems = ProblemsWidget(self.document.problems)
         self.quick = QuickAddPopup(self)
         self.recent = RecentFiles(self.settings)
         self.autosave = Autosave(recovery_dir or default_recovery_dir(),
-                                 lambda: (self.document, self.files.path, not self.undo_stack.isClean()),
+                                 lambda: (self.document.graph, self.document.path, not self.undo_stack.isClean()),
                                  autosave_ms or 60_000, self)
         self.files = DocumentFiles(self, self.recent, self.autosave)
         self.clipboard = Clipboard(self)
         self.undo_keys = UndoKeyRouter(self)
-        self.status = QLabel()
-        self.status.setObjectName("status")
-        self.statusBar().addPermanentWidget(self.status)
+        self.summary = StatusSummary(self.document, self.statusBar())
 
         self.actions_: dict[str, QAction] = build_menus(self)
         self.menus: dict[str, QMenu] = {"file": self.file_menu, "edit": self.edit_menu, "view": self.view_menu,
                                         "help": self.help_menu}
+        self.workspace_menu = self.view_menu.addMenu("&Workspace")
         self.panels_menu = self.view_menu.addMenu("&Panels")
+        self.shell = Shell(self, self.document, lambda: self.prompts, self.view, self.panels_menu, self.help_menu)
+        self.shell.protect_hook = self.autosave.save_now
         self.palette_dock = self.add_dock("Layers", self.layer_palette, Qt.DockWidgetArea.LeftDockWidgetArea,
-                                          "paletteDock", "Ctrl+1")
+                                          "paletteDock", "Ctrl+1", ("design",))
         self.inspector_dock = self.add_dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea,
                                             "inspectorDock", "Ctrl+2")
         self.problems_dock = self.add_dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea,
                                            "problemsDock", "Ctrl+3")
-        self.run_toolbar = QToolBar("Run", self)
-        self.run_toolbar.setObjectName("runToolbar")
-        self.addToolBar(self.run_toolbar)
-        self.run_toolbar.hide()  # the training issue adds Train / Step here
+        self.run_toolbar = self.shell.run_toolbar
+        self.workspace = Workspaces(self, self.settings, self.shell)
+        self.shell.workspaces = self.workspace
+        self.workspace.fill_menu(self.workspace_menu)
+        self.run_toolbar.addWidget(self.workspace.bar)
+        self.run_toolbar.addSeparator()
+        self.removeToolBar(self.run_toolbar)
+        self.menuBar().setCornerWidget(self.run_toolbar, Qt.Corner.TopRightCorner)
+        self.run_toolbar.show()
         self.recent_list = RecentMenu(self.recent_menu, self.recent, self.open_file)
         fill_examples_menu(self.examples_menu, self.open_example)
-        self.training = install_training(self)  # Run menu and toolbar, Training/Plots/Node/Runs docks
-
+        self.training = install_training(self.document, self.shell)  # Run menu, toolbar, Training/Plots/Node/Runs
         self._wire()
-        self.stepper_ui = install_stepper(self)  # Debug menu, "stepper" dock; sets self.stepper
-        self.set_document(self.document, None)
+        self.stepper_ui = install_stepper(self.document, self.shell)  # Debug menu, "stepper" dock
+        self.set_document(self.document.graph, None)
         self.setAcceptDrops(True)
         self.resize(1280, 800)
-        geo, state = self.settings.value("window/geometry"), self.settings.value("window/state")
+        geo = self.settings.value("window/geometry")
         if isinstance(geo, QByteArray):
             self.restoreGeometry(geo)
-        self._sized_docks = isinstance(state, QByteArray) and self.restoreState(state)
+        self._restore_workspace = True
         self._fit_on_show = True
 
     # ---- extension points ----------------------------------------------------------------------
     def add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, name: str,
-                 shortcut: str | None = None) -> QDockWidget:
-        """A dock for ``widget``; its show/hide toggle goes to View ▸ Panels (with ``shortcut``)."""
-        dock = QDockWidget(title, self)
-        dock.setObjectName(name)
-        dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        toggle = dock.toggleViewAction()
-        toggle.setObjectName(f"action_toggle_{name}")
-        if shortcut:
-            toggle.setShortcut(shortcut)
-        self.addAction(toggle)
-        self.panels_menu.addAction(toggle)
-        return dock
+                 shortcut: str | None = None, workspaces: tuple[str, ...] = ("design", "train", "step")
+                 ) -> QDockWidget:
+        """A dock for ``widget`` (see :meth:`Shell.add_dock`)."""
+        return self.shell.add_dock(title, widget, area, name, shortcut, workspaces)
 
     def add_menu(self, title: str) -> QMenu:
-        """A top-level menu before Help (e.g. "&Run" for training and stepping)."""
-        menu = QMenu(title, self)
-        self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
-        return menu
+        """A top-level menu before Help."""
+        return self.shell.add_menu(title)
+
+    @property
+    def graph(self) -> Graph:
+        """The graph being edited (``document.graph``)."""
+        return self.document.graph
+
+    @property
+    def stepper(self) -> Any:
+        """The :class:`graphlab.step.Stepper` of the current walk, or None (scripts and tests)."""
+        return self.stepper_ui.stepper
 
     # ---- wiring --------------------------------------------------------------------------------
     def _wire(self) -> None:
@@ -142,7 +149,8 @@ class MainWindow(QMainWindow):
         PySide6 stops calling a QObject's bound method once that object is being destroyed, but it
         calls a lambda — and children (the undo stack) still emit while the window is torn down."""
         c, v = self.controller, self.view
-        self.live.updated.connect(self._on_analysis)
+        self.document.analysed.connect(self._on_analysis)
+        self.document.replaced.connect(self._on_replaced)
         self.scene.node_selection_changed.connect(self.inspector.show_selection)
         v.check_connect = c.check_connect
         v.commit_connect = c.connect
@@ -165,16 +173,14 @@ class MainWindow(QMainWindow):
     def _on_index_changed(self, index: int) -> None:
         self.update_title()  # a rename shows in the title of an untitled graph
 
-    def set_document(self, graph: Graph, path: str | None, title: str | None = None) -> None:
-        spread_stacked(graph)  # nodes without positions (allowed in files) are laid out, not piled up
-        self.document.listener_failed.disconnect(self._on_listener_failed)
+    def set_document(self, graph: Graph, path: str | None, title: str | None = None, key: str | None = None) -> None:
+        """Put ``graph`` in the document (open, New, an example, recovery); every panel follows it."""
+        self.document.graph.listener_failed.disconnect(self._on_listener_failed)
         graph.listener_failed.connect(self._on_listener_failed)
-        self.document = graph
-        self.files.path, self.files.title = path, title
-        self.controller.set_graph(graph)
-        self.scene.set_graph(graph)
         self.inspector.set_graph(graph)
-        self.live.set_graph(graph)
+        self.document.replace(graph, path, title, key)
+
+    def _on_replaced(self) -> None:
         self.update_title()
         self.view.fit_all(readable=True)
 
@@ -191,29 +197,21 @@ class MainWindow(QMainWindow):
         self.recent_list.update_enabled()
 
     # ---- analysis and status -------------------------------------------------------------------
-    def _on_analysis(self, a: Analysis) -> None:
+    def _on_analysis(self, a: Any) -> None:
         self.scene.apply_analysis(a)
         self.inspector.set_analysis(a)
-        self.problems.set_analysis(a)
-        n_err, n_warn = len(a.errors), len(a.problems) - len(a.errors)
-        if not self.document.nodes:
-            text = "empty graph: drag a layer in from the palette"
-        elif n_err:
-            text = f"✗ {n_err} error{'s' * (n_err != 1)}"
-        else:
-            text = "✓ valid"
-        if n_warn:
-            text += f" · {n_warn} warning{'s' * (n_warn != 1)}"
-        text += f" · {a.total_params:,} parameters · {len(self.document.nodes)} nodes"
-        self.status.setText(text)
+
+    @property
+    def status(self) -> QLabel:
+        """The status bar's summary (errors, warnings, parameters, nodes)."""
+        return self.summary.label
 
     def show_hint(self, message: str) -> None:
-        self.statusBar().showMessage(message, 6000)
+        self.shell.show_hint(message)
 
     def clear_hint(self, message: str) -> None:
         """Clear the status bar's message if it is still ``message`` (an error that no longer holds)."""
-        if self.statusBar().currentMessage() == message:
-            self.statusBar().clearMessage()
+        self.shell.clear_hint(message)
 
     # ---- editing -------------------------------------------------------------------------------
     def add_layer_at_centre(self, type_name: str) -> str | None:
@@ -238,7 +236,7 @@ class MainWindow(QMainWindow):
         self.controller.delete(self.scene.selected_node_ids(), self.scene.selected_edges())
 
     def select_all(self) -> None:
-        self.scene.select_nodes(list(self.document.nodes))
+        self.scene.select_nodes(list(self.graph.nodes))
 
     def copy_selection(self) -> bool:
         return self.clipboard.copy()
@@ -250,19 +248,17 @@ class MainWindow(QMainWindow):
         return self.clipboard.duplicate()
 
     def rename_graph(self) -> None:
-        name = self.prompts.graph_name(self.document.name)
+        name = self.prompts.graph_name(self.graph.name)
         if name is not None:
             self.controller.rename_graph(name)
 
     def reveal_node(self, node_id: str) -> None:
-        if node_id in self.scene.node_items:
-            self.scene.select_nodes([node_id])
-            self.view.focus_node(node_id)
+        self.shell.reveal_node(node_id)
 
     # ---- files (DocumentFiles does the work) ---------------------------------------------------
     @property
     def path(self) -> str | None:
-        return self.files.path
+        return self.document.path
 
     def maybe_save(self) -> bool:
         return self.files.maybe_save()
@@ -286,6 +282,9 @@ class MainWindow(QMainWindow):
     def save_as(self) -> bool:
         return self.files.save_as()
 
+    def revert(self) -> bool:
+        return self.files.revert()
+
     def offer_recovery(self) -> bool:
         return self.files.offer_recovery()
 
@@ -295,10 +294,10 @@ class MainWindow(QMainWindow):
     # ---- Qt events -----------------------------------------------------------------------------
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        if not self._sized_docks:
-            self._sized_docks = True
-            self.resizeDocks([self.palette_dock, self.inspector_dock], [180, 320], Qt.Orientation.Horizontal)
-            self.resizeDocks([self.problems_dock], [110], Qt.Orientation.Vertical)
+        if self._restore_workspace:  # once the window has its size: the layouts are sized from it
+            self._restore_workspace = False
+            current = self.settings.value("workspaces/current")
+            self.workspace.restore(current if isinstance(current, str) else "design")
         if self._fit_on_show:
             self._fit_on_show = False
             # with the window as context: dropped if the window is destroyed before the next turn
@@ -325,20 +324,19 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
+        self.workspace.save()
         self.settings.sync()
         self.autosave.discard()
         self.autosave.stop()
         self.stepper_ui.shutdown()
         self.training.shutdown()  # stops the training child (it saves a checkpoint) and reaps it
+        self.shell.worker.shutdown()  # the job in flight sees it is stale; waited for, 10 s at most
         self._detach_document()
         event.accept()
 
     def _detach_document(self) -> None:
-        """Stop listening to the document's events: the graph object may outlive this window (a
-        script, a training run), and its edits must not reach widgets that are going away."""
-        self.document.listener_failed.disconnect(self._on_listener_failed)
-        blank = Graph(UNTITLED)
-        self.scene.set_graph(blank)
-        self.inspector.set_graph(blank)
-        self.live.set_graph(blank)
+        """Stop listening to the graph's events: the graph object may outlive this window (a script, a
+        training run), and its edits must not reach widgets that are going away."""
+        self.graph.listener_failed.disconnect(self._on_listener_failed)
+        self.inspector.set_graph(Graph(UNTITLED))
+        self.document.detach()

@@ -1,8 +1,6 @@
-"""The problems list: every error and warning of the current analysis; a click selects the node.
-
-Other parts of the editor add problems of their own that are not the analysis' (the stepper's NaN
-tracer, a failed gradient check) with ``set_extra(owner, problems)``: listed after the analysis'
-errors, kept per owner until that owner replaces or clears them (``set_extra(owner, [])``).
+"""The problems list: a view of the document's :class:`~.problem_sink.ProblemSink` — every error and
+warning of the analysis, then those other parts of the editor add (the fit check, a run's failure,
+the stepper's NaN tracer, a failed gradient check), each once; a click selects the node.
 """
 from __future__ import annotations
 
@@ -12,8 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle
 
-from ..core import Analysis
-from ..core.analysis import Problem
+from .problem_sink import ProblemSink
 
 NODE_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -21,36 +18,19 @@ NODE_ROLE = Qt.ItemDataRole.UserRole + 1
 class ProblemsWidget(QListWidget):
     node_requested = Signal(str)
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, sink: ProblemSink, parent: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("problems")
         self.setWordWrap(True)
         self.setAlternatingRowColors(True)
-        self._key: tuple = ()
-        self._analysis: list[Problem] = []
-        self._extra: dict[str, list[Problem]] = {}
+        self.sink = sink
         self.itemClicked.connect(self._clicked)
         self.itemActivated.connect(self._clicked)
-
-    def set_analysis(self, analysis: Analysis) -> None:
-        self._analysis = list(analysis.problems)
-        self._refill()
-
-    def set_extra(self, owner: str, problems: list[Problem]) -> None:
-        """Problems that do not come from the analysis (e.g. owner "stepper"); [] removes them."""
-        if problems:
-            self._extra[owner] = list(problems)
-        else:
-            self._extra.pop(owner, None)
+        sink.changed.connect(self._refill)
         self._refill()
 
     def _refill(self) -> None:
-        shown = sorted(self._analysis, key=lambda p: p.severity != "error")
-        shown += [p for owner in sorted(self._extra) for p in self._extra[owner]]
-        key = tuple((p.node, p.message, p.severity) for p in shown)
-        if key == self._key:
-            return
-        self._key = key
+        shown = self.sink.problems()
         self.clear()
         err = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical)
         warn = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)

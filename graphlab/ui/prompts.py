@@ -22,6 +22,12 @@ class Prompts:
                                   b.Save | b.Discard | b.Cancel, b.Save)
         return {b.Save: "save", b.Discard: "discard"}.get(box, "cancel")
 
+    def confirm_revert(self, name: str) -> bool:
+        """Drop the unsaved changes to ``name`` and read the file again?"""
+        b = QMessageBox.StandardButton
+        return QMessageBox.question(self.parent, "Revert", f"Discard the unsaved changes to {name} and read the "
+                                    "file again?", b.Yes | b.Cancel, b.Cancel) == b.Yes
+
     def error(self, title: str, text: str) -> None:
         QMessageBox.critical(self.parent, title, text)
 

@@ -30,11 +30,11 @@ def drag(w: Any, a: QPoint, b: QPoint, steps: int = 6) -> None:
 
 def snapshot(w: Any) -> str:
     """The document as its file text: equal snapshots mean equal graphs, in file order."""
-    return dumps(w.document)
+    return dumps(w.document.graph)
 
 
 def scene_matches_model(w: Any) -> None:
-    g = w.document
+    g = w.document.graph
     assert set(w.scene.node_items) == set(g.nodes)
     for nid, item in w.scene.node_items.items():
         assert (item.pos().x(), item.pos().y()) == g.nodes[nid].pos

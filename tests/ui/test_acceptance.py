@@ -13,7 +13,7 @@ from .helpers import drag, port_point, snapshot
 
 def test_new_user_session(make_window, examples_dir, tmp_path):
     w = make_window(examples_dir / "two_layer_net.graphlab.json")
-    g = w.document
+    g = w.document.graph
     original = snapshot(w)
     first = next(iter(g.nodes))  # the Input node
     assert g.nodes[first].type == "Input"
@@ -76,7 +76,7 @@ def test_dropping_a_file_on_the_canvas_opens_it(make_window, examples_dir, tmp_p
     md.setUrls([QUrl.fromLocalFile(str(target))])
     w.view.dropEvent(QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton,
                                 Qt.KeyboardModifier.NoModifier))
-    assert w.document.name == "LeNet-5" and "dropped.graphlab.json" in w.windowTitle()
+    assert w.document.graph.name == "LeNet-5" and "dropped.graphlab.json" in w.windowTitle()
 
 
 def test_middle_drag_and_space_drag_pan(make_window, examples_dir):

@@ -23,15 +23,15 @@ def test_drop_from_palette_adds_node_where_it_lands(make_window, qtbot):
                     Qt.KeyboardModifier.NoModifier)
     w.view.dropEvent(ev)
     assert ev.isAccepted()
-    (nid,) = w.document.nodes
-    node = w.document.nodes[nid]
+    (nid,) = w.document.graph.nodes
+    node = w.document.graph.nodes[nid]
     assert node.type == "Conv2d"
     where = w.view.mapToScene(target)
     assert abs(node.pos[0] - where.x()) <= 5 and abs(node.pos[1] - where.y()) <= 5
     assert w.scene.selected_node_ids() == [nid]
     assert w.inspector.node_id == nid
     w.undo_stack.undo()
-    assert not w.document.nodes and not w.scene.node_items
+    assert not w.document.graph.nodes and not w.scene.node_items
 
 
 def test_palette_search_filters_by_name_and_category(make_window):
@@ -52,7 +52,7 @@ def test_connect_two_ports_with_the_mouse(make_window):
     w.live.flush()
     show_all(w)
     drag(w, port_point(w, a, "out"), port_point(w, b, "in", 0))
-    assert [(e.src, e.dst, e.port) for e in w.document.edges] == [(a, b, 0)]
+    assert [(e.src, e.dst, e.port) for e in w.document.graph.edges] == [(a, b, 0)]
     w.live.flush()
     (item,) = w.scene.edge_items.values()
     assert item.label == "3×8×8"
@@ -62,7 +62,7 @@ def test_connect_two_ports_with_the_mouse(make_window):
     w.live.flush()
     show_all(w)
     drag(w, port_point(w, r, "in", 0), port_point(w, b, "out"))
-    assert w.document.inputs_of(r)[0].src == b
+    assert w.document.graph.inputs_of(r)[0].src == b
     scene_matches_model(w)
 
 
@@ -74,7 +74,7 @@ def test_cycle_is_refused_with_a_visible_hint(make_window):
     assert c.connect(l1, l2, 0)
     w.live.flush()
     show_all(w)
-    before = list(w.document.edges)
+    before = list(w.document.graph.edges)
     vp = w.view.viewport()
     a, b = port_point(w, l2, "out"), port_point(w, l1, "in", 0)
     QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, a)
@@ -83,7 +83,7 @@ def test_cycle_is_refused_with_a_visible_hint(make_window):
     line = w.view._edge.line
     assert line.pen().color() == w.scene.style.error  # red while over the refused port
     QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, b)
-    assert w.document.edges == before
+    assert w.document.graph.edges == before
     assert "cycle" in w.statusBar().currentMessage()
     assert line.scene() is w.scene  # the red line stays up for a moment
 
@@ -98,7 +98,7 @@ def test_occupied_one_input_port_is_refused(make_window):
     w.live.flush()
     show_all(w)
     drag(w, port_point(w, i2, "out"), port_point(w, r, "in", 0))
-    assert len(w.document.edges) == 1
+    assert len(w.document.graph.edges) == 1
     assert "already connected" in w.statusBar().currentMessage()
 
 
@@ -118,7 +118,7 @@ def test_variadic_node_shows_a_free_port(make_window):
     assert w.scene.node_items[add].n_inputs == 3  # two connected + one free
     drag(w, port_point(w, i3, "out"), port_point(w, add, "in", 2))
     w.live.flush()
-    assert [e.port for e in w.document.inputs_of(add)] == [0, 1, 2]
+    assert [e.port for e in w.document.graph.inputs_of(add)] == [0, 1, 2]
     assert w.scene.node_items[add].shape_text == "→ 4"
 
 
@@ -131,11 +131,11 @@ def test_drag_a_node_is_one_undoable_move(make_window):
     start = w.view.mapFromScene(item.mapToScene(60, 40))
     drag(w, start, start + QPoint(80, 30), steps=10)
     scale = w.view.transform().m11()
-    x, y = w.document.nodes[n].pos
+    x, y = w.document.graph.nodes[n].pos
     assert abs(x - 80 / scale) < 2 and abs(y - 30 / scale) < 2
     assert w.undo_stack.count() == 2  # add + one move, however many mouse-move events
     w.undo_stack.undo()
-    assert w.document.nodes[n].pos == (0.0, 0.0)
+    assert w.document.graph.nodes[n].pos == (0.0, 0.0)
     assert (item.pos().x(), item.pos().y()) == (0.0, 0.0)
 
 
@@ -148,12 +148,12 @@ def test_delete_key_and_select_all(make_window):
     w.view.setFocus()
     w.scene.select_nodes([b])
     QTest.keyClick(w.view, Qt.Key.Key_Delete)
-    assert list(w.document.nodes) == [a] and not w.document.edges
+    assert list(w.document.graph.nodes) == [a] and not w.document.graph.edges
     w.undo_stack.undo()
     QTest.keyClick(w.view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     assert set(w.scene.selected_node_ids()) == {a, b}
     QTest.keyClick(w.view, Qt.Key.Key_Backspace)
-    assert not w.document.nodes
+    assert not w.document.graph.nodes
     scene_matches_model(w)
 
 
@@ -182,7 +182,7 @@ def test_quick_add_with_tab_and_enter(make_window, qtbot):
     QTest.keyClicks(w.quick.edit, "lst")
     assert w.quick.list.currentItem().data(Qt.ItemDataRole.UserRole + 1) == "LSTM"
     QTest.keyClick(w.quick.edit, Qt.Key.Key_Return)
-    assert [n.type for n in w.document.nodes.values()] == ["LSTM"]
+    assert [n.type for n in w.document.graph.nodes.values()] == ["LSTM"]
     assert not w.quick.isVisible()
 
 
@@ -203,7 +203,7 @@ def test_wheel_zooms_and_problem_click_reveals_node(make_window, examples_dir):
 
 def test_edge_labels_and_errors_match_the_analysis(make_window, examples_dir):
     w = make_window(examples_dir / "resnet_block.graphlab.json")
-    a = analyze(w.document)
+    a = analyze(w.document.graph)
     for edge, item in w.scene.edge_items.items():
         assert item.label == fmt(a.nodes[edge.src].shape)
     for nid, item in w.scene.node_items.items():

@@ -101,7 +101,7 @@ def test_straight_chain_edges_are_straight_lines(make_window, examples_dir):
 def test_resnet_shortcuts_go_around_the_cards(make_window, examples_dir):
     w = make_window(examples_dir / "resnet18.graphlab.json")
     cards = {nid: it.mapRectToScene(it.card_rect()) for nid, it in w.scene.node_items.items()}
-    skips = [e for e in w.scene.edge_items if w.document.nodes[e.dst].type == "Add" and e.port == 1]
+    skips = [e for e in w.scene.edge_items if w.document.graph.nodes[e.dst].type == "Add" and e.port == 1]
     assert len(skips) == 8
     for e in skips:
         path = w.scene.edge_items[e].path()

@@ -34,15 +34,15 @@ def test_add_node(make_window, examples_dir):
 
 def test_delete_nodes_restores_edges_and_file_order(make_window, examples_dir):
     w = make_window(examples_dir / "resnet_block.graphlab.json")
-    ids = list(w.document.nodes)
+    ids = list(w.document.graph.nodes)
     middle = ids[2:4]
     round_trip(w, lambda: w.controller.delete(middle))
-    assert list(w.document.nodes) == ids
+    assert list(w.document.graph.nodes) == ids
 
 
 def test_delete_a_selected_edge(make_window, examples_dir):
     w = make_window(examples_dir / "lenet5.graphlab.json")
-    edge = w.document.edges[3]
+    edge = w.document.graph.edges[3]
     w.scene.clearSelection()
     w.scene.edge_items[edge].setSelected(True)
     round_trip(w, w.delete_selection)
@@ -50,7 +50,7 @@ def test_delete_a_selected_edge(make_window, examples_dir):
 
 def test_connect_and_disconnect(make_window, examples_dir):
     w = make_window(examples_dir / "lenet5.graphlab.json")
-    edge = w.document.edges[-1]
+    edge = w.document.graph.edges[-1]
     round_trip(w, lambda: w.controller.disconnect(edge))
     w.controller.disconnect(edge)
     round_trip(w, lambda: w.controller.connect(edge.src, edge.dst, edge.port))
@@ -69,7 +69,7 @@ def test_param_changes_in_quick_succession_merge(make_window, examples_dir):
     for v in (7, 8, 9, 10):
         w.controller.set_param("conv1", "out_channels", v)
     assert w.undo_stack.count() == 1
-    assert w.document.nodes["conv1"].params["out_channels"] == 10
+    assert w.document.graph.nodes["conv1"].params["out_channels"] == 10
     w.controller.set_param("conv2", "out_channels", 20)  # another node: a new step
     assert w.undo_stack.count() == 2
     w.undo_stack.undo()
@@ -79,14 +79,14 @@ def test_param_changes_in_quick_succession_merge(make_window, examples_dir):
 
 def test_move_and_auto_layout(make_window, examples_dir):
     w = make_window(examples_dir / "resnet_block.graphlab.json")
-    old = w.document.nodes["input"].pos if "input" in w.document.nodes else next(iter(w.document.nodes.values())).pos
-    nid = next(iter(w.document.nodes))
+    old = w.document.graph.nodes["input"].pos if "input" in w.document.graph.nodes else next(iter(w.document.graph.nodes.values())).pos
+    nid = next(iter(w.document.graph.nodes))
     round_trip(w, lambda: w.controller.move_nodes({nid: (old, (old[0] + 35, old[1] - 20))}))
     w.controller.move_nodes({nid: (old, (old[0] + 500, old[1] + 500))})
     round_trip(w, w.controller.auto_layout)
     w.controller.auto_layout()
-    want = layered_positions(w.document)
-    assert {k: tuple(map(float, v)) for k, v in want.items()} == {k: n.pos for k, n in w.document.nodes.items()}
+    want = layered_positions(w.document.graph)
+    assert {k: tuple(map(float, v)) for k, v in want.items()} == {k: n.pos for k, n in w.document.graph.nodes.items()}
 
 
 def test_paste_and_duplicate(make_window, examples_dir):
@@ -100,7 +100,7 @@ def test_paste_and_duplicate(make_window, examples_dir):
 
 def test_copy_paste_gives_fresh_ids_same_params_and_inner_edges(make_window, examples_dir):
     w = make_window(examples_dir / "lenet5.graphlab.json")
-    g = w.document
+    g = w.document.graph
     w.scene.select_nodes(["conv1", "relu1", "pool1"])
     w.copy_selection()
     new = w.paste()
@@ -133,6 +133,6 @@ def test_undo_redo_actions_in_the_menu_have_shortcuts(make_window):
     w.controller.add_node("ReLU")
     assert w.actions_["undo"].isEnabled()
     w.actions_["undo"].trigger()
-    assert not w.document.nodes
+    assert not w.document.graph.nodes
     w.actions_["redo"].trigger()
-    assert len(w.document.nodes) == 1
+    assert len(w.document.graph.nodes) == 1

@@ -25,7 +25,7 @@ def hook(w):
     w.prompts = None  # any dialog would fail loudly instead of blocking
 
     def step():
-        if not w.document.nodes:  # run_app opens the first file once the event loop runs
+        if not w.document.graph.nodes:  # run_app opens the first file once the event loop runs
             QTimer.singleShot(20, step)
             return
         w.live.flush()

@@ -24,19 +24,19 @@ def test_save_open_round_trip(make_window, examples_dir, tmp_path):
     assert dumps(load(target)) == snapshot(w)
     w2 = make_window(target)
     assert snapshot(w2) == snapshot(w)
-    assert set(w2.scene.node_items) == set(w.document.nodes)
+    assert set(w2.scene.node_items) == set(w.document.graph.nodes)
     assert str(target.resolve()) in w2.recent.paths()
 
 
 def test_unreadable_file_shows_the_reason_and_keeps_the_document(make_window, examples_dir, tmp_path):
     w = make_window(examples_dir / "lenet5.graphlab.json")
-    doc, text = w.document, snapshot(w)
+    doc, text = w.document.graph, snapshot(w)
     bad = tmp_path / "bad.graphlab.json"
     bad.write_text('{"graphlab": 1, "nodes": [', "utf-8")
     assert not w.open_file(bad)
     ((_title, message),) = w.prompts.errors
     assert "bad.graphlab.json" in message and "JSON" in message
-    assert w.document is doc and snapshot(w) == text
+    assert w.document.graph is doc and snapshot(w) == text
     assert len(w.scene.node_items) == len(doc.nodes)
     assert not w.open_file(tmp_path / "missing.graphlab.json")
     assert "no such file" in w.prompts.errors[-1][1]
@@ -65,7 +65,7 @@ def test_unsaved_changes_prompt(make_window, examples_dir, tmp_path):
     w.controller.add_node("ReLU")
     w.prompts.unsaved_answer = "discard"
     assert w.open_file(examples_dir / "two_layer_net.graphlab.json")
-    assert w.document.name != "untitled"
+    assert w.document.graph.name != "untitled"
 
 
 def test_clean_documents_are_not_prompted(make_window, examples_dir):
@@ -141,7 +141,7 @@ def test_examples_menu_opens_examples_as_untitled_copies(make_window):
     cnns = next(a.menu() for a in w.examples_menu.actions() if a.text() == "CNNs")
     lenet = next(a for a in cnns.actions() if a.text().startswith("LeNet-5 — "))
     lenet.trigger()
-    assert w.document.name == "LeNet-5" and w.path is None
+    assert w.document.graph.name == "LeNet-5" and w.path is None
     assert "(example)" in w.windowTitle()
 
 
@@ -170,7 +170,7 @@ def test_run_app_survives_a_bad_file(qtbot, tmp_path, monkeypatch):
 
         def later():
             seen["visible"] = window.isVisible()
-            seen["nodes"] = len(window.document.nodes)
+            seen["nodes"] = len(window.document.graph.nodes)
             window.close()
 
         QTimer.singleShot(300, later)

@@ -41,12 +41,12 @@ def test_the_wheel_over_the_training_forms_schedule_scrolls_and_changes_nothing(
     _small(scroll)
     combo = form.editors["@schedule"].widget
     assert isinstance(combo, QComboBox) and combo.focusPolicy() == Qt.FocusPolicy.StrongFocus
-    before, n = w.document.training.get("schedule"), w.undo_stack.count()
+    before, n = w.document.graph.training.get("schedule"), w.undo_stack.count()
     bar = scroll.verticalScrollBar()
     assert bar.value() == 0
     wheel(combo)
     assert combo.currentData() == "none" and form.shown_value("@schedule") == "none"
-    assert w.document.training.get("schedule") == before and w.undo_stack.count() == n
+    assert w.document.graph.training.get("schedule") == before and w.undo_stack.count() == n
     assert bar.value() > 0, "the form did not scroll"
     epochs = form.editors["epochs"].widget
     assert isinstance(epochs, QSpinBox)
@@ -70,17 +70,17 @@ def test_the_wheel_over_the_inspectors_editors_scrolls_and_changes_nothing(make_
     box = ins.findChild(QSpinBox, "param_out_channels")
     n, bar = w.undo_stack.count(), ins.verticalScrollBar()
     wheel(box)
-    assert box.value() == 6 and w.document.nodes["conv1"].params["out_channels"] == 6
+    assert box.value() == 6 and w.document.graph.nodes["conv1"].params["out_channels"] == 6
     assert w.undo_stack.count() == n and bar.value() > 0
     kernel = ins.editors["kernel_size"].boxes[1]  # a pair's spin box
     wheel(kernel, -DOWN)
-    assert w.document.nodes["conv1"].params["kernel_size"] == 5 and w.undo_stack.count() == n
+    assert w.document.graph.nodes["conv1"].params["kernel_size"] == 5 and w.undo_stack.count() == n
     init = ins.findChild(QComboBox, "param_init")
     wheel(init)
-    assert w.document.nodes["conv1"].init is None and w.undo_stack.count() == n
+    assert w.document.graph.nodes["conv1"].init is None and w.undo_stack.count() == n
     focus(qtbot, box)
     wheel(box, -DOWN)
-    assert w.document.nodes["conv1"].params["out_channels"] == 7 and w.undo_stack.count() == n + 1
+    assert w.document.graph.nodes["conv1"].params["out_channels"] == 7 and w.undo_stack.count() == n + 1
 
 
 def test_the_wheel_over_the_stepper_settings_changes_nothing(make_window, examples_dir):
@@ -94,4 +94,4 @@ def test_the_wheel_over_the_stepper_settings_changes_nothing(make_window, exampl
     wheel(source)
     wheel(seed, -DOWN)
     assert settings.source_key() == before and seed.value() == 0 and w.undo_stack.count() == n
-    assert w.document.step == {}
+    assert w.document.graph.step == {}

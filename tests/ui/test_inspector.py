@@ -34,7 +34,7 @@ def test_editing_a_param_updates_shapes_downstream_and_params_match_torch(make_w
     w.scene.select_nodes(["conv1"])
     box = w.inspector.findChild(QSpinBox, "param_out_channels")
     box.setValue(10)
-    assert w.document.nodes["conv1"].params["out_channels"] == 10
+    assert w.document.graph.nodes["conv1"].params["out_channels"] == 10
     w.live.flush()
     items = w.scene.node_items
     assert items["conv1"].shape_text == "→ 10×28×28"
@@ -44,7 +44,7 @@ def test_editing_a_param_updates_shapes_downstream_and_params_match_torch(make_w
     conv2 = torch.nn.Conv2d(10, 16, 5)
     assert w.live.analysis.nodes["conv2"].params == sum(p.numel() for p in conv2.parameters())
     total = w.live.analysis.total_params
-    assert total == sum(p.numel() for p in graphlab.compile(w.document).parameters())
+    assert total == sum(p.numel() for p in graphlab.compile(w.document.graph).parameters())
     assert f"{total:,} parameters" in w.status.text()
 
 
@@ -73,10 +73,10 @@ def test_spin_box_steps_merge_into_one_undo_step(make_window, examples_dir):
     box.setFocus()
     for _ in range(5):
         QTest.keyClick(box, Qt.Key.Key_Up)
-    assert w.document.nodes["fc1"].params["out_features"] == 125
+    assert w.document.graph.nodes["fc1"].params["out_features"] == 125
     assert w.undo_stack.count() == 1
     w.undo_stack.undo()
-    assert w.document.nodes["fc1"].params["out_features"] == 120
+    assert w.document.graph.nodes["fc1"].params["out_features"] == 120
 
 
 def test_other_editor_kinds(make_window):
@@ -86,22 +86,22 @@ def test_other_editor_kinds(make_window):
     w.scene.select_nodes([lstm])
     combo = w.inspector.findChild(QComboBox, "param_output")
     combo.setCurrentIndex(combo.findData("sequence"))
-    assert w.document.nodes[lstm].params["output"] == "sequence"
+    assert w.document.graph.nodes[lstm].params["output"] == "sequence"
     drop = c.add_node("Dropout")
     w.scene.select_nodes([drop])
     box = w.inspector.findChild(QLineEdit, "param_p")  # a float: a number line edit
     box.setText("0.25")
     box.editingFinished.emit()
-    assert w.document.nodes[drop].params["p"] == 0.25
+    assert w.document.graph.nodes[drop].params["p"] == 0.25
     box.setText("0.5")  # the default: stored as "not set"
     box.editingFinished.emit()
-    assert "p" not in w.document.nodes[drop].params
+    assert "p" not in w.document.graph.nodes[drop].params
     inp = c.add_node("Input")
     w.scene.select_nodes([inp])
     edit = w.inspector.findChild(QLineEdit, "param_shape")
     edit.setText("3, 32, 32")
     edit.editingFinished.emit()
-    assert w.document.nodes[inp].params["shape"] == [3, 32, 32]
+    assert w.document.graph.nodes[inp].params["shape"] == [3, 32, 32]
     n = w.undo_stack.count()
     edit.setText("3, -1")
     edit.editingFinished.emit()
@@ -110,10 +110,10 @@ def test_other_editor_kinds(make_window):
     w.scene.select_nodes([conv])
     ed = w.inspector.editors["kernel_size"]
     ed.boxes[1].setValue(5)
-    assert w.document.nodes[conv].params["kernel_size"] == [3, 5]
+    assert w.document.graph.nodes[conv].params["kernel_size"] == [3, 5]
     init = w.inspector.findChild(QComboBox, "param_init")
     init.setCurrentIndex(init.findData("xavier"))
-    assert w.document.nodes[conv].init == "xavier"
+    assert w.document.graph.nodes[conv].init == "xavier"
 
 
 def test_init_schemes_match_the_compiler():
@@ -130,5 +130,5 @@ def test_a_value_beyond_a_spin_box_is_shown_not_crashed_on(make_window, examples
     w.scene.select_nodes(["fc1"])
     box = w.inspector.findChild(QSpinBox, "param_out_features")
     assert box.value() == box.maximum() and "1,000,000,000,000" in box.toolTip()
-    assert w.document.nodes["fc1"].params["out_features"] == 10**12  # showing it changed nothing
+    assert w.document.graph.nodes["fc1"].params["out_features"] == 10**12  # showing it changed nothing
     w.controller.set_param("fc1", "out_features", 64)

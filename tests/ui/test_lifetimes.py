@@ -57,7 +57,7 @@ def test_refused_line_goes_away_after_the_delay_in_process(make_window, qtbot):
     assert line.scene() is w.scene
     qtbot.waitUntil(lambda: line.scene() is None, timeout=10_000)
     qtbot.wait(SPIN_MS)
-    assert len(w.document.edges) == 1
+    assert len(w.document.graph.edges) == 1
 
 
 def test_refused_line_then_opening_a_file_then_the_timer(make_window, qtbot, examples_dir, tmp_path):
@@ -127,14 +127,14 @@ def test_every_interaction_then_two_seconds_of_event_loop(make_window, qtbot, ex
     w.live.flush()
     show_all(w)
     drag(w, port_point(w, i1, "out"), port_point(w, r, "in"))
-    assert len(w.document.edges) == 1
+    assert len(w.document.graph.edges) == 1
     drag(w, port_point(w, i2, "out"), port_point(w, r, "in"))
     l1, l2 = c.add_node("Linear", (0, 320)), c.add_node("Linear", (260, 320))
     c.connect(l1, l2)
     w.live.flush()
     show_all(w)
     drag(w, port_point(w, l2, "out"), port_point(w, l1, "in"))
-    assert len(w.document.edges) == 2
+    assert len(w.document.graph.edges) == 2
     # drop from the palette
     pal = w.layer_palette
     md = pal.tree.mimeData([pal.items["Conv2d"]])
@@ -145,7 +145,7 @@ def test_every_interaction_then_two_seconds_of_event_loop(make_window, qtbot, ex
     QTest.keyClick(w.view, Qt.Key.Key_Tab)
     QTest.keyClicks(w.quick.edit, "gru")
     QTest.keyClick(w.quick.edit, Qt.Key.Key_Return)
-    assert any(n.type == "GRU" for n in w.document.nodes.values())
+    assert any(n.type == "GRU" for n in w.document.graph.nodes.values())
     # inspector edits: spin box by keyboard, shape field, combo box
     w.scene.select_nodes([i1])
     edit = w.inspector.editors["shape"].widget
@@ -157,7 +157,7 @@ def test_every_interaction_then_two_seconds_of_event_loop(make_window, qtbot, ex
     box.selectAll()
     QTest.keyClicks(box, "12")
     QTest.keyClick(box, Qt.Key.Key_Tab)
-    assert w.document.nodes[l1].params.get("out_features") == 12
+    assert w.document.graph.nodes[l1].params.get("out_features") == 12
     # copy, paste, duplicate, delete (with the keyboard on the canvas)
     focus(qtbot, w.view)
     w.scene.select_nodes([l1, l2])
@@ -181,7 +181,7 @@ def test_every_interaction_then_two_seconds_of_event_loop(make_window, qtbot, ex
     drop.setUrls([QUrl.fromLocalFile(str(other))])
     w.view.dropEvent(QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, drop, Qt.MouseButton.LeftButton,
                                 Qt.KeyboardModifier.NoModifier))
-    w.scene.select_nodes(list(w.document.nodes)[:1])
+    w.scene.select_nodes(list(w.document.graph.nodes)[:1])
     example = next(a for m in w.examples_menu.findChildren(type(w.examples_menu)) for a in m.actions()
                    if a.data() and str(a.data()).endswith("lenet5.graphlab.json"))
     example.trigger()
@@ -202,7 +202,7 @@ def test_a_graph_that_outlives_its_closed_window_can_still_be_edited(qtbot, tmp_
     w.show()
     qtbot.waitExposed(w)
     assert w.open_file(examples_dir / "lenet5.graphlab.json")
-    g = w.document
+    g = w.document.graph
     w.scene.select_nodes(["conv1"])  # the inspector listens to conv1's parameters
     w.close()
     shiboken6.delete(w)

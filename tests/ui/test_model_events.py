@@ -8,7 +8,7 @@ from .helpers import scene_matches_model, snapshot
 
 def test_a_raising_listener_keeps_undo_and_scene_in_step(make_window, examples_dir, caplog):
     w = make_window(examples_dir / "lenet5.graphlab.json")
-    g = w.document
+    g = w.document.graph
     failures = []
 
     def broken(*args):

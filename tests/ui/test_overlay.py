@@ -35,19 +35,19 @@ def paint_everything(w: Any) -> None:
     ov.set_node("conv1", "training", badge="3.1e-4", badge_color="#3070c0", heat=0.9,
                 marks=["62% of units dead (zero for every sample)"])
     ov.set_node("relu1", "stepper", highlight=True)
-    edge = next(e for e in w.document.edges if e.src == "conv1")
+    edge = next(e for e in w.document.graph.edges if e.src == "conv1")
     ov.set_edge(edge, "stepper", value="μ=0.12", grad="‖∂L‖=3e-3")
     return edge
 
 
 def test_overlay_changes_neither_document_nor_undo_nor_modified_mark(make_window, examples_dir):
     w = make_window(examples_dir / "lenet5.graphlab.json")
-    before, rev, count = dumps(w.document), w.document.revision, w.undo_stack.count()
+    before, rev, count = dumps(w.document.graph), w.document.graph.revision, w.undo_stack.count()
     assert not w.isWindowModified()
     paint_everything(w)
     w.scene.overlay.clear("training")
     paint_everything(w)
-    assert dumps(w.document) == before and w.document.revision == rev
+    assert dumps(w.document.graph) == before and w.document.graph.revision == rev
     assert w.undo_stack.count() == count and w.undo_stack.isClean()
     assert not w.isWindowModified()
 

@@ -42,7 +42,7 @@ def visible_nodes(w: Any) -> list[str]:
 
 def test_small_graph_opens_fitted_and_legible(big_window, examples_dir):
     w = big_window(examples_dir / "digits_cnn.graphlab.json")
-    assert sorted(visible_nodes(w)) == sorted(w.document.nodes)
+    assert sorted(visible_nodes(w)) == sorted(w.document.graph.nodes)
     assert w.view.scale_now() >= LEGIBLE_SCALE
     assert not w.view.minimap.isVisible()  # nothing outside the view
 
@@ -108,7 +108,7 @@ def test_full_detail_small_print_is_9px_too(make_window):
 def test_fit_shows_everything(big_window, examples_dir):
     w = big_window(examples_dir / "resnet18.graphlab.json")
     w.view.fit_all()
-    assert sorted(visible_nodes(w)) == sorted(w.document.nodes)
+    assert sorted(visible_nodes(w)) == sorted(w.document.graph.nodes)
     assert not w.view.minimap.isVisible()
 
 
@@ -121,10 +121,10 @@ def test_f_on_a_tall_graph_first_shows_what_reads_then_everything(big_window, ex
     QTest.keyClick(w.view, Qt.Key.Key_F)
     assert w.view.scale_now() >= LEGIBLE_SCALE  # every card still prints type, id and shape
     shown = visible_nodes(w)
-    assert "layer3_0_add" in shown and 3 < len(shown) < len(w.document.nodes)
+    assert "layer3_0_add" in shown and 3 < len(shown) < len(w.document.graph.nodes)
     assert hints and "F again" in hints[-1]
     QTest.keyClick(w.view, Qt.Key.Key_F)
-    assert sorted(visible_nodes(w)) == sorted(w.document.nodes)  # F again: the whole graph
+    assert sorted(visible_nodes(w)) == sorted(w.document.graph.nodes)  # F again: the whole graph
     w.view.zoom(1.5)
     QTest.keyClick(w.view, Qt.Key.Key_F)  # the view moved since: legible again, not everything
     assert w.view.scale_now() >= LEGIBLE_SCALE
@@ -135,7 +135,7 @@ def test_f_on_a_small_graph_fits_it_at_once(big_window, examples_dir, qtbot):
     w.view.set_scale(2.0)
     w.view.setFocus()
     QTest.keyClick(w.view, Qt.Key.Key_F)
-    assert sorted(visible_nodes(w)) == sorted(w.document.nodes)
+    assert sorted(visible_nodes(w)) == sorted(w.document.graph.nodes)
 
 
 def test_overview_click_and_drag_move_the_view(big_window, examples_dir, qtbot):
@@ -192,7 +192,7 @@ def test_grid_is_whole_after_an_edit(make_window, examples_dir, qtbot, edit):
     w.view.center_on_node("conv1")
     _settle(qtbot)
     assert w.view.scale_now() >= 0.45  # the grid is drawn at this zoom
-    n = w.document.nodes["conv1"]
+    n = w.document.graph.nodes["conv1"]
     if edit == "move":
         w.controller.move_nodes({"conv1": (n.pos, (n.pos[0] + 137, n.pos[1] + 23))})
     elif edit == "add":
@@ -262,7 +262,7 @@ def test_overview_follows_errors_and_edges(big_window, examples_dir, qtbot):
     assert _overview_pixel(w, qtbot, bad) != red
     # an edge added and removed: the overview draws it and takes it away again
     before = mm.grab().toImage()
-    w.controller.disconnect(next(e for e in w.document.edges if e.dst == "loss"))
+    w.controller.disconnect(next(e for e in w.document.graph.edges if e.dst == "loss"))
     qtbot.wait(1)
     after = mm.grab().toImage()
     assert after != before

@@ -70,7 +70,7 @@ def test_two_windows_two_crashes_nothing_lost(make_window, tmp_path):
         assert [rf.graph_path for rf in w2.autosave.pending()] == [b_file]
         w2.prompts.restore_answer = True
         assert w2.offer_recovery()
-        assert w2.document.name == "net_b" and len(w2.document.nodes) == 2 and len(w2.document.edges) == 1
+        assert w2.document.graph.name == "net_b" and len(w2.document.graph.nodes) == 2 and len(w2.document.graph.edges) == 1
         assert w2.isWindowModified()
         assert not b_file.exists() and w2.autosave.path.exists()  # adopted by w2 until it saves or closes
         restored = snapshot(w2)

@@ -40,11 +40,11 @@ def test_init_drop_down_only_on_layers_the_schemes_apply_to(make_window):
     w.scene.select_nodes([bn])
     box = w.inspector.findChild(QComboBox, "param_init")
     assert box is not None and box.currentData() == "xavier"
-    assert any(p.node == bn and p.field == "init" and p.severity == "warning" for p in w.problems._analysis)
+    assert any(p.node == bn and p.field == "init" and p.severity == "warning" for p in w.document.problems.problems())
     box.setCurrentIndex(0)
     w.live.flush()
-    assert w.document.nodes[bn].init is None
-    assert not any(p.node == bn and p.field == "init" for p in w.problems._analysis)
+    assert w.document.graph.nodes[bn].init is None
+    assert not any(p.node == bn and p.field == "init" for p in w.document.problems.problems())
 
 
 def _move_mouse(w, qtbot, at: QPoint) -> None:
@@ -55,7 +55,7 @@ def _move_mouse(w, qtbot, at: QPoint) -> None:
 
 def test_paste_lands_at_the_cursor_keeping_relative_positions(make_window, examples_dir, qtbot):
     w = make_window(examples_dir / "lenet5.graphlab.json")
-    g = w.document
+    g = w.document.graph
     chosen = ["conv1", "relu1", "pool1"]
     w.scene.select_nodes(chosen)
     focus(qtbot, w.view)
@@ -100,7 +100,7 @@ def test_a_stale_error_leaves_the_status_bar_once_the_value_is_valid(make_window
     assert "must be positive integers" in w.statusBar().currentMessage()
     edit.setText("1, 32, 32")
     edit.editingFinished.emit()
-    assert w.document.nodes["input"].params["shape"] == [1, 32, 32]
+    assert w.document.graph.nodes["input"].params["shape"] == [1, 32, 32]
     assert w.statusBar().currentMessage() == ""
     # a message that is not the inspector's stays
     edit.setText("x")
@@ -117,17 +117,17 @@ def test_rename_the_graph_is_one_undo_step_and_shows_in_the_title(make_window, q
     w.prompts.graph_name = lambda current: "  Tiny   net "
     focus(qtbot, w.view)
     QTest.keyClick(w.view, Qt.Key.Key_F2)
-    assert w.document.name == "Tiny net"
+    assert w.document.graph.name == "Tiny net"
     assert "Tiny net" in w.windowTitle()
     assert w.undo_stack.undoText() == "Rename to Tiny net"
     w.undo_stack.undo()
-    assert w.document.name == "untitled" and "Untitled" in w.windowTitle()
+    assert w.document.graph.name == "untitled" and "Untitled" in w.windowTitle()
     w.prompts.graph_name = lambda current: "   "
     w.rename_graph()
-    assert w.document.name == "untitled" and "needs a name" in w.statusBar().currentMessage()
+    assert w.document.graph.name == "untitled" and "needs a name" in w.statusBar().currentMessage()
     w.prompts.graph_name = lambda current: None  # cancelled
     w.rename_graph()
-    assert w.document.name == "untitled"
+    assert w.document.graph.name == "untitled"
 
 
 def test_save_as_of_an_untitled_graph_names_it_after_the_file(make_window, tmp_path):
@@ -135,19 +135,19 @@ def test_save_as_of_an_untitled_graph_names_it_after_the_file(make_window, tmp_p
     w.controller.add_node("Input", (0, 0))
     w.prompts.save_path_answer = str(tmp_path / "my_first_net.graphlab.json")
     assert w.save_as()
-    assert w.document.name == "my_first_net"
+    assert w.document.graph.name == "my_first_net"
     assert json.loads((tmp_path / "my_first_net.graphlab.json").read_text())["name"] == "my_first_net"
     assert w.undo_stack.isClean() and w.undo_stack.undoText() == "Rename to my_first_net"
     # a named graph keeps its name under Save As
     w.prompts.save_path_answer = str(tmp_path / "copy.graphlab.json")
     assert w.save_as()
-    assert w.document.name == "my_first_net"
+    assert w.document.graph.name == "my_first_net"
     # a failed save does not leave the rename behind
     w2 = make_window()
     w2.controller.add_node("Input", (0, 0))
     index = w2.undo_stack.index()
     assert not w2.save_file(tmp_path / "no_such_folder" / "x.graphlab.json")
-    assert w2.document.name == "untitled" and w2.undo_stack.index() == index
+    assert w2.document.graph.name == "untitled" and w2.undo_stack.index() == index
     assert w2.prompts.errors
 
 

@@ -26,16 +26,16 @@ def test_ctrl_z_in_the_inspector_after_typing_a_value_and_tab(make_window, examp
     box.selectAll()
     QTest.keyClicks(box, "12")
     QTest.keyClick(box, Qt.Key.Key_Tab)
-    assert w.document.nodes["conv1"].params["out_channels"] == 12
+    assert w.document.graph.nodes["conv1"].params["out_channels"] == 12
     after_tab = QApplication.focusWidget()
     assert after_tab is not box and w.inspector.isAncestorOf(after_tab)  # still in the inspector
     press_undo()
-    assert w.document.nodes["conv1"].params["out_channels"] == 6
+    assert w.document.graph.nodes["conv1"].params["out_channels"] == 6
     assert box.value() == 6
     press_undo(redo=True)
-    assert w.document.nodes["conv1"].params["out_channels"] == 12
+    assert w.document.graph.nodes["conv1"].params["out_channels"] == 12
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Y, CTRL)  # Ctrl+Y is redo too: nothing left
-    assert w.document.nodes["conv1"].params["out_channels"] == 12
+    assert w.document.graph.nodes["conv1"].params["out_channels"] == 12
 
 
 def test_a_field_being_edited_keeps_its_own_undo_first(make_window, examples_dir, qtbot):
@@ -50,13 +50,13 @@ def test_a_field_being_edited_keeps_its_own_undo_first(make_window, examples_dir
     index = w.undo_stack.index()
     press_undo()
     assert box.text() != "99"  # the field's own text undo
-    assert w.undo_stack.index() == index and w.document.nodes["fc1"].params["out_features"] == 100
+    assert w.undo_stack.index() == index and w.document.graph.nodes["fc1"].params["out_features"] == 100
     while box.lineEdit().isModified():  # undo the rest of the typing
         press_undo()
     assert box.text() == "6" and w.undo_stack.index() == index
     press_undo()  # nothing left to undo in the field: the document's undo
     assert w.undo_stack.index() == index - 1
-    assert w.document.nodes["fc1"].params["out_features"] == 120
+    assert w.document.graph.nodes["fc1"].params["out_features"] == 120
 
 
 def test_ctrl_z_and_ctrl_shift_z_from_every_dock(make_window, qtbot):
@@ -67,18 +67,18 @@ def test_ctrl_z_and_ctrl_shift_z_from_every_dock(make_window, qtbot):
         nid = w.controller.add_node("ReLU", (0, 0))
         focus(qtbot, widget)
         press_undo()
-        assert nid not in w.document.nodes, f"Ctrl+Z did nothing in {name}"
+        assert nid not in w.document.graph.nodes, f"Ctrl+Z did nothing in {name}"
         press_undo(redo=True)
-        assert nid in w.document.nodes, f"Ctrl+Shift+Z did nothing in {name}"
+        assert nid in w.document.graph.nodes, f"Ctrl+Shift+Z did nothing in {name}"
     # a node's init drop-down and a check box in the inspector
     conv = w.controller.add_node("Conv2d", (200, 0))
     w.scene.select_nodes([conv])
     for name in ("param_init", "param_bias"):
         w.controller.set_param(conv, "out_channels", 3 if name == "param_init" else 5)
         focus(qtbot, w.inspector.findChild(QWidget, name))
-        before = w.document.nodes[conv].params.get("out_channels")
+        before = w.document.graph.nodes[conv].params.get("out_channels")
         press_undo()
-        assert w.document.nodes[conv].params.get("out_channels") != before, f"Ctrl+Z did nothing in {name}"
+        assert w.document.graph.nodes[conv].params.get("out_channels") != before, f"Ctrl+Z did nothing in {name}"
 
 
 def test_the_search_field_keeps_its_typing_undo(make_window, qtbot):
@@ -88,7 +88,7 @@ def test_the_search_field_keeps_its_typing_undo(make_window, qtbot):
     focus(qtbot, search)
     QTest.keyClicks(search, "conv")
     press_undo()
-    assert search.text() != "conv" and nid in w.document.nodes
+    assert search.text() != "conv" and nid in w.document.graph.nodes
 
 
 def test_ctrl_z_in_a_floating_dock(make_window, examples_dir, qtbot):
@@ -100,7 +100,7 @@ def test_ctrl_z_in_a_floating_dock(make_window, examples_dir, qtbot):
     box = w.inspector.findChild(QSpinBox, "param_out_channels")
     focus(qtbot, box)
     press_undo()
-    assert w.document.nodes["conv1"].params["out_channels"] == 6
+    assert w.document.graph.nodes["conv1"].params["out_channels"] == 6
 
 
 def test_ctrl_z_from_the_stepper_dock(make_window, examples_dir, qtbot):
@@ -126,13 +126,13 @@ def test_ctrl_z_from_the_stepper_dock(make_window, examples_dir, qtbot):
     for i, (name, widget) in enumerate(targets.items()):
         # renaming the graph is an undoable edit that keeps the walk (and so the dock's views) in place
         assert widget is not None and widget.isVisible(), name
-        before = w.document.name
+        before = w.document.graph.name
         assert w.controller.rename_graph(f"gates {i}")
         focus(qtbot, widget)
         press_undo()
-        assert w.document.name == before, f"Ctrl+Z did nothing in the stepper dock's {name}"
+        assert w.document.graph.name == before, f"Ctrl+Z did nothing in the stepper dock's {name}"
         press_undo(redo=True)
-        assert w.document.name == f"gates {i}", f"Ctrl+Shift+Z did nothing in the stepper dock's {name}"
+        assert w.document.graph.name == f"gates {i}", f"Ctrl+Shift+Z did nothing in the stepper dock's {name}"
     assert w.stepper is not None and w.stepper.position == 3  # the walk was never disturbed
 
 
@@ -147,14 +147,14 @@ def test_ctrl_z_from_the_training_docks(make_window, examples_dir, qtbot):
     targets = {"Training form (epochs)": ed.widget, "Plots": ui.plots, "Node": ui.node, "Runs": ui.runs.tree}
     for i, (name, widget) in enumerate(targets.items()):
         w.undo_stack.clear()  # each edit its own undo step, not merged with the last
-        before = w.document.training.get("epochs")
+        before = w.document.graph.training.get("epochs")
         edit_field(w, "epochs", 100 + i)
-        assert w.document.training["epochs"] == 100 + i
+        assert w.document.graph.training["epochs"] == 100 + i
         w.training_dock_visible = True
         for dock in (ui.training_dock, ui.plots_dock, ui.node_dock, ui.runs_dock):
             dock.show()
         focus(qtbot, widget)
         press_undo()
-        assert w.document.training.get("epochs") == before, f"Ctrl+Z did nothing in {name}"
+        assert w.document.graph.training.get("epochs") == before, f"Ctrl+Z did nothing in {name}"
         press_undo(redo=True)
-        assert w.document.training["epochs"] == 100 + i, f"Ctrl+Shift+Z did nothing in {name}"
+        assert w.document.graph.training["epochs"] == 100 + i, f"Ctrl+Shift+Z did nothing in {name}"

@@ -1,65 +1,66 @@
-"""The stepper controller: owns the worker thread and the Stepper's life, and draws what comes back.
+"""The stepper controller: the Stepper's life on the editor's worker, and drawing what comes back.
+
+Built from the :class:`~graphlab.ui.document.Document` and the :class:`~graphlab.ui.shell.Shell`.
 
 Threading (the GUI thread never waits for the worker)
 ----------------------------------------------------
-* :class:`~.worker.StepWorker` lives on a QThread started at the first request. Requests go to it
-  through queued signals (``_build``, ``_command``, ``_check``); results come back the same way
-  (``built``, ``frame``, ``failed``, ``checked``, ``progress``, ``finished``). Each request carries
-  the *generation* it was made for and a serial number; ``finished(serial)`` tells the controller
-  the request is done (``idle`` is True when none is outstanding).
-* A graph edit (nodes, edges, parameters, the training section; not moves or the name), a change
-  of the dock's settings or another document starts a new generation: the Stepper in use is
-  dropped (``window.stepper`` becomes None), the canvas and the dock are cleared, the dock says
-  the walk restarts at the next step, and the worker — which reads ``wanted`` directly — skips or
-  abandons anything of the old generation, so a step in flight when the graph changed is never
+* The Stepper lives in a :class:`~.worker.StepSession` and is touched only by jobs on the shell's
+  :class:`~graphlab.ui.worker.Worker`: commands go into the session's inbox in order and one drain
+  job carries them out (:mod:`.worker`); results come back as the worker's queued ``progress``
+  signal (``built``, ``frame``, ``failed``), the gradient check as its ``done`` signal.
+* A graph edit (``structure_changed``, a section of the file; not moves or the name), a change of the
+  dock's settings, new weights or another document (``replaced``) starts a new *generation*: the
+  Stepper in use is dropped (``stepper`` becomes None), the canvas and the dock are cleared, the dock
+  says the walk restarts at the next step, and the worker — which reads ``session.wanted`` — skips
+  or abandons anything of the old generation, so a step in flight when the graph changed is never
   shown. The next Step snapshots the graph (a copy: the worker never reads the live document),
   builds a new Stepper on the worker and steps it.
-* ``shutdown()`` (called by the window's closeEvent, and on application quit) stops listening to
-  the document, tells the worker to stop at the next step, quits the thread and waits for it.
+* Before the first job of a walk, unsaved work is written to the recovery file (``shell.protect``):
+  stepping runs torch in the editor's process, and a native crash inside torch must not lose what
+  the user made.
+* ``shutdown()`` stops listening and tells the session to stop at the next step; the window shuts
+  the worker down.
 
-The Stepper object is handed to the GUI thread only as ``window.stepper`` (for scripts and tests,
-which may read its records while the controller is idle); the controller itself reads nothing but
-the plain-data :class:`~.frames.Frame` s.
+F10 and the gradient check switch to the Step workspace. ``stepper`` (the Stepper of the current
+walk, for scripts and tests) may be read while ``idle``.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication
 
 from ...core.analysis import Analysis, Problem
-from ...core.graph import Graph
+from ...core.text import error_line
 from ...io import from_dict, to_dict
-from ..torch_import import ensure_torch
+from ..document import Document
+from ..shell import Shell
 from .actions import fill_menu, make_actions
 from .canvas import StepperCanvas
 from .commands import SetStepCommand
 from .dock import HINT, StepperDock
 from .frames import Frame
-from .worker import StepWorker
+from .worker import StepSession, drain_job, gradcheck_job
 
 DOCK_SHORTCUT = "Ctrl+8"
+STEP, CHECK = "step", "gradcheck"
 
 
 class StepperController(QObject):
-    _build = Signal(int, int, object, object)  # serial, generation, graph snapshot, StepOptions
-    _command = Signal(int, int, str, object)  # serial, generation, op, argument
-    _check = Signal(int, int, object, object)  # serial, generation, graph snapshot, StepOptions
-
-    def __init__(self, window: Any) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, document: Document, shell: Shell) -> None:
+        super().__init__(shell)
+        self.document, self.shell, self.worker = document, shell, shell.worker
         self.panel = StepperDock()
-        self.dock = window.add_dock("Step through", self.panel, Qt.DockWidgetArea.RightDockWidgetArea, "stepper",
-                                    DOCK_SHORTCUT)
-        window.tabifyDockWidget(window.inspector_dock, self.dock)
-        window.inspector_dock.raise_()
-        self.canvas = StepperCanvas(window.scene)
-        self.actions = make_actions(window, {"step": self.step, "step_back": self.step_back, "run_to": self.run_to,
-                                             "step_restart": self.restart, "gradcheck": self.gradcheck})
-        self.menu = window.add_menu("&Debug")
+        self.dock = shell.add_dock("Step through", self.panel, Qt.DockWidgetArea.RightDockWidgetArea, "stepper",
+                                   DOCK_SHORTCUT, ("step",))
+        self.dock.hide()  # until the Step workspace shows it
+        self.canvas = StepperCanvas(document.scene)
+        self.actions = make_actions(shell.host, {"step": self.step, "step_back": self.step_back,
+                                                 "run_to": self.run_to, "step_restart": self.restart,
+                                                 "gradcheck": self.gradcheck})
+        self.menu = shell.add_menu("&Debug")
         fill_menu(self.menu, self.actions)
         self.panel.add_buttons([self.actions[k] for k in ("step_restart", "step_back", "step", "run_to",
                                                           "gradcheck")])
@@ -68,6 +69,7 @@ class StepperController(QObject):
         self.settings.edited.connect(self._store_settings)
         self.settings.load_weights_requested.connect(self.choose_weights)
 
+        self.session = StepSession()
         self.gen = 0
         self.built_gen = -1  # the generation whose Stepper the worker holds
         self.building_gen = -1  # the generation a build was requested for
@@ -77,62 +79,60 @@ class StepperController(QObject):
         self.frame: Frame | None = None
         self.check_result: dict[str, Any] | None = None
         self.nonfinite: dict[str, str] | None = None
-        self._serial = 0
+        self._check_gen = -1
         self._described = ""
-        self._pending: set[int] = set()
-        self._thread: QThread | None = None
-        self._worker: StepWorker | None = None
         self._closed = False
-        self._graph: Graph | None = None
-        window.stepper = None
-        self._follow(window.document)
-        window.live.updated.connect(self._on_analysis)
-        window.scene.node_selection_changed.connect(self._selection_changed)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.done.connect(self._on_done)
+        self.worker.failed.connect(self._on_failed_job)
+        document.structure_changed.connect(self._edited)
+        document.section_changed.connect(self._section_changed)
+        document.replaced.connect(self._replaced)
+        document.analysed.connect(self._on_analysis)
+        document.weights_changed.connect(self._weights_changed)
+        shell.selection_changed.connect(self._selection_changed)
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
         self._selection_changed([])
         self.panel.set_position("not started")
+        self._on_analysis(document.analysis, new_document=True)
 
     # ---- state -------------------------------------------------------------------------------------------
     @property
     def idle(self) -> bool:
-        """No request is outstanding on the worker and the dock has drawn the last step (tests wait for this)."""
-        return not self._pending and not (self.panel.has_node_view() and self.panel.node_view.busy)
+        """Nothing is queued or running on the worker for the stepper and the dock has drawn the last step
+        (tests wait for this)."""
+        busy = self.session.busy or self.worker.pending(STEP) or self.worker.pending(CHECK)
+        return not busy and not (self.panel.has_node_view() and self.panel.node_view.busy)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     @property
     def stepper(self) -> Any:
-        return self.window.stepper
+        """The Stepper of the current walk (None before the first step and after an edit)."""
+        return self.session.stepper if self.built_gen == self.gen else None
 
     # ---- the document ---------------------------------------------------------------------------------------
-    def _follow(self, graph: Graph | None) -> None:
-        events = ("node_added", "node_removed", "edge_added", "edge_removed", "param_changed")
-        if self._graph is not None:
-            for ev in events:
-                getattr(self._graph, ev).disconnect(self._edited)
-            self._graph.meta_changed.disconnect(self._meta_changed)
-        self._graph = graph
-        if graph is not None:
-            for ev in events:
-                getattr(graph, ev).connect(self._edited)
-            graph.meta_changed.connect(self._meta_changed)
-
-    def _on_analysis(self, a: Analysis) -> None:
-        doc = self.window.document
-        new = doc is not self._graph
-        if new and not self._closed:
-            self._follow(doc)
-            self._invalidate("")
+    def _on_analysis(self, a: Analysis, new_document: bool = False) -> None:
+        doc = self.document.graph
         self.settings.set_graph_info([(n, a.nodes[n].shape if n in a.nodes else None) for n in a.inputs],
-                                     "dataset" in (doc.training or {}), new_document=new, step=doc.step)
+                                     "dataset" in (doc.training or {}), new_document=new_document, step=doc.step)
+
+    def _replaced(self) -> None:
+        if not self._closed:
+            self._invalidate("")
+            self._on_analysis(self.document.analysis, new_document=True)
 
     def _edited(self, *args: Any) -> None:
         self._invalidate("The graph changed: the walk restarts at the next step.")
 
-    def _meta_changed(self, key: str, *args: Any) -> None:
+    def _section_changed(self, key: str) -> None:
         if key == "step":  # the dock's settings, stored in the file (an edit there, or its undo)
             self._settings_changed()
-        elif key != "name":
+        else:
             self._edited()
 
     def _settings_changed(self) -> None:
@@ -140,25 +140,24 @@ class StepperController(QObject):
 
     def _store_settings(self, key: str, section: dict[str, Any]) -> None:
         """A change in the dock's settings: one undo step that stores them in the file's step section."""
-        self.window.undo_stack.push(SetStepCommand(self.window.document, section, key))
+        self.document.undo_stack.push(SetStepCommand(self.document.graph, section, key))
 
     def _invalidate(self, reason: str) -> None:
         """A new generation: whatever the worker holds or computes for the old one is dropped."""
         was_active = self.active
         self.gen += 1
-        if self._worker is not None:
-            self._worker.wanted = self.gen
+        self.session.wanted = self.gen
+        self.worker.cancel(CHECK)
         self.built_gen = self.building_gen = -1
         self.active = False
         self.position = 0
         self.walk = []
         self.frame = None
         self.nonfinite = None
-        self.window.stepper = None
         self.canvas.clear()
         self.canvas.clear_check()
-        self.window.problems.set_extra("stepper", [])
-        self.window.problems.set_extra("gradcheck", [])
+        self.document.problems.set_extra("stepper", [])
+        self.document.problems.set_extra("gradcheck", [])
         if self.panel.has_node_view():
             self.panel.node_view.show_node(None)
         if was_active and reason:
@@ -167,37 +166,16 @@ class StepperController(QObject):
         elif not reason:
             self.panel.set_message(HINT)
             self.panel.set_position("not started")
-        self._selection_changed(self.window.scene.selected_node_ids())
+        self._selection_changed(self.shell.selected_nodes())
 
     # ---- requests -------------------------------------------------------------------------------------------
     def _base_dir(self) -> str | None:
-        path = self.window.path
+        path = self.document.path
         return str(Path(path).parent) if path else None
 
-    def _start_thread(self) -> StepWorker:
-        if self._worker is None:
-            self._thread = QThread(self)
-            self._thread.setObjectName("stepper-worker")
-            w = self._worker = StepWorker()
-            w.wanted = self.gen
-            w.moveToThread(self._thread)
-            self._thread.finished.connect(w.deleteLater)
-            self._build.connect(w.build)
-            self._command.connect(w.command)
-            self._check.connect(w.gradcheck)
-            w.built.connect(self._on_built)
-            w.frame.connect(self._on_frame)
-            w.failed.connect(self._on_failed)
-            w.checked.connect(self._on_checked)
-            w.progress.connect(self._on_progress)
-            w.finished.connect(self._on_finished)
-            self._thread.start()
-        return self._worker
-
-    def _send(self, signal: Any, *args: Any) -> None:
-        self._serial += 1
-        self._pending.add(self._serial)
-        signal.emit(self._serial, *args)
+    def _post(self, command: tuple[Any, ...]) -> None:
+        if self.session.post(command):
+            self.worker.submit(STEP, drain_job, self.session, needs_torch=True)
 
     def _options(self) -> Any:
         opts = self.settings.options(self._base_dir())
@@ -213,24 +191,24 @@ class StepperController(QObject):
         opts = self._options()
         if opts is None:
             return False
-        snapshot = from_dict(to_dict(self.window.document))
-        ensure_torch()  # the first import on the GUI thread, never on the worker's (graphlab.ui.torch_import)
-        self._start_thread()
+        snapshot = from_dict(to_dict(self.document.graph))
+        self.shell.protect()
         self.building_gen = self.gen
         self.active = True
         self.panel.set_message("Preparing the stepper: compiling the graph and loading its inputs…")
-        self._send(self._build, self.gen, snapshot, opts)
+        self._post(("build", self.gen, snapshot, opts))
         self._described = opts.describe()
         return True
 
     def _request(self, op: str, arg: Any = None) -> None:
+        self.shell.switch_workspace("step")
         if not self._ensure_built():
             return
         if self.check_result is not None:  # the check's badges would hide the values being stepped
             self.canvas.clear_check()
         if self.panel.has_node_view():  # the stepped node's tab shows again
             self.panel.node_view.release_check()
-        self._send(self._command, self.gen, op, arg)
+        self._post(("command", self.gen, op, arg))
 
     # ---- actions -------------------------------------------------------------------------------------------
     def step(self, checked: bool = False) -> None:
@@ -238,12 +216,12 @@ class StepperController(QObject):
 
     def step_back(self, checked: bool = False) -> None:
         if self.built_gen != self.gen and self.building_gen != self.gen:
-            self.window.show_hint("Nothing to step back: the walk has not started")
+            self.shell.show_hint("Nothing to step back: the walk has not started")
             return
         self._request("back")
 
     def run_to(self, checked: bool = False) -> None:
-        ids = self.window.scene.selected_node_ids()
+        ids = self.shell.selected_nodes()
         self._request("run_to", ids[0] if ids else None)
 
     def restart(self, checked: bool = False) -> None:
@@ -251,7 +229,7 @@ class StepperController(QObject):
             self.panel.node_view.release_check()
         if self.gen == self.built_gen:
             self.canvas.clear_check()
-            self._send(self._command, self.gen, "reset", None)
+            self._post(("command", self.gen, "reset", None))
         else:
             self._invalidate("")
             self._ensure_built()
@@ -262,23 +240,30 @@ class StepperController(QObject):
         opts = self._options()
         if opts is None:
             return
-        snapshot = from_dict(to_dict(self.window.document))
-        self._start_thread()
+        self.shell.switch_workspace("step")
+        snapshot = from_dict(to_dict(self.document.graph))
+        self.shell.protect()
         self.active = True
         self.canvas.clear_check()
-        self.window.problems.set_extra("gradcheck", [])
+        self.document.problems.set_extra("gradcheck", [])
         view = self.panel.node_view
         view.check.set_running("Checking gradients (float64, centred differences)…")
         view.show_check_tab()
         self._raise_dock()
-        self._send(self._check, self.gen, snapshot, opts)
+        self._check_gen = self.worker.submit(CHECK, gradcheck_job, snapshot, opts, needs_torch=True)
 
     def choose_weights(self) -> None:
-        path = self.window.path
+        path = self.document.path
         folder = str(Path(path).parent) if path else str(Path.cwd())
-        chosen = self.window.prompts.weights_path(folder)
+        chosen = self.shell.prompts.weights_path(folder)
         if chosen:
             self.set_weights(chosen)
+
+    def _weights_changed(self, path: Path | None) -> None:
+        """The document's weights (a run's checkpoint, from the Runs dock): the stepper steps with them,
+        stored in the file's step section. None comes with another document, whose own section says."""
+        if path is not None:
+            self.set_weights(path)
 
     def set_weights(self, path: str | Path | None) -> None:
         """Step with these weights (a checkpoint file or a run folder; None: the initialisation).
@@ -286,68 +271,82 @@ class StepperController(QObject):
         self.settings.set_weights_path(str(path) if path else None)
 
     # ---- results (queued from the worker) --------------------------------------------------------------------
-    def _on_finished(self, serial: int) -> None:
-        self._pending.discard(serial)
-
-    def _on_built(self, gen: int, info: dict[str, Any]) -> None:
-        if gen != self.gen or self._closed:
+    def _on_progress(self, key: str, _job_gen: int, value: Any) -> None:
+        if self._closed:
             return
-        self.built_gen = gen
-        self.window.stepper = info["stepper"]
+        if key == CHECK:
+            if _job_gen == self._check_gen:
+                self.panel.node_view.check.set_running(value + " …")
+            return
+        if key != STEP:
+            return
+        kind, gen = value[0], value[1]
+        if gen != self.gen:
+            return
+        if kind == "built":
+            self._on_built(value[2])
+        elif kind == "frame":
+            self._on_frame(value[2])
+        elif kind == "failed":
+            self._on_failed(value[2], value[3])
+
+    def _on_built(self, info: dict[str, Any]) -> None:
+        self.built_gen = self.gen
         self.walk = info["walk"]
         self.canvas.clear()
         notes = "; ".join(info["notes"]) or self._described
         self.panel.set_message(f"{len(info['order'])} nodes, {len(self.walk)} steps · {notes}",
                                error=bool(info["warnings"]))
         self._raise_dock()
-        self._selection_changed(self.window.scene.selected_node_ids())
+        self._selection_changed(self.shell.selected_nodes())
 
-    def _on_frame(self, gen: int, frame: Frame) -> None:
-        if gen != self.gen or self._closed:
-            return
+    def _on_frame(self, frame: Frame) -> None:
         self.frame = frame
         self.position = frame.position
         self.canvas.apply(frame)
         self.panel.show_frame(frame)
         if frame.message:
-            self.window.show_hint(frame.message)
+            self.shell.show_hint(frame.message)
         if frame.nonfinite != self.nonfinite:
             self._show_nonfinite(frame.nonfinite)
         elif frame.nonfinite and self.canvas.nan_node is None:
             self._show_nonfinite(frame.nonfinite)
         if frame.cursor is not None and not frame.stopped_at_nonfinite:
-            self._keep_in_view(frame.cursor)
-        self._selection_changed(self.window.scene.selected_node_ids())
+            self.shell.keep_in_view(frame.cursor)
+        self._selection_changed(self.shell.selected_nodes())
 
     def _show_nonfinite(self, fn: dict[str, str] | None) -> None:
         self.nonfinite = fn
         if fn is None:
-            self.window.problems.set_extra("stepper", [])
+            self.document.problems.set_extra("stepper", [])
             return
         text = self.canvas.mark_nonfinite(fn)
-        self.window.problems.set_extra("stepper", [Problem(fn["node"], text)])
-        self.window.scene.select_nodes([fn["node"]])
-        self._keep_in_view(fn["node"])
+        self.document.problems.set_extra("stepper", [Problem(fn["node"], text)])
+        self.shell.select_nodes([fn["node"]])
+        self.shell.keep_in_view(fn["node"])
         self.panel.set_message(f"NaN tracer: {fn['node']}: {text}", error=True)
-        self.window.problems_dock.raise_()
+        self.shell.raise_dock("problemsDock")
 
-    def _on_failed(self, gen: int, message: str, node: Any) -> None:
-        if gen != self.gen or self._closed:
-            return
-        if self.building_gen == gen and self.built_gen != gen:
+    def _on_failed(self, message: str, node: Any) -> None:
+        if self.building_gen == self.gen and self.built_gen != self.gen:
             self.building_gen = -1  # the next Step tries again (e.g. after other weights are chosen)
             self.active = False
         self.panel.set_message(message, error=True)
-        self.window.show_hint(message)
-        if node and node in self.window.scene.node_items:
-            self.window.scene.select_nodes([node])
+        self.shell.show_hint(message)
+        if node:
+            self.shell.select_nodes([node])
 
-    def _on_progress(self, gen: int, text: str) -> None:
-        if gen == self.gen and not self._closed:
-            self.panel.node_view.check.set_running(text + " …")
+    def _on_failed_job(self, key: str, gen: int, exc: Any) -> None:
+        if key != CHECK or gen != self._check_gen or self._closed:
+            return
+        from graphlab.step import StepError
 
-    def _on_checked(self, gen: int, result: dict[str, Any]) -> None:
-        if gen != self.gen or self._closed:
+        text = error_line(exc, None) if isinstance(exc, StepError) else error_line(exc, None, with_type=True)
+        self.panel.node_view.check.set_running("")
+        self._on_failed("gradient check: " + text, getattr(exc, "node", None))
+
+    def _on_done(self, key: str, gen: int, result: Any) -> None:
+        if key != CHECK or gen != self._check_gen or self._closed or result is None:
             return
         self.check_result = result
         self.canvas.show_check(result["nodes"])
@@ -362,27 +361,16 @@ class StepperController(QObject):
                 err = r.get("max_rel_error")
                 bad.append(Problem(nid, f"gradient check fails: relative error "
                                         f"{'not finite' if err is None else f'{err:.2g}'} ({r.get('reading', '')})"))
-        self.window.problems.set_extra("gradcheck", bad)
+        self.document.problems.set_extra("gradcheck", bad)
         summary = view.check.summary.text().split(" — ")[0]
         self.panel.set_message(summary, error=bool(bad))
-        self.window.show_hint(summary)
+        self.shell.show_hint(summary)
 
     # ---- the canvas and the dock ---------------------------------------------------------------------------
     def _raise_dock(self) -> None:
-        if not self.dock.isVisible() or self.window.tabifiedDockWidgets(self.dock):
+        if not self.dock.isVisible() or self.shell.host.tabifiedDockWidgets(self.dock):
             self.dock.show()
             self.dock.raise_()
-
-    def _keep_in_view(self, node_id: str) -> None:
-        """Centre the canvas on the node when it is not well inside the view (a 10% margin); never zooms."""
-        item = self.window.scene.node_items.get(node_id)
-        if item is None:
-            return
-        view = self.window.view
-        r = view.viewport().rect()
-        inner = r.adjusted(r.width() // 10, r.height() // 10, -r.width() // 10, -r.height() // 10)
-        if not view.mapToScene(inner).boundingRect().contains(item.sceneBoundingRect()):
-            view.centerOn(item)
 
     def _selection_changed(self, ids: list[str]) -> None:
         a = self.actions["run_to"]
@@ -397,15 +385,15 @@ class StepperController(QObject):
         a.setToolTip(f"Run to {nid}: its {phase} step (Ctrl+F10)")
 
     def shutdown(self) -> None:
-        """Stop: no more listening to the document; the worker stops at its next step; wait for it."""
+        """Stop: no more listening to the document; the session stops at its next step."""
         if self._closed:
             return
         self._closed = True
-        self._follow(None)
-        if self._worker is not None:
-            self._worker.closing = True
-            self._worker.wanted = -1
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-        self.window.stepper = None
+        d = self.document
+        for sig, slot in ((d.structure_changed, self._edited), (d.section_changed, self._section_changed),
+                          (d.replaced, self._replaced), (d.analysed, self._on_analysis),
+                          (d.weights_changed, self._weights_changed)):
+            sig.disconnect(slot)
+        self.session.closing = True
+        self.session.wanted = -1
+        self.worker.cancel(CHECK)

@@ -28,8 +28,10 @@ from ...core.analysis import Problem
 from ...run import events as ev
 from ..scene.style import heat_color
 
+from ..document import Document
+from ..shell import Shell
+
 if TYPE_CHECKING:
-    from ..main_window import MainWindow
     from .controller import TrainingController
 
 OWNER = "training"
@@ -58,9 +60,9 @@ def badge_text(s: ev.NodeStat, saturation: str | None) -> str:
 
 
 class CanvasFeedback(QObject):
-    def __init__(self, window: MainWindow, controller: TrainingController) -> None:
-        super().__init__(window)
-        self.window, self.controller = window, controller
+    def __init__(self, document: Document, shell: Shell, controller: TrainingController) -> None:
+        super().__init__(shell)
+        self.document, self.shell, self.controller = document, shell, controller
         self.warnings: list[ev.Warning] = []
         self.error: ev.Error | None = None
         self.badges: dict[str, str] = {}
@@ -71,22 +73,21 @@ class CanvasFeedback(QObject):
         controller.refreshed.connect(self.refresh)
         controller.event_batch.connect(self.events)
         controller.finished.connect(self.run_finished)
+        controller.reset.connect(self.starting)
 
     @property
     def overlay(self) -> Any:
-        return self.window.scene.overlay
+        return self.document.overlay
 
     def starting(self) -> None:
-        """Train was pressed: the last run's badges, marks and problems go."""
+        """Train was pressed (or another graph opened): the last run's badges, marks and problems go."""
         self.overlay.clear(OWNER)
         self.warnings, self.error, self.badges, self._marks = [], None, {}, {}
-        self.window.problems.set_extra(OWNER, [])
+        self.document.problems.set_extra(OWNER, [])
 
     def run_started(self, e: ev.RunStarted) -> None:
-        self.overlay.clear(OWNER)
-        self.warnings, self.error, self.badges, self._marks = [], None, {}, {}
-        self.window.problems.set_extra(OWNER, [])
-        a = self.window.live.analysis
+        self.starting()
+        a = self.document.live.analysis
         for nid in (a.inputs if a is not None else []):
             self.badges[nid] = f"{e.dataset} · {e.n_train:,} samples"
         self.overlay.set_nodes(OWNER, {n: {"badge": b} for n, b in self.badges.items()})
@@ -97,7 +98,7 @@ class CanvasFeedback(QObject):
             return
         self._last = now
         h = self.controller.run_history
-        g = self.window.document
+        g = self.document.graph
         updates: dict[str, dict[str, Any]] = {}
         for nid in h.order:
             s = h.latest(nid)
@@ -109,7 +110,7 @@ class CanvasFeedback(QObject):
                 self.badges[nid] = text
                 updates[nid] = {"badge": text, "badge_color": grad_color(s.grad_norm)}
         steps, loss = h.step_loss()
-        a = self.window.live.analysis
+        a = self.document.live.analysis
         if len(loss) and a is not None and a.loss in g.nodes:
             text = f"L {loss[-1]:.4g}"
             if self.badges.get(a.loss) != text:
@@ -136,22 +137,19 @@ class CanvasFeedback(QObject):
             self._publish()
 
     def show_error(self, e: ev.Error) -> None:
-        node = e.node if e.node in self.window.document.nodes else None
+        node = e.node if e.node in self.document.graph.nodes else None
         if node is not None:
             self.overlay.set_node(node, OWNER, highlight=ERROR_OUTLINE)
-            self.window.reveal_node(node)
-        dock = getattr(self.window, "problems_dock", None)
-        if dock is not None:
-            dock.show()
-            dock.raise_()
-        self.window.statusBar().showMessage(f"training stopped: {e.message}", 15000)
+            self.shell.reveal_node(node)
+        self.shell.raise_dock("problemsDock")
+        self.shell.show_hint(f"training stopped: {e.message}", 15000)
 
     def _publish(self) -> None:
         out = []
         if self.error is not None:
             out.append(Problem(self.error.node, self.error.message, self.error.field, "error"))
         out += [Problem(w.node, w.message, None, "warning") for w in self.warnings]
-        self.window.problems.set_extra(OWNER, out)
+        self.document.problems.set_extra(OWNER, out)
 
     def run_finished(self, _fin: ev.Finished) -> None:
         self.refresh(force=True)

@@ -4,7 +4,14 @@ States: ``idle`` (no run yet) → ``running`` ⇄ ``paused`` → ``finished`` (c
 ``error``; a new run can start from the last three. The run trains a *snapshot*: the graph travels to
 the child as its file text when the run starts (:class:`graphlab.run.process.TrainingProcess`), so
 the editor stays editable and later edits change the next run, not this one (``edited_since_start``
-says so; the plots dock and the status bar tell the user).
+says so; the plots dock and the status bar tell the user). When another graph is put in the document
+(open, New, Revert) a run in progress is stopped (it saves its checkpoint in its own folder) and
+forgotten: ``reset`` tells the views to show the new graph (its last run, or nothing).
+
+Train (``start()``) first waits for the fit check's answer on the current state of the document
+(:class:`~.fit_check.FitCheck`), so a mismatch is reported on its node instead of starting a doomed
+run. Runs of a graph that has no file yet go to the application's data folder, under the document's
+key; at its first save they move beside the file (``runs/``), where its Runs dock lists them.
 
 Events come in by polling the child from a 30 Hz QTimer (``poll()`` never blocks) into a
 :class:`graphlab.run.history.History` (``run_history``): the views read that. ``refreshed`` fires
@@ -29,14 +36,15 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 
+from ...io import dumps
 from ...run import events as ev
 from ...run.config import ConfigError, TrainConfig, parse_training
 from ...run.history import History
-from ...run.runs import new_run_dir
+from ...run.runs import adopt_runs, new_run_dir
+from ..document import Document
 
 if TYPE_CHECKING:
     from ...run.process import TrainingProcess
-    from ..main_window import MainWindow
     from .fit_check import FitCheck
 
 POLL_MS = 33  # ≤ 30 Hz
@@ -51,9 +59,10 @@ def safe_stem(name: str) -> str:
 
 
 def untitled_runs_folder() -> Path:
-    """Where runs of a graph that has no file yet go (the application's data folder)."""
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation) or str(Path.home())
-    return Path(base) / "runs"
+    """Where runs of graphs that have no file yet go: ``<data>/GraphLab/runs`` (one folder per document
+    inside it, by the document's key)."""
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation) or str(Path.home())
+    return Path(base) / "GraphLab" / "runs"
 
 
 class TrainingController(QObject):
@@ -66,10 +75,14 @@ class TrainingController(QObject):
     snapshot_changed = Signal()  # edited_since_start changed, or a run started
     #: a one-line message for the status bar
     message = Signal(str)
+    #: another graph is in the document: the views drop the old run and show this graph's (or nothing)
+    reset = Signal()
+    #: the runs of the document moved or its file changed: the runs list reads them again
+    runs_changed = Signal()
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, document: Document, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
         self.state = "idle"
         self.run_history = History()
         self.proc: TrainingProcess | None = None
@@ -86,7 +99,9 @@ class TrainingController(QObject):
         self.closed = False
         self.paused_at: ev.Paused | None = None  # where the run last paused (epoch, step)
         self.images_wanted = False
-        self._doc: Any = None
+        self.snapshot_text: str | None = None  # the graph the current (or last) run trains, as file text
+        self._orphans: list[TrainingProcess] = []  # runs of a graph no longer in the document, being reaped
+        self._to_adopt: Path | None = None  # an untitled document's runs folder whose run is still going
         self._revision = -1
         self._dirty = False
         self._poll = QTimer(self)
@@ -116,58 +131,90 @@ class TrainingController(QObject):
         """Why a run cannot start now (one line), or None. Fit problems come from the preflight check."""
         if self.active:
             return "a run is in progress: stop it first"
-        a = self.window.live.analysis
+        a = self.document.live.analysis
         if a is not None and a.errors:
             n = len(a.errors)
             return f"the graph has {n} error{'s' * (n != 1)}: {a.errors[0].text()}"
         try:
-            parse_training(self.window.document.training)
+            parse_training(self.document.graph.training)
         except ConfigError as e:
             return str(e)
         return self.fit.blocking_reason() if self.fit is not None else None
 
     def run_config(self) -> TrainConfig:
-        cfg = parse_training(self.window.document.training)
+        cfg = parse_training(self.document.graph.training)
         if self.device:
             cfg = replace(cfg, device=self.device)
         return cfg
 
     def base_dir(self) -> Path:
-        path = self.window.files.path
-        return Path(path).resolve().parent if path else Path.cwd()
+        return self.document.base_dir()
+
+    def untitled_folder(self) -> Path:
+        """Where this document's runs go while it has no file."""
+        return untitled_runs_folder() / self.document.key
+
+    def runs_location(self) -> tuple[str, Path]:
+        """(the graph file, or the pseudo file an untitled graph's runs are named after; its runs folder)."""
+        from ...run.runs import runs_folder
+
+        path = self.document.path
+        if path:
+            return path, runs_folder(path)
+        return f"{safe_stem(self.document.graph.name)}.graphlab.json", self.untitled_folder()
 
     def run_folder(self) -> Path:
-        path = self.window.files.path
+        path = self.document.path
         if path:
             return new_run_dir(path)
-        return new_run_dir(f"{safe_stem(self.window.document.name)}.graphlab.json", folder=untitled_runs_folder())
+        return new_run_dir(self.runs_location()[0], folder=self.untitled_folder())
 
     def start(self, overfit: int | None = None) -> bool:
         """Start a run of the graph as it is now (``overfit``: the overfit-a-small-batch check on that many
-        training samples). False, with the reason in ``message``, when it cannot start."""
+        training samples). While the fit check of this state of the graph is still out, the run starts
+        when it answers (True: it will start, or it has). False, with the reason in ``message``, when it
+        cannot start."""
+        reason = self.blocker()
+        if reason:
+            self.message.emit(f"cannot train: {reason}")
+            return False
+        if self.fit is not None and self.fit.pending:
+            self.message.emit("checking that the dataset fits the graph before training…")
+            rev = self.document.graph.revision
+            self.fit.when_checked(lambda: self._start_checked(overfit, rev))
+            return True
+        return self._start_now(overfit)
+
+    def _start_checked(self, overfit: int | None, revision: int) -> None:
+        if self.closed or self.active or self.document.graph.revision != revision:
+            return  # closed, started meanwhile, or edited since F5: the user presses Train again
+        self._start_now(overfit)
+
+    def _start_now(self, overfit: int | None) -> bool:
         from ...run.process import TrainingProcess
 
         reason = self.blocker()
         if reason:
             self.message.emit(f"cannot train: {reason}")
             return False
-        g = self.window.document
+        g = self.document.graph
         try:
             cfg = self.run_config()
         except ConfigError as e:
             self.message.emit(f"cannot train: {e}")
             return False
         self.config, self.overfit = cfg, overfit
+        self.snapshot_text = dumps(g)
         self.starting.emit()
         self.run_dir = None if overfit else self.run_folder()
-        source = self.window.files.path
+        source = self.document.path
         self.run_history = History()
         self.proc = TrainingProcess(g, cfg, base_dir=self.base_dir(), out_dir=self.run_dir, source=source,
                                     overfit=overfit, step_interval=0.05)
         self.proc.start()
         if self.selected:
             self.proc.select(self.selected, images=self.images_wanted)
-        self._doc, self._revision = g, g.revision
+        self._revision = g.revision
         self.edited_since_start = False
         self.started_at = time.time()
         self._set_state("running")
@@ -219,27 +266,83 @@ class TrainingController(QObject):
     def set_device(self, device: str | None) -> None:
         self.device = device
 
+    def request_images(self, node: str) -> int | None:
+        """Ask the (running or paused) child for the node's pictures now; its Images come with the Reply."""
+        if self.proc is not None and self.active:
+            return self.proc.images(node)
+        return None
+
+    def trained_graph_text(self) -> str:
+        """The graph the last run trained, as its file text (the current graph when there was none)."""
+        return self.snapshot_text if self.snapshot_text is not None else dumps(self.document.graph)
+
+    def checkpoint(self) -> Path | None:
+        """The weights the last run saved (its folder's checkpoint), else those loaded from a run, else None."""
+        from ...run.runs import WEIGHTS
+
+        if self.run_dir is not None and (self.run_dir / WEIGHTS).is_file():
+            return self.run_dir / WEIGHTS
+        w = self.weights_path or self.document.weights
+        return Path(w) if w is not None and Path(w).is_file() else None
+
     # -- the document -------------------------------------------------------------------------------
-    def document_edited(self) -> None:
-        """The analysis ran again (an edit, or another document): note edits made during a run."""
-        if not self.active or self._doc is None or self.closed:
+    def document_edited(self, *_: Any) -> None:
+        """The analysis ran again after an edit: note edits made during a run."""
+        if not self.active or self.closed:
             return
-        if self.window.document is not self._doc:
-            self.message.emit("another graph was opened: the run of the previous one was stopped")
-            self.stop()
-            return
-        if self._doc.revision != self._revision and not self.edited_since_start:
+        if self.document.graph.revision != self._revision and not self.edited_since_start:
             self.edited_since_start = True
             self.message.emit("The run trains the graph as it was when it started; your edits apply to the next "
                               "run.")
             self.snapshot_changed.emit()
 
+    def document_replaced(self) -> None:
+        """Another graph is in the document: a run in progress is stopped (its checkpoint is saved in its own
+        folder) and reaped in the background; everything about it goes."""
+        if self.closed:
+            return
+        proc = self.proc
+        if proc is not None and not proc.closed:
+            if self.active:
+                proc.stop()
+                self.message.emit("another graph was opened: the run of the previous one was stopped")
+            self._orphans.append(proc)
+            self._poll.start()
+        self.proc = None
+        self.run_history = History()
+        self.config, self.overfit, self.run_dir, self.started_at = None, None, None, None
+        self.snapshot_text = None
+        self.edited_since_start, self.paused_at, self.weights_path = False, None, None
+        self._to_adopt = None
+        self._set_state("idle")
+        self.reset.emit()
+
+    def path_changed(self, old: str | None, new: str | None) -> None:
+        """Saved under a name: the runs made before the first save move beside the file."""
+        if old is None and new:
+            if self.active and self.run_dir is not None:
+                self._to_adopt = self.untitled_folder()  # after the run: it is still writing there
+            self._adopt(self.untitled_folder(), new)
+        self.runs_changed.emit()
+
+    def _adopt(self, folder: Path, graph_file: str) -> None:
+        busy = self.run_dir if self.active else None
+        try:
+            moved = adopt_runs(folder, graph_file, skip=busy)
+        except OSError as e:
+            self.message.emit(f"cannot move the runs made before the first save from {folder}: {e.strerror or e}")
+            return
+        if self.run_dir is not None and self.run_dir in moved:
+            self.run_dir = moved[self.run_dir]
+
     # -- events ------------------------------------------------------------------------------------
     def poll(self) -> list[ev.Event]:
         """Read what the child sent (never blocks). Called by the 30 Hz timer; tests may call it too."""
+        self._reap_orphans()
         proc = self.proc
         if proc is None:
-            self._poll.stop()
+            if not self._orphans:
+                self._poll.stop()
             return []
         events = proc.poll(limit=8)
         if not events:
@@ -274,8 +377,18 @@ class TrainingController(QObject):
         elif not self.active:
             self._refresh.stop()
 
+    def _reap_orphans(self) -> None:
+        for proc in list(self._orphans):
+            proc.poll(limit=64)  # read and drop: the child may wait for room in the queue
+            if proc.closed and not proc.alive:
+                proc.join(0.1)
+                self._orphans.remove(proc)
+
     def _finish(self, fin: ev.Finished) -> None:
         self._set_state("error" if fin.reason == "error" else "finished")
+        if self._to_adopt is not None and self.document.path:
+            folder, self._to_adopt = self._to_adopt, None
+            self._adopt(folder, self.document.path)
         self._dirty = False
         self.refreshed.emit()
         self.finished.emit(fin)
@@ -293,6 +406,11 @@ class TrainingController(QObject):
             self.fit.shutdown()
         self._poll.stop()
         self._refresh.stop()
+        for orphan in self._orphans:
+            if orphan.alive:
+                orphan.kill()
+            orphan.join(0.5)
+        self._orphans = []
         proc = self.proc
         if proc is None:
             return

@@ -8,8 +8,13 @@ parameter: norm, gradient norm, and the update/weight ratio with the 1e-3 guide)
 a Linear layer's class templates).
 
 Only the visible tab is drawn, from the controller's History, when that node's statistics have
-changed (≤ 10 Hz). The child makes images for the selected node only, at most once a second, and
-only while the Images tab is showing (``TrainingController.select(node, images=...)``).
+changed (at most once a second during a run). Images: while a run goes, the child makes them for the
+selected node, at most once a second, while the Images tab is showing
+(``TrainingController.select(node, images=...)``); while it is paused the child answers a request for
+them at once; once it has ended (or before any run) the editor's worker makes them from the run's
+checkpoint (or the seeded initial weights) — so the Images tab shows the selected node's pictures at
+any time, whichever tab was open during the run. Captions always name the selected node of the
+graph in the document; another graph clears everything.
 """
 from __future__ import annotations
 
@@ -27,9 +32,10 @@ from PySide6.QtWidgets import (
 )
 
 from ...core import REGISTRY
+from ..document import Document
+from ..shell import Shell
 
 if TYPE_CHECKING:
-    from ..main_window import MainWindow
     from .controller import TrainingController
 
 IMAGE_KINDS = (("feature_maps", "Feature maps (the probe sample)"), ("filters", "Filters (first convolution)"),
@@ -37,14 +43,24 @@ IMAGE_KINDS = (("feature_maps", "Feature maps (the probe sample)"), ("filters", 
 TAB_IMAGES = 3
 #: seconds between redraws during a run (statistics are sampled a few times a second at most)
 REDRAW_S = 1.0
+IMAGES = "node-images"
+IMAGES_NOTE = "Images come from the training process for the selected node, once a second."
+
+
+def images_job(ctx: Any, graph_text: str, node: str, weights: str | None, base_dir: str | None) -> list[Any]:
+    """On the worker: the node's pictures from a checkpoint (the run has ended) or the initial weights."""
+    from ...io import loads
+    from ...run.images import images_from_checkpoint
+
+    return images_from_checkpoint(loads(graph_text), node, weights, base_dir)
 
 
 class NodePanel(QWidget):
-    def __init__(self, window: MainWindow, controller: TrainingController) -> None:
+    def __init__(self, document: Document, shell: Shell, controller: TrainingController) -> None:
         super().__init__()
         from ..views import HeatmapView, ImageMosaic, SeriesPlot
 
-        self.main_window, self.controller = window, controller
+        self.document, self.shell, self.controller = document, shell, controller
         self.node: str | None = None
         self.header = QLabel("Select a node on the canvas to see its statistics during a run.")
         self.header.setObjectName("node_header")
@@ -59,7 +75,7 @@ class NodePanel(QWidget):
         self.ratio = SeriesPlot.update_ratio()
         self.mosaics: dict[str, ImageMosaic] = {}
         self.mosaic_titles: dict[str, QLabel] = {}
-        self.images_note = QLabel("Images come from the training process for the selected node, once a second.")
+        self.images_note = QLabel(IMAGES_NOTE)
         self.images_note.setWordWrap(True)
 
         self.tabs = QTabWidget()
@@ -94,11 +110,19 @@ class NodePanel(QWidget):
         self._show_tabs(False)  # until a node is selected
         self._keys: dict[int, Any] = {}
         self._images_seen: dict[str, Any] = {}
+        self.images: dict[str, Any] = {}  # kind -> the Images shown (from the run, or made by the worker)
+        self._images_gen = -1
+        self._images_asked: Any = None
+        self._images_source = ""
         self.dock_visible = False
         self._drawn_at = 0.0
         controller.refreshed.connect(self.refresh)
         controller.run_started.connect(self._run_started)
-        window.scene.node_selection_changed.connect(self.selection_changed)
+        controller.state_changed.connect(self._state_changed)
+        controller.reset.connect(self._reset)
+        shell.selection_changed.connect(self.selection_changed)
+        shell.worker.done.connect(self._worker_done)
+        shell.worker.failed.connect(self._worker_failed)
 
     @staticmethod
     def _page(*widgets: QWidget) -> QWidget:
@@ -117,11 +141,17 @@ class NodePanel(QWidget):
         self.show_node(node)
 
     def show_node(self, node: str | None) -> None:
-        if node == self.node:
-            return
+        if node != self.node:
+            self._show(node)
+
+    def _show(self, node: str | None) -> None:
         self.node = node
         self._keys.clear()
         self._images_seen.clear()
+        self.images = {}
+        self._images_asked = None
+        self.shell.worker.cancel(IMAGES)
+        self.images_note.setText(IMAGES_NOTE)
         for p in (self.act, self.fractions, self.grad, self.norms, self.ratio):
             p.clear()
         for h in (self.act_hist, self.grad_hist):
@@ -136,7 +166,7 @@ class NodePanel(QWidget):
 
     def _header(self) -> None:
         node = self.node
-        g = self.main_window.document
+        g = self.document.graph
         if node is None or node not in g.nodes:
             self.header.setText("Select a node on the canvas to see its statistics during a run: activations, "
                                 "gradients, parameters and images.")
@@ -145,7 +175,7 @@ class NodePanel(QWidget):
         self._show_tabs(True)
         t = g.nodes[node].type
         spec = REGISTRY.get(t)
-        a = self.main_window.live.analysis
+        a = self.document.live.analysis
         info = a.nodes.get(node) if a is not None else None
         shape = f" · output {'×'.join(str(s) for s in info.shape)}" if info is not None and info.shape else ""
         text = f"<b>{node}</b> · {spec.display if spec else t}{shape}"
@@ -162,6 +192,14 @@ class NodePanel(QWidget):
     def _run_started(self, _e: Any) -> None:
         node, self.node = self.node, None
         self.show_node(node)
+
+    def _state_changed(self, _state: str) -> None:
+        self._images_asked = None  # paused, resumed or ended: where the pictures come from changed
+        self.refresh(now=True)
+
+    def _reset(self) -> None:
+        """Another graph is in the document: nothing of the old one's node stays."""
+        self._show(None)
 
     # -- visibility -----------------------------------------------------------------------------------------
     def images_visible(self) -> bool:
@@ -213,7 +251,8 @@ class NodePanel(QWidget):
         x = s["step"].copy()
         self.act.set_band("act", x, s["mean"], s["std"], label="activation")
         self.grad.set_series("grad", x, s["grad_norm"], label="‖∂L/∂out‖")
-        spec = REGISTRY.get(self.main_window.document.nodes[node].type) if node in self.main_window.document.nodes else None
+        g = self.document.graph
+        spec = REGISTRY.get(g.nodes[node].type) if node in g.nodes else None
         sat = spec.saturation if spec else None
         if sat == "zero":
             self.fractions.set_series("dead", x, s["dead"], label="dead units", color="warning")
@@ -239,7 +278,13 @@ class NodePanel(QWidget):
             view.set_data(steps[ok], counts[ok])
 
     def _draw_images(self, node: str) -> None:
-        got = self.controller.run_history.images.get(node, {})
+        c = self.controller
+        got = dict(c.run_history.images.get(node, {}))
+        from_worker = not got
+        if from_worker:
+            got = {k: e for k, e in self.images.items() if e.node == node}
+        if not got:
+            self._ask_images(node)
         for kind, m in self.mosaics.items():
             e = got.get(kind)
             if e is None or self._images_seen.get(kind) is e:
@@ -252,5 +297,49 @@ class NodePanel(QWidget):
             m.show()
             self.mosaic_titles[kind].show()
         if got:
-            self.images_note.setText(f"Images of {node} at step {max(e.step for e in got.values()):,} "
-                                     "(made in the training process, at most once a second).")
+            if from_worker:
+                self.images_note.setText(f"Images of {node}: {self._images_source}.")
+            else:
+                self.images_note.setText(f"Images of {node} at step {max(e.step for e in got.values()):,} "
+                                         "(made in the training process, at most once a second).")
+
+    # -- pictures outside a run ----------------------------------------------------------------------------
+    def _ask_images(self, node: str) -> None:
+        """No pictures of the node from the run: ask the paused child, or the worker after the run."""
+        c = self.controller
+        key = (node, c.state, id(self.document.graph))
+        if self._images_asked == key:
+            return
+        self._images_asked = key
+        if c.state == "running":
+            return  # the child sends them within a second (the Images tab is showing)
+        if c.state == "paused":
+            c.request_images(node)
+            return
+        text, weights, source = c.trained_graph_text(), c.checkpoint(), ""
+        if weights is not None:
+            source = f"made from the checkpoint {weights.parent.name}/{weights.name}"
+        else:
+            source = "made from the seeded initial weights (no run has saved weights yet)"
+        if node not in self.document.graph.nodes or not self.document.graph.training:
+            return
+        self._images_source = source
+        self.images_note.setText(f"Making the images of {node}…")
+        self._images_gen = self.shell.worker.submit(IMAGES, images_job, text, node,
+                                                    str(weights) if weights else None,
+                                                    str(self.document.base_dir()), needs_torch=True)
+
+    def _worker_done(self, key: str, gen: int, result: Any) -> None:
+        if key != IMAGES or gen != self._images_gen:
+            return
+        self.images = {e.kind: e for e in result}
+        if not result and self.node is not None:
+            self.images_note.setText(f"{self.node} has no images (feature maps, filters or class templates).")
+        if self.node is not None and self.images_visible():
+            self._draw_images(self.node)
+
+    def _worker_failed(self, key: str, gen: int, exc: Any) -> None:
+        if key == IMAGES and gen == self._images_gen:
+            from ...core.text import error_line
+
+            self.images_note.setText(f"No images of {self.node}: {error_line(exc)}")

@@ -3,16 +3,21 @@
 * A banner says what is being trained: the graph *as it was when the run started* (and, once the
   graph is edited during the run, that the edits apply to the next run); the overfit check's result;
   how the run ended.
-* Loss per step (raw, faint, and smoothed) with the epochs' train and validation losses on the same
-  step axis, the initial loss and ln C marked at step 0; accuracy per epoch (classification); the
-  learning rate per step. A "log y" toggle for the loss; hover readouts come with the plots.
-* Tabs: *Gradient flow* (nodes in forward order × sampled steps, ‖∂L/∂out‖ and the update ratio;
-  clicking a row selects the node on the canvas) and *Evaluation* (the confusion matrix on the
-  validation split, and for images the most confidently misclassified samples).
+* Tabs, each with the whole dock's room (the Train workspace gives the dock the right ~60% of the
+  window at full height, so the loss plot is ≥ 250 px tall at 1024×700):
+  *Curves* — loss per step (raw, faint, and smoothed) with the epochs' train and validation losses
+  on the same step axis, the initial loss and ln C marked at step 0; accuracy per epoch
+  (classification); the learning rate per step. A "log y" toggle for the loss; hover readouts come
+  with the plots. *Gradient flow* — nodes in forward order × sampled steps, ‖∂L/∂out‖ and the update
+  ratio; clicking a row selects the node on the canvas. *Evaluation* — the confusion matrix on the
+  validation split, and for images the most confidently misclassified samples (shown when a run
+  ends).
+* Another graph in the document (``reset``): everything goes; the Runs dock then shows that graph's
+  last run here (:meth:`PlotsPanel.show_run`: its per-epoch curves and figures, read from its folder).
 
-Data come from the controller's :class:`graphlab.run.history.History` on each ``refreshed`` (≤ 10 Hz):
+Data come from the controller's :class:`graphlab.run.history.History` on each ``refreshed`` (≤ 5 Hz):
 the plots get only what is new since the last refresh (``append``; the plot items are made once),
-the gradient flow its bounded sample table (≤ 2,048 columns).
+the gradient flow its bounded sample table (≤ 2,048 columns). Hidden tabs are not redrawn.
 """
 from __future__ import annotations
 
@@ -33,9 +38,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...run import events as ev
+from ...run.runs import RunInfo, load_curves
+from ..document import Document
+from ..shell import Shell
 
 if TYPE_CHECKING:
-    from ..main_window import MainWindow
     from .controller import TrainingController
 
 #: above this many epochs the epoch curves are drawn without markers
@@ -43,10 +50,12 @@ DENSE_EPOCHS = 200
 #: seconds between updates of the secondary views (accuracy, learning rate, gradient flow): each
 #: update repaints a plot (~5 ms in software rendering); the loss follows every refresh (≤ 5 Hz)
 SECONDARY_S = 1.0
+TAB_CURVES, TAB_FLOW, TAB_EVALUATION = 0, 1, 2
+IDLE_TEXT = "Press Train (F5) to train the graph; its curves appear here."
 
 
 class PlotsPanel(QWidget):
-    def __init__(self, window: MainWindow, controller: TrainingController) -> None:
+    def __init__(self, document: Document, shell: Shell, controller: TrainingController) -> None:
         super().__init__()
         from ..views import (
             AccuracyPlot,
@@ -57,8 +66,8 @@ class PlotsPanel(QWidget):
             LossPlot,
         )
 
-        self.main_window, self.controller = window, controller
-        self.banner = QLabel("Press Train (F5) to train the graph; its curves appear here.")
+        self.document, self.shell, self.controller = document, shell, controller
+        self.banner = QLabel(IDLE_TEXT)
         self.banner.setObjectName("training_banner")
         self.banner.setWordWrap(True)
         self.banner.setTextFormat(Qt.TextFormat.RichText)
@@ -70,7 +79,7 @@ class PlotsPanel(QWidget):
         self.acc = AccuracyPlot()
         self.lr = LearningRatePlot()
         self.flow = GradientFlowView()
-        self.flow.node_clicked.connect(window.reveal_node)
+        self.flow.node_clicked.connect(shell.reveal_node)
         self.confusion = ConfusionMatrixView()
         self.misclassified = ImageMosaic()
         self.misclassified_title = QLabel("Most confidently misclassified (true → predicted, confidence)")
@@ -92,24 +101,31 @@ class PlotsPanel(QWidget):
         el = QVBoxLayout(evaluation)
         el.setContentsMargins(2, 2, 2, 2)
         el.addWidget(self.eval_note)
-        el.addWidget(self.confusion, 3)
-        el.addWidget(self.misclassified_title)
-        el.addWidget(self.misclassified, 2)
+        split = QSplitter(Qt.Orientation.Horizontal)  # the matrix square on the left, the samples beside it
+        split.addWidget(self.confusion)
+        mis = QWidget()
+        ml = QVBoxLayout(mis)
+        ml.setContentsMargins(0, 0, 0, 0)
+        ml.addWidget(self.misclassified_title)
+        ml.addWidget(self.misclassified, 1)
+        split.addWidget(mis)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        self.misclassified_title.setWordWrap(True)
+        el.addWidget(split, 1)
         self.tabs = QTabWidget()
+        self.tabs.setObjectName("plots_tabs")
+        self.tabs.addTab(curves, "Curves")
         self.tabs.addTab(self.flow, "Gradient flow")
         self.tabs.addTab(evaluation, "Evaluation")
         self.tabs.currentChanged.connect(self._tab_changed)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(curves)
-        split.addWidget(self.tabs)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
         lay.addLayout(top)
-        lay.addWidget(split, 1)
+        lay.addWidget(self.tabs, 1)
 
         self.started: ev.RunStarted | None = None
+        self.shown_run: RunInfo | None = None  # a finished run shown from its folder (not the live one)
         self._n_steps = self._n_epochs = self._n_lr = 0
         self._flow_key: Any = None
         self._outcome = ""
@@ -120,6 +136,35 @@ class PlotsPanel(QWidget):
         controller.finished.connect(self.run_finished)
         controller.snapshot_changed.connect(self.update_banner)
         controller.event_batch.connect(self._events)
+        controller.reset.connect(self.reset)
+
+    def reset(self) -> None:
+        """Another graph is in the document: nothing of the last one's run stays."""
+        self.starting()
+        self._outcome = ""
+        self.banner.setText(IDLE_TEXT)
+
+    def show_run(self, run: RunInfo) -> None:
+        """Show a finished run of this graph from its folder: its per-epoch curves and final figures
+        (the graph's last run, when the graph is opened)."""
+        self.starting()
+        self.shown_run = run
+        rows = load_curves(run)
+        records = [{k: rows[k][i] for k in rows} for i in range(len(rows["epoch"]))]
+        if records:
+            self.loss.update(epochs=records)
+            self.acc.update(epochs=records)
+            steps = [r["step"] or r["epoch"] for r in records if r.get("lr") is not None]
+            lrs = [r["lr"] for r in records if r.get("lr") is not None]
+            if lrs:
+                self.lr.append_steps(steps, lrs)
+        figures = ev.final_figures(run.final or {})
+        when = (run.finished or run.started or "").replace("T", " ")
+        self.banner.setText(f"The last run of this graph: <b>{_esc(run.name)}</b> ({_esc(run.status)}, "
+                            f"{run.epochs} epoch{'s' * (run.epochs != 1)}{', ' + when if when else ''})"
+                            + (f" — {figures}" if figures else "") + ". Press Train (F5) to train it again.")
+        for view in (self.loss, self.acc, self.lr):
+            view.flush()
 
     # -- a run ------------------------------------------------------------------------------------------
     def starting(self) -> None:
@@ -134,7 +179,8 @@ class PlotsPanel(QWidget):
         self.flow.set_nodes([])
         self.confusion.clear()
         self.misclassified.clear()
-        self.tabs.setCurrentIndex(0)
+        self.tabs.setCurrentIndex(TAB_CURVES)
+        self.shown_run = None
         self.banner.setText("Starting the training process (it loads PyTorch and builds the dataset)…")
 
     def run_started(self, e: ev.RunStarted) -> None:
@@ -213,7 +259,7 @@ class PlotsPanel(QWidget):
     def run_finished(self, fin: ev.Finished) -> None:
         self.flush()
         if self.controller.run_history.evaluation is not None:
-            self.tabs.setCurrentIndex(1)  # the run is over: show how it does on the validation split
+            self.tabs.setCurrentIndex(TAB_EVALUATION)  # the run is over: how it does on the validation split
         h = self.controller.run_history
         if fin.reason == "error" and h.error is not None:
             where = f" at node <b>{h.error.node}</b>" if h.error.node else ""

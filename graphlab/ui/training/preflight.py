@@ -1,27 +1,16 @@
-"""Checks that need torch, done off the GUI thread: the fit check, the dataset preview, the devices.
+"""The training workbench's jobs for the editor's worker (:class:`graphlab.ui.worker.Worker`).
 
-:func:`graphlab.run.trainer.preflight` builds the dataset (digits: ~0.3 s) and imports torch
-(~1.1 s the first time), so it never runs on the GUI thread and never when the editor opens: the
-training workbench asks for it only once the user works on training (edits a setting, opens the
-dataset preview, opens the Run menu, starts a run), and then again, debounced, after each edit.
-
-One worker thread serves the requests. Each kind keeps only its latest request (an edit made while
-a check runs replaces the queued one: the newest state wins), answered by a queued signal carrying
-the request's key, so the caller drops answers to a state that has moved on. ``shutdown()`` stops
-the thread from emitting anything more (it holds the same lock the emit does), so no answer reaches
-a window that is being closed.
+Plain functions of plain data, run on the worker thread (never on the GUI thread): the dataset
+preview builds the dataset (digits: ~0.3 s; torch), and the devices torch sees. The fit check's job
+lives with it (:mod:`.fit_check`). Each is submitted under its own key, so a newer request replaces
+an older one and an answer to a state that moved on is dropped by the worker.
 """
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
-
-from ...run import events as ev
-from ..torch_import import ensure_torch
 
 #: samples a preview shows at most (images: a balanced pick of the classes)
 PREVIEW_IMAGES = 64
@@ -29,124 +18,32 @@ PREVIEW_POINTS = 4000
 PREVIEW_SEQUENCES = 6
 
 
-class Preflight(QObject):
-    #: (key, Error | None) for a fit check
-    checked = Signal(object, object)
-    #: (key, dict of numpy arrays and text, or an error message str)
-    previewed = Signal(object, object)
-    #: the devices torch sees: ["cpu", "cuda", ...]
-    devices_found = Signal(list)
+def preview_job(ctx: Any, training: dict[str, Any], base_dir: str | None) -> dict[str, Any] | str:
+    """On the worker: the dataset preview's arrays, or one line saying why the dataset cannot be built."""
+    from dataclasses import replace
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._cond = threading.Condition()
-        self._jobs: dict[str, tuple[Any, tuple[Any, ...]]] = {}
-        self._thread: threading.Thread | None = None
-        self._closed = False
-        self.devices: list[str] | None = None
-        self.busy = False
+    from ...run.config import ConfigError, parse_training
+    from ...run.datasets import DataError, build_dataset
 
-    # -- requests (GUI thread) ----------------------------------------------------------------------
-    def check(self, key: Any, graph_text: str, base_dir: str | None, device: str | None) -> None:
-        self._post("check", key, (graph_text, base_dir, device))
+    try:
+        cfg = replace(parse_training(training), preprocess="none", val_fraction=0.0)
+        data = build_dataset(cfg, Path(base_dir) if base_dir else None)
+    except (ConfigError, DataError, OSError, ValueError) as e:
+        return str(e)
+    return preview_arrays(data)
 
-    def preview(self, key: Any, training: dict[str, Any], base_dir: str | None) -> None:
-        self._post("preview", key, (training, base_dir))
 
-    def detect_devices(self) -> None:
-        if self.devices is None:
-            self._post("devices", None, ())
+def devices_job(ctx: Any) -> list[str]:
+    """On the worker: the devices torch sees here: ["cpu", "cuda", ...]."""
+    import torch
 
-    def _post(self, kind: str, key: Any, args: tuple[Any, ...]) -> None:
-        if self._closed:
-            return
-        ensure_torch()  # the first import on the GUI thread, never on ours (see graphlab.ui.torch_import)
-        with self._cond:
-            if self._closed:
-                return
-            self._jobs[kind] = (key, args)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="graphlab-preflight", daemon=True)
-                self._thread.start()
-            self._cond.notify()
-
-    def shutdown(self, timeout: float = 0.0) -> None:
-        """No answer is emitted after this returns; the thread ends after its current job."""
-        with self._cond:
-            self._closed = True
-            self._jobs.clear()
-            self._cond.notify()
-        if self._thread is not None and timeout > 0:
-            self._thread.join(timeout)
-
-    @property
-    def pending(self) -> bool:
-        with self._cond:
-            return bool(self._jobs) or self.busy
-
-    # -- the worker thread --------------------------------------------------------------------------
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._jobs and not self._closed:
-                    self._cond.wait()
-                if self._closed:
-                    return
-                kind = next(k for k in ("devices", "check", "preview") if k in self._jobs)
-                key, args = self._jobs.pop(kind)
-                self.busy = True
-            try:
-                result = getattr(self, f"_do_{kind}")(*args)
-            except BaseException as e:  # noqa: BLE001 - a check that fails must say so, not kill the thread
-                result = ev.Error("internal", f"the check failed: {type(e).__name__}: {e}")
-            found = None
-            if self.devices is None:
-                found = self.devices = _devices()
-            with self._cond:
-                self.busy = False
-                if self._closed:
-                    return
-                if found is not None:
-                    self.devices_found.emit(found)
-                if kind == "check":
-                    self.checked.emit(key, result)
-                elif kind == "preview":
-                    self.previewed.emit(key, result if not isinstance(result, ev.Error) else result.message)
-
-    @staticmethod
-    def _do_devices() -> None:
-        return None
-
-    @staticmethod
-    def _do_check(graph_text: str, base_dir: str | None, device: str | None) -> ev.Error | None:
-        from dataclasses import replace
-
-        from ...io import loads
-        from ...run.config import ConfigError, parse_training
-        from ...run.trainer import preflight
-
-        g = loads(graph_text)
-        try:
-            cfg = parse_training(g.training)
-        except ConfigError as e:
-            return ev.Error("config", str(e), None, e.field)
-        if device:
-            cfg = replace(cfg, device=device)
-        return preflight(g, cfg, base_dir=base_dir)
-
-    @staticmethod
-    def _do_preview(training: dict[str, Any], base_dir: str | None) -> dict[str, Any] | str:
-        from dataclasses import replace
-
-        from ...run.config import ConfigError, parse_training
-        from ...run.datasets import DataError, build_dataset
-
-        try:
-            cfg = replace(parse_training(training), preprocess="none", val_fraction=0.0)
-            data = build_dataset(cfg, Path(base_dir) if base_dir else None)
-        except (ConfigError, DataError, OSError, ValueError) as e:
-            return str(e)
-        return preview_arrays(data)
+    found = ["cpu"]
+    if torch.cuda.is_available():
+        found.append("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        found.append("mps")
+    return found
 
 
 def preview_arrays(data: Any) -> dict[str, Any]:
@@ -192,15 +89,3 @@ def _balanced(y: np.ndarray, k: int) -> np.ndarray:
         out.extend(int(b[i]) for b in by if i < len(b))
         i += 1
     return np.asarray(out[:k], dtype=np.int64)
-
-
-def _devices() -> list[str]:
-    import torch
-
-    found = ["cpu"]
-    if torch.cuda.is_available():
-        found.append("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        found.append("mps")
-    return found

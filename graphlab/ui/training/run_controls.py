@@ -5,9 +5,10 @@ Resume while paused), ``action_stop`` (Shift+F5), ``action_overfit`` (the overfi
 check) and ``action_check_fit`` (run the fit check now). Train is disabled while the graph has
 errors, its training section does not parse, or the fit check found a problem — the reason is its
 tooltip (and the status tip). The device picker (``device_picker``) lists the devices torch sees —
-cpu, and cuda or mps when present — found by the preflight worker once training is in use, so
-opening the editor imports no torch; its choice overrides the file's ``training.device`` for the
-runs started from this window (it is not saved in the file).
+cpu, and cuda or mps when present — found on the editor's worker when the Run menu or the picker is
+first opened, so opening the editor imports no torch; its choice overrides the file's
+``training.device`` for the runs started from this window (it is not saved in the file). While a
+run goes the picker shows the device the run uses (disabled).
 
 Status bar while a run goes: ``epoch 3/15 · step 1,200/5,000 · 14,500 samples/s · ETA 0:12`` and a
 progress bar; after the run, its outcome.
@@ -23,8 +24,11 @@ from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QStyle
 
 from ...run import events as ev
 
+from ..document import Document
+from ..shell import Shell
+from .preflight import devices_job
+
 if TYPE_CHECKING:
-    from ..main_window import MainWindow
     from .controller import TrainingController
     from .fit_check import FitCheck
 
@@ -39,13 +43,25 @@ def clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+class _DeviceBox(QComboBox):
+    """The device picker: asks for the devices torch sees the first time it is opened."""
+
+    def __init__(self, controls: RunControls) -> None:
+        super().__init__()
+        self._controls = controls
+
+    def showPopup(self) -> None:
+        self._controls.find_devices()
+        super().showPopup()
+
+
 class RunControls(QObject):
-    def __init__(self, window: MainWindow, controller: TrainingController, fit: FitCheck) -> None:
-        super().__init__(window)
-        self.window, self.controller, self.fit = window, controller, fit
+    def __init__(self, document: Document, shell: Shell, controller: TrainingController, fit: FitCheck) -> None:
+        super().__init__(shell)
+        self.document, self.shell, self.controller, self.fit = document, shell, controller, fit
         self.actions: dict[str, QAction] = {}
-        self.menu = window.add_menu("&Run")
-        self.menu.aboutToShow.connect(fit.arm)
+        self.menu = shell.add_menu("&Run")
+        self.menu.aboutToShow.connect(self.find_devices)
         m = self.menu
         m.addAction(self._act("train", "&Train", self.train, ["F5"], TRAIN_TIP))
         m.addAction(self._act("pause", "&Pause", controller.toggle_pause, ["F6"], "Pause or resume the run (F6)"))
@@ -59,17 +75,19 @@ class RunControls(QObject):
                               "Check that the dataset fits the graph (input shape, loss, task) before training"))
         m.addSeparator()
         self.device_menu = m.addMenu("&Device")
-        self.device = QComboBox()
+        self.device = _DeviceBox(self)
         self.device.setObjectName("device_picker")
         self.device.setToolTip("where the runs started here train (cpu; cuda or mps when torch sees them)")
         self.device.currentIndexChanged.connect(self._device_changed)
         self._devices: list[str] = ["cpu"]
+        self.devices: list[str] | None = None  # found by the worker (None: not asked yet)
+        self._devices_gen = -1
         self._fill_devices()
-        fit.preflight.devices_found.connect(self.devices_found)
+        shell.worker.done.connect(self._worker_done)
 
         # The toolbar sits in the menu bar's right corner: a row of its own would take ~30 px from the canvas
-        tb = window.run_toolbar
-        style = window.style()
+        tb = shell.run_toolbar
+        style = shell.host.style()
         for key, icon in (("train", QStyle.StandardPixmap.SP_MediaPlay), ("pause", QStyle.StandardPixmap.SP_MediaPause),
                           ("stop", QStyle.StandardPixmap.SP_MediaStop)):
             self.actions[key].setIcon(style.standardIcon(icon))
@@ -79,9 +97,6 @@ class RunControls(QObject):
         tb.addWidget(QLabel(" device "))
         tb.addWidget(self.device)
         tb.setStyleSheet("QToolBar { border: 0px; padding: 0px; spacing: 2px; }")
-        window.removeToolBar(tb)
-        window.menuBar().setCornerWidget(tb, Qt.Corner.TopRightCorner)
-        tb.show()
 
         self.progress_text = QLabel("")
         self.progress_text.setObjectName("run_progress_text")
@@ -92,7 +107,7 @@ class RunControls(QObject):
         self.progress.setMaximumHeight(14)  # the status bar keeps its height
         self.progress.setTextVisible(False)
         self.progress.hide()
-        sb = window.statusBar()
+        sb = shell.status_bar()
         sb.addPermanentWidget(self.progress_text)
         sb.addPermanentWidget(self.progress)
         self._last_step: ev.Step | None = None
@@ -102,33 +117,33 @@ class RunControls(QObject):
         controller.event_batch.connect(self._events)
         controller.refreshed.connect(self.update_progress)
         controller.finished.connect(self._finished)
-        controller.message.connect(window.show_hint)
+        controller.message.connect(shell.show_hint)
+        controller.reset.connect(self._reset)
         fit.changed.connect(self.update_actions)
+        document.replaced.connect(self.document_opened)
 
     def _act(self, key: str, text: str, slot: Any, keys: list[str], tip: str) -> QAction:
-        a = QAction(text, self.window)
+        a = QAction(text, self.shell.host)
         a.setObjectName(f"action_{key}")
         a.setShortcuts([QKeySequence(k) for k in keys])
         a.setToolTip(tip)
         a.setStatusTip(tip)
         a.triggered.connect(slot)
-        self.window.addAction(a)
+        self.shell.add_action(a)
         self.actions[key] = a
         return a
 
     # -- actions --------------------------------------------------------------------------------------------
     def train(self) -> None:
-        self.fit.arm()
+        self.find_devices()
         self.controller.start()
 
     def overfit(self) -> None:
-        self.fit.arm()
         self.controller.overfit_check()
 
     def check_fit(self) -> None:
-        self.fit.arm()
-        self.fit.schedule(0)
-        self.window.show_hint("checking that the dataset fits the graph…")
+        self.fit.check_now()
+        self.shell.show_hint("checking that the dataset fits the graph…")
 
     def update_actions(self, *_: Any) -> None:
         c = self.controller
@@ -144,9 +159,25 @@ class RunControls(QObject):
         self.actions["pause"].setText("&Resume" if c.state == "paused" else "&Pause")
         self.actions["stop"].setEnabled(c.active)
         self.device.setEnabled(not c.active)
+        if c.active and c.config is not None:  # the device this run uses, never a blank box
+            i = self.device.findData(c.device or c.config.device)
+            if i >= 0 and i != self.device.currentIndex():
+                self.device.blockSignals(True)
+                self.device.setCurrentIndex(i)
+                self.device.blockSignals(False)
 
     # -- devices -------------------------------------------------------------------------------------------
+    def find_devices(self) -> None:
+        """Ask the worker which devices torch sees (once)."""
+        if self.devices is None and self._devices_gen < 0:
+            self._devices_gen = self.shell.worker.submit("devices", devices_job, needs_torch=True)
+
+    def _worker_done(self, key: str, gen: int, result: Any) -> None:
+        if key == "devices" and gen == self._devices_gen:
+            self.devices_found(result)
+
     def devices_found(self, found: list[str]) -> None:
+        self.devices = list(found)
         self._devices = list(found)
         self._fill_devices()
 
@@ -167,13 +198,20 @@ class RunControls(QObject):
         self._device_changed(self.device.currentIndex())
 
     def _file_device(self) -> str:
-        t = self.window.document.training
+        t = self.document.graph.training
         d = t.get("device") if isinstance(t, dict) else None
         return d if isinstance(d, str) else "auto"
 
     def document_opened(self) -> None:
         self.controller.device = None
         self._fill_devices()
+
+    def _reset(self) -> None:
+        self.progress.hide()
+        self.progress_text.setText("")
+        self.progress_text.setToolTip("")
+        self._last_step, self._rate = None, None
+        self.update_actions()
 
     def _device_action(self) -> None:
         a = self.sender()
@@ -187,7 +225,6 @@ class RunControls(QObject):
         self.controller.set_device(d if isinstance(d, str) else None)
         for a in self.device_menu.actions():
             a.setChecked(a.text() == d)
-        self.fit.schedule()
 
     # -- progress -------------------------------------------------------------------------------------------
     def _events(self, events: list[Any]) -> None:

@@ -5,10 +5,13 @@ Ticking a run overlays its curves on the plots — training loss (solid) and val
 per epoch on the loss plot's step axis, validation accuracy, learning rate — one colour per run.
 "All graphs in this folder" lists every run beside the file (the lessons' pairs of files, e.g.
 BatchNorm off and on, share their folder). "Load weights from run" makes those weights the ones a
-later step-through or export uses: ``TrainingController.weights_path``, and the stepper's
-``set_weights(path)`` when the stepper is installed (``window.stepper_ui``).
+later step-through or export uses: the document's ``set_weights(path)`` (the stepper follows it)
+and ``TrainingController.weights_path``.
 
-Runs of a graph that has no file yet go to the application's data folder, named after the graph.
+When another graph is put in the document the list follows it, and the Plots dock shows that
+graph's last run (so reopening a graph shows its own last run again). Runs of a graph that has no
+file yet go to the application's data folder, under the document's key; they move beside the file at
+its first save and are listed from there.
 """
 from __future__ import annotations
 
@@ -36,10 +39,10 @@ from ...run.runs import (
     runs_folder,
     weights_path,
 )
-from . import controller as _controller
+from ..document import Document
+from ..shell import Shell
 
 if TYPE_CHECKING:
-    from ..main_window import MainWindow
     from .controller import TrainingController
     from .plots_dock import PlotsPanel
 
@@ -60,10 +63,26 @@ def run_label(r: RunInfo) -> str:
     return r.name
 
 
+def runs_below(root: Path, depth: int) -> list[RunInfo]:
+    """The run folders up to ``depth`` levels below ``root`` (oldest first)."""
+    found: list[RunInfo] = []
+    if not root.is_dir():
+        return found
+    for d in sorted(root.iterdir()):
+        if not d.is_dir():
+            continue
+        r = read_run(d)
+        if r is not None:
+            found.append(r)
+        elif depth > 1:
+            found += runs_below(d, depth - 1)
+    return sorted(found, key=lambda r: (r.started or "", r.name))
+
+
 class RunsPanel(QWidget):
-    def __init__(self, window: MainWindow, controller: TrainingController, plots: PlotsPanel) -> None:
+    def __init__(self, document: Document, shell: Shell, controller: TrainingController, plots: PlotsPanel) -> None:
         super().__init__()
-        self.main_window, self.controller, self.plots = window, controller, plots
+        self.document, self.shell, self.controller, self.plots = document, shell, controller, plots
         self.tree = QTreeWidget()
         self.tree.setObjectName("runs_list")
         self.tree.setHeaderLabels(list(COLUMNS))
@@ -95,37 +114,48 @@ class RunsPanel(QWidget):
         lay.addWidget(self.weights_label)
         self.runs: dict[str, RunInfo] = {}
         self.overlaid: set[str] = set()
-        self._where: Any = None
         controller.finished.connect(self._run_finished)
+        controller.reset.connect(self._reset)
+        controller.runs_changed.connect(self.reload)
+        self._reset()
 
     # -- listing ---------------------------------------------------------------------------------------------
     def where(self) -> tuple[str, Path]:
         """(the graph file, or the pseudo file of an untitled graph; its runs folder)."""
-        path = self.main_window.files.path
-        if path:
-            return path, runs_folder(path)
-        pseudo = f"{_controller.safe_stem(self.main_window.document.name)}.graphlab.json"
-        return pseudo, _controller.untitled_runs_folder()
+        return self.controller.runs_location()
 
-    def document_edited(self) -> None:
-        where = (id(self.main_window.document), self.main_window.files.path)
-        if where != self._where:
-            self._where = where
-            for rid in list(self.overlaid):
-                self._overlay(rid, False)
-            self.reload()
+    def _reset(self) -> None:
+        """Another graph: its runs, and its last run on the plots."""
+        for rid in list(self.overlaid):
+            self._overlay(rid, False)
+        self.weights_label.setText("")
+        self.reload()
+        if not self.controller.active:
+            last = self.last_run()
+            if last is not None:
+                self.plots.show_run(last)
+
+    def last_run(self) -> RunInfo | None:
+        """This graph's newest run that has epochs to show (the overfit check's are not runs of it)."""
+        file, folder = self.where()
+        try:
+            found = list_runs(file, folder=folder)
+        except OSError:
+            return None
+        done = [r for r in found if r.overfit is None and r.epochs > 0]
+        return done[-1] if done else None
 
     def reload(self) -> None:
         file, folder = self.where()
         try:
             if self.all_graphs.isChecked():
-                found = [r for d in sorted(folder.iterdir()) if d.is_dir() and (r := read_run(d)) is not None] \
-                    if folder.is_dir() else []
-                found.sort(key=lambda r: (r.started or "", r.name))
+                # an untitled graph's folder is one of many under the untitled runs root: list them all
+                root = folder if self.document.path else folder.parent
+                found = runs_below(root, depth=1 if self.document.path else 2)
             else:
                 found = list_runs(file, folder=folder)
         except OSError as e:
-            self.main_window.show_hint(f"cannot list the runs in {folder}: {e.strerror or e}")
+            self.shell.show_hint(f"cannot list the runs in {folder}: {e.strerror or e}")
             found = []
         self.tree.blockSignals(True)
         self.tree.clear()
@@ -187,7 +217,7 @@ class RunsPanel(QWidget):
         c = load_curves(r)
         epochs = c["epoch"]
         if not epochs:
-            self.main_window.show_hint(f"run {r.name} has no epochs to show")
+            self.shell.show_hint(f"run {r.name} has no epochs to show")
             return
         self.overlaid.add(key)
         started = self.controller.run_history.started
@@ -223,13 +253,11 @@ class RunsPanel(QWidget):
         try:
             path = weights_path(r if r is not None else key)
         except RunError as e:
-            self.main_window.show_hint(str(e))
+            self.shell.show_hint(str(e))
             return None
         self.controller.weights_path = path
-        stepper = getattr(self.main_window, "stepper_ui", None)
-        if stepper is not None and hasattr(stepper, "set_weights"):
-            stepper.set_weights(str(path))
+        self.document.set_weights(path)
         name = r.name if r is not None else Path(key).name
         self.weights_label.setText(f"Weights for stepping and export: <b>{name}</b>")
-        self.main_window.show_hint(f"weights from run {name} will be used for stepping and export")
+        self.shell.show_hint(f"weights from run {name} will be used for stepping and export")
         return path

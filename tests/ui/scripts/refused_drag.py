@@ -43,7 +43,7 @@ def main(case: str, folder: Path) -> int:
     QTest.mouseMove(vp, end)
     line = w.view._edge.line
     QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
-    assert len(w.document.edges) == 1, "the refused edge was added"
+    assert len(w.document.graph.edges) == 1, "the refused edge was added"
     assert line.scene() is w.scene, "the red line should stay up for a moment"
     w.undo_stack.setClean()
     QTimer.singleShot(2500, app.quit)

@@ -72,7 +72,7 @@ def test_badges_and_captions_never_cover_cards_or_each_other(make_window, qtbot,
     w.view.set_scale(1.2)
     caps, _ = _check(w, qtbot)
     src = w.stepper.order[0]
-    fan = [e for e in w.document.edges if e.src == src]
+    fan = [e for e in w.document.graph.edges if e.src == src]
     if len(fan) > 1:
         shown = [e for e in fan if e in caps]
         assert len(shown) == len(fan), (fan, shown)
@@ -86,7 +86,7 @@ def test_captions_hide_when_zoomed_out_and_come_back(make_window, qtbot):
     w.view.fit_all()
     caps, badges = _labels(w, qtbot)
     assert w.view.scale_now() < 0.2 and not caps and not badges
-    assert all(not c.isVisible() for c in (w.scene.overlay.caption_for(e) for e in w.document.edges) if c)
+    assert all(not c.isVisible() for c in (w.scene.overlay.caption_for(e) for e in w.document.graph.edges) if c)
     w.view.set_scale(1.0)
     w.view.center_on_node("layer1_0_add")
     caps, _ = _check(w, qtbot)
@@ -113,12 +113,12 @@ def test_a_training_badge_runs_on_past_its_card_whole(make_window, qtbot, exampl
     qtbot.wait(20)
     ov = w.scene.overlay
     text = "∇ 1.9e-03 · 12% dead"
-    ov.set_nodes("training", {n: {"badge": text} for n in w.document.nodes})
+    ov.set_nodes("training", {n: {"badge": text} for n in w.document.graph.nodes})
     scale = w.view.scale_now()
     rects = ov.above.badge_rects(scale)
     cards = {n: it.mapRectToScene(it.card_rect()) for n, it in w.scene.node_items.items()}
-    for n in w.document.nodes:
+    for n in w.document.graph.nodes:
         rect, shown, px = ov.above.badge_rect(w.scene.node_items[n], scale)
         assert shown == text, (n, shown, scale)
         assert not [o for o, c in cards.items() if o != n and c.intersects(rects[n])], n
-    wait_idle(qtbot, w) if w.stepper_ui._pending else None
+    wait_idle(qtbot, w) if not w.stepper_ui.idle else None

@@ -10,8 +10,8 @@ NET = ROOT / "examples" / "two_layer_net.graphlab.json"
 
 def _nothing_drawn(w):
     ov = w.scene.overlay
-    return all(not ov.node_view(n) for n in w.document.nodes) and \
-        all(caption(w, e.src, e.dst, e.port) == ("", "") for e in w.document.edges)
+    return all(not ov.node_view(n) for n in w.document.graph.nodes) and \
+        all(caption(w, e.src, e.dst, e.port) == ("", "") for e in w.document.graph.edges)
 
 
 def test_an_edit_while_stepping_invalidates_and_the_next_step_restarts(make_window, qtbot):
@@ -20,7 +20,7 @@ def test_an_edit_while_stepping_invalidates_and_the_next_step_restarts(make_wind
     press(qtbot, w, "step", 3)
     old = w.stepper
     assert old is not None and not _nothing_drawn(w)
-    pos = w.document.nodes["relu1"].pos
+    pos = w.document.graph.nodes["relu1"].pos
     w.controller.move_nodes({"relu1": (pos, (pos[0] + 40, pos[1]))})  # a move changes nothing computed
     assert w.stepper is old and position(w) == "forward 3/5: relu1"
     w.controller.set_param("fc1", "out_features", 20)
@@ -75,15 +75,15 @@ def test_closing_the_window_mid_step_stops_the_worker(make_window, qtbot):
     ui = w.stepper_ui
     w.scene.select_nodes([])
     ui.actions["run_to"].trigger()  # build + a whole walk, not waited for
-    graph = w.document
+    graph = w.document.graph
     w.undo_stack.setClean()
     assert w.close()
-    thread = ui._thread
-    assert thread is not None and thread.isFinished()
+    thread = w.shell.worker.thread
+    assert thread is not None and not thread.is_alive()
     assert w.stepper is None
     graph.add_node("ReLU")  # the document outlives the window: its edits reach nothing of it
     qtbot.wait(2000)
-    assert ui._closed
+    assert ui.closed
 
 
 def test_two_windows_step_independently(make_window, qtbot):
@@ -95,7 +95,7 @@ def test_two_windows_step_independently(make_window, qtbot):
     typed_gates(b)
     press(qtbot, b, "step", 5)
     assert a.stepper.position == 2 and b.stepper.position == 5
-    assert a.stepper_ui._thread is not b.stepper_ui._thread
+    assert a.shell.worker.thread is not b.shell.worker.thread
     a.close()
     press(qtbot, b, "step")
     assert b.stepper.position == 6

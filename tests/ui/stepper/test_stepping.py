@@ -140,8 +140,8 @@ def test_step_back_restores_what_was_shown(make_window, qtbot):
     ov = w.scene.overlay
 
     def shown():
-        nodes = {n: ov.node_view(n) for n in w.document.nodes}
-        edges = {(e.src, e.dst, e.port): caption(w, e.src, e.dst, e.port) for e in w.document.edges}
+        nodes = {n: ov.node_view(n) for n in w.document.graph.nodes}
+        edges = {(e.src, e.dst, e.port): caption(w, e.src, e.dst, e.port) for e in w.document.graph.edges}
         return nodes, edges, position(w), dock_values(w), w.stepper_ui.panel.node_view.rule.text()
 
     before = shown()
@@ -150,8 +150,8 @@ def test_step_back_restores_what_was_shown(make_window, qtbot):
     press(qtbot, w, "back")
     assert shown() == before
     press(qtbot, w, "back", 6)  # to the start: nothing left on the canvas
-    assert all(not ov.node_view(n) for n in w.document.nodes)
-    assert all(caption(w, e.src, e.dst, e.port) == ("", "") for e in w.document.edges)
+    assert all(not ov.node_view(n) for n in w.document.graph.nodes)
+    assert all(caption(w, e.src, e.dst, e.port) == ("", "") for e in w.document.graph.edges)
     assert w.stepper.position == 0 and position(w).startswith("ready")
 
 
@@ -164,7 +164,7 @@ def test_run_to_without_a_selection_runs_to_the_end_and_restart_clears(make_wind
     assert caption(w, "x", "q") == ("-2", "-4")
     w.stepper_ui.actions["step_restart"].trigger()
     wait_idle(qtbot, w)
-    assert w.stepper.position == 0 and all(not w.scene.overlay.node_view(n) for n in w.document.nodes)
+    assert w.stepper.position == 0 and all(not w.scene.overlay.node_view(n) for n in w.document.graph.nodes)
 
 
 def test_recurrent_nodes_plot_the_gradient_norm_over_time(make_window, qtbot):
@@ -172,7 +172,7 @@ def test_recurrent_nodes_plot_the_gradient_norm_over_time(make_window, qtbot):
     ui = w.stepper_ui
     ui.settings.set_source("random")
     ui.settings.batch.setValue(4)
-    rnn = next(n for n in w.document.nodes.values() if n.type == "RNN").id
+    rnn = next(n for n in w.document.graph.nodes.values() if n.type == "RNN").id
     w.scene.select_nodes([rnn])
     press(qtbot, w, "run_to", 2)
     assert position(w).startswith("backward") and position(w).endswith(rnn)
@@ -209,7 +209,7 @@ def test_weights_from_a_checkpoint_through_the_dialog(make_window, qtbot, tmp_pa
     from graphlab.step import Stepper
 
     w = make_window(ROOT / "examples" / "two_layer_net.graphlab.json")
-    ref = Stepper(w.document, batch=2)
+    ref = Stepper(w.document.graph, batch=2)
     with torch.no_grad():
         for p in ref.module.parameters():
             p.fill_(0.25)

@@ -45,7 +45,7 @@ def test_a_planted_nan_weight_names_its_node(make_window, qtbot, tmp_path):
     from graphlab.step import Stepper
 
     w = make_window(ROOT / "examples" / "digits_cnn.graphlab.json")
-    ref = Stepper(w.document, batch=2, dataset=False)
+    ref = Stepper(w.document.graph, batch=2, dataset=False)
     with torch.no_grad():
         ref.module.get_submodule(ref.info.module_names["conv2"]).weight[3, 1, 0, 0] = float("nan")
     path = save_checkpoint(tmp_path / "nan.safetensors", ref.module, None, epoch=0, step=0)
@@ -65,7 +65,7 @@ def test_gradient_check_badges_on_every_node(make_window, qtbot):
     w.stepper_ui.actions["gradcheck"].trigger()
     wait_idle(qtbot, w)
     result = ui.check_result
-    checked = [n for n in w.document.nodes if w.document.nodes[n].type != "Input"]
+    checked = [n for n in w.document.graph.nodes if w.document.graph.nodes[n].type != "Input"]
     assert set(result["nodes"]) == set(checked)
     for nid in checked:
         look = node_look(w, nid)

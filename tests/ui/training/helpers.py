@@ -20,7 +20,7 @@ def set_training(w: Any, **changes: Any) -> None:
     """Change training keys (dotted keys as `key__sub`: optimizer__lr) as one undo step each."""
     for k, v in changes.items():
         key = k.replace("__", ".")
-        w.undo_stack.push(SetTrainingCommand(w.document, with_value(w.document.training, key, v), key))
+        w.undo_stack.push(SetTrainingCommand(w.document.graph, with_value(w.document.graph.training, key, v), key))
     w.live.flush()
 
 

@@ -22,7 +22,7 @@ def train_action(w) -> QAction:
 def test_nan_selects_and_names_the_node(make_window, qtbot):
     w = make_window(SPIRAL)
     set_training(w, epochs=200, optimizer={"name": "sgd", "lr": 1e9})
-    before, undo_index = dumps(w.document), w.undo_stack.index()
+    before, undo_index = dumps(w.document.graph), w.undo_stack.index()
     assert w.training.start()
     wait_state(qtbot, w, "error", "finished")
     assert w.training.state == "error"
@@ -34,19 +34,18 @@ def test_nan_selects_and_names_the_node(make_window, qtbot):
     assert any(node == "scores" and "NaN" in text and text.startswith("scores") for text, node in lines)
     assert w.training.ui.plots.loss.nonfinite_points()  # the diverging step is a marker on the loss plot
     assert "error" in w.training.ui.plots.banner.text() and "scores" in w.training.ui.plots.banner.text()
-    assert dumps(w.document) == before and w.undo_stack.index() == undo_index  # nothing of the user's changed
+    assert dumps(w.document.graph) == before and w.undo_stack.index() == undo_index  # nothing of the user's changed
     assert train_action(w).isEnabled()  # and a new run can start
 
 
 def test_fit_check_shows_on_the_node_before_a_run(make_window, qtbot):
     w = make_window(SPIRAL)
     edit_field(w, "@dataset", "digits")  # the spiral net's Input [2] does not fit 8×8 images
-    fit = w.training.ui.fit
-    assert fit.armed  # an edit of the settings starts checking
-    qtbot.waitUntil(lambda: not fit.pending and fit.current_error() is not None, timeout=120_000)
+    fit = w.training.ui.fit  # checks by itself after every edit: no Train needed
+    qtbot.waitUntil(lambda: not fit.pending and bool(fit.problems()), timeout=2000)
     w.live.flush()
-    err = fit.current_error()
-    assert err.kind == "fit" and err.node == "x"
+    (err,) = fit.problems()
+    assert err.node == "x" and err.field == "shape"
     lines = problems_text(w)
     assert any(node == "x" and "does not fit dataset digits" in text for text, node in lines), lines
     assert not train_action(w).isEnabled()
@@ -58,7 +57,7 @@ def test_fit_check_shows_on_the_node_before_a_run(make_window, qtbot):
     w.undo_stack.undo()
     w.live.flush()
     qtbot.waitUntil(lambda: not fit.pending, timeout=120_000)
-    assert fit.current_error() is None and train_action(w).isEnabled()
+    assert fit.problems() == [] and train_action(w).isEnabled()
     assert not any("does not fit" in text for text, _ in problems_text(w))
     assert not w.scene.overlay.node_view("x")
 
@@ -75,18 +74,23 @@ def test_a_graph_with_errors_cannot_start(make_window):
     assert train_action(w).isEnabled()
 
 
-def test_a_bad_dataset_path_stops_the_run_with_the_field(make_window, qtbot, tmp_path):
+def test_a_bad_dataset_path_is_found_before_a_run_and_f5_waits_for_it(make_window, qtbot, tmp_path):
     doc = json.loads(SPIRAL.read_text())
     doc["training"]["dataset"] = {"name": "npz", "path": "missing.npz"}
     path = tmp_path / "npz.graphlab.json"
     path.write_text(json.dumps(doc))
     w = make_window(path)
-    assert w.training.start()  # the fit check has not run yet (nothing armed it): the run finds out
-    wait_state(qtbot, w, "error", "finished")
-    err = w.training.run_history.error
-    assert w.training.state == "error" and err.kind == "data" and err.field == "training.dataset"
-    assert "missing.npz" in err.message
-    assert any("missing.npz" in text for text, _ in problems_text(w))
+    fit = w.training.ui.fit
+    assert fit.pending  # a file dataset is read on the worker, after the debounce
+    assert w.training.start()  # F5 now: the run waits for the check's answer instead of starting doomed
+    qtbot.waitUntil(lambda: not fit.pending, timeout=10_000)
+    qtbot.wait(50)
+    assert w.training.state == "idle" and w.training.proc is None  # no run was started
+    (p,) = fit.problems()
+    assert p.field == "training.dataset" and "missing.npz" in p.message
+    lines = problems_text(w)
+    assert sum("missing.npz" in text for text, _ in lines) == 1, lines  # listed once
+    assert not train_action(w).isEnabled() and "missing.npz" in train_action(w).toolTip()
 
 
 def test_a_child_that_dies_ends_the_run(make_window, qtbot):

@@ -6,6 +6,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from graphlab.run.runs import read_run
+from graphlab.ui.training.plots_dock import TAB_EVALUATION, TAB_FLOW
 from graphlab.ui.views.plot_base import series_values
 from graphlab.ui.views.series_plot import band_arrays
 
@@ -36,7 +37,7 @@ def test_node_dock_images_evaluation_and_runs(make_window, qtbot, tmp_path):
     assert w.training.state == "finished"
     # the evaluation: confusion matrix on the validation split, misclassified samples, shown at the end
     ev_ = w.training.run_history.evaluation
-    assert ev_ is not None and ui.plots.confusion.n_classes == 10 and ui.plots.tabs.currentIndex() == 1
+    assert ev_ is not None and ui.plots.confusion.n_classes == 10 and ui.plots.tabs.currentIndex() == TAB_EVALUATION
     assert int(np.asarray(ev_.confusion).sum()) == w.training.run_history.started.n_val
     if ev_.images is not None and len(ev_.images):
         assert ui.plots.misclassified.count == len(ev_.images)
@@ -65,7 +66,7 @@ def test_node_dock_images_evaluation_and_runs(make_window, qtbot, tmp_path):
     assert ui.node.fractions.isVisibleTo(ui.node) and "dead" in ui.node.fractions.series
 
     # the gradient flow: a row per measured node; clicking a row selects the node
-    ui.plots.tabs.setCurrentIndex(0)
+    ui.plots.tabs.setCurrentIndex(TAB_FLOW)
     ui.plots.flush()
     assert ui.plots.flow.nodes == w.training.run_history.order
     ui.plots.flow.node_clicked.emit("conv2")

@@ -33,7 +33,7 @@ def test_train_watch_pause_resume_stop(make_window, qtbot, tmp_path):
     set_training(w, epochs=10_000_000)  # runs until stopped
     assert w.training.state == "idle" and action(w, "action_train").isEnabled()
     assert not action(w, "action_pause").isEnabled() and not action(w, "action_stop").isEnabled()
-    before = dumps(w.document)
+    before = dumps(w.document.graph)
 
     w.view.setFocus()
     QTest.keyClick(w, Qt.Key.Key_F5)  # Train
@@ -71,7 +71,7 @@ def test_train_watch_pause_resume_stop(make_window, qtbot, tmp_path):
     assert order == ["fc1", "relu", "scores"] and set(w.training.node_stats) == set(order)
     ui.canvas.refresh(force=True)
     ov = w.scene.overlay
-    for nid in w.document.nodes:
+    for nid in w.document.graph.nodes:
         assert ov.node_view(nid).get("badge"), nid
     g = w.training.node_stats["scores"]["grad_norm"]
     assert ov.node_view("scores")["badge"].startswith(f"∇ {g:.1e}")
@@ -90,7 +90,7 @@ def test_train_watch_pause_resume_stop(make_window, qtbot, tmp_path):
     assert isinstance(fin, ev.Finished) and fin.reason == "stopped"
     assert fin.checkpoint and Path(fin.checkpoint).is_file()
     assert w.training.state == "finished" and action(w, "action_train").isEnabled()
-    assert dumps(w.document) == before  # the run never touched the document
+    assert dumps(w.document.graph) == before  # the run never touched the document
     run_dir = w.training.run_dir
     assert run_dir is not None and run_dir.parent == tmp_path / "runs" and (run_dir / "run.json").is_file()
     assert "stopped" in ui.plots.banner.text()
@@ -108,7 +108,7 @@ def test_editing_during_a_run_changes_the_next_run_only(make_window, qtbot):
     assert "edited since" not in w.training.ui.plots.banner.text()
     w.controller.set_param("fc1", "out_features", 20)  # one undo step, during the run
     w.live.flush()
-    assert w.training.edited_since_start and w.document.nodes["fc1"].params["out_features"] == 20
+    assert w.training.edited_since_start and w.document.graph.nodes["fc1"].params["out_features"] == 20
     assert "edited since" in w.training.ui.plots.banner.text()
     assert "next run" in w.statusBar().currentMessage()
     assert w.isWindowModified()
@@ -117,7 +117,7 @@ def test_editing_during_a_run_changes_the_next_run_only(make_window, qtbot):
     # the run trained the snapshot: fc1 kept its 100 units
     assert w.training.node_stats["fc1"]["units"] == 100
     w.undo_stack.undo()
-    assert w.document.nodes["fc1"].params.get("out_features") == 100
+    assert w.document.graph.nodes["fc1"].params.get("out_features") == 100
 
 
 def test_losses_in_history_are_plain_numbers(make_window, qtbot):
@@ -134,9 +134,9 @@ def test_losses_in_history_are_plain_numbers(make_window, qtbot):
     assert w.training.state == "running"
     wait_state(qtbot, w, "finished", "error")
     assert w.training.run_history.started.device == "cpu"
-    qtbot.waitUntil(lambda: w.training.ui.fit.preflight.devices is not None, timeout=120_000)  # Train armed it
+    qtbot.waitUntil(lambda: w.training.ui.controls.devices is not None, timeout=120_000)  # Train asked for them
     offered = [picker.itemData(i) for i in range(picker.count())]
-    assert offered == ["auto", *w.training.ui.fit.preflight.devices] and "cpu" in offered
+    assert offered == ["auto", *w.training.ui.controls.devices] and "cpu" in offered
     h = w.training.history
     assert w.training.state == "finished" and len(h["step_loss"]) == 40 and len(h["epoch"]) == 40
     json.dumps(h)

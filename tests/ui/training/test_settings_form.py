@@ -82,7 +82,7 @@ def test_the_form_is_the_schema(make_window):
 
 def test_every_plain_field_round_trips_through_save_load_and_undo(make_window, tmp_path):
     w = make_window(SPIRAL)
-    original = json.loads(json.dumps(w.document.training))
+    original = json.loads(json.dumps(w.document.graph.training))
     keys = form_keys()
     done: list[tuple[str, Any]] = []
     for key in keys:
@@ -91,10 +91,10 @@ def test_every_plain_field_round_trips_through_save_load_and_undo(make_window, t
         n = w.undo_stack.count()
         edit_field(w, key, v)
         assert w.undo_stack.count() == n + 1, key  # one undo step
-        assert section_value(w.document.training, key) == v, key
+        assert section_value(w.document.graph.training, key) == v, key
         assert w.isWindowModified()
         done.append((key, v))
-    cfg = parse_training(w.document.training)  # everything the form wrote parses
+    cfg = parse_training(w.document.graph.training)  # everything the form wrote parses
     assert cfg.epochs == other_value(FIELDS["epochs"])
     path = tmp_path / "edited.graphlab.json"
     assert w.save_file(path) and not w.isWindowModified()
@@ -115,11 +115,11 @@ def test_every_plain_field_round_trips_through_save_load_and_undo(make_window, t
         shown = w.training.ui.settings.form.shown_value(key)
         expected = before if before is not None else (f.default if not f.required else None)
         assert shown == expected, (key, shown, expected)
-    assert w.document.training == original
+    assert w.document.graph.training == original
     for _ in done:
         w.undo_stack.redo()
     w.live.flush()
-    assert w.document.training == saved
+    assert w.document.graph.training == saved
 
 
 @pytest.mark.parametrize("section", list(VARIANTS))
@@ -129,10 +129,10 @@ def test_every_variant_and_its_fields_round_trip(make_window, tmp_path, section)
     for name, fields in VARIANTS[section].items():
         if form.shown_value(f"@{section}") != name:  # choosing what is shown changes nothing
             edit_field(w, f"@{section}", name)
-        assert variant_of(w.document.training, section) == name
+        assert variant_of(w.document.graph.training, section) == name
         for f in fields:
             edit_field(w, f.key, other_value(f))
-            assert w.document.training[section][f.name] == other_value(f), f.key
+            assert w.document.graph.training[section][f.name] == other_value(f), f.key
         path = tmp_path / f"{section}-{name}.graphlab.json"
         assert w.save_file(path)
         w2 = make_window(path)
@@ -154,7 +154,7 @@ def test_every_variant_and_its_fields_round_trip(make_window, tmp_path, section)
 def test_switching_optimizer_keeps_the_learning_rate(make_window):
     w = make_window(SPIRAL)
     edit_field(w, "@optimizer", "adam")
-    assert w.document.training["optimizer"] == {"name": "adam", "lr": 1.0}
+    assert w.document.graph.training["optimizer"] == {"name": "adam", "lr": 1.0}
     form = w.training.ui.settings.form
     assert form.shown_value("optimizer.beta2") == 0.999
 
@@ -166,10 +166,10 @@ def test_spin_box_changes_merge_into_one_undo_step(make_window):
     for v in (11, 12, 13):
         box.setValue(v)  # as holding the arrow key does
     w.live.flush()
-    assert w.undo_stack.count() == n + 1 and w.document.training["epochs"] == 13
+    assert w.undo_stack.count() == n + 1 and w.document.graph.training["epochs"] == 13
     w.undo_stack.undo()
     w.live.flush()
-    assert w.document.training["epochs"] == 10_000 and box.value() == 10_000
+    assert w.document.graph.training["epochs"] == 10_000 and box.value() == 10_000
 
 
 def test_a_refused_value_changes_nothing_and_says_why(make_window):
@@ -179,11 +179,11 @@ def test_a_refused_value_changes_nothing_and_says_why(make_window):
     assert isinstance(ed.widget, QLineEdit)
     ed.widget.setText("-1")
     ed.widget.editingFinished.emit()
-    assert w.undo_stack.count() == n and w.document.training["optimizer"]["lr"] == 1.0
+    assert w.undo_stack.count() == n and w.document.graph.training["optimizer"]["lr"] == 1.0
     assert "training.optimizer.lr: must be > 0" in w.statusBar().currentMessage()
     assert "must be > 0" in ed.widget.toolTip()
     edit_field(w, "optimizer.lr", 0.5)  # a good value clears the mark
-    assert w.document.training["optimizer"]["lr"] == 0.5 and "must be" not in ed.widget.toolTip()
+    assert w.document.graph.training["optimizer"]["lr"] == 0.5 and "must be" not in ed.widget.toolTip()
 
 
 def test_a_bad_section_in_the_file_is_shown_on_its_field(make_window, tmp_path):

@@ -1,0 +1,150 @@
+"""The shell: the little a panel may ask of the window around it.
+
+Features (training, stepping, and every panel to come) are built from a
+:class:`~.document.Document` and a :class:`Shell`, never from the main window: the shell adds
+docks, menus and window-wide actions, shows hints in the status bar, asks the user through
+``prompts``, selects and reveals nodes on the canvas, and switches workspaces. Any
+``QMainWindow`` can host one — a test builds a feature in a bare ``QMainWindow`` with no canvas
+view (revealing a node then only selects it). ``worker`` is the window's one
+:class:`~.worker.Worker`: every feature's work off the GUI thread goes through it.
+
+Docks say which workspaces show them (``workspaces=("train",)``); the window's
+:class:`~.workspaces.Workspaces` arranges them per workspace.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QStatusBar, QToolBar, QWidget
+
+from .document import Document
+from .worker import Worker
+
+HINT_MS = 6000
+
+
+class Shell(QObject):
+    #: a workspace was switched to ("design", "train", "step")
+    workspace_changed = Signal(str)
+
+    def __init__(self, host: QMainWindow, document: Document, prompts: Any, view: Any = None,
+                 panels_menu: QMenu | None = None, before_menu: QMenu | None = None) -> None:
+        """``prompts``: the dialogs (:class:`~.prompts.Prompts`), or a function returning them (the window's
+        current ones: a test replaces ``window.prompts``)."""
+        super().__init__(host)
+        self.host, self.document, self.view = host, document, view
+        self._prompts = prompts
+        self.panels_menu = panels_menu
+        self._before = before_menu
+        self.docks: dict[str, QDockWidget] = {}
+        self.dock_workspaces: dict[str, tuple[str, ...]] = {}
+        self.workspaces: Any = None  # the window's Workspaces, when it has them
+        self.run_toolbar: QToolBar = QToolBar("Run", host)
+        self.run_toolbar.setObjectName("runToolbar")
+        self.worker = Worker("graphlab-worker", self)
+        #: writes unsaved work to the recovery file (the window's autosave); see :meth:`protect`
+        self.protect_hook: Callable[[], Any] | None = None
+
+    @property
+    def prompts(self) -> Any:
+        return self._prompts() if callable(self._prompts) else self._prompts
+
+    # -- building ---------------------------------------------------------------------------------------
+    def add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, name: str,
+                 shortcut: str | None = None, workspaces: Iterable[str] = ("design", "train", "step")) -> QDockWidget:
+        """A dock for ``widget``; its show/hide toggle goes to View ▸ Panels (with ``shortcut``)."""
+        dock = QDockWidget(title, self.host)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.host.addDockWidget(area, dock)
+        toggle = dock.toggleViewAction()
+        toggle.setObjectName(f"action_toggle_{name}")
+        if shortcut:
+            toggle.setShortcut(shortcut)
+        self.host.addAction(toggle)
+        if self.panels_menu is not None:
+            self.panels_menu.addAction(toggle)
+        self.docks[name] = dock
+        self.dock_workspaces[name] = tuple(workspaces)
+        return dock
+
+    def add_menu(self, title: str) -> QMenu:
+        """A top-level menu (before Help when the window has one)."""
+        menu = QMenu(title, self.host)
+        bar = self.host.menuBar()
+        if self._before is not None:
+            bar.insertMenu(self._before.menuAction(), menu)
+        else:
+            bar.addMenu(menu)
+        return menu
+
+    def add_action(self, action: QAction) -> None:
+        """A window-wide shortcut (the action also goes in a menu of the feature's)."""
+        self.host.addAction(action)
+
+    def status_bar(self) -> QStatusBar:
+        return self.host.statusBar()
+
+    def protect(self) -> None:
+        """Before work that runs torch in the editor's process (a step, a gradient check): write unsaved
+        work to the recovery file, so a native crash inside torch cannot lose it."""
+        if self.protect_hook is not None:
+            self.protect_hook()
+
+    # -- talking to the user ----------------------------------------------------------------------------
+    def show_hint(self, message: str, ms: int = HINT_MS) -> None:
+        self.host.statusBar().showMessage(message, ms)
+
+    def clear_hint(self, message: str) -> None:
+        """Clear the status bar's message if it is still ``message`` (an error that no longer holds)."""
+        if self.host.statusBar().currentMessage() == message:
+            self.host.statusBar().clearMessage()
+
+    # -- the canvas ---------------------------------------------------------------------------------------
+    def selected_nodes(self) -> list[str]:
+        return self.document.scene.selected_node_ids()
+
+    @property
+    def selection_changed(self) -> Any:
+        """The canvas selection's signal: emitted with the selected node ids."""
+        return self.document.scene.node_selection_changed
+
+    def select_nodes(self, ids: list[str]) -> None:
+        self.document.scene.select_nodes([i for i in ids if i in self.document.scene.node_items])
+
+    def reveal_node(self, node_id: str) -> None:
+        """Select the node and bring it into view at a readable zoom."""
+        if node_id not in self.document.scene.node_items:
+            return
+        self.document.scene.select_nodes([node_id])
+        if self.view is not None:
+            self.view.focus_node(node_id)
+
+    def keep_in_view(self, node_id: str) -> None:
+        """Centre the canvas on the node when it is not well inside the view (a 10% margin); never zooms."""
+        item = self.document.scene.node_items.get(node_id)
+        if item is None or self.view is None:
+            return
+        r = self.view.viewport().rect()
+        inner = r.adjusted(r.width() // 10, r.height() // 10, -r.width() // 10, -r.height() // 10)
+        if not self.view.mapToScene(inner).boundingRect().contains(item.sceneBoundingRect()):
+            self.view.centerOn(item)
+
+    def refit(self) -> None:
+        if self.view is not None:
+            self.view.fit_all(readable=True)
+
+    # -- workspaces -----------------------------------------------------------------------------------------
+    def switch_workspace(self, name: str) -> None:
+        """Show the workspace ``name`` (F5 switches to "train", F10 to "step")."""
+        if self.workspaces is not None:
+            self.workspaces.set(name)
+
+    def raise_dock(self, name: str) -> None:
+        dock = self.docks.get(name)
+        if dock is not None:
+            dock.show()
+            dock.raise_()
