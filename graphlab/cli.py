@@ -65,9 +65,21 @@ def _check_report(path: str) -> tuple[int, dict[str, Any]]:
     errors += [{"node": t.node, "message": t.message, "field": t.field}
                for t in training_problems(graph, a, Path(path).resolve().parent)]
     warnings = [{"node": p.node, "message": p.message} for p in a.problems if p.severity != "error"]
+    errors += _step_errors(graph, a)
     ok = not errors
     report = {"ok": ok, "params": a.total_params, "nodes": nodes, "errors": errors, "warnings": warnings}
     return (0 if ok else 1), report
+
+
+def _step_errors(graph: Any, a: Any) -> list[dict[str, Any]]:
+    """The ``step`` section's problem (graphlab.step.config, no torch), on the Input node it names."""
+    from .step.config import StepConfigError, parse_step
+
+    try:
+        parse_step(graph.step, {nid: a.nodes[nid].shape if nid in a.nodes else None for nid in a.inputs})
+    except StepConfigError as e:
+        return [{"node": e.node, "message": str(e)}]
+    return []
 
 
 @command("check")

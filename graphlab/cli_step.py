@@ -1,24 +1,34 @@
 """``graphlab step FILE`` and ``graphlab gradcheck FILE``: the stepper and the gradient check from a terminal.
 
-    graphlab step FILE [--json] [--inputs X.npz] [--weights CKPT] [--seed S] [--batch B] [--train-mode]
-    graphlab gradcheck FILE [--json] [--inputs X.npz] [--weights CKPT] [--seed S] [--batch B] [--coords N] [--dataset]
+    graphlab step FILE [--json] [--inputs X.npz] [--weights CKPT] [--seed S] [--batch B] [--source SRC]
+                       [--train-mode | --no-train-mode]
+    graphlab gradcheck FILE [--json] [--inputs X.npz] [--weights CKPT] [--seed S] [--batch B] [--source SRC]
+                            [--coords N] [--dataset]
 
-``step`` walks every node forward then backward and prints each node's output summary and gradient
-norms (``--json``: the schema in :mod:`graphlab.step.report`); ``gradcheck`` prints each node's worst
-relative error against centred differences with the course's reading (``--json``:
-``{"ok", "threshold", "nodes": {id: {"max_rel_error", "reading", "params", "inputs", "coords", "kinks"}}}``).
+Both read the file's ``step`` section (:class:`graphlab.step.config.StepConfig`: the source of the
+inputs, typed values, seed, batch, weights, mode), as the editor's stepper does; each flag given
+overrides its key. ``step`` walks every node forward then backward and prints each node's output
+summary and gradient norms, then, for tensors of at most 4 numbers, the values and the signed
+gradients as the course writes them (``∂f/∂x = -4``); ``--json``: the schema in
+:mod:`graphlab.step.report`. ``gradcheck`` prints each node's worst relative error against centred
+differences with the course's reading (``--json``:
+``{"ok", "threshold", "nodes": {id: {"max_rel_error", "reading", "params", "inputs", "coords", "kinks"}}}``);
+its batch is at most 2 unless ``--batch`` says otherwise.
 
 ``--inputs`` is an .npz with one array per Input node, named by the node id (with or without the batch
-dimension), and optionally ``targets`` for the loss. ``--weights`` is a checkpoint or a run folder.
+dimension), and optionally ``targets`` for the loss; it replaces the section's inputs. ``--weights``
+is a checkpoint or a run folder. ``--source`` is dataset, random or typed (``--dataset`` = ``--source
+dataset``).
 
 Exit codes: 0 ok; 1 the graph has errors or cannot fit in the memory available (refused before
 anything is built, naming the node and the sizes), a module fails on the batch, ``step`` met a
-non-finite value, or ``gradcheck`` found a node above the threshold; 2 the file or an argument (inputs, weights) cannot
-be used. Every problem is one line on stderr naming the node, key or file. torch is imported only when
-a command runs.
+non-finite value, or ``gradcheck`` found a node above the threshold; 2 the file, its ``step`` section
+or an argument (inputs, weights) cannot be used. Every problem is one line on stderr naming the node,
+key or file. torch is imported only when a command runs.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
@@ -35,7 +45,10 @@ def _common(p: _Parser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--inputs", metavar="X.npz", help="one array per Input node (named by node id), optional 'targets'")
     p.add_argument("--weights", metavar="CKPT", help="a checkpoint (.safetensors) or a run folder")
-    p.add_argument("--seed", type=int, default=0, help="seed for weights, random inputs and the upstream gradient")
+    p.add_argument("--seed", type=int, help="seed for weights, random inputs and the upstream gradient "
+                   "(default: the file's step section, else 0)")
+    p.add_argument("--source", metavar="SRC", help="where the inputs come from: dataset, random or typed "
+                   "(default: the file's step section, else dataset)")
 
 
 def _read_npz(path: str) -> dict[str, Any]:
@@ -54,49 +67,71 @@ def _read_npz(path: str) -> dict[str, Any]:
         raise StepError(f"{p}: not a readable .npz of numeric arrays ({error_line(e)})") from None
 
 
-def _setup(args: Any) -> tuple[Any, dict[str, Any]]:
-    """(graph, Stepper keyword arguments) from the common options; raises FileFormatError/StepError.
-    Small graphs run on one torch thread, as the trainer runs them (a second thread's spin-waits cost
-    more than they give on small ops, badly so on a busy machine)."""
+def step_config(graph: Any, args: Any, analysis: Any = None) -> Any:
+    """The file's :class:`~graphlab.step.config.StepConfig` with the flags given applied. Raises
+    StepConfigError (one line naming ``step.<key>`` or the flag)."""
+    from .core import analyze
+    from .step.config import check_typed, parse_step, with_overrides
+
+    a = analysis if analysis is not None else analyze(graph)
+    shapes = {nid: a.nodes[nid].shape for nid in a.inputs} if a.ok else None
+    cfg = parse_step(graph.step, shapes)
+    source = "dataset" if getattr(args, "dataset", False) else args.source
+    cfg = with_overrides(cfg, source=source, seed=args.seed, batch=args.batch, weights=args.weights,
+                         train_mode=getattr(args, "train_mode", None))
+    if not getattr(args, "inputs", None):  # --inputs gives the values itself
+        check_typed(cfg, shapes)
+    return cfg
+
+
+def _setup(args: Any, *, gradcheck: bool = False) -> tuple[Any, Any, dict[str, Any]]:
+    """(graph, StepConfig, Stepper keyword arguments) from the file and the flags; raises
+    FileFormatError/StepConfigError/StepError. Small graphs run on one torch thread, as the trainer runs
+    them (a second thread's spin-waits cost more than they give on small ops, badly so on a busy machine)."""
     graph = load(args.file)
+    from .core import analyze
+
+    a = analyze(graph)
+    cfg = step_config(graph, args, a)
     import torch
 
-    from .core import analyze
     from .run.setup import auto_threads
 
-    threads = auto_threads(analyze(graph), args.batch)
+    threads = auto_threads(a, cfg.batch)
     if threads:
         torch.set_num_threads(threads)
-    kwargs: dict[str, Any] = {"seed": args.seed, "base_dir": Path(args.file).resolve().parent,
-                              "weights": args.weights, "batch": args.batch}
+    kwargs = cfg.stepper_kwargs(Path(args.file).resolve().parent, gradcheck=gradcheck)
+    if gradcheck and args.batch is not None and "batch" in kwargs:
+        kwargs["batch"] = cfg.batch  # asked for: not capped
     if args.inputs:
         arrays = _read_npz(args.inputs)
-        inputs_ids = set(analyze(graph).inputs)
-        if "targets" in arrays and "targets" not in inputs_ids:
+        if "targets" in arrays and "targets" not in a.inputs:
             kwargs["targets"] = arrays.pop("targets")
         kwargs["inputs"] = arrays
-    return graph, kwargs
+    return graph, cfg, kwargs
 
 
 @command("step")
 def cmd_step(argv: list[str]) -> int:
     p = _Parser(prog="graphlab step", description="Walk the graph forward then backward, node by node.")
     _common(p)
-    p.add_argument("--batch", type=int, default=8, help="samples when the inputs come from the dataset or are random")
-    p.add_argument("--train-mode", action="store_true",
-                   help="BatchNorm uses batch statistics, Dropout draws (seeded) masks; default: eval mode")
+    p.add_argument("--batch", type=int, help="samples when the inputs come from the dataset or are random "
+                   "(default: the file's step section, else 8)")
+    p.add_argument("--train-mode", action=argparse.BooleanOptionalAction, default=None,
+                   help="BatchNorm uses batch statistics, Dropout draws (seeded) masks "
+                        "(default: the file's step section, else eval mode)")
     args = p.parse_args(argv)
-    if args.batch < 1:
-        return fail("--batch must be at least 1")
-    from .step import StepError, Stepper
+    from .step import StepConfigError, StepError, Stepper
     from .step.report import step_report
 
     try:
-        graph, kwargs = _setup(args)
-        stepper = Stepper(graph, train_mode=args.train_mode, **kwargs)
+        graph, _cfg, kwargs = _setup(args)
+        stepper = Stepper(graph, **kwargs)
         stepper.run(stop_at_nonfinite=False)
     except FileFormatError as e:
         return fail(str(e))
+    except StepConfigError as e:  # a flag is named as given; the file's section after the file
+        return fail(str(e) if e.field.startswith("--") else f"{args.file}: {e}")
     except StepError as e:
         return fail(f"{args.file}: {e}", 1 if e.kind in ("graph", "memory", "run") else 2)
     report = step_report(stepper)
@@ -104,6 +139,7 @@ def cmd_step(argv: list[str]) -> int:
         print(json.dumps(report))
     else:
         _print_step(report)
+        _print_signed(report, _objective(stepper))
     for warning in stepper.warnings:
         print(one_line(f"graphlab: warning: {warning}"), file=sys.stderr)
     return 1 if stepper.first_nonfinite else 0
@@ -129,26 +165,68 @@ def _print_step(report: dict[str, Any]) -> None:
         print(f"first non-finite value: {bad['node']} ({bad['phase']}): {bad['what']}")
 
 
+#: tensors with at most this many numbers are written out with their signed gradients
+SIGNED = 4
+
+
+def _objective(stepper: Any) -> str:
+    """What the gradients are of: the loss node, the one output of a graph without a loss, else L."""
+    a = stepper.analysis
+    if a.loss is not None:
+        return str(a.loss)
+    return str(a.sinks[0]) if len(a.sinks) == 1 else "L"
+
+
+def _number(v: Any) -> str:
+    if v is None:
+        return "nan"
+    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else f"{v:.4g}"
+
+
+def _numbers(values: list[Any]) -> str:
+    return _number(values[0]) if len(values) == 1 else "[" + ", ".join(_number(v) for v in values) + "]"
+
+
+def _print_signed(report: dict[str, Any], objective: str) -> None:
+    """Each small tensor's values and its gradient, signed, as the course writes them: x = -2  ∂f/∂x = -4."""
+    rows = []
+    for nid in report["order"]:
+        values = report["forward"].get(nid, {}).get("values")
+        grads = report["backward"].get(nid, {}).get("grad_output")
+        if values is None or len(values) > SIGNED:
+            continue
+        grad = f"∂{objective}/∂{nid} = {_numbers(grads)}" if grads is not None and len(grads) <= SIGNED else ""
+        rows.append((f"{nid} = {_numbers(values)}", grad))
+    if not rows:
+        return
+    print()
+    width = max(len(v) for v, _ in rows)
+    for v, g in rows:
+        print(f"{v:<{width}}  {g}".rstrip())
+
+
 @command("gradcheck")
 def cmd_gradcheck(argv: list[str]) -> int:
     p = _Parser(prog="graphlab gradcheck",
                 description="Compare every node's gradients with centred differences (float64).")
     _common(p)
-    p.add_argument("--batch", type=int, default=2, help="samples (default 2)")
+    p.add_argument("--batch", type=int, help="samples (default: the file's step section's batch, at most 2)")
     p.add_argument("--coords", type=int, default=16, help="coordinates sampled per tensor (default 16)")
     p.add_argument("--dataset", action="store_true",
-                   help="check at a validation batch of the training section's dataset (default: seeded N(0, 1) inputs)")
+                   help="check at a validation batch of the training section's dataset (= --source dataset)")
     args = p.parse_args(argv)
-    if args.coords < 1 or args.batch < 1:
-        return fail("--coords and --batch must be at least 1")
-    from .step import StepError
+    if args.coords < 1:
+        return fail("--coords must be at least 1")
+    from .step import StepConfigError, StepError
     from .step.gradcheck import gradcheck
 
     try:
-        graph, kwargs = _setup(args)
-        report = gradcheck(graph, coords=args.coords, dataset=args.dataset, **kwargs)
+        graph, _cfg, kwargs = _setup(args, gradcheck=True)
+        report = gradcheck(graph, coords=args.coords, **kwargs)
     except FileFormatError as e:
         return fail(str(e))
+    except StepConfigError as e:  # a flag is named as given; the file's section after the file
+        return fail(str(e) if e.field.startswith("--") else f"{args.file}: {e}")
     except StepError as e:
         return fail(f"{args.file}: {e}", 1 if e.kind in ("graph", "memory", "run") else 2)
     if args.json:

@@ -166,6 +166,7 @@ class Graph:
         self._out: dict[str, dict[Edge, None]] = {}  # node name -> edges out of it
         self._id_hint: dict[str, int] = {}  # id prefix -> every suffix below it is taken
         self.training: dict[str, Any] = {}
+        self.step: dict[str, Any] = {}  # the stepper's configuration (graphlab.step.config), plain data
         self.extra: dict[str, Any] = {}  # unknown top-level keys, written back on save
         self.load_problems: list[LoadProblem] = []
         self._nx: nx.MultiDiGraph | None = None  # built on first use of .nx
@@ -179,7 +180,7 @@ class Graph:
         self.edge_removed = Event("edge_removed", report)  # (edge,)
         self.param_changed = Event("param_changed", report)  # (node_id, name)
         self.node_moved = Event("node_moved", report)  # (node_id, pos)
-        self.meta_changed = Event("meta_changed", report)  # (key,) name / training / init
+        self.meta_changed = Event("meta_changed", report)  # (key,) name / training / step / init
         self.changed = Event("changed", report)  # () after any of the above
 
     def _listener_failed(self, event: str, listener: Callable[..., Any], exc: Exception) -> None:
@@ -487,3 +488,8 @@ class Graph:
     def set_training(self, training: dict[str, Any]) -> None:
         self.training = copy.deepcopy(training)
         self._finish([(self.meta_changed, ("training",))])
+
+    def set_step(self, step: dict[str, Any]) -> None:
+        """Replace the stepper's configuration section (``graphlab.step.config`` reads it)."""
+        self.step = copy.deepcopy(step)
+        self._finish([(self.meta_changed, ("step",))])

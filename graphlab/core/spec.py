@@ -21,7 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-from .text import finite_number, quote, show_value
+from . import fields
+from .fields import FieldError
+from .text import quote
 
 Shape = tuple[int, ...]
 
@@ -31,12 +33,17 @@ class ShapeError(Exception):
     """Raised by a shape rule when the inputs do not fit the layer."""
 
 
-class ParamError(Exception):
-    """Raised when a parameter value is missing, of the wrong type or out of range."""
+class ParamError(FieldError):
+    """Raised when a parameter value is missing, of the wrong type or out of range. ``name`` is the
+    parameter's name; the message reads ``'name' must be ...`` (a :class:`~.fields.FieldError`)."""
 
     def __init__(self, name: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(name, message, message)
         self.name = name
+
+
+def _param_error(name: str, reason: str) -> FieldError:
+    return ParamError(name, f"'{name}' {reason}")
 
 
 KINDS = ("int", "float", "bool", "choice", "pair", "shape", "pair_or_none")
@@ -48,8 +55,11 @@ class Param:
 
     Kinds: ``int``, ``float``, ``bool``, ``choice`` (one of ``choices``), ``pair`` (an int or
     ``[h, w]``), ``pair_or_none`` (like pair, or null meaning "same as another param"), ``shape``
-    (a non-empty list of positive ints). ``min``/``max`` bound ints, floats and each pair entry.
-    A param with ``required=True`` has no default.
+    (a non-empty list of positive ints). ``min``/``max`` bound ints, floats and each pair entry;
+    ``log`` marks a float edited by factors of ten. A param with ``required=True`` has no default.
+
+    The checking is the field language's (:mod:`graphlab.core.fields`): ``field`` is the
+    :class:`~.fields.Field` this declaration makes, and ``coerce``/``range_text`` are its.
     """
 
     name: str
@@ -62,71 +72,38 @@ class Param:
     max_exclusive: bool = False
     choices: tuple[Any, ...] = ()
     required: bool = False
+    log: bool = False
+    field: fields.Field = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "field", _make_field(self))
 
     def range_text(self) -> str:
-        lo = "" if self.min is None else (f"> {self.min}" if self.min_exclusive else f">= {self.min}")
-        hi = "" if self.max is None else (f"< {self.max}" if self.max_exclusive else f"<= {self.max}")
-        return " and ".join(p for p in (lo, hi) if p)
-
-    def _check_range(self, v: float, what: str) -> None:
-        lo, hi = self.min, self.max
-        bad = (lo is not None and (v <= lo if self.min_exclusive else v < lo)) or (
-            hi is not None and (v >= hi if self.max_exclusive else v > hi)
-        )
-        if bad:
-            raise ParamError(self.name, f"{what} must be {self.range_text()}, got {show_value(v)}")
+        return self.field.range_text()
 
     def coerce(self, value: Any) -> Any:
         """Return the validated value (ints stay ints, pairs become tuples) or raise ParamError."""
-        n, k = self.name, self.kind
-        if k == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                if isinstance(value, float) and value.is_integer():
-                    value = int(value)
-                else:
-                    raise ParamError(n, f"'{n}' must be an integer, got {_show(value)}")
-            self._check_range(value, f"'{n}'")
-            return value
-        if k == "float":
-            if not finite_number(value):  # also an int too large for a float: never an OverflowError
-                raise ParamError(n, f"'{n}' must be a finite number, got {_show(value)}")
-            self._check_range(value, f"'{n}'")
-            return float(value)
-        if k == "bool":
-            if not isinstance(value, bool):
-                raise ParamError(n, f"'{n}' must be true or false, got {_show(value)}")
-            return value
-        if k == "choice":
-            if value not in self.choices or isinstance(value, bool) != isinstance(self.choices[0], bool):
-                opts = ", ".join(repr(c) for c in self.choices)
-                raise ParamError(n, f"'{n}' must be one of {opts}, got {_show(value)}")
-            return value
-        if k in ("pair", "pair_or_none"):
-            if value is None and k == "pair_or_none":
-                return None
-            if isinstance(value, (list, tuple)) and len(value) == 2:
-                items = tuple(value)
-            elif isinstance(value, int) and not isinstance(value, bool):
-                items = (value, value)
-            else:
-                raise ParamError(n, f"'{n}' must be an integer or [h, w], got {_show(value)}")
-            for v in items:
-                if isinstance(v, bool) or not isinstance(v, int):
-                    raise ParamError(n, f"'{n}' must hold integers, got {_show(value)}")
-                self._check_range(v, f"each entry of '{n}'")
-            return items
-        if k == "shape":
-            if not isinstance(value, (list, tuple)) or not value:
-                raise ParamError(n, f"'{n}' must be a non-empty list of positive integers, got {_show(value)}")
-            for v in value:
-                if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                    raise ParamError(n, f"'{n}' must hold positive integers, got {_show(value)}")
-            return tuple(value)
-        raise AssertionError(f"unknown param kind {k}")  # pragma: no cover - catalogue bug
+        return self.field.coerce(value)
 
 
-def _show(value: Any) -> str:
-    return show_value(value, 40)
+def _make_field(p: Param) -> fields.Field:
+    common: dict[str, Any] = {"name": p.name, "default": p.default, "help": p.help, "required": p.required,
+                              "raises": _param_error}
+    bounds = {"lo": p.min, "hi": p.max, "lo_open": p.min_exclusive, "hi_open": p.max_exclusive}
+    k = p.kind
+    if k == "int":
+        return fields.IntField(**common, **bounds)
+    if k == "float":
+        return fields.FloatField(**common, **bounds, log=p.log)
+    if k == "bool":
+        return fields.BoolField(**common)
+    if k == "choice":
+        return fields.ChoiceField(**common, choices=tuple(p.choices))
+    if k in ("pair", "pair_or_none"):
+        return fields.PairField(**common, **bounds, nullable=k == "pair_or_none", null_text="auto")
+    if k == "shape":
+        return fields.ShapeField(**common)
+    raise AssertionError(f"unknown param kind {k}")  # pragma: no cover - catalogue bug
 
 
 ShapeRule = Callable[[Mapping[str, Any], Sequence[Shape]], Shape]

@@ -5,10 +5,16 @@
     {"graphlab": 1, "name": "...",
      "nodes": [{"id": "conv1", "type": "Conv2d", "params": {...}, "pos": [x, y], "init": "kaiming"}],
      "edges": [{"from": "a", "to": "b", "port": 0}],
-     "training": {...}}
+     "training": {...},
+     "step": {"source": "typed", "inputs": {"x": [-2], "y": [5]}}}
 
 * ``params``, ``pos``, ``init`` and ``port`` may be left out (defaults: {}, [0, 0], graph-wide, 0).
 * ``training`` is the experiment (dataset, optimizer…); this module keeps it as plain data.
+* ``step`` (optional) is the stepper's configuration (:mod:`graphlab.step.config`: where the inputs
+  come from, typed values per Input node, seed, batch, weights, mode), kept as plain data like
+  ``training`` and written only when not empty, with its keys in the order
+  :data:`graphlab.step.config.KEYS` (unknown keys last), so it diffs line by line. Its values and
+  unknown keys are reported by ``parse_step`` (``graphlab check``, the editor's stepper panel).
 * Unknown top-level and per-node keys are kept and written back.
 * Loading parses JSON only: nothing in a file is ever executed, evaluated or unpickled. Files from
   newer versions are refused; older ones go through :mod:`graphlab.io.migrations`.
@@ -38,7 +44,9 @@ from .tempfiles import clean_stale, create_temp
 FORMAT_VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024
 _NODE_KEYS = ("id", "type", "params", "pos", "init")
-_TOP_KEYS = ("graphlab", "name", "nodes", "edges", "training")
+_TOP_KEYS = ("graphlab", "name", "nodes", "edges", "training", "step")
+#: the keys of the ``step`` section in the order files write them (graphlab.step.config.KEYS says the same)
+STEP_KEYS = ("source", "seed", "batch", "inputs", "weights", "train_mode")
 
 
 class FileFormatError(Exception):
@@ -216,6 +224,7 @@ def from_dict(doc: Any) -> Graph:
     edges = _expect(doc.get("edges", []), list, "edges")
     training = _expect(doc.get("training", {}), dict, "training")
     g.training = training
+    g.step = _expect(doc.get("step", {}), dict, "step")
     g.extra = {k: v for k, v in doc.items() if k not in _TOP_KEYS}
     loaded: dict[str, Node] = {}
     first_at: dict[str, int] = {}
@@ -335,8 +344,17 @@ def to_dict(graph: Graph) -> dict[str, Any]:
         edges.append(d)
     doc: dict[str, Any] = {"graphlab": FORMAT_VERSION, "name": graph.name, "nodes": nodes, "edges": edges,
                            "training": graph.training}
+    if graph.step:
+        doc["step"] = _ordered(graph.step, STEP_KEYS)
     doc.update(sorted(graph.extra.items()))
     return doc
+
+
+def _ordered(section: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """``section`` with ``keys`` first, in that order, and any other keys after them as they were."""
+    out = {k: section[k] for k in keys if k in section}
+    out.update((k, v) for k, v in section.items() if k not in out)
+    return out
 
 
 def _pos(p: tuple[float, float]) -> list[float | int]:

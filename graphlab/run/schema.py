@@ -24,17 +24,20 @@ editor (the device is the Run toolbar's picker) or are for scripts only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
+from ..core import fields
+from ..core.fields import FieldError
 from ..core.init_schemes import INIT_HELP, INIT_SCHEMES
-from ..core.text import finite_number, show_value
 
 
-class ConfigError(ValueError):
-    """A bad ``training`` section. ``field`` is the dotted path (``training.optimizer.lr``)."""
+class ConfigError(FieldError):
+    """A bad ``training`` section. ``field`` is the dotted path (``training.optimizer.lr``); the message
+    reads ``training.optimizer.lr: must be > 0, got -1`` (a :class:`~graphlab.core.fields.FieldError`)."""
 
     def __init__(self, field_: str, message: str) -> None:
-        super().__init__(f"{field_}: {message}")
+        super().__init__(field_, message)
         self.field = field_
 
 
@@ -55,6 +58,10 @@ REQUIRED: Any = type("Required", (), {"__repr__": lambda self: "REQUIRED"})()  #
 
 @dataclass(frozen=True)
 class Field:
+    """One field of the training section, declared as a row of the table below; its checks are the
+    field language's (:mod:`graphlab.core.fields`): ``field`` is the :class:`~graphlab.core.fields.Field`
+    this row makes, raising :class:`ConfigError` named ``training.<key>``."""
+
     key: str  # dotted path below "training"
     kind: str  # float | int | bool | choice | text | label | size
     default: Any
@@ -71,6 +78,10 @@ class Field:
     special: str | None = None  # a string also allowed (batch_size "full")
     log: bool = False  # edited by factors of ten
     form: bool = True
+    field: fields.Field = dataclass_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "field", _make_field(self))
 
     @property
     def path(self) -> str:
@@ -86,90 +97,44 @@ class Field:
 
     def range_text(self) -> str:
         """The allowed values in words, for help texts: "> 0", "0 ≤ x < 1", "one of a, b"."""
-        if self.kind == "choice":
-            return "one of " + ", ".join(self.choices)
-        if self.kind not in ("float", "int"):
-            return ""
-        lo = None if self.lo is None else f"{self.lo:g} {'<' if self.lo_open else '≤'} "
-        hi = None if self.hi is None else f" {'<' if self.hi_open else '≤'} {self.hi:g}"
-        if lo and hi:
-            return f"{lo}x{hi}"
-        if lo:
-            return f"{'>' if self.lo_open else '≥'} {self.lo:g}"
-        if hi:
-            return f"{'<' if self.hi_open else '≤'} {self.hi:g}"
-        return ""
+        return self.field.range_text()
 
     def check(self, v: Any) -> Any:
         """The value, normalised (ints as int, floats as float); ConfigError naming ``path`` otherwise."""
-        f = self.path
-        if v is None and self.nullable:
-            return None
-        if self.special is not None and isinstance(v, str):
-            if v == self.special:
-                return v
-            raise ConfigError(f, f'must be a whole number >= {self.lo:g} or "{self.special}", got {show_value(v)}')
-        if self.kind == "float":
-            return check_number(v, f, lo=self.lo, lo_open=self.lo_open, hi=self.hi, hi_open=self.hi_open)
-        if self.kind == "int":
-            return check_int(v, f, lo=None if self.lo is None else int(self.lo),
-                             hi=None if self.hi is None else int(self.hi))
-        if self.kind == "bool":
-            if not isinstance(v, bool):
-                raise ConfigError(f, f"must be true or false, got {show_value(v)}")
-            return v
-        if self.kind == "choice":
-            if not isinstance(v, str) or v not in self.choices:
-                raise ConfigError(f, f"must be one of {', '.join(self.choices)}; got {show_value(v)}")
-            return v
-        if self.kind == "text":
-            if not isinstance(v, str) or not v:
-                raise ConfigError(f, f"must be a non-empty string, got {show_value(v)}")
-            if "\x00" in v:
-                raise ConfigError(f, "must not contain a NUL character")
-            return v
-        if self.kind == "label":
-            if isinstance(v, bool) or not isinstance(v, (int, str)):
-                raise ConfigError(f, f"must be a column name or index, got {show_value(v)}")
-            return v
-        if self.kind == "size":
-            if not (isinstance(v, list) and len(v) == 2
-                    and all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_IMAGE_SIDE for i in v)):
-                raise ConfigError(f, f"must be [height, width] (1 to {MAX_IMAGE_SIDE} each) or null, "
-                                     f"got {show_value(v)}")
-            return list(v)
-        raise AssertionError(f"unknown field kind {self.kind}")
+        return self.field.coerce(v)
+
+
+def _make_field(f: Field) -> fields.Field:
+    common: dict[str, Any] = {"name": f.name, "default": None if f.required else f.default, "help": f.help,
+                              "label": f.label, "nullable": f.nullable, "null_text": f.null_text,
+                              "required": f.required, "path": f.path, "raises": ConfigError}
+    bounds = {"lo": f.lo, "hi": f.hi, "lo_open": f.lo_open, "hi_open": f.hi_open}
+    k = f.kind
+    if k == "int":
+        return fields.IntField(**common, **bounds, special=f.special)
+    if k == "float":
+        return fields.FloatField(**common, **bounds, log=f.log)
+    if k == "choice":
+        return fields.ChoiceField(**common, choices=f.choices, choice_help=f.choice_help)
+    if k == "size":
+        return fields.SizeField(**common, max_side=MAX_IMAGE_SIDE)
+    return fields.KINDS[k](**common)  # bool, text, label
 
 
 def check_number(v: Any, f: str, *, lo: float | None = None, lo_open: bool = False, hi: float | None = None,
                  hi_open: bool = False) -> float:
-    if not finite_number(v):
-        raise ConfigError(f, f"must be a finite number, got {show_value(v)}")
-    v = float(v)
-    if lo is not None and (v <= lo if lo_open else v < lo):
-        raise ConfigError(f, f"must be {'>' if lo_open else '>='} {lo:g}, got {v:g}")
-    if hi is not None and (v >= hi if hi_open else v > hi):
-        raise ConfigError(f, f"must be {'<' if hi_open else '<='} {hi:g}, got {v:g}")
-    return v
+    """A finite number within the bounds; ConfigError naming ``f`` (a path or a flag) otherwise."""
+    return fields.FloatField(f, path=f, lo=lo, hi=hi, lo_open=lo_open, hi_open=hi_open, raises=ConfigError).coerce(v)
 
 
 def check_int(v: Any, f: str, *, lo: int | None = None, hi: int | None = None) -> int:
-    given = v
-    if isinstance(v, float) and v.is_integer() and abs(v) < 2 ** 63:
-        v = int(v)
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise ConfigError(f, f"must be a whole number{'' if lo is None else f' >= {lo}'}, got {show_value(given)}")
-    if lo is not None and v < lo:
-        raise ConfigError(f, f"must be >= {lo}, got {show_value(given)}")
-    if hi is not None and v > hi:
-        raise ConfigError(f, f"must be <= {hi:,}, got {show_value(given)}")
-    return v
+    """A whole number within the bounds; ConfigError naming ``f`` otherwise."""
+    return fields.IntField(f, path=f, lo=lo, hi=hi, raises=ConfigError).coerce(v)
 
 
 def check_choice(v: Any, f: str, choices: tuple[str, ...] | list[str]) -> str:
-    if not isinstance(v, str) or v not in choices:
-        raise ConfigError(f, f"must be one of {', '.join(choices)}; got {show_value(v)}")
-    return v
+    """One of ``choices``; ConfigError naming ``f`` otherwise."""
+    return fields.ChoiceField(f, path=f, choices=tuple(choices), raises=ConfigError).coerce(v)
 
 
 # -- the table -------------------------------------------------------------------------------------

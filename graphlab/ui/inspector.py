@@ -1,212 +1,35 @@
 """The inspector: a form generated from the selected node's parameter schema.
 
-One editor per :class:`~graphlab.core.Param` kind: int -> QSpinBox (range from the spec), float ->
-a spin box that prints values compactly, bool -> QCheckBox, choice -> QComboBox, pair -> two spin
-boxes (h × w), pair_or_none -> the same plus an "auto" box, shape -> a line edit ("1, 28, 28").
-Help text becomes tooltips. Above the form: the node's input and output shapes, its parameter
-count and its problems. Every edit goes to the controller as one SetParam command (spin-box drags
-merge into one undo step); a value equal to the default is stored as "default" (removed).
-Changes that come from the model (undo, redo) update the editors with their signals blocked.
+Each :class:`~graphlab.core.Param` declares a field of the field language (``param.field``) and gets
+that field's editor from the one form builder (:mod:`graphlab.ui.forms`): int -> spin box (range
+from the spec), float -> number line edit, bool -> check box, choice -> combo box, pair -> two spin
+boxes (h × w, plus an "auto" box when null means "same as another param"), shape -> a line edit
+("1, 28, 28"). The node's weight init is one more field (a choice, null = the graph's default).
+Help and the allowed range are tooltips; a wheel over an unfocused editor scrolls the inspector.
+Above the form: the node's input and output shapes, its parameter count and its problems.
+
+Every edit goes to the controller as one SetParam command (spin-box drags merge into one undo step);
+a value equal to the default is stored as "default" (removed). A value the param refuses is not
+sent: the editor turns red with the reason, and the reason goes to the status bar. Changes that
+come from the model (undo, redo) update the editors with their signals blocked.
 """
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QScrollArea,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from ..core import REGISTRY, Analysis, Graph, Param, ParamError
+from ..core import REGISTRY, Analysis, Graph, ParamError
+from ..core.fields import ChoiceField
+from ..core.init_schemes import INIT_HELP, INIT_SCHEMES  # noqa: F401 - the one list of weight init schemes
 from ..core.layers._common import fmt
+from .forms import FieldEditor, make_editor
 
-from ..core.init_schemes import INIT_SCHEMES  # noqa: E402,F401 - the one list of weight init schemes
-BIG = 9_999_999  # bounds unbounded spin boxes (their width follows the range's digits)
-
-
-class _FloatBox(QDoubleSpinBox):
-    def textFromValue(self, value: float) -> str:
-        return f"{value:.6g}"
-
-    def valueFromText(self, text: str) -> float:
-        try:
-            return float(text)
-        except ValueError:
-            return self.value()
-
-    def validate(self, text: str, pos: int) -> object:
-        if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)?([eE][-+]?\d*)?", text.strip()):
-            return QValidator.State.Acceptable if _is_float(text) else QValidator.State.Intermediate
-        return QValidator.State.Invalid
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
-
-
-def _show_number(box: Any, value: float) -> None:
-    """Show a value in a spin box; one beyond the box's range (e.g. 10^12 outputs) is shown clamped
-    and marked, instead of raising OverflowError."""
-    shown = min(max(value, box.minimum()), box.maximum())
-    box.setValue(shown)
-    outside = shown != value
-    if box.property("own_tip") is None:
-        box.setProperty("own_tip", box.toolTip())
-    box.setStyleSheet("color: palette(highlight);" if outside else "")
-    box.setToolTip(f"the value is {value:,}, beyond what this box can show" if outside else box.property("own_tip"))
-
-
-def _int_box(p: Param) -> QSpinBox:
-    box = QSpinBox()
-    lo = -BIG if p.min is None else int(p.min) + (1 if p.min_exclusive else 0)
-    hi = BIG if p.max is None else int(p.max) - (1 if p.max_exclusive else 0)
-    box.setRange(lo, hi)
-    box.setKeyboardTracking(False)
-    box.setAccelerated(True)
-    box.setMinimumWidth(56)
-    return box
-
-
-class ParamEditor:
-    """Builds the widget for one param; ``set_value`` shows a value, ``on_change`` receives edits."""
-
-    def __init__(self, p: Param, on_change: Callable[[str, Any], None], on_error: Callable[[str], None]) -> None:
-        self.p, self.on_change, self.on_error = p, on_change, on_error
-        self.widget: QWidget
-        self._boxes: list[Any] = []
-        k = p.kind
-        if k == "int":
-            box = _int_box(p)
-            box.valueChanged.connect(lambda v: self.on_change(p.name, int(v)))
-            self.widget, self._boxes = box, [box]
-        elif k == "float":
-            box = _FloatBox()
-            box.setDecimals(10)
-            box.setRange(-1e6 if p.min is None else p.min, 1e6 if p.max is None else p.max)
-            d = p.default if isinstance(p.default, (int, float)) and p.default else 1.0
-            box.setSingleStep(10 ** round(math.log10(abs(d))) / 10 if abs(d) < 1 else 0.1)
-            box.setKeyboardTracking(False)
-            box.valueChanged.connect(lambda v: self._float_changed(v))
-            self.widget, self._boxes = box, [box]
-        elif k == "bool":
-            box = QCheckBox()
-            box.toggled.connect(lambda v: self.on_change(p.name, bool(v)))
-            self.widget, self._boxes = box, [box]
-        elif k == "choice":
-            box = QComboBox()
-            for c in p.choices:
-                box.addItem(str(c), c)
-            box.currentIndexChanged.connect(lambda i: self.on_change(p.name, box.itemData(i)))
-            self.widget, self._boxes = box, [box]
-        elif k in ("pair", "pair_or_none"):
-            w = QWidget()
-            lay = QHBoxLayout(w)
-            lay.setContentsMargins(0, 0, 0, 0)
-            h, v = _int_box(p), _int_box(p)
-            h.setToolTip(f"{p.name} (height)")
-            v.setToolTip(f"{p.name} (width)")
-            lay.addWidget(h)
-            lay.addWidget(QLabel("×"))
-            lay.addWidget(v)
-            self._boxes = [h, v]
-            if k == "pair_or_none":
-                auto = QCheckBox("auto")
-                auto.setToolTip("no value: " + p.help)
-                lay.addWidget(auto)
-                self._boxes.append(auto)
-                auto.toggled.connect(lambda _: self._pair_changed())
-            h.valueChanged.connect(lambda _: self._pair_changed())
-            v.valueChanged.connect(lambda _: self._pair_changed())
-            self.widget = w
-        elif k == "shape":
-            edit = QLineEdit()
-            edit.setPlaceholderText("e.g. 1, 28, 28")
-            edit.editingFinished.connect(self._shape_changed)
-            self.widget, self._boxes = edit, [edit]
-        else:  # pragma: no cover - catalogue bug
-            raise AssertionError(k)
-        self.widget.setToolTip(f"{p.name}: {p.help}" + (f" ({p.range_text()})" if p.range_text() else ""))
-        self.widget.setObjectName(f"param_{p.name}")
-
-    def _float_changed(self, v: float) -> None:
-        try:
-            self.on_change(self.p.name, self.p.coerce(float(v)))
-        except ParamError as e:
-            self.on_error(str(e))
-
-    def _pair_changed(self) -> None:
-        if len(self._boxes) == 3:
-            auto = self._boxes[2].isChecked()
-            self._boxes[0].setEnabled(not auto)
-            self._boxes[1].setEnabled(not auto)
-            if auto:
-                self.on_change(self.p.name, None)
-                return
-        a, b = self._boxes[0].value(), self._boxes[1].value()
-        self.on_change(self.p.name, a if a == b else [a, b])
-
-    def _shape_changed(self) -> None:
-        text = self._boxes[0].text()
-        parts = [t for t in re.split(r"[,\s×x*]+", text.strip()) if t]
-        try:
-            value = self.p.coerce([int(t) for t in parts])
-        except (ValueError, ParamError):
-            self._boxes[0].setStyleSheet("QLineEdit { border: 1px solid #d01c1c; }")
-            self.on_error(f"'{self.p.name}' must be positive integers separated by commas, e.g. 1, 28, 28")
-            return
-        self._boxes[0].setStyleSheet("")
-        self.on_change(self.p.name, list(value))
-
-    def set_value(self, value: Any) -> None:
-        for b in self._boxes:
-            b.blockSignals(True)
-        try:
-            k = self.p.kind
-            if k in ("int", "float"):
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    _show_number(self._boxes[0], value)
-            elif k == "bool":
-                self._boxes[0].setChecked(bool(value))
-            elif k == "choice":
-                i = self._boxes[0].findData(value)
-                if i >= 0:
-                    self._boxes[0].setCurrentIndex(i)
-            elif k in ("pair", "pair_or_none"):
-                auto = value is None
-                if len(self._boxes) == 3:
-                    self._boxes[2].setChecked(auto)
-                    self._boxes[0].setEnabled(not auto)
-                    self._boxes[1].setEnabled(not auto)
-                if not auto:
-                    pair = value if isinstance(value, (list, tuple)) and len(value) == 2 else (value, value)
-                    for box, v in zip(self._boxes, pair):
-                        if isinstance(v, int) and not isinstance(v, bool):
-                            _show_number(box, v)
-            elif k == "shape":
-                self._boxes[0].setStyleSheet("")
-                if isinstance(value, (list, tuple)):
-                    self._boxes[0].setText(", ".join(str(v) for v in value))
-        finally:
-            for b in self._boxes:
-                b.blockSignals(False)
+#: a node's weight init, as a field: null = the graph's scheme (training.init)
+INIT_FIELD = ChoiceField("init", None, help="weight initialisation for this node; '(graph default)' uses the "
+                         "experiment's scheme", nullable=True, null_text="(graph default)", choices=INIT_SCHEMES,
+                         choice_help=tuple(INIT_HELP.values()))
 
 
 class InspectorWidget(QScrollArea):
@@ -221,7 +44,8 @@ class InspectorWidget(QScrollArea):
         self.controller = controller
         self.graph: Graph | None = None
         self.node_id: str | None = None
-        self.editors: dict[str, ParamEditor] = {}
+        self.editors: dict[str, FieldEditor] = {}
+        self.init_editor: FieldEditor | None = None
         self.init_box: QComboBox | None = None
         self._analysis: Analysis | None = None
         self._errors: dict[str, str] = {}  # param name -> the refusal last shown for it
@@ -270,7 +94,11 @@ class InspectorWidget(QScrollArea):
             return
         while self.form.rowCount():
             self.form.removeRow(0)
+        for ed in [*self.editors.values(), self.init_editor]:
+            if ed is not None:
+                ed.deleteLater()
         self.editors.clear()
+        self.init_editor = None
         self.init_box = None
         self.node_id = node_id if self.graph is not None and node_id in self.graph.nodes else None
         if self.node_id is None:
@@ -287,22 +115,19 @@ class InspectorWidget(QScrollArea):
         self.help.setText(spec.help if spec else f"unknown layer type '{node.type}'")
         if spec is not None:
             for p in spec.params:
-                ed = ParamEditor(p, self._edited, lambda message, name=p.name: self._invalid(message, name))
+                ed = make_editor(p.field, p.name, self._edited, self._refuser(p.name), self, f=p,
+                                 object_name=f"param_{p.name}")
                 self.editors[p.name] = ed
                 label = QLabel(p.name)
                 label.setToolTip(ed.widget.toolTip())
                 self.form.addRow(label, ed.widget)
         # the init schemes apply to its weights; a scheme set where none applies (an old file) can be cleared
         if spec is not None and (spec.initialisable or node.init is not None):
-            box = QComboBox()
-            box.setObjectName("param_init")
-            box.addItem("(graph default)", None)
-            for s in INIT_SCHEMES:
-                box.addItem(s, s)
-            box.setToolTip("weight initialisation for this node; '(graph default)' uses the experiment's scheme")
-            box.currentIndexChanged.connect(lambda i: self._edited("init", box.itemData(i)))
-            self.init_box = box
-            self.form.addRow(QLabel("init"), box)
+            ed = make_editor(INIT_FIELD, "init", self._edited, None, self, object_name="param_init")
+            self.init_editor = ed
+            assert isinstance(ed.widget, QComboBox)
+            self.init_box = ed.widget
+            self.form.addRow(QLabel("init"), ed.widget)
         self._load_values()
         self._refresh_info()
 
@@ -313,12 +138,9 @@ class InspectorWidget(QScrollArea):
         spec = REGISTRY.get(node.type)
         for name, ed in self.editors.items():
             value = node.params.get(name, spec.defaults.get(name) if spec else None)
-            ed.set_value(value)
-        if self.init_box is not None:
-            self.init_box.blockSignals(True)
-            i = self.init_box.findData(node.init)
-            self.init_box.setCurrentIndex(max(0, i))
-            self.init_box.blockSignals(False)
+            ed.show(value)
+        if self.init_editor is not None:
+            self.init_editor.show(node.init)
 
     def _refresh_info(self) -> None:
         a = self._analysis
@@ -332,6 +154,7 @@ class InspectorWidget(QScrollArea):
         self.errors.setVisible(bool(info.problems))
 
     def _edited(self, name: str, value: Any) -> None:
+        """An editor's value, accepted by its field: one SetParam command (the default stored as unset)."""
         if self.node_id is None:
             return
         spec = REGISTRY.get(self.graph.nodes[self.node_id].type)
@@ -347,6 +170,9 @@ class InspectorWidget(QScrollArea):
         if stale is not None:
             self.error_cleared.emit(stale)
         self.controller.set_param(self.node_id, name, value)
+
+    def _refuser(self, name: str) -> Any:
+        return lambda message: self._invalid(message, name)
 
     def _invalid(self, message: str, name: str = "") -> None:
         self._errors[name] = message

@@ -35,7 +35,7 @@ def test_new_user_session(make_window, examples_dir, tmp_path):
     assert item.severity == "error" and "Conv2d" in item.message  # a clear error on the conv node only
     # make the input an image: shapes propagate to the conv, its error goes away
     w.scene.select_nodes([first])
-    shape_edit = w.inspector.editors["shape"]._boxes[0]
+    shape_edit = w.inspector.editors["shape"].widget
     shape_edit.setText("3, 32, 32")
     shape_edit.editingFinished.emit()
     w.live.flush()
@@ -44,7 +44,7 @@ def test_new_user_session(make_window, examples_dir, tmp_path):
     assert w.scene.edge_items[edge].label == "3×32×32"
     # an error appears (kernel larger than the image) and goes away with the keyboard (spin box)
     w.scene.select_nodes([conv])
-    box = w.inspector.editors["kernel_size"]._boxes[0]
+    box = w.inspector.editors["kernel_size"].boxes[0]
     box.setValue(40)
     w.live.flush()
     assert item.severity == "error" and w.status.text().startswith("✗")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox
 
 import graphlab
 from graphlab.core import REGISTRY
@@ -51,7 +51,7 @@ def test_editing_a_param_updates_shapes_downstream_and_params_match_torch(make_w
 def test_an_error_appears_on_its_node_and_goes_away_with_undo(make_window, examples_dir):
     w = make_window(examples_dir / "lenet5.graphlab.json")
     w.scene.select_nodes(["conv2"])
-    w.inspector.editors["kernel_size"]._boxes[0].setValue(20)  # 6×14×14 input: too tall a kernel
+    w.inspector.editors["kernel_size"].boxes[0].setValue(20)  # 6×14×14 input: too tall a kernel
     w.live.flush()
     item = w.scene.node_items["conv2"]
     assert item.severity == "error" and "conv2" in item.toolTip() and item.message in item.toolTip()
@@ -63,7 +63,7 @@ def test_an_error_appears_on_its_node_and_goes_away_with_undo(make_window, examp
     w.live.flush()
     assert item.severity == "" and w.status.text().startswith("✓")
     assert w.problems.count() == 0
-    assert w.inspector.editors["kernel_size"]._boxes[0].value() == 5  # the form follows undo
+    assert w.inspector.editors["kernel_size"].boxes[0].value() == 5  # the form follows undo
 
 
 def test_spin_box_steps_merge_into_one_undo_step(make_window, examples_dir):
@@ -89,10 +89,12 @@ def test_other_editor_kinds(make_window):
     assert w.document.graph.nodes[lstm].params["output"] == "sequence"
     drop = c.add_node("Dropout")
     w.scene.select_nodes([drop])
-    box = w.inspector.findChild(QDoubleSpinBox, "param_p")
-    box.setValue(0.25)
+    box = w.inspector.findChild(QLineEdit, "param_p")  # a float: a number line edit
+    box.setText("0.25")
+    box.editingFinished.emit()
     assert w.document.graph.nodes[drop].params["p"] == 0.25
-    box.setValue(0.5)  # the default: stored as "not set"
+    box.setText("0.5")  # the default: stored as "not set"
+    box.editingFinished.emit()
     assert "p" not in w.document.graph.nodes[drop].params
     inp = c.add_node("Input")
     w.scene.select_nodes([inp])
@@ -107,7 +109,7 @@ def test_other_editor_kinds(make_window):
     conv = c.add_node("Conv2d")
     w.scene.select_nodes([conv])
     ed = w.inspector.editors["kernel_size"]
-    ed._boxes[1].setValue(5)
+    ed.boxes[1].setValue(5)
     assert w.document.graph.nodes[conv].params["kernel_size"] == [3, 5]
     init = w.inspector.findChild(QComboBox, "param_init")
     init.setCurrentIndex(init.findData("xavier"))

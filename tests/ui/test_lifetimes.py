@@ -148,11 +148,11 @@ def test_every_interaction_then_two_seconds_of_event_loop(make_window, qtbot, ex
     assert any(n.type == "GRU" for n in w.document.graph.nodes.values())
     # inspector edits: spin box by keyboard, shape field, combo box
     w.scene.select_nodes([i1])
-    edit = w.inspector.editors["shape"]._boxes[0]
+    edit = w.inspector.editors["shape"].widget
     edit.setText("3, 8, 8")
     edit.editingFinished.emit()
     w.scene.select_nodes([l1])
-    box = w.inspector.editors["out_features"]._boxes[0]
+    box = w.inspector.editors["out_features"].widget
     focus(qtbot, box)
     box.selectAll()
     QTest.keyClicks(box, "12")

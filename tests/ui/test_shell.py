@@ -94,7 +94,7 @@ def test_paste_lands_at_the_cursor_keeping_relative_positions(make_window, examp
 def test_a_stale_error_leaves_the_status_bar_once_the_value_is_valid(make_window, examples_dir):
     w = make_window(examples_dir / "lenet5.graphlab.json")
     w.scene.select_nodes(["input"])
-    edit = w.inspector.editors["shape"]._boxes[0]
+    edit = w.inspector.editors["shape"].widget
     edit.setText("1, a, 28")
     edit.editingFinished.emit()
     assert "must be positive integers" in w.statusBar().currentMessage()

@@ -39,6 +39,7 @@ from ..document import Document
 from ..shell import Shell
 from .actions import fill_menu, make_actions
 from .canvas import StepperCanvas
+from .commands import SetStepCommand
 from .dock import HINT, StepperDock
 from .frames import Frame
 from .worker import StepSession, drain_job, gradcheck_job
@@ -65,6 +66,7 @@ class StepperController(QObject):
                                                           "gradcheck")])
         self.settings = self.panel.settings
         self.settings.changed.connect(self._settings_changed)
+        self.settings.edited.connect(self._store_settings)
         self.settings.load_weights_requested.connect(self.choose_weights)
 
         self.session = StepSession()
@@ -87,7 +89,7 @@ class StepperController(QObject):
         document.section_changed.connect(self._section_changed)
         document.replaced.connect(self._replaced)
         document.analysed.connect(self._on_analysis)
-        document.weights_changed.connect(self.set_weights)
+        document.weights_changed.connect(self._weights_changed)
         shell.selection_changed.connect(self._selection_changed)
         app = QApplication.instance()
         if app is not None:
@@ -117,7 +119,7 @@ class StepperController(QObject):
     def _on_analysis(self, a: Analysis, new_document: bool = False) -> None:
         doc = self.document.graph
         self.settings.set_graph_info([(n, a.nodes[n].shape if n in a.nodes else None) for n in a.inputs],
-                                     "dataset" in (doc.training or {}), new_document=new_document)
+                                     "dataset" in (doc.training or {}), new_document=new_document, step=doc.step)
 
     def _replaced(self) -> None:
         if not self._closed:
@@ -128,10 +130,17 @@ class StepperController(QObject):
         self._invalidate("The graph changed: the walk restarts at the next step.")
 
     def _section_changed(self, key: str) -> None:
-        self._edited()
+        if key == "step":  # the dock's settings, stored in the file (an edit there, or its undo)
+            self._settings_changed()
+        else:
+            self._edited()
 
     def _settings_changed(self) -> None:
         self._invalidate("Settings changed: the walk restarts at the next step.")
+
+    def _store_settings(self, key: str, section: dict[str, Any]) -> None:
+        """A change in the dock's settings: one undo step that stores them in the file's step section."""
+        self.document.undo_stack.push(SetStepCommand(self.document.graph, section, key))
 
     def _invalidate(self, reason: str) -> None:
         """A new generation: whatever the worker holds or computes for the old one is dropped."""
@@ -249,6 +258,12 @@ class StepperController(QObject):
         chosen = self.shell.prompts.weights_path(folder)
         if chosen:
             self.set_weights(chosen)
+
+    def _weights_changed(self, path: Path | None) -> None:
+        """The document's weights (a run's checkpoint, from the Runs dock): the stepper steps with them,
+        stored in the file's step section. None comes with another document, whose own section says."""
+        if path is not None:
+            self.set_weights(path)
 
     def set_weights(self, path: str | Path | None) -> None:
         """Step with these weights (a checkpoint file or a run folder; None: the initialisation).
@@ -377,7 +392,7 @@ class StepperController(QObject):
         d = self.document
         for sig, slot in ((d.structure_changed, self._edited), (d.section_changed, self._section_changed),
                           (d.replaced, self._replaced), (d.analysed, self._on_analysis),
-                          (d.weights_changed, self.set_weights)):
+                          (d.weights_changed, self._weights_changed)):
             sig.disconnect(slot)
         self.session.closing = True
         self.session.wanted = -1

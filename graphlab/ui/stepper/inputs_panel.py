@@ -1,5 +1,13 @@
 """The stepper dock's settings: where the inputs come from, which weights, train or eval mode.
 
+They are the graph file's ``step`` section (:class:`graphlab.step.config.StepConfig`, the configuration
+``graphlab step`` reads too), shown with the field language's editors (:mod:`graphlab.ui.forms`,
+declared in :data:`graphlab.step.config.FIELDS`); the typed values are a specialised editor, a table
+per Input node. When a file opens, the panel shows its section. Every user change is stored back
+in the document as one undo step: ``edited(key, section)`` carries the new section and the stepper
+controller pushes it as a :class:`~.commands.SetStepCommand` (so Save keeps typed values, and undo
+restores them); the panel follows the document through :meth:`InputsPanel.set_graph_info`.
+
 * Inputs: "Dataset sample" (the validation split of the dataset the training section names; offered
   only when it names one), "Random (seeded)" with its seed and batch size, or "Typed values": a
   small table per Input node (offered when every Input node has at most 64 values per sample),
@@ -10,8 +18,9 @@
   :meth:`InputsPanel.set_weights_path` (the training workbench's "use this run's weights").
 * Train mode: BatchNorm on batch statistics, Dropout masks drawn (fixed for the whole walk).
 
-``changed`` fires on every user change; the controller then restarts the walk at the next step.
-``options(base_dir)`` returns a :class:`~.options.StepOptions`, or None when the typed values are bad.
+``changed`` fires on every user change, before ``edited``; the walk restarts at the next step.
+``options(base_dir)`` returns a :class:`~.options.StepOptions` (the configuration shown, parsed by
+:func:`graphlab.step.config.parse_step`), or None when the typed values are bad.
 """
 from __future__ import annotations
 
@@ -20,14 +29,14 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from ...step.config import FIELDS, SOURCES, StepConfigError, clean_section, parse_step, with_value
+from ..forms import ChoiceEditor, FieldEditor, make_editor
 from ..scene.style import make_style
 from .options import TYPED_MAX, StepOptions, TypedInput, parse_cells
 
-SOURCE_TEXT = {"dataset": "Dataset sample", "random": "Random (seeded)", "typed": "Typed values"}
 CELL_W = 58
 
 
@@ -77,7 +86,10 @@ class TypedTable(QTableWidget):
 
 
 class InputsPanel(QWidget):
+    #: the user changed a setting (the walk restarts at the next step)
     changed = Signal()
+    #: (key, the new step section): store it in the document as one undo step
+    edited = Signal(str, object)
     load_weights_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -87,20 +99,21 @@ class InputsPanel(QWidget):
         self.weights: str | None = None
         self.tables: dict[str, TypedTable] = {}
         self._inputs: tuple[tuple[str, tuple[int, ...]], ...] = ()
-        self._has_dataset = False
+        self._has_dataset = True  # until the graph says (so the first set_graph_info updates the offer)
+        self._typed_ok = True
+        self._section: dict[str, Any] = {}  # the document's step section, as last shown or sent
+        self._file_error = ""  # what parse_step says about the document's section
 
-        self.source = QComboBox()
-        self.source.setObjectName("step_source")
-        for key in ("dataset", "random", "typed"):
-            self.source.addItem(SOURCE_TEXT[key], key)
-        self.seed = QSpinBox()
-        self.seed.setObjectName("step_seed")
-        self.seed.setRange(0, 2 ** 31 - 1)
+        self.editors: dict[str, FieldEditor] = {
+            key: make_editor(FIELDS[key], key, self._field_edited, self._show_error, self, object_name=f"step_{key}")
+            for key in ("source", "seed", "batch", "train_mode")}
+        source_ed = self.editors["source"]
+        assert isinstance(source_ed, ChoiceEditor)
+        self.source_editor = source_ed
+        self.source: QComboBox = self._widget("source", QComboBox)
+        self.seed: QSpinBox = self._widget("seed", QSpinBox)
         self.seed.setPrefix("seed ")
-        self.batch = QSpinBox()
-        self.batch.setObjectName("step_batch")
-        self.batch.setRange(1, 256)
-        self.batch.setValue(8)
+        self.batch: QSpinBox = self._widget("batch", QSpinBox)
         self.batch.setPrefix("batch ")
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -133,8 +146,8 @@ class InputsPanel(QWidget):
         wrow.addWidget(self.weights_label, 1)
         wrow.addWidget(self.load_button)
         wrow.addWidget(self.init_button)
-        self.train_mode = QCheckBox("Train mode (BatchNorm batch statistics, Dropout masks)")
-        self.train_mode.setObjectName("step_train_mode")
+        self.train_mode: QCheckBox = self._widget("train_mode", QCheckBox)
+        self.train_mode.setText("Train mode (BatchNorm batch statistics, Dropout masks)")
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -145,62 +158,95 @@ class InputsPanel(QWidget):
         lay.addLayout(wrow)
         lay.addWidget(self.train_mode)
 
-        self.source.currentIndexChanged.connect(self._source_changed)
-        self.seed.valueChanged.connect(self._user_changed)
-        self.batch.valueChanged.connect(self._user_changed)
-        self.train_mode.toggled.connect(self._user_changed)
         self.load_button.clicked.connect(self.load_weights_requested)
         self.init_button.clicked.connect(self._use_initial)
-        self._show_weights()
-        self._source_changed()
+        self._show_section({}, "")
 
-    # ---- what the graph offers -------------------------------------------------------------------------
+    def _widget(self, key: str, kind: type) -> Any:
+        w = self.editors[key].widget
+        assert isinstance(w, kind)
+        return w
+
+    # ---- what the graph offers, and its step section ------------------------------------------------------
     def set_graph_info(self, inputs: Sequence[tuple[str, Sequence[int] | None]], has_dataset: bool,
-                       new_document: bool = False) -> None:
-        """The graph's Input nodes (id, per-sample shape or None) and whether it names a dataset."""
+                       new_document: bool = False, step: dict[str, Any] | None = None) -> None:
+        """The graph's Input nodes (id, per-sample shape or None), whether it names a dataset, and its
+        ``step`` section (None: keep the one shown)."""
         key = tuple((nid, tuple(int(s) for s in shape)) for nid, shape in inputs if shape is not None)
-        if new_document:
-            self.weights = None
-            self._show_weights()
-        if key != self._inputs:
-            old = {nid: t.cells() for nid, t in self.tables.items()}
-            old_shapes = {nid: t.shape for nid, t in self.tables.items()}
-            while self.typed_form.rowCount():
-                self.typed_form.removeRow(0)
-            self.tables = {}
-            for nid, shape in key:
-                if math.prod(shape) > TYPED_MAX:
-                    continue
-                t = TypedTable(nid, shape)
-                if old_shapes.get(nid) == shape:
-                    t.set_values(old[nid])
-                t.cellChanged.connect(self._cell_changed)
-                self.tables[nid] = t
-                label = QLabel(f"{nid}  [{', '.join(map(str, shape))}]")
-                label.setToolTip(f"the values of Input node {nid} (one sample)")
-                self.typed_form.addRow(label, t)
-            self._inputs = key
+        rebuilt = key != self._inputs or new_document
+        if rebuilt:
+            self._make_tables(key)
         typed_ok = bool(key) and all(math.prod(s) <= TYPED_MAX for _, s in key)
-        model = self.source.model()
-        assert isinstance(model, QStandardItemModel)
-        model.item(0).setEnabled(has_dataset)
-        model.item(0).setToolTip("" if has_dataset else "the training section names no dataset")
-        model.item(2).setEnabled(typed_ok)
-        model.item(2).setToolTip("" if typed_ok else f"typed values need Input nodes of at most {TYPED_MAX} values")
-        want = self.source_key()
-        if new_document or (want == "dataset" and not has_dataset) or (want == "typed" and not typed_ok):
-            want = "dataset" if has_dataset else "random"
-        self._has_dataset = has_dataset
+        offered = (has_dataset, typed_ok)
+        if offered != (self._has_dataset, self._typed_ok):
+            self._has_dataset, self._typed_ok = offered
+            self.source_editor.offer("dataset", has_dataset, "the training section names no dataset")
+            self.source_editor.offer("typed", typed_ok, f"typed values need Input nodes of at most {TYPED_MAX} "
+                                                        "values")
+            rebuilt = True
+        section = self._section if step is None else step
+        if rebuilt or section != self._section:  # else the panel shows it already (and any cell being fixed)
+            self._show_section(section, self._parse_error(section))
+
+    def _make_tables(self, key: tuple[tuple[str, tuple[int, ...]], ...]) -> None:
+        while self.typed_form.rowCount():
+            self.typed_form.removeRow(0)
+        self.tables = {}
+        for nid, shape in key:
+            if math.prod(shape) > TYPED_MAX:
+                continue
+            t = TypedTable(nid, shape)
+            t.cellChanged.connect(self._cell_changed)
+            self.tables[nid] = t
+            label = QLabel(f"{nid}  [{', '.join(map(str, shape))}]")
+            label.setToolTip(f"the values of Input node {nid} (one sample)")
+            self.typed_form.addRow(label, t)
+        self._inputs = key
+
+    def _shapes(self) -> dict[str, tuple[int, ...]]:
+        return dict(self._inputs)
+
+    def _parse_error(self, section: Any) -> str:
+        try:
+            parse_step(section, self._shapes() or None)
+        except StepConfigError as e:
+            return str(e)
+        return ""
+
+    def _show_section(self, section: dict[str, Any], error: str) -> None:
+        """Show a step section (signals blocked); the source shown falls back to what the graph allows."""
+        self._section = dict(section) if isinstance(section, dict) else {}
+        self._file_error = error
+        get = self._section.get
         self._filling = True
         try:
-            self.source.setCurrentIndex(self.source.findData(want))
+            source = get("source", FIELDS["source"].default)
+            if (source == "dataset" and not self._has_dataset) or (source == "typed" and not self._typed_ok):
+                source = "dataset" if self._has_dataset else "random"
+            if source not in SOURCES:
+                source = "dataset" if self._has_dataset else "random"
+            self.editors["source"].show(source)
+            for key in ("seed", "batch", "train_mode"):
+                self.editors[key].show(get(key, FIELDS[key].default))
+            typed = get("inputs") if isinstance(get("inputs"), dict) else {}
+            for nid, t in self.tables.items():
+                values = typed.get(nid)
+                vals = values if isinstance(values, list) else [values] if isinstance(values, (int, float)) else None
+                t.set_values(vals if vals is not None and _flat_numbers(vals) else [0] * math.prod(t.shape))
+            weights = get("weights")
+            self.weights = weights if isinstance(weights, str) and weights else None
         finally:
             self._filling = False
-        self._source_changed(emit=False)
+        self._show_weights()
+        self._source_shown()
 
     # ---- reading and setting ---------------------------------------------------------------------------
     def source_key(self) -> str:
         return str(self.source.currentData())
+
+    def section(self) -> dict[str, Any]:
+        """The step section as the panel shows it."""
+        return dict(self._section)
 
     def set_source(self, key: str) -> None:
         i = self.source.findData(key)
@@ -209,7 +255,7 @@ class InputsPanel(QWidget):
         self.source.setCurrentIndex(i)
 
     def set_typed(self, values: dict[str, Sequence[Any]]) -> None:
-        """Fill typed values ({input id: numbers or texts}) and switch to typed inputs."""
+        """Fill typed values ({input id: numbers or texts}) and switch to typed inputs (one edit)."""
         self._filling = True
         try:
             for nid, vals in values.items():
@@ -218,15 +264,18 @@ class InputsPanel(QWidget):
                 self.tables[nid].set_values(vals)
         finally:
             self._filling = False
-        if self.source_key() != "typed":
-            self.set_source("typed")
-        else:
-            self._user_changed()
+        section = self._clean()
+        typed, err = self.typed_inputs()
+        for t in typed:
+            section = with_value(section, f"inputs.{t.node}", t.values)
+        self.editors["source"].show("typed")
+        self._source_shown()
+        self._store("inputs", with_value(section, "source", "typed"), err)
 
     def set_weights_path(self, path: str | None) -> None:
         self.weights = str(path) if path else None
         self._show_weights()
-        self._user_changed()
+        self._store("weights", with_value(self._clean(), "weights", self.weights))
 
     def typed_inputs(self) -> tuple[tuple[TypedInput, ...], str]:
         out = []
@@ -239,20 +288,29 @@ class InputsPanel(QWidget):
 
     def options(self, base_dir: str | None) -> StepOptions | None:
         """The options for the next walk; None (and the error line shown) when typed values are bad."""
-        typed: tuple[TypedInput, ...] = ()
+        section = dict(self._section)
+        section.update({k: self.editors[k].value() for k in ("source", "seed", "batch", "train_mode")})
+        section["weights"] = self.weights
         if self.source_key() == "typed":
             typed, err = self.typed_inputs()
-            self._show_error(err)
             if err:
+                self._show_error(err)
                 return None
-        return StepOptions(self.source_key(), self.seed.value(), self.batch.value(), typed, self.weights,
-                           self.train_mode.isChecked(), base_dir)
+            section["inputs"] = {t.node: list(t.values) for t in typed}
+        try:
+            cfg = parse_step(section, self._shapes() or None)
+        except StepConfigError as e:
+            self._show_error(str(e))
+            return None
+        self._show_error("")
+        return StepOptions(cfg, base_dir)
 
     def error_text(self) -> str:
         return self.error.text() if not self.error.isHidden() else ""
 
     # ---- internals -------------------------------------------------------------------------------------
     def _show_error(self, text: str) -> None:
+        text = text or self._file_error
         self.error.setText(text)
         self.error.setStyleSheet(f"color: {make_style(self.palette()).error.name()}")
         self.error.setVisible(bool(text))
@@ -270,25 +328,47 @@ class InputsPanel(QWidget):
     def _use_initial(self) -> None:
         self.set_weights_path(None)
 
-    def _source_changed(self, *args: Any, emit: bool = True) -> None:
+    def _source_shown(self) -> None:
         key = self.source_key()
         self.typed_box.setVisible(key == "typed")
         self.batch.setEnabled(key != "typed")
-        if key == "typed":
-            _, err = self.typed_inputs()
-            self._show_error(err)
-        else:
-            self._show_error("")
-        if emit:
-            self._user_changed()
+        self._show_error(self.typed_inputs()[1] if key == "typed" else "")
 
-    def _cell_changed(self, *args: Any) -> None:
+    def _clean(self) -> dict[str, Any]:
+        """The shown section without what its file had wrong: an edit in the panel writes valid values."""
+        return clean_section(self._section, self._shapes() or None)
+
+    def _field_edited(self, key: str, value: Any) -> None:
+        if key == "source":
+            self._source_shown()
+        self._store(key, with_value(self._clean(), key, value))
+
+    def _cell_changed(self, row: int, col: int) -> None:
         if self._filling:
             return
-        _, err = self.typed_inputs()
-        self._show_error(err)
-        self._user_changed()
+        table = self.sender()
+        err = self.typed_inputs()[1]
+        ti = parse_cells(table.node, table.shape, table.cells())[0] if isinstance(table, TypedTable) else None
+        if ti is None:
+            self._show_error(err)
+            self.changed.emit()  # nothing to store: the walk restarts once the value is fixed
+            return
+        self._store(f"inputs.{ti.node}", with_value(self._clean(), f"inputs.{ti.node}", ti.values), err)
 
-    def _user_changed(self, *args: Any) -> None:
-        if not self._filling:
-            self.changed.emit()
+    def _store(self, key: str, section: dict[str, Any], error: str = "") -> None:
+        """A user change: shown now, restarts the walk, and goes to the document as one undo step."""
+        if self._filling:
+            return
+        changed = section != self._section
+        if changed:
+            self._section = section
+            self._file_error = self._parse_error(section)
+        self._show_error(error)
+        self.changed.emit()
+        if changed:
+            self.edited.emit(key, section)
+
+
+def _flat_numbers(values: list[Any]) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+

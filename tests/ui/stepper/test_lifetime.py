@@ -63,8 +63,9 @@ def test_settings_and_another_document_restart_the_walk(make_window, qtbot, tmp_
     gates.write_bytes((ROOT / "examples" / "backprop_gates.graphlab.json").read_bytes())
     assert w.open_file(gates, ask=False)
     w.live.flush()
-    assert w.stepper is None and ui.settings.source_key() == "random" and set(ui.settings.tables) == {"x", "y", "z"}
-    typed_gates(w)
+    # the gates file stores its inputs (x = -2, y = 5, z = -4): the panel shows them, nothing to type
+    assert w.stepper is None and ui.settings.source_key() == "typed" and set(ui.settings.tables) == {"x", "y", "z"}
+    assert [ui.settings.tables[n].cells() for n in "xyz"] == [["-2"], ["5"], ["-4"]]
     press(qtbot, w, "step", 3)
     assert node_look(w, "q")["badge"] == "3"
 
