@@ -39,6 +39,10 @@ class ParamError(Exception):
         self.name = name
 
 
+#: the largest float that still reads as the integer it was written as (2**53); an int param refuses
+#: a float beyond it (1e308 would become a 309-digit integer)
+_EXACT_FLOAT_INT = float(2 ** 53)
+
 KINDS = ("int", "float", "bool", "choice", "pair", "shape", "pair_or_none")
 
 
@@ -81,8 +85,8 @@ class Param:
         n, k = self.name, self.kind
         if k == "int":
             if isinstance(value, bool) or not isinstance(value, int):
-                if isinstance(value, float) and value.is_integer():
-                    value = int(value)
+                if isinstance(value, float) and value.is_integer() and abs(value) <= _EXACT_FLOAT_INT:
+                    value = int(value)  # 3.0 is 3; 1e308 is no integer anyone typed
                 else:
                     raise ParamError(n, f"'{n}' must be an integer, got {_show(value)}")
             self._check_range(value, f"'{n}'")
