@@ -33,6 +33,14 @@ known: ``data`` with ``training.dataset`` for a bad dataset path, ``nan`` with t
 ``runtime``) and a ``Finished``; if the child dies without one (killed, crashed), :meth:`poll`
 reports an ``Error`` and a ``Finished`` itself, so a listener always sees the end.
 
+**Never outlives the editor.** The child exits as soon as its parent process is gone (the editor
+killed with -9, crashed, or closed without stopping it): on Linux the kernel signals it
+(``PR_SET_PDEATHSIG``, SIGUSR2, whose handler exits when :func:`os.getppid` is no longer the
+parent's pid — the signal also comes when only the *thread* that started the child ends, and then
+it is ignored); everywhere, the child's command thread checks the parent's pid every
+:data:`FLUSH_INTERVAL` seconds, and takes a closed command pipe for a parent gone. Its last
+checkpoint (every ``checkpoint_interval`` seconds) stays on disk.
+
 **Released at the end.** Once :meth:`poll` has delivered the ``Finished`` event it calls
 :meth:`close`: the queues are closed (their pipes and the command queue's feeder thread go) and the
 process handle is closed as soon as the child has exited (a short-lived reaper thread waits for it, so
@@ -43,9 +51,12 @@ is abandoned: use :meth:`stop` and poll until ``Finished`` to keep a checkpoint)
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing as mp
 import os
 import queue as queue_mod
+import signal
+import sys
 import threading
 import traceback
 from dataclasses import replace
@@ -144,8 +155,42 @@ def _error_event(e: BaseException) -> ev.Error:
     return ev.Error("internal", f"the training process failed: {type(e).__name__}: {e}{at}")
 
 
+#: exit status of a child whose parent is gone (nobody reads it; the tests do)
+ORPHAN_EXIT = 3
+_PR_SET_PDEATHSIG = 1
+
+
+def parent_gone(parent_pid: int) -> bool:
+    """True when the process that started this one has exited (this one was re-parented)."""
+    return os.getppid() != parent_pid
+
+
+def exit_with_parent(parent_pid: int) -> None:
+    """Make this process exit as soon as ``parent_pid`` (its parent) does: a kernel signal on Linux,
+    and at once when the parent is already gone. The command thread's check covers other systems."""
+    if parent_gone(parent_pid):
+        os._exit(ORPHAN_EXIT)
+    if not sys.platform.startswith("linux"):
+        return
+
+    def on_parent_death(signum: int, frame: Any) -> None:
+        if parent_gone(parent_pid):  # not just the parent's starting thread ending
+            os._exit(ORPHAN_EXIT)
+
+    try:
+        signal.signal(signal.SIGUSR2, on_parent_death)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGUSR2), 0, 0, 0)
+    except (OSError, AttributeError, ValueError):  # no prctl here: the command thread's check remains
+        return
+    if parent_gone(parent_pid):  # it died between the first check and prctl
+        os._exit(ORPHAN_EXIT)
+
+
 def _child(text: str, config: TrainConfig, kwargs: dict[str, Any], q: Any, cmds: Any, acked: Any,
-           produced: Any) -> None:
+           produced: Any, parent_pid: int | None = None) -> None:
+    if parent_pid is not None:
+        exit_with_parent(parent_pid)
     from ..io import loads
     from .trainer import Trainer
 
@@ -154,14 +199,18 @@ def _child(text: str, config: TrainConfig, kwargs: dict[str, Any], q: Any, cmds:
     try:
         trainer = Trainer(loads(text), config, **kwargs)
 
-        def watch() -> None:  # commands in, quiet-time flushes out
+        def watch() -> None:  # commands in, quiet-time flushes out; the parent's pid watched
             while not done.is_set():
+                if parent_pid is not None and parent_gone(parent_pid):
+                    os._exit(ORPHAN_EXIT)
                 try:
                     req = cmds.get(timeout=FLUSH_INTERVAL)
                 except queue_mod.Empty:
                     box.flush()
                     continue
-                except (EOFError, OSError):
+                except (EOFError, OSError):  # the parent closed its end, or died
+                    if parent_pid is not None and parent_gone(parent_pid):
+                        os._exit(ORPHAN_EXIT)
                     return
                 trainer.request(req)  # answered with a Reply (pause/resume/stop too) ...
                 if isinstance(req, Request) and req.kind in ("pause", "resume", "stop"):
@@ -201,7 +250,8 @@ class TrainingProcess:
                   "step_interval": step_interval, "overfit": overfit,
                   "source": None if source is None else str(source), "checkpoint_interval": checkpoint_interval}
         self._proc = ctx.Process(target=_child, name="graphlab-train", daemon=True,
-                                 args=(dumps(graph), cfg, kwargs, self._q, self._cmds, self._acked, self._produced))
+                                 args=(dumps(graph), cfg, kwargs, self._q, self._cmds, self._acked, self._produced,
+                                       os.getpid()))
         self._next_id = 0
         self.batches = 0  # batches received so far
         self.finished: ev.Finished | None = None
