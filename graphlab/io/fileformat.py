@@ -33,6 +33,7 @@ from ..core.gc_pause import gc_paused
 from ..core.graph import MAX_PORT, Edge, Graph, LoadProblem, Node, fresh_id, valid_id
 from ..core.text import finite_number, quote, show_value
 from .migrations import migrate
+from .readfile import NotRegularFile, TooLarge, read_limited
 from .values import clamp_coord, value_problem
 from .tempfiles import clean_stale, create_temp
 
@@ -49,14 +50,11 @@ class FileFormatError(Exception):
 def load(path: str | os.PathLike[str]) -> Graph:
     p = Path(path)
     try:
-        size = p.stat().st_size
-        if p.is_dir():
-            raise FileFormatError(f"{p}: is a folder, not a graph file")
-        if size > MAX_BYTES:
-            raise FileFormatError(f"{p}: {size} bytes is too large for a graph file")
-        raw = p.read_bytes()
-    except FileFormatError:
-        raise
+        raw = read_limited(p, MAX_BYTES)  # a regular file only (not a FIFO, not /dev/zero), 64 MB at most
+    except TooLarge:
+        raise FileFormatError(f"{p}: more than {MAX_BYTES // 2 ** 20} MB is too large for a graph file") from None
+    except NotRegularFile as e:
+        raise FileFormatError(f"{p}: {e.strerror}; a graph file is a regular file") from None
     except FileNotFoundError:
         raise FileFormatError(f"{p}: no such file") from None
     except OSError as e:
@@ -331,7 +329,7 @@ def _umask() -> int:
     return mask
 
 
-def _target_mode(path: Path) -> int:
+def target_mode(path: Path) -> int:
     """The permission bits the saved file should have: the original file's, or what a newly
     created file gets under the umask (mkstemp itself creates 0600)."""
     try:
@@ -348,7 +346,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     bits (or gets the umask default when it is new)."""
     path = Path(path).resolve()
     clean_stale(path.parent)
-    mode = _target_mode(path)
+    mode = target_mode(path)
     fd, tmp = create_temp(path)
     try:
         with os.fdopen(fd, "wb") as f:

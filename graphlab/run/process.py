@@ -260,6 +260,8 @@ class TrainingProcess:
         self._started = False
         self._reaper: threading.Thread | None = None
         self._reaped = False  # the process handle is closed
+        #: stop() found the child suspended (SIGSTOP) and continued it so that it can stop
+        self.continued = False
 
     def start(self) -> None:
         if self._closed:
@@ -285,7 +287,30 @@ class TrainingProcess:
         return self.request("resume")
 
     def stop(self) -> int:
-        return self.request("stop")
+        """Ask the child to stop after its current step. A child suspended by a signal (SIGSTOP, a
+        debugger) could never answer: it is continued first, and :attr:`continued` says so."""
+        rid = self.request("stop")
+        if self.suspended:
+            try:
+                os.kill(self._proc.pid, signal.SIGCONT)
+                self.continued = True
+            except (OSError, ValueError):
+                pass
+        return rid
+
+    @property
+    def suspended(self) -> bool:
+        """The child is stopped by a signal (state T in /proc on Linux; False where it cannot be told)."""
+        with self._lock:
+            if self._reaped or not self._started or self._proc.pid is None:
+                return False
+            pid = self._proc.pid
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return False
+        return state in (b"T", b"t")
 
     def select(self, node: str | None, images: bool = True) -> int:
         """Detailed statistics (and, with ``images``, Images at most once a second) for ``node``; None clears."""
