@@ -94,3 +94,28 @@ def test_a_child_started_from_a_thread_that_ended_keeps_training(tmp_path: Path)
 
 def test_parent_gone() -> None:
     assert not parent_gone(os.getppid()) and parent_gone(-1) and ORPHAN_EXIT not in (0, 1, 2)
+
+
+def test_stop_continues_a_child_suspended_by_sigstop(tmp_path: Path) -> None:
+    """Stop after SIGSTOP gave no feedback: the child could never answer. It is continued, says so,
+    and ends with Finished('stopped')."""
+    from graphlab.run import events as ev
+    from graphlab.run.process import TrainingProcess
+    from tests.run.test_process import collect_until, spiral_net
+
+    proc = TrainingProcess(spiral_net(10_000_000), out_dir=tmp_path)
+    proc.start()
+    try:
+        collect_until(proc, lambda e: isinstance(e, ev.Step))
+        os.kill(proc._proc.pid, signal.SIGSTOP)
+        end = time.monotonic() + 30
+        while not proc.suspended and time.monotonic() < end:
+            time.sleep(0.02)
+        assert proc.suspended and not proc.continued
+        proc.stop()
+        assert proc.continued
+        got = collect_until(proc, lambda e: isinstance(e, ev.Finished))
+        assert [e for e in got if isinstance(e, ev.Finished)][0].reason == "stopped"
+    finally:
+        proc.kill()
+        proc.close()
