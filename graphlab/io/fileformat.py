@@ -309,10 +309,17 @@ def save(graph: Graph, path: str | os.PathLike[str]) -> None:
     """Write the graph atomically. A graph holding a value that :func:`load` would refuse (see
     :mod:`graphlab.io.values`) is refused with FileFormatError naming the node and field, and the
     file on disk stays as it was: nothing saved is unopenable."""
-    doc = to_dict(graph)
+    try:
+        doc = to_dict(graph)
+    except (TypeError, ValueError, AttributeError, OverflowError) as e:  # a model edited past its API
+        raise FileFormatError(f"{path}: cannot save: the graph holds a value no graph file can ({e})") from None
     problem = value_problem(doc)
     if problem:
         raise FileFormatError(f"{path}: cannot save: {_with_node(doc, problem)}")
+    try:
+        from_dict(doc)  # and the structure load checks (an init that is no string, an id load refuses, ...)
+    except FileFormatError as e:
+        raise FileFormatError(f"{path}: cannot save: {e}") from None
     atomic_write(Path(path), (_format(doc, 0) + "\n").encode("utf-8"))
 
 

@@ -19,7 +19,7 @@ from PySide6.QtGui import QUndoStack
 from ..core import REGISTRY, Edge, Graph, Node
 from ..core.graph import MAX_PORT, fresh_id
 from ..core.layout import layered_positions
-from ..core.text import one_line, quote
+from ..core.text import one_line, quote, show_value
 from ..io.values import NODE_DEPTH, PARAM_DEPTH, clamp_coord, position, value_problem
 from .commands import (
     AddNodeCommand,
@@ -91,6 +91,8 @@ class Controller(QObject):
             self.hint.emit(f"refused: {node_id}: the parameter name {quote(name)} is not valid Unicode text")
             return False
         problem = value_problem(value, PARAM_DEPTH, name)
+        if name == "init" and value is not None and not isinstance(value, str):
+            problem = f"init: must be the name of an init scheme, got {show_value(value)}"  # as load says
         if problem:
             self.hint.emit(one_line(f"refused: {node_id}.{problem}"))
             return False

@@ -140,3 +140,17 @@ def test_the_one_check_agrees_with_load_and_save(value: object, tmp_path_factory
     if saved:
         again = load(path)
         assert dumps(again) == path.read_text(encoding="utf-8")
+
+
+def test_save_refuses_what_only_loads_structure_check_refuses(tmp_path: Path) -> None:
+    """Found by the editor fuzz: an init scheme that was a number saved, and the file then refused
+    ("must be a string"). Save runs load's structure checks too."""
+    g = loads(_text(_doc()))
+    g.nodes["fc"].init = 12  # type: ignore[assignment]
+    with pytest.raises(FileFormatError, match=r"cannot save: nodes\[1\]\.init \('fc'\): must be a string"):
+        save(g, tmp_path / "g.json")
+    g.nodes["fc"].init = None
+    g.nodes["fc"].params = [1]  # type: ignore[assignment]
+    with pytest.raises(FileFormatError, match="cannot save: the graph holds a value no graph file can"):
+        save(g, tmp_path / "g.json")
+    assert not list(tmp_path.iterdir())

@@ -32,6 +32,7 @@ def _hints(w) -> list[str]:
     ("shape", [1, 10 ** 400, 28], "shape[1]"),  # a 400-digit number typed into the Input shape field
     ("shape", [1, {"\ud83d": 2}], "shape[1]"),
     ("shape", NESTED_200, "shape"),
+    ("init", 10 ** 300, "init: must be the name of an init scheme"),  # found by the editor fuzz: saved, then refused
 ])
 def test_set_param_refuses_what_load_refuses_with_a_hint(make_window, examples_dir, name, value, field, tmp_path):
     w = make_window(examples_dir / "lenet5.graphlab.json")
