@@ -23,7 +23,7 @@ from .core import analyze
 from .core.gc_pause import gc_paused
 from .core.layers._common import fmt
 from .core.memory import fmt_bytes
-from .core.text import one_line
+from .core.text import fmt_count, one_line
 from .io import FileFormatError, load
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {}
@@ -101,8 +101,8 @@ def cmd_check(argv: list[str]) -> int:
     width = max([len(n) for n in report["nodes"]] + [4])
     for nid, n in report["nodes"].items():
         shape = fmt(n["shape"]) if n["shape"] is not None else "?"
-        print(f"{nid:<{width}}  {shape:<16} {n['params']:>14,} params")
-    print(f"{'total':<{width}}  {'':<16} {report['params']:>14,} params")
+        print(f"{nid:<{width}}  {shape:<16} {fmt_count(n['params']):>14} params")
+    print(f"{'total':<{width}}  {'':<16} {fmt_count(report['params']):>14} params")
     weights = sum(n["param_bytes"] for n in report["nodes"].values())
     acts = sum(n["activation_bytes"] for n in report["nodes"].values())
     print(f"memory: weights {fmt_bytes(weights)}, activations {fmt_bytes(acts)} per sample (float32)")

@@ -9,12 +9,16 @@ OUT defaults to a file beside FILE: ``name.py``, ``name.onnx`` or ``name_torchru
 ``name.graphlab.json``. Exit codes: 0 written, 1 the graph has errors (listed on stderr) or cannot
 be done — it does not fit in memory, a layer cannot be built, the ONNX exporter refuses it (one line
 naming the file and the node, as `train` and `step` print) —, 2 the file, the checkpoint or an
-argument cannot be used (one line on stderr). Never a traceback.
+argument cannot be used (one line on stderr). Never a traceback. ``--weights`` takes a checkpoint
+file or a run folder (its ``last.safetensors``), as ``step`` does; weights holding NaN or inf are
+exported with a one-line warning naming the tensor.
 """
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
+from typing import Any
 
 from .cli import _Parser, command, fail
 from .core.text import one_line
@@ -65,7 +69,20 @@ def cmd_export(argv: list[str]) -> int:
         return fail(f"{src}: the graph has {len(analysis.errors)} error(s); fix them before exporting", 1)
 
     from .export import ExportError
+    from .export.weights import ExportWarning
 
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ExportWarning)
+        code = _export(args, graph, src, out, ExportError)
+    for w in caught:
+        if issubclass(w.category, ExportWarning):
+            print(one_line(f"graphlab: warning: {w.message}"), file=sys.stderr)
+        else:  # another library's warning, as Python would show it
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return code
+
+
+def _export(args: Any, graph: Any, src: Path, out: Path, ExportError: type) -> int:
     try:
         if args.to == "python":
             from .export.python import export_python

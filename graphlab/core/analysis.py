@@ -26,6 +26,10 @@ from .spec import VARIADIC, Shape, ShapeError
 from .text import MAX_SHOWN, one_line, quote
 
 
+#: a node id in a problem's text is shortened past this many characters
+MAX_ID_SHOWN = 120
+
+
 @dataclass(frozen=True)
 class Problem:
     node: str | None
@@ -34,8 +38,9 @@ class Problem:
     severity: str = "error"  # or "warning"
 
     def text(self) -> str:
-        """``node.field: message`` on one line (a field holding user text is shown escaped)."""
-        where = one_line(self.node) if self.node else "graph"
+        """``node.field: message`` on one line (a field holding user text is shown escaped; an id of
+        a million characters shortened)."""
+        where = one_line(self.node, MAX_ID_SHOWN) if self.node else "graph"
         if self.field:
             where += f".{one_line(self.field, MAX_SHOWN)}"
         return f"{where}: {self.message}"

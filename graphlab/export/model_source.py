@@ -37,6 +37,7 @@ from ..compiler.init import SCHEMES, apply_init
 from ..core.analysis import Analysis, analyze
 from ..core.graph import Graph
 from ..core.registry import REGISTRY
+from ..core.text import fmt_count
 from .codegen import Code, CodegenError, Lit, Name, Template, call, comment, identifiers, join, literal
 
 
@@ -282,7 +283,7 @@ def model_source(graph: Graph, seed: int = 0, analysis: Analysis | None = None,
         summary = spec.summary(ni.resolved) if spec.summary and ni.resolved is not None else None
         if summary and " dim " in summary:
             summary += " (per sample; batch excluded)"
-        note = ", ".join(x for x in (summary, f"{ni.params:,} params" if ni.params else None) if x)
+        note = ", ".join(x for x in (summary, f"{fmt_count(ni.params)} params" if ni.params else None) if x)
         init_lines.append(INIT_LINE.fill(ATTR=attr, CALL=ctor, NOTE=Code(comment(note))))
         node_scheme = graph.nodes[nid].init or scheme
         if node_scheme != "default" and spec.initialisable and ni.params > 0:

@@ -1,14 +1,16 @@
 """Checkpoints for export: read safely, check against the compiled module, write beside an export.
 
-A checkpoint is a ``.safetensors`` file (a state_dict, or a ``graphlab train`` checkpoint whose
+A checkpoint is a run folder (its ``last.safetensors``), a ``.safetensors`` file (a state_dict, or a ``graphlab train`` checkpoint whose
 ``model.*`` tensors are taken and ``optim.*`` ones dropped) or a torch state_dict read with
 ``weights_only=True``: tensors only, nothing is unpickled. A dict that wraps the state_dict under ``"state_dict"`` or
 ``"model"`` is unwrapped. Keys and shapes must match the compiled module exactly; a mismatch is one
-message that names the node (the first part of the key).
+message that names the node (the first part of the key). Weights holding NaN or inf are exported
+with an :class:`ExportWarning` naming the tensor.
 """
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from ..core.graph import Graph
 from ..core.memory import inference_problem
 from ..core.text import error_line
 from ..io import atomic_write
+from ..io.readfile import ensure_regular
 from .model_source import ExportError
 
 
@@ -32,17 +35,43 @@ def from_checkpoint(flat: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return flat
 
 
-def read_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
-    p = Path(path)
-    if not p.is_file():
-        raise ExportError(f"--weights: {p}: no such file")
-    try:
-        if p.suffix == ".safetensors":
-            from safetensors.torch import load_file
+class ExportWarning(UserWarning):
+    """Something an export should say without refusing (weights holding NaN); the command line prints
+    each as one ``graphlab: warning:`` line."""
 
-            state: Any = from_checkpoint(load_file(str(p), device="cpu"))
-        else:
-            state = torch.load(str(p), map_location="cpu", weights_only=True)
+
+def checkpoint_file(path: str | Path) -> Path:
+    """The file ``--weights`` names: the file itself, or a run folder's ``last.safetensors`` (its only
+    ``.safetensors`` file when there is no ``last``), as ``graphlab step --weights`` reads it."""
+    p = Path(path)
+    if p.is_dir():
+        cand = p / "last.safetensors"
+        if cand.is_file():
+            return cand
+        found = sorted(p.glob("*.safetensors"))
+        if len(found) != 1:
+            raise ExportError(f"--weights: {p}: a run folder needs last.safetensors (found "
+                              f"{', '.join(f.name for f in found[:5]) or 'no checkpoint'})")
+        return found[0]
+    if not p.exists():
+        raise ExportError(f"--weights: {p}: no such file or run folder")
+    return p
+
+
+def read_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
+    p = checkpoint_file(path)
+    try:
+        ensure_regular(p)  # a FIFO or a device is refused, never read
+        with warnings.catch_warnings():  # torch's notes on the pickle protocol: the refusal below says it all
+            warnings.simplefilter("ignore")
+            if p.suffix == ".safetensors":
+                from safetensors.torch import load_file
+
+                state: Any = from_checkpoint(load_file(str(p), device="cpu"))
+            else:
+                state = torch.load(str(p), map_location="cpu", weights_only=True)
+    except OSError as e:
+        raise ExportError(f"--weights: {p}: cannot read: {e.strerror or error_line(e)}") from None
     except Exception as e:  # unreadable, truncated, or holding objects weights_only refuses
         if p.suffix == ".safetensors":
             raise ExportError(f"--weights: {p}: not a valid safetensors file ({error_line(e)})") from None
@@ -56,6 +85,11 @@ def read_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
     if not isinstance(state, dict) or not all(
             isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
         raise ExportError(f"--weights: {p}: expected a state_dict (parameter name -> tensor)")
+    bad = [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if bad:
+        warnings.warn(ExportWarning(
+            f"--weights: {p}: {bad[0]} (node '{bad[0].split('.')[0]}') holds NaN or infinite values"
+            f"{_more(bad, 1)}; the exported model will compute NaN (export an earlier checkpoint)"), stacklevel=2)
     return state
 
 
@@ -106,8 +140,7 @@ def compile_with_weights(graph: Graph, analysis: Analysis, weights: str | Path, 
                          init: str | None = None) -> fx.GraphModule:
     """The compiled module with the checkpoint loaded: checked to fit in memory (the model and the
     checkpoint, two copies of the weights) before anything is read or built."""
-    if not Path(weights).is_file():
-        raise ExportError(f"--weights: {weights}: no such file")
+    checkpoint_file(weights)  # a file, or a run folder with its checkpoint
     fits_in_memory(analysis, copies=2, what="exporting with --weights")
     state = read_checkpoint(weights)
     gm = build(graph, analysis, seed=seed, init=init)

@@ -19,6 +19,8 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
+from ..io.fileformat import target_mode
+from ..io.readfile import ensure_regular
 from ..io.tempfiles import clean_stale, create_temp
 
 FORMAT = "graphlab-checkpoint-1"
@@ -57,7 +59,9 @@ def save_checkpoint(path: str | os.PathLike[str], module: torch.nn.Module, optim
     fd, tmp = create_temp(path)
     os.close(fd)
     try:
-        save_file(tensors, tmp, metadata=meta)
+        mode = target_mode(path)  # the old checkpoint's bits, else the umask's (mkstemp's file is 0600)
+        save_file(tensors, tmp, metadata=meta)  # it writes tmp anew: set the mode after it, as atomic_write does
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -69,8 +73,12 @@ def read_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tenso
                                                            dict[str, str]]:
     """(model state_dict, optimizer state by param index, metadata; metadata["rng"] is a tensor if saved)."""
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such checkpoint file")
+    try:
+        ensure_regular(path)  # a FIFO or a device is refused, never read
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: no such checkpoint file") from None
+    except OSError as e:
+        raise CheckpointError(f"{path}: cannot read: {e.strerror or e}") from None
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = dict(f.metadata() or {})

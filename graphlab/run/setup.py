@@ -12,6 +12,7 @@ Problems raise :class:`SetupError` naming the node (and field) to fix.
 from __future__ import annotations
 
 import ctypes
+import math
 import sys
 from typing import Any, Iterable
 
@@ -100,7 +101,7 @@ SMALL_STEP_MACS = 50e6
 def step_macs(a: Analysis, batch_size: int) -> float:
     """A rough count of multiply-adds per training-step forward: each parameter is used once per
     output position (conv: H×W of its output; recurrent: T steps; dense: once)."""
-    total = 0.0
+    total = 0  # an int: a layer of 10^308 units is counted (and refused later), never an OverflowError
     for info in a.nodes.values():
         if not info.params or info.shape is None:
             continue
@@ -110,7 +111,8 @@ def step_macs(a: Analysis, batch_size: int) -> float:
         elif info.input_shapes and len(info.input_shapes[0]) == 2:
             positions = info.input_shapes[0][0]
         total += info.params * positions
-    return total * batch_size
+    total *= batch_size
+    return float(total) if total < 10 ** 300 else math.inf
 
 
 def auto_threads(a: Analysis, batch_size: int) -> int | None:

@@ -44,6 +44,8 @@ class StepError(Exception):
 
 def _as_tensor(value: Any, where: str) -> torch.Tensor:
     if isinstance(value, torch.Tensor):
+        if value.is_complex():
+            raise StepError(f"{where}: complex numbers (dtype {value.dtype}); the layers take real values")
         return value.detach()
     try:
         import numpy as np
@@ -53,6 +55,8 @@ def _as_tensor(value: Any, where: str) -> torch.Tensor:
         raise StepError(f"{where}: not an array ({e})") from None
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise StepError(f"{where}: not a numeric array (dtype {arr.dtype})")
+    if arr.dtype.kind == "c":  # casting would silently drop the imaginary part
+        raise StepError(f"{where}: complex numbers (dtype {arr.dtype}); the layers take real values")
     return torch.from_numpy(np.ascontiguousarray(arr))
 
 
@@ -82,6 +86,17 @@ def explicit_inputs(a: Analysis, given: Mapping[str, Any], dtype: torch.dtype) -
         batch = t.shape[0]
         out[nid] = t.to(dtype).contiguous().clone()  # clone keeps strides: a transposed array stays one
     return out
+
+
+def explicit_batch(a: Analysis, given: Mapping[str, Any]) -> int:
+    """How many samples ``{input_id: array}`` holds, from shapes alone (before anything is converted):
+    what the memory check must count."""
+    n = 1
+    for nid in a.inputs:
+        shape = tuple(getattr(given.get(nid), "shape", ()) or ())
+        if shape and shape != tuple(a.nodes[nid].shape or ()):
+            n = max(n, int(shape[0]))
+    return n
 
 
 def random_inputs(a: Analysis, batch: int, seed: int, dtype: torch.dtype) -> dict[str, torch.Tensor]:
@@ -190,7 +205,7 @@ def checkpoint_path(weights: str | os.PathLike[str]) -> Path:
                                 f"{', '.join(f.name for f in found) or 'no checkpoint'})")
             cand = found[0]
         return cand
-    if not p.exists():
+    if not p.exists() and not p.is_symlink():
         raise StepError(f"{p}: no such checkpoint file or run folder")
     return p
 

@@ -130,7 +130,7 @@ class Stepper:
             p = a.errors[0]
             raise StepError(f"the graph has errors; first: {p.text()}", p.node, "graph")
         self.analysis = a
-        _check_memory(a, 1 if inputs is not None else batch, dtype)
+        _check_memory(a, batch_mod.explicit_batch(a, inputs) if inputs is not None else batch, dtype)
         try:
             self.module = compile_graph(graph, seed=seed, analysis=a)
         except BuildError as e:  # an allocation that failed although the sizes seemed to fit

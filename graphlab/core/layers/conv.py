@@ -3,6 +3,13 @@
 Output size per spatial dimension, exactly as PyTorch floors it:
     W2 = floor((W1 + 2P - D·(F - 1) - 1) / S) + 1
 with kernel F, stride S, padding P, dilation D (D = 1 for pools).
+
+Bounds. Every window parameter has an absolute maximum (``MAX_KERNEL``, ``MAX_STRIDE``,
+``MAX_DILATION``, ``MAX_PADDING``, ``MAX_POOL_OUTPUT``) and the shape rule refuses a stride or a
+dilation larger than the padded input on its axis (a larger stride gives the same output as one
+equal to it). Both matter: torch 2.13's CPU gradient of a convolution with respect to its input
+(oneDNN) crashes the process with a width stride near 2^15–2^16 and takes time quadratic in the
+stride below that (8,000: ~2 s a step), whatever the input's size; see docs/security.md.
 """
 from __future__ import annotations
 
@@ -10,6 +17,14 @@ from ..spec import LayerSpec, Param, ShapeError
 from ._common import fmt, need_rank, nn_module
 
 _IMAGE_HINT = "put it after an Input of shape [C, H, W] or another image layer"
+
+#: absolute bounds of the window parameters (far above any network people draw; below every value
+#: class that crashes or stalls a torch 2.13 CPU kernel)
+MAX_KERNEL = 256
+MAX_STRIDE = 256
+MAX_DILATION = 256
+MAX_PADDING = 256
+MAX_POOL_OUTPUT = 1024
 
 
 def out_size(w: int, f: int, s: int, p: int, d: int = 1) -> int:
@@ -19,12 +34,20 @@ def out_size(w: int, f: int, s: int, p: int, d: int = 1) -> int:
 def _spatial(layer: str, hw, k, s, p, d=(1, 1)) -> tuple[int, int]:
     res = []
     for axis, w, f, st, pa, di in zip(("height", "width"), hw, k, s, p, d):
-        span = di * (f - 1) + 1
-        if span > w + 2 * pa:
+        span, padded = di * (f - 1) + 1, w + 2 * pa
+        if span > padded:
             what = f"kernel {f}" + (f" (dilated to {span})" if di > 1 else "")
             raise ShapeError(
-                f"{layer}: {what} is larger than the padded input {axis} {w}+2·{pa}={w + 2 * pa}; "
+                f"{layer}: {what} is larger than the padded input {axis} {w}+2·{pa}={padded}; "
                 f"use a smaller kernel_size, more padding, or less downsampling before it")
+        if st > padded:
+            raise ShapeError(
+                f"{layer}: stride {st} is larger than the padded input {axis} {w}+2·{pa}={padded}; a stride of "
+                f"{padded} gives the same output: use a stride from 1 to {padded}")
+        if di > padded:
+            raise ShapeError(
+                f"{layer}: dilation {di} spaces the kernel's taps further apart than the padded input {axis} "
+                f"{w}+2·{pa}={padded}; use a dilation from 1 to {padded}")
         res.append(out_size(w, f, st, pa, di))
     return res[0], res[1]
 
@@ -87,9 +110,9 @@ def _pool_summary(short):
 
 
 def _pool_params():
-    return (Param("kernel_size", "pair", 2, "window size: an int or [h, w]", min=1),
-            Param("stride", "pair_or_none", None, "step between windows; null = kernel_size", min=1),
-            Param("padding", "pair", 0, "implicit padding on each side", min=0))
+    return (Param("kernel_size", "pair", 2, "window size: an int or [h, w]", min=1, max=MAX_KERNEL),
+            Param("stride", "pair_or_none", None, "step between windows; null = kernel_size", min=1, max=MAX_STRIDE),
+            Param("padding", "pair", 0, "implicit padding on each side", min=0, max=MAX_KERNEL // 2))
 
 
 def _adaptive_shape(p, ins):
@@ -101,10 +124,10 @@ SPECS = [
     LayerSpec(
         type="Conv2d", display="Conv2d", category="Convolution",
         params=(Param("out_channels", "int", 8, "number of filters", min=1),
-                Param("kernel_size", "pair", 3, "filter size F: an int or [h, w]", min=1),
-                Param("stride", "pair", 1, "step S between filter positions", min=1),
-                Param("padding", "pair", 0, "zero padding P on each side", min=0),
-                Param("dilation", "pair", 1, "spacing D between kernel taps", min=1),
+                Param("kernel_size", "pair", 3, "filter size F: an int or [h, w]", min=1, max=MAX_KERNEL),
+                Param("stride", "pair", 1, "step S between filter positions", min=1, max=MAX_STRIDE),
+                Param("padding", "pair", 0, "zero padding P on each side", min=0, max=MAX_PADDING),
+                Param("dilation", "pair", 1, "spacing D between kernel taps", min=1, max=MAX_DILATION),
                 Param("bias", "bool", True, "add a learnable bias per filter")),
         shape=_conv_shape, count=_conv_count, torch=nn_module("Conv2d", _conv_kwargs), summary=_conv_summary, has_weights=True, initialisable=True,
         backward="dx = dout convolved with the flipped filters (transposed conv); dW = x ⋆ dout; db = Σ dout",
@@ -125,7 +148,8 @@ SPECS = [
     ),
     LayerSpec(
         type="AdaptiveAvgPool2d", display="AdaptiveAvgPool2d", category="Pooling",
-        params=(Param("output_size", "pair", 1, "output [h, w] whatever the input size", min=1),),
+        params=(Param("output_size", "pair", 1, "output [h, w] whatever the input size", min=1,
+                      max=MAX_POOL_OUTPUT),),
         shape=_adaptive_shape,
         torch=nn_module("AdaptiveAvgPool2d", lambda p, ins, out: {"output_size": tuple(p["output_size"])}),
         summary=lambda p: f"AdaptiveAvg → {fmt(p['output_size'])}",

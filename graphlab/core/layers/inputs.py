@@ -1,8 +1,20 @@
 """The graph's entry point: one Input node per batch tensor the model takes."""
 from __future__ import annotations
 
-from ..spec import LayerSpec, Param
+from ..spec import LayerSpec, Param, ShapeError
 from ._common import fmt
+
+#: per-sample dimensions an Input may have: the layers know 1 to 3; torch refuses tensors of more
+#: than 64 (with the batch), and a shape of 65 dims reached the stepper as a traceback
+MAX_RANK = 8
+
+
+def _input_shape(p, ins):
+    shape = tuple(p["shape"])
+    if len(shape) > MAX_RANK:
+        raise ShapeError(f"Input: a sample has {len(shape)} dimensions; at most {MAX_RANK} are supported "
+                         f"([C, H, W] images, [T, F] sequences and [F] vectors are what the layers take)")
+    return shape
 
 
 SPECS = [
@@ -10,7 +22,7 @@ SPECS = [
         type="Input", display="Input", category="Input",
         params=(Param("shape", "shape", default=[1, 28, 28],
                       help="per-sample shape, batch excluded: [C, H, W], [T, F] or [F]"),),
-        inputs=0, shape=lambda p, ins: tuple(p["shape"]), torch=None,  # a forward() argument, not a module
+        inputs=0, shape=_input_shape, torch=None,  # a forward() argument, not a module
         summary=lambda p: fmt(p["shape"]),
         backward="the gradient with respect to the data (no parameters)",
         help="A batch of samples enters the network here.",

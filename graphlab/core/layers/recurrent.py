@@ -9,11 +9,14 @@ from ..spec import LayerSpec, Param
 from ._common import need_rank, own_module
 
 GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
+#: stacked layers: far more than any network trained with GraphLab; each one is a Python loop
+#: iteration in the compiled module, the stepper and the exporters
+MAX_LAYERS = 64
 
 
 def _params(kind: str) -> tuple[Param, ...]:
     ps = [Param("hidden_size", "int", 32, "units in the hidden state", min=1),
-          Param("num_layers", "int", 1, "stacked recurrent layers", min=1)]
+          Param("num_layers", "int", 1, "stacked recurrent layers", min=1, max=MAX_LAYERS)]
     if kind == "RNN":
         ps.append(Param("nonlinearity", "choice", "tanh", "activation of the hidden state", choices=("tanh", "relu")))
     ps += [Param("bidirectional", "bool", False, "also run the sequence backwards"),
@@ -32,12 +35,13 @@ def _shape(kind: str):
 
 def _count(kind: str):
     def count(p, ins, out):
-        g, h, dirs = GATES[kind], p["hidden_size"], 2 if p["bidirectional"] else 1
-        total, width = 0, ins[0][1]
-        for _ in range(p["num_layers"]):
-            total += dirs * g * (h * width + h * h + 2 * h)
-            width = h * dirs
-        return total
+        """Closed form (O(1) whatever num_layers): per direction, layer 1 has g·(h·F + h·h + 2h)
+        weights and every later layer g·(h·dirs·h + h·h + 2h), its input being the last one's output."""
+        g, h, dirs, n = GATES[kind], p["hidden_size"], 2 if p["bidirectional"] else 1, p["num_layers"]
+        per_layer_rest = h * h + 2 * h
+        first = dirs * g * (h * ins[0][1] + per_layer_rest)
+        later = dirs * g * (h * dirs * h + per_layer_rest)
+        return first + (n - 1) * later
     return count
 
 

@@ -260,6 +260,9 @@ class TrainingController(QObject):
         """Stop after the current step; the child saves a checkpoint and ends with Finished("stopped")."""
         if self.proc is not None and self.active:
             self.proc.stop()
+            if self.proc.continued:
+                self.message.emit("the training process was suspended (SIGSTOP); it was continued so that it "
+                                  "can stop")
 
     def status(self) -> int | None:
         """Ask the child where it is; the Reply (epoch, step, data.paused) lands in run_history.replies."""
