@@ -31,6 +31,11 @@ def test_a_megabyte_type_and_id_open_with_bounded_cards(make_window, examples_di
         assert len(item.title) <= MAX_CARD_CHARS and len(card.title) <= MAX_CARD_CHARS
         assert len(card.nid) <= MAX_CARD_CHARS and len(item.toolTip()) <= 2 * MAX_TIP_CHARS
     assert w.scene.node_items["a" * LONG].node_id == "a" * LONG  # the model's id is untouched
+    for nid in (doc["nodes"][2]["id"], "a" * LONG):  # the inspector shows them cut too
+        w.scene.select_nodes([nid])
+        ins = w.inspector
+        assert len(ins.header.text()) < 3 * MAX_CARD_CHARS and len(ins.help.text()) < 2 * MAX_CARD_CHARS
+        assert len(ins.errors.text()) < 5000
     assert all(len(p.text()) < 1000 for p in analyze(w.document.graph).problems)
     assert w.save_file(path) and json.loads(path.read_text())["nodes"][2]["type"] == doc["nodes"][2]["type"]
 
