@@ -6,6 +6,8 @@
     graphlab export FILE ...      (training issue)
     graphlab step FILE ...        walk forward and backward node by node (cli_step)
     graphlab gradcheck FILE ...   numerical gradient check per node (cli_step)
+    graphlab search FILE ...      hyperparameter search with Optuna (cli_search)
+    graphlab evaluate RUN ...     evaluate on the held-out test split, once (cli_evaluate)
 
 Exit codes: 0 ok, 1 the graph (or run) has errors, 2 the file or an argument cannot be used.
 A bad file or argument is one line on stderr, never a traceback.
@@ -136,7 +138,8 @@ def _register_more_commands() -> None:
     """Commands that live in other modules (train, export) register themselves on import."""
     import importlib
 
-    for name in ("graphlab.cli_run", "graphlab.cli_export", "graphlab.cli_step"):
+    for name in ("graphlab.cli_run", "graphlab.cli_export", "graphlab.cli_step", "graphlab.cli_search",
+                 "graphlab.cli_evaluate"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as e:

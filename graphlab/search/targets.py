@@ -1,0 +1,189 @@
+"""What a search key sets, which values it takes, and a graph with a trial's values applied.
+
+* ``training.<field>``: a field of the training section's table (:mod:`graphlab.run.schema`) — a plain
+  field (``optimizer.lr``, ``regularization.l2``, ``batch_size``), a variant's name
+  (``optimizer.name``) or a knob of the active variant (``optimizer.momentum`` while the optimizer
+  is momentum, or of every optimizer a searched ``optimizer.name`` can pick). The fields that define
+  the experiment's data (the dataset, the split, the seed) and the ones the search sets itself
+  (``epochs``, ``seed``) cannot be searched: the trials would not be comparable.
+* ``<node id>.<param>``: a parameter of that node's layer spec (``fc1.out_features``, ``drop.p``).
+
+Numbers take ``uniform``/``log_uniform`` (floats) or ``int``/``int_log`` (whole numbers); every kind
+takes ``choice``. Both ends of a range, and every choice, must be values the field accepts. No torch.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ..core.graph import Graph
+from ..core.registry import REGISTRY
+from ..core.spec import ParamError
+from ..core.text import quote, show_value
+from ..run.schema import FIELDS, VARIANT_NAMES, VARIANTS, ConfigError, Field, variant_of, with_value, with_variant
+from .space import Dist, SearchError, SearchSpec, space_key
+
+#: training fields a search may not set, and why
+NOT_SEARCHED = {
+    "seed": "each trial's seed is set by the search (and recorded)",
+    "epochs": "set search.epochs instead",
+    "val_fraction": "every trial must be validated on the same samples; set search.val_fraction to change the split",
+    "test_fraction": "the test split is never read by a search",
+    "device": "the device is not a hyperparameter",
+    "threads": "each worker trains with one thread",
+    "stats.budget": "statistics are not a hyperparameter",
+}
+_TRAINING = "training."
+
+
+def _field(key: str, graph: Graph, space: dict[str, Dist]) -> Field:
+    """The schema field a ``training.`` key names; SearchError when there is none."""
+    where = space_key(key)
+    sub = key[len(_TRAINING):]
+    for bad, why in NOT_SEARCHED.items():
+        if sub == bad:
+            raise SearchError(where, f"cannot be searched: {why}")
+    if sub.startswith("dataset."):
+        raise SearchError(where, "cannot be searched: every trial must see the same data")
+    if sub in FIELDS:
+        return FIELDS[sub]
+    section, _, knob = sub.partition(".")
+    if section in VARIANTS:
+        if knob == "name":
+            return VARIANT_NAMES[section]
+        named = space.get(f"{_TRAINING}{section}.name")
+        variants = [c for c in named.choices] if named is not None else [variant_of(graph.training, section)]
+        found = [f for v in variants if isinstance(v, str) and v in VARIANTS[section]
+                 for f in VARIANTS[section][v] if f.name == knob]
+        if found and len(found) == len(variants):
+            return found[0]
+        if found or any(f.name == knob for fs in VARIANTS[section].values() for f in fs):
+            which = ", ".join(str(v) for v in variants)
+            raise SearchError(where, f"{quote(knob)} is not a setting of every {section} searched ({which})")
+    raise SearchError(where, f"the training section has no field {quote(sub)}")
+
+
+def _check_field_value(f: Field, v: Any, where: str) -> None:
+    try:
+        f.check(v)
+    except ConfigError as e:
+        msg = str(e).split(": ", 1)[-1]
+        raise SearchError(where, f"{show_value(v)} is not a value of {f.path} ({msg})") from None
+
+
+def _check_training(key: str, dist: Dist, graph: Graph, space: dict[str, Dist]) -> None:
+    where = space_key(key)
+    f = _field(key, graph, space)
+    if f.kind not in ("float", "int", "bool", "choice"):
+        raise SearchError(where, f"{f.path} ({f.kind}) cannot be searched")
+    _check_kind(where, dist, "float" if f.kind == "float" else "int" if f.kind == "int" else "other", f.path)
+    for v in _ends(dist):
+        _check_field_value(f, v, where)
+
+
+def _check_kind(where: str, dist: Dist, kind: str, path: str) -> None:
+    if dist.kind == "choice":
+        return
+    if kind == "float" and dist.whole:
+        raise SearchError(where, f"{path} is a real number: use uniform or log_uniform, not {dist.kind}")
+    if kind == "int" and not dist.whole:
+        raise SearchError(where, f"{path} is a whole number: use int or int_log, not {dist.kind}")
+    if kind == "other":
+        raise SearchError(where, f"{path} is not a number: list its values with choice")
+
+
+def _ends(dist: Dist) -> tuple[Any, ...]:
+    return dist.choices if dist.kind == "choice" else (dist.lo, dist.hi)
+
+
+def _check_node(key: str, dist: Dist, graph: Graph) -> None:
+    where = space_key(key)
+    nid, dot, pname = key.partition(".")
+    if not dot or not pname:
+        raise SearchError(where, "a key is training.<field> or <node id>.<param>")
+    node = graph.nodes.get(nid)
+    if node is None:
+        raise SearchError(where, f"the graph has no node {quote(nid)} (keys are training.<field> or <node id>.<param>)")
+    spec = REGISTRY.get(node.type)
+    if spec is None:
+        raise SearchError(where, f"node {quote(nid)} has the unknown layer type {quote(node.type)}", nid)
+    param = next((p for p in spec.params if p.name == pname), None)
+    if param is None:
+        names = ", ".join(p.name for p in spec.params) or "(none)"
+        raise SearchError(where, f"{spec.type} has no parameter {quote(pname)}; its parameters: {names}", nid)
+    path = f"{nid}.{pname}"
+    if param.kind == "shape":
+        raise SearchError(where, f"{path} (a shape) cannot be searched", nid)
+    kind = param.kind if param.kind in ("int", "float") else "other"
+    try:
+        _check_kind(where, dist, kind, path)
+    except SearchError as e:
+        raise SearchError(e.key, str(e).split(": ", 1)[1], nid) from None
+    for v in _ends(dist):
+        try:
+            param.coerce(v)
+        except ParamError as e:
+            raise SearchError(where, f"{show_value(v)} is not a value of {path} ({e})", nid) from None
+
+
+def check_target(graph: Graph, key: str, dist: Dist, space: dict[str, Dist]) -> None:
+    """SearchError unless ``key`` names a searchable field that takes every value of ``dist``."""
+    if not isinstance(key, str) or not key:
+        raise SearchError(space_key(str(key)), "a key is training.<field> or <node id>.<param>")
+    if key.startswith(_TRAINING) and "training" not in graph.nodes:
+        _check_training(key, dist, graph, space)
+    else:
+        _check_node(key, dist, graph)
+
+
+def trial_val_fraction(graph: Graph, spec: SearchSpec) -> float:
+    """The validation share the trials use: the search's, else the training section's (0.2 by default)."""
+    if spec.val_fraction is not None:
+        return spec.val_fraction
+    t = graph.training if isinstance(graph.training, dict) else {}
+    v = t.get("val_fraction", FIELDS["val_fraction"].default)
+    try:
+        return float(FIELDS["val_fraction"].check(v))
+    except ConfigError:
+        return 0.0  # the training section's own error is reported by whoever parses it
+
+
+def check_split(graph: Graph, spec: SearchSpec) -> None:
+    """The trials need a validation split; a classification metric needs a classification loss."""
+    if trial_val_fraction(graph, spec) <= 0:
+        raise SearchError("search.val_fraction", "the trials need a validation split, and training.val_fraction is 0: "
+                                                 "set search.val_fraction (e.g. 0.2)")
+    if spec.metric == "val_acc":
+        tasks = {s.task for n in graph.nodes.values() if (s := REGISTRY.get(n.type)) is not None and s.is_loss}
+        if tasks == {"regression"}:
+            raise SearchError("search.metric", "val_acc needs a classification loss; this graph's loss is a "
+                                               "regression one: use val_loss")
+
+
+# -- applying a trial's values ---------------------------------------------------------------------------
+
+def apply_values(graph: Graph, values: dict[str, Any], **training: Any) -> Graph:
+    """A copy of ``graph`` with a trial's ``values`` set (keys as in the search section) and the given
+    plain training fields (``seed=3, epochs=10, val_fraction=0.2``; None leaves a field as it is).
+    Variant names are set before their knobs."""
+    from ..io import dumps, loads
+
+    g = loads(dumps(graph))
+    t: dict[str, Any] = copy.deepcopy(g.training) if isinstance(g.training, dict) else {}
+    ordered = sorted(values.items(), key=lambda kv: not kv[0].endswith(".name"))
+    for key, v in ordered:
+        if key.startswith(_TRAINING) and "training" not in g.nodes:
+            sub = key[len(_TRAINING):]
+            section, _, knob = sub.partition(".")
+            if section in VARIANTS and knob == "name":
+                t = with_variant(t, section, v) if variant_of(t, section) != v else t
+            else:
+                t = with_value(t, sub, v)
+        else:
+            nid, _, pname = key.partition(".")
+            g.nodes[nid].params[pname] = v
+    for k, v in training.items():
+        if v is not None:
+            t[k] = v
+    g.training = t
+    return g
