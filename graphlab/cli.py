@@ -68,6 +68,9 @@ def _check_report(path: str) -> tuple[int, dict[str, Any]]:
                for t in training_problems(graph, a, Path(path).resolve().parent)]
     warnings = [{"node": p.node, "message": p.message} for p in a.problems if p.severity != "error"]
     errors += _step_errors(graph, a)
+    from .search.space import search_problems  # the search section, checked as `graphlab search` would
+
+    errors += [{"node": e.node, "message": str(e)} for e in search_problems(graph)]
     ok = not errors
     report = {"ok": ok, "params": a.total_params, "nodes": nodes, "errors": errors, "warnings": warnings}
     return (0 if ok else 1), report

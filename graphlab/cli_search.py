@@ -2,6 +2,7 @@
 
     graphlab search FILE [--trials N] [--workers K] [--storage URL|PATH] [--study NAME] [--heartbeat S] [--json]
     graphlab search FILE --worker --storage URL --study NAME [--workers K]      join a study from this machine
+    graphlab search FILE --storage URL --study NAME --workers 0                  create the study, run nothing
     graphlab search FILE --refine [--top K] [--epochs N] ...                     run a narrower, longer stage
     graphlab search FILE --best -o OUT [--storage S] [--study NAME]              the best trial as a graph file
     graphlab search FILE --ensemble K [--json] ...                               average the top K on validation
@@ -33,7 +34,8 @@ def _parser() -> _Parser:
                                                     "section with Optuna (see docs/search.md).")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--trials", type=int, help="trials in the study (default: the search section's)")
-    p.add_argument("--workers", type=int, help="worker processes on this machine (default: the core count)")
+    p.add_argument("--workers", type=int, help="worker processes on this machine (default: the core count; 0: create "
+                                               "or update the study and run nothing, for --worker processes to join)")
     p.add_argument("--storage", help="a database URL (postgresql://..., sqlite:///...) or a journal file (default: "
                                      "runs/<file stem>.optuna-journal beside FILE)")
     p.add_argument("--study", help="the study's name (default: the file's stem)")
@@ -57,8 +59,9 @@ def _checked_args(p: _Parser, argv: list[str]) -> Any:
     args = p.parse_args(argv)
     for flag in ("trials", "workers", "heartbeat", "top", "epochs", "ensemble"):
         v = getattr(args, flag)
-        if v is not None and v < 1:
-            p.error(f"--{flag}: must be a whole number >= 1")
+        low = 0 if flag == "workers" else 1
+        if v is not None and v < low:
+            p.error(f"--{flag}: must be a whole number >= {low}")
     if args.worker and not (args.storage and args.study):
         p.error("--worker joins an existing study: give --storage and --study")
     if args.best and not args.out:
@@ -186,6 +189,11 @@ def _run(args: Any) -> int:
                        join=args.worker, heartbeat=args.heartbeat or HEARTBEAT, spec=spec)
     if not args.json:
         _intro(sp)
+    if args.workers == 0:
+        print(json.dumps(_summary(sp.info, sp.rows(), sp.spec)) if args.json else
+              f"study {sp.info.name!r} is ready; workers join it with `graphlab search FILE --worker --storage ... "
+              f"--study {sp.info.name}`")
+        return 0
     return _drive(sp, args.json)
 
 
@@ -291,6 +299,12 @@ def _val(v: Any) -> str:
     return json.dumps(v)
 
 
+def _short(key: str, width: int = 20) -> str:
+    """A column title: the key without ``training.``, its end when it is long."""
+    name = key[len("training."):] if key.startswith("training.") else key
+    return name if len(name) <= width else "…" + name[-(width - 1):]
+
+
 class _Table:
     """The live table: one line per finished trial."""
 
@@ -298,10 +312,11 @@ class _Table:
         self.keys = list(spec.space)
         self.metric = spec.metric
         self.started: dict[int, dict[str, Any]] = {}
-        self.widths = [max(10, min(len(k), 24)) for k in self.keys]
+        self.names = [_short(k) for k in self.keys]
+        self.widths = [max(10, len(n)) for n in self.names]
 
     def header(self) -> None:
-        cols = "  ".join(f"{k[-w:]:>{w}}" for k, w in zip(self.keys, self.widths))
+        cols = "  ".join(f"{n:>{w}}" for n, w in zip(self.names, self.widths))
         print(f"{'trial':>5}  {'state':<9} {self.metric:>8}  {cols}  {'seconds':>7}", flush=True)
 
     def row(self, number: int, state: str, value: float | None, params: dict[str, Any], seconds: float | None,

@@ -216,7 +216,9 @@ def parse_dist(raw: Any, where: str) -> Dist:
     if whole:
         lo, hi = (_whole(a, where, lo=-(2 ** 53), hi=2 ** 53) for a in args)
     else:
-        lo, hi = (_number(a, where) for a in args)
+        for a in args:
+            _number(a, where)
+        lo, hi = args  # as written (an int stays an int when the section is saved again)
     if lo > hi:  # type: ignore[operator]
         raise SearchError(where, f"{kind} [{lo:g}, {hi:g}] is an empty range (lo > hi)")
     if log and lo <= 0:  # type: ignore[operator]

@@ -25,6 +25,7 @@ A worker whose parent has gone stops as if told to. :mod:`graphlab.search.proces
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -138,10 +139,14 @@ def worker_main(job: Job, index: int, events: Any, flags: Any, lock: Any) -> Non
 
 
 def _work(job: Job, index: int, events: Any, flags: Any, lock: Any, t0: float) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in a terminal reaches the whole group: the parent decides
     import torch
+    import torch._dynamo  # noqa: F401 - the first optimizer imports it (~1 s): once per worker, not per trial
 
     torch.set_num_threads(1)
     import optuna
+
+    from ..run import trainer  # noqa: F401 - warm: compiler, datasets, checkpoints
 
     from ..io import loads
     from .objective import TrialContext
