@@ -53,7 +53,7 @@ _TOP_KEYS = ("graphlab", "name", "nodes", "edges", "training", "step", "search")
 #: the keys of the ``step`` section in the order files write them (graphlab.step.config.KEYS says the same)
 STEP_KEYS = ("source", "seed", "batch", "inputs", "weights", "train_mode")
 #: the search section's keys in the order a save writes them (graphlab.search.space.KEYS says the same)
-_SEARCH_KEYS = ("space", "trials", "sampler", "epochs", "metric", "pruning", "val_fraction")
+_SEARCH_KEYS = ("space", "trials", "sampler", "epochs", "metric", "pruning", "val_fraction", "seed")
 
 
 class FileFormatError(Exception):

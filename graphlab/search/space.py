@@ -15,7 +15,9 @@
       "epochs": 10,            # epochs per trial (null: the training section's)
       "metric": "val_acc",     # val_acc (maximised) | val_loss (minimised), as `graphlab train --json`'s final
       "pruning": true,         # stop trials whose per-epoch validation is below the median (Optuna's MedianPruner)
-      "val_fraction": null     # the trials' validation share (null: the training section's; it must be > 0)
+      "val_fraction": null,    # the trials' validation share (null: the training section's; it must be > 0)
+      "seed": null             # the sampler's seed (null: a fresh one); worker i of a pool uses seed + i, so a
+                               # search on one worker draws the same trials every time
     }
 
 A key of ``space`` is ``training.<field>`` (a field of the training section's table,
@@ -48,12 +50,13 @@ DISTRIBUTIONS: dict[str, tuple[bool, bool, bool]] = {
 SAMPLERS = ("random", "tpe", "grid")
 METRICS = ("val_acc", "val_loss")
 #: the section's keys, in the order a saved file writes them
-KEYS = ("space", "trials", "sampler", "epochs", "metric", "pruning", "val_fraction")
+KEYS = ("space", "trials", "sampler", "epochs", "metric", "pruning", "val_fraction", "seed")
 DEFAULTS: dict[str, Any] = {"trials": 20, "sampler": "random", "epochs": None, "metric": "val_acc", "pruning": True,
-                            "val_fraction": None}
+                            "val_fraction": None, "seed": None}
 MAX_TRIALS = 100_000
 MAX_EPOCHS = 1_000_000_000
 MAX_CHOICES = 1000
+MAX_SEED = 2 ** 32 - 1
 #: the most points a grid may have (a product of its choices)
 MAX_GRID = 100_000
 
@@ -134,6 +137,7 @@ class SearchSpec:
     metric: str = "val_acc"
     pruning: bool = True
     val_fraction: float | None = None
+    seed: int | None = None
 
     @property
     def direction(self) -> str:
@@ -147,7 +151,7 @@ class SearchSpec:
         """The section as a file holds it, keys in :data:`KEYS` order; parse_search(to_dict()) == self."""
         return {"space": {k: d.to_json() for k, d in self.space.items()}, "trials": self.trials,
                 "sampler": self.sampler, "epochs": self.epochs, "metric": self.metric, "pruning": self.pruning,
-                "val_fraction": self.val_fraction}
+                "val_fraction": self.val_fraction, "seed": self.seed}
 
     def with_(self, **changes: Any) -> "SearchSpec":
         return replace(self, **changes)
@@ -268,6 +272,7 @@ def parse_settings(section: Any) -> tuple[dict[str, Dist], dict[str, Any]]:
         "pruning": _flag(s["pruning"], "search.pruning"),
         "val_fraction": None if s["val_fraction"] is None else _number(
             s["val_fraction"], "search.val_fraction", lo=0.0, lo_open=True, hi=1.0, hi_open=True),
+        "seed": _whole(s["seed"], "search.seed", lo=0, hi=MAX_SEED, nullable=True),
     }
     return space, settings
 

@@ -57,14 +57,16 @@ class Job:
     base_seed: int
 
 
-def make_sampler(spec: Any) -> Any:
+def make_sampler(spec: Any, worker: int = 0) -> Any:
+    """The section's sampler; seeded with ``seed + worker`` when the section has a seed."""
     import optuna
 
+    seed = None if spec.seed is None else spec.seed + worker
     if spec.sampler == "tpe":
-        return optuna.samplers.TPESampler(constant_liar=True)
+        return optuna.samplers.TPESampler(constant_liar=True, seed=seed)
     if spec.sampler == "grid":
-        return optuna.samplers.GridSampler({k: d.grid() for k, d in spec.space.items()})
-    return optuna.samplers.RandomSampler()
+        return optuna.samplers.GridSampler({k: d.grid() for k, d in spec.space.items()}, seed=seed)
+    return optuna.samplers.RandomSampler(seed=seed)
 
 
 def make_pruner(spec: Any, epochs: int) -> Any:
@@ -160,8 +162,9 @@ def _work(job: Job, index: int, events: Any, flags: Any, lock: Any, t0: float) -
     from ..run.config import parse_training
 
     epochs = spec.epochs or parse_training(graph.training).epochs
-    study = optuna.load_study(study_name=job.study, storage=storage, sampler=make_sampler(spec),
-                              pruner=make_pruner(spec, epochs))
+    study = optuna.load_study(study_name=job.study, storage=storage, pruner=make_pruner(spec, epochs))
+    # seeded: seed + worker (+ the trials already there, so a resumed study does not draw its first trials again)
+    study.sampler = make_sampler(spec, index + len(study.get_trials(deepcopy=False)))
     ctx = TrialContext(graph, spec, job.source, str(Path(job.source).parent), Path(job.trials_dir), job.base_seed,
                        events.put, index)
     control = _Control(flags, ctx)

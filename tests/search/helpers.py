@@ -24,12 +24,12 @@ SPIRAL: dict[str, Any] = {
     "edges": [{"from": "x", "to": "fc1"}, {"from": "fc1", "to": "relu"}, {"from": "relu", "to": "scores"},
               {"from": "scores", "to": "loss"}],
     "training": {"dataset": {"name": "spiral", "points": 60}, "optimizer": {"name": "sgd", "lr": 1.0},
-                 "batch_size": "full", "epochs": 10, "val_fraction": 0.3, "init": "small_gaussian"},
+                 "batch_size": "full", "epochs": 10, "val_fraction": 0.3},
     "search": {
-        "space": {"training.optimizer.lr": {"log_uniform": [0.003, 3.0]},
+        "space": {"training.optimizer.lr": {"log_uniform": [0.01, 10.0]},
                   "training.regularization.l2": {"log_uniform": [1e-5, 1e-3]},
                   "fc1.out_features": {"choice": [20, 50]}},
-        "trials": 20, "sampler": "random", "epochs": 60, "metric": "val_acc", "pruning": True,
+        "trials": 20, "sampler": "random", "epochs": 200, "metric": "val_acc", "pruning": True,
     },
 }
 
