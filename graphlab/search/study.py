@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import socket
 import time
 import warnings
@@ -42,6 +43,7 @@ HEARTBEAT = 30
 #: a trial whose worker missed this many heartbeats is failed
 GRACE = 3
 ATTR = "graphlab"
+_PASSWORD = re.compile(r"^([A-Za-z][\w+.-]*://[^:/@?#]*):[^/?#]*@")
 JOURNAL_SUFFIX = ".optuna-journal"
 
 
@@ -62,16 +64,8 @@ def default_study(graph_file: str | os.PathLike[str]) -> str:
 
 
 def shown_url(url: str) -> str:
-    """A storage URL without its password (for messages and reports)."""
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an unparsable URL is shown as given, minus anything like a password
-        head, sep, tail = url.partition("://")
-        if "@" in tail:
-            tail = tail.split("@", 1)[1]
-        return head + sep + tail
+    """A storage URL as the user wrote it, its password (if any) replaced by ``***``."""
+    return _PASSWORD.sub(r"\1:***@", url, count=1)
 
 
 def quiet_optuna() -> None:
