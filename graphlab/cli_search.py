@@ -49,7 +49,8 @@ def _parser() -> _Parser:
     what.add_argument("--best", action="store_true", help="write the best trial's graph to -o OUT")
     what.add_argument("--ensemble", type=int, metavar="K", help="average the top K trials on validation")
     what.add_argument("--show", action="store_true", help="print the study's trials and run nothing")
-    p.add_argument("--top", type=int, help="--refine: the trials to narrow around (default 5)")
+    p.add_argument("--top", type=int, help="--refine: the trials to narrow around (default: the best quarter of "
+                                           "the COMPLETE ones, 2 to 5)")
     p.add_argument("--epochs", type=int, help="--refine: epochs per trial (default: twice the study's)")
     p.add_argument("-o", "--out", metavar="OUT", help="--best: the graph file to write")
     return p
@@ -203,7 +204,7 @@ def _refined(args: Any) -> tuple[Any, str]:
     from .search.study import trial_rows
 
     graph, _, study, info, spec = _open(args)
-    new, top = refine(spec, trial_rows(study), top=args.top or 5, epochs=args.epochs,
+    new, top = refine(spec, trial_rows(study), top=args.top, epochs=args.epochs,
                       base_epochs=parse_training(graph.training).epochs)
     if not args.json:
         print(f"refine {info.name!r} around trials {', '.join(str(r.number) for r in top)}: "

@@ -1,6 +1,6 @@
 """Refine: the course's coarse → fine. A new stage whose ranges are the span of the best trials.
 
-For the top ``k`` COMPLETE trials of a study (:func:`graphlab.search.study.ranked`):
+For the top ``k`` COMPLETE trials of a study (default: the best quarter, 2 to 5) (:func:`graphlab.search.study.ranked`):
 
 * a ``uniform``/``log_uniform``/``int``/``int_log`` range becomes [the smallest, the largest] value
   those trials took (same distribution, so a log range stays log);
@@ -17,8 +17,12 @@ from typing import Any
 from .space import Dist, SearchError, SearchSpec
 from .study import TrialRow, ranked
 
-DEFAULT_TOP = 5
 EPOCHS_FACTOR = 2
+
+
+def default_top(completed: int) -> int:
+    """The trials to narrow around when none is said: the best quarter of the COMPLETE ones, 2 to 5."""
+    return max(2, min(5, round(completed / 4)))
 
 
 def refine_name(study: str) -> str:
@@ -46,11 +50,13 @@ def _same(a: Any, b: Any) -> bool:
     return a == b and isinstance(a, bool) == isinstance(b, bool)
 
 
-def refine(spec: SearchSpec, rows: list[TrialRow], *, top: int = DEFAULT_TOP, epochs: int | None = None,
+def refine(spec: SearchSpec, rows: list[TrialRow], *, top: int | None = None, epochs: int | None = None,
            base_epochs: int, epochs_factor: int = EPOCHS_FACTOR) -> tuple[SearchSpec, list[TrialRow]]:
-    """The refined stage and the trials it was narrowed around. ``base_epochs``: the epochs a trial of
-    ``spec`` ran (its own, or the training section's). SearchError when fewer than 2 trials completed."""
-    best = ranked(rows, spec)[:max(top, 1)]
+    """The refined stage and the trials it was narrowed around (``top``: how many; default
+    :func:`default_top`). ``base_epochs``: the epochs a trial of ``spec`` ran (its own, or the training
+    section's). SearchError when fewer than 2 trials completed."""
+    done = ranked(rows, spec)
+    best = done[:max(top if top is not None else default_top(len(done)), 1)]
     if len(best) < 2:
         raise SearchError("--refine", f"needs at least 2 COMPLETE trials to narrow around; the study has {len(best)}")
     new_epochs = epochs if epochs is not None else (spec.epochs or base_epochs) * epochs_factor
