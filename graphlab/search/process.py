@@ -26,6 +26,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import queue as queue_mod
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,9 @@ from .space import SearchError, SearchSpec, parse_search
 from .study import (HEARTBEAT, StudyInfo, TrialRow, create_or_join, default_storage, default_study, host,
                     open_storage, ranked, stored_spec, trial_rows)
 from .workers import PAUSE, STOP, Job, target_of, worker_main
+
+#: seconds a worker may take to exit after a close before it is killed
+REAP_SECONDS = 10.0
 
 
 def load_graph(path: str | os.PathLike[str]) -> Graph:
@@ -87,6 +91,10 @@ class SearchProcess:
         self._holding: dict[int, int | None] = {}
         self._stopping = False
         self._paused = False
+        self._closed = False
+        self._reaper: threading.Thread | None = None
+        #: every worker process has exited and been waited for
+        self.reaped = False
 
     # -- the study -------------------------------------------------------------------------------
     def _study(self) -> Any:
@@ -133,7 +141,7 @@ class SearchProcess:
 
     def poll(self, timeout: float = 0.0) -> list[Any]:
         """The events that have arrived, waiting up to ``timeout`` s for the first."""
-        if self.finished is not None or not self._procs:
+        if self.finished is not None or not self._procs or self._closed:
             return []
         out: list[Any] = []
         try:
@@ -200,19 +208,32 @@ class SearchProcess:
         self.close()
         return self.finished
 
-    def close(self) -> None:
-        """End the workers (killed if they have not ended) and release the queue. Idempotent."""
+    def close(self, wait: bool = False) -> None:
+        """End the workers and release the queue. Idempotent, and it never blocks unless ``wait``: a
+        reaper thread waits for the workers to exit (their interpreters take ~1 s to tear torch down)
+        and kills one that has not after :data:`REAP_SECONDS`."""
+        if self._closed:
+            if wait and self._reaper is not None:
+                self._reaper.join()
+            return
+        self._closed = True
+        if not self._procs:
+            return
+        self._flags[STOP] = 1
+        self._reaper = threading.Thread(target=self._reap, name="graphlab-search-reaper", daemon=True)
+        self._reaper.start()
+        if wait:
+            self._reaper.join()
+
+    def _reap(self) -> None:
         for p in self._procs:
-            if p.exitcode is None:
-                self._flags[STOP] = 1
-        for p in self._procs:
-            p.join(timeout=5)
+            p.join(timeout=REAP_SECONDS)
             if p.exitcode is None:
                 p.kill()
                 p.join()
-        if self._procs:
-            self._events.close()
-            self._events.join_thread()
+        self._events.close()
+        self._events.join_thread()
+        self.reaped = True
 
     @property
     def running(self) -> bool:

@@ -138,6 +138,9 @@ def worker_main(job: Job, index: int, events: Any, flags: Any, lock: Any) -> Non
         _work(job, index, events, flags, lock, t0)
     except BaseException as e:  # noqa: BLE001 - the parent must always hear the end
         events.put(sev.WorkerExited(index, "error", error_line(e, with_type=True)))
+    finally:  # send it now: the interpreter's teardown (torch, Optuna) would hold the queue's thread ~1 s
+        events.close()
+        events.join_thread()
 
 
 def _work(job: Job, index: int, events: Any, flags: Any, lock: Any, t0: float) -> None:
