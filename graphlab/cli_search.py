@@ -188,6 +188,9 @@ def _run(args: Any) -> int:
         spec, study = _refined(args)
     sp = SearchProcess(args.file, storage=args.storage, study=study, workers=args.workers, trials=args.trials,
                        join=args.worker, heartbeat=args.heartbeat or HEARTBEAT, spec=spec)
+    problem = _preflight(sp)
+    if problem is not None:
+        return problem
     if not args.json:
         _intro(sp)
     if args.workers == 0:
@@ -196,6 +199,27 @@ def _run(args: Any) -> int:
               f"--study {sp.info.name}`")
         return 0
     return _drive(sp, args.json)
+
+
+def _preflight(sp: Any) -> int | None:
+    """What every trial would fail on — graph errors, a dataset that cannot be read, an Input shape or a
+    loss that does not fit it — said once before any worker starts (exit 1, as `graphlab train`)."""
+    from .core import analyze
+    from .search.targets import apply_values, trial_val_fraction
+
+    a = analyze(sp.graph)
+    if not a.ok:
+        for prob in a.errors:
+            print(one_line(f"error: {prob.text()}"), file=sys.stderr)
+        return fail(f"{sp.source}: the graph has {len(a.errors)} error(s); fix them before searching", 1)
+    from .run.trainer import preflight
+
+    g = apply_values(sp.graph, {}, val_fraction=trial_val_fraction(sp.graph, sp.spec), epochs=1)
+    err = preflight(g, base_dir=sp.source.parent)
+    if err is None:
+        return None
+    where = f"{err.node}: " if err.node else ""
+    return fail(f"{sp.source}: {where}{err.message}", 2 if err.kind == "config" else 1)
 
 
 def _refined(args: Any) -> tuple[Any, str]:

@@ -119,6 +119,10 @@ def test_refusals_are_one_line(capsys, tmp_path):
     with pytest.raises(SystemExit) as e:
         main(capsys, "search", path, "--worker")
     assert e.value.code == 2 and "--worker joins an existing study" in capsys.readouterr().err
+    unfit = spiral_doc()
+    unfit["nodes"][0]["params"]["shape"] = [3]
+    code, _, err = main(capsys, "search", write(tmp_path / "u.graphlab.json", unfit), "--workers", 1)
+    assert code == 1 and err.count("\n") == 1 and "x: Input shape 3 does not fit dataset spiral" in err
     nosec = spiral_doc()
     del nosec["search"]
     with pytest.raises(SearchError, match="has no search section"):

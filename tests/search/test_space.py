@@ -6,6 +6,8 @@ import json
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import graphlab
 from graphlab.io import dumps, loads
@@ -185,3 +187,29 @@ def test_reading_a_section_imports_neither_torch_nor_optuna(tmp_path):
     r = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False, allow_infinity=False),
+                     st.sampled_from(["random", "grid", "val_acc", "x", ""]))
+_json = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                        st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+                     max_leaves=12)
+_keys = st.sampled_from(["training.optimizer.lr", "training.batch_size", "training.optimizer.name", "fc1.out_features",
+                         "fc1.bias", "relu.x", "training", "", "training.regularization.l2", "loss.reduction"])
+_dists = st.one_of(_json, st.dictionaries(st.sampled_from(["log_uniform", "uniform", "int", "int_log", "choice"]),
+                                          st.one_of(_json, st.lists(_scalars, max_size=4)), min_size=1, max_size=1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["space", "trials", "sampler", "epochs", "metric", "pruning", "val_fraction",
+                                         "seed", "other"]),
+                       st.one_of(_json, st.dictionaries(_keys, _dists, max_size=4)), max_size=6))
+def test_any_section_parses_or_is_one_line(section):
+    g = graph_of(spiral_doc())
+    try:
+        spec = parse_search(section, g)
+    except SearchError as e:
+        assert "\n" not in str(e) and str(e).startswith("search")
+        return
+    again = parse_search(spec.to_dict(), g)
+    assert again == spec
