@@ -34,7 +34,7 @@ from ..core.graph import Graph
 from ..io import FileFormatError, dumps, load
 from . import events as sev
 from .space import SearchError, SearchSpec, parse_search
-from .study import (HEARTBEAT, StudyInfo, TrialRow, create_or_join, default_storage, default_study, host,
+from .study import (HEARTBEAT, StudyInfo, TrialRow, counted, create_or_join, default_storage, default_study, host,
                     open_storage, ranked, stored_spec, trial_rows)
 from .workers import PAUSE, STOP, Job, target_of, worker_main
 
@@ -83,7 +83,10 @@ class SearchProcess:
         self.file_differs = spec is not None and spec.to_dict() != self.spec.to_dict()
         self.target = target_of(self.spec, self.info.target)
         self.requeued = requeue_orphans(self._study(), self.storage)
-        self.n_workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+        rows = self.rows()
+        left = self.target - counted(rows) + sum(r.state == "WAITING" for r in rows)
+        # no more workers than trials left to start (one, to wait for others' trials, when none is left)
+        self.n_workers = max(1, min(workers if workers is not None else (os.cpu_count() or 1), left))
         self.trials_dir = self.source.parent / "runs" / f"search-{self.info.name}"
         self.finished: sev.SearchFinished | None = None
         self._procs: list[Any] = []
@@ -194,8 +197,6 @@ class SearchProcess:
         for r in rows:
             key = "STOPPED" if r.stopped else r.state
             counts[key] = counts.get(key, 0) + 1
-        from .study import counted
-
         done = counted(rows) >= self.target and not any(r.state in ("RUNNING", "WAITING") for r in rows)
         if done:
             reason, message = "completed", ""
