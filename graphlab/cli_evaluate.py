@@ -42,7 +42,8 @@ def cmd_evaluate(argv: list[str]) -> int:
     if len(r.runs) > 1:
         for run, s in zip(r.runs, r.members):
             print(f"member  test acc {_num(s.acc)}  loss {_num(s.loss)}  {run}")
-        print(f"ensemble of {len(r.runs)} on {r.n} test samples: acc {_num(r.ensemble.acc)}, NLL {_num(r.ensemble.loss)}")
+        print(f"ensemble of {len(r.runs)} on {r.n} test samples: acc {_num(r.ensemble.acc)}, "
+              f"NLL {_num(r.ensemble.loss)}")
     else:
         print(f"test ({r.n} samples): acc {_num(r.ensemble.acc)}, loss {_num(r.ensemble.loss)}")
     print("recorded in test.json; report this figure once")

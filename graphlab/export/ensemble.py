@@ -121,7 +121,8 @@ def ensemble_source(graphs: list[Graph], runs: list[str], weights_name: str) -> 
     parts += [Code(ms.class_source.text.strip("\n")) for ms in sources]
     args = join([Name(n) for n in first.input_names], ", ")  # type: ignore[list-item]
     return SCRIPT.fill(
-        INPUT_ARGS=args, GRAPH_NAME=Lit(graphs[0].name), RUNS=Lit(list(runs)), EXPORTED_BY=Lit(f"GraphLab {__version__}"),
+        INPUT_ARGS=args, GRAPH_NAME=Lit(graphs[0].name), RUNS=Lit(list(runs)),
+        EXPORTED_BY=Lit(f"GraphLab {__version__}"),
         MODELS=join(parts, "\n\n\n"), MEMBERS=join([Code(f"{ms.class_name}()") for ms in sources], ", "),
         PARAMS_SIG=Code(", ".join(f"{n}: torch.Tensor" for n in first.input_names)),
         INPUT_SHAPES=Lit(tuple(tuple(s) for s in first.input_shapes)), WEIGHTS=Lit(weights_name)).text

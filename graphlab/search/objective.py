@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -62,7 +62,6 @@ class TrialContext:
     #: set while a trial trains: the Trainer (the worker's control thread pauses and stops it)
     trainer: Any = None
     stopping: bool = False
-    stats: dict[str, float] = field(default_factory=dict)
 
 
 def suggest(trial: Any, spec: SearchSpec) -> dict[str, Any]:

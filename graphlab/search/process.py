@@ -95,6 +95,7 @@ class SearchProcess:
         self._stopping = False
         self._paused = False
         self._closed = False
+        self._pending: list[Any] = []  # events of the parent's own (Paused, Resumed)
         self._reaper: threading.Thread | None = None
         #: every worker process has exited and been waited for
         self.reaped = False
@@ -129,12 +130,17 @@ class SearchProcess:
             self._holding[i] = None
 
     def pause(self) -> None:
-        self._flags[PAUSE] = 1
-        self._paused = True
+        """Every worker's trial pauses between two steps, and no worker starts another (a Paused event)."""
+        if self._procs and not self._paused and not self._closed:
+            self._flags[PAUSE] = 1
+            self._paused = True
+            self._pending.append(sev.Paused())
 
     def resume(self) -> None:
-        self._flags[PAUSE] = 0
-        self._paused = False
+        if self._paused and not self._closed:
+            self._flags[PAUSE] = 0
+            self._paused = False
+            self._pending.append(sev.Resumed())
 
     def stop(self) -> None:
         """Stop every trial now (each is queued again for a later run of the same study) and end the workers."""
@@ -146,9 +152,10 @@ class SearchProcess:
         """The events that have arrived, waiting up to ``timeout`` s for the first."""
         if self.finished is not None or not self._procs or self._closed:
             return []
-        out: list[Any] = []
+        out: list[Any] = self._pending
+        self._pending = []
         try:
-            e = self._events.get(timeout=timeout) if timeout > 0 else self._events.get_nowait()
+            e = self._events.get(timeout=timeout) if timeout > 0 and not out else self._events.get_nowait()
             while True:
                 out.append(e)
                 e = self._events.get_nowait()
@@ -161,7 +168,7 @@ class SearchProcess:
                 self._holding[e.worker] = None
             elif isinstance(e, sev.WorkerExited):
                 self._ended[e.worker] = e.reason
-        if not out:
+        if not any(isinstance(e, sev.WorkerExited) for e in out):
             out.extend(self._dead_workers())
         if len(self._ended) == len(self._procs) and self.finished is None:
             out.append(self._finish())

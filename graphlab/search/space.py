@@ -36,7 +36,6 @@ that they move to the shared field language (``graphlab.core.fields``) once it e
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
@@ -207,8 +206,9 @@ def parse_dist(raw: Any, where: str) -> Dist:
     Checks the shape alone (the key's own range is :mod:`graphlab.search.targets`' job)."""
     names = ", ".join(DISTRIBUTIONS)
     if not isinstance(raw, dict) or len(raw) != 1:
+        got = show_value(raw) if not isinstance(raw, dict) else f"an object with {len(raw)} keys"
         raise SearchError(where, f'must be one distribution such as {{"log_uniform": [1e-4, 0.1]}} (one of {names}), '
-                                 f"got {show_value(raw) if not isinstance(raw, dict) else _type(raw) + ' with ' + str(len(raw)) + ' keys'}")
+                                 f"got {got}")
     (kind, args), = raw.items()
     if kind not in DISTRIBUTIONS:
         raise SearchError(where, f"unknown distribution {show_value(kind)}; use one of {names}")
@@ -315,10 +315,3 @@ def search_problems(graph: Graph) -> list[SearchError]:
     except SearchError as e:
         return [e]
     return []
-
-
-def log_mid(d: Dist) -> float:
-    """The middle of a range on its own scale (for a default when nothing is known yet)."""
-    if d.log:
-        return math.sqrt(float(d.lo) * float(d.hi))  # type: ignore[arg-type]
-    return (float(d.lo) + float(d.hi)) / 2  # type: ignore[arg-type]

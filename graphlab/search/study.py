@@ -95,7 +95,8 @@ def open_storage(storage: str, *, heartbeat: int = HEARTBEAT) -> Any:
                                           engine_kwargs={"pool_pre_ping": True})
     except ImportError as e:
         hint = " (pip install 'graphlab[postgres]')" if storage.startswith("postgres") else ""
-        raise SearchError("--storage", f"cannot use {shown}: a database driver is missing: {error_line(e)}{hint}") from None
+        raise SearchError("--storage", f"cannot use {shown}: a database driver is missing: {error_line(e)}"
+                                       f"{hint}") from None
     except Exception as e:  # noqa: BLE001 - SQLAlchemy's and the driver's errors, whatever their class
         raise SearchError("--storage", f"cannot reach the database at {shown}: {_reason(e)}") from None
 
@@ -182,10 +183,10 @@ def create_or_join(storage: Any, storage_text: str, name: str, graph: Graph, spe
     if attrs is None or not isinstance(attrs.get("search"), dict):
         raise SearchError("--study", f"study {name!r} in {_shown(storage_text)} was not made by GraphLab")
     try:
-        space, _ = parse_settings(attrs["search"])
+        space, settings = parse_settings(attrs["search"])
     except SearchError as e:
         raise SearchError("--study", f"study {name!r} holds a search section this GraphLab cannot read ({e})") from None
-    stored = SearchSpec(space, **parse_settings(attrs["search"])[1])
+    stored = SearchSpec(space, **settings)
     mine = identity(graph, stored)
     if attrs.get("identity") != mine:
         raise SearchError("--study", f"study {name!r} in {_shown(storage_text)} searches another graph "
@@ -233,7 +234,8 @@ def trial_rows(study: "optuna.Study") -> list[TrialRow]:
     out = []
     for t in study.get_trials(deepcopy=False):
         u = t.user_attrs
-        secs = (t.datetime_complete - t.datetime_start).total_seconds() if t.datetime_complete and t.datetime_start else None
+        start, end = t.datetime_start, t.datetime_complete
+        secs = (end - start).total_seconds() if start and end else None
         inter = dict(t.intermediate_values)
         out.append(TrialRow(t.number, t.state.name, t.value if t.state.name == "COMPLETE" else None, dict(t.params),
                             u.get("run"), u.get("seed"), max(inter) if inter else None, secs,

@@ -180,6 +180,9 @@ def _work(job: Job, index: int, events: Any, flags: Any, lock: Any, t0: float) -
             if control.stopping:
                 reason = "stopped"
                 break
+            if flags[PAUSE]:  # paused between trials: start none
+                time.sleep(CONTROL_INTERVAL)
+                continue
             got = claim(study, target, lock)
             if got == "done":
                 break

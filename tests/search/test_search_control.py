@@ -52,6 +52,7 @@ def test_a_stopped_study_continues_where_it_stopped(tmp_path):
     sp.resume()
     sp.stop()
     seen += drive(sp)
+    assert [type(e) for e in seen if isinstance(e, (sev.Paused, sev.Resumed))] == [sev.Paused, sev.Resumed]
     assert sp.finished.reason == "stopped"
     stopped = [e for e in seen if isinstance(e, sev.TrialFinished) and e.state == "STOPPED"]
     assert [e.number for e in stopped] == [1]
