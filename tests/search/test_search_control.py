@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 #: trials long enough to be caught in the middle
 LONG = {"space": {"training.optimizer.lr": {"log_uniform": [0.3, 3.0]}, "fc1.out_features": {"choice": [20, 50]}},
-        "trials": 4, "epochs": 3000, "pruning": False}
+        "trials": 2, "epochs": 1500, "pruning": False}
 
 
 def drive(sp: SearchProcess, until=None, limit: float = 300) -> list:
@@ -43,21 +43,21 @@ def test_a_stopped_study_continues_where_it_stopped(tmp_path):
     path = write(tmp_path / "s.graphlab.json", spiral_doc(search=LONG))
     sp = SearchProcess(path, workers=1)
     sp.start()
-    seen = drive(sp, until=lambda ev: any(isinstance(e, sev.TrialEpoch) and e.number == 1 for e in ev))
+    seen = drive(sp, until=lambda ev: any(isinstance(e, sev.TrialEpoch) and e.number == 0 for e in ev))
     sp.pause()
     time.sleep(0.5)
-    before = len(journal_study(tmp_path).get_trials()[1].intermediate_values)
-    time.sleep(1.0)  # paused: trial 1 makes no progress
-    assert len(journal_study(tmp_path).get_trials()[1].intermediate_values) == before
+    before = len(journal_study(tmp_path).get_trials()[0].intermediate_values)
+    time.sleep(1.0)  # paused: trial 0 makes no progress
+    assert len(journal_study(tmp_path).get_trials()[0].intermediate_values) == before
     sp.resume()
     sp.stop()
     seen += drive(sp)
-    assert [type(e) for e in seen if isinstance(e, (sev.Paused, sev.Resumed))] == [sev.Paused, sev.Resumed]
     assert sp.finished.reason == "stopped"
+    assert [type(e) for e in seen if isinstance(e, (sev.Paused, sev.Resumed))] == [sev.Paused, sev.Resumed]
     stopped = [e for e in seen if isinstance(e, sev.TrialFinished) and e.state == "STOPPED"]
-    assert [e.number for e in stopped] == [1]
+    assert [e.number for e in stopped] == [0]
     trials = journal_study(tmp_path).get_trials()
-    cut = trials[1]
+    cut = trials[0]
     assert cut.state.name == "FAIL" and cut.user_attrs["stopped"]
     again = [t for t in trials if t.state.name == "WAITING"]
     assert len(again) == 1 and again[0].user_attrs["seed"] == cut.user_attrs["seed"]
@@ -68,13 +68,13 @@ def test_a_stopped_study_continues_where_it_stopped(tmp_path):
     assert sp.finished.reason == "completed"
     trials = journal_study(tmp_path).get_trials()
     done = [t for t in trials if t.state.name == "COMPLETE"]
-    assert len(done) == 4 and len(trials) == 5  # the target, plus the stopped one that ran again
-    rerun = next(t for t in done if t.user_attrs.get("requeued_from") == 1)
+    assert len(done) == 2 and len(trials) == 3  # the target, plus the stopped one that ran again
+    rerun = next(t for t in done if t.user_attrs.get("requeued_from") == 0)
     assert rerun.params == cut.params and rerun.user_attrs["seed"] == cut.user_attrs["seed"]
 
 
 def test_a_worker_that_dies_fails_its_trial_and_the_others_finish(tmp_path):
-    path = write(tmp_path / "s.graphlab.json", spiral_doc(search={**LONG, "epochs": 400, "trials": 6}))
+    path = write(tmp_path / "s.graphlab.json", spiral_doc(search={**LONG, "epochs": 400, "trials": 5}))
     sp = SearchProcess(path, workers=2)
     sp.start()
     seen = drive(sp, until=lambda ev: sum(isinstance(e, sev.WorkerReady) for e in ev) == 2
@@ -88,7 +88,7 @@ def test_a_worker_that_dies_fails_its_trial_and_the_others_finish(tmp_path):
     trials = {t.number: t for t in journal_study(tmp_path).get_trials()}
     killed = trials[died[0].trial]
     assert killed.state.name == "FAIL"
-    assert sp.finished.reason == "completed" and len(trials) == 6
+    assert sp.finished.reason == "completed" and len(trials) == 5
     assert all(t.state.name == "COMPLETE" for n, t in trials.items() if n != killed.number)
 
 

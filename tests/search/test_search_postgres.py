@@ -24,7 +24,7 @@ def start_worker(path, url, study, *extra):
 
 
 def test_two_worker_processes_share_one_study(postgres_url, tmp_path):
-    path = write(tmp_path / "s.graphlab.json", spiral_doc())
+    path = write(tmp_path / "s.graphlab.json", spiral_doc(search={**spiral_doc()["search"], "epochs": 40}))
     r = gl("search", path, "--storage", postgres_url, "--study", "shared", "--trials", 12, "--workers", 0)
     assert r.returncode == 0, r.stderr
     procs = [start_worker(path, postgres_url, "shared") for _ in range(2)]
