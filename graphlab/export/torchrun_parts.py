@@ -35,7 +35,7 @@ def load_data():
     if CONFIG["test_fraction"] > 0 and n_test == 0:
         n_test = 1
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(0))  # the same split for every seed
-    train, val = perm[n_val + n_test:], perm[:n_val]
+    train, val = perm[n_val:n - n_test], perm[:n_val]
     x_train, x_val = preprocess(CONFIG["preprocess"], x[train], x[val])
     return x_train.contiguous(), y[train].contiguous(), x_val.contiguous(), y[val].contiguous()
 

@@ -153,9 +153,11 @@ def build_dataset(cfg: "TrainConfig", base_dir: str | os.PathLike[str] | None = 
 
 
 def split_indices(n: int, cfg: "TrainConfig", what: str) -> tuple["torch.Tensor", "torch.Tensor", "torch.Tensor"]:
-    """(train, validation, test) sample indices: one fixed shuffle (seed 0), validation first, then the
-    test share, the rest for training — so a test_fraction of 0 leaves the split as it always was.
-    At least one sample in a share that is above 0; DataError when none is left for training."""
+    """(train, validation, test) sample indices: one fixed shuffle (seed 0), validation from its start,
+    test from its end, training in between — so a test_fraction of 0 leaves the split as it always was,
+    and the test samples are the same whatever the validation share (a search that holds out another
+    validation share never selects on them). At least one sample in a share that is above 0;
+    DataError when none is left for training."""
     import torch
 
     n_val = int(round(n * cfg.val_fraction))
@@ -168,7 +170,7 @@ def split_indices(n: int, cfg: "TrainConfig", what: str) -> tuple["torch.Tensor"
         test = f" and test_fraction {cfg.test_fraction}" if cfg.test_fraction else ""
         raise DataError(f"{what}: {n} sample(s) leave none for training with val_fraction {cfg.val_fraction}{test}")
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(0))
-    return perm[n_val + n_test:], perm[:n_val], perm[n_val:n_val + n_test]
+    return perm[n_val:n - n_test], perm[:n_val], perm[n - n_test:]
 
 
 def preprocess(kind: str, x_train: "torch.Tensor", x_val: "torch.Tensor") -> tuple["torch.Tensor", "torch.Tensor"]:

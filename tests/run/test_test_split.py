@@ -34,6 +34,8 @@ def test_the_test_split_is_disjoint_and_built_only_when_asked():
     assert not (train & test) and not (val & test) and not (train & val)
     assert train | val | test == rows(x)
     assert torch.equal(build_dataset(c).x_val, data.x_val)  # validation does not move
+    other = build_dataset(cfg(val_fraction=0.4, test_fraction=0.1), with_test=True)
+    assert torch.equal(other.x_test, data.x_test)  # nor does the test split, whatever the validation share
     assert build_dataset(c).x_test is None  # what training gets: no test samples at all
 
 
