@@ -110,6 +110,12 @@ class SearchProcess:
         """Every trial of the study as it is stored now (a dock's table; a database storage is a round trip)."""
         return trial_rows(self._study())
 
+    def importances(self) -> dict[str, float]:
+        """Each searched key's importance for the metric (a dock's bar chart); {} until it can be told."""
+        from .study import param_importances
+
+        return param_importances(self._study())
+
     def best(self) -> TrialRow | None:
         top = ranked(self.rows(), self.spec)
         return top[0] if top else None

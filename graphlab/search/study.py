@@ -257,3 +257,17 @@ def ranked(rows: list[TrialRow], spec: SearchSpec) -> list[TrialRow]:
 
 def host() -> str:
     return socket.gethostname()
+
+
+def param_importances(study: "optuna.Study") -> dict[str, float]:
+    """Each searched key's share of the metric's variance over the COMPLETE trials (Optuna's fANOVA
+    evaluator), largest first; {} while fewer than 2 trials have completed or the values do not vary."""
+    import optuna
+
+    done = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
+    if len(done) < 2 or len({t.value for t in done}) < 2:
+        return {}
+    try:
+        return dict(optuna.importance.get_param_importances(study))
+    except (ValueError, RuntimeError):
+        return {}

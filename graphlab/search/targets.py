@@ -162,17 +162,16 @@ def check_split(graph: Graph, spec: SearchSpec) -> None:
 
 # -- applying a trial's values ---------------------------------------------------------------------------
 
-def apply_values(graph: Graph, values: dict[str, Any], **training: Any) -> Graph:
-    """A copy of ``graph`` with a trial's ``values`` set (keys as in the search section) and the given
-    plain training fields (``seed=3, epochs=10, val_fraction=0.2``; None leaves a field as it is).
-    Variant names are set before their knobs."""
-    from ..io import dumps, loads
-
-    g = loads(dumps(graph))
-    t: dict[str, Any] = copy.deepcopy(g.training) if isinstance(g.training, dict) else {}
-    ordered = sorted(values.items(), key=lambda kv: not kv[0].endswith(".name"))
-    for key, v in ordered:
-        if key.startswith(_TRAINING) and "training" not in g.nodes:
+def trial_changes(graph: Graph, values: dict[str, Any], **training: Any) -> tuple[dict[str, Any],
+                                                                                  dict[str, dict[str, Any]]]:
+    """What a trial's ``values`` change: the new training section, and ``{node id: {param: value}}`` —
+    for an editor's "apply the best trial" (one undo step) and :func:`apply_values`. ``training``: plain
+    training fields to set too (``seed=3, epochs=10``; None leaves one as it is). Variant names are set
+    before their knobs."""
+    t: dict[str, Any] = copy.deepcopy(graph.training) if isinstance(graph.training, dict) else {}
+    params: dict[str, dict[str, Any]] = {}
+    for key, v in sorted(values.items(), key=lambda kv: not kv[0].endswith(".name")):
+        if key.startswith(_TRAINING) and "training" not in graph.nodes:
             sub = key[len(_TRAINING):]
             section, _, knob = sub.partition(".")
             if section in VARIANTS and knob == "name":
@@ -181,9 +180,21 @@ def apply_values(graph: Graph, values: dict[str, Any], **training: Any) -> Graph
                 t = with_value(t, sub, v)
         else:
             nid, _, pname = key.partition(".")
-            g.nodes[nid].params[pname] = v
+            params.setdefault(nid, {})[pname] = v
     for k, v in training.items():
         if v is not None:
             t[k] = v
+    return t, params
+
+
+def apply_values(graph: Graph, values: dict[str, Any], **training: Any) -> Graph:
+    """A copy of ``graph`` with a trial's ``values`` set (keys as in the search section) and the given
+    plain training fields (:func:`trial_changes`)."""
+    from ..io import dumps, loads
+
+    t, params = trial_changes(graph, values, **training)
+    g = loads(dumps(graph))
+    for nid, changes in params.items():
+        g.nodes[nid].params.update(changes)
     g.training = t
     return g

@@ -62,6 +62,15 @@ def test_twenty_trials_on_two_workers_each_recorded_once_and_some_pruned(searche
     assert summary["best"] == {"number": best.number, "value": best.value, "params": best.params}
 
 
+def test_parameter_importance_covers_every_key(searched):
+    from graphlab.search.study import param_importances
+
+    _, _, _, study = searched
+    imp = param_importances(study)
+    assert set(imp) == {"training.optimizer.lr", "training.regularization.l2", "fc1.out_features"}
+    assert abs(sum(imp.values()) - 1) < 1e-6 and list(imp.values()) == sorted(imp.values(), reverse=True)
+
+
 def test_each_trial_is_a_normal_run_folder_with_its_seed(searched):
     _, path, _, study = searched
     for t in study.get_trials():
