@@ -26,6 +26,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import queue as queue_mod
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,7 @@ class SearchProcess:
         left = self.target - counted(rows) + sum(r.state == "WAITING" for r in rows)
         # no more workers than trials left to start (one, to wait for others' trials, when none is left)
         self.n_workers = max(1, min(workers if workers is not None else (os.cpu_count() or 1), left))
-        self.trials_dir = self.source.parent / "runs" / f"search-{self.info.name}"
+        self.trials_dir = trials_folder(self.source, self.info.name)
         self.finished: sev.SearchFinished | None = None
         self._procs: list[Any] = []
         self._ended: dict[int, str] = {}
@@ -256,6 +257,14 @@ class SearchProcess:
     @property
     def paused(self) -> bool:
         return self._paused
+
+
+def trials_folder(graph_file: Path, study: str) -> Path:
+    """``runs/search-<study>/`` beside the graph file (the study's name made safe for a folder's)."""
+    from ..run.runs import runs_folder
+
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", study).strip(".") or "study"
+    return runs_folder(graph_file) / f"search-{safe[:100]}"
 
 
 def fail_trial(study: Any, number: int) -> None:
