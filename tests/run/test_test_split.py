@@ -49,7 +49,7 @@ def test_the_test_split_is_scaled_with_the_training_statistics():
 def test_the_shares_leave_samples_for_training():
     with pytest.raises(ConfigError, match=r"training.test_fraction: val_fraction \+ test_fraction must be < 1"):
         cfg(val_fraction=0.5, test_fraction=0.5)
-    with pytest.raises(ConfigError, match=r"training.test_fraction: must be < 1"):
+    with pytest.raises(ConfigError, match=r"training.test_fraction: must be >= 0 and < 1, got 1"):
         cfg(test_fraction=1)
     assert cfg(test_fraction=0.25).to_dict()["test_fraction"] == 0.25
 
