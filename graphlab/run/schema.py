@@ -276,7 +276,8 @@ _PLAIN: tuple[Field, ...] = (
     Field("val_fraction", "float", 0.2, "validation share", "share of the samples held out for validation (a "
           "fixed shuffle: every seed sees the same split)", lo=0.0, hi=1.0, hi_open=True),
     Field("test_fraction", "float", 0.0, "test share", "share of the samples held out for the final test: never "
-          "read by training or a search; `graphlab evaluate` reads it once at the end", lo=0.0, hi=1.0, hi_open=True),
+          "read by training or a search; `graphlab evaluate` reads it once at the end", lo=0.0, hi=1.0,
+          hi_open=True),
     Field("preprocess", "choice", "none", "preprocess", "statistics from the training split only",
           choices=PREPROCESS, choice_help=("the samples as they are", "subtract the mean image",
                                            "subtract each channel's mean", "zero mean, unit variance per feature")),
@@ -310,8 +311,8 @@ _PLAIN: tuple[Field, ...] = (
 FIELDS: dict[str, Field] = {f.key: f for f in _PLAIN}
 
 #: the top-level keys of the training section
-TOP_KEYS = ("dataset", "val_fraction", "test_fraction", "preprocess", "augment", "optimizer", "schedule", "regularization",
-            "clip_grad_norm", "init", "epochs", "batch_size", "seed", "device", "threads", "stats")
+TOP_KEYS = ("dataset", "val_fraction", "test_fraction", "preprocess", "augment", "optimizer", "schedule",
+            "regularization", "clip_grad_norm", "init", "epochs", "batch_size", "seed", "device", "threads", "stats")
 #: the keys of each plain sub-section
 SUB_KEYS = {sec: tuple(f.name for f in _PLAIN if f.key.startswith(sec + "."))
             for sec in ("augment", "regularization", "stats")}

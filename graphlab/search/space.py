@@ -30,8 +30,9 @@ A key of ``space`` is ``training.<field>`` (a field of the training section's ta
 the first problem is a :class:`SearchError` whose one-line message names the key
 (``search.space."fc1.out_features": ...``). No torch and no Optuna here: ``graphlab check`` runs it.
 
-The checks are small functions of one value each (:func:`_number`, :func:`_whole`, :func:`_pick`) so
-that they move to the shared field language (``graphlab.core.fields``) once it exists.
+The settings are fields of the shared field language (:data:`SETTINGS`, :mod:`graphlab.core.fields`), so
+a form of the section is one more use of the editor's form builder; each end of a range, and each
+choice, is checked by its target's own field (:mod:`graphlab.search.targets`).
 """
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
+from ..core import fields
+from ..core.fields import FieldError
 from ..core.graph import Graph
 from ..core.text import finite_number, show_value
 
@@ -50,8 +53,6 @@ SAMPLERS = ("random", "tpe", "grid")
 METRICS = ("val_acc", "val_loss")
 #: the section's keys, in the order a saved file writes them
 KEYS = ("space", "trials", "sampler", "epochs", "metric", "pruning", "val_fraction", "seed")
-DEFAULTS: dict[str, Any] = {"trials": 20, "sampler": "random", "epochs": None, "metric": "val_acc", "pruning": True,
-                            "val_fraction": None, "seed": None}
 MAX_TRIALS = 100_000
 MAX_EPOCHS = 1_000_000_000
 MAX_CHOICES = 1000
@@ -60,14 +61,37 @@ MAX_SEED = 2 ** 32 - 1
 MAX_GRID = 100_000
 
 
-class SearchError(ValueError):
-    """A bad ``search`` section; ``key`` is where (``search.space."fc1.out_features"``), ``node`` the node a
-    space key sets, when it sets one."""
+class SearchError(FieldError):
+    """A bad ``search`` section (a :class:`~graphlab.core.fields.FieldError`): ``key`` is where
+    (``search.space."fc1.out_features"``), ``node`` the node a space key sets, when it sets one."""
 
     def __init__(self, key: str, message: str, node: str | None = None) -> None:
-        super().__init__(f"{key}: {message}")
+        super().__init__(key, message)
         self.key = key
         self.node = node
+
+
+def _setting(cls: type[fields.Field], name: str, default: Any, help_: str, **kw: Any) -> fields.Field:
+    return cls(name, default, help_, path=f"search.{name}", raises=SearchError, **kw)
+
+
+#: the section's settings in the field language (:mod:`graphlab.core.fields`): checks, defaults, words —
+#: what a form of the section shows and what :func:`parse_settings` applies
+SETTINGS: tuple[fields.Field, ...] = (
+    _setting(fields.IntField, "trials", 20, "trials in the study", lo=1, hi=MAX_TRIALS),
+    _setting(fields.ChoiceField, "sampler", "random", "how values are drawn: at random (the course's default), by "
+             "TPE, or every combination of a grid", choices=SAMPLERS),
+    _setting(fields.IntField, "epochs", None, "epochs per trial", lo=1, hi=MAX_EPOCHS, nullable=True,
+             null_text="the training section's"),
+    _setting(fields.ChoiceField, "metric", "val_acc", "validation accuracy (maximised) or loss (minimised)",
+             choices=METRICS),
+    _setting(fields.BoolField, "pruning", True, "stop trials below the median of earlier ones at the same epoch"),
+    _setting(fields.FloatField, "val_fraction", None, "the trials' validation share", lo=0.0, lo_open=True, hi=1.0,
+             hi_open=True, nullable=True, null_text="the training section's"),
+    _setting(fields.IntField, "seed", None, "the sampler's seed", lo=0, hi=MAX_SEED, nullable=True,
+             null_text="a fresh one"),
+)
+DEFAULTS: dict[str, Any] = {f.name: f.default for f in SETTINGS}
 
 
 def space_key(key: str) -> str:
@@ -156,7 +180,7 @@ class SearchSpec:
         return replace(self, **changes)
 
 
-# -- one value each (to move to graphlab.core.fields) --------------------------------------------------
+# -- a distribution's ends (checked again by the target field's own coerce: graphlab.search.targets) -----
 
 def _number(v: Any, key: str, *, lo: float | None = None, lo_open: bool = False, hi: float | None = None,
             hi_open: bool = False) -> float:
@@ -179,18 +203,6 @@ def _whole(v: Any, key: str, *, lo: int, hi: int, nullable: bool = False) -> int
         raise SearchError(key, f"must be a whole number from {lo} to {hi:,}{null}, got {show_value(v)}")
     if not lo <= v <= hi:
         raise SearchError(key, f"must be from {lo} to {hi:,}, got {show_value(v)}")
-    return v
-
-
-def _pick(v: Any, key: str, choices: tuple[str, ...]) -> str:
-    if not isinstance(v, str) or v not in choices:
-        raise SearchError(key, f"must be one of {', '.join(choices)}; got {show_value(v)}")
-    return v
-
-
-def _flag(v: Any, key: str) -> bool:
-    if not isinstance(v, bool):
-        raise SearchError(key, f"must be true or false, got {show_value(v)}")
     return v
 
 
@@ -263,17 +275,7 @@ def parse_settings(section: Any) -> tuple[dict[str, Dist], dict[str, Any]]:
     if not raw:
         raise SearchError("search.space", "is empty: name at least one field to search")
     space = {k: parse_dist(v, space_key(k)) for k, v in raw.items()}
-    s = {**DEFAULTS, **{k: v for k, v in section.items() if k != "space"}}
-    settings = {
-        "trials": _whole(s["trials"], "search.trials", lo=1, hi=MAX_TRIALS),
-        "sampler": _pick(s["sampler"], "search.sampler", SAMPLERS),
-        "epochs": _whole(s["epochs"], "search.epochs", lo=1, hi=MAX_EPOCHS, nullable=True),
-        "metric": _pick(s["metric"], "search.metric", METRICS),
-        "pruning": _flag(s["pruning"], "search.pruning"),
-        "val_fraction": None if s["val_fraction"] is None else _number(
-            s["val_fraction"], "search.val_fraction", lo=0.0, lo_open=True, hi=1.0, hi_open=True),
-        "seed": _whole(s["seed"], "search.seed", lo=0, hi=MAX_SEED, nullable=True),
-    }
+    settings = {f.name: f.coerce(section[f.name]) if f.name in section else f.default for f in SETTINGS}
     return space, settings
 
 

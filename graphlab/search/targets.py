@@ -8,17 +8,20 @@
   (``epochs``, ``seed``) cannot be searched: the trials would not be comparable.
 * ``<node id>.<param>``: a parameter of that node's layer spec (``fc1.out_features``, ``drop.p``).
 
-Numbers take ``uniform``/``log_uniform`` (floats) or ``int``/``int_log`` (whole numbers); every kind
-takes ``choice``. Both ends of a range, and every choice, must be values the field accepts. No torch.
+Each key's target is a field of the shared field language (:mod:`graphlab.core.fields`: the schema
+row's or the layer parameter's ``field``), and :func:`check_range` checks a range on it: numbers take
+``uniform``/``log_uniform`` (real) or ``int``/``int_log`` (whole); every kind takes ``choice``; both ends
+of a range, and every choice, go through the target's own ``coerce``. No torch.
 """
 from __future__ import annotations
 
 import copy
 from typing import Any
 
+from ..core import fields
+from ..core.fields import FieldError
 from ..core.graph import Graph
 from ..core.registry import REGISTRY
-from ..core.spec import ParamError
 from ..core.text import quote, show_value
 from ..run.schema import FIELDS, VARIANT_NAMES, VARIANTS, ConfigError, Field, variant_of, with_value, with_variant
 from .space import Dist, SearchError, SearchSpec, space_key
@@ -63,37 +66,24 @@ def _field(key: str, graph: Graph, space: dict[str, Dist]) -> Field:
     raise SearchError(where, f"the training section has no field {quote(sub)}")
 
 
-def _check_field_value(f: Field, v: Any, where: str) -> None:
-    try:
-        f.check(v)
-    except ConfigError as e:
-        msg = str(e).split(": ", 1)[-1]
-        raise SearchError(where, f"{show_value(v)} is not a value of {f.path} ({msg})") from None
-
-
-def _check_training(key: str, dist: Dist, graph: Graph, space: dict[str, Dist]) -> None:
-    where = space_key(key)
-    f = _field(key, graph, space)
-    if f.kind not in ("float", "int", "bool", "choice"):
-        raise SearchError(where, f"{f.path} ({f.kind}) cannot be searched")
-    _check_kind(where, dist, "float" if f.kind == "float" else "int" if f.kind == "int" else "other", f.path)
-    for v in _ends(dist):
-        _check_field_value(f, v, where)
-
-
-def _check_kind(where: str, dist: Dist, kind: str, path: str) -> None:
-    if dist.kind == "choice":
-        return
-    if kind == "float" and dist.whole:
-        raise SearchError(where, f"{path} is a real number: use uniform or log_uniform, not {dist.kind}")
-    if kind == "int" and not dist.whole:
-        raise SearchError(where, f"{path} is a whole number: use int or int_log, not {dist.kind}")
-    if kind == "other":
-        raise SearchError(where, f"{path} is not a number: list its values with choice")
-
-
-def _ends(dist: Dist) -> tuple[Any, ...]:
-    return dist.choices if dist.kind == "choice" else (dist.lo, dist.hi)
+def check_range(target: fields.Field, dist: Dist, where: str, path: str, node: str | None = None) -> None:
+    """A range or choice on a target field, in the field language: whole-number fields take ``int``/
+    ``int_log``, real ones ``uniform``/``log_uniform``, every kind ``choice``; each end of a range and each
+    choice goes through the target's own ``coerce`` (so its bounds and its words apply)."""
+    if isinstance(target, (fields.ShapeField, fields.TextField, fields.SizeField, fields.LabelField)):
+        raise SearchError(where, f"{path} ({target.kind}) cannot be searched", node)
+    if dist.kind != "choice":
+        if isinstance(target, fields.FloatField) and dist.whole:
+            raise SearchError(where, f"{path} is a real number: use uniform or log_uniform, not {dist.kind}", node)
+        if isinstance(target, fields.IntField) and not dist.whole:
+            raise SearchError(where, f"{path} is a whole number: use int or int_log, not {dist.kind}", node)
+        if not isinstance(target, (fields.FloatField, fields.IntField)):
+            raise SearchError(where, f"{path} is not a number: list its values with choice", node)
+    for v in (dist.choices if dist.kind == "choice" else (dist.lo, dist.hi)):
+        try:
+            target.coerce(v)
+        except FieldError as e:
+            raise SearchError(where, f"{show_value(v)} is not a value of {path} ({e.reason})", node) from None
 
 
 def _check_node(key: str, dist: Dist, graph: Graph) -> None:
@@ -111,19 +101,7 @@ def _check_node(key: str, dist: Dist, graph: Graph) -> None:
     if param is None:
         names = ", ".join(p.name for p in spec.params) or "(none)"
         raise SearchError(where, f"{spec.type} has no parameter {quote(pname)}; its parameters: {names}", nid)
-    path = f"{nid}.{pname}"
-    if param.kind == "shape":
-        raise SearchError(where, f"{path} (a shape) cannot be searched", nid)
-    kind = param.kind if param.kind in ("int", "float") else "other"
-    try:
-        _check_kind(where, dist, kind, path)
-    except SearchError as e:
-        raise SearchError(e.key, str(e).split(": ", 1)[1], nid) from None
-    for v in _ends(dist):
-        try:
-            param.coerce(v)
-        except ParamError as e:
-            raise SearchError(where, f"{show_value(v)} is not a value of {path} ({e})", nid) from None
+    check_range(param.field, dist, where, f"{nid}.{pname}", nid)
 
 
 def check_target(graph: Graph, key: str, dist: Dist, space: dict[str, Dist]) -> None:
@@ -131,7 +109,8 @@ def check_target(graph: Graph, key: str, dist: Dist, space: dict[str, Dist]) -> 
     if not isinstance(key, str) or not key:
         raise SearchError(space_key(str(key)), "a key is training.<field> or <node id>.<param>")
     if key.startswith(_TRAINING) and "training" not in graph.nodes:
-        _check_training(key, dist, graph, space)
+        f = _field(key, graph, space)
+        check_range(f.field, dist, space_key(key), f.path)
     else:
         _check_node(key, dist, graph)
 

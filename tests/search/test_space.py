@@ -95,16 +95,29 @@ def test_each_mistake_is_one_line_naming_the_key(space, words):
 
 
 @pytest.mark.parametrize("settings, words", [
-    ({"trials": 0}, "search.trials: must be from 1 to 100,000, got 0"),
+    ({"trials": 0}, "search.trials: must be >= 1 and <= 100,000, got 0"),
     ({"sampler": "cmaes"}, "search.sampler: must be one of random, tpe, grid; got 'cmaes'"),
     ({"metric": "accuracy"}, "search.metric: must be one of val_acc, val_loss"),
     ({"pruning": "yes"}, "search.pruning: must be true or false"),
     ({"epochs": 2.5}, "search.epochs: must be a whole number"),
+    ({"val_fraction": 0}, "search.val_fraction: must be > 0 and < 1, got 0"),
+    ({"seed": -1}, "search.seed: must be >= 0"),
     ({"budget": 3}, "search.budget: unknown key; known keys: space, trials"),
     ({"sampler": "grid"}, 'search.space."training.optimizer.lr": the grid sampler needs a list of values'),
 ])
 def test_settings_are_checked(settings, words):
     assert words in error_of(None, **settings)
+
+
+def test_the_settings_are_fields_of_the_shared_language():
+    from graphlab.core.fields import FieldError
+    from graphlab.search.space import DEFAULTS, SETTINGS
+
+    assert [f.name for f in SETTINGS] == list(KEYS[1:])
+    assert DEFAULTS == {"trials": 20, "sampler": "random", "epochs": None, "metric": "val_acc", "pruning": True,
+                        "val_fraction": None, "seed": None}
+    assert issubclass(SearchError, FieldError) and all(f.path == "search." + f.name for f in SETTINGS)
+    assert SETTINGS[0].range_text() == "1 ≤ x ≤ 100,000"
 
 
 def test_the_trials_need_a_validation_split_and_val_acc_a_classifier():
