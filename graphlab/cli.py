@@ -6,6 +6,8 @@
     graphlab export FILE ...      (training issue)
     graphlab step FILE ...        walk forward and backward node by node (cli_step)
     graphlab gradcheck FILE ...   numerical gradient check per node (cli_step)
+    graphlab search FILE ...      hyperparameter search with Optuna (cli_search)
+    graphlab evaluate RUN ...     evaluate on the held-out test split, once (cli_evaluate)
 
 Exit codes: 0 ok, 1 the graph (or run) has errors, 2 the file or an argument cannot be used.
 A bad file or argument is one line on stderr, never a traceback.
@@ -66,6 +68,9 @@ def _check_report(path: str) -> tuple[int, dict[str, Any]]:
                for t in training_problems(graph, a, Path(path).resolve().parent)]
     warnings = [{"node": p.node, "message": p.message} for p in a.problems if p.severity != "error"]
     errors += _step_errors(graph, a)
+    from .search.space import search_problems  # the search section, checked as `graphlab search` would
+
+    errors += [{"node": e.node, "message": str(e)} for e in search_problems(graph)]
     ok = not errors
     report = {"ok": ok, "params": a.total_params, "nodes": nodes, "errors": errors, "warnings": warnings}
     return (0 if ok else 1), report
@@ -136,7 +141,8 @@ def _register_more_commands() -> None:
     """Commands that live in other modules (train, export) register themselves on import."""
     import importlib
 
-    for name in ("graphlab.cli_run", "graphlab.cli_export", "graphlab.cli_step"):
+    for name in ("graphlab.cli_run", "graphlab.cli_export", "graphlab.cli_step", "graphlab.cli_search",
+                 "graphlab.cli_evaluate"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as e:

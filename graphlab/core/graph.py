@@ -167,6 +167,7 @@ class Graph:
         self._id_hint: dict[str, int] = {}  # id prefix -> every suffix below it is taken
         self.training: dict[str, Any] = {}
         self.step: dict[str, Any] = {}  # the stepper's configuration (graphlab.step.config), plain data
+        self.search: dict[str, Any] = {}  # the hyperparameter search section, plain data (graphlab.search)
         self.extra: dict[str, Any] = {}  # unknown top-level keys, written back on save
         self.load_problems: list[LoadProblem] = []
         self._nx: nx.MultiDiGraph | None = None  # built on first use of .nx
@@ -180,7 +181,7 @@ class Graph:
         self.edge_removed = Event("edge_removed", report)  # (edge,)
         self.param_changed = Event("param_changed", report)  # (node_id, name)
         self.node_moved = Event("node_moved", report)  # (node_id, pos)
-        self.meta_changed = Event("meta_changed", report)  # (key,) name / training / step / init
+        self.meta_changed = Event("meta_changed", report)  # (key,) name / training / step / search / init
         self.changed = Event("changed", report)  # () after any of the above
 
     def _listener_failed(self, event: str, listener: Callable[..., Any], exc: Exception) -> None:
@@ -493,3 +494,8 @@ class Graph:
         """Replace the stepper's configuration section (``graphlab.step.config`` reads it)."""
         self.step = copy.deepcopy(step)
         self._finish([(self.meta_changed, ("step",))])
+
+    def set_search(self, search: dict[str, Any]) -> None:
+        """Replace the ``search`` section (plain data; {} removes it)."""
+        self.search = copy.deepcopy(search)
+        self._finish([(self.meta_changed, ("search",))])

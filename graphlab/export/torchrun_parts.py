@@ -31,8 +31,11 @@ def load_data():
     n_val = int(round(n * CONFIG["val_fraction"]))
     if CONFIG["val_fraction"] > 0 and n_val == 0:
         n_val = 1
+    n_test = int(round(n * CONFIG["test_fraction"]))  # held out for the final test: never trained on
+    if CONFIG["test_fraction"] > 0 and n_test == 0:
+        n_test = 1
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(0))  # the same split for every seed
-    train, val = perm[n_val:], perm[:n_val]
+    train, val = perm[n_val:n - n_test], perm[:n_val]
     x_train, x_val = preprocess(CONFIG["preprocess"], x[train], x[val])
     return x_train.contiguous(), y[train].contiguous(), x_val.contiguous(), y[val].contiguous()
 

@@ -6,7 +6,8 @@
      "nodes": [{"id": "conv1", "type": "Conv2d", "params": {...}, "pos": [x, y], "init": "kaiming"}],
      "edges": [{"from": "a", "to": "b", "port": 0}],
      "training": {...},
-     "step": {"source": "typed", "inputs": {"x": [-2], "y": [5]}}}
+     "step": {"source": "typed", "inputs": {"x": [-2], "y": [5]}},
+     "search": {"space": {...}, "trials": 20, ...}}
 
 * ``params``, ``pos``, ``init`` and ``port`` may be left out (defaults: {}, [0, 0], graph-wide, 0).
 * ``training`` is the experiment (dataset, optimizer…); this module keeps it as plain data.
@@ -15,6 +16,8 @@
   ``training`` and written only when not empty, with its keys in the order
   :data:`graphlab.step.config.KEYS` (unknown keys last), so it diffs line by line. Its values and
   unknown keys are reported by ``parse_step`` (``graphlab check``, the editor's stepper panel).
+* ``search`` (optional) is the hyperparameter search (:mod:`graphlab.search.space` checks it); kept as
+  plain data, written after ``step`` with its keys in a fixed order, one space key per line.
 * Unknown top-level and per-node keys are kept and written back.
 * Loading parses JSON only: nothing in a file is ever executed, evaluated or unpickled. Files from
   newer versions are refused; older ones go through :mod:`graphlab.io.migrations`.
@@ -46,9 +49,11 @@ from .tempfiles import clean_stale, create_temp
 FORMAT_VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024
 _NODE_KEYS = ("id", "type", "params", "pos", "init")
-_TOP_KEYS = ("graphlab", "name", "nodes", "edges", "training", "step")
+_TOP_KEYS = ("graphlab", "name", "nodes", "edges", "training", "step", "search")
 #: the keys of the ``step`` section in the order files write them (graphlab.step.config.KEYS says the same)
 STEP_KEYS = ("source", "seed", "batch", "inputs", "weights", "train_mode")
+#: the search section's keys in the order a save writes them (graphlab.search.space.KEYS says the same)
+_SEARCH_KEYS = ("space", "trials", "sampler", "epochs", "metric", "pruning", "val_fraction", "seed")
 
 
 class FileFormatError(Exception):
@@ -157,6 +162,7 @@ def from_dict(doc: Any) -> Graph:
     training = _expect(doc.get("training", {}), dict, "training")
     g.training = training
     g.step = _expect(doc.get("step", {}), dict, "step")
+    g.search = _expect(doc.get("search", {}), dict, "search")
     g.extra = {k: v for k, v in doc.items() if k not in _TOP_KEYS}
     loaded: dict[str, Node] = {}
     first_at: dict[str, int] = {}
@@ -278,6 +284,8 @@ def to_dict(graph: Graph) -> dict[str, Any]:
                            "training": graph.training}
     if graph.step:
         doc["step"] = _ordered(graph.step, STEP_KEYS)
+    if graph.search:
+        doc["search"] = _ordered(graph.search, _SEARCH_KEYS)
     doc.update(sorted(graph.extra.items()))
     return doc
 

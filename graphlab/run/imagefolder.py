@@ -27,7 +27,7 @@ from torch.utils.data import Dataset
 
 from ..core.text import error_line
 from ..io.readfile import open_regular, read_limited
-from .datasets import Data, DataError
+from .datasets import Data, DataError, split_indices
 
 NATIVE = (".npy", ".pgm", ".ppm")
 PILLOW = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
@@ -172,7 +172,7 @@ class ImageFolder(Dataset):
         return x, label
 
 
-def build_image_folder(root: Path, p: dict[str, Any], cfg: Any) -> Data:
+def build_image_folder(root: Path, p: dict[str, Any], cfg: Any, with_test: bool = False) -> Data:
     if not root.is_dir():
         raise DataError(f"{root}: no such folder (training.dataset.path)")
     try:
@@ -192,12 +192,10 @@ def build_image_folder(root: Path, p: dict[str, Any], cfg: Any) -> Data:
     first = read_image(files[0][0], p["grayscale"])
     shape = (first.shape[0], *(size or first.shape[1:]))
     n = len(files)
-    n_val = int(round(n * cfg.val_fraction)) or (1 if cfg.val_fraction > 0 else 0)
-    if n - n_val < 1:
-        raise DataError(f"{root}: {n} image(s) leave none for training with val_fraction {cfg.val_fraction}")
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(0)).tolist()
-    train = ImageFolder([files[i] for i in perm[n_val:]], size, p["grayscale"])
-    val = ImageFolder([files[i] for i in perm[:n_val]], size, p["grayscale"])
+    tr, va, te = split_indices(n, cfg, str(root))
+    train = ImageFolder([files[i] for i in tr.tolist()], size, p["grayscale"])
+    val = ImageFolder([files[i] for i in va.tolist()], size, p["grayscale"])
+    test = ImageFolder([files[i] for i in te.tolist()], size, p["grayscale"]) if with_test else None
     if size is None:
         for f, _ in files:
             s = read_image(f, p["grayscale"]).shape
@@ -208,7 +206,8 @@ def build_image_folder(root: Path, p: dict[str, Any], cfg: Any) -> Data:
         dims = (0,) if cfg.preprocess == "mean_image" else (0, 2, 3)
         mean = xs.mean(dims)
         std = xs.std(dims).clamp_min(1e-8) if cfg.preprocess == "standardize" else None
-        for ds in (train, val):
-            ds.mean, ds.std = mean, std
+        for ds in (train, val, test):
+            if ds is not None:
+                ds.mean, ds.std = mean, std
     return Data("image_folder", "classification", tuple(shape), len(classes), (), train_set=train, val_set=val,
-                class_names=classes)
+                class_names=classes, test_set=test)

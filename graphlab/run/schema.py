@@ -275,6 +275,9 @@ VARIANT_NAMES: dict[str, Field] = {
 _PLAIN: tuple[Field, ...] = (
     Field("val_fraction", "float", 0.2, "validation share", "share of the samples held out for validation (a "
           "fixed shuffle: every seed sees the same split)", lo=0.0, hi=1.0, hi_open=True),
+    Field("test_fraction", "float", 0.0, "test share", "share of the samples held out for the final test: never "
+          "read by training or a search; `graphlab evaluate` reads it once at the end", lo=0.0, hi=1.0,
+          hi_open=True),
     Field("preprocess", "choice", "none", "preprocess", "statistics from the training split only",
           choices=PREPROCESS, choice_help=("the samples as they are", "subtract the mean image",
                                            "subtract each channel's mean", "zero mean, unit variance per feature")),
@@ -308,15 +311,15 @@ _PLAIN: tuple[Field, ...] = (
 FIELDS: dict[str, Field] = {f.key: f for f in _PLAIN}
 
 #: the top-level keys of the training section
-TOP_KEYS = ("dataset", "val_fraction", "preprocess", "augment", "optimizer", "schedule", "regularization",
-            "clip_grad_norm", "init", "epochs", "batch_size", "seed", "device", "threads", "stats")
+TOP_KEYS = ("dataset", "val_fraction", "test_fraction", "preprocess", "augment", "optimizer", "schedule",
+            "regularization", "clip_grad_norm", "init", "epochs", "batch_size", "seed", "device", "threads", "stats")
 #: the keys of each plain sub-section
 SUB_KEYS = {sec: tuple(f.name for f in _PLAIN if f.key.startswith(sec + "."))
             for sec in ("augment", "regularization", "stats")}
 
 #: the form's groups, in order: plain field keys and variant sections ("@dataset": its name + its fields)
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Data", ("@dataset", "val_fraction", "preprocess", "augment.hflip", "augment.crop_padding",
+    ("Data", ("@dataset", "val_fraction", "test_fraction", "preprocess", "augment.hflip", "augment.crop_padding",
               "augment.color_jitter")),
     ("Optimizer", ("@optimizer", "optimizer.lr", "@schedule")),
     ("Regularization", ("regularization.l2", "regularization.l1", "clip_grad_norm", "init")),

@@ -71,7 +71,7 @@ DATASET_GRAPHS = {
     "adding": lambda: _chain("a", [10, 2], [("LSTM", {"hidden_size": 4}), ("Linear", {"out_features": 1}),
                                             ("MSELoss", {})],
                              {"dataset": {"name": "adding", "length": 10, "samples": 200, "seed": 3},
-                              "preprocess": "mean_image", "val_fraction": 0.1}),
+                              "preprocess": "mean_image", "val_fraction": 0.1, "test_fraction": 0.2}),
     "sine": lambda: _chain("n", [12, 1], [("GRU", {"hidden_size": 4}), ("Linear", {"out_features": 1}),
                                           ("MSELoss", {})],
                            {"dataset": {"name": "sine", "length": 12, "samples": 100, "noise": 0.1, "seed": 1}}),
