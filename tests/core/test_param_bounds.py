@@ -104,7 +104,7 @@ def test_the_largest_num_layers_is_counted_exactly() -> None:
 def test_an_int_param_refuses_a_float_no_one_typed_as_an_integer(value: float) -> None:
     with pytest.raises(ParamError) as e:
         Param("out_features", "int", min=1).coerce(value)
-    assert "must be an integer" in str(e.value)
+    assert "must be a whole number" in str(e.value)  # a float that is no integer anyone typed
     for layer, name, shape in (("Linear", "out_features", [4]), ("Conv2d", "out_channels", [1, 8, 8]),
                                ("Maxout", "pieces", [4]), ("LSTM", "hidden_size", [4, 3])):
         assert [e[1] for e in _errors(_one(layer, {name: value}, shape))] == [f"params.{name}"]

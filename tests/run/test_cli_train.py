@@ -60,7 +60,7 @@ def test_default_out_is_a_runs_folder_beside_the_file(examples_dir, tmp_path):
     (["{ex}/digits_cnn.graphlab.json", "--lr", "-1"], 2, "--lr: must be > 0"),
     (["{ex}/digits_cnn.graphlab.json", "--epochs", "x"], 2, "invalid int value"),
     (["{ex}/resnet_block.graphlab.json"], 1, "out: the graph has no loss node"),
-    (["{ex}/resnet18.graphlab.json"], 1, "data/images: no such folder"),
+    (["{ex}/resnet18.graphlab.json"], 1, "does not fit dataset spiral"),  # no training section: the default
 ])
 def test_errors_are_one_line_without_traceback(examples_dir, tmp_path, args, code, words):
     r = gl("train", *[a.format(ex=examples_dir) for a in args], "--out", tmp_path / "o")
