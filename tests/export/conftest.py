@@ -81,6 +81,20 @@ def zoo_graph() -> Graph:
     g.connect("tanh", "mul", 0), g.connect("sigm", "mul", 1)
     g.add_node("Add", {}, node_id="add")
     g.connect("elu", "add", 0), g.connect("mul", "add", 1), g.connect("relu", "add", 2)
+    # the layers of modern networks: depthwise conv, ceil-mode pools, LayerNorm and the newer activations
+    modern = [("Conv2d", {"out_channels": 6, "groups": 3, "padding": 1}, "dwconv"), ("ReLU6", {}, "relu6"),
+              ("MaxPool2d", {"kernel_size": 3, "stride": 2, "ceil_mode": True}, "ceilpool"),
+              ("AvgPool2d", {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True,
+                             "count_include_pad": False}, "avgpad"),
+              ("Hardswish", {}, "hswish"), ("Flatten", {}, "flat2"), ("Linear", {"out_features": 6}, "fc2"),
+              ("LayerNorm", {"eps": 1e-4}, "ln"), ("SiLU", {}, "silu"), ("GELU", {"approximate": "tanh"}, "gelu"),
+              ("Hardsigmoid", {}, "hsig"), ("Identity", {}, "ident")]
+    prev = "img"
+    for t, p, nid in modern:
+        g.add_node(t, p, node_id=nid)
+        g.connect(prev, nid)
+        prev = nid
+    g.connect("ident", "add", 3)
     g.add_node("Concat", {"dim": -1}, node_id="cat")
     g.connect("add", "cat", 0), g.connect("mul", "cat", 1)
     g.add_node("Softmax", {"dim": 0}, node_id="soft")

@@ -24,7 +24,11 @@ EXTRA = [("Conv2d", {"out_channels": 4, "kernel_size": [3, 2], "stride": 2, "pad
          ("GRU", {"hidden_size": 4, "bidirectional": True, "output": "sequence"}),
          ("MultiMarginLoss", {"p": 2, "margin": 0.5}), ("PReLU", {"num_parameters": 3}),
          ("Softmax", {"dim": 1}), ("Concat", {"dim": 1}), ("BatchNorm1d", {"affine": False}),
-         ("Dropout", {"p": 0.3})]
+         ("Dropout", {"p": 0.3}),
+         ("Conv2d", {"out_channels": 6, "groups": 3, "padding": 1}), ("Conv2d", {"out_channels": 3, "groups": 3}),
+         ("MaxPool2d", {"kernel_size": 4, "stride": 4, "ceil_mode": True}),
+         ("AvgPool2d", {"kernel_size": 4, "stride": 4, "padding": 1, "ceil_mode": True, "count_include_pad": False}),
+         ("LayerNorm", {"dims": 3}), ("LayerNorm", {"bias": False}), ("GELU", {"approximate": "tanh"})]
 
 
 def _graph_for(type_: str, params: dict):

@@ -1,4 +1,8 @@
-"""Element-wise nonlinearities (shape in = shape out) and Softmax."""
+"""Element-wise nonlinearities (shape in = shape out) and Softmax.
+
+Besides the course's classics, the activations of mobile and transformer networks: ReLU6 and the
+hard (piecewise-linear) sigmoid and swish of MobileNet, SiLU (swish) and GELU.
+"""
 from __future__ import annotations
 
 from ..spec import LayerSpec, Param, ShapeError
@@ -61,4 +65,17 @@ SPECS = [
               summary=lambda p: f"Softmax dim {p['dim']}",
               backward="dx = y ⊙ (dout − Σ dout ⊙ y) along dim",
               help="exp(x) / Σ exp(x) along dim. Not before CrossEntropyLoss, which applies it itself."),
+    _simple("ReLU6", "min(max(0, x), 6): ReLU clipped at 6 (MobileNet).", backward="dx = dout · 1[0 < x < 6]",
+            saturation="zero", init_gain="relu"),
+    _simple("SiLU", "x · σ(x), also called swish (EfficientNet).", backward="dx = dout · σ(x)(1 + x(1 − σ(x)))"),
+    _simple("GELU", "x · Φ(x), Φ the standard normal CDF (transformers); tanh: its tanh approximation.",
+            (Param("approximate", "choice", "none", "none: the exact erf form; tanh: the approximation",
+                   choices=("none", "tanh")),),
+            lambda p, ins, out: {"approximate": p["approximate"]},
+            lambda p: "GELU" + (" tanh" if p["approximate"] == "tanh" else ""),
+            backward="dx = dout · (Φ(x) + x·φ(x)), φ the normal density (the tanh form's own derivative if approximate)"),
+    _simple("Hardswish", "x · min(max(x + 3, 0), 6) / 6: swish made of straight pieces (MobileNetV3).",
+            backward="dx = dout · (0 if x < −3, 1 if x > 3, else (2x + 3) / 6)"),
+    _simple("Hardsigmoid", "min(max(x + 3, 0), 6) / 6: a sigmoid made of straight pieces, 0 below −3, 1 above 3.",
+            backward="dx = dout / 6 for −3 < x < 3, else 0", saturation="sigmoid", init_gain="sigmoid"),
 ]

@@ -2,7 +2,11 @@
 
 Output size per spatial dimension, exactly as PyTorch floors it:
     W2 = floor((W1 + 2P - D·(F - 1) - 1) / S) + 1
-with kernel F, stride S, padding P, dilation D (D = 1 for pools).
+with kernel F, stride S, padding P, dilation D (D = 1 for pools). A pool with ``ceil_mode`` rounds up
+instead, except that the last window must start inside the input or its left padding (PyTorch's rule).
+
+Grouped convolution (``groups`` G): the input and output channels split into G groups, each filter sees
+C_in/G channels; G = C_in is a depthwise convolution (MobileNet), with C_out a multiple of C_in.
 
 Bounds. Every window parameter has an absolute maximum (``MAX_KERNEL``, ``MAX_STRIDE``,
 ``MAX_DILATION``, ``MAX_PADDING``, ``MAX_POOL_OUTPUT``) and the shape rule refuses a stride or a
@@ -25,13 +29,18 @@ MAX_STRIDE = 256
 MAX_DILATION = 256
 MAX_PADDING = 256
 MAX_POOL_OUTPUT = 1024
+#: channel groups: at most one per input channel, which the shape rule checks; this bounds the field
+MAX_GROUPS = 1 << 20
 
 
-def out_size(w: int, f: int, s: int, p: int, d: int = 1) -> int:
-    return (w + 2 * p - d * (f - 1) - 1) // s + 1
+def out_size(w: int, f: int, s: int, p: int, d: int = 1, ceil: bool = False) -> int:
+    if not ceil:
+        return (w + 2 * p - d * (f - 1) - 1) // s + 1
+    out = -(-(w + 2 * p - d * (f - 1) - 1) // s) + 1
+    return out - 1 if (out - 1) * s >= w + p else out  # the last window starts inside the input or left padding
 
 
-def _spatial(layer: str, hw, k, s, p, d=(1, 1)) -> tuple[int, int]:
+def _spatial(layer: str, hw, k, s, p, d=(1, 1), ceil: bool = False) -> tuple[int, int]:
     res = []
     for axis, w, f, st, pa, di in zip(("height", "width"), hw, k, s, p, d):
         span, padded = di * (f - 1) + 1, w + 2 * pa
@@ -48,25 +57,32 @@ def _spatial(layer: str, hw, k, s, p, d=(1, 1)) -> tuple[int, int]:
             raise ShapeError(
                 f"{layer}: dilation {di} spaces the kernel's taps further apart than the padded input {axis} "
                 f"{w}+2·{pa}={padded}; use a dilation from 1 to {padded}")
-        res.append(out_size(w, f, st, pa, di))
+        res.append(out_size(w, f, st, pa, di, ceil))
     return res[0], res[1]
 
 
 def _conv_shape(p, ins):
     need_rank("Conv2d", ins[0], (3,), _IMAGE_HINT)
+    g, c_in, c_out = p["groups"], ins[0][0], p["out_channels"]
+    if c_in % g or c_out % g:
+        raise ShapeError(f"Conv2d: groups {g} must divide both the input channels {c_in} and out_channels {c_out}; "
+                         f"use groups 1, or {c_in} with out_channels a multiple of {c_in} (depthwise)")
     h, w = _spatial("Conv2d", ins[0][1:], p["kernel_size"], p["stride"], p["padding"], p["dilation"])
-    return (p["out_channels"], h, w)
+    return (c_out, h, w)
 
 
 def _conv_count(p, ins, out):
     kh, kw = p["kernel_size"]
-    return p["out_channels"] * ins[0][0] * kh * kw + (p["out_channels"] if p["bias"] else 0)
+    return p["out_channels"] * (ins[0][0] // p["groups"]) * kh * kw + (p["out_channels"] if p["bias"] else 0)
 
 
 def _conv_kwargs(p, ins, out):
-    return {"in_channels": ins[0][0], "out_channels": p["out_channels"], "kernel_size": tuple(p["kernel_size"]),
-            "stride": tuple(p["stride"]), "padding": tuple(p["padding"]), "dilation": tuple(p["dilation"]),
-            "bias": p["bias"]}
+    kwargs = {"in_channels": ins[0][0], "out_channels": p["out_channels"], "kernel_size": tuple(p["kernel_size"]),
+              "stride": tuple(p["stride"]), "padding": tuple(p["padding"]), "dilation": tuple(p["dilation"]),
+              "bias": p["bias"]}
+    if p["groups"] != 1:  # written only when set, so graphs without it export the same code as before
+        kwargs["groups"] = p["groups"]
+    return kwargs
 
 
 def _pair(v) -> str:
@@ -79,6 +95,8 @@ def _conv_summary(p) -> str:
     text = f"Conv {k[0]}×{k[1]} ×{p['out_channels']} s{_pair(s)}"
     if p["padding"] != (0, 0):
         text += f" p{_pair(p['padding'])}"
+    if p["groups"] != 1:
+        text += f" g{p['groups']}"
     return text
 
 
@@ -91,28 +109,39 @@ def _pool_shape(layer):
             if pa > f // 2:
                 raise ShapeError(f"{layer}: padding {pa} is more than half the kernel {f}; "
                                  f"PyTorch allows at most {f // 2}")
-        h, w = _spatial(layer, ins[0][1:], k, s, p["padding"])
+        h, w = _spatial(layer, ins[0][1:], k, s, p["padding"], ceil=p["ceil_mode"])
         return (ins[0][0], h, w)
     return rule
 
 
+def _pool_kwargs(p, ins, out):
+    kwargs = {"kernel_size": tuple(p["kernel_size"]), "stride": tuple(p["stride"] or p["kernel_size"]),
+              "padding": tuple(p["padding"])}
+    for name, default in (("ceil_mode", False), ("count_include_pad", True)):  # written only when set
+        if p.get(name, default) != default:
+            kwargs[name] = p[name]
+    return kwargs
+
+
 def _pool_module(cls):
-    return nn_module(cls, lambda p, ins, out: {"kernel_size": tuple(p["kernel_size"]),
-                                               "stride": tuple(p["stride"] or p["kernel_size"]),
-                                               "padding": tuple(p["padding"])})
+    return nn_module(cls, _pool_kwargs)
 
 
 def _pool_summary(short):
     def summary(p):
         k, s = p["kernel_size"], p["stride"] or p["kernel_size"]
-        return f"{short} {k[0]}×{k[1]} s{_pair(s)}"
+        return f"{short} {k[0]}×{k[1]} s{_pair(s)}" + (" ceil" if p["ceil_mode"] else "")
     return summary
 
 
-def _pool_params():
-    return (Param("kernel_size", "pair", 2, "window size: an int or [h, w]", min=1, max=MAX_KERNEL),
-            Param("stride", "pair_or_none", None, "step between windows; null = kernel_size", min=1, max=MAX_STRIDE),
-            Param("padding", "pair", 0, "implicit padding on each side", min=0, max=MAX_KERNEL // 2))
+def _pool_params(avg: bool = False):
+    params = (Param("kernel_size", "pair", 2, "window size: an int or [h, w]", min=1, max=MAX_KERNEL),
+              Param("stride", "pair_or_none", None, "step between windows; null = kernel_size", min=1, max=MAX_STRIDE),
+              Param("padding", "pair", 0, "implicit padding on each side", min=0, max=MAX_KERNEL // 2),
+              Param("ceil_mode", "bool", False, "round the output size up: a last, partial window still counts"))
+    if avg:
+        params += (Param("count_include_pad", "bool", True, "padding zeros count in each window's average"),)
+    return params
 
 
 def _adaptive_shape(p, ins):
@@ -128,10 +157,12 @@ SPECS = [
                 Param("stride", "pair", 1, "step S between filter positions", min=1, max=MAX_STRIDE),
                 Param("padding", "pair", 0, "zero padding P on each side", min=0, max=MAX_PADDING),
                 Param("dilation", "pair", 1, "spacing D between kernel taps", min=1, max=MAX_DILATION),
-                Param("bias", "bool", True, "add a learnable bias per filter")),
+                Param("bias", "bool", True, "add a learnable bias per filter"),
+                Param("groups", "int", 1, "channel groups G: each filter sees C_in/G channels (C_in: depthwise)",
+                      min=1, max=MAX_GROUPS)),
         shape=_conv_shape, count=_conv_count, torch=nn_module("Conv2d", _conv_kwargs), summary=_conv_summary, has_weights=True, initialisable=True,
         backward="dx = dout convolved with the flipped filters (transposed conv); dW = x ⋆ dout; db = Σ dout",
-        help="2-D convolution: out = floor((W + 2P - D(F-1) - 1)/S) + 1 per side.",
+        help="2-D convolution: out = floor((W + 2P - D(F-1) - 1)/S) + 1 per side; groups = C_in is depthwise.",
     ),
     LayerSpec(
         type="MaxPool2d", display="MaxPool2d", category="Pooling", params=_pool_params(),
@@ -141,7 +172,7 @@ SPECS = [
         help="Maximum over each window.",
     ),
     LayerSpec(
-        type="AvgPool2d", display="AvgPool2d", category="Pooling", params=_pool_params(),
+        type="AvgPool2d", display="AvgPool2d", category="Pooling", params=_pool_params(avg=True),
         shape=_pool_shape("AvgPool2d"), torch=_pool_module("AvgPool2d"), summary=_pool_summary("AvgPool"),
         backward="each window's dout is shared equally by its k·k inputs",
         help="Average over each window.",

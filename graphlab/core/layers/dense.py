@@ -1,4 +1,4 @@
-"""Fully connected layers and shape-only layers: Linear, Maxout, Flatten, Dropout."""
+"""Fully connected layers and shape-only layers: Linear, Maxout, Flatten, Dropout, Identity."""
 from __future__ import annotations
 
 import math
@@ -63,5 +63,11 @@ SPECS = [
         backward="dx = dout · mask / (1 − p) while training; dx = dout in eval mode",
         summary=lambda p: f"Dropout {p['p']:g}", stochastic=True,
         help="Zeroes units at random while training and rescales the rest by 1/(1-p).",
+    ),
+    LayerSpec(
+        type="Identity", display="Identity", category="Shape", params=(),
+        shape=same, torch=nn_module("Identity"),
+        backward="dx = dout",
+        help="Passes its input on unchanged (a placeholder, e.g. a removed head or an empty shortcut).",
     ),
 ]

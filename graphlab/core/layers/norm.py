@@ -1,12 +1,47 @@
-"""Batch normalization. Channels are the first per-sample dimension, as in PyTorch."""
+"""Batch and layer normalization. Channels are the first per-sample dimension, as in PyTorch.
+
+BatchNorm normalizes each channel over the batch (running statistics in eval mode); LayerNorm
+normalizes each sample over its last ``dims`` dimensions, the same in training and eval.
+"""
 from __future__ import annotations
 
-from ..spec import LayerSpec, Param
-from ._common import need_rank, nn_module
+import math
+
+from ..spec import LayerSpec, Param, ShapeError
+from ._common import describe, need_rank, nn_module
 
 _PARAMS = (Param("eps", "float", 1e-5, "added to the variance for stability", min=0.0, min_exclusive=True),
            Param("momentum", "float", 0.1, "running-statistics update rate", min=0.0, max=1.0),
            Param("affine", "bool", True, "learn a scale γ and shift β per channel"))
+
+
+_LN_PARAMS = (Param("dims", "int", 1, "how many trailing dimensions each sample is normalized over", min=1, max=8),
+              Param("eps", "float", 1e-5, "added to the variance for stability", min=0.0, min_exclusive=True),
+              Param("affine", "bool", True, "learn a scale γ per normalized element"),
+              Param("bias", "bool", True, "learn a shift β per normalized element too (with affine)"))
+
+
+def _ln_shape(p, ins):
+    if p["dims"] > len(ins[0]):
+        raise ShapeError(f"LayerNorm: dims {p['dims']} is more than the {len(ins[0])} dimension(s) of "
+                         f"{describe(ins[0])}; use a dims from 1 to {max(len(ins[0]), 1)}")
+    return ins[0]
+
+
+def _ln_count(p, ins, out):
+    if not p["affine"]:
+        return 0
+    return math.prod(ins[0][-p["dims"]:]) * (2 if p["bias"] else 1)
+
+
+def _ln_kwargs(p, ins, out):
+    kwargs = {"normalized_shape": tuple(ins[0][-p["dims"]:]), "eps": p["eps"], "elementwise_affine": p["affine"]}
+    if not p["bias"]:  # written only when set
+        kwargs["bias"] = False
+    return kwargs
+
+
+_ln_module = nn_module("LayerNorm", _ln_kwargs)
 
 
 def _bn1_shape(p, ins):
@@ -40,4 +75,10 @@ SPECS = [
               shape=_bn2_shape, count=_count, torch=_module("BatchNorm2d"), has_weights=True,
               backward=_BACKWARD,
               help="Normalizes each channel over the batch and all positions."),
+    LayerSpec(type="LayerNorm", display="LayerNorm", category="Normalization", params=_LN_PARAMS,
+              shape=_ln_shape, count=_ln_count, torch=_ln_module, has_weights=True, nonlinear=True,
+              summary=lambda p: f"LayerNorm last {p['dims']}" if p["dims"] > 1 else "LayerNorm",
+              backward=("per sample, with x̂ = (x − μ)/σ and g = dout · γ: dx = (g − mean(g) − x̂ · mean(g ⊙ x̂)) / σ; "
+                        "dγ = Σ dout · x̂; dβ = Σ dout over the batch"),
+              help="Normalizes each sample over its last dims dimensions, then scales and shifts each element."),
 ]
