@@ -4,7 +4,9 @@ Semantics
 ---------
 * A :class:`Node` has a stable string id (a Python identifier, unique in the graph), a layer
   ``type`` from the catalogue, the ``params`` the user set (defaults are *not* stored), a canvas
-  ``pos`` and an optional per-node weight ``init`` scheme.
+  ``pos``, an optional per-node weight ``init`` scheme, the ``group`` it sits in (its innermost;
+  :mod:`graphlab.core.groups`) and ``trainable`` (False: frozen, its weights are not trained).
+* ``graph.groups`` holds the groups (sub-graphs) by id, in file order; see :mod:`.groups`.
 * Every node has exactly one output. An :class:`Edge` runs from a node's output into input
   ``port`` (0, 1, …) of another node. Multi-input nodes (Add, Multiply, Concat) read their
   inputs in port order.
@@ -22,7 +24,7 @@ Semantics
 Events
 ------
 Each edit emits its events (``node_added``, ``node_removed``, ``edge_added``, ``edge_removed``,
-``param_changed``, ``node_moved``, ``meta_changed``) and then ``changed`` — all *after* the edit is
+``param_changed``, ``node_moved``, ``meta_changed``, ``group_changed``) and then ``changed`` — all *after* the edit is
 complete: when ``node_added`` fires, the node's edges exist and ``revision`` has moved. A listener
 that raises is reported on ``listener_failed`` (with the event's name, the listener and the
 exception, and logged with its traceback on the ``graphlab.core`` logger); the other listeners
@@ -46,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .events import Event
+from .groups import Group, chain
 from .ordered import OrderedIndex
 
 if TYPE_CHECKING:
@@ -90,10 +93,12 @@ class Node:
     pos: tuple[float, float] = (0.0, 0.0)
     init: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # unknown per-node keys from the file, kept
+    group: str | None = None  # the innermost group it sits in (graph.groups)
+    trainable: bool = True  # False: frozen (its weights are left out of training)
 
     def clone(self, new_id: str | None = None) -> "Node":
         return Node(new_id or self.id, self.type, copy.deepcopy(self.params), tuple(self.pos), self.init,
-                    copy.deepcopy(self.extra))
+                    copy.deepcopy(self.extra), self.group, self.trainable)
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,7 @@ class Graph:
         self.step: dict[str, Any] = {}  # the stepper's configuration (graphlab.step.config), plain data
         self.search: dict[str, Any] = {}  # the hyperparameter search section, plain data (graphlab.search)
         self.extra: dict[str, Any] = {}  # unknown top-level keys, written back on save
+        self.groups: dict[str, Group] = {}  # sub-graphs by id, in file order (graphlab.core.groups)
         self.load_problems: list[LoadProblem] = []
         self._nx: nx.MultiDiGraph | None = None  # built on first use of .nx
         self.revision = 0  # bumped on every edit; cheap cache key for views and analysis
@@ -182,6 +188,7 @@ class Graph:
         self.param_changed = Event("param_changed", report)  # (node_id, name)
         self.node_moved = Event("node_moved", report)  # (node_id, pos)
         self.meta_changed = Event("meta_changed", report)  # (key,) name / training / step / search / init
+        self.group_changed = Event("group_changed", report)  # (group_id,) made, removed, renamed, (un)folded
         self.changed = Event("changed", report)  # () after any of the above
 
     def _listener_failed(self, event: str, listener: Callable[..., Any], exc: Exception) -> None:
@@ -499,3 +506,66 @@ class Graph:
         """Replace the ``search`` section (plain data; {} removes it)."""
         self.search = copy.deepcopy(search)
         self._finish([(self.meta_changed, ("search",))])
+
+    # ---- groups and freezing -------------------------------------------------------------------
+    def set_trainable(self, node_id: str, trainable: bool) -> None:
+        """Freeze (False) or unfreeze a node: training leaves a frozen node's weights as they are."""
+        self.node(node_id).trainable = bool(trainable)
+        self._finish([(self.param_changed, (node_id, "trainable"))])
+
+    def add_group(self, group: Group, nodes: Iterable[str] = (), groups: Iterable[str] = (),
+                  index: int | None = None) -> None:
+        """Make ``group`` holding ``nodes`` and the groups ``groups`` (each now directly in
+        ``group.parent``): they move into it. ``index`` is its place in file order (undo)."""
+        nodes, groups = list(nodes), list(groups)
+        if group.id in self.groups or not valid_id(group.id):
+            raise GraphError(f"group id {group.id!r} is taken or not an identifier")
+        if group.parent is not None and group.parent not in self.groups:
+            raise GraphError(f"no group {group.parent!r}")
+        for nid in nodes:
+            if self.node(nid).group != group.parent:
+                raise GraphError(f"node {nid!r} is not directly in {group.parent!r}")
+        for gid in groups:
+            if gid not in self.groups or self.groups[gid].parent != group.parent:
+                raise GraphError(f"group {gid!r} is not directly in {group.parent!r}")
+        items = list(self.groups.items())
+        items.insert(len(items) if index is None else index, (group.id, group))
+        self.groups = dict(items)
+        for nid in nodes:
+            self.nodes[nid].group = group.id
+        for gid in groups:
+            self.groups[gid].parent = group.id
+        self._finish([(self.group_changed, (group.id,))])
+
+    def remove_group(self, group_id: str) -> tuple[Group, list[str], list[str], int]:
+        """Dissolve a group: its nodes and groups move to its parent. Returns what add_group needs to undo."""
+        if group_id not in self.groups:
+            raise GraphError(f"no group {group_id!r}")
+        index = list(self.groups).index(group_id)
+        group = self.groups.pop(group_id)
+        nodes = [nid for nid, n in self.nodes.items() if n.group == group_id]
+        kids = [g.id for g in self.groups.values() if g.parent == group_id]
+        for nid in nodes:
+            self.nodes[nid].group = group.parent
+        for gid in kids:
+            self.groups[gid].parent = group.parent
+        self._finish([(self.group_changed, (group_id,))])
+        return group, nodes, kids, index
+
+    def rename_group(self, group_id: str, name: str) -> None:
+        self.groups[group_id].name = name
+        self._finish([(self.group_changed, (group_id,))])
+
+    def set_collapsed(self, group_id: str, collapsed: bool, moves: dict[str, tuple[float, float]]) -> None:
+        """Fold or unfold a group, moving the nodes ``moves`` names (see :mod:`.groups`), as one edit."""
+        group = self.groups[group_id]
+        pending: _Pending = []
+        for nid, pos in moves.items():
+            self.node(nid).pos = (float(pos[0]), float(pos[1]))
+            pending.append((self.node_moved, (nid, self.nodes[nid].pos)))
+        group.collapsed = bool(collapsed)
+        self._finish(pending + [(self.group_changed, (group_id,))])
+
+    def groups_of(self, node_id: str) -> list[str]:
+        """The groups a node is in, innermost first."""
+        return chain(self, self.node(node_id).group)

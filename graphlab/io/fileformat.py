@@ -1,15 +1,24 @@
-"""The graph file format, version 1: JSON that diffs well.
+"""The graph file format, version 2: JSON that diffs well.
 
 ::
 
-    {"graphlab": 1, "name": "...",
-     "nodes": [{"id": "conv1", "type": "Conv2d", "params": {...}, "pos": [x, y], "init": "kaiming"}],
+    {"graphlab": 2, "name": "...",
+     "nodes": [{"id": "conv1", "type": "Conv2d", "params": {...}, "pos": [x, y], "init": "kaiming",
+                "group": "layer1_0", "trainable": false}],
      "edges": [{"from": "a", "to": "b", "port": 0}],
+     "groups": [{"id": "layer1_0", "name": "layer1.0", "parent": "layer1", "collapsed": true}],
      "training": {...},
      "step": {"source": "typed", "inputs": {"x": [-2], "y": [5]}},
      "search": {"space": {...}, "trials": 20, ...}}
 
 * ``params``, ``pos``, ``init`` and ``port`` may be left out (defaults: {}, [0, 0], graph-wide, 0).
+* ``group`` (a node's innermost group) and ``"trainable": false`` (a frozen node) are written only when
+  set; ``groups`` (sub-graphs, :mod:`graphlab.core.groups`) in file order, parents before children, only
+  when there are any. A group's ``parent`` and ``collapsed`` are left out when null / false.
+* Version 2 added groups and ``trainable``. A file that uses neither is still written as version 1,
+  byte for byte as before, so files and examples without them do not change; a file that uses them is
+  version 2, which an older GraphLab refuses ("update GraphLab") instead of silently training a frozen
+  node or dropping the groups. Version 1 files read as version 2 unchanged (``migrations.v1_to_v2``).
 * ``training`` is the experiment (dataset, optimizer…); this module keeps it as plain data.
 * ``step`` (optional) is the stepper's configuration (:mod:`graphlab.step.config`: where the inputs
   come from, typed values per Input node, seed, batch, weights, mode), kept as plain data like
@@ -41,15 +50,18 @@ from typing import Any
 from ..core.gc_pause import gc_paused
 from ..core.graph import MAX_PORT, Edge, Graph, LoadProblem, Node, fresh_id, valid_id
 from ..core.text import finite_number, quote, show_value
+from .groups_format import read_groups, write_groups
 from .migrations import migrate
 from .readfile import NotRegularFile, TooLarge, read_limited
 from .values import clamp_coord, value_problem
 from .tempfiles import clean_stale, create_temp
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: the version a file without groups or frozen nodes is written as (what it was before version 2)
+PLAIN_VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024
-_NODE_KEYS = ("id", "type", "params", "pos", "init")
-_TOP_KEYS = ("graphlab", "name", "nodes", "edges", "training", "step", "search")
+_NODE_KEYS = ("id", "type", "params", "pos", "init", "group", "trainable")
+_TOP_KEYS = ("graphlab", "name", "nodes", "edges", "groups", "training", "step", "search")
 #: the keys of the ``step`` section in the order files write them (graphlab.step.config.KEYS says the same)
 STEP_KEYS = ("source", "seed", "batch", "inputs", "weights", "train_mode")
 #: the search section's keys in the order a save writes them (graphlab.search.space.KEYS says the same)
@@ -164,6 +176,7 @@ def from_dict(doc: Any) -> Graph:
     g.step = _expect(doc.get("step", {}), dict, "step")
     g.search = _expect(doc.get("search", {}), dict, "search")
     g.extra = {k: v for k, v in doc.items() if k not in _TOP_KEYS}
+    g.groups = read_groups(_expect(doc.get("groups", []), list, "groups"), g.load_problems)
     loaded: dict[str, Node] = {}
     first_at: dict[str, int] = {}
     for i, raw in enumerate(nodes):
@@ -184,6 +197,11 @@ def from_dict(doc: Any) -> Graph:
                                                f"port {edge.port}; it was dropped", "edges"))
             continue
         seen_edges[edge] = None
+    for node in loaded.values():
+        if node.group is not None and node.group not in g.groups:
+            g.load_problems.append(LoadProblem(node.id, f"group {quote(node.group)} is not in groups; "
+                                                        "the node was taken out of it", "group"))
+            node.group = None
     g.load_items(loaded.values(), seen_edges)
     return g
 
@@ -199,15 +217,17 @@ def _read_node_fast(raw: Any) -> Node | None:
     nid, type_name, init = raw.get("id"), raw.get("type"), raw.get("init")
     params = raw["params"] if "params" in raw else {}
     pos = raw.get("pos", _ORIGIN)
+    group, trainable = raw.get("group"), raw.get("trainable", True)
     if not (type(nid) is str and type(type_name) is str and type(params) is dict
-            and (init is None or type(init) is str) and type(pos) is list and len(pos) == 2 and valid_id(nid)):
+            and (init is None or type(init) is str) and type(pos) is list and len(pos) == 2 and valid_id(nid)
+            and (group is None or type(group) is str) and type(trainable) is bool):
         return None
     x, y = pos
     if not (type(x) in _NUMBER and type(y) in _NUMBER and finite_number(x) and finite_number(y)):
         return None
     extra_keys = raw.keys() - _NODE_KEYSET
     extra = {k: v for k, v in raw.items() if k in extra_keys} if extra_keys else {}
-    return Node(nid, type_name, params, (clamp_coord(float(x)), clamp_coord(float(y))), init, extra)
+    return Node(nid, type_name, params, (clamp_coord(float(x)), clamp_coord(float(y))), init, extra, group, trainable)
 
 
 _ORIGIN = [0, 0]
@@ -234,8 +254,14 @@ def _read_node(i: int, raw: Any) -> Node:
     init = raw.get("init")
     if init is not None and not isinstance(init, str):
         raise FileFormatError(f"{where}.init ({quote(nid)}): must be a string, got {_type_name(init)}")
+    group = raw.get("group")
+    if group is not None and not isinstance(group, str):
+        raise FileFormatError(f"{where}.group ({quote(nid)}): must be a group id, got {_type_name(group)}")
+    trainable = raw.get("trainable", True)
+    if not isinstance(trainable, bool):
+        raise FileFormatError(f"{where}.trainable ({quote(nid)}): must be true or false, got {_type_name(trainable)}")
     return Node(nid, type_name, params, (clamp_coord(float(pos[0])), clamp_coord(float(pos[1]))), init,
-                {k: v for k, v in raw.items() if k not in _NODE_KEYS})
+                {k: v for k, v in raw.items() if k not in _NODE_KEYS}, group, trainable)
 
 
 def _read_edge_fast(raw: Any) -> Edge | None:
@@ -272,6 +298,10 @@ def to_dict(graph: Graph) -> dict[str, Any]:
         d: dict[str, Any] = {"id": n.id, "type": n.type, "params": dict(n.params), "pos": _pos(n.pos)}
         if n.init is not None:
             d["init"] = n.init
+        if n.group is not None:
+            d["group"] = n.group
+        if not n.trainable:
+            d["trainable"] = False
         d.update(sorted(n.extra.items()))
         nodes.append(d)
     edges = []
@@ -280,8 +310,13 @@ def to_dict(graph: Graph) -> dict[str, Any]:
         if e.port:
             d["port"] = e.port
         edges.append(d)
-    doc: dict[str, Any] = {"graphlab": FORMAT_VERSION, "name": graph.name, "nodes": nodes, "edges": edges,
-                           "training": graph.training}
+    groups = write_groups(graph.groups)
+    v2 = bool(groups) or any(n.group is not None or not n.trainable for n in graph.nodes.values())
+    doc: dict[str, Any] = {"graphlab": FORMAT_VERSION if v2 else PLAIN_VERSION, "name": graph.name,
+                           "nodes": nodes, "edges": edges}
+    if groups:
+        doc["groups"] = groups
+    doc["training"] = graph.training
     if graph.step:
         doc["step"] = _ordered(graph.step, STEP_KEYS)
     if graph.search:

@@ -54,6 +54,17 @@ def save_checkpoint(path: str | os.PathLike[str], module: torch.nn.Module, optim
                 t = v if isinstance(v, torch.Tensor) else torch.tensor(v)
                 tensors[f"optim.{i}.{name}"] = t.detach().cpu().contiguous()
     meta = {"format": FORMAT, "epoch": str(epoch), "step": str(step), "graph": graph, **(extra or {})}
+    return _write(path, tensors, meta)
+
+
+def save_weights(path: str | os.PathLike[str], state: dict[str, torch.Tensor], *, graph: str = "") -> Path:
+    """A checkpoint holding only a module's state_dict (no optimizer, epoch 0): what ``graphlab import
+    --weights`` writes, read by ``export --weights``, ``train --resume`` and the stepper's Load."""
+    tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in state.items()}
+    return _write(Path(path), tensors, {"format": FORMAT, "epoch": "0", "step": "0", "graph": graph})
+
+
+def _write(path: Path, tensors: dict[str, torch.Tensor], meta: dict[str, str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     clean_stale(path.parent)  # temporary files a crashed run left behind (graphlab.io.tempfiles)
     fd, tmp = create_temp(path)
