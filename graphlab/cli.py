@@ -8,6 +8,7 @@
     graphlab gradcheck FILE ...   numerical gradient check per node (cli_step)
     graphlab search FILE ...      hyperparameter search with Optuna (cli_search)
     graphlab evaluate RUN ...     evaluate on the held-out test split, once (cli_evaluate)
+    graphlab import FILE.py:NAME  a PyTorch model you wrote, as a graph file (cli_import)
 
 Exit codes: 0 ok, 1 the graph (or run) has errors, 2 the file or an argument cannot be used.
 A bad file or argument is one line on stderr, never a traceback.
@@ -142,7 +143,7 @@ def _register_more_commands() -> None:
     import importlib
 
     for name in ("graphlab.cli_run", "graphlab.cli_export", "graphlab.cli_step", "graphlab.cli_search",
-                 "graphlab.cli_evaluate"):
+                 "graphlab.cli_evaluate", "graphlab.cli_import"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as e:

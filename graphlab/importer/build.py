@@ -60,7 +60,9 @@ class Builder:
                 self._inplace_check(op, users)
                 self.values[op.name] = self._visit(op)
             except Unsupported as e:
-                self.refuse(op, f"{op.what or op.target}: {e}")
+                what = op.what or op.target or op.name
+                text = str(e)
+                self.refuse(op, f"{what} {text}" if text.startswith("has no ") else f"{what}: {text}")
         for nid, d in self.drafts.items():
             if d.type in ("LSTM", "GRU", "RNN"):
                 part = self.rnn_part.get(nid, "seq")
@@ -133,8 +135,8 @@ class Builder:
         layer_type, params = convert_module(op.module, self.shape_of(x))
         has_weights = any(True for _ in op.module.parameters())
         if has_weights and op.target in self.module_nodes:
-            raise Unsupported(f"is called again here, sharing its weights with node {self.module_nodes[op.target]} "
-                              "(GraphLab gives each node its own weights)")
+            raise Unsupported(f"called a second time here, sharing its weights with node "
+                              f"{self.module_nodes[op.target]}; GraphLab gives each node its own weights")
         out = self.emit(op, layer_type, params, [self.node_of(op, x)], path=op.target)
         if has_weights:
             self.module_nodes[op.target] = out.node

@@ -193,8 +193,8 @@ def _getitem(b: Builder, op: Op) -> Value:
 def _select(b: Builder, op: Op) -> Value:  # torch.export's x[:, -1]
     base = b.value(arg(op, "input", 0))
     dim, index = int(arg(op, "dim", 1)), int(arg(op, "index", 2))
-    if isinstance(base, Recurrent) and dim == 1:
-        return b.recurrent_part(op, base, (slice(None), index))
+    if isinstance(base, Recurrent) and dim in (0, 1):  # h[-1], out[:, -1]
+        return b.recurrent_part(op, base, index if dim == 0 else (slice(None), index))
     raise Unsupported(f"selecting index {index} of dimension {dim}; slices have no palette equivalent")
 
 

@@ -22,7 +22,7 @@ from torch import fx, nn
 from .front_fx import _where
 from .functions import by_name, canonical_aten, shown_aten
 from .ir import Op, Ref, Trace
-from .modules import RECURRENT, is_known
+from .modules import RECURRENT, is_known, module_label
 
 
 @contextlib.contextmanager
@@ -135,7 +135,7 @@ class _Converter:
         used_outside = [n for n in run if any(u.name not in inside for u in n.users)]
         name = run[-1].name if not isinstance(module, RECURRENT) else f"{run[0].name}_module"
         parent = path.rpartition(".")[0]
-        what = f"{type(module).__name__} {path}"
+        what = f"{module_label(module)} {path!r}"
         shape = _shape(used_outside[-1]) if used_outside and not isinstance(module, RECURRENT) else None
         ops = [Op(name, "module", path, tuple(inputs), {}, shape, parent, module, what)]
         if not isinstance(module, RECURRENT):

@@ -17,7 +17,7 @@ from torch.fx.passes.shape_prop import ShapeProp
 from .functions import by_name, canonical_function, canonical_method, shown_function
 from .ir import Op, Ref, Trace
 from .loading import where_in
-from .modules import is_known
+from .modules import is_known, module_label
 
 
 class _Tracer(fx.Tracer):
@@ -84,7 +84,7 @@ def _op(model: nn.Module, n: fx.Node) -> Op:
         module = model.get_submodule(str(n.target))
         parent = str(n.target).rpartition(".")[0]
         return Op(n.name, "module", str(n.target), _arg(tuple(n.args)), _arg(dict(n.kwargs)), shape, parent, module,
-                  f"{type(module).__name__} {n.target}")
+                  f"{module_label(module)} {str(n.target)!r}")
     if n.op == "call_method":
         name = str(n.target)
         return Op(n.name, "call", canonical_method(name), _arg(tuple(n.args)), _arg(dict(n.kwargs)), shape,

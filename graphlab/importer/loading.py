@@ -109,8 +109,9 @@ def required_arguments(obj: Any) -> list[str]:
                            inspect.Parameter.KEYWORD_ONLY)]
 
 
-def build_model(target: str) -> tuple[nn.Module, Path, str]:
-    """(the model in eval mode, on the meta device unless the file made it already; its file; NAME)."""
+def build_model(target: str) -> tuple[nn.Module, Path, str, str]:
+    """(the model in eval mode, on the meta device unless the file made it already; its file; NAME;
+    ``file.py:line`` where NAME is defined)."""
     path, name = split_target(target)
     module = run_file(path)
     obj = getattr(module, name, None)
@@ -129,7 +130,7 @@ def build_model(target: str) -> tuple[nn.Module, Path, str]:
         if needs:
             where = _definition(obj, path)
             raise ImportRefused(f"{name} needs arguments ({', '.join(needs)}); name a function that takes none, "
-                                f"e.g. def make(): return {name}(...)", where)
+                                f"e.g. def make_model(): return {name}(...)", where)
         try:
             with torch.device("meta"):
                 model = obj()
@@ -139,7 +140,7 @@ def build_model(target: str) -> tuple[nn.Module, Path, str]:
         if not isinstance(model, nn.Module):
             raise ImportRefused(f"{name}() returned a {type(model).__name__}, not an nn.Module", _definition(obj, path))
     model.eval()
-    return model, path, name
+    return model, path, name, _definition(obj, path)
 
 
 def _makes_module(v: Any, module: ModuleType) -> bool:
@@ -147,6 +148,8 @@ def _makes_module(v: Any, module: ModuleType) -> bool:
 
 
 def _definition(obj: Any, path: Path) -> str:
+    if isinstance(obj, nn.Module):
+        obj = type(obj)
     try:
         line = inspect.getsourcelines(obj)[1]
     except (OSError, TypeError):

@@ -188,6 +188,12 @@ def known_class(m: nn.Module) -> type | None:
     return None
 
 
+def module_label(m: nn.Module) -> str:
+    """``nn.Conv2d`` for torch's classes, the class name for anyone else's."""
+    cls = type(m)
+    return f"nn.{cls.__name__}" if cls.__module__.startswith("torch.nn") else cls.__name__
+
+
 def is_known(m: nn.Module) -> bool:
     return known_class(m) is not None
 
@@ -196,5 +202,5 @@ def convert_module(m: nn.Module, shape: tuple[int, ...]) -> Layer:
     """The palette layer for module ``m`` fed a tensor of ``shape`` (batch included); Unsupported if none."""
     cls = known_class(m)
     if cls is None:
-        raise Unsupported(f"{type(m).__module__}.{type(m).__name__} has no palette equivalent")
+        raise Unsupported("has no palette equivalent")
     return MODULES[cls](m, shape)

@@ -49,7 +49,17 @@ def import_model(target: str, input_shape: tuple[int, ...] | None = None, *, nam
                  fold: bool | None = None) -> ImportResult:
     """Import ``FILE.py:NAME``; raises :class:`ImportRefused` (one line) when it cannot be done exactly.
     ``fold``: fold the top-level groups (default: when the graph has more than FOLD_ABOVE nodes)."""
-    model, path, obj_name = build_model(target)
+    model, path, obj_name, defined = build_model(target)
+    try:
+        return _import(model, path, obj_name, input_shape, name, fold)
+    except ImportRefused as e:
+        if e.where is not None:
+            raise
+        raise ImportRefused(str(e), defined) from None  # no line of its own: where NAME is defined
+
+
+def _import(model: nn.Module, path: Path, obj_name: str, input_shape: tuple[int, ...] | None, name: str | None,
+            fold: bool | None) -> ImportResult:
     notes: list[str] = []
     if input_shape is None:
         input_shape, why = guess_input_shape(model)

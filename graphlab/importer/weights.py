@@ -5,8 +5,9 @@ a ``.safetensors`` file, or a torch state_dict loaded with ``weights_only=True``
 ``{"state_dict": ...}`` or ``{"model": ...}``; a ``module.`` prefix from DataParallel is dropped).
 Each key the graph uses (``layer1.0.conv1.weight``) becomes the compiled module's key
 (``layer1_0_conv1.weight``); a missing key or a shape that differs is refused in one line naming the
-node. The result is written as a GraphLab checkpoint (:func:`graphlab.run.checkpoint.save_weights`)
-beside the graph, with the graph's stem: ``net.graphlab.json`` → ``net.safetensors``.
+node. ``graphlab import`` writes the result as a GraphLab checkpoint
+(:func:`graphlab.run.checkpoint.save_weights`) beside the graph, with its stem: ``net.graphlab.json`` →
+``net.safetensors``.
 """
 from __future__ import annotations
 
@@ -16,9 +17,8 @@ import torch
 
 from ..export.model_source import ExportError
 from ..export.weights import read_checkpoint
-from ..run.checkpoint import save_weights
 from .errors import ImportRefused
-from .pipeline import ImportResult, output_stem
+from .pipeline import ImportResult
 
 
 def read_state(path: str | Path) -> dict[str, torch.Tensor]:
@@ -47,10 +47,3 @@ def map_weights(result: ImportResult, state: dict[str, torch.Tensor], source: st
                                 f"needs {list(want)}")
         out[compiled] = t
     return out
-
-
-def write_weights(result: ImportResult, weights: str | Path, out: str | Path) -> Path:
-    """Read ``weights``, map them, and write ``<OUT stem>.safetensors`` beside ``out``; returns its path."""
-    state = map_weights(result, read_state(weights))
-    target = output_stem(out).with_suffix(".safetensors")
-    return save_weights(target, state, graph=result.graph.name)
