@@ -54,7 +54,9 @@ class RunState:
     gen: torch.Generator = field(default_factory=torch.Generator)
     weights: list[nn.Parameter] = field(default_factory=list)
     params: list[nn.Parameter] = field(default_factory=list)
-    frozen: list[nn.Module] = field(default_factory=list)  # kept in eval mode while training (overfit mode)
+    trainable: list[nn.Parameter] = field(default_factory=list)  # what the optimizer updates (frozen nodes' are not)
+    #: kept in eval mode while training: frozen nodes with running statistics; Dropout in overfit mode
+    frozen: list[nn.Module] = field(default_factory=list)
     cls: bool = True
     epoch: int = 0  # epochs completed
     step: int = 0  # optimisation steps done

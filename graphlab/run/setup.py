@@ -5,6 +5,8 @@
   the loss's ``task`` (declared by its spec: classification or regression) is the dataset's; the
   prediction's width equals the number of classes or the target width.
 * :func:`make_optimizer` / :func:`make_scheduler` — the config's optimizer and schedule.
+* :func:`freeze` — frozen nodes (``"trainable": false``): their parameters stop requiring gradients
+  and stay out of the optimizer; those holding running statistics (BatchNorm) stay in eval mode.
 * :func:`resolve_device`, :func:`tune_malloc`.
 
 Problems raise :class:`SetupError` naming the node (and field) to fix.
@@ -26,7 +28,27 @@ from .config import TrainConfig
 from .fit import SetupError, check_fit, check_graph
 
 __all__ = ["SetupError", "check_fit", "check_graph", "make_optimizer", "make_scheduler", "resolve_device",
-           "tune_malloc", "auto_threads"]
+           "tune_malloc", "auto_threads", "freeze"]
+
+
+def freeze(graph: Graph, modules: dict[str, torch.nn.Module]) -> tuple[list[torch.nn.Parameter], list[torch.nn.Module]]:
+    """(the parameters to train, the modules to keep in eval mode) once the graph's frozen nodes are
+    frozen. ``modules``: node id → its submodule. A frozen node's weights get no gradient and no
+    update (the optimizer never sees them), and a frozen BatchNorm keeps its running statistics.
+    Raises SetupError when every node with weights is frozen (there would be nothing to train)."""
+    still: list[torch.nn.Module] = []
+    for nid, m in modules.items():
+        if graph.nodes[nid].trainable:
+            continue
+        for p in m.parameters():
+            p.requires_grad_(False)
+        if any(True for _ in m.buffers()):
+            still.append(m)
+    trainable = [p for m in modules.values() for p in m.parameters() if p.requires_grad]
+    if not trainable and any(True for m in modules.values() for _ in m.parameters()):
+        raise SetupError("graph", "every node with weights is frozen (trainable: false); there is nothing to train: "
+                         "unfreeze at least one", None, "trainable")
+    return trainable, still
 
 
 

@@ -69,7 +69,8 @@ from .overfit import OVERFIT_MAX_STEPS, likely_causes, overfit_config, reached
 from .resume import ResumeError, resume_point
 from .runs import RunFolder
 from .runstate import EpochTotals, RunState, chain_forward, first_batch, stack_samples, train_step
-from .setup import (SetupError, auto_threads, check_fit, check_graph, make_optimizer, make_scheduler, resolve_device,
+from .setup import (SetupError, auto_threads, check_fit, check_graph, freeze, make_optimizer, make_scheduler,
+                    resolve_device,
                     tune_malloc, weight_params)
 from .stats import StatsSampler
 
@@ -260,8 +261,12 @@ class Trainer(RequestHandling):
         ci = info(gm)
         gm.to(device)
         self.module = gm
-        opt = make_optimizer(cfg, gm.parameters())
         modules = {nid: gm.get_submodule(name) for nid, name in ci.module_names.items()}
+        try:
+            trainable, still = freeze(self.graph, modules)
+        except SetupError as e:
+            raise _Abort(ev.Error(e.kind, str(e), e.node, e.field)) from None
+        opt = make_optimizer(cfg, trainable)
         order = [nid for nid in a.order if nid in modules]
         specs = {nid: REGISTRY.get(self.graph.nodes[nid].type) for nid in modules}
         sampler = StatsSampler(modules, {nid: s.saturation if s else None for nid, s in specs.items()},
@@ -276,9 +281,11 @@ class Trainer(RequestHandling):
                      None, None, self._t0, n, bs, math.ceil(n / bs))  # type: ignore[arg-type]
         r.images = ImageMaker(gm, ci, probe_x.to(device), list(data.class_names), r.train_mode)
         r.cls = data.task == "classification"
-        r.weights, r.params = weight_params(gm), list(gm.parameters())
+        r.weights, r.params = [p for p in weight_params(gm) if p.requires_grad], list(gm.parameters())
+        r.trainable = trainable
+        r.frozen = list(still)
         if self.overfit is not None:
-            r.frozen = [modules[nid] for nid, s in specs.items() if s is not None and s.stochastic]
+            r.frozen += [modules[nid] for nid, s in specs.items() if s is not None and s.stochastic]
         if x is not None:
             r.x, r.y = x.to(device), y.to(device)
         else:
@@ -294,7 +301,7 @@ class Trainer(RequestHandling):
         path = str(self.resume_from)
         try:
             _, optim, meta = read_checkpoint(path)
-            point = resume_point(path, meta, optim, r.params, optimizer=cfg.optimizer.name, epochs=cfg.epochs,
+            point = resume_point(path, meta, optim, r.trainable, optimizer=cfg.optimizer.name, epochs=cfg.epochs,
                                  batch_size=r.bs, n_train=r.n, steps_per_epoch=r.steps_per_epoch)
             restore(path, r.gm, r.opt)
         except ResumeError as e:
