@@ -147,9 +147,15 @@ def layered_positions(graph: Graph, dx: float = COLUMN, dy: float = ROW) -> dict
 
 
 def stacked_nodes(graph: Graph) -> list[str]:
-    """Nodes that share their exact position with another node (e.g. a file written without ``pos``)."""
+    """Nodes that share their exact position with another node (e.g. a file written without ``pos``).
+    Members of a collapsed group are left out: folding moved the nodes below onto their rows on purpose
+    (:mod:`graphlab.core.groups`), and they are not shown."""
+    from .groups import folded_in
+
     where: dict[tuple[float, float], list[str]] = defaultdict(list)
     for nid, node in graph.nodes.items():
+        if graph.groups and folded_in(graph, nid) is not None:
+            continue
         where[node.pos].append(nid)
     return [n for group in where.values() if len(group) > 1 for n in group]
 

@@ -29,7 +29,8 @@ Click a problem to select its node and zoom to it. Click or drag in the overview
 to move around a large graph. Drop a graph file on the window to open it.<br><br>
 <b>Keyboard</b><br>
 Tab quick add · Delete/Backspace delete · Ctrl+C / Ctrl+V copy, paste · Ctrl+D duplicate ·
-Ctrl+A select all · F fit · Ctrl+L auto-layout · Ctrl+= (or Ctrl++) / Ctrl+- / Ctrl+0 zoom ·
+Ctrl+A select all · Ctrl+G group the selection · Ctrl+Alt+G ungroup · Ctrl+E collapse or expand
+the selected node's group (or double-click a group's card; click ▸ on its frame) · F fit · Ctrl+L auto-layout · Ctrl+= (or Ctrl++) / Ctrl+- / Ctrl+0 zoom ·
 Ctrl+Z undo · Ctrl+Shift+Z (or Ctrl+Y) redo (from any panel; a field you are typing in undoes its own text first) ·
 Ctrl+N new · Ctrl+O open · Ctrl+S save · Ctrl+Shift+S save as · Ctrl+R revert · F2 rename the graph ·
 Ctrl+Q quit<br>
@@ -96,6 +97,10 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     e.addSeparator()
     e.addAction(act("select_all", "Select &All", w.select_all, ["Ctrl+A"], canvas=True))
     e.addAction(act("quick_add", "Add &Layer…", w.quick_add, ["Tab"], canvas=True))
+    e.addSeparator()
+    e.addAction(act("group", "&Group Selection…", w.group_selection, ["Ctrl+G"], canvas=True))
+    e.addAction(act("ungroup", "U&ngroup", w.ungroup_selection, ["Ctrl+Alt+G"], canvas=True))
+    e.addAction(act("toggle_group", "Collapse / E&xpand Group", w.toggle_group, ["Ctrl+E"], canvas=True))
     e.addSeparator()
     e.addAction(act("rename_graph", "Re&name Graph…", w.rename_graph, ["F2"]))
 

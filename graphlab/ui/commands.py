@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtGui import QUndoCommand
 
 from ..core import Edge, Graph, Node
+from ..core.groups import Group
 
 
 class AddNodeCommand(QUndoCommand):
@@ -91,12 +92,14 @@ class SetParamCommand(QUndoCommand):
         super().__init__(f"Set {node_id}.{name}")
         self.graph, self.node_id, self.name, self.new = graph, node_id, name, value
         node = graph.node(node_id)
-        self.old = node.init if name == "init" else node.params.get(name)
+        self.old = node.init if name == "init" else node.trainable if name == "trainable" else node.params.get(name)
         self.stamp = time.monotonic()
 
     def _set(self, value: Any) -> None:
         if self.name == "init":
             self.graph.set_init(self.node_id, value)
+        elif self.name == "trainable":
+            self.graph.set_trainable(self.node_id, value is not False)
         else:
             self.graph.set_param(self.node_id, self.name, value)
 
@@ -128,6 +131,53 @@ class MoveNodeCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.graph.move_node(self.node_id, self.old)
+
+
+class AddGroupCommand(QUndoCommand):
+    """Make a group of nodes and groups (Ctrl+G, paste); undo dissolves it again."""
+
+    def __init__(self, graph: Graph, group: Group, nodes: list[str], groups: list[str], text: str | None = None) -> None:
+        super().__init__(text or f"Group {group.name}")
+        self.graph, self.group, self.nodes, self.groups = graph, group, list(nodes), list(groups)
+        self._index: int | None = None
+
+    def redo(self) -> None:
+        self.graph.add_group(self.group.clone(), self.nodes, self.groups, self._index)
+
+    def undo(self) -> None:
+        self._index = self.graph.remove_group(self.group.id)[3]
+
+
+class RemoveGroupCommand(QUndoCommand):
+    """Dissolve a group (its members move to its parent); undo makes it again, in its place."""
+
+    def __init__(self, graph: Graph, group_id: str) -> None:
+        super().__init__(f"Ungroup {graph.groups[group_id].name}")
+        self.graph, self.group_id = graph, group_id
+        self._saved: tuple[Group, list[str], list[str], int] | None = None
+
+    def redo(self) -> None:
+        self._saved = self.graph.remove_group(self.group_id)
+
+    def undo(self) -> None:
+        assert self._saved is not None
+        group, nodes, groups, index = self._saved
+        self.graph.add_group(group, nodes, groups, index)
+
+
+class CollapseGroupCommand(QUndoCommand):
+    """Fold or unfold a group, with the layout moves that close or open its room (core.groups)."""
+
+    def __init__(self, graph: Graph, group_id: str, collapsed: bool, moves: dict[str, tuple[float, float]]) -> None:
+        super().__init__(f"{'Collapse' if collapsed else 'Expand'} {graph.groups[group_id].name}")
+        self.graph, self.group_id, self.collapsed, self.moves = graph, group_id, collapsed, dict(moves)
+        self.old = {nid: graph.nodes[nid].pos for nid in moves}
+
+    def redo(self) -> None:
+        self.graph.set_collapsed(self.group_id, self.collapsed, self.moves)
+
+    def undo(self) -> None:
+        self.graph.set_collapsed(self.group_id, not self.collapsed, self.old)
 
 
 class RenameGraphCommand(QUndoCommand):

@@ -17,22 +17,28 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from ..core import REGISTRY, Edge, Graph, Node
-from ..core.graph import MAX_PORT, fresh_id
+from ..core.graph import MAX_PORT, fresh_id, valid_id
+from ..core.groups import Group, chain, fold_moves, members, unfold_moves
 from ..core.layout import layered_positions
 from ..core.text import one_line, quote, show_value
 from ..io.values import NODE_DEPTH, PARAM_DEPTH, clamp_coord, position, value_problem
 from .commands import (
+    AddGroupCommand,
     AddNodeCommand,
+    CollapseGroupCommand,
     ConnectCommand,
     DisconnectCommand,
     MoveNodeCommand,
     RemoveNodeCommand,
+    RemoveGroupCommand,
     RenameGraphCommand,
     SetParamCommand,
     macro,
 )
 
 CLIP_MIME = "application/x-graphlab-nodes"
+#: how the canvas names a collapsed group's card among the node items (never a valid node id)
+GROUP_CARD = "group:"
 
 
 def _no_constant(name: str) -> Any:
@@ -96,6 +102,11 @@ class Controller(QObject):
         if problem:
             self.hint.emit(one_line(f"refused: {node_id}.{problem}"))
             return False
+        if name == "trainable":
+            if not isinstance(value, bool) or value == node.trainable:
+                return False
+            self.stack.push(SetParamCommand(self.graph, node_id, name, value))
+            return True
         current = node.init if name == "init" else node.params.get(name)
         if current == value and (value is not None or name == "init" or name not in node.params):
             return False
@@ -103,6 +114,7 @@ class Controller(QObject):
         return True
 
     def move_nodes(self, moves: dict[str, tuple[tuple[float, float], tuple[float, float]]]) -> None:
+        moves = self._with_group_members(moves)
         moves = {n: (o, p) for n, (o, p) in moves.items() if n in self.graph.nodes and o != p}
         if not moves:
             return
@@ -114,6 +126,68 @@ class Controller(QObject):
         for nid, (old, new) in moves.items():
             parent.add(MoveNodeCommand(self.graph, nid, old, new))
         self.stack.push(parent)
+
+    def _with_group_members(self, moves: dict[str, Any]) -> dict[str, Any]:
+        """A collapsed group's card moved: every member moves by as much."""
+        out = {n: m for n, m in moves.items() if not n.startswith(GROUP_CARD)}
+        for key, (old, new) in moves.items():
+            gid = key[len(GROUP_CARD):] if key.startswith(GROUP_CARD) else None
+            if gid is None or gid not in self.graph.groups:
+                continue
+            dx, dy = new[0] - old[0], new[1] - old[1]
+            for nid in members(self.graph, gid):
+                x, y = self.graph.nodes[nid].pos
+                out[nid] = ((x, y), (x + dx, y + dy))
+        return out
+
+    # ---- groups ------------------------------------------------------------------------------------
+    def group(self, node_ids: Iterable[str], name: str | None = None) -> str | None:
+        """Make a group of the selected nodes (Ctrl+G): one undo step. The group sits in the innermost
+        group holding them all; a selected node deeper inside brings its whole group with it."""
+        g = self.graph
+        ids = [n for n in g.nodes if n in set(node_ids)]
+        if not ids:
+            self.hint.emit("select the nodes to group first")
+            return None
+        chains = [list(reversed(chain(g, g.nodes[n].group))) for n in ids]  # outermost first
+        parent: str | None = None
+        for level in zip(*chains):
+            if len(set(level)) != 1:
+                break
+            parent = level[0]
+        nodes = [n for n in ids if g.nodes[n].group == parent]
+        groups: list[str] = []
+        for c in chains:
+            below = c[c.index(parent) + 1:] if parent in c else c
+            if below and below[0] not in groups:
+                groups.append(below[0])
+        taken = set(g.groups)
+        gid = fresh_id("group", taken)
+        label = " ".join(str(name).split()) if name else gid
+        if value_problem(label):
+            self.hint.emit(one_line(f"refused: the group name {quote(label)}: {value_problem(label)}"))
+            return None
+        self.stack.push(AddGroupCommand(g, Group(gid, label, parent), nodes, groups))
+        return gid
+
+    def ungroup(self, group_id: str) -> None:
+        """Dissolve a group (expanded first, so its members come back in place): one undo step."""
+        if group_id not in self.graph.groups:
+            return
+        parent = macro(f"Ungroup {self.graph.groups[group_id].name}")
+        if self.graph.groups[group_id].collapsed:
+            cmd = CollapseGroupCommand(self.graph, group_id, False, unfold_moves(self.graph, group_id))
+            parent.add(cmd)
+        parent.add(RemoveGroupCommand(self.graph, group_id))
+        self.stack.push(parent)
+
+    def set_collapsed(self, group_id: str, collapsed: bool) -> None:
+        """Collapse a group to one card, or expand it in place (one undo step)."""
+        group = self.graph.groups.get(group_id)
+        if group is None or group.collapsed == collapsed:
+            return
+        moves = fold_moves(self.graph, group_id) if collapsed else unfold_moves(self.graph, group_id)
+        self.stack.push(CollapseGroupCommand(self.graph, group_id, collapsed, moves))
 
     def auto_layout(self) -> None:
         pos = layered_positions(self.graph)
@@ -174,11 +248,18 @@ class Controller(QObject):
     def copy_data(self, node_ids: Iterable[str]) -> dict[str, Any]:
         ids = [n for n in self.graph.nodes if n in set(node_ids)]
         chosen = set(ids)
-        nodes = [{"id": n, "type": self.graph.nodes[n].type, "params": copy.deepcopy(self.graph.nodes[n].params),
-                  "pos": list(self.graph.nodes[n].pos), "init": self.graph.nodes[n].init} for n in ids]
-        edges = [{"from": e.src, "to": e.dst, "port": e.port} for e in self.graph.edges
+        g = self.graph
+        whole = [gid for gid in g.groups if set(members(g, gid)) <= chosen and members(g, gid)]
+        kept = set(whole)
+        nodes = [{"id": n, "type": g.nodes[n].type, "params": copy.deepcopy(g.nodes[n].params),
+                  "pos": list(g.nodes[n].pos), "init": g.nodes[n].init,
+                  "group": g.nodes[n].group if g.nodes[n].group in kept else None,
+                  "trainable": g.nodes[n].trainable} for n in ids]
+        edges = [{"from": e.src, "to": e.dst, "port": e.port} for e in g.edges
                  if e.src in chosen and e.dst in chosen]
-        return {"graphlab-clip": 1, "nodes": nodes, "edges": edges}
+        groups = [{"id": gid, "name": g.groups[gid].name,
+                   "parent": g.groups[gid].parent if g.groups[gid].parent in kept else None} for gid in whole]
+        return {"graphlab-clip": 1, "nodes": nodes, "edges": edges, "groups": groups}
 
     @staticmethod
     def encode(data: dict[str, Any]) -> bytes:
@@ -217,7 +298,8 @@ class Controller(QObject):
             mapping[str(raw["id"])] = new
             x, y = position(raw.get("pos", (0, 0))) or (0.0, 0.0)
             nodes.append(Node(new, raw["type"], copy.deepcopy(raw.get("params", {})),
-                              (clamp_coord(x + ox), clamp_coord(y + oy)), raw.get("init")))
+                              (clamp_coord(x + ox), clamp_coord(y + oy)), raw.get("init"),
+                              trainable=raw.get("trainable", True) is not False))
         if not nodes:
             return []
         edges: list[Edge] = []
@@ -235,8 +317,36 @@ class Controller(QObject):
             placed.add(node.id)
             mine = tuple(e for e in edges if node.id in (e.src, e.dst) and e.src in placed and e.dst in placed)
             parent.add(AddNodeCommand(self.graph, node, mine))
+        self._paste_groups(data, mapping, parent)
         self.stack.push(parent)
         return [n.id for n in nodes]
+
+    def _paste_groups(self, data: dict[str, Any], mapping: dict[str, str], parent: Any) -> None:
+        """The clipboard's whole groups, made again with fresh ids around the pasted nodes: innermost
+        first, each as a top-level group that its parent then takes in."""
+        raw_groups = [r for r in data.get("groups", []) if isinstance(r, dict) and isinstance(r.get("id"), str)
+                      and valid_id(r["id"]) and isinstance(r.get("name", ""), str)]
+        by_id = {r["id"]: r for r in raw_groups}
+        new_ids: dict[str, str] = {}
+        taken = set(self.graph.groups)
+        for r in raw_groups:
+            new_ids[r["id"]] = fresh_id("group", taken)
+            taken.add(new_ids[r["id"]])
+
+        def depth(gid: str) -> int:
+            d, seen = 0, set()
+            while by_id.get(gid, {}).get("parent") in by_id and gid not in seen:
+                seen.add(gid)
+                gid = by_id[gid]["parent"]
+                d += 1
+            return d
+
+        for r in sorted(raw_groups, key=lambda r: -depth(r["id"])):
+            direct = [mapping[str(n["id"])] for n in data.get("nodes", []) if isinstance(n, dict)
+                      and n.get("group") == r["id"] and str(n.get("id")) in mapping]
+            kids = [new_ids[k["id"]] for k in raw_groups if k.get("parent") == r["id"]]
+            name = " ".join(str(r.get("name") or r["id"]).split())[:200] or new_ids[r["id"]]
+            parent.add(AddGroupCommand(self.graph, Group(new_ids[r["id"]], name), direct, kids))
 
     def duplicate(self, node_ids: Iterable[str]) -> list[str]:
         return self.paste(self.copy_data(node_ids), text="Duplicate")

@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
         v.nodes_moved.connect(c.move_nodes)
         v.file_dropped.connect(self.open_file)
         v.quick_add_requested.connect(self._quick_add_at)
+        self.scene.group_toggled.connect(c.set_collapsed)
         self.quick.chosen.connect(self.add_layer)
         self.layer_palette.layer_activated.connect(self.add_layer_at_centre)
         self.problems.node_requested.connect(self.reveal_node)
@@ -261,6 +262,35 @@ class MainWindow(QMainWindow):
 
     def duplicate(self) -> list[str]:
         return self.clipboard.duplicate()
+
+    # ---- groups --------------------------------------------------------------------------------
+    def group_selection(self) -> str | None:
+        """Ctrl+G: the selected nodes (and collapsed groups) become a named group."""
+        ids = self.scene.selected_node_ids()
+        if not ids:
+            self.show_hint("select the nodes to group first")
+            return None
+        name = self.prompts.group_name(f"group{len(self.graph.groups) + 1}")
+        return self.controller.group(ids, name) if name is not None else None
+
+    def _focus_group(self) -> str | None:
+        """The selected card's group, else the innermost group of the first selected node."""
+        cards = self.scene.selected_group_ids()
+        if cards:
+            return cards[0]
+        ids = self.scene.selected_node_ids()
+        return self.graph.nodes[ids[0]].group if ids and ids[0] in self.graph.nodes else None
+
+    def ungroup_selection(self) -> None:
+        gid = self._focus_group()
+        if gid is not None:
+            self.controller.ungroup(gid)
+
+    def toggle_group(self) -> None:
+        """Ctrl+E: expand a selected card, or collapse the selected node's group."""
+        gid = self._focus_group()
+        if gid is not None and gid in self.graph.groups:
+            self.controller.set_collapsed(gid, not self.graph.groups[gid].collapsed)
 
     def rename_graph(self) -> None:
         name = self.prompts.graph_name(self.graph.name)

@@ -53,6 +53,12 @@ class Prompts:
                                         QLineEdit.EchoMode.Normal, current)
         return text if ok else None
 
+    def group_name(self, suggested: str) -> str | None:
+        """The name of a new group (Ctrl+G), or None when cancelled."""
+        text, ok = QInputDialog.getText(self.parent, "Group", "Name of the group:", QLineEdit.EchoMode.Normal,
+                                        suggested)
+        return text if ok else None
+
     def weights_path(self, folder: str) -> str | None:
         """A checkpoint to step with (a run folder's last.safetensors, or any checkpoint file)."""
         path, _ = QFileDialog.getOpenFileName(self.parent, "Step with the weights of a checkpoint", folder,

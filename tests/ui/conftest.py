@@ -28,6 +28,10 @@ class FakePrompts:
         self.restore_answer: bool | None = None
         self.save_path_answer: str | None = None
         self.weights_path_answer: str | None = None
+        self.group_name_answer: str | None = None
+        self.import_answer: tuple[str, str] | None = None
+        self.load_weights_answer: str | None = None
+        self.reports: list[tuple[str, str]] = []
 
     def unsaved(self, name: str) -> str:
         self.unsaved_asked.append(name)
@@ -48,6 +52,22 @@ class FakePrompts:
 
     def save_path(self, suggested: str) -> str | None:
         return self.save_path_answer
+
+    def group_name(self, suggested: str) -> str | None:
+        return self.group_name_answer
+
+    def import_model(self, last: str, shape: str) -> tuple[str, str] | None:
+        if self.import_answer is None:
+            raise AssertionError("unexpected import dialog")
+        return self.import_answer
+
+    def load_weights(self, folder: str) -> str | None:
+        if self.load_weights_answer is None:
+            raise AssertionError("unexpected load-weights dialog")
+        return self.load_weights_answer
+
+    def report(self, title: str, text: str) -> None:
+        self.reports.append((title, text))
 
     def weights_path(self, folder: str) -> str | None:
         if self.weights_path_answer is None:

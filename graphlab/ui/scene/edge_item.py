@@ -43,6 +43,7 @@ class EdgeItem(QGraphicsItem):
     def __init__(self, edge: Edge, src: NodeItem, dst: NodeItem, style: st.CanvasStyle) -> None:
         super().__init__()
         self.edge = edge
+        self.port = edge.port  # the input port drawn (another one where a collapsed group's card stands for dst)
         self.src, self.dst = src, dst
         self.style = style
         self.label = ""
@@ -98,7 +99,7 @@ class EdgeItem(QGraphicsItem):
     def adjust(self) -> None:
         """Recompute the path (routed around the cards in its way when it skips rows)."""
         a = self.src.port_scene_pos("out")
-        b = self.dst.port_scene_pos("in", self.edge.port)
+        b = self.dst.port_scene_pos("in", self.port)
         self.prepareGeometryChange()
         pa, pb = (a.x(), a.y()), (b.x(), b.y())
         dy = pb[1] - pa[1]

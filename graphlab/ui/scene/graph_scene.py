@@ -34,6 +34,7 @@ from ...core.spec import VARIADIC
 from . import style as st
 from .card_index import CardIndex
 from .edge_item import EdgeItem
+from .group_items import GroupCard, GroupLayer
 from .node_item import NodeItem
 from .overlay import CanvasOverlay
 
@@ -62,6 +63,8 @@ class GraphScene(QGraphicsScene):
     #: what the overview draws changed without moving a card: an edge came or went, a card's category or
     #: error state changed, the colours changed (emitted per change; listeners coalesce)
     look_changed = Signal()
+    #: (group id, collapse?) the user asked to collapse (True) or expand (False) a group
+    group_toggled = Signal(str, bool)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -84,6 +87,12 @@ class GraphScene(QGraphicsScene):
         self.sceneRectChanged.connect(self._rect_changed)
         self._nodes_rect: QRectF | None = None
         self.cards = CardIndex()  # which cards are where (edge routing, the overlay)
+        self.analysis: Analysis | None = None  # the last one applied (group cards show its figures)
+        self.groups = GroupLayer(self)  # collapsed groups' cards, expanded groups' frames
+        self._groups_timer = QTimer(self)
+        self._groups_timer.setSingleShot(True)
+        self._groups_timer.setInterval(0)
+        self._groups_timer.timeout.connect(self.sync_groups)
         self.selectionChanged.connect(self._emit_selection)
 
     # ---- model binding -------------------------------------------------------------------------
@@ -92,6 +101,8 @@ class GraphScene(QGraphicsScene):
             self._subscribe(self.graph, False)
         self.overlay.reset()
         self.clear()
+        self.groups.clear()
+        self.analysis = None
         self.cards.clear()
         self.node_items.clear()
         self.edge_items.clear()
@@ -107,6 +118,8 @@ class GraphScene(QGraphicsScene):
         for e in graph.edges:
             self._add_edge_item(e)
         self._subscribe(graph, True)
+        if graph.groups:
+            self.groups.sync()
         self._moved()
 
     def set_view_scale(self, scale: float) -> None:
@@ -131,7 +144,8 @@ class GraphScene(QGraphicsScene):
         if self._nodes_rect is None:
             r = QRectF()
             for item in self.node_items.values():
-                r = r.united(item.mapRectToScene(item.card_rect()))
+                if item.isVisible():  # not the members folded into a group's card
+                    r = r.united(item.mapRectToScene(item.card_rect()))
             self._nodes_rect = r
         return QRectF(self._nodes_rect)
 
@@ -170,7 +184,7 @@ class GraphScene(QGraphicsScene):
     def _subscribe(self, g: Graph, on: bool) -> None:
         for ev, fn in ((g.node_added, self._on_node_added), (g.node_removed, self._on_node_removed),
                        (g.edge_added, self._add_edge_item), (g.edge_removed, self._on_edge_removed),
-                       (g.node_moved, self._on_node_moved)):
+                       (g.node_moved, self._on_node_moved), (g.group_changed, self._on_group_changed)):
             (ev.connect if on else ev.disconnect)(fn)
 
     def _add_node_item(self, node: Node, max_port: int | None = None) -> NodeItem:
@@ -197,6 +211,8 @@ class GraphScene(QGraphicsScene):
             if node.id in (e.src, e.dst) and e not in self.edge_items:
                 self._add_edge_item(e)
         item.setSelected(False)
+        if node.group is not None:
+            self.sync_groups()
         self._moved()
 
     def _on_node_removed(self, node: Node) -> None:
@@ -213,6 +229,11 @@ class GraphScene(QGraphicsScene):
         self._moved()
 
     def _add_edge_item(self, edge: Edge) -> None:
+        if self.groups.cards:  # an end may be folded into a group's card
+            src, dst = self.groups.visible_item(edge.src), self.groups.visible_item(edge.dst)
+            if isinstance(src, GroupCard) or isinstance(dst, GroupCard):
+                self.sync_groups()
+                return
         src, dst = self.node_items.get(edge.src), self.node_items.get(edge.dst)
         if src is None or dst is None or edge in self.edge_items:
             return
@@ -240,6 +261,68 @@ class GraphScene(QGraphicsScene):
         if item is not None:
             self._keep_inside(item)
             self._moved()
+        if self.graph is not None and self.graph.groups and not self._groups_timer.isActive():
+            self._groups_timer.start()  # frames follow their nodes, cards their (hidden) members
+
+    # ---- groups ---------------------------------------------------------------------------------------
+    def _on_group_changed(self, group_id: str) -> None:
+        self.sync_groups()
+        self._moved()
+
+    def sync_groups(self) -> None:
+        """Cards, frames and edges as the groups now are (see graphlab.ui.scene.group_items)."""
+        self._groups_timer.stop()
+        self.groups.sync()
+        for item in self.node_items.values():
+            if isinstance(item, GroupCard):
+                continue
+            if item.isVisible() and item.index is None:
+                item.index = self.cards
+                self.cards.put(item)
+            elif not item.isVisible() and item.index is not None:
+                self.cards.remove(item)
+                item.index = None
+
+    def add_card(self, card: GroupCard) -> GroupCard:
+        card.set_state(card.node_id, "Group", "", "", 1, "", "")
+        self.addItem(card)
+        self.node_items[card.node_id] = card
+        card.index = self.cards
+        self.cards.put(card)
+        return card
+
+    def forget_card(self, card: GroupCard) -> None:
+        for e in list(card.edges):
+            self.drop_edge_item(e.edge)
+        self.node_items.pop(card.node_id, None)
+        self.cards.remove(card)
+        card.index = None
+        self.removeItem(card)
+
+    def drop_edge_item(self, edge: Edge) -> None:
+        item = self.edge_items.pop(edge, None)
+        self._labels.pop(edge, None)
+        if item is not None:
+            item.detach()
+            self.removeItem(item)
+
+    def make_edge_item(self, edge: Edge, src: NodeItem, dst: NodeItem, port: int) -> None:
+        if port >= dst.n_inputs and not isinstance(dst, GroupCard):
+            self._refresh_ports(dst)
+        item = EdgeItem(edge, src, dst, self.style)
+        item.port = port
+        self.addItem(item)
+        item.adjust()
+        self.edge_items[edge] = item
+        if self.analysis is not None:
+            info = self.analysis.nodes.get(edge.src)
+            if info is not None and info.shape is not None:
+                self._labels[edge] = (fmt(info.shape), False)
+                item.set_label(fmt(info.shape), False)
+
+    def selected_group_ids(self) -> list[str]:
+        """The collapsed groups whose cards are selected."""
+        return [i.group_id for i in self.selectedItems() if isinstance(i, GroupCard)]
 
     def _refresh_ports(self, item: NodeItem) -> None:
         if self.graph is None or item.node_id not in self.graph.nodes:
@@ -255,6 +338,7 @@ class GraphScene(QGraphicsScene):
         g = self.graph
         if g is None:
             return 0
+        self.analysis = analysis
         max_port: dict[str, int] = {}
         for e in g.edges:
             if e.port > max_port.get(e.dst, -1):
@@ -298,6 +382,8 @@ class GraphScene(QGraphicsScene):
                 self._labels[edge] = label
                 item.set_label(*label)
                 changed += 1
+        if self.groups.cards:
+            self.groups.refresh(analysis)
         if look:
             self.look_changed.emit()
         return changed
@@ -331,7 +417,17 @@ class GraphScene(QGraphicsScene):
 
     # ---- selection -------------------------------------------------------------------------------
     def selected_node_ids(self) -> list[str]:
-        return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]
+        """The selected nodes; a collapsed group's card stands for all its members."""
+        out: list[str] = []
+        for i in self.selectedItems():
+            if isinstance(i, GroupCard):
+                if self.graph is not None and i.group_id in self.graph.groups:
+                    from ...core.groups import members
+
+                    out += members(self.graph, i.group_id)
+            elif isinstance(i, NodeItem):
+                out.append(i.node_id)
+        return out
 
     def selected_edges(self) -> list[Edge]:
         return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)]
