@@ -4,7 +4,8 @@ Each :class:`~graphlab.core.Param` declares a field of the field language (``par
 that field's editor from the one form builder (:mod:`graphlab.ui.forms`): int -> spin box (range
 from the spec), float -> number line edit, bool -> check box, choice -> combo box, pair -> two spin
 boxes (h × w, plus an "auto" box when null means "same as another param"), shape -> a line edit
-("1, 28, 28"). The node's weight init is one more field (a choice, null = the graph's default).
+("1, 28, 28"). The node's weight init is one more field (a choice, null = the graph's default), and a
+node with weights has ``trainable`` (a bool field: off freezes it, for transfer learning).
 Help and the allowed range are tooltips; a wheel over an unfocused editor scrolls the inspector.
 Above the form: the node's input and output shapes, its parameter count and its problems.
 
@@ -23,7 +24,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ..core import REGISTRY, Analysis, Graph, ParamError
-from ..core.fields import ChoiceField
+from ..core.fields import BoolField, ChoiceField
 from ..core.init_schemes import INIT_HELP, INIT_SCHEMES  # noqa: F401 - the one list of weight init schemes
 from ..core.layers._common import fmt
 from .forms import FieldEditor, make_editor
@@ -33,6 +34,11 @@ from .scene.node_item import clip_text
 INIT_FIELD = ChoiceField("init", None, help="weight initialisation for this node; '(graph default)' uses the "
                          "experiment's scheme", nullable=True, null_text="(graph default)", choices=INIT_SCHEMES,
                          choice_help=tuple(INIT_HELP.values()))
+
+
+#: a node with weights: trained (true) or frozen (false), saved as ``"trainable": false``
+TRAINABLE_FIELD = BoolField("trainable", True, help="train this node's weights; off freezes them (they stay as "
+                            "loaded, and a frozen BatchNorm keeps its running statistics)")
 
 
 class InspectorWidget(QScrollArea):
@@ -49,6 +55,7 @@ class InspectorWidget(QScrollArea):
         self.node_id: str | None = None
         self.editors: dict[str, FieldEditor] = {}
         self.init_editor: FieldEditor | None = None
+        self.trainable_editor: FieldEditor | None = None
         self.init_box: QComboBox | None = None
         self._analysis: Analysis | None = None
         self._errors: dict[str, str] = {}  # param name -> the refusal last shown for it
@@ -97,11 +104,12 @@ class InspectorWidget(QScrollArea):
             return
         while self.form.rowCount():
             self.form.removeRow(0)
-        for ed in [*self.editors.values(), self.init_editor]:
+        for ed in [*self.editors.values(), self.init_editor, self.trainable_editor]:
             if ed is not None:
                 ed.deleteLater()
         self.editors.clear()
         self.init_editor = None
+        self.trainable_editor = None
         self.init_box = None
         self.node_id = node_id if self.graph is not None and node_id in self.graph.nodes else None
         if self.node_id is None:
@@ -133,6 +141,10 @@ class InspectorWidget(QScrollArea):
             assert isinstance(ed.widget, QComboBox)
             self.init_box = ed.widget
             self.form.addRow(QLabel("init"), ed.widget)
+        if spec is not None and (spec.has_weights or not node.trainable):
+            ed = make_editor(TRAINABLE_FIELD, "trainable", self._edited, None, self, object_name="param_trainable")
+            self.trainable_editor = ed
+            self.form.addRow(QLabel("trainable"), ed.widget)
         self._load_values()
         self._refresh_info()
 
@@ -146,6 +158,8 @@ class InspectorWidget(QScrollArea):
             ed.show(value)
         if self.init_editor is not None:
             self.init_editor.show(node.init)
+        if self.trainable_editor is not None:
+            self.trainable_editor.show(node.trainable)
 
     def _refresh_info(self) -> None:
         a = self._analysis
@@ -163,7 +177,7 @@ class InspectorWidget(QScrollArea):
         if self.node_id is None:
             return
         spec = REGISTRY.get(self.graph.nodes[self.node_id].type)
-        if name != "init" and spec is not None and value is not None:
+        if name not in ("init", "trainable") and spec is not None and value is not None:
             p = spec.param_index[name]
             try:
                 if not p.required and p.coerce(value) == spec.defaults.get(name):

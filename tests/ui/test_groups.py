@@ -99,3 +99,22 @@ def test_groups_survive_copy_and_paste(make_window, tmp_path: Path) -> None:
     assert names.count("layer1.0") == 2 and names.count("layer1") == 2
     top = [k for k, grp in g.groups.items() if grp.name == "layer1" and k != "layer1"][0]
     assert sorted(grp.name for grp in g.groups.values() if grp.parent == top) == ["layer1.0", "layer1.1"]
+
+
+def test_freezing_from_the_inspector_is_one_undo_step_shown_on_the_card(make_window) -> None:
+    w = make_window(Path(__file__).resolve().parents[2] / "examples" / "lenet5.graphlab.json")
+    conv = next(n for n, node in w.graph.nodes.items() if node.type == "Conv2d")
+    w.scene.select_nodes([conv])
+    ed = w.inspector.trainable_editor
+    assert ed is not None and ed.widget.isChecked()
+    ed.widget.click()  # untick: freeze
+    w.live.flush()
+    assert not w.graph.nodes[conv].trainable and '"trainable": false' in dumps(w.graph)
+    assert w.scene.node_items[conv].summary.startswith("❄ frozen")
+    w.undo_stack.undo()
+    w.live.flush()
+    assert w.graph.nodes[conv].trainable and w.inspector.trainable_editor.widget.isChecked()
+    assert "frozen" not in w.scene.node_items[conv].summary
+    relu = next(n for n, node in w.graph.nodes.items() if node.type == "ReLU")
+    w.scene.select_nodes([relu])
+    assert w.inspector.trainable_editor is None  # nothing to freeze
