@@ -103,6 +103,7 @@ class TrainConfig:
     threads: int | None = None
     stats_budget: float = 0.02
     test_fraction: float = 0.0  # held out for `graphlab evaluate`; training never reads it
+    weights: str | None = None  # start from these weights (matched by node id and shape); None = fresh init
 
     def to_dict(self) -> dict[str, Any]:
         """The canonical ``training`` section (every key explicit); parse_training(to_dict()) == self."""
@@ -117,7 +118,7 @@ class TrainConfig:
             "init": self.init, "epochs": self.epochs,
             "batch_size": "full" if self.batch_size is None else self.batch_size,
             "seed": self.seed, "device": self.device, "threads": self.threads,
-            "stats": {"budget": self.stats_budget},
+            "stats": {"budget": self.stats_budget}, "weights": self.weights,
         }
 
 
@@ -208,7 +209,7 @@ def parse_training(training: Mapping[str, Any] | None) -> TrainConfig:
     budget = _get(stats, "stats.budget")
 
     return TrainConfig(dataset, val, pre, augment, optimizer, schedule, l2, l1, clip, init, epochs,
-                       batch_size, seed, device, threads, budget, test)
+                       batch_size, seed, device, threads, budget, test, _get(t, "weights"))
 
 
 def with_overrides(cfg: TrainConfig, *, epochs: int | None = None, batch_size: int | None = None,

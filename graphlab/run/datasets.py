@@ -77,6 +77,28 @@ def check_params(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
             out[f.name] = f.default
         else:
             out[f.name] = f.check(params[f.name])
+    if name == "digits" and out.get("classes") is not None:
+        digit_classes(out["classes"])  # refused here, naming the field, before anything is loaded
+    return out
+
+
+def digit_classes(text: str, count: int = 10) -> list[int]:
+    """``"0-4"``, ``"5,6,7"`` or ``"0-2, 8"`` → the digits, in order; ConfigError naming the field otherwise."""
+    from .config import ConfigError
+
+    where = "training.dataset.classes"
+    out: list[int] = []
+    for part in str(text).replace(" ", "").split(","):
+        lo, dash, hi = part.partition("-")
+        if not lo.isdigit() or (dash and not hi.isdigit()):
+            raise ConfigError(where, f'give digits or ranges such as "0-4" or "5,6,7", got {text!r}')
+        for d in range(int(lo), int(hi if dash else lo) + 1):
+            if d >= count:
+                raise ConfigError(where, f"{d} is not a digit (0 to {count - 1})")
+            if d not in out:
+                out.append(d)
+    if len(out) < 2:
+        raise ConfigError(where, "give at least two classes")
     return out
 
 
@@ -210,7 +232,13 @@ def _load(name: str, p: dict[str, Any], base: Path):
     if name == "spiral":
         return (*spiral(p["classes"], p["points"], p["noise"], p["seed"]), "classification", [])
     if name == "digits":
-        return (*digits(p["size"]), "classification", [str(i) for i in range(10)])
+        x, y = digits(p["size"])
+        if p.get("classes") is None:
+            return x, y, "classification", [str(i) for i in range(10)]
+        keep = digit_classes(p["classes"])
+        pick = sum((y == d) for d in keep).bool()  # type: ignore[union-attr]
+        relabel = {d: i for i, d in enumerate(keep)}
+        return x[pick], y[pick].apply_(relabel.__getitem__), "classification", [str(d) for d in keep]
     if name == "adding":
         return (*adding(p["samples"], p["length"], p["seed"]), "regression", [])
     if name == "sine":

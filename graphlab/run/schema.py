@@ -183,6 +183,8 @@ DATASET_FIELDS: dict[str, tuple[Field, ...]] = {
     "digits": (
         Field("dataset.size", "int", 8, "image size", "8 = the original 8×8 digits; larger sizes are resized "
               "(28 for LeNet-5)", lo=8, hi=256),
+        Field("dataset.classes", "text", None, "classes", 'only these digits, e.g. "0-4" or "5,6,7": labelled '
+              "0, 1, … in that order (a transfer-learning split)", nullable=True, null_text="all ten"),
     ),
     "adding": (
         Field("dataset.length", "int", 50, "sequence length", "time steps T of each sequence", lo=2,
@@ -307,12 +309,16 @@ _PLAIN: tuple[Field, ...] = (
           null_text="auto", form=False),
     Field("stats.budget", "float", 0.02, "statistics budget", "share of the time spent on per-node statistics "
           "(0 = off, 1 = every step)", lo=0.0, hi=1.0),
+    Field("weights", "text", None, "start from weights", "a checkpoint, run folder or state_dict (relative to the "
+          "graph file's folder): nodes whose id and shapes match start from it, the others from their init",
+          nullable=True, null_text="fresh init"),
 )
 FIELDS: dict[str, Field] = {f.key: f for f in _PLAIN}
 
 #: the top-level keys of the training section
 TOP_KEYS = ("dataset", "val_fraction", "test_fraction", "preprocess", "augment", "optimizer", "schedule",
-            "regularization", "clip_grad_norm", "init", "epochs", "batch_size", "seed", "device", "threads", "stats")
+            "regularization", "clip_grad_norm", "init", "epochs", "batch_size", "seed", "device", "threads", "stats",
+            "weights")
 #: the keys of each plain sub-section
 SUB_KEYS = {sec: tuple(f.name for f in _PLAIN if f.key.startswith(sec + "."))
             for sec in ("augment", "regularization", "stats")}
@@ -323,7 +329,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
               "augment.color_jitter")),
     ("Optimizer", ("@optimizer", "optimizer.lr", "@schedule")),
     ("Regularization", ("regularization.l2", "regularization.l1", "clip_grad_norm", "init")),
-    ("Run", ("epochs", "batch_size", "seed", "stats.budget")),
+    ("Run", ("epochs", "batch_size", "seed", "stats.budget", "weights")),
 )
 
 

@@ -262,6 +262,7 @@ class Trainer(RequestHandling):
         gm.to(device)
         self.module = gm
         modules = {nid: gm.get_submodule(name) for nid, name in ci.module_names.items()}
+        start_report = self._start_weights(cfg, gm, ci) if cfg.weights and self.resume_from is None else None
         try:
             trainable, still = freeze(self.graph, modules)
         except SetupError as e:
@@ -283,6 +284,8 @@ class Trainer(RequestHandling):
         r.cls = data.task == "classification"
         r.weights, r.params = [p for p in weight_params(gm) if p.requires_grad], list(gm.parameters())
         r.trainable = trainable
+        if start_report is not None and start_report.unmatched:
+            r.warnings.append(ev.Warning("training.weights: " + "; ".join(start_report.lines()[:4])))
         r.frozen = list(still)
         if self.overfit is not None:
             r.frozen += [modules[nid] for nid, s in specs.items() if s is not None and s.stochastic]
@@ -296,6 +299,14 @@ class Trainer(RequestHandling):
         r.epoch = r.start_epoch
         self.state = r
         return r
+
+    def _start_weights(self, cfg: TrainConfig, gm: Any, ci: Any) -> Any:
+        from .weights_match import start_from
+
+        try:
+            return start_from(gm, ci.module_names, str(cfg.weights), self.base_dir)
+        except ValueError as e:
+            raise _Abort(ev.Error("config", f"training.weights: {e}", None, "training.weights")) from None
 
     def _restore(self, r: RunState, cfg: TrainConfig) -> None:
         path = str(self.resume_from)
