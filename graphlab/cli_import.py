@@ -17,22 +17,10 @@ Exit codes: 0 imported, 1 the model cannot be imported exactly (one line says wh
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from .cli import _Parser, command, fail
-from .core.text import fmt_count, quote
-
-
-def parse_shape(text: str) -> tuple[int, ...] | None:
-    """``3,32,32``, ``3x32x32`` or ``[3, 32, 32]`` → (3, 32, 32); None when it is not a shape."""
-    body = text.strip().strip("[]()").strip().replace("×", "x")
-    if not re.fullmatch(r"\d+(\s*[,x\s]\s*\d+)*", body):
-        return None
-    parts = [int(p) for p in re.split(r"[,x\s]+", body)]
-    if len(parts) > 8 or not all(0 < p <= 1 << 20 for p in parts):
-        return None
-    return tuple(parts)
+from .core.text import fmt_count, parse_shape, quote
 
 
 @command("import")

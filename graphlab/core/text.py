@@ -90,3 +90,17 @@ def finite_number(value: Any) -> bool:
     if isinstance(value, int):
         return -FLOAT_MAX <= value <= FLOAT_MAX
     return math.isfinite(value)
+
+
+def parse_shape(text: str) -> tuple[int, ...] | None:
+    """``3,32,32``, ``3x32x32`` or ``[3, 32, 32]`` → (3, 32, 32); None when it is not a shape of positive
+    whole numbers (at most 8 of them, each at most 2^20)."""
+    import re
+
+    body = text.strip().strip("[]()").strip().replace("×", "x")
+    if not re.fullmatch(r"\d+(\s*[,x\s]\s*\d+)*", body):
+        return None
+    parts = [int(p) for p in re.split(r"[,x\s]+", body)]
+    if len(parts) > 8 or not all(0 < p <= 1 << 20 for p in parts):
+        return None
+    return tuple(parts)

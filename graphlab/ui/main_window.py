@@ -38,6 +38,7 @@ from .files import UNTITLED, DocumentFiles
 from .icons import app_icon, category_icon
 from .inspector import InspectorWidget
 from .lesson import LessonBanner
+from .modelimport import install as install_model_import
 from .palette import PaletteWidget, QuickAddPopup
 from .problems import ProblemsWidget
 from .prompts import Prompts
@@ -102,6 +103,8 @@ class MainWindow(QMainWindow):
         self.shell = Shell(self, self.document, lambda: self.prompts, self.view, self.panels_menu, self.help_menu,
                            self.settings)
         self.shell.protect_hook = self.autosave.save_now
+        self.shell.file_menu = self.file_menu
+        self.shell.open_hook = self._open_untitled
         self.palette_dock = self.add_dock("Layers", self.layer_palette, Qt.DockWidgetArea.LeftDockWidgetArea,
                                           "paletteDock", "Ctrl+1", ("design",))
         self.inspector_dock = self.add_dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea,
@@ -123,6 +126,7 @@ class MainWindow(QMainWindow):
         self.training = install_training(self.document, self.shell)  # Run menu, toolbar, Training/Plots/Node/Runs
         self._wire()
         self.stepper_ui = install_stepper(self.document, self.shell)  # Debug menu, "stepper" dock
+        self.model_import = install_model_import(self.document, self.shell)  # File ▸ Import…, Load Weights…
         self.set_document(self.document.graph, None)
         self.setAcceptDrops(True)
         self.resize(1280, 800)
@@ -316,6 +320,13 @@ class MainWindow(QMainWindow):
 
     def open_file(self, path: str | Path, ask: bool = True, as_example: bool = False) -> bool:
         return self.files.open(path, ask=ask, as_example=as_example)
+
+    def _open_untitled(self, graph: Graph, title: str) -> bool:
+        """A graph made here (an import) as a new untitled document, after the unsaved-changes question."""
+        if not self.maybe_save():
+            return False
+        self.set_document(graph, None, title=title)
+        return True
 
     def open_example(self, path: str | Path) -> bool:
         """Open a shipped example as an untitled copy (Save asks where to put it)."""

@@ -59,6 +59,22 @@ class Prompts:
                                         suggested)
         return text if ok else None
 
+    def import_model(self, last: str, shape: str) -> tuple[str, str] | None:
+        """(FILE.py:NAME, input shape text) for File ▸ Import PyTorch Model…, or None when cancelled."""
+        from .import_dialog import ImportDialog
+
+        dialog = ImportDialog(self.parent, last, shape)
+        return dialog.answer() if dialog.exec() else None
+
+    def load_weights(self, folder: str) -> str | None:
+        """A checkpoint, a state_dict (.pt) or a run folder to load into the matching nodes."""
+        path, _ = QFileDialog.getOpenFileName(self.parent, "Load weights into the matching nodes", folder,
+                                              "Weights (*.safetensors *.pt *.pth);;All files (*)")
+        return path or None
+
+    def report(self, title: str, text: str) -> None:
+        QMessageBox.information(self.parent, title, text)
+
     def weights_path(self, folder: str) -> str | None:
         """A checkpoint to step with (a run folder's last.safetensors, or any checkpoint file)."""
         path, _ = QFileDialog.getOpenFileName(self.parent, "Step with the weights of a checkpoint", folder,

@@ -49,6 +49,10 @@ class Shell(QObject):
         self.worker = Worker("graphlab-worker", self)
         #: writes unsaved work to the recovery file (the window's autosave); see :meth:`protect`
         self.protect_hook: Callable[[], Any] | None = None
+        #: the window's File menu, where features add entries (Import PyTorch Model…)
+        self.file_menu: QMenu | None = None
+        #: opens a graph as a new untitled document (the window asks about unsaved changes first)
+        self.open_hook: Callable[[Any, str], bool] | None = None
 
     @property
     def prompts(self) -> Any:
@@ -94,6 +98,10 @@ class Shell(QObject):
         """A yes/no preference from the settings ("training/warm_process")."""
         v = self.settings.value(key, default)
         return v if isinstance(v, bool) else str(v).lower() in ("true", "1", "yes")
+
+    def open_graph(self, graph: Any, title: str) -> bool:
+        """Open ``graph`` as a new untitled document named ``title``; False when the user kept the current one."""
+        return bool(self.open_hook(graph, title)) if self.open_hook is not None else False
 
     def protect(self) -> None:
         """Before work that runs torch in the editor's process (a step, a gradient check): write unsaved
