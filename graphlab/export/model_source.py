@@ -93,8 +93,11 @@ def load_weights(model: nn.Module, path: str) -> None:
     state_dict; needs the safetensors package) or a torch state_dict, read with weights_only=True
     (tensors only, nothing is unpickled)."""
     if str(path).endswith(".safetensors"):
-        from safetensors.torch import load_file
-
+        try:
+            from safetensors.torch import load_file
+        except ImportError:
+            raise ImportError(f"{path}: reading a .safetensors file needs the safetensors package "
+                              "(pip install safetensors)") from None
         state = load_file(str(path), device="cpu")
         if any(k.startswith("model.") for k in state):  # a checkpoint: weights beside optimizer state
             state = {k[len("model."):]: v for k, v in state.items() if k.startswith("model.")}

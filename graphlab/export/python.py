@@ -63,7 +63,11 @@ def main(argv: list[str]) -> int:
     model = @@CLASS@@()
     path = argv[1] if len(argv) > 1 else WEIGHTS
     if path is not None:
-        load_weights(model, path)
+        try:
+            load_weights(model, path)
+        except (ImportError, OSError, RuntimeError, ValueError) as e:  # one line, not a traceback
+            print(f"{sys.argv[0]}: cannot load the weights: {str(e).splitlines()[0]}", file=sys.stderr)
+            return 1
         print(f"loaded weights from {path}")
     else:
         print("no weights given: using the initial weights")
