@@ -31,9 +31,11 @@ def test_collapse_and_expand_in_place_with_undo(make_window, tmp_path: Path, qtb
     assert isinstance(card, GroupCard) and card.isVisible()
     inside = members(g, "layer2")
     assert all(not sc.node_items[n].isVisible() for n in inside)
-    assert card.title == "layer2" and "→" in card.shape_text and "16×8×8" in card.shape_text
+    assert card.title == "layer2" and card.shape_text == "→ 32×4×4" and card.summary == "in 16×8×8"
     params = sum(w.document.analysis.nodes[n].params for n in inside)
-    assert f"{params:,}" in card.summary
+    assert card.shown_id == f"{len(inside)} layers · {params / 1000:.3g}k p" and f"{params:,} parameters" in card.toolTip()
+    # zoomed out (ResNet-50 opens at 0.6): the name, its size and the output; the input is the card above's output
+    assert [t[0] for t in card.far_text(0.6)] == ["layer2", card.shown_id, "→ 32×4×4"]
     below = g.nodes["layer3_0_conv1"].pos[1]
     assert below < before["layer3_0_conv1"][1]  # the column closed up
     # the edges into and out of the group end at the card

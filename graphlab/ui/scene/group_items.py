@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .graph_scene import GraphScene
 
 GROUP_CARD = "group:"
-FRAME_PAD = 14.0
+FRAME_PAD = 12.0
 HEADER = 22.0
 
 
@@ -56,15 +56,18 @@ class GroupCard(NodeItem):
 class GroupFrame(QGraphicsItem):
     """The outline of an expanded group, behind its cards; its header's ▸ collapses it."""
 
-    def __init__(self, group_id: str, name: str, rect: QRectF, depth: int, style: st.CanvasStyle) -> None:
+    def __init__(self, group_id: str, name: str, rect: QRectF, depth: int, style: st.CanvasStyle,
+                 bottom: bool = False) -> None:
         super().__init__()
         self.group_id, self.name, self.rect, self.style = group_id, name, rect, style
+        self.bottom = bottom  # a group holding groups has its name under it (inner frames' are on top)
         self.setZValue(-1 - 0.01 * depth)
         self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
         self.setToolTip(f"group {name}: click ▸ to collapse it to one card (Ctrl+E)")
 
     def header(self) -> QRectF:
-        return QRectF(self.rect.left(), self.rect.top(), self.rect.width(), HEADER)
+        top = self.rect.bottom() - HEADER if self.bottom else self.rect.top()
+        return QRectF(self.rect.left(), top, self.rect.width(), HEADER)
 
     def boundingRect(self) -> QRectF:
         return self.rect.adjusted(-2, -2, 2, 2)
@@ -142,14 +145,14 @@ class GroupLayer:
             src, dst = self.visible_item(e.src), self.visible_item(e.dst)
             if src is None or dst is None:
                 continue
+            if src is dst:  # inside one card
+                if item is not None:
+                    sc.drop_edge_item(e)
+                continue
             port = e.port
             if isinstance(dst, GroupCard):
                 port = ports.get(dst.group_id, 0)
                 ports[dst.group_id] = port + 1
-            if src is dst:
-                if item is not None:
-                    sc.drop_edge_item(e)
-                continue
             if item is not None and (item.src is not src or item.dst is not dst or item.port != port):
                 sc.drop_edge_item(e)
                 item = None
@@ -174,16 +177,18 @@ class GroupLayer:
             rect = QRectF()
             for it in items:
                 rect = rect.united(it.mapRectToScene(it.card_rect()))
-            depth = len(_ancestry(g, gid))
-            pad = FRAME_PAD * (1 + max(0, _height(g, gid) - 1) * 0.6)
-            rect = rect.adjusted(-pad, -pad - HEADER, pad, pad)
+            depth, height = len(_ancestry(g, gid)), _height(g, gid)
+            # nested frames grow by a few units a level; the row gaps (ROW − card height ≈ 37) hold them
+            side, extra = FRAME_PAD * (1 + (height - 1) * 0.6), 5.0 * (height - 1)
+            bottom = height > 1
+            rect = rect.adjusted(-side, -(HEADER + 4 + extra), side, 8 + extra + (HEADER if bottom else 0))
             frame = self.frames.get(gid)
             if frame is None:
-                frame = self.frames[gid] = GroupFrame(gid, group.name, rect, depth, sc.style)
+                frame = self.frames[gid] = GroupFrame(gid, group.name, rect, depth, sc.style, bottom)
                 sc.addItem(frame)
             else:
                 frame.prepareGeometryChange()
-                frame.rect, frame.name = rect, group.name
+                frame.rect, frame.name, frame.bottom = rect, group.name, bottom
                 frame.update()
             keep.add(gid)
         for gid in [k for k in self.frames if k not in keep]:
@@ -202,10 +207,15 @@ class GroupLayer:
             shapes_in = ", ".join(dict.fromkeys(_shape(a, e.src) for e in ins)) or "—"
             shapes_out = ", ".join(dict.fromkeys(_shape(a, e.src) for e in outs)) or "—"
             frozen = all(not g.nodes[n].trainable for n in inside) and inside
-            summary = f"{len(inside)} layers · {fmt_count(params)} params" + (" · frozen" if frozen else "")
+            # the card's lines: the name; layers and parameters (where a layer shows its id); the input
+            # shape (where a layer shows its parameters); the output shape
+            card.shown_id = f"{len(inside)} layers · {_short(params)}" + (" ❄" if frozen else "")
             errors = [p.message for n in inside if n in a.nodes for p in a.nodes[n].problems if p.severity == "error"]
-            card.set_state(g.groups[gid].name, "Group", summary, f"{shapes_in} → {shapes_out}", card.n_inputs,
+            card.set_state(g.groups[gid].name, "Group", f"in {shapes_in}", f"→ {shapes_out}", card.n_inputs,
                            "\n".join(errors[:3]), "error" if errors else "")
+            card.setToolTip(f"group {g.groups[gid].name}: {len(inside)} layers, {fmt_count(params)} parameters; "
+                            f"{shapes_in} → {shapes_out}"
+                            + (" (frozen)" if frozen else "") + "\ndouble-click to expand it")
 
 
 def folded_in_group(g: Any, gid: str) -> bool:
@@ -236,6 +246,15 @@ def _card_pos(g: Any, gid: str) -> tuple[float, float]:
     from ...core.groups import card_pos
 
     return card_pos(g, gid)
+
+
+def _short(n: int) -> str:
+    """A parameter count that fits a zoomed-out card: 950 p, 33k p, 1.2M p."""
+    if n < 1000:
+        return f"{n} p"
+    if n < 1_000_000:
+        return f"{n / 1000:.3g}k p"
+    return f"{n / 1e6:.3g}M p"
 
 
 def _shape(a: Analysis, nid: str) -> str:
