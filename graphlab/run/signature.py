@@ -40,7 +40,10 @@ def built_in_signature(cfg: TrainConfig) -> DataSignature | None:
     if name == "spiral":
         return DataSignature(name, "classification", (2,), p["classes"], ())
     if name == "digits":
-        return DataSignature(name, "classification", (1, p["size"], p["size"]), 10, ())
+        from .datasets import digit_classes
+
+        classes = len(digit_classes(p["classes"])) if p.get("classes") is not None else 10
+        return DataSignature(name, "classification", (1, p["size"], p["size"]), classes, ())
     if name == "adding":
         return DataSignature(name, "regression", (p["length"], 2), None, (1,))
     if name == "sine":

@@ -32,7 +32,8 @@ Tab quick add · Delete/Backspace delete · Ctrl+C / Ctrl+V copy, paste · Ctrl+
 Ctrl+A select all · Ctrl+G group the selection · Ctrl+Alt+G ungroup · Ctrl+E collapse or expand
 the selected node's group (or double-click a group's card; click ▸ on its frame) · F fit · Ctrl+L auto-layout · Ctrl+= (or Ctrl++) / Ctrl+- / Ctrl+0 zoom ·
 Ctrl+Z undo · Ctrl+Shift+Z (or Ctrl+Y) redo (from any panel; a field you are typing in undoes its own text first) ·
-Ctrl+N new · Ctrl+O open · Ctrl+S save · Ctrl+Shift+S save as · Ctrl+R revert · F2 rename the graph ·
+Ctrl+N new · Ctrl+O open · Ctrl+I import a PyTorch model · Ctrl+Shift+W load weights into the matching nodes ·
+Ctrl+S save · Ctrl+Shift+S save as · Ctrl+R revert · F2 rename the graph ·
 Ctrl+Q quit<br>
 Alt+1 / Alt+2 / Alt+3 the Design, Train and Step workspaces · Alt+0 reset the workspace's layout<br>
 Ctrl+1 / Ctrl+2 / Ctrl+3 show or hide Layers, Inspector, Problems · F1 this list · Shift+F1 the

@@ -112,11 +112,11 @@ def test_freezing_from_the_inspector_is_one_undo_step_shown_on_the_card(make_win
     ed.widget.click()  # untick: freeze
     w.live.flush()
     assert not w.graph.nodes[conv].trainable and '"trainable": false' in dumps(w.graph)
-    assert w.scene.node_items[conv].summary.startswith("❄ frozen")
+    assert w.scene.node_items[conv].summary.startswith("❄ Conv")
     w.undo_stack.undo()
     w.live.flush()
     assert w.graph.nodes[conv].trainable and w.inspector.trainable_editor.widget.isChecked()
-    assert "frozen" not in w.scene.node_items[conv].summary
+    assert "❄" not in w.scene.node_items[conv].summary
     relu = next(n for n, node in w.graph.nodes.items() if node.type == "ReLU")
     w.scene.select_nodes([relu])
     assert w.inspector.trainable_editor is None  # nothing to freeze

@@ -1,7 +1,7 @@
 """*File ▸ Import PyTorch Model…* and *File ▸ Load Weights…*: a model the user wrote, and weights from
 elsewhere, into the editor.
 
-``install(document, shell)`` adds both to the File menu (the shell's ``file_menu``) and returns the
+``install(document, shell)`` adds both to the File menu (Ctrl+I, Ctrl+Shift+W) (the shell's ``file_menu``) and returns the
 :class:`ModelImport` that runs them. Built from the :class:`~graphlab.ui.document.Document` and the
 :class:`~graphlab.ui.shell.Shell`, never from the main window (contract ``features-without-window``).
 
@@ -80,9 +80,11 @@ class ModelImport(QObject):
         shell.worker.failed.connect(self._failed)
         self.import_action = QAction("&Import PyTorch Model…", self)
         self.import_action.setObjectName("action_import_model")
+        self.import_action.setShortcut("Ctrl+I")
         self.import_action.triggered.connect(self.ask_import)
         self.weights_action = QAction("Load &Weights…", self)
         self.weights_action.setObjectName("action_load_weights")
+        self.weights_action.setShortcut("Ctrl+Shift+W")
         self.weights_action.triggered.connect(self.ask_weights)
         menu = getattr(shell, "file_menu", None)
         if menu is not None:

@@ -357,8 +357,8 @@ class GraphScene(QGraphicsScene):
                     summary = spec.summary(info.resolved) or ""
                 except Exception:  # a summary must never break the canvas
                     summary = ""
-            if not node.trainable:  # frozen (transfer learning): said on the card
-                summary = f"❄ frozen · {summary}" if summary else "❄ frozen"
+            if not node.trainable:  # frozen (transfer learning): a snowflake on the card, in words in the tooltip
+                summary = f"❄ {summary}" if summary else "❄ frozen"
             errors = [p for p in info.problems if p.severity == "error"]
             warnings = [p for p in info.problems if p.severity != "error"]
             if info.shape is not None:

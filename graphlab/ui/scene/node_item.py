@@ -276,6 +276,8 @@ class NodeItem(QGraphicsItem):
             tip += f"\n{summary}"
         if shape_text and not shape_text.startswith("⚠"):
             tip += f"\n{shape_text}"
+        if summary.startswith("❄"):
+            tip += "\n❄ frozen (trainable off): training leaves its weights as they are"
         if message:
             tip += "\n" + message
         self._tip = clip_text(tip, MAX_TIP_CHARS)
