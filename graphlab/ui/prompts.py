@@ -28,6 +28,11 @@ class Prompts:
         return QMessageBox.question(self.parent, "Revert", f"Discard the unsaved changes to {name} and read the "
                                     "file again?", b.Yes | b.Cancel, b.Cancel) == b.Yes
 
+    def confirm(self, title: str, text: str) -> bool:
+        """A yes/no question before doing something (save before a search, evaluate on test again)."""
+        b = QMessageBox.StandardButton
+        return QMessageBox.question(self.parent, title, text, b.Yes | b.Cancel, b.Cancel) == b.Yes
+
     def error(self, title: str, text: str) -> None:
         QMessageBox.critical(self.parent, title, text)
 

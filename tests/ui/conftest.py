@@ -28,12 +28,20 @@ class FakePrompts:
         self.restore_answer: bool | None = None
         self.save_path_answer: str | None = None
         self.weights_path_answer: str | None = None
+        self.confirm_answer: bool | None = None
+        self.confirm_asked: list[tuple[str, str]] = []
 
     def unsaved(self, name: str) -> str:
         self.unsaved_asked.append(name)
         if self.unsaved_answer is None:
             raise AssertionError(f"unexpected unsaved-changes prompt for {name}")
         return self.unsaved_answer
+
+    def confirm(self, title: str, text: str) -> bool:
+        self.confirm_asked.append((title, text))
+        if self.confirm_answer is None:
+            raise AssertionError(f"unexpected question: {title}: {text}")
+        return self.confirm_answer
 
     def error(self, title: str, text: str) -> None:
         self.errors.append((title, text))

@@ -114,6 +114,8 @@ class RunsPanel(QWidget):
         lay.addWidget(self.weights_label)
         self.runs: dict[str, RunInfo] = {}
         self.overlaid: set[str] = set()
+        #: run folders shown besides the graph's own (a search trial opened from the Search dock)
+        self.extra: dict[str, RunInfo] = {}
         controller.finished.connect(self._run_finished)
         controller.reset.connect(self._reset)
         controller.runs_changed.connect(self.reload)
@@ -128,6 +130,7 @@ class RunsPanel(QWidget):
         """Another graph: its runs, and its last run on the plots."""
         for rid in list(self.overlaid):
             self._overlay(rid, False)
+        self.extra.clear()
         self.weights_label.setText("")
         self.reload()
         if not self.controller.active:
@@ -157,10 +160,11 @@ class RunsPanel(QWidget):
         except OSError as e:
             self.shell.show_hint(f"cannot list the runs in {folder}: {e.strerror or e}")
             found = []
+        found = [r for r in found if str(r.path) not in self.extra] + list(self.extra.values())
         self.tree.blockSignals(True)
         self.tree.clear()
         self.runs = {}
-        for r in reversed(found):  # newest first
+        for r in reversed(found):  # newest first (opened trials on top)
             key = str(r.path)
             self.runs[key] = r
             f = r.final or {}
@@ -177,6 +181,17 @@ class RunsPanel(QWidget):
         for rid in list(self.overlaid):
             if rid not in self.runs:
                 self._overlay(rid, False)
+
+    def show_extra(self, run: RunInfo) -> None:
+        """List a run folder that is not one of the graph's own (a search trial) and select it, so its
+        curves can be overlaid and its weights loaded."""
+        key = str(run.path)
+        self.extra.pop(key, None)
+        self.extra[key] = run
+        self.reload()
+        it = self.item_for(key)
+        if it is not None:
+            self.tree.setCurrentItem(it)
 
     def _all_toggled(self, _on: bool) -> None:
         self.reload()

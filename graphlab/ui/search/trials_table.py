@@ -1,0 +1,249 @@
+"""The trials table: one row per trial — number, state, value, the searched values, epochs, duration.
+
+:class:`TrialsModel` holds the rows as text made once per update (500 trials: a few ms), sorts them
+itself (a header click sorts a Python list: no proxy calling ``data()`` thousands of times) and shows
+only the trials the parallel coordinates' brushes let through (``set_filter``). The best trial is bold
+on the highlight colour; pruned, failed and stopped trials are dimmed. ``TrialsTable`` is the view: a
+sortable QTableView whose selection is a trial number (``trial_selected``), double-click opens the trial.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPalette
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QTableView, QWidget
+
+from ..numbers import fmt
+
+#: sort role: a number (or text) that orders the column
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+NUMBER_ROLE = Qt.ItemDataRole.UserRole + 2
+Index = QModelIndex | QPersistentModelIndex
+
+
+def short_key(key: str, width: int = 18) -> str:
+    """A column title: the key without ``training.``, its end when it is long."""
+    name = key[len("training."):] if key.startswith("training.") else key
+    return name if len(name) <= width else "…" + name[-(width - 1):]
+
+
+def value_text(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return fmt(v)
+    return str(v)
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "—"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m}:{s:02d}"
+
+
+def state_text(r: Any) -> str:
+    return "STOPPED" if r.stopped else r.state
+
+
+def _sort_value(v: Any) -> tuple[int, Any]:
+    """Numbers before text, missing values last (in either order they sort after the rest)."""
+    if v is None:
+        return (2, 0)
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return (0, float(v)) if math.isfinite(v) else (2, 0)
+    return (1, str(v))
+
+
+class TrialsModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.keys: list[str] = []
+        self.metric = "value"
+        self.headers: list[str] = []
+        self.rows: list[Any] = []  # every trial
+        self.shown: list[int] = []  # indexes into rows: filtered and sorted
+        self.texts: list[list[str]] = []
+        self.sort_keys: list[list[tuple[int, Any]]] = []
+        self.best: int | None = None
+        self.allowed: set[int] | None = None
+        self.sort_column, self.sort_order = 0, Qt.SortOrder.AscendingOrder
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    # -- filling -----------------------------------------------------------------------------------
+    def set_rows(self, rows: list[Any], keys: list[str], metric: str, best: int | None) -> None:
+        self.beginResetModel()
+        self.keys, self.metric, self.best = list(keys), metric, best
+        self.headers = ["#", "state", metric, *(short_key(k) for k in self.keys), "epochs", "duration"]
+        self.rows = list(rows)
+        self.texts, self.sort_keys = [], []
+        for r in self.rows:
+            params = [r.params.get(k) for k in self.keys]
+            self.texts.append([str(r.number), state_text(r), value_text(r.value), *(value_text(p) for p in params),
+                               value_text(r.epochs), duration(r.seconds)])
+            self.sort_keys.append([_sort_value(r.number), (1, state_text(r)), _sort_value(r.value),
+                                   *(_sort_value(p) for p in params), _sort_value(r.epochs), _sort_value(r.seconds)])
+        self._arrange()
+        self.endResetModel()
+
+    def set_filter(self, allowed: set[int] | None) -> None:
+        """Show only these trial numbers (None: every trial)."""
+        self.beginResetModel()
+        self.allowed = None if allowed is None else set(allowed)
+        self._arrange()
+        self.endResetModel()
+
+    def _arrange(self) -> None:
+        idx = [i for i, r in enumerate(self.rows) if self.allowed is None or r.number in self.allowed]
+        col = self.sort_column if 0 <= self.sort_column < len(self.headers) else 0
+        rev = self.sort_order == Qt.SortOrder.DescendingOrder
+        present = [i for i in idx if self.sort_keys[i][col][0] != 2]
+        missing = [i for i in idx if self.sort_keys[i][col][0] == 2]
+        present.sort(key=lambda i: (self.sort_keys[i][col], self.rows[i].number), reverse=rev)
+        self.shown = present + missing  # missing values last whichever way
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.layoutAboutToBeChanged.emit()
+        old = [self.rows[i].number for i in self.shown]
+        self.sort_column, self.sort_order = column, order
+        self._arrange()
+        new = {self.rows[i].number: pos for pos, i in enumerate(self.shown)}
+        for idx in self.persistentIndexList():
+            if idx.row() < len(old) and old[idx.row()] in new:
+                self.changePersistentIndex(idx, self.index(new[old[idx.row()]], idx.column()))
+        self.layoutChanged.emit()
+
+    # -- reading -----------------------------------------------------------------------------------
+    def number_at(self, row: int) -> int | None:
+        return self.rows[self.shown[row]].number if 0 <= row < len(self.shown) else None
+
+    def row_of(self, number: int) -> int | None:
+        for pos, i in enumerate(self.shown):
+            if self.rows[i].number == number:
+                return pos
+        return None
+
+    def shown_numbers(self) -> list[int]:
+        return [self.rows[i].number for i in self.shown]
+
+    # -- QAbstractTableModel -------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802,B008 - Qt override
+        return 0 if parent.isValid() else len(self.shown)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802,B008 - Qt override
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.headers):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section]
+        if role == Qt.ItemDataRole.ToolTipRole and 3 <= section < 3 + len(self.keys):
+            return self.keys[section - 3]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.shown):
+            return None
+        i = self.shown[index.row()]
+        c = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.texts[i][c]
+        r = self.rows[i]
+        if role == NUMBER_ROLE:
+            return r.number
+        if role == SORT_ROLE:
+            return self.sort_keys[i][c][1]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignLeft if c == 1 else Qt.AlignmentFlag.AlignRight) | int(
+                Qt.AlignmentFlag.AlignVCenter)
+        if r.number == self.best:
+            if role == Qt.ItemDataRole.FontRole:
+                return self._bold
+            if role == Qt.ItemDataRole.BackgroundRole:
+                c2 = QColor(QApplication.palette().color(QPalette.ColorRole.Highlight))
+                c2.setAlpha(60)
+                return QBrush(c2)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"trial {r.number}: the best trial"
+        if role == Qt.ItemDataRole.ForegroundRole and (r.state in ("PRUNED", "FAIL") or r.stopped):
+            return QBrush(QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
+        if role == Qt.ItemDataRole.ToolTipRole and c == 0 and r.run:
+            return f"run folder: {r.run}"
+        return None
+
+
+class TrialsTable(QTableView):
+    """The view: sortable by any column; selecting a row selects its trial (``trial_selected(number)``),
+    double-clicking one opens it (``trial_activated(number)``)."""
+
+    trial_selected = Signal(int)
+    trial_activated = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("search_trials")
+        self.trials = TrialsModel(self)
+        self.setModel(self.trials)
+        self.setSortingEnabled(True)
+        self.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.horizontalHeader().setStretchLastSection(True)
+        self.selectionModel().currentRowChanged.connect(self._current)
+        self.doubleClicked.connect(self._double)
+        self.selected: int | None = None
+        self._columns: list[str] = []
+
+    def show_rows(self, rows: list[Any], keys: list[str], metric: str, best: int | None) -> None:
+        keep = self.selected
+        self.trials.set_rows(rows, keys, metric, best)
+        if self.trials.headers != self._columns:  # new columns: fit them once (not on every update)
+            self._columns = list(self.trials.headers)
+            self.resizeColumnsToContents()
+        self._reselect(keep)
+
+    def set_filter(self, allowed: set[int] | None) -> None:
+        keep = self.selected
+        self.trials.set_filter(allowed)
+        self._reselect(keep)
+
+    def select_trial(self, number: int | None) -> None:
+        self._reselect(number)
+
+    def _reselect(self, number: int | None) -> None:
+        row = self.trials.row_of(number) if number is not None else None
+        sm = self.selectionModel()
+        sm.blockSignals(True)
+        if row is None:
+            sm.clearSelection()
+            sm.setCurrentIndex(QModelIndex(), sm.SelectionFlag.Clear)
+        else:
+            idx = self.trials.index(row, 0)
+            sm.setCurrentIndex(idx, sm.SelectionFlag.ClearAndSelect | sm.SelectionFlag.Rows)
+        sm.blockSignals(False)
+        self.selected = number  # kept while brushed out of view: it comes back with the trial
+        self.viewport().update()
+
+    def _current(self, current: QModelIndex, _prev: QModelIndex) -> None:
+        n = self.trials.number_at(current.row()) if current.isValid() else None
+        self.selected = n
+        if n is not None:
+            self.trial_selected.emit(n)
+
+    def _double(self, index: QModelIndex) -> None:
+        n = self.trials.number_at(index.row())
+        if n is not None:
+            self.trial_activated.emit(n)
