@@ -521,7 +521,7 @@ class SearchController(QObject):
     def _failed(self, key: str, gen: int, exc: BaseException) -> None:
         if self._gens.get(key) != gen or self.closed or not key.startswith("search-"):
             return
-        line = str(exc) if isinstance(exc, FieldError) else error_line(exc, with_type=not _plain_error(exc))
+        line = _line(exc)
         if key == jobs.START:
             self._set_state("idle")
             self.problem.emit(line)
@@ -597,6 +597,15 @@ def _tagged(ctx: Any, fn: Any, reader: jobs.StudyReader, storage: str, name: str
 
 def _close_job(ctx: Any, session: jobs.Session) -> None:
     jobs.close_session(session)
+
+
+def _line(exc: BaseException) -> str:
+    """A job's failure as the dock says it: one line (a command-line flag in the engine's words, such as
+    ``--storage: cannot reach the database …``, is named as the dock's field: ``storage: …``)."""
+    if isinstance(exc, FieldError):
+        where = exc.path[2:] if exc.path.startswith("--") else exc.path
+        return f"{where}: {exc.reason}"
+    return error_line(exc, with_type=not _plain_error(exc))
 
 
 def _plain_error(exc: BaseException) -> bool:

@@ -166,11 +166,9 @@ class SearchPanel(QWidget):
         bl.addWidget(self.table, 1)
         bl.addLayout(acts)
         bl.addWidget(self.result)
-        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split = _Split((5, 5))
         self.split.addWidget(self.views)
         self.split.addWidget(bottom)
-        self.split.setStretchFactor(0, 5)
-        self.split.setStretchFactor(1, 4)
         self.split.setChildrenCollapsible(False)
 
         self.tabs = QTabWidget()
@@ -450,6 +448,25 @@ class SearchPanel(QWidget):
 
     def _finished(self, _fin: Any) -> None:
         self.update_actions()
+
+
+class _Split(QSplitter):
+    """A vertical splitter that shares its first real height between its parts in ``shares`` (a splitter
+    otherwise starts from its parts' size hints, and a plot's is large), then leaves it to the user."""
+
+    def __init__(self, shares: tuple[int, ...]) -> None:
+        super().__init__(Qt.Orientation.Vertical)
+        self.shares = shares
+        self._shared = False
+        for i, share in enumerate(shares):
+            self.setStretchFactor(i, share)
+
+    def resizeEvent(self, e: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(e)
+        if not self._shared and self.height() > 100 and self.count() == len(self.shares):
+            self._shared = True
+            total = sum(self.shares)
+            self.setSizes([self.height() * s // total for s in self.shares])
 
 
 def _pct(v: Any) -> str:
