@@ -85,6 +85,8 @@ class SearchController(QObject):
         self.watching = False
         self._stale = True
         self._gens: dict[str, int] = {}
+        self._best_key: Any = None
+        self._best: Any = None
         self._rows_at = 0.0
         self._rows_again = False
         self._importance_at = 0.0
@@ -391,11 +393,15 @@ class SearchController(QObject):
         return self.look.spec if self.look is not None and self.look.exists else None
 
     def best(self) -> Any:
+        """The best COMPLETE trial of the rows shown (ranked once per read of the trials)."""
         from ...search.study import ranked
 
         spec = self.spec()
-        top = ranked(self.rows, spec) if spec is not None else []
-        return top[0] if top else None
+        key = (id(self.rows), len(self.rows), id(spec))
+        if key != self._best_key:
+            top = ranked(self.rows, spec) if spec is not None else []
+            self._best_key, self._best = key, (top[0] if top else None)
+        return self._best
 
     def row(self, number: int) -> Any:
         return next((r for r in self.rows if r.number == number), None)

@@ -46,12 +46,17 @@ def axis_values(rows: list[Any], keys: list[str], dists: dict[str, Any], metric:
         if d is None or d.kind == "choice":
             choices = list(d.choices) if d is not None else sorted({value_text(v) for v in col})
             texts = [value_text(c) for c in choices]
-            pos = {t: (i / (len(texts) - 1) if len(texts) > 1 else 0.5) for i, t in enumerate(texts)}
-            y[:, j] = [pos.get(value_text(v), np.nan) for v in col]
+            pos = {_tag(c): (i / (len(choices) - 1) if len(choices) > 1 else 0.5) for i, c in enumerate(choices)}
+            y[:, j] = [pos.get(_tag(v), np.nan) for v in col] if d is not None else \
+                [pos.get(_tag(c), np.nan) for c in (value_text(v) for v in col)]
             labels.append((short_key(key), texts[0] if texts else "", texts[-1] if texts else ""))
             continue
         lo, hi = float(d.lo), float(d.hi)
-        vals = np.array([float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan for v in col])
+        try:
+            vals = np.array([np.nan if v is None or isinstance(v, bool) else v for v in col], dtype=float)
+        except (TypeError, ValueError):  # a value that is not a number (a study edited by hand)
+            vals = np.array([float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan
+                             for v in col])
         if d.log and lo > 0:
             with np.errstate(invalid="ignore", divide="ignore"):
                 t = (np.log10(vals) - math.log10(lo)) / (math.log10(hi) - math.log10(lo)) if hi > lo else vals * 0 + 0.5
@@ -68,6 +73,11 @@ def axis_values(rows: list[Any], keys: list[str], dists: dict[str, Any], metric:
     else:
         labels.append((metric, "", ""))
     return y, labels
+
+
+def _tag(v: Any) -> tuple[bool, Any]:
+    """A choice as a dict key that keeps true apart from 1 (``True == 1`` in Python)."""
+    return (isinstance(v, bool), v)
 
 
 def polyline_arrays(y: np.ndarray, rows_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -19,18 +19,54 @@ from ..views.theme import ThemedView, apply_plot_theme, make_theme, set_axis_lab
 KINDS = ("COMPLETE", "PRUNED", "RUNNING")
 
 
-def curve_arrays(rows: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+_EMPTY = (np.zeros(0), np.zeros(0))
+
+
+def trial_curve(r: Any) -> tuple[np.ndarray, np.ndarray]:
+    """One trial's reported (epoch, value) points, finite ones, by epoch."""
+    d = r.intermediate
+    if not d:
+        return _EMPTY
+    x = np.fromiter(d.keys(), dtype=float, count=len(d))
+    y = np.fromiter((np.nan if v is None else v for v in d.values()), dtype=float, count=len(d))
+    if len(x) > 1 and np.any(np.diff(x) < 0):
+        order = np.argsort(x, kind="stable")
+        x, y = x[order], y[order]
+    ok = np.isfinite(y)
+    return (x, y) if ok.all() else (x[ok], y[ok])
+
+
+class CurveCache:
+    """Each trial's arrays, made again only when its curve grew or its state changed (a study read again
+    every second holds the same finished trials)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[int, tuple[Any, tuple[np.ndarray, np.ndarray]]] = {}
+
+    def get(self, r: Any) -> tuple[np.ndarray, np.ndarray]:
+        key = (len(r.intermediate), r.state, r.epochs)
+        hit = self._cache.get(r.number)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        xy = trial_curve(r)
+        self._cache[r.number] = (key, xy)
+        return xy
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+
+def curve_arrays(rows: list[Any], cache: CurveCache | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """x (epochs), y and ``connect`` of the rows' intermediate curves, one after another."""
-    xs: list[float] = []
-    ys: list[float] = []
-    connect: list[bool] = []
-    for r in rows:
-        pts = sorted((int(k), float(v)) for k, v in r.intermediate.items() if v is not None and np.isfinite(v))
-        for i, (x, y) in enumerate(pts):
-            xs.append(x)
-            ys.append(y)
-            connect.append(i < len(pts) - 1)
-    return np.asarray(xs, dtype=float), np.asarray(ys, dtype=float), np.asarray(connect, dtype=bool)
+    parts = [cache.get(r) if cache is not None else trial_curve(r) for r in rows]
+    parts = [p for p in parts if p[0].size]
+    if not parts:
+        return np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
+    x = np.concatenate([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    connect = np.ones(len(x), dtype=bool)
+    connect[np.cumsum([len(p[0]) for p in parts]) - 1] = False
+    return x, y, connect
 
 
 class IntermediateCurves(ThemedView, QWidget):
@@ -61,10 +97,13 @@ class IntermediateCurves(ThemedView, QWidget):
         self.best: int | None = None
         self.selected: int | None = None
         self.metric = "value"
+        self.cache = CurveCache()
         self._ready = True
         self._apply_theme()
 
     def set_trials(self, rows: list[Any], metric: str, best: int | None) -> None:
+        if not rows:
+            self.cache.clear()  # another study (the dock shows none first), or none yet
         self.rows, self.best = list(rows), best
         if metric != self.metric:
             self.metric = metric
@@ -86,15 +125,14 @@ class IntermediateCurves(ThemedView, QWidget):
         rows = self.shown()
         for k, item in self.items.items():
             self._set(item, [r for r in rows if r.state == k and not r.stopped])
-        pruned = [r for r in rows if r.state == "PRUNED" and r.intermediate]
-        ends = [max(r.intermediate.items()) for r in pruned]
+        ends = [self.cache.get(r) for r in rows if r.state == "PRUNED"]
+        ends = [(x[-1], y[-1]) for x, y in ends if x.size]
         self.pruned_marks.setData([float(e) for e, _ in ends], [float(v) for _, v in ends])
         self._set(self.best_item, [r for r in rows if r.number == self.best])
         self._set(self.sel_item, [r for r in rows if r.number == self.selected])
 
-    @staticmethod
-    def _set(item: pg.PlotDataItem, rows: list[Any]) -> None:
-        x, y, c = curve_arrays(rows)
+    def _set(self, item: pg.PlotDataItem, rows: list[Any]) -> None:
+        x, y, c = curve_arrays(rows, self.cache)
         if x.size:
             item.setData(x, y, connect=c)
         else:

@@ -102,6 +102,7 @@ class SearchPanel(QWidget):
         self.views.addTab(self.coords, "Parallel coordinates")
         self.views.addTab(self.curves, "Curves")
         self.views.addTab(self.importance, "Importance")
+        self.views.currentChanged.connect(self._draw_view)
         self.table = TrialsTable()
         self.table.trial_selected.connect(self._trial_selected)
         self.table.trial_activated.connect(self.controller.open_trial)
@@ -184,6 +185,7 @@ class SearchPanel(QWidget):
 
         self.allowed: set[int] | None = None
         self.selected: int | None = None
+        self._pending: dict[int, tuple[Any, ...]] = {}  # views behind a tab: what they show next
         self._shown_section: Any = object()
         controller.looked.connect(self._looked)
         controller.rows_changed.connect(self.show_rows)
@@ -308,21 +310,34 @@ class SearchPanel(QWidget):
         return keys, {}, "value"
 
     def show_rows(self, rows: list[Any]) -> None:
-        """Redraw the table, the coordinates and the curves for these trials (≤ 50 ms at 500 trials:
-        benchmarks/bench_search_ui.py)."""
+        """Redraw the table and the view in front for these trials (≤ 50 ms at 500 trials:
+        benchmarks/bench_search_ui.py); a view behind a tab is redrawn when it comes to the front."""
+        if not rows:
+            self.table.trials.forget()
         keys, dists, metric = self.keys_and_dists()
         best = self.controller.best()
         b = best.number if best is not None else None
         self.table.show_rows(rows, keys, metric, b)
-        self.coords.set_trials(rows, keys, dists, metric, b)
-        self.curves.set_trials(rows, metric, b)
+        self._pending = {VIEW_COORDS: (rows, keys, dists, metric, b), VIEW_CURVES: (rows, metric, b)}
+        self._draw_view(self.views.currentIndex())
         self._update_status()
         self.update_actions()
+
+    def _draw_view(self, index: int) -> None:
+        args = self._pending.pop(index, None)
+        if args is None:
+            return
+        if index == VIEW_COORDS:
+            self.coords.set_trials(*args)
+        elif index == VIEW_CURVES:
+            self.curves.set_trials(*args)
+            self.curves.set_filter(self.allowed)
 
     def _brushed(self, allowed: set[int] | None) -> None:
         self.allowed = allowed
         self.table.set_filter(allowed)
-        self.curves.set_filter(allowed)
+        if VIEW_CURVES not in self._pending:
+            self.curves.set_filter(allowed)
         n = len(self.controller.rows)
         self.filter_note.setText("" if allowed is None else f"{len(allowed)} of {n} trials inside the marked ranges")
         self.clear_filter.setVisible(allowed is not None)

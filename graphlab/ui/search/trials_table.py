@@ -1,9 +1,9 @@
 """The trials table: one row per trial — number, state, value, the searched values, epochs, duration.
 
-:class:`TrialsModel` holds the rows as text made once per update (500 trials: a few ms), sorts them
-itself (a header click sorts a Python list: no proxy calling ``data()`` thousands of times) and shows
-only the trials the parallel coordinates' brushes let through (``set_filter``). The best trial is bold
-on the highlight colour; pruned, failed and stopped trials are dimmed. ``TrialsTable`` is the view: a
+:class:`TrialsModel` holds the trials, sorts them itself (a header click sorts a Python list: no proxy
+calling ``data()`` thousands of times) and shows only the trials the parallel coordinates' brushes let
+through (``set_filter``). A row's text is made when the row is first shown and kept while its trial is
+unchanged. The best trial is bold on the highlight colour; pruned, failed and stopped trials are dimmed. ``TrialsTable`` is the view: a
 sortable QTableView whose selection is a trial number (``trial_selected``), double-click opens the trial.
 """
 from __future__ import annotations
@@ -61,6 +61,13 @@ def _sort_value(v: Any) -> tuple[int, Any]:
     return (1, str(v))
 
 
+_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole, Qt.ItemDataRole.BackgroundRole,
+                    Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.TextAlignmentRole,
+                    SORT_ROLE, NUMBER_ROLE})
+_ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.AlignmentFlag.AlignVCenter)
+_ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight) | int(Qt.AlignmentFlag.AlignVCenter)
+
+
 class TrialsModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -69,29 +76,53 @@ class TrialsModel(QAbstractTableModel):
         self.headers: list[str] = []
         self.rows: list[Any] = []  # every trial
         self.shown: list[int] = []  # indexes into rows: filtered and sorted
-        self.texts: list[list[str]] = []
-        self.sort_keys: list[list[tuple[int, Any]]] = []
         self.best: int | None = None
         self.allowed: set[int] | None = None
         self.sort_column, self.sort_order = 0, Qt.SortOrder.AscendingOrder
+        #: trial number -> (what its line depends on, its texts): a trial read again unchanged costs nothing
+        self._made: dict[int, tuple[Any, list[str]]] = {}
         self._bold = QFont()
         self._bold.setBold(True)
 
     # -- filling -----------------------------------------------------------------------------------
     def set_rows(self, rows: list[Any], keys: list[str], metric: str, best: int | None) -> None:
         self.beginResetModel()
+        if list(keys) != self.keys or metric != self.metric:
+            self._made.clear()
         self.keys, self.metric, self.best = list(keys), metric, best
         self.headers = ["#", "state", metric, *(short_key(k) for k in self.keys), "epochs", "duration"]
         self.rows = list(rows)
-        self.texts, self.sort_keys = [], []
-        for r in self.rows:
-            params = [r.params.get(k) for k in self.keys]
-            self.texts.append([str(r.number), state_text(r), value_text(r.value), *(value_text(p) for p in params),
-                               value_text(r.epochs), duration(r.seconds)])
-            self.sort_keys.append([_sort_value(r.number), (1, state_text(r)), _sort_value(r.value),
-                                   *(_sort_value(p) for p in params), _sort_value(r.epochs), _sort_value(r.seconds)])
         self._arrange()
         self.endResetModel()
+
+    def cell(self, r: Any, c: int) -> Any:
+        """The value a column holds for a trial (what it sorts by)."""
+        k = len(self.keys)
+        if c == 0:
+            return r.number
+        if c == 1:
+            return state_text(r)
+        if c == 2:
+            return r.value
+        if c < 3 + k:
+            return r.params.get(self.keys[c - 3])
+        return r.epochs if c == 3 + k else r.seconds
+
+    def texts(self, i: int) -> list[str]:
+        """The row's texts, made when the row is first shown (and kept while the trial is unchanged)."""
+        r = self.rows[i]
+        key = (r.state, r.stopped, r.value, r.epochs, r.seconds)
+        made = self._made.get(r.number)
+        if made is not None and made[0] == key:
+            return made[1]
+        texts = [str(r.number), state_text(r), value_text(r.value), *(value_text(r.params.get(k)) for k in self.keys),
+                 value_text(r.epochs), duration(r.seconds)]
+        self._made[r.number] = (key, texts)
+        return texts
+
+    def forget(self) -> None:
+        """Another study: no line is reused."""
+        self._made.clear()
 
     def set_filter(self, allowed: set[int] | None) -> None:
         """Show only these trial numbers (None: every trial)."""
@@ -104,10 +135,10 @@ class TrialsModel(QAbstractTableModel):
         idx = [i for i, r in enumerate(self.rows) if self.allowed is None or r.number in self.allowed]
         col = self.sort_column if 0 <= self.sort_column < len(self.headers) else 0
         rev = self.sort_order == Qt.SortOrder.DescendingOrder
-        present = [i for i in idx if self.sort_keys[i][col][0] != 2]
-        missing = [i for i in idx if self.sort_keys[i][col][0] == 2]
-        present.sort(key=lambda i: (self.sort_keys[i][col], self.rows[i].number), reverse=rev)
-        self.shown = present + missing  # missing values last whichever way
+        keyed = [(_sort_value(self.cell(self.rows[i], col)), self.rows[i].number, i) for i in idx]
+        present = sorted((t for t in keyed if t[0][0] != 2), reverse=rev)
+        missing = sorted(t for t in keyed if t[0][0] == 2)
+        self.shown = [t[2] for t in present] + [t[2] for t in missing]  # missing values last whichever way
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.layoutAboutToBeChanged.emit()
@@ -150,20 +181,19 @@ class TrialsModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.shown):
-            return None
+        if role not in _ROLES or not index.isValid() or index.row() >= len(self.shown):
+            return None  # a paint asks ~10 roles per cell: those not used here cost nothing
         i = self.shown[index.row()]
         c = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.texts[i][c]
+            return self.texts(i)[c]
         r = self.rows[i]
         if role == NUMBER_ROLE:
             return r.number
         if role == SORT_ROLE:
-            return self.sort_keys[i][c][1]
+            return _sort_value(self.cell(r, c))[1]
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignLeft if c == 1 else Qt.AlignmentFlag.AlignRight) | int(
-                Qt.AlignmentFlag.AlignVCenter)
+            return _ALIGN_LEFT if c == 1 else _ALIGN_RIGHT
         if r.number == self.best:
             if role == Qt.ItemDataRole.FontRole:
                 return self._bold

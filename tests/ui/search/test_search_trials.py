@@ -50,6 +50,8 @@ def test_the_table_sorts_and_highlights_the_best_and_brushing_filters_it(make_ho
     want = {r.number for r in rows if r.params["training.optimizer.lr"] <= 0.5}
     assert want and len(want) < len(rows)
     assert set(m.shown_numbers()) == want
+    assert not h.panel.curves.rows  # a view behind its tab is drawn when it comes to the front
+    h.panel.views.setCurrentIndex(1)
     assert {r.number for r in h.panel.curves.shown()} == want
     assert h.panel.filter_note.text() == f"{len(want)} of {len(rows)} trials inside the marked ranges"
     # and on the metric's axis too: both bands hold
@@ -107,6 +109,7 @@ def test_curves_and_importance_come_from_the_storage(make_host, finished_study, 
     assert set(h.search.importances) == set(study.best_trial.params)
     assert abs(sum(h.search.importances.values()) - 1.0) < 1e-6
     assert list(h.panel.importance.values) == sorted(h.search.importances, key=lambda k: -h.search.importances[k])
+    h.panel.views.setCurrentIndex(1)
     x, y = h.panel.curves.items["COMPLETE"].getData()
     n_points = sum(len(t.intermediate_values) for t in study.trials if t.state.name == "COMPLETE")
     assert len(x) == n_points and max(x) == 40
