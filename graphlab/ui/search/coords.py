@@ -197,8 +197,8 @@ class ParallelCoordinates(ThemedView, QWidget):
             self._frame(labels)
         else:
             for j, (_, lo, hi) in enumerate(labels):
-                self._labels[3 * j + 1].setText(lo)
-                self._labels[3 * j + 2].setText(hi)
+                self._labels[2 * j].setText(lo)
+                self._labels[2 * j + 1].setText(hi)
         self._draw()
         if self.brushes:
             self._emit_brushed()  # the new trials go through the bands too
@@ -263,18 +263,29 @@ class ParallelCoordinates(ThemedView, QWidget):
         xs = np.repeat(np.arange(m, dtype=float), 2)
         ys = np.tile([0.0, 1.0], m)
         self._axes.setData(xs, ys)
-        for j, (title, lo, hi) in enumerate(labels):
-            for text, y, anchor in ((title, 1.0, (0.5, 1.25)), (lo, 0.0, (0.5, -0.1)), (hi, 1.0, (0.5, 1.05))):
+        for j, (title, lo, hi) in enumerate(labels):  # the range's ends at the axis' ends
+            for text, y, anchor in ((lo, 0.0, (0.5, 0.0)), (hi, 1.0, (0.5, 1.0))):
                 item = pg.TextItem(text, color=self.theme.foreground, anchor=anchor)
                 item.setFont(self.theme.font)
                 item.setPos(j, y)
                 self.box.addItem(item)
                 self._labels.append(item)
-            self._labels[-3].setPos(j, 1.12)
+        # the axes' names as the bottom axis' labels (pyqtgraph keeps them in view whatever the height)
+        self.plot.getPlotItem().getAxis("bottom").setTicks([[(float(j), t) for j, (t, _, _) in enumerate(labels)], []])
         for j in list(self._bands):
             if j >= m:
                 self.box.removeItem(self._bands.pop(j))
-        self.box.setRange(xRange=(-0.5, max(m - 1, 0) + 0.5), yRange=(-0.12, 1.2), padding=0)
+        self._fit()
+
+    def _fit(self) -> None:
+        """The axes from 0 to 1 with room for their end labels above and below (a label's height in pixels)."""
+        h = max(self.box.height(), 60.0)
+        pad = 1.4 * self.fontMetrics().height() / h
+        self.box.setRange(xRange=(-0.5, max(self.n_axes - 1, 0) + 0.5), yRange=(-pad, 1 + pad), padding=0)
+
+    def resizeEvent(self, e: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(e)
+        self._fit()
 
     def _draw(self) -> None:
         n = len(self.rows)
@@ -298,7 +309,9 @@ class ParallelCoordinates(ThemedView, QWidget):
         th = self.theme
         apply_plot_theme(self.plot.getPlotItem(), th)
         self.plot.setBackground(th.background)
-        self.plot.getPlotItem().getAxis("bottom").hide()
+        axis = self.plot.getPlotItem().getAxis("bottom")
+        axis.setPen(pg.mkPen(None))
+        axis.setTextPen(pg.mkPen(th.foreground))
         cmap = pg.colormap.get("viridis")
         self._axes.setPen(pg.mkPen(th.dim, width=1.5))
         self._faint.setPen(pg.mkPen(th.faint(th.foreground, 0.08), width=1))

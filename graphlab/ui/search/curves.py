@@ -89,7 +89,7 @@ class IntermediateCurves(ThemedView, QWidget):
             item.setSkipFiniteCheck(True)
             self.plot.addItem(item)
         self.plot.addItem(self.pruned_marks)
-        self.legend = self.plot.getPlotItem().addLegend(offset=(-8, 8))
+        self.legend = self.plot.getPlotItem().addLegend(offset=(-8, -8))  # bottom right: curves rise
         for k, label in zip(KINDS, ("complete", "pruned (✕ where stopped)", "running")):
             self.legend.addItem(self.items[k], label)
         self.rows: list[Any] = []

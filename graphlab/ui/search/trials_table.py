@@ -135,9 +135,10 @@ class TrialsModel(QAbstractTableModel):
         idx = [i for i, r in enumerate(self.rows) if self.allowed is None or r.number in self.allowed]
         col = self.sort_column if 0 <= self.sort_column < len(self.headers) else 0
         rev = self.sort_order == Qt.SortOrder.DescendingOrder
-        keyed = [(_sort_value(self.cell(self.rows[i], col)), self.rows[i].number, i) for i in idx]
-        present = sorted((t for t in keyed if t[0][0] != 2), reverse=rev)
-        missing = sorted(t for t in keyed if t[0][0] == 2)
+        keyed = sorted(((_sort_value(self.cell(self.rows[i], col)), self.rows[i].number, i) for i in idx),
+                       key=lambda t: t[1])
+        present = sorted((t for t in keyed if t[0][0] != 2), key=lambda t: t[0], reverse=rev)  # stable: ties by number
+        missing = [t for t in keyed if t[0][0] == 2]
         self.shown = [t[2] for t in present] + [t[2] for t in missing]  # missing values last whichever way
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -235,14 +236,17 @@ class TrialsTable(QTableView):
         self.selectionModel().currentRowChanged.connect(self._current)
         self.doubleClicked.connect(self._double)
         self.selected: int | None = None
-        self._columns: list[str] = []
+        self._columns: Any = None
 
     def show_rows(self, rows: list[Any], keys: list[str], metric: str, best: int | None) -> None:
         keep = self.selected
         self.trials.set_rows(rows, keys, metric, best)
-        if self.trials.headers != self._columns:  # new columns: fit them once (not on every update)
-            self._columns = list(self.trials.headers)
+        fit = (list(self.trials.headers), bool(rows))
+        if fit != self._columns:  # new columns, or the first trials: fit them once (not on every update)
+            self._columns = fit
             self.resizeColumnsToContents()
+            state = self.fontMetrics().horizontalAdvance("COMPLETE") + 16  # every state fits, not just the first's
+            self.setColumnWidth(1, max(self.columnWidth(1), state))
         self._reselect(keep)
 
     def set_filter(self, allowed: set[int] | None) -> None:
@@ -263,6 +267,8 @@ class TrialsTable(QTableView):
         else:
             idx = self.trials.index(row, 0)
             sm.setCurrentIndex(idx, sm.SelectionFlag.ClearAndSelect | sm.SelectionFlag.Rows)
+            if number is not None and number != self.selected:
+                self.scrollTo(idx)
         sm.blockSignals(False)
         self.selected = number  # kept while brushed out of view: it comes back with the trial
         self.viewport().update()
