@@ -56,44 +56,61 @@ class SearchPanel(QWidget):
         super().__init__()
         self.document, self.shell, self.controller = document, shell, controller
         self.setObjectName("search_panel")
-        self.study_box = QComboBox()
-        self.study_box.setObjectName("search_study")
-        self.study_box.setToolTip("the study shown and run: the file's own and its refine stages")
-        self.study_box.setMinimumWidth(140)
-        guard_wheel(self.study_box)
-        self.study_box.activated.connect(self._study_picked)
-        self.start_button = QPushButton("Start")
-        self.start_button.setObjectName("search_start")
-        self.pause_button = QPushButton("Pause")
-        self.pause_button.setObjectName("search_pause")
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setObjectName("search_stop")
-        self.start_button.clicked.connect(controller.start)
-        self.pause_button.clicked.connect(controller.toggle_pause)
-        self.stop_button.clicked.connect(controller.stop)
-        self.status = QLabel("")
-        self.status.setObjectName("search_status")
-        head = QHBoxLayout()
-        head.addWidget(QLabel("Study"))
-        head.addWidget(self.study_box, 1)
-        for b in (self.start_button, self.pause_button, self.stop_button):
-            head.addWidget(b)
-        self.banner = QLabel("")
-        self.banner.setObjectName("search_banner")
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(ERROR_STYLE)
-        self.banner.hide()
-
+        self.allowed: set[int] | None = None
+        self.selected: int | None = None
+        self._pending: dict[int, tuple[Any, ...]] = {}  # views behind a tab: what they show next
+        self._shown_section: Any = object()
+        head = self._build_header()
         self.form = SearchForm()
-        self.form.edited.connect(self._edited)
-        self.form.option.connect(self._option)
-        self.form.refused.connect(shell.show_hint)
         self.form.set_options(controller.workers, controller.storage)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.split = _Split((5, 5))
+        self.split.addWidget(self._build_views())
+        self.split.addWidget(self._build_trials())
+        self.split.setChildrenCollapsible(False)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("search_tabs")
+        self.tabs.addTab(scroll, "Setup")
+        self.tabs.addTab(self.split, "Trials")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 2, 4, 2)
+        lay.addLayout(head)
+        lay.addWidget(self.status)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.tabs, 1)
+        self._wire()
+        self.document_replaced()
 
+    # -- building ---------------------------------------------------------------------------------------
+    def _build_header(self) -> QHBoxLayout:
+        """The study box, Start / Pause / Stop, the status line and the banner."""
+        c = self.controller
+        self.study_box = QComboBox()
+        self.study_box.setObjectName("search_study")
+        self.study_box.setToolTip("the study shown and run: the file's own and its refine stages")
+        self.study_box.setMinimumWidth(140)
+        guard_wheel(self.study_box)
+        self.start_button = _button("Start", "search_start", c.start)
+        self.pause_button = _button("Pause", "search_pause", c.toggle_pause)
+        self.stop_button = _button("Stop", "search_stop", c.stop)
+        self.status = QLabel("")
+        self.status.setObjectName("search_status")
+        self.banner = QLabel("")
+        self.banner.setObjectName("search_banner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(ERROR_STYLE)
+        self.banner.hide()
+        head = QHBoxLayout()
+        head.addWidget(QLabel("Study"))
+        head.addWidget(self.study_box, 1)
+        for b in (self.start_button, self.pause_button, self.stop_button):
+            head.addWidget(b)
+        return head
+
+    def _build_views(self) -> QTabWidget:
         self.coords = ParallelCoordinates()
         self.curves = IntermediateCurves()
         self.importance = ImportanceBars()
@@ -102,54 +119,40 @@ class SearchPanel(QWidget):
         self.views.addTab(self.coords, "Parallel coordinates")
         self.views.addTab(self.curves, "Curves")
         self.views.addTab(self.importance, "Importance")
-        self.views.currentChanged.connect(self._draw_view)
+        return self.views
+
+    def _build_trials(self) -> QWidget:
+        """The brushing note, the table, the actions and their result line."""
+        c = self.controller
         self.table = TrialsTable()
-        self.table.trial_selected.connect(self._trial_selected)
-        self.table.trial_activated.connect(self.controller.open_trial)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._table_menu)
-        self.coords.brushed.connect(self._brushed)
         self.filter_note = QLabel("")
         self.filter_note.setObjectName("search_filter_note")
         self.clear_filter = QToolButton()
         self.clear_filter.setText("Show all")
-        self.clear_filter.clicked.connect(self.coords.clear_brushes)
         self.clear_filter.hide()
         filt = QHBoxLayout()
         filt.addWidget(self.filter_note, 1)
         filt.addWidget(self.clear_filter)
-
-        self.apply_button = QPushButton("Apply best trial")
-        self.apply_button.setObjectName("search_apply")
-        self.apply_button.setToolTip("set the best trial's values, seed and epochs in the graph (one undo step)")
-        self.apply_button.clicked.connect(self._apply)
-        self.open_button = QPushButton("Open trial")
-        self.open_button.setObjectName("search_open")
-        self.open_button.setToolTip("show the selected trial's run (the best one when none is selected) in the Plots "
-                                    "and Runs docks")
-        self.open_button.clicked.connect(self._open)
-        self.refine_button = QPushButton("Refine")
-        self.refine_button.setObjectName("search_refine")
-        self.refine_button.setToolTip("the next stage: ranges narrowed to the best trials' span, twice the epochs "
-                                      "(written into the search section; Start runs it as a new study)")
-        self.refine_button.clicked.connect(controller.refine)
+        self.apply_button = _button("Apply best trial", "search_apply", self._apply, "set the best trial's values, "
+                                    "seed and epochs in the graph (one undo step)")
+        self.open_button = _button("Open trial", "search_open", self._open, "show the selected trial's run (the best "
+                                   "one when none is selected) in the Plots and Runs docks")
+        self.refine_button = _button("Refine", "search_refine", c.refine, "the next stage: ranges narrowed to the best "
+                                     "trials' span, twice the epochs (written into the search section; Start runs it "
+                                     "as a new study)")
         self.k_box = QSpinBox()
         self.k_box.setObjectName("search_k")
         self.k_box.setRange(2, 20)
         self.k_box.setValue(3)
         self.k_box.setPrefix("top ")
         guard_wheel(self.k_box)
-        self.ensemble_button = QPushButton("Ensemble")
-        self.ensemble_button.setObjectName("search_ensemble")
-        self.ensemble_button.setToolTip("average the top k trials' softmax outputs; validation accuracy beside the "
-                                        "best single model")
-        self.ensemble_button.clicked.connect(self._ensemble)
-        self.test_button = QPushButton("Evaluate on test…")
-        self.test_button.setObjectName("search_test")
-        self.test_button.setToolTip("score the chosen model (or the ensemble) on the held-out test split — once: "
-                                    "a second time its figures are no longer unbiased")
+        self.ensemble_button = _button("Ensemble", "search_ensemble", self._ensemble, "average the top k trials' "
+                                       "softmax outputs; validation accuracy beside the best single model")
+        self.test_button = _button("Evaluate on test…", "search_test", None, "score the chosen model (or the "
+                                   "ensemble) on the held-out test split — once: a second time its figures are no "
+                                   "longer unbiased")
         self.test_menu = QMenu(self)
-        self.test_menu.aboutToShow.connect(self._fill_test_menu)
         self.test_button.setMenu(self.test_menu)
         acts = QHBoxLayout()
         for w in (self.apply_button, self.open_button, self.refine_button, self.k_box, self.ensemble_button,
@@ -167,39 +170,33 @@ class SearchPanel(QWidget):
         bl.addWidget(self.table, 1)
         bl.addLayout(acts)
         bl.addWidget(self.result)
-        self.split = _Split((5, 5))
-        self.split.addWidget(self.views)
-        self.split.addWidget(bottom)
-        self.split.setChildrenCollapsible(False)
+        return bottom
 
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("search_tabs")
-        self.tabs.addTab(scroll, "Setup")
-        self.tabs.addTab(self.split, "Trials")
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 2, 4, 2)
-        lay.addLayout(head)
-        lay.addWidget(self.status)
-        lay.addWidget(self.banner)
-        lay.addWidget(self.tabs, 1)
-
-        self.allowed: set[int] | None = None
-        self.selected: int | None = None
-        self._pending: dict[int, tuple[Any, ...]] = {}  # views behind a tab: what they show next
-        self._shown_section: Any = object()
-        controller.looked.connect(self._looked)
-        controller.rows_changed.connect(self.show_rows)
-        controller.importances_changed.connect(self.importance.set_importances)
-        controller.state_changed.connect(self.update_actions)
-        controller.problem.connect(self._problem)
-        controller.ensembled.connect(self._ensembled)
-        controller.tested.connect(self._tested)
-        controller.message.connect(shell.show_hint)
-        controller.finished.connect(self._finished)
-        document.section_changed.connect(self._section_changed)
-        document.replaced.connect(self.document_replaced)
-        document.undo_stack.cleanChanged.connect(self._clean_changed)
-        self.document_replaced()
+    def _wire(self) -> None:
+        c, doc = self.controller, self.document
+        self.study_box.activated.connect(self._study_picked)
+        self.form.edited.connect(self._edited)
+        self.form.option.connect(self._option)
+        self.form.refused.connect(self.shell.show_hint)
+        self.views.currentChanged.connect(self._draw_view)
+        self.table.trial_selected.connect(self._trial_selected)
+        self.table.trial_activated.connect(c.open_trial)
+        self.table.customContextMenuRequested.connect(self._table_menu)
+        self.coords.brushed.connect(self._brushed)
+        self.clear_filter.clicked.connect(self.coords.clear_brushes)
+        self.test_menu.aboutToShow.connect(self._fill_test_menu)
+        c.looked.connect(self._looked)
+        c.rows_changed.connect(self.show_rows)
+        c.importances_changed.connect(self.importance.set_importances)
+        c.state_changed.connect(self.update_actions)
+        c.problem.connect(self._problem)
+        c.ensembled.connect(self._ensembled)
+        c.tested.connect(self._tested)
+        c.message.connect(self.shell.show_hint)
+        c.finished.connect(self._finished)
+        doc.section_changed.connect(self._section_changed)
+        doc.replaced.connect(self.document_replaced)
+        doc.undo_stack.cleanChanged.connect(self._clean_changed)
 
     # -- the section (form) ---------------------------------------------------------------------------
     def document_replaced(self) -> None:
@@ -482,6 +479,16 @@ class _Split(QSplitter):
             self._shared = True
             total = sum(self.shares)
             self.setSizes([self.height() * s // total for s in self.shares])
+
+
+def _button(text: str, name: str, slot: Any, tip: str = "") -> QPushButton:
+    b = QPushButton(text)
+    b.setObjectName(name)
+    if tip:
+        b.setToolTip(tip)
+    if slot is not None:
+        b.clicked.connect(slot)
+    return b
 
 
 def _pct(v: Any) -> str:

@@ -97,6 +97,8 @@ class SearchForm(QWidget):
         self.range_labels: dict[str, QLabel] = {}
         self.settings: dict[str, FieldEditor] = {}
         self.options: dict[str, FieldEditor] = {}
+        self._keys: list[str] = []
+        self._graph_id: int | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         self.note = QLabel("")
@@ -109,7 +111,12 @@ class SearchForm(QWidget):
         self.error.setStyleSheet("color: #d0302f;")
         self.error.hide()
         lay.addWidget(self.error)
+        lay.addWidget(self._build_ranges())
+        lay.addWidget(self._build_settings())
+        lay.addWidget(self._build_run())
+        lay.addStretch(1)
 
+    def _build_ranges(self) -> QGroupBox:
         box = QGroupBox("Ranges")
         outer = QVBoxLayout(box)
         self.grid_host = QWidget()
@@ -131,8 +138,9 @@ class SearchForm(QWidget):
         add.addWidget(self.add_box, 1)
         add.addWidget(self.add_button)
         outer.addLayout(add)
-        lay.addWidget(box)
+        return box
 
+    def _build_settings(self) -> QGroupBox:
         self.settings_box = QGroupBox("Settings")
         form = QFormLayout(self.settings_box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -143,8 +151,9 @@ class SearchForm(QWidget):
             label.setToolTip(tooltip(f, f"file: {f.path}"))
             form.addRow(label, ed.widget)
             self.settings[f.name] = ed
-        lay.addWidget(self.settings_box)
+        return self.settings_box
 
+    def _build_run(self) -> QGroupBox:
         run = QGroupBox("Run (this window; not saved in the file)")
         form = QFormLayout(run)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -153,10 +162,7 @@ class SearchForm(QWidget):
             form.addRow(QLabel(f.title), ed.widget)
             ed.show(f.default)
             self.options[f.name] = ed
-        lay.addWidget(run)
-        lay.addStretch(1)
-        self._keys: list[str] = []
-        self._graph_id: int | None = None
+        return run
 
     # -- showing ------------------------------------------------------------------------------------
     def show_section(self, graph: Graph, error: SearchError | None = None) -> None:
