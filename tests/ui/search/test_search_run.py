@@ -7,7 +7,7 @@ import optuna
 import pytest
 
 from graphlab.search.study import ranked, trial_rows
-from tests.ui.search.helpers import RUN_TIMEOUT, study_doc, wait_looked, write_graph
+from tests.ui.search.helpers import RUN_TIMEOUT, study_doc, wait_idle, wait_looked, write_graph
 
 pytestmark = pytest.mark.slow
 
@@ -17,7 +17,21 @@ def journal(folder, name="s"):
         optuna.storages.journal.JournalFileBackend(str(folder / "runs" / f"{name}.optuna-journal"))))
 
 
-def test_start_runs_the_study_and_the_dock_shows_it(make_host, tmp_path, qtbot):
+def test_start_runs_the_study_and_the_dock_shows_it(make_host, tmp_path, qtbot, monkeypatch):
+    import threading
+
+    from graphlab.ui.search import jobs
+
+    threads: set[str] = set()  # every touch of the storage or the SearchProcess: never the GUI thread
+
+    def spy(fn):
+        def wrapped(*args, **kwargs):
+            threads.add(threading.current_thread().name)
+            return fn(*args, **kwargs)
+        return wrapped
+    for name in ("look_job", "start_job", "poll_job", "rows_job", "importance_job"):
+        monkeypatch.setattr(jobs, name, spy(getattr(jobs, name)))
+    monkeypatch.setattr(jobs.StudyReader, "storage", spy(jobs.StudyReader.storage))
     path = write_graph(tmp_path, study_doc(trials=4, epochs=15))
     h = make_host(path)
     wait_looked(qtbot, h)
@@ -30,8 +44,10 @@ def test_start_runs_the_study_and_the_dock_shows_it(make_host, tmp_path, qtbot):
     qtbot.waitUntil(lambda: h.search.last_finish is not None, timeout=RUN_TIMEOUT)
     assert states[:2] == ["starting", "running"] and states[-1] == "idle"
     assert h.search.last_finish.reason == "completed"
-    qtbot.waitUntil(lambda: h.search.look is not None and h.search.look.exists and len(h.search.rows) == 4,
-                    timeout=60_000)
+    # the study read once more when it finished (a read during the run may still show trials running)
+    qtbot.waitUntil(lambda: h.search.look is not None and h.search.look.exists and len(h.search.rows) == 4
+                    and not any(r.state == "RUNNING" for r in h.search.rows), timeout=60_000)
+    wait_idle(qtbot, h)
     study = journal(tmp_path)
     stored = trial_rows(study)
     assert sorted(r.number for r in h.search.rows) == sorted(r.number for r in stored)
@@ -45,6 +61,8 @@ def test_start_runs_the_study_and_the_dock_shows_it(make_host, tmp_path, qtbot):
     assert table.data(table.index(row, 0), role=_font_role()).bold()
     assert h.panel.start_button.text() == "Start" and not h.panel.start_button.isEnabled()  # complete
     assert h.panel.study_box.currentText() == "s"
+    assert threads == {"graphlab-worker"}, threads
+    assert "optuna" in __import__("sys").modules  # (imported by the worker thread)
 
 
 def _font_role():
