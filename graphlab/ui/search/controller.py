@@ -160,10 +160,7 @@ class SearchController(TrialActions, QObject):
         if self.active or name == self.study_name():
             return
         self.study = name
-        self.look, self.rows, self.importances, self.ensemble = None, [], {}, None
-        self._importance_done = -1
-        self.rows_changed.emit([])
-        self.importances_changed.emit({})
+        self._forget()
         self.refresh()
 
     def set_storage(self, storage: str | None) -> None:
@@ -173,10 +170,24 @@ class SearchController(TrialActions, QObject):
             return
         self.storage = storage
         self.reader = jobs.StudyReader()
-        if self.document.path:
+        from ...search.study import shown_url
+
+        if self.document.path and (storage is None or shown_url(storage) == storage):
+            # remembered for this file (a URL holding a password is not written to the settings)
             self.shell.settings.setValue(self._storage_key(), storage or "")
-        self.select_study(self.study)
+        self.study = None  # the file's own study in that storage
+        self._forget()
         self.refresh()
+
+    def _forget(self) -> None:
+        """Nothing shown of the last study (another study, storage or graph)."""
+        self.look, self.rows, self.importances, self.ensemble, self.test_report = None, [], {}, None, None
+        self._importance_done = -1
+        self.shell.worker.cancel(jobs.ROWS)
+        self.shell.worker.cancel(jobs.IMPORTANCE)
+        self.problem.emit("")
+        self.rows_changed.emit([])
+        self.importances_changed.emit({})
 
     def _storage_key(self) -> str:
         return "search/storage/" + str(Path(self.document.path or "").resolve())
@@ -262,10 +273,8 @@ class SearchController(TrialActions, QObject):
         if not self.shell.save():
             self.message.emit("nothing started: the graph was not saved")
             return False
-        if doc.path and doc.undo_stack.isClean():
-            self.refresh()  # the study beside the (new) file
-            return self.look is None or self.look.name == self.study_name()
-        return False
+        self.refresh()  # the study beside the (new) file
+        return bool(doc.path and doc.undo_stack.isClean())
 
     def _started(self, session: jobs.Session) -> None:
         here = self.document.path and Path(session.process.source) == Path(self.document.path).resolve()
@@ -462,11 +471,7 @@ class SearchController(TrialActions, QObject):
         stored = self.shell.settings.value(self._storage_key(), "") if path else ""
         self.storage = stored if isinstance(stored, str) and stored else None
         self.reader = jobs.StudyReader()
-        self.look, self.rows, self.importances, self.ensemble, self.test_report = None, [], {}, None, None
-        self._importance_done = -1
-        self.problem.emit("")
-        self.rows_changed.emit([])
-        self.importances_changed.emit({})
+        self._forget()
         self.refresh()
 
     def _path_changed(self, _old: Any, _new: Any) -> None:
