@@ -151,18 +151,21 @@ def test_the_gc_guard_collects_cycles_on_the_gui_thread_only(qtbot):
 
 def test_more_work_of_the_same_generation_keeps_earlier_results_wanted(worker, qtbot):
     """supersede=False (the stepper's command queue): a second job of a key does not make the first
-    one's undelivered results stale."""
+    one's undelivered results stale, and one still waiting does the second's work."""
     rec = Recorder(worker)
+    gate = threading.Event()
+    worker.submit("block", lambda ctx: gate.wait(5))  # holds the thread: the next two wait in the queue
     g1 = worker.submit("k", lambda ctx: ctx.progress("first") or "one", supersede=False)
     g2 = worker.submit("k", lambda ctx: "two", supersede=False)  # the first is still queued: it does this work
     assert g1 == g2
-    qtbot.waitUntil(lambda: len(rec.done) == 1, timeout=5000)
+    gate.set()
+    qtbot.waitUntil(lambda: len(rec.done) == 2, timeout=5000)
     qtbot.wait(30)
-    assert [v for _, _, v in rec.progress] == ["first"] and [v for _, _, v in rec.done] == ["one"]
+    assert [v for k, _, v in rec.done if k == "k"] == ["one"] and [v for _, _, v in rec.progress] == ["first"]
     started = threading.Event()
     worker.submit("k", lambda ctx: started.set() or time.sleep(0.1) or ctx.progress("late") or "three",
                   supersede=False)
     assert started.wait(5)
-    worker.submit("k", lambda ctx: "four", supersede=False)  # queued behind the running one: both delivered
-    qtbot.waitUntil(lambda: len(rec.done) == 3, timeout=5000)
-    assert [v for _, _, v in rec.done] == ["one", "three", "four"] and rec.progress[-1][2] == "late"
+    worker.submit("k", lambda ctx: "four", supersede=False)  # behind the running one: both are delivered
+    qtbot.waitUntil(lambda: len(rec.done) == 4, timeout=5000)
+    assert [v for k, _, v in rec.done if k == "k"] == ["one", "three", "four"] and rec.progress[-1][2] == "late"
