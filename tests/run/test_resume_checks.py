@@ -3,8 +3,6 @@ and a full disk stops a run with a message while the last good checkpoint stays 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -86,7 +84,7 @@ def test_tampered_metadata_is_refused_with_the_field(stopped, tmp_path, meta, dr
     assert not [e for e in events if isinstance(e, (ev.Step, ev.Epoch))]
 
 
-def test_adam_state_without_its_second_moments_is_refused_at_the_cli_and_run_json_ends(examples_dir, tmp_path):
+def test_adam_state_without_its_second_moments_is_refused_at_the_cli_and_run_json_ends(examples_dir, tmp_path, cli):
     """The reviewer's repro: one epoch of optimizer_adam, every exp_avg_sq removed, then --resume: it was
     a KeyError traceback from inside torch's Adam, and run.json kept "running"."""
     src = tmp_path / "adam.graphlab.json"
@@ -96,8 +94,7 @@ def test_adam_state_without_its_second_moments_is_refused_at_the_cli_and_run_jso
     fin, _ = train(g, out_dir=tmp_path / "a")
     flat = load_file(str(fin.checkpoint))
     bad = tamper(fin.checkpoint, tmp_path / "nosq.safetensors", drop=[k for k in flat if k.endswith(".exp_avg_sq")])
-    r = subprocess.run([sys.executable, "-m", "graphlab", "train", str(src), "--epochs", "2", "--resume", str(bad),
-                        "--out", str(tmp_path / "b")], capture_output=True, text=True, timeout=300)
+    r = cli("train", src, "--epochs", "2", "--resume", bad, "--out", tmp_path / "b")
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "lacks exp_avg_sq" in r.stderr and "nosq" in r.stderr
     run_json = tmp_path / "b" / "run.json"  # refused before the folder is made, or the folder says error
@@ -164,16 +161,14 @@ def test_a_plain_state_dict_resumes_as_weights_only(tmp_path):
     assert fin2.reason == "completed" and events[0].start_epoch == 0
 
 
-def test_cli_resume_with_epoch_999_is_one_line(examples_dir, tmp_path):
+def test_cli_resume_with_epoch_999_is_one_line(examples_dir, tmp_path, cli):
     g = graphlab.load(examples_dir / "spiral_linear.graphlab.json")
     g.training["epochs"] = 2
     graphlab.save(g, tmp_path / "s.graphlab.json")
-    r = subprocess.run([sys.executable, "-m", "graphlab", "train", str(tmp_path / "s.graphlab.json"), "--out",
-                        str(tmp_path / "a")], capture_output=True, text=True, timeout=120)
+    r = cli("train", tmp_path / "s.graphlab.json", "--out", tmp_path / "a")
     assert r.returncode == 0, r.stderr
     bad = tamper(tmp_path / "a" / "last.safetensors", tmp_path / "b.safetensors", {"epoch": "999", "step": "999"})
-    r = subprocess.run([sys.executable, "-m", "graphlab", "train", str(tmp_path / "s.graphlab.json"), "--out",
-                        str(tmp_path / "c"), "--resume", str(bad)], capture_output=True, text=True, timeout=120)
+    r = cli("train", tmp_path / "s.graphlab.json", "--out", tmp_path / "c", "--resume", bad)
     assert r.returncode == 1 and "done" not in r.stdout and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "nothing is left to train" in r.stderr
 
