@@ -110,6 +110,7 @@ def _epochs(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+@pytest.mark.slow
 def test_one_process_reproduces_graphlab_train(tmp_path: Path) -> None:
     """Dropout, augmentation, minibatches, momentum, schedule, l1 + l2 and clipping: same losses, same weights."""
     graph = _chain("Digits CNN", [1, 8, 8],
