@@ -72,6 +72,7 @@ from .runstate import EpochTotals, RunState, chain_forward, first_batch, stack_s
 from .setup import (SetupError, auto_threads, check_fit, check_graph, make_optimizer, make_scheduler, resolve_device,
                     tune_malloc, weight_params)
 from .stats import StatsSampler
+from .weights import check_fits
 
 #: seconds between a selected node's unrequested Images
 IMAGE_INTERVAL = 1.0
@@ -293,10 +294,12 @@ class Trainer(RequestHandling):
     def _restore(self, r: RunState, cfg: TrainConfig) -> None:
         path = str(self.resume_from)
         try:
-            _, optim, meta = read_checkpoint(path)
+            read = read_checkpoint(path)
+            model, optim, meta = read
+            check_fits(r.gm, model, path)  # the weights first: a mismatch names its node
             point = resume_point(path, meta, optim, r.params, optimizer=cfg.optimizer.name, epochs=cfg.epochs,
                                  batch_size=r.bs, n_train=r.n, steps_per_epoch=r.steps_per_epoch)
-            restore(path, r.gm, r.opt)
+            restore(path, r.gm, r.opt, read=read)
         except ResumeError as e:
             raise _Abort(ev.Error("checkpoint", str(e), None, e.field)) from None
         except CheckpointError as e:

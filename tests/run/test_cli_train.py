@@ -38,9 +38,9 @@ def test_json_lines_and_files(gl, examples_dir, tmp_path):
     final = lines[-1]["final"]
     assert set(final) == {"train_loss", "train_acc", "val_loss", "val_acc", "epochs", "seconds", "samples_per_s"}
     assert final["epochs"] == 2 and 0 < final["train_acc"] <= 1 and final["val_acc"] == lines[1]["val_acc"]
-    from graphlab.run.checkpoint import load_weights
+    from graphlab.run.checkpoint import read_weights
 
-    assert "conv1.weight" in load_weights(tmp_path / "o" / "last.safetensors")
+    assert "conv1.weight" in read_weights(tmp_path / "o" / "last.safetensors")
     log = [json.loads(x) for x in (tmp_path / "o" / "metrics.jsonl").read_text().splitlines()]
     assert [x["epoch"] for x in log] == [1, 2]
 

@@ -11,7 +11,7 @@ from safetensors.torch import load_file, save_file
 
 import graphlab
 from graphlab.run import events as ev
-from graphlab.run.checkpoint import load_weights
+from graphlab.run.checkpoint import read_weights
 from graphlab.run.trainer import Trainer, train
 
 from .test_trainer import SPIRAL_FULL, _stop_after_steps, mlp
@@ -156,7 +156,7 @@ def test_a_plain_state_dict_resumes_as_weights_only(tmp_path):
     g = mlp()
     g.training = {**SPIRAL_FULL, "epochs": 2}
     fin, _ = train(g, out_dir=tmp_path / "a")
-    save_file(load_weights(fin.checkpoint), str(tmp_path / "plain.safetensors"))
+    save_file(read_weights(fin.checkpoint), str(tmp_path / "plain.safetensors"))
     fin2, events = train(g, resume_from=tmp_path / "plain.safetensors")
     assert fin2.reason == "completed" and events[0].start_epoch == 0
 
@@ -219,6 +219,6 @@ def test_a_metrics_write_that_fails_stops_the_run_with_the_file_named(tmp_path, 
     err = events[-2]
     assert (err.kind, fin.reason) == ("io", "error")
     assert str(tmp_path / "metrics.jsonl") in err.message and "No space left on device" in err.message
-    assert "last good checkpoint" in err.message and load_weights(fin.checkpoint)
+    assert "last good checkpoint" in err.message and read_weights(fin.checkpoint)
     lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(x)["epoch"] for x in lines] == [1, 2, 3]
