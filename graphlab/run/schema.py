@@ -288,8 +288,8 @@ _PLAIN: tuple[Field, ...] = (
           "1+j)", lo=0.0, hi=1.0),
     Field("optimizer.lr", "float", DEFAULT_LR, "learning rate", "the step size (every optimizer has one)",
           lo=0.0, lo_open=True, log=True),
-    Field("regularization.l2", "float", 0.0, "L2", "loss += λ·ΣW² over the weights (not the biases)", lo=0.0,
-          log=True),
+    Field("regularization.l2", "float", 0.0, "L2", "loss += ½·λ·ΣW² over the weights (not the biases): the "
+          "course's convention, = torch's weight_decay λ", lo=0.0, log=True),
     Field("regularization.l1", "float", 0.0, "L1", "loss += λ·Σ|W| over the weights", lo=0.0, log=True),
     Field("clip_grad_norm", "float", None, "clip gradient norm", "rescale the gradients when their global norm is "
           "above this", lo=0.0, lo_open=True, nullable=True, null_text="off"),
