@@ -78,14 +78,13 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, args: list[str], mes
 
 @pytest.mark.slow
 def test_the_installed_command_runs(tmp_path: Path) -> None:
-    """`python -m graphlab export` end to end in a fresh process: exit codes and one line, no traceback."""
+    """`python -m graphlab export` end to end in a fresh process (the refusals are tested in-process)."""
     from tests.conftest import gl_subprocess
 
     src = _copy(tmp_path)
-    r = gl_subprocess("export", src, "--to", "python", "--weights", tmp_path / "none.pt", timeout=120)
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
     r = gl_subprocess("export", src, "--to", "python", timeout=120)
-    assert r.returncode == 0 and (tmp_path / "two_layer_net.py").is_file(), r.stderr
+    assert r.returncode == 0 and r.stderr == "" and (tmp_path / "two_layer_net.py").is_file(), r.stderr
+    assert r.stdout.strip() == f"wrote {tmp_path / 'two_layer_net.py'}"
 
 
 def test_weights_named_like_the_sidecar_are_not_overwritten(tmp_path: Path) -> None:
