@@ -12,12 +12,14 @@ fills in one pass, data only as literals.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 
 from ..run import augment, datasets, optimizers, runstate
 from .codegen import Template, literal
 
 
+@functools.cache  # GraphLab's own source: the same for the whole process
 def dataset_source(name: str) -> str:
     """The script's ``make_dataset``: the very recipe :mod:`graphlab.run.datasets` uses for a built-in
     dataset, copied with inspect.getsource (its imports are local, so it stands alone)."""
@@ -59,12 +61,14 @@ def load_data():
 
 
 
+@functools.cache  # GraphLab's own source: the same for the whole process
 def augment_source() -> str:
     """The script's ``augment_batch``: GraphLab's own (:mod:`graphlab.run.augment`), copied with
     inspect.getsource; the script passes it ``AUGMENT``, a namespace with the same three fields."""
     return inspect.getsource(augment.augment_batch)
 
 
+@functools.cache  # GraphLab's own source: the same for the whole process
 def preprocess_source() -> str:
     """``preprocess(kind, x_train, x_val)``: GraphLab's own (:func:`graphlab.run.datasets.preprocess`),
     copied with inspect.getsource, with the helper it calls."""
@@ -72,6 +76,7 @@ def preprocess_source() -> str:
                             for f in (datasets.preprocess, datasets._channel_reduce_dims))
 
 
+@functools.cache  # GraphLab's own source: the same for the whole process
 def optimizer_source() -> str:
     """The optimizer and schedule table as literals, and ``build_optimizer`` / ``build_schedule``
     copied from :mod:`graphlab.run.optimizers`."""
@@ -81,6 +86,7 @@ def optimizer_source() -> str:
                                       for f in (optimizers.build_optimizer, optimizers.build_schedule)])
 
 
+@functools.cache  # GraphLab's own source: the same for the whole process
 def regularization_source() -> str:
     """``regularization(l2, l1, weights)``: the trainer's term (:func:`graphlab.run.runstate.regularization`)."""
     return inspect.getsource(runstate.regularization).strip("\n")
