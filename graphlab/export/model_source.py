@@ -282,7 +282,7 @@ def model_source(graph: Graph, seed: int = 0, analysis: Analysis | None = None,
             src.uses_init = True
             init_lines.append(APPLY_INIT_LINE.fill(ATTR=attr, SCHEME=Lit(node_scheme),
                                                    NONLIN=Lit(_nonlinearity_after(graph, nid))))
-        args = join([local_name(s) for s in ni.sources], ", ")  # type: ignore[list-item]
+        args = join([local_name(s) for s in ni.sources], ", ")
         fwd_lines.append(FORWARD_LINE.fill(OUT=local_name(nid), ATTR=attr, ARGS=args,
                                            NOTE=Code(comment(_shape_text(ni.shape)))))
     src.helpers = helper_names(used)

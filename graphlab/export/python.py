@@ -97,7 +97,7 @@ def python_source(graph: Graph, *, weights_name: str | None, source: str | None 
     ``source``: the graph file's path (only its name is kept)."""
     ms = model_source(graph, seed, analysis, taken=script_words(SCRIPT, BESIDE))
     return SCRIPT.fill(
-        CLASS=Name(ms.class_name), INPUT_ARGS=join([Name(n) for n in ms.input_names], ", "),  # type: ignore[list-item]
+        CLASS=Name(ms.class_name), INPUT_ARGS=join([Name(n) for n in ms.input_names], ", "),
         GRAPH_NAME=Lit(graph.name), SOURCE_FILE=Lit(Path(source).name if source else None),
         EXPORTED_BY=Lit(f"GraphLab {__version__}"), MODEL=ms.code(), LOAD_WEIGHTS=LOAD_WEIGHTS_SOURCE,
         INPUT_SHAPES=Lit(tuple(tuple(s) for s in ms.input_shapes)),

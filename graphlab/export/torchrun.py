@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -52,6 +52,10 @@ from .model_source import LOAD_WEIGHTS_SOURCE, ExportError, loss_call, model_sou
 from .torchrun_parts import (DATASET_ARGS, GENERATED_DATA, SAVED_DATA, augment_source, dataset_source, optimizer_source,
                              preprocess_source, regularization_source)
 from .weights import compile_with_weights, write_state_dict
+
+if TYPE_CHECKING:  # imported when an export runs
+    from ..run.config import TrainConfig
+    from ..run.datasets import Data
 
 HEADER = Template('''"""A distributed training script exported by GraphLab: class @@CLASS@@ and its experiment.
 
@@ -251,7 +255,7 @@ if __name__ == "__main__":
 ''')
 
 
-def _setup(graph: Graph, base_dir: Path):
+def _setup(graph: Graph, base_dir: Path) -> tuple[TrainConfig, Data, Analysis]:
     """Parse the training section and build the dataset as the trainer would; check they fit the graph."""
     from ..run.config import ConfigError, parse_training
     from ..run.datasets import DataError, build_dataset

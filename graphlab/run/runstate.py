@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import torch
 from torch import nn
@@ -80,7 +80,7 @@ class EpochTotals:
     samples_per_s: float
 
 
-def regularization(l2: float, l1: float, weights: list[torch.Tensor]) -> torch.Tensor | float:
+def regularization(l2: float, l1: float, weights: Sequence[torch.Tensor]) -> torch.Tensor | float:
     """The term added to the data loss: ½·l2·ΣW² + l1·Σ|W| over the weight matrices and filters
     (not the biases); 0 when both are 0. ½·λ·ΣW² is the course's convention, and torch's
     ``weight_decay = λ``: its gradient is λ·W. (The torchrun export copies this function from its

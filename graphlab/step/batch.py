@@ -138,6 +138,7 @@ def dataset_batch(graph: Graph, a: Analysis, batch: int, base_dir: str | os.Path
     split = "validation"
     if data.in_memory:
         x, y = (data.x_val, data.y_val) if data.n_val else (data.x_train, data.y_train)
+        assert x is not None and y is not None  # an in-memory dataset holds its tensors
         split = "validation" if data.n_val else "training"
         x, y = x[:batch], y[:batch]
     else:
