@@ -83,7 +83,7 @@ def read_tensors(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tensor],
             state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception:  # noqa: BLE001 - unreadable, truncated, or holding objects weights_only refuses
         raise CheckpointError(f"{path}: not a torch state_dict that loads with weights_only=True (tensors "
-                              "only; nothing is unpickled)") from None
+                              "only; GraphLab never unpickles objects)") from None
     if isinstance(state, dict):
         for key in ("state_dict", "model"):
             if isinstance(state.get(key), dict):

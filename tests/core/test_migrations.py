@@ -85,3 +85,17 @@ def test_new_files_are_written_at_the_current_version():
     g = loads(json.dumps({**V1_SPIRAL, "graphlab": 2}))
     assert json.loads(dumps(g))["graphlab"] == FORMAT_VERSION
     assert g.training["regularization"]["l2"] == 0.001
+
+
+def test_a_search_range_over_l2_doubles_too():
+    doc = {**V1_SPIRAL, "search": {"space": {"training.regularization.l2": {"log_uniform": [1e-5, 1e-3]},
+                                             "training.optimizer.lr": {"log_uniform": [0.01, 1.0]}},
+                                   "trials": 4}}
+    g = loads(json.dumps(doc))
+    space = g.search["space"]
+    assert space["training.regularization.l2"] == {"log_uniform": [2e-5, 2e-3]}
+    assert space["training.optimizer.lr"] == {"log_uniform": [0.01, 1.0]}
+    choice = migrate({**doc, "search": {"space": {"training.regularization.l2": {"choice": [0, 1e-4]}}}}, 1, 2)
+    assert choice["search"]["space"]["training.regularization.l2"] == {"choice": [0, 2e-4]}
+    odd = {"search": {"space": {"training.regularization.l2": {"choice": ["a", 1]}}}}
+    assert migrate(odd, 1, 2)["search"] == odd["search"]  # not numbers: left for the search section's check
