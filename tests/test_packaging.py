@@ -16,6 +16,7 @@ import shutil
 import site
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -60,7 +61,10 @@ def _copy_source(dest: Path) -> Path:
     src.mkdir()
     for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy2(ROOT / name, src / name)
-    for name in ("graphlab", "examples", "resources"):
+    # the package and every folder pyproject maps into it (examples, resources, docs…)
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        mapped = tomllib.load(f)["tool"]["setuptools"]["package-dir"].values()
+    for name in ("graphlab", *mapped):
         shutil.copytree(ROOT / name, src / name, ignore=ignore)
     return src
 
