@@ -394,9 +394,10 @@ class TrainingProcess:
         """Ask the child to stop after its current step. A child suspended by a signal (SIGSTOP, a
         debugger) could never answer: it is continued first, and :attr:`continued` says so."""
         rid = self.request("stop")
-        pid = self._proc.pid
-        if self.suspended and pid is not None:
+        if self.suspended:  # (the pid is read only then: a closed process object refuses it)
             try:
+                pid = self._proc.pid
+                assert pid is not None  # a suspended child has started
                 os.kill(pid, signal.SIGCONT)
                 self.continued = True
             except (OSError, ValueError):
