@@ -151,13 +151,28 @@ def _register_more_commands() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``graphlab ARGV`` and return its exit code; never raises SystemExit (argparse's --help,
+    --version and usage errors become their codes), so it can run in-process. A command leaves the
+    process as it found it: torch's thread count is put back (the commands pick their own)."""
     _register_more_commands()
     args = list(sys.argv[1:] if argv is None else argv)
+    threads = _torch_threads()
     try:
         if args and args[0] in COMMANDS:
             return COMMANDS[args[0]](args[1:])
         return _open_editor(args)
+    except SystemExit as e:  # argparse has printed the help, the version or the usage error
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except BrokenPipeError:
         return 0
+    finally:
+        if threads is not None and _torch_threads() != threads:
+            sys.modules["torch"].set_num_threads(threads)
+
+
+def _torch_threads() -> int | None:
+    """torch's thread count when torch has been imported (never importing it here)."""
+    torch = sys.modules.get("torch")
+    return None if torch is None else int(torch.get_num_threads())

@@ -46,7 +46,8 @@ def _common(p: _Parser) -> None:
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--inputs", metavar="X.npz", help="one array per Input node (named by node id), optional 'targets'")
-    p.add_argument("--weights", metavar="CKPT", help="a checkpoint (.safetensors) or a run folder")
+    p.add_argument("--weights", metavar="CKPT", help="a checkpoint (.safetensors or a torch state_dict) or a "
+                   "run folder")
     p.add_argument("--seed", type=int, help=f"seed for weights, random inputs and the upstream gradient "
                    f"(0 to {MAX_SEED:,}; default: the file's step section, else 0)")
     p.add_argument("--source", metavar="SRC", help="where the inputs come from: dataset, random or typed "

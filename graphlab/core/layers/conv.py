@@ -13,7 +13,10 @@ stride below that (8,000: ~2 s a step), whatever the input's size; see docs/secu
 """
 from __future__ import annotations
 
-from ..spec import LayerSpec, Param, ShapeError
+from collections.abc import Sequence
+from typing import Any
+
+from ..spec import LayerSpec, Param, Params, Shape, ShapeError, ShapeRule, Shapes, SummaryRule, TorchModule
 from ._common import fmt, need_rank, nn_module
 
 _IMAGE_HINT = "put it after an Input of shape [C, H, W] or another image layer"
@@ -31,7 +34,8 @@ def out_size(w: int, f: int, s: int, p: int, d: int = 1) -> int:
     return (w + 2 * p - d * (f - 1) - 1) // s + 1
 
 
-def _spatial(layer: str, hw, k, s, p, d=(1, 1)) -> tuple[int, int]:
+def _spatial(layer: str, hw: Sequence[int], k: Sequence[int], s: Sequence[int], p: Sequence[int],
+             d: Sequence[int] = (1, 1)) -> tuple[int, int]:
     res = []
     for axis, w, f, st, pa, di in zip(("height", "width"), hw, k, s, p, d):
         span, padded = di * (f - 1) + 1, w + 2 * pa
@@ -52,28 +56,28 @@ def _spatial(layer: str, hw, k, s, p, d=(1, 1)) -> tuple[int, int]:
     return res[0], res[1]
 
 
-def _conv_shape(p, ins):
+def _conv_shape(p: Params, ins: Shapes) -> Shape:
     need_rank("Conv2d", ins[0], (3,), _IMAGE_HINT)
     h, w = _spatial("Conv2d", ins[0][1:], p["kernel_size"], p["stride"], p["padding"], p["dilation"])
     return (p["out_channels"], h, w)
 
 
-def _conv_count(p, ins, out):
+def _conv_count(p: Params, ins: Shapes, out: Shape) -> int:
     kh, kw = p["kernel_size"]
     return p["out_channels"] * ins[0][0] * kh * kw + (p["out_channels"] if p["bias"] else 0)
 
 
-def _conv_kwargs(p, ins, out):
+def _conv_kwargs(p: Params, ins: Shapes, out: Shape) -> dict[str, Any]:
     return {"in_channels": ins[0][0], "out_channels": p["out_channels"], "kernel_size": tuple(p["kernel_size"]),
             "stride": tuple(p["stride"]), "padding": tuple(p["padding"]), "dilation": tuple(p["dilation"]),
             "bias": p["bias"]}
 
 
-def _pair(v) -> str:
+def _pair(v: Sequence[int]) -> str:
     return str(v[0]) if v[0] == v[1] else f"{v[0]},{v[1]}"
 
 
-def _conv_summary(p) -> str:
+def _conv_summary(p: Params) -> str:
     k = p["kernel_size"]
     s = p["stride"]
     text = f"Conv {k[0]}×{k[1]} ×{p['out_channels']} s{_pair(s)}"
@@ -82,8 +86,8 @@ def _conv_summary(p) -> str:
     return text
 
 
-def _pool_shape(layer):
-    def rule(p, ins):
+def _pool_shape(layer: str) -> ShapeRule:
+    def rule(p: Params, ins: Shapes) -> Shape:
         need_rank(layer, ins[0], (3,), _IMAGE_HINT)
         k = p["kernel_size"]
         s = p["stride"] or k
@@ -96,26 +100,26 @@ def _pool_shape(layer):
     return rule
 
 
-def _pool_module(cls):
+def _pool_module(cls: str) -> TorchModule:
     return nn_module(cls, lambda p, ins, out: {"kernel_size": tuple(p["kernel_size"]),
                                                "stride": tuple(p["stride"] or p["kernel_size"]),
                                                "padding": tuple(p["padding"])})
 
 
-def _pool_summary(short):
-    def summary(p):
+def _pool_summary(short: str) -> SummaryRule:
+    def summary(p: Params) -> str:
         k, s = p["kernel_size"], p["stride"] or p["kernel_size"]
         return f"{short} {k[0]}×{k[1]} s{_pair(s)}"
     return summary
 
 
-def _pool_params():
+def _pool_params() -> tuple[Param, ...]:
     return (Param("kernel_size", "pair", 2, "window size: an int or [h, w]", min=1, max=MAX_KERNEL),
             Param("stride", "pair_or_none", None, "step between windows; null = kernel_size", min=1, max=MAX_STRIDE),
             Param("padding", "pair", 0, "implicit padding on each side", min=0, max=MAX_KERNEL // 2))
 
 
-def _adaptive_shape(p, ins):
+def _adaptive_shape(p: Params, ins: Shapes) -> Shape:
     need_rank("AdaptiveAvgPool2d", ins[0], (3,), _IMAGE_HINT)
     return (ins[0][0],) + tuple(p["output_size"])
 

@@ -1,7 +1,7 @@
 """The graph's entry point: one Input node per batch tensor the model takes."""
 from __future__ import annotations
 
-from ..spec import LayerSpec, Param, ShapeError
+from ..spec import LayerSpec, Param, Params, Shape, ShapeError, Shapes
 from ._common import fmt
 
 #: per-sample dimensions an Input may have: the layers know 1 to 3; torch refuses tensors of more
@@ -9,7 +9,7 @@ from ._common import fmt
 MAX_RANK = 8
 
 
-def _input_shape(p, ins):
+def _input_shape(p: Params, ins: Shapes) -> Shape:
     shape = tuple(p["shape"])
     if len(shape) > MAX_RANK:
         raise ShapeError(f"Input: a sample has {len(shape)} dimensions; at most {MAX_RANK} are supported "

@@ -1,12 +1,12 @@
 """Nodes that join branches: Add and Multiply (2+ inputs, same shape) and Concat."""
 from __future__ import annotations
 
-from ..spec import VARIADIC, LayerSpec, Param, ShapeError
+from ..spec import VARIADIC, LayerSpec, Param, Params, Shape, ShapeError, ShapeRule, Shapes
 from ._common import fmt, own_module, torch_dim
 
 
-def _same_shapes(layer):
-    def rule(p, ins):
+def _same_shapes(layer: str) -> ShapeRule:
+    def rule(p: Params, ins: Shapes) -> Shape:
         first = ins[0]
         for i, s in enumerate(ins[1:], 1):
             if s != first:
@@ -16,7 +16,7 @@ def _same_shapes(layer):
     return rule
 
 
-def _concat_shape(p, ins):
+def _concat_shape(p: Params, ins: Shapes) -> Shape:
     r = len(ins[0])
     d = p["dim"]
     if not -r <= d < r:

@@ -1,7 +1,7 @@
 """Batch normalization. Channels are the first per-sample dimension, as in PyTorch."""
 from __future__ import annotations
 
-from ..spec import LayerSpec, Param
+from ..spec import LayerSpec, Param, Params, Shape, Shapes, TorchModule
 from ._common import need_rank, nn_module
 
 _PARAMS = (Param("eps", "float", 1e-5, "added to the variance for stability", min=0.0, min_exclusive=True),
@@ -9,21 +9,21 @@ _PARAMS = (Param("eps", "float", 1e-5, "added to the variance for stability", mi
            Param("affine", "bool", True, "learn a scale γ and shift β per channel"))
 
 
-def _bn1_shape(p, ins):
+def _bn1_shape(p: Params, ins: Shapes) -> Shape:
     need_rank("BatchNorm1d", ins[0], (1, 2), "use BatchNorm2d for images")
     return ins[0]
 
 
-def _bn2_shape(p, ins):
+def _bn2_shape(p: Params, ins: Shapes) -> Shape:
     need_rank("BatchNorm2d", ins[0], (3,), "use BatchNorm1d for vectors")
     return ins[0]
 
 
-def _count(p, ins, out):
+def _count(p: Params, ins: Shapes, out: Shape) -> int:
     return 2 * ins[0][0] if p["affine"] else 0
 
 
-def _module(cls):
+def _module(cls: str) -> TorchModule:
     return nn_module(cls, lambda p, ins, out: {"num_features": ins[0][0], "eps": p["eps"],
                                                "momentum": p["momentum"], "affine": p["affine"]})
 

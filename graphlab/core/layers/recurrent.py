@@ -5,7 +5,9 @@ forward and backward final states concatenated); ``output="sequence"`` gives eve
 """
 from __future__ import annotations
 
-from ..spec import LayerSpec, Param
+from typing import Any
+
+from ..spec import CountRule, LayerSpec, Param, Params, Shape, ShapeRule, Shapes, SummaryRule, TorchModule
 from ._common import need_rank, own_module
 
 GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
@@ -25,16 +27,16 @@ def _params(kind: str) -> tuple[Param, ...]:
     return tuple(ps)
 
 
-def _shape(kind: str):
-    def rule(p, ins):
+def _shape(kind: str) -> ShapeRule:
+    def rule(p: Params, ins: Shapes) -> Shape:
         need_rank(kind, ins[0], (2,), "recurrent layers take a sequence [T, F]")
         h = p["hidden_size"] * (2 if p["bidirectional"] else 1)
         return (h,) if p["output"] == "last" else (ins[0][0], h)
     return rule
 
 
-def _count(kind: str):
-    def count(p, ins, out):
+def _count(kind: str) -> CountRule:
+    def count(p: Params, ins: Shapes, out: Shape) -> int:
         """Closed form (O(1) whatever num_layers): per direction, layer 1 has g·(h·F + h·h + 2h)
         weights and every later layer g·(h·dirs·h + h·h + 2h), its input being the last one's output."""
         g, h, dirs, n = GATES[kind], p["hidden_size"], 2 if p["bidirectional"] else 1, p["num_layers"]
@@ -45,20 +47,24 @@ def _count(kind: str):
     return count
 
 
-def _module(kind: str):
-    def kwargs(p, ins, out):
-        args = {"input_size": ins[0][1], "hidden_size": p["hidden_size"], "num_layers": p["num_layers"]}
+def _module(kind: str) -> TorchModule:
+    def kwargs(p: Params, ins: Shapes, out: Shape) -> dict[str, Any]:
+        args: dict[str, Any] = {"input_size": ins[0][1], "hidden_size": p["hidden_size"], "num_layers": p["num_layers"]}
         if kind == "RNN":
             args["nonlinearity"] = p["nonlinearity"]
         return {**args, "bidirectional": p["bidirectional"], "output": p["output"]}
     return own_module(kind, kwargs)
 
 
+def _summary(kind: str) -> SummaryRule:
+    return lambda p: f"{kind} {p['hidden_size']}" + (" ×2" if p["bidirectional"] else "")
+
+
 SPECS = [
     LayerSpec(type=k, display=k, category="Recurrent", params=_params(k), shape=_shape(k), count=_count(k),
               torch=_module(k), has_weights=True, nonlinear=True, initialisable=True,
               backward="backprop through time: the step-t gradient flows back through every earlier step",
-              summary=lambda p, k=k: f"{k} {p['hidden_size']}" + (" ×2" if p["bidirectional"] else ""),
+              summary=_summary(k),
               help={"RNN": "Vanilla RNN: h = tanh(W_xh x + W_hh h + b).",
                     "LSTM": "Long short-term memory: gated cell state that carries gradients far back.",
                     "GRU": "Gated recurrent unit: LSTM-like gating with fewer parameters."}[k])
