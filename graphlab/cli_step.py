@@ -55,11 +55,10 @@ def _common(p: _Parser) -> None:
 
 
 def _bad_args(args: Any) -> str | None:
-    """The message for a --seed out of range (as ``train`` says it) or a --batch below 1, or None."""
+    """The message for a --seed out of range (as ``train`` says it), or None (the step configuration
+    checks --batch and the rest, naming the flag)."""
     if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
         return f"--seed: must be from 0 to {MAX_SEED:,}, got {show_value(args.seed)}"
-    if args.batch is not None and args.batch < 1:
-        return "--batch must be at least 1"
     return None
 
 
@@ -172,7 +171,7 @@ def _setup(args: Any, *, gradcheck: bool = False) -> tuple[Any, Any, dict[str, A
     if gradcheck and args.batch is not None and "batch" in kwargs:
         kwargs["batch"] = cfg.batch  # asked for: not capped
     if args.inputs:
-        arrays, note = _first_samples(graph, _read_npz(args.inputs), cfg.batch)
+        arrays, note = _first_samples(graph, _read_npz(args.inputs), kwargs.get("batch", cfg.batch))
         if note:
             print(one_line(f"graphlab: note: {note}"), file=sys.stderr)
         if "targets" in arrays and "targets" not in a.inputs:
