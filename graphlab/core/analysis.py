@@ -7,7 +7,10 @@ problems, each naming its node (or ``None`` for graph-wide ones) and the field w
 Inference is symbolic: shapes are tuples of ints computed by each layer's shape rule, so nothing
 is allocated and a Linear with 10^12 outputs is only counted. Each node also gets the bytes its
 weights and its output (per sample) need, float32, which :mod:`graphlab.core.memory` compares with
-the memory available before anything is built. A node whose input has no shape
+the memory available before anything is built. Each node also gets what it costs (its spec's cost
+rule, :mod:`graphlab.core.cost`): MACs, FLOPs (2 × MACs), backward FLOPs, element-wise ops, the
+bytes autograd keeps for it, and, for image outputs, its receptive field in the input image (over a
+DAG the largest over paths; branches that do not line up get a warning). A node whose input has no shape
 (because something upstream is broken) gets no shape and no extra message, so each error shows
 on the node that causes it and not on everything downstream.
 """
@@ -19,6 +22,7 @@ from typing import Any
 
 from .gc_pause import gc_paused
 from .graph import Graph, valid_id
+from .cost import KEEP_INPUTS, KEEP_OUTPUT, PIXEL, VIEW, Cost, Field, merge, through
 from .init_schemes import init_problem
 from .memory import BYTES_PER_VALUE
 from .registry import REGISTRY, Registry
@@ -51,10 +55,23 @@ class NodeInfo:
     activation_bytes: int = 0  # the output of one sample, float32
     sources: list[str] = field(default_factory=list)  # the nodes feeding ports 0, 1, … (set with the shape)
     problems: list[Problem] = field(default_factory=list)
+    # ---- what one sample costs (graphlab.core.cost; docs/cost.md) -----------------------------------
+    cost: Cost | None = None  # the spec's cost rule's answer
+    macs: int = 0  # multiply-accumulates of the forward pass (FLOPs = 2 × MACs)
+    other_ops: int = 0  # element-wise operations (not in the FLOPs)
+    flops_backward: int = 0  # FLOPs of the backward pass in training
+    saved_bytes: int = 0  # what autograd keeps for this node's backward (0 when it takes no part)
+    grad: bool = False  # its output needs a gradient in training (it has weights, or something before it has)
+    rf: Field | None = None  # receptive field in the input image (image outputs only)
 
     @property
     def ok(self) -> bool:
         return not any(p.severity == "error" for p in self.problems)
+
+    @property
+    def flops(self) -> int:
+        """Forward FLOPs of one sample: 2 × MACs (FlopCounterMode's convention)."""
+        return 2 * self.macs
 
 
 @dataclass
@@ -80,6 +97,46 @@ class Analysis:
     @property
     def total_params(self) -> int:
         return sum(i.params for i in self.nodes.values())
+
+    @property
+    def total_macs(self) -> int:
+        return sum(i.macs for i in self.nodes.values())
+
+    @property
+    def total_flops(self) -> int:
+        """Forward FLOPs of one sample (2 × MACs)."""
+        return 2 * self.total_macs
+
+    @property
+    def total_flops_backward(self) -> int:
+        return sum(i.flops_backward for i in self.nodes.values())
+
+    @property
+    def total_other_ops(self) -> int:
+        return sum(i.other_ops for i in self.nodes.values())
+
+    def saved_bytes(self) -> tuple[int, int]:
+        """(bytes per sample, bytes per batch) autograd keeps over the whole graph during training, each
+        tensor counted once (a ReLU keeps its output, the convolution after it keeps the same tensor as
+        its input; a Flatten's output is its input's storage)."""
+        storage: dict[str, str] = {}
+        kept: set[str] = set()
+        own = fixed = 0
+        for nid in self.order:
+            info = self.nodes[nid]
+            c = info.cost
+            if c is None:
+                continue
+            storage[nid] = storage.get(info.sources[0], info.sources[0]) if c.keeps & VIEW and info.sources else nid
+            if not info.grad:
+                continue
+            if c.keeps & KEEP_INPUTS:
+                kept.update(storage.get(s, s) for s in info.sources)
+            if c.keeps & KEEP_OUTPUT:
+                kept.add(storage[nid])
+            own += c.saved
+            fixed += c.saved_fixed
+        return own + sum(self.nodes[s].activation_bytes for s in kept if s in self.nodes), fixed
 
 
 def analyze(graph: Graph, registry: Registry = REGISTRY) -> Analysis:
@@ -206,8 +263,17 @@ def _analyze(graph: Graph, registry: Registry) -> Analysis:
                 info.activation_bytes = BYTES_PER_VALUE * math.prod(info.shape)
             except ShapeError as e:
                 report(nid, str(e), "shape")
+                continue
             except Exception as e:  # a shape rule must never take the analysis down
                 report(nid, f"cannot infer the shape: {e}", "shape")
+                continue
+            try:
+                _cost(info, spec.cost(info.resolved, in_shapes, info.shape), infos)
+            except Exception as e:  # nor a cost rule
+                report(nid, f"cannot work out what the node costs: {e}", "shape", "warning")
+            if info.rf is not None and info.rf.__class__ is str:
+                report(nid, info.rf, "shape", "warning")
+                info.rf = None
 
     # ---- graph-wide rules -------------------------------------------------------------------------
     input_ids = [nid for nid, s in specs.items() if s.inputs == 0]
@@ -234,6 +300,41 @@ def _analyze(graph: Graph, registry: Registry) -> Analysis:
             report(None, f"the graph has {len(sinks)} outputs ({', '.join(sinks)}) and no loss; "
                          f"its prediction is ambiguous", "nodes", "warning")
     return Analysis(infos, problems, order, input_ids, loss, output, sinks)
+
+
+def _cost(info: NodeInfo, c: Cost, infos: dict[str, NodeInfo]) -> None:
+    """A node's figures from its cost rule's answer and its sources' (called in forward order)."""
+    info.cost = c
+    info.macs = c.macs
+    info.other_ops = c.other
+    src_grad = False
+    for s in info.sources:
+        if infos[s].grad:
+            src_grad = True
+            break
+    if src_grad or info.params:
+        info.grad = True
+        info.flops_backward = 2 * (c.bwd_macs + c.bwd_input_macs) if src_grad else 2 * c.bwd_macs
+        saved = c.saved
+        if c.keeps & KEEP_INPUTS:
+            for s in info.sources:
+                saved += infos[s].activation_bytes
+        if c.keeps & KEEP_OUTPUT:
+            saved += info.activation_bytes
+        info.saved_bytes = saved
+    w = c.window
+    if w is None or len(info.shape) != 3:  # type: ignore[arg-type]
+        return
+    if not info.sources:
+        info.rf = PIXEL  # an Input image
+        return
+    fields = [infos[s].rf for s in info.sources]
+    if len(fields) == 1:
+        f = fields[0]
+        if f is not None:
+            info.rf = f if w[0] == (1, 1) and w[1] == (1, 1) else through(f, w)
+    elif None not in fields:
+        info.rf = merge(fields)  # type: ignore[arg-type] # a Field, or the text of a warning (see above)
 
 
 def _report_cycles(graph: Graph, inputs_by_node, done: set[str], report) -> None:

@@ -5,6 +5,7 @@ forward and backward final states concatenated); ``output="sequence"`` gives eve
 """
 from __future__ import annotations
 
+from ..cost import FLOAT, Cost
 from ..spec import LayerSpec, Param
 from ._common import need_rank, own_module
 
@@ -41,6 +42,61 @@ def _count(kind: str):
     return count
 
 
+#: element-wise ops per hidden unit and step: bias adds and the gates' nonlinearities (an estimate)
+_STEP_OPS = {"RNN": 3, "LSTM": 20, "GRU": 14}
+
+
+def _good_ld(d: int) -> int:
+    """oneDNN pads a row of d floats to 16 (64 bytes), and away from multiples of 256."""
+    ld = -(-d // 16) * 16
+    return ld + 16 if ld % 256 == 0 else ld
+
+
+def _lstm_workspace(t: int, width: int, h: int) -> int:
+    """Bytes per sample of the workspace PyTorch's CPU LSTM (oneDNN) keeps for one layer and direction:
+    the gates, the hidden states and six state buffers (oneDNN 3.x, without its 4 KiB page rounding)."""
+    return FLOAT * (t * _good_ld(4 * h) + t * _good_ld(h) + 6 * (t + 1) * _good_ld(max(width, h))
+                    + 4 * (t + 1) * h)
+
+
+def _saved(kind: str, t: int, i: int, h: int, layers: int, dirs: int) -> int:
+    """Bytes per sample autograd keeps for the recurrent layer on the CPU (see docs/cost.md): a copy of
+    the input in time-major order, the initial state, and per layer and direction every step's hidden
+    state (RNN), the gates' intermediate values (GRU) or oneDNN's workspace (LSTM)."""
+    total = FLOAT * (t * i * (2 if dirs == 2 and kind != "LSTM" else 1))  # input copy (and a reversed one)
+    total += FLOAT * layers * dirs * h * (2 if kind == "LSTM" else 1)  # h0 (and c0)
+    width = i
+    for layer in range(layers):
+        if layer and (dirs == 2 or kind != "LSTM"):
+            total += FLOAT * t * width  # the layer's input: the previous layer's outputs, joined
+        for _ in range(dirs):
+            if kind == "RNN":
+                total += FLOAT * t * h
+            elif kind == "GRU":
+                total += FLOAT * (7 * t - 1) * h
+            else:
+                total += FLOAT * (t * h + 2 * h) + _lstm_workspace(t, width, h)
+        width = h * dirs
+    return total
+
+
+def _cost(kind: str):
+    def rule(p, ins, out):
+        g, h, dirs, layers = GATES[kind], p["hidden_size"], 2 if p["bidirectional"] else 1, p["num_layers"]
+        t, i = ins[0]
+        macs = inner = 0
+        width = i
+        for layer in range(layers):
+            macs += dirs * t * g * h * (width + h)
+            if layer:
+                inner += dirs * t * g * h * width  # the gradient of the layer below's outputs
+            width = h * dirs
+        recurrent = layers * dirs * (t - 1) * g * h * h  # the gradient through h, back to step 1
+        return Cost(macs, layers * dirs * t * h * _STEP_OPS[kind], macs + inner + recurrent, dirs * t * g * h * i,
+                    0, _saved(kind, t, i, h, layers, dirs))
+    return rule
+
+
 def _module(kind: str):
     def kwargs(p, ins, out):
         args = {"input_size": ins[0][1], "hidden_size": p["hidden_size"], "num_layers": p["num_layers"]}
@@ -52,6 +108,7 @@ def _module(kind: str):
 
 SPECS = [
     LayerSpec(type=k, display=k, category="Recurrent", params=_params(k), shape=_shape(k), count=_count(k),
+              cost=_cost(k),
               torch=_module(k), has_weights=True, nonlinear=True, initialisable=True,
               backward="backprop through time: the step-t gradient flows back through every earlier step",
               summary=lambda p, k=k: f"{k} {p['hidden_size']}" + (" ×2" if p["bidirectional"] else ""),

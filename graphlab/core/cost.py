@@ -1,0 +1,140 @@
+"""What a layer costs: the figures a cost rule returns, and the receptive-field arithmetic.
+
+Each :class:`~graphlab.core.spec.LayerSpec` states its cost rule next to its shape rule:
+``cost(params, input_shapes, output_shape) -> Cost``, per sample (batch 1). The analysis
+(:mod:`graphlab.core.analysis`) turns it into a node's figures; :mod:`graphlab.core.training_cost`
+adds up a training step. Conventions (docs/cost.md):
+
+* **MACs** — multiply-accumulates of the matrix products (convolution, linear maps, the recurrent
+  gates). **FLOPs = 2 × MACs**, exactly what ``torch.utils.flop_counter.FlopCounterMode`` counts
+  (fvcore, ptflops, thop and torchinfo call MACs "FLOPs").
+* **other ops** — element-wise work (activations, normalisation, pooling, additions, bias adds,
+  comparisons), one per element per operation; FlopCounterMode counts none of it. An estimate where
+  the MACs are exact.
+* **backward** — ``bwd_macs`` is always done (the weights' gradients, and for recurrent layers the
+  gradient through the hidden state); ``bwd_input_macs`` only when the layer's input needs a
+  gradient (something before it has weights). The first convolution of a network does not compute
+  the gradient of the image.
+* **saved** — what autograd keeps for the backward pass, when this node takes part in it (it has
+  weights, or its input needs a gradient): ``keeps`` names tensors of the graph
+  (:data:`KEEP_INPUTS` its inputs, :data:`KEEP_OUTPUT` its output; :data:`VIEW` says its output
+  shares its input's storage), ``saved`` the bytes per sample of tensors only it holds (max-pool
+  indices, a dropout mask, a recurrent layer's per-step states), ``saved_fixed`` bytes that do not
+  grow with the batch (batch norm's per-channel statistics). Parameters are never counted here:
+  they are the weights.
+* **window** — the receptive-field geometry of a layer whose output keeps the image's spatial
+  axes: ((kh, kw), (sh, sw), (ph, pw), (dh, dw)); :data:`IDENTITY` for element-wise layers;
+  ``None`` when the output's units do not map onto image positions (Flatten, Linear).
+
+No torch here: the rules are arithmetic on shapes.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, NamedTuple, Sequence
+
+Shape = tuple[int, ...]
+Pair = tuple[int, int]
+Window = tuple[Pair, Pair, Pair, Pair]  # kernel, stride, padding, dilation per axis (h, w)
+
+KEEP_INPUTS = 1
+KEEP_OUTPUT = 2
+VIEW = 4
+FLOAT = 4  # bytes of a float32
+INDEX = 8  # bytes of an int64 index
+
+IDENTITY: Window = ((1, 1), (1, 1), (0, 0), (1, 1))
+
+
+class Cost(NamedTuple):
+    """One layer's cost for one sample (see the module docstring)."""
+
+    macs: int = 0
+    other: int = 0
+    bwd_macs: int = 0
+    bwd_input_macs: int = 0
+    keeps: int = 0
+    saved: int = 0
+    saved_fixed: int = 0
+    window: Window | None = None
+
+
+#: no compute, nothing kept, no spatial meaning (the default for a layer that declares nothing)
+NO_COST = Cost()
+#: the graph's Input: its output is the batch, an image keeps its positions
+INPUT_COST = Cost(window=IDENTITY)
+
+
+class Field(NamedTuple):
+    """The receptive field of a node's units in its input image, per axis (h, w): ``size`` input
+    pixels, ``stride`` (the jump between neighbouring units' fields) and ``start`` (the first input
+    row/column of unit (0, 0)'s field; negative when padding puts it outside the image). Unit (i, j)
+    sees rows ``start_h + i·stride_h`` … ``+ size_h − 1`` (clipped to the image)."""
+
+    size_h: int
+    size_w: int
+    stride_h: int
+    stride_w: int
+    start_h: int
+    start_w: int
+
+    def rows(self, i: int, j: int) -> tuple[int, int, int, int]:
+        """(top, left, bottom, right), inclusive, of unit (i, j)'s field (not clipped)."""
+        top, left = self.start_h + i * self.stride_h, self.start_w + j * self.stride_w
+        return top, left, top + self.size_h - 1, left + self.size_w - 1
+
+    def to_json(self) -> dict[str, list[int]]:
+        return {"size": [self.size_h, self.size_w], "stride": [self.stride_h, self.stride_w],
+                "start": [self.start_h, self.start_w]}
+
+
+#: an Input image's own field: each unit sees itself
+PIXEL = Field(1, 1, 1, 1, 0, 0)
+
+
+def through(f: Field, w: Window) -> Field:
+    """The field after a layer with window ``w`` (kernel k, stride s, padding p, dilation d, per axis):
+    size += d·(k − 1)·jump, jump ×= s, start −= p·jump."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = w
+    return Field(f.size_h + dh * (kh - 1) * f.stride_h, f.size_w + dw * (kw - 1) * f.stride_w,
+                 f.stride_h * sh, f.stride_w * sw, f.start_h - ph * f.stride_h, f.start_w - pw * f.stride_w)
+
+
+def merge(fields: Sequence[Field]) -> Field | str:
+    """The field of a unit that joins branches (Add, Multiply, Concat over channels): the smallest box
+    holding every branch's field, which is the largest over paths when the branches line up. A text
+    saying why when they do not (different strides: the branches' units sit on different grids)."""
+    first = fields[0]
+    for f in fields[1:]:
+        if (f.stride_h, f.stride_w) != (first.stride_h, first.stride_w):
+            return (f"receptive field: the branches do not line up (strides {first.stride_h}×{first.stride_w} "
+                    f"and {f.stride_h}×{f.stride_w}); no field is given from here on")
+    top = min(f.start_h for f in fields)
+    left = min(f.start_w for f in fields)
+    bottom = max(f.start_h + f.size_h for f in fields)
+    right = max(f.start_w + f.size_w for f in fields)
+    return Field(bottom - top, right - left, first.stride_h, first.stride_w, top, left)
+
+
+# ---- helpers the catalogue's cost rules share -----------------------------------------------------------
+def numel(shape: Shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def elementwise(ops: int, keeps: int = 0, window: Window | None = IDENTITY):  # type: ignore[no-untyped-def]
+    """A cost rule for a layer that applies ``ops`` operations to each output element."""
+    def rule(params: Mapping[str, Any], ins: Sequence[Shape], out: Shape) -> Cost:
+        return Cost(0, ops * numel(out), 0, 0, keeps, 0, 0, window if len(out) == 3 else None)
+    return rule
+
+
+def matmul(macs: int, bias: int, extra_other: int = 0, saved: int = 0, keeps: int = KEEP_INPUTS) -> Cost:
+    """A layer made of one matrix product with weights (Linear, a convolution): the weights' gradient
+    costs the forward's MACs again, and so does the input's."""
+    return Cost(macs, bias + extra_other, macs, macs, keeps, saved)
+
+
+__all__ = ["Cost", "Field", "FLOAT", "IDENTITY", "INDEX", "INPUT_COST", "KEEP_INPUTS", "KEEP_OUTPUT", "NO_COST",
+           "PIXEL", "VIEW", "Window", "elementwise", "matmul", "merge", "numel", "through"]
