@@ -22,7 +22,7 @@ from typing import Any
 
 from .gc_pause import gc_paused
 from .graph import Graph, valid_id
-from .cost import KEEP_INPUTS, KEEP_OUTPUT, PIXEL, VIEW, Cost, Field, merge, through
+from .cost import IDENTITY, KEEP_INPUTS, KEEP_OUTPUT, PIXEL, VIEW, Cost, Field, Window, merge, through
 from .init_schemes import init_problem
 from .memory import BYTES_PER_VALUE
 from .registry import REGISTRY, Registry
@@ -56,12 +56,10 @@ class NodeInfo:
     sources: list[str] = field(default_factory=list)  # the nodes feeding ports 0, 1, … (set with the shape)
     problems: list[Problem] = field(default_factory=list)
     # ---- what one sample costs (graphlab.core.cost; docs/cost.md) -----------------------------------
-    cost: Cost | None = None  # the spec's cost rule's answer
-    macs: int = 0  # multiply-accumulates of the forward pass (FLOPs = 2 × MACs)
-    other_ops: int = 0  # element-wise operations (not in the FLOPs)
-    flops_backward: int = 0  # FLOPs of the backward pass in training
-    saved_bytes: int = 0  # what autograd keeps for this node's backward (0 when it takes no part)
-    grad: bool = False  # its output needs a gradient in training (it has weights, or something before it has)
+    cost: Cost | None = None  # the spec's cost rule's answer (None: no shape, so no cost)
+    #: in training: 0 — takes no part in the backward pass; 1 — its weights get a gradient, its input
+    #: needs none; 2 — its input needs a gradient (something before it has weights)
+    grad: int = 0
     rf: Field | None = None  # receptive field in the input image (image outputs only)
 
     @property
@@ -69,9 +67,40 @@ class NodeInfo:
         return not any(p.severity == "error" for p in self.problems)
 
     @property
+    def macs(self) -> int:
+        """Multiply-accumulates of the forward pass of one sample."""
+        return self.cost.macs if self.cost is not None else 0
+
+    @property
     def flops(self) -> int:
         """Forward FLOPs of one sample: 2 × MACs (FlopCounterMode's convention)."""
-        return 2 * self.macs
+        return 2 * self.cost.macs if self.cost is not None else 0
+
+    @property
+    def other_ops(self) -> int:
+        """Element-wise operations of one sample (not in the FLOPs)."""
+        return self.cost.other if self.cost is not None else 0
+
+    @property
+    def flops_backward(self) -> int:
+        """FLOPs of the backward pass of one sample in training (0 when it takes no part)."""
+        c = self.cost
+        if c is None or not self.grad:
+            return 0
+        return 2 * (c.bwd_macs + c.bwd_input_macs) if self.grad == 2 else 2 * c.bwd_macs
+
+    @property
+    def saved_bytes(self) -> int:
+        """Bytes per sample autograd keeps for this node's backward pass (0 when it takes no part)."""
+        c = self.cost
+        if c is None or not self.grad:
+            return 0
+        saved = c.saved
+        if c.keeps & KEEP_INPUTS:
+            saved += sum(BYTES_PER_VALUE * math.prod(s) for s in self.input_shapes)
+        if c.keeps & KEEP_OUTPUT:
+            saved += self.activation_bytes
+        return saved
 
 
 @dataclass
@@ -139,12 +168,13 @@ class Analysis:
         return own + sum(self.nodes[s].activation_bytes for s in kept if s in self.nodes), fixed
 
 
-def analyze(graph: Graph, registry: Registry = REGISTRY) -> Analysis:
+def analyze(graph: Graph, registry: Registry = REGISTRY, *, costs: bool = True) -> Analysis:
+    """``costs=False`` leaves out the cost rules (every node's cost figures stay 0; benchmarks compare)."""
     with gc_paused():
-        return _analyze(graph, registry)
+        return _analyze(graph, registry, costs)
 
 
-def _analyze(graph: Graph, registry: Registry) -> Analysis:
+def _analyze(graph: Graph, registry: Registry, costs: bool = True) -> Analysis:
     problems: list[Problem] = []
     infos: dict[str, NodeInfo] = {}
 
@@ -267,13 +297,31 @@ def _analyze(graph: Graph, registry: Registry) -> Analysis:
             except Exception as e:  # a shape rule must never take the analysis down
                 report(nid, f"cannot infer the shape: {e}", "shape")
                 continue
+            if not costs:
+                continue
             try:
-                _cost(info, spec.cost(info.resolved, in_shapes, info.shape), infos)
+                c = info.cost = spec.cost(info.resolved, in_shapes, info.shape)
             except Exception as e:  # nor a cost rule
                 report(nid, f"cannot work out what the node costs: {e}", "shape", "warning")
-            if info.rf is not None and info.rf.__class__ is str:
-                report(nid, info.rf, "shape", "warning")
-                info.rf = None
+                continue
+            for s in info.sources:  # its input needs a gradient in training
+                if infos[s].grad:
+                    info.grad = 2
+                    break
+            else:
+                if info.params:
+                    info.grad = 1
+            w = c.window
+            if w is None or len(info.shape) != 3:
+                continue
+            if w is IDENTITY and len(info.sources) == 1:
+                info.rf = infos[info.sources[0]].rf  # element-wise: the field it is given
+            else:
+                rf = _field(info, w, infos)
+                if rf.__class__ is str:
+                    report(nid, rf, "shape", "warning")  # type: ignore[arg-type]
+                else:
+                    info.rf = rf  # type: ignore[assignment]
 
     # ---- graph-wide rules -------------------------------------------------------------------------
     input_ids = [nid for nid, s in specs.items() if s.inputs == 0]
@@ -302,39 +350,21 @@ def _analyze(graph: Graph, registry: Registry) -> Analysis:
     return Analysis(infos, problems, order, input_ids, loss, output, sinks)
 
 
-def _cost(info: NodeInfo, c: Cost, infos: dict[str, NodeInfo]) -> None:
-    """A node's figures from its cost rule's answer and its sources' (called in forward order)."""
-    info.cost = c
-    info.macs = c.macs
-    info.other_ops = c.other
-    src_grad = False
-    for s in info.sources:
-        if infos[s].grad:
-            src_grad = True
-            break
-    if src_grad or info.params:
-        info.grad = True
-        info.flops_backward = 2 * (c.bwd_macs + c.bwd_input_macs) if src_grad else 2 * c.bwd_macs
-        saved = c.saved
-        if c.keeps & KEEP_INPUTS:
-            for s in info.sources:
-                saved += infos[s].activation_bytes
-        if c.keeps & KEEP_OUTPUT:
-            saved += info.activation_bytes
-        info.saved_bytes = saved
-    w = c.window
-    if w is None or len(info.shape) != 3:  # type: ignore[arg-type]
-        return
-    if not info.sources:
-        info.rf = PIXEL  # an Input image
-        return
-    fields = [infos[s].rf for s in info.sources]
-    if len(fields) == 1:
-        f = fields[0]
-        if f is not None:
-            info.rf = f if w[0] == (1, 1) and w[1] == (1, 1) else through(f, w)
-    elif None not in fields:
-        info.rf = merge(fields)  # type: ignore[arg-type] # a Field, or the text of a warning (see above)
+def _field(info: NodeInfo, w: Window, infos: dict[str, NodeInfo]) -> Field | str | None:
+    """The node's receptive field from its sources' (forward order), or the text of a warning when its
+    branches do not line up."""
+    sources = info.sources
+    if not sources:
+        return PIXEL  # an Input image
+    if len(sources) == 1:
+        f = infos[sources[0]].rf
+        if f is None or w is IDENTITY:
+            return f
+        return through(f, w)
+    fields = [infos[s].rf for s in sources]
+    if None in fields:
+        return None
+    return merge(fields)  # type: ignore[arg-type]
 
 
 def _report_cycles(graph: Graph, inputs_by_node, done: set[str], report) -> None:

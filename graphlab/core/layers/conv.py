@@ -6,7 +6,7 @@ with kernel F, stride S, padding P, dilation D (D = 1 for pools).
 """
 from __future__ import annotations
 
-from ..cost import INDEX, KEEP_INPUTS, Cost, matmul, numel
+from ..cost import INDEX, KEEP_INPUTS, make, matmul, numel
 from ..spec import LayerSpec, Param, ShapeError
 from ._common import fmt, need_rank, nn_module
 
@@ -42,9 +42,10 @@ def _conv_count(p, ins, out):
 
 
 def _conv_cost(p, ins, out):
-    kh, kw = p["kernel_size"]
-    c = matmul(numel(out) * ins[0][0] * kh * kw, numel(out) if p["bias"] else 0)
-    return c._replace(window=(p["kernel_size"], p["stride"], p["padding"], p["dilation"]))
+    k = p["kernel_size"]
+    n = numel(out)
+    return matmul(n * ins[0][0] * k[0] * k[1], n if p["bias"] else 0,
+                  window=(k, p["stride"], p["padding"], p["dilation"]))
 
 
 def _conv_kwargs(p, ins, out):
@@ -86,8 +87,8 @@ def _pool_cost(kind):
         window = (k, p["stride"] or k, p["padding"], (1, 1))
         n, taps = numel(out), k[0] * k[1]
         if kind == "max":  # taps − 1 comparisons per output; keeps its input and each window's argmax (int64)
-            return Cost(0, n * (taps - 1), 0, 0, KEEP_INPUTS, INDEX * n, 0, window)
-        return Cost(0, n * taps, 0, 0, KEEP_INPUTS, 0, 0, window)  # taps − 1 adds and a divide
+            return make(0, n * (taps - 1), 0, 0, KEEP_INPUTS, INDEX * n, 0, window)
+        return make(0, n * taps, 0, 0, KEEP_INPUTS, 0, 0, window)  # taps − 1 adds and a divide
     return rule
 
 
@@ -103,7 +104,7 @@ def _adaptive_window(size: int, out: int) -> tuple[int, int]:
 def _adaptive_cost(p, ins, out):
     (kh, sh), (kw, sw) = (_adaptive_window(s, o) for s, o in zip(ins[0][1:], p["output_size"]))
     keeps = 0 if tuple(p["output_size"]) == (1, 1) else KEEP_INPUTS  # global pooling is a mean: nothing kept
-    return Cost(0, numel(ins[0]), 0, 0, keeps, 0, 0, ((kh, kw), (sh, sw), (0, 0), (1, 1)))
+    return make(0, numel(ins[0]), 0, 0, keeps, 0, 0, ((kh, kw), (sh, sw), (0, 0), (1, 1)))
 
 
 def _pool_module(cls):

@@ -36,6 +36,9 @@ def _maxout_cost(p, ins, out):
                   KEEP_INPUTS | KEEP_OUTPUT)
 
 
+_FLATTEN_COST = Cost(keeps=VIEW)  # a view: its output is its input's storage
+
+
 def _dropout_cost(p, ins, out):
     # draws a mask scaled by 1/(1-p) and multiplies; on the CPU the mask is float32 (4 bytes a unit)
     return Cost(0, 2 * numel(out), 0, 0, 0, FLOAT * numel(out), 0, IDENTITY if len(out) == 3 else None)
@@ -69,7 +72,7 @@ SPECS = [
     ),
     LayerSpec(
         type="Flatten", display="Flatten", category="Shape", params=(),
-        shape=lambda p, ins: (math.prod(ins[0]),), cost=lambda p, ins, out: Cost(keeps=VIEW),
+        shape=lambda p, ins: (math.prod(ins[0]),), cost=lambda p, ins, out: _FLATTEN_COST,
         torch=nn_module("Flatten"),
         backward="dx = dout reshaped back to the input's shape",
         help="Flattens each sample to a vector [C·H·W].",

@@ -1,7 +1,7 @@
 """Nodes that join branches: Add and Multiply (2+ inputs, same shape) and Concat."""
 from __future__ import annotations
 
-from ..cost import FLOAT, IDENTITY, KEEP_INPUTS, Cost, numel
+from ..cost import FLOAT, IDENTITY, KEEP_INPUTS, make, memo, numel
 from ..spec import VARIADIC, LayerSpec, Param, ShapeError
 from ._common import fmt, own_module, torch_dim
 
@@ -40,19 +40,19 @@ def _spatial(out):
     return IDENTITY if len(out) == 3 else None
 
 
-def _add_cost(p, ins, out):
-    return Cost(0, (len(ins) - 1) * numel(out), window=_spatial(out))
+_add_cost = memo(lambda p, ins, out: (out, len(ins)),
+                 lambda p, ins, out: make(0, (len(ins) - 1) * numel(out), 0, 0, 0, 0, 0, _spatial(out)))
 
 
 def _multiply_cost(p, ins, out):
     # a·b·c: each product keeps its two factors, so the inputs and the partial products are kept
     n = numel(out)
-    return Cost(0, (len(ins) - 1) * n, 0, 0, KEEP_INPUTS, FLOAT * n * (len(ins) - 2), 0, _spatial(out))
+    return make(0, (len(ins) - 1) * n, 0, 0, KEEP_INPUTS, FLOAT * n * (len(ins) - 2), 0, _spatial(out))
 
 
 def _concat_cost(p, ins, out):
     # a copy; joining channels keeps every position where it is, joining along a spatial axis does not
-    return Cost(0, 0, window=IDENTITY if len(out) == 3 and p["dim"] % 3 == 0 else None)
+    return make(0, 0, 0, 0, 0, 0, 0, IDENTITY if len(out) == 3 and p["dim"] % 3 == 0 else None)
 
 
 SPECS = [

@@ -1,7 +1,7 @@
 """Batch normalization. Channels are the first per-sample dimension, as in PyTorch."""
 from __future__ import annotations
 
-from ..cost import FLOAT, IDENTITY, KEEP_INPUTS, Cost, numel
+from ..cost import FLOAT, IDENTITY, KEEP_INPUTS, make, memo, numel
 from ..spec import LayerSpec, Param
 from ._common import need_rank, nn_module
 
@@ -24,12 +24,15 @@ def _count(p, ins, out):
     return 2 * ins[0][0] if p["affine"] else 0
 
 
-def _cost(p, ins, out):
+def _build_cost(p, ins, out):
     # statistics (mean, variance: 3 per element), normalise (2), scale and shift (2); keeps its input and
     # four per-channel vectors (the batch's mean and 1/std, the running mean and variance)
     n = numel(out)
-    return Cost(0, (7 if p["affine"] else 5) * n, 0, 0, KEEP_INPUTS, 0, 4 * FLOAT * ins[0][0],
+    return make(0, (7 if p["affine"] else 5) * n, 0, 0, KEEP_INPUTS, 0, 4 * FLOAT * ins[0][0],
                 IDENTITY if len(out) == 3 else None)
+
+
+_cost = memo(lambda p, ins, out: (out, p["affine"]), _build_cost)
 
 
 def _module(cls):
