@@ -17,7 +17,7 @@ def _scores_shape(layer):
 
 def _cross_entropy_cost(p, ins, out):
     # log-softmax (max, subtract, exp, sum, log) keeps its output; the loss keeps the class index
-    return Cost(0, 5 * numel(ins[0]) + 1, 0, 0, 0, FLOAT * numel(ins[0]) + INDEX)
+    return Cost(0, 5 * numel(ins[0]) + 1, 0, 0, 0, FLOAT * numel(ins[0]) + INDEX, FLOAT)  # and its weight sum
 
 
 def _margin_cost(p, ins, out):
