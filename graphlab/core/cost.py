@@ -132,6 +132,18 @@ def merge(fields: Sequence[Field]) -> Field | str:
     return _new(Field, (bottom - top, right - left, jh, jw, top, left))
 
 
+def si(n: float, unit: str = "") -> str:
+    """A count with an SI prefix, three significant digits: ``si(1.5e9, "FLOPs")`` → ``1.50 GFLOPs``,
+    ``si(820)`` → ``820``."""
+    n = float(n)
+    for div, prefix in ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(n) >= div:
+            v = n / div
+            return f"{v:.3g} {prefix}{unit}" if v < 1000 else f"{v:,.0f} {prefix}{unit}"
+    text = f"{n:.3g}" if n != int(n) else f"{int(n)}"
+    return f"{text} {unit}".rstrip()
+
+
 # ---- helpers the catalogue's cost rules share -----------------------------------------------------------
 numel = prod  # elements of a shape
 
@@ -176,4 +188,4 @@ def matmul(macs: int, bias: int, extra_other: int = 0, saved: int = 0, keeps: in
 
 
 __all__ = ["Cost", "Field", "FLOAT", "IDENTITY", "INDEX", "INPUT_COST", "KEEP_INPUTS", "KEEP_OUTPUT", "NO_COST",
-           "PIXEL", "VIEW", "Window", "elementwise", "make", "matmul", "memo", "merge", "numel", "through"]
+           "PIXEL", "VIEW", "Window", "elementwise", "make", "matmul", "memo", "merge", "numel", "si", "through"]
