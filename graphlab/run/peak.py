@@ -81,7 +81,7 @@ def _store(key: str, gflops: float, size: int) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         peaks = _read()
-        peaks[key] = {"gflops": round(gflops, 2), "n": size, "measured": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        peaks[key] = {"gflops": gflops, "n": size, "measured": time.strftime("%Y-%m-%dT%H:%M:%S")}
         fd, tmp = tempfile.mkstemp(prefix=".matmul_peak.", dir=folder)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump({"version": 1, "peaks": peaks}, f, indent=1, sort_keys=True)
@@ -127,6 +127,7 @@ def calibrated_peak(device: str = "cpu", threads: int | None = None) -> float:
         gflops, n = measure_peak(device)
     finally:
         torch.set_num_threads(old)
+    gflops = round(gflops, 2)  # what the cache keeps: the same figure now and later
     _store(peak_key(device, threads), gflops, n)
     return gflops
 
@@ -144,8 +145,11 @@ def achieved(flops: float, seconds: float, peak: float | None) -> dict[str, floa
     if seconds <= 0 or flops <= 0:
         return {"gflops": None, "peak_gflops": peak, "peak_percent": None}
     g = flops / seconds / 1e9
-    return {"gflops": round(g, 3), "peak_gflops": None if peak is None else round(peak, 2),
-            "peak_percent": None if not peak else round(100 * g / peak, 2)}
+    return {"gflops": _sig(g), "peak_gflops": peak, "peak_percent": None if not peak else _sig(100 * g / peak)}
+
+
+def _sig(x: float) -> float:
+    return float(f"{x:.4g}")  # four significant digits: what a figure is worth after a noisy timing
 
 
 __all__ = ["achieved", "cache_dir", "cached_peak", "calibrated_peak", "measure_peak", "peak_key", "peak_or_none"]
