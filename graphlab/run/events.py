@@ -180,14 +180,15 @@ class Images:
     """Pictures of one node, made in the child from the current weights.
 
     kind ``feature_maps``: the node's output channels for the run's fixed probe sample, float32
-    [k, H, W] (k <= 64), each tile scaled to 0..1 on its own. ``filters``: the first convolution's
+    [k, H, W] (k <= 64), each tile scaled to 0..1 on its own; ``probe``: that sample itself, as the
+    network's input sees it, one tile ([1, H, W, 3] or [1, H, W]), sent with the feature maps. ``filters``: the first convolution's
     filters, [k, kh, kw, 3] (RGB input) or [k, kh, kw] (grey), each scaled to 0..1 on its own.
     ``templates``: a Linear layer fed by an image through Flatten — its weight rows reshaped to the
     image, one per class ([C, H, W, 3] or [C, H, W]), each scaled to 0..1 on its own (the course's
     linear-classifier picture). ``labels`` names each tile; ``ranges`` gives each tile's raw
     (min, max), so raw = min + tile · (max − min)."""
     node: str
-    kind: str  # feature_maps | filters | templates
+    kind: str  # feature_maps | probe | filters | templates
     tiles: Any = field(repr=False)  # numpy.ndarray, float32, values in [0, 1]
     labels: list[str]
     epoch: int
