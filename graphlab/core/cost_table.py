@@ -26,21 +26,21 @@ class Column:
     help: str
 
 
-COLUMNS = (
+COLUMNS = (  # the most read first: a narrow dock shows them without scrolling
     Column("node", "Node", "text", "the node's id"),
-    Column("type", "Type", "text", "the layer"),
     Column("output", "Output", "text", "the output shape of one sample"),
     Column("params", "Params", "count", "learnable parameters"),
-    Column("macs", "MACs", "count", "multiply-accumulates of the forward pass, one sample"),
     Column("flops", "FLOPs", "count", "forward FLOPs, one sample: 2 × MACs (as torch's FlopCounterMode counts)"),
+    Column("saved_bytes", "Saved", "bytes", "what autograd keeps for this node's backward pass, one sample"),
+    Column("rf", "Receptive field", "field", "the input pixels one output unit sees: size, stride (jump) and "
+                                             "where unit (0, 0)'s field starts"),
     Column("flops_backward", "Backward FLOPs", "count", "FLOPs of the backward pass in training, one sample"),
+    Column("macs", "MACs", "count", "multiply-accumulates of the forward pass, one sample"),
     Column("other_ops", "Other ops", "count", "element-wise operations (activations, normalisation, pooling, "
                                               "bias adds): not in the FLOPs; an estimate"),
     Column("param_bytes", "Weights", "bytes", "the parameters' bytes (float32)"),
     Column("activation_bytes", "Output bytes", "bytes", "the output of one sample (float32)"),
-    Column("saved_bytes", "Saved", "bytes", "what autograd keeps for this node's backward pass, one sample"),
-    Column("rf", "Receptive field", "field", "the input pixels one output unit sees: size, stride (jump) and "
-                                             "where unit (0, 0)'s field starts"),
+    Column("type", "Type", "text", "the layer"),
 )
 NUMERIC = tuple(c.key for c in COLUMNS if c.kind in ("count", "bytes"))
 
@@ -88,7 +88,7 @@ def to_csv(table: list[dict[str, Any]], total: dict[str, int]) -> str:
     for r in table:
         f = r["rf"]
         w.writerow([r[k] for k in head] + (list(f) if f is not None else [""] * 6))
-    w.writerow(["total", "", ""] + [total.get(k, "") for k in head[3:]] + [""] * 6)
+    w.writerow(["total" if k == "node" else total.get(k, "") for k in head] + [""] * 6)
     return buf.getvalue()
 
 
@@ -109,7 +109,8 @@ def to_markdown(table: list[dict[str, Any]], total: dict[str, int], title: str =
     lines.append("|" + "|".join("---:" if c.kind in ("count", "bytes") else "---" for c in COLUMNS) + "|")
     for r in table:
         lines.append("| " + " | ".join(_cell(c, r[c.key]) for c in COLUMNS) + " |")
-    cells = ["**total**", "", ""] + [f"**{_cell(c, total[c.key])}**" for c in COLUMNS[3:-1]] + [""]
+    cells = ["**total**" if c.key == "node" else f"**{_cell(c, total[c.key])}**" if c.key in total else ""
+             for c in COLUMNS]
     lines.append("| " + " | ".join(cells) + " |")
     lines += ["", f"Per sample. FLOPs = 2 × MACs. The saved total counts each kept tensor once "
                   f"({fmt_bytes(total['saved_bytes'])} per sample, {fmt_bytes(total['saved_fixed'])} per batch)."]

@@ -129,7 +129,7 @@ def test_export_csv_and_markdown(make_window, tmp_path) -> None:
     w.prompts.export_path_answer = str(md)
     w.cost.export()
     text = md.read_text(encoding="utf-8")
-    assert text.startswith("# What") and "| conv1 | Conv2d |" in text and "**total**" in text
+    assert text.startswith("# What") and "| conv1 | 6×28×28 | 156 |" in text and "**total**" in text
     w.prompts.export_path_answer = str(tmp_path / "no" / "such" / "folder.csv")
     w.cost.export()
     assert w.prompts.errors and "Cannot write" in w.prompts.errors[-1][1]

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QScrollArea,
     QSizePolicy,
@@ -89,20 +90,30 @@ class NodePanel(QWidget):
         il = QVBoxLayout(images)
         il.setContentsMargins(2, 2, 2, 2)
         il.addWidget(self.images_note)
+        columns: dict[str, QVBoxLayout] = {}
+        pair = QHBoxLayout()  # the probe sample beside the feature maps: hover one, see the other
+        pair.setContentsMargins(0, 0, 0, 0)
         for kind, title in IMAGE_KINDS:
             lab = QLabel(f"<b>{title}</b>")
+            lab.setWordWrap(True)
             m = ImageMosaic()
             m.setMinimumHeight(260)
-            il.addWidget(lab)
-            il.addWidget(m, 1)
+            col = il
+            if kind in ("probe", "feature_maps"):
+                col = columns[kind] = QVBoxLayout()
+                pair.addLayout(col, 1 if kind == "probe" else 2)
+            col.addWidget(lab)
+            col.addWidget(m, 1)
             lab.hide()
             m.hide()
             self.mosaics[kind], self.mosaic_titles[kind] = m, lab
+            if kind == "probe":
+                il.addLayout(pair, 1)
         self.field_note = QLabel("")
         self.field_note.setObjectName("node_field_note")
         self.field_note.setWordWrap(True)
-        il.insertWidget(3, self.field_note)  # under the probe sample
-        self.mosaics["probe"].setMinimumHeight(160)
+        columns["probe"].addWidget(self.field_note)  # under the probe sample
+        self.mosaics["probe"].setMinimumHeight(120)
         self.mosaics["feature_maps"].pixel_hovered.connect(self.show_field)
         il.addStretch(0)
         scroll = QScrollArea()

@@ -284,7 +284,7 @@ class ImageMosaic(QWidget):
             box = box.intersected(r)
             for color, width in ((self.theme.background, 4.0), (self.theme.highlight, 2.0)):
                 p.setPen(QPen(color, width))  # a dark halo under the bright outline: visible on any image
-                p.drawRect(box.adjusted(1, 1, -1, -1))
+                p.drawRect(box)  # on the box's edge: a one-pixel unit stays visible
 
     def event(self, ev: QEvent) -> bool:
         if ev.type() == QEvent.Type.ToolTip:
