@@ -101,3 +101,11 @@ def test_a_training_step_forward_and_backward(name: str) -> None:
     batch = 3
     predicted = batch * sum(i.flops + i.flops_backward for i in a.nodes.values())
     assert predicted == _step_flops(g, batch)
+
+
+def test_every_layer_in_the_palette_states_its_own_cost_rule() -> None:
+    """A new layer brings its own cost rule (the default answers zero for everything)."""
+    from graphlab.core import spec as spec_module
+
+    for type_name in REGISTRY.types():
+        assert REGISTRY.get(type_name).cost is not spec_module._no_cost, type_name
