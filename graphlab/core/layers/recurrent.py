@@ -62,35 +62,28 @@ def _lstm_workspace(t: int, width: int, h: int) -> int:
 def _saved(kind: str, t: int, i: int, h: int, layers: int, dirs: int) -> int:
     """Bytes per sample autograd keeps for the recurrent layer on the CPU (see docs/cost.md): a copy of
     the input in time-major order, the initial state, and per layer and direction every step's hidden
-    state (RNN), the gates' intermediate values (GRU) or oneDNN's workspace (LSTM)."""
+    state (RNN), the gates' intermediate values (GRU) or oneDNN's workspace (LSTM). Closed form: the
+    layers above the first are alike (their input is the layer below's H·dirs outputs)."""
     total = FLOAT * (t * i * (2 if dirs == 2 and kind != "LSTM" else 1))  # input copy (and a reversed one)
     total += FLOAT * layers * dirs * h * (2 if kind == "LSTM" else 1)  # h0 (and c0)
-    width = i
-    for layer in range(layers):
-        if layer and (dirs == 2 or kind != "LSTM"):
-            total += FLOAT * t * width  # the layer's input: the previous layer's outputs, joined
-        for _ in range(dirs):
-            if kind == "RNN":
-                total += FLOAT * t * h
-            elif kind == "GRU":
-                total += FLOAT * (7 * t - 1) * h
-            else:
-                total += FLOAT * (t * h + 2 * h) + _lstm_workspace(t, width, h)
-        width = h * dirs
-    return total
+    upper, width = layers - 1, h * dirs
+    if dirs == 2 or kind != "LSTM":
+        total += upper * FLOAT * t * width  # each upper layer's input: the outputs below, joined
+    if kind == "RNN":
+        return total + layers * dirs * FLOAT * t * h
+    if kind == "GRU":
+        return total + layers * dirs * FLOAT * (7 * t - 1) * h
+    step = FLOAT * (t * h + 2 * h)  # the output sequence, h_n and c_n
+    return total + dirs * (step + _lstm_workspace(t, i, h)) + upper * dirs * (step + _lstm_workspace(t, width, h))
 
 
 def _cost(kind: str):
     def rule(p, ins, out):
         g, h, dirs, layers = GATES[kind], p["hidden_size"], 2 if p["bidirectional"] else 1, p["num_layers"]
         t, i = ins[0]
-        macs = inner = 0
-        width = i
-        for layer in range(layers):
-            macs += dirs * t * g * h * (width + h)
-            if layer:
-                inner += dirs * t * g * h * width  # the gradient of the layer below's outputs
-            width = h * dirs
+        upper, width = layers - 1, h * dirs  # the layers above the first read the H·dirs outputs below
+        macs = dirs * t * g * h * (i + h) + upper * dirs * t * g * h * (width + h)
+        inner = upper * dirs * t * g * h * width  # the gradient of the layer below's outputs
         recurrent = layers * dirs * (t - 1) * g * h * h  # the gradient through h, back to step 1
         return Cost(macs, layers * dirs * t * h * _STEP_OPS[kind], macs + inner + recurrent, dirs * t * g * h * i,
                     0, _saved(kind, t, i, h, layers, dirs))
