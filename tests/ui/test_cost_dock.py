@@ -96,7 +96,11 @@ def test_bars_on_the_cards_relative_to_the_largest_node(make_window) -> None:
     assert sum(mem.values()) >= c.weights * 4  # every weight counted with its gradient and Adam's two moments
     feature.set_bars("none")
     assert all(w.scene.overlay.look(n) is None for n in a.nodes)
-    assert w.findChild(type(feature.bar_actions["none"]), "action_cost_bars_flops") is not None
+    flops = w.findChild(type(feature.bar_actions["none"]), "action_cost_bars_flops")
+    assert flops is not None and flops.shortcut().toString() == "Ctrl+Alt+1"
+    flops.trigger()  # View ▸ Panels ▸ Cost Bars ▸ FLOPs
+    assert feature.mode == "flops" and feature.panel.bars.currentData() == "flops"
+    assert w.scene.overlay.look(max(a.order, key=lambda n: a.nodes[n].flops)).bar == 1.0
 
 
 def test_bars_follow_edits_and_never_touch_the_document(make_window) -> None:

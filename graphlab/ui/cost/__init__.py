@@ -11,7 +11,7 @@ window) and returns it (``window.cost``):
   at this machine's matmul peak; export to CSV or Markdown (``shell.prompts.export_path``);
 * the bars on the canvas (owner ``"cost"`` of the document's overlay): each card filled from its left
   edge by its share of the largest node's FLOPs, training memory or parameters (:meth:`set_bars`;
-  View ▸ Panels ▸ Cost Bars, or the dock's selector).
+  View ▸ Panels ▸ Cost Bars, Ctrl+Alt+1/2/3, Ctrl+Alt+0 none; or the dock's selector).
 
 The figures come from the document's live analysis (graphlab.core.cost); nothing here imports torch.
 """
@@ -49,9 +49,11 @@ class CostFeature(QObject):
         if shell.panels_menu is not None:
             menu = shell.panels_menu.addMenu("Cost &Bars")
             group = QActionGroup(self)
-            for key, title in BAR_MODES:
+            for i, (key, title) in enumerate(BAR_MODES):
                 a = QAction(f"Bars: {title}" if key != "none" else "No bars", self)
                 a.setObjectName(f"action_cost_bars_{key}")
+                a.setShortcut(f"Ctrl+Alt+{i}")  # 0 none, 1 FLOPs, 2 memory, 3 parameters
+                shell.add_action(a)
                 a.setCheckable(True)
                 a.setChecked(key == "none")
                 a.triggered.connect(lambda _c=False, k=key: self.set_bars(k))
