@@ -7,6 +7,8 @@
     graphlab export FILE ...      (training issue)
     graphlab step FILE ...        walk forward and backward node by node (cli_step)
     graphlab gradcheck FILE ...   numerical gradient check per node (cli_step)
+    graphlab search FILE ...      hyperparameter search with Optuna (cli_search)
+    graphlab evaluate RUN ...     evaluate on the held-out test split, once (cli_evaluate)
 
 Exit codes: 0 ok, 1 the graph (or run) has errors, 2 the file or an argument cannot be used.
 A bad file or argument is one line on stderr, never a traceback.
@@ -24,7 +26,7 @@ from .core import analyze
 from .core.gc_pause import gc_paused
 from .core.layers._common import fmt
 from .core.memory import fmt_bytes
-from .core.text import one_line
+from .core.text import fmt_count, one_line
 from .io import FileFormatError, load
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {}
@@ -76,6 +78,9 @@ def _check_report(path: str, batch: int | None = None) -> tuple[int, dict[str, A
                for t in training_problems(graph, a, Path(path).resolve().parent)]
     warnings = [{"node": p.node, "message": p.message} for p in a.problems if p.severity != "error"]
     errors += _step_errors(graph, a)
+    from .search.space import search_problems  # the search section, checked as `graphlab search` would
+
+    errors += [{"node": e.node, "message": str(e)} for e in search_problems(graph)]
     ok = not errors
     c = step.cost
     report = {"ok": ok, "params": a.total_params, "flops": a.total_flops, "nodes": nodes, "errors": errors,
@@ -94,14 +99,14 @@ def _print_table(report: dict[str, Any]) -> None:
         shape = fmt(n["shape"]) if n["shape"] is not None else "?"
         rf = n["rf"]
         field = f"{fmt(rf['size'])} stride {fmt(rf['stride'])}" if rf else ""
-        print(f"{nid:<{width}}  {shape:<16} {n['params']:>12,} {si(n['flops']):>11} "
+        print(f"{nid:<{width}}  {shape:<16} {fmt_count(n['params']):>12} {si(n['flops']):>11} "
               f"{fmt_bytes(n['saved_bytes']):>10}  {field}".rstrip())
-    print(f"{'total':<{width}}  {'':<16} {report['params']:>12,} {si(report['flops']):>11}")
+    print(f"{'total':<{width}}  {'':<16} {fmt_count(report['params']):>12} {si(report['flops']):>11}")
     weights = sum(n["param_bytes"] for n in report["nodes"].values())
     acts = sum(n["activation_bytes"] for n in report["nodes"].values())
     print(f"memory: weights {fmt_bytes(weights)}, activations {fmt_bytes(acts)} per sample (float32)")
     m, step = report["memory"], report["training_step"]
-    print(f"training at batch {m['batch']:,} with {step['optimizer']}: {fmt_bytes(m['total'])} = weights "
+    print(f"training at batch {fmt_count(m['batch'])} with {step['optimizer']}: {fmt_bytes(m['total'])} = weights "
           f"{fmt_bytes(m['weights'])} + gradients {fmt_bytes(m['gradients'])} + optimizer "
           f"{fmt_bytes(m['optimizer'])} + activations kept for backward {fmt_bytes(m['activations'])}; "
           f"{si(step['flops'], 'FLOPs')} a step" + (f" ({step['note']})" if step["note"] else ""))
@@ -169,7 +174,8 @@ def _register_more_commands() -> None:
     """Commands that live in other modules (train, export) register themselves on import."""
     import importlib
 
-    for name in ("graphlab.cli_run", "graphlab.cli_export", "graphlab.cli_step"):
+    for name in ("graphlab.cli_run", "graphlab.cli_export", "graphlab.cli_step", "graphlab.cli_search",
+                 "graphlab.cli_evaluate"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as e:
@@ -178,13 +184,28 @@ def _register_more_commands() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``graphlab ARGV`` and return its exit code; never raises SystemExit (argparse's --help,
+    --version and usage errors become their codes), so it can run in-process. A command leaves the
+    process as it found it: torch's thread count is put back (the commands pick their own)."""
     _register_more_commands()
     args = list(sys.argv[1:] if argv is None else argv)
+    threads = _torch_threads()
     try:
         if args and args[0] in COMMANDS:
             return COMMANDS[args[0]](args[1:])
         return _open_editor(args)
+    except SystemExit as e:  # argparse has printed the help, the version or the usage error
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except BrokenPipeError:
         return 0
+    finally:
+        if threads is not None and _torch_threads() != threads:
+            sys.modules["torch"].set_num_threads(threads)
+
+
+def _torch_threads() -> int | None:
+    """torch's thread count when torch has been imported (never importing it here)."""
+    torch = sys.modules.get("torch")
+    return None if torch is None else int(torch.get_num_threads())

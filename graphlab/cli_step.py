@@ -16,9 +16,10 @@ differences with the course's reading (``--json``:
 its batch is at most 2 unless ``--batch`` says otherwise.
 
 ``--inputs`` is an .npz with one array per Input node, named by the node id (with or without the batch
-dimension), and optionally ``targets`` for the loss; it replaces the section's inputs. ``--weights``
-is a checkpoint or a run folder. ``--source`` is dataset, random or typed (``--dataset`` = ``--source
-dataset``).
+dimension), and optionally ``targets`` for the loss; it replaces the section's inputs, and only its
+first ``--batch`` samples are used (a note on stderr says so when it holds more). Object and complex
+arrays are refused. ``--weights`` is a checkpoint or a run folder. ``--source`` is dataset, random or
+typed (``--dataset`` = ``--source dataset``).
 
 Exit codes: 0 ok; 1 the graph has errors or cannot fit in the memory available (refused before
 anything is built, naming the node and the sizes), a module fails on the batch, ``step`` met a
@@ -36,35 +37,102 @@ from pathlib import Path
 from typing import Any
 
 from .cli import _Parser, command, fail
-from .core.text import error_line, one_line
+from .core.text import error_line, one_line, show_value
 from .io import FileFormatError, load
+from .run.schema import MAX_SEED
 
 
 def _common(p: _Parser) -> None:
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--inputs", metavar="X.npz", help="one array per Input node (named by node id), optional 'targets'")
-    p.add_argument("--weights", metavar="CKPT", help="a checkpoint (.safetensors) or a run folder")
-    p.add_argument("--seed", type=int, help="seed for weights, random inputs and the upstream gradient "
-                   "(default: the file's step section, else 0)")
+    p.add_argument("--weights", metavar="CKPT", help="a checkpoint (.safetensors or a torch state_dict) or a "
+                   "run folder")
+    p.add_argument("--seed", type=int, help=f"seed for weights, random inputs and the upstream gradient "
+                   f"(0 to {MAX_SEED:,}; default: the file's step section, else 0)")
     p.add_argument("--source", metavar="SRC", help="where the inputs come from: dataset, random or typed "
                    "(default: the file's step section, else dataset)")
 
 
+def _bad_args(args: Any) -> str | None:
+    """The message for a --seed out of range (as ``train`` says it) or a --batch below 1, or None."""
+    if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
+        return f"--seed: must be from 0 to {MAX_SEED:,}, got {show_value(args.seed)}"
+    if args.batch is not None and args.batch < 1:
+        return "--batch must be at least 1"
+    return None
+
+
 def _read_npz(path: str) -> dict[str, Any]:
-    """The arrays of an .npz (never unpickled). Raises StepError with one line."""
+    """The arrays of an .npz (never unpickled), each header read and checked before its data: an
+    .npy, an object or complex array, a header that cannot be read, more than memory holds, not a
+    regular file — each StepError one line naming the file (numpy's own advice never shows)."""
+    import zipfile
+
     import numpy as np
 
+    from .core import memory
+    from .io.readfile import open_regular
+    from .run.filedata import npy_header
     from .step import StepError
 
     p = Path(path)
-    if not p.is_file():
-        raise StepError(f"{p}: no such file (--inputs)")
     try:
-        with np.load(p, allow_pickle=False) as f:
-            return {k: f[k] for k in f.files}
-    except (ValueError, OSError, EOFError) as e:
-        raise StepError(f"{p}: not a readable .npz of numeric arrays ({error_line(e)})") from None
+        fh = open_regular(p)
+    except FileNotFoundError:
+        raise StepError(f"{p}: no such file (--inputs)") from None
+    except OSError as e:
+        raise StepError(f"{p}: cannot read: {e.strerror or error_line(e)} (--inputs)") from None
+    with fh:
+        if not zipfile.is_zipfile(fh):
+            fh.seek(0)
+            kind = "an .npy array file" if fh.read(6) == b"\x93NUMPY" else "not a readable .npz archive"
+            raise StepError(f"{p}: {kind}; --inputs takes an .npz (np.savez) with one array per Input node, "
+                            f"named by its node id, and optionally 'targets'")
+        try:
+            fh.seek(0)
+            with zipfile.ZipFile(fh) as zf:
+                need = 0
+                for name in zf.namelist():
+                    with zf.open(name) as member:
+                        try:
+                            shape, dtype = npy_header(member)
+                        except ValueError as e:
+                            raise StepError(f"{p}: member {name!r} is {e} (--inputs)") from None
+                    key = name[:-4] if name.endswith(".npy") else name
+                    if dtype.hasobject or dtype.kind not in "biuf":
+                        what = "Python objects, which GraphLab never unpickles" if dtype.hasobject else \
+                            "complex numbers; the layers take real values" if dtype.kind == "c" else f"dtype {dtype}"
+                        raise StepError(f"{p}: array {key!r} holds {what}; save numeric arrays (--inputs)")
+                    need += 2 * math.prod(shape) * max(dtype.itemsize, 8)
+            avail = memory.available_bytes()
+            if need > avail:
+                raise StepError(f"{p}: its arrays need {memory.fmt_bytes(need)}, more than the "
+                                f"{memory.fmt_bytes(avail)} of memory available (--inputs)")
+            fh.seek(0)
+            with np.load(fh, allow_pickle=False) as f:
+                return {k: f[k] for k in f.files}
+        except StepError:
+            raise
+        except Exception as e:  # noqa: BLE001 - a corrupt archive: BadZipFile, zlib.error, EOFError, ValueError...
+            raise StepError(f"{p}: not a readable .npz of numeric arrays ({error_line(e)}) (--inputs)") from None
+
+
+def _first_samples(graph: Any, arrays: dict[str, Any], batch: int) -> tuple[dict[str, Any], str | None]:
+    """The arrays cut to their first ``batch`` samples (an array of one sample without its batch
+    dimension is kept whole), and a note when something was cut."""
+    from .core import analyze
+
+    a = analyze(graph)
+    out, most = {}, 0
+    for key, arr in arrays.items():
+        sample = tuple(a.nodes[key].shape or ()) if key in a.nodes else None
+        if arr.ndim and tuple(arr.shape) != sample and arr.shape[0] > batch:
+            most = max(most, arr.shape[0])
+            arr = arr[:batch]
+        out[key] = arr
+    note = f"--inputs holds {most:,} samples; using the first {batch} (--batch)" if most else None
+    return out, note
 
 
 def step_config(graph: Any, args: Any, analysis: Any = None) -> Any:
@@ -104,7 +172,9 @@ def _setup(args: Any, *, gradcheck: bool = False) -> tuple[Any, Any, dict[str, A
     if gradcheck and args.batch is not None and "batch" in kwargs:
         kwargs["batch"] = cfg.batch  # asked for: not capped
     if args.inputs:
-        arrays = _read_npz(args.inputs)
+        arrays, note = _first_samples(graph, _read_npz(args.inputs), cfg.batch)
+        if note:
+            print(one_line(f"graphlab: note: {note}"), file=sys.stderr)
         if "targets" in arrays and "targets" not in a.inputs:
             kwargs["targets"] = arrays.pop("targets")
         kwargs["inputs"] = arrays
@@ -115,12 +185,14 @@ def _setup(args: Any, *, gradcheck: bool = False) -> tuple[Any, Any, dict[str, A
 def cmd_step(argv: list[str]) -> int:
     p = _Parser(prog="graphlab step", description="Walk the graph forward then backward, node by node.")
     _common(p)
-    p.add_argument("--batch", type=int, help="samples when the inputs come from the dataset or are random "
+    p.add_argument("--batch", type=int, help="samples: the first B of --inputs, of the dataset, or random ones "
                    "(default: the file's step section, else 8)")
     p.add_argument("--train-mode", action=argparse.BooleanOptionalAction, default=None,
                    help="BatchNorm uses batch statistics, Dropout draws (seeded) masks "
                         "(default: the file's step section, else eval mode)")
     args = p.parse_args(argv)
+    if _bad_args(args):
+        return fail(_bad_args(args))
     from .step import StepConfigError, StepError, Stepper
     from .step.report import step_report
 
@@ -210,13 +282,16 @@ def cmd_gradcheck(argv: list[str]) -> int:
     p = _Parser(prog="graphlab gradcheck",
                 description="Compare every node's gradients with centred differences (float64).")
     _common(p)
-    p.add_argument("--batch", type=int, help="samples (default: the file's step section's batch, at most 2)")
+    p.add_argument("--batch", type=int, help="samples, the first B of --inputs too (default: the file's step "
+                   "section's batch, at most 2)")
     p.add_argument("--coords", type=int, default=16, help="coordinates sampled per tensor (default 16)")
     p.add_argument("--dataset", action="store_true",
                    help="check at a validation batch of the training section's dataset (= --source dataset)")
     args = p.parse_args(argv)
     if args.coords < 1:
         return fail("--coords must be at least 1")
+    if _bad_args(args):
+        return fail(_bad_args(args))
     from .step import StepConfigError, StepError
     from .step.gradcheck import gradcheck
 

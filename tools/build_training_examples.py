@@ -27,14 +27,18 @@ OUT = Path(__file__).resolve().parent.parent / "examples"
 
 CS231N = {"dataset": {"name": "spiral", "classes": 3, "points": 100}, "val_fraction": 0, "init": "small_gaussian",
           "optimizer": {"name": "sgd", "lr": 1.0}, "regularization": {"l2": 0.001}, "batch_size": "full"}
+#: the spiral case study's note (tests/run/test_headline.py checks the figure it quotes)
+SPIRAL_NOTE = ("The CS231n case study with the course's settings: 100 hidden ReLUs, weights N(0, 0.01²), step size "
+               "1.0, reg 1e-3 (L2 here is ½·λ·ΣW², the course's 0.5*reg*np.sum(W*W)), full-batch SGD, 10,000 steps. "
+               "Train (F5): the loss starts at ln 3 = 1.0986 and the training accuracy reaches the course's ~98% "
+               "(0.990 here), where spiral_linear stops near 52%.")
 ADDING = {"dataset": {"name": "adding", "length": 50, "samples": 6000}, "optimizer": {"name": "adam", "lr": 0.01},
           "batch_size": 32, "epochs": 8, "clip_grad_norm": 1.0}
 DIGITS = {"dataset": "digits", "preprocess": "standardize", "optimizer": {"name": "adam", "lr": 0.002},
           "batch_size": 32, "epochs": 15}
-IMAGENET = {"dataset": {"name": "image_folder", "path": "data/images", "size": [224, 224]},
-            "preprocess": "per_channel_mean", "augment": {"hflip": True, "crop_padding": 16},
-            "optimizer": {"name": "momentum", "lr": 0.01, "momentum": 0.9}, "schedule": {"name": "cosine"},
-            "regularization": {"l2": 0.0001}, "batch_size": 32, "epochs": 30}
+# ResNet-18, VGG-11 and AlexNet come without a training section: they train on ImageNet-sized images
+# that do not ship with GraphLab, and a section naming a folder that is not there would show as an
+# error the moment the example opens (the fit check). They are for shapes, costs and stepping.
 
 EXISTING: dict[str, dict[str, Any]] = {
     "linear_classifier": {"dataset": "spiral", "optimizer": {"name": "sgd", "lr": 0.5},
@@ -45,9 +49,6 @@ EXISTING: dict[str, dict[str, Any]] = {
                "optimizer": {"name": "adam", "lr": 0.001}, "batch_size": 64, "epochs": 10},
     "digits_cnn": DIGITS,
     "lstm_sequence": ADDING,
-    "resnet18": IMAGENET,
-    "vgg11": IMAGENET,
-    "alexnet": IMAGENET,
 }
 
 
@@ -307,10 +308,14 @@ def main() -> None:
     _save(chain("CS231n spiral: linear softmax classifier",
                 [("x", "Input", {"shape": [2]}), ("scores", "Linear", {"out_features": 3}),
                  ("loss", "CrossEntropyLoss", {})], {**CS231N, "epochs": 200}), "spiral_linear")
-    _save(chain("CS231n spiral: 2-layer net, 100 hidden ReLUs",
+    two = chain("CS231n spiral: 2-layer net, 100 hidden ReLUs",
                 [("x", "Input", {"shape": [2]}), ("fc1", "Linear", {"out_features": 100}), ("relu", "ReLU", {}),
                  ("scores", "Linear", {"out_features": 3}), ("loss", "CrossEntropyLoss", {})],
-                {**CS231N, "epochs": 10000}), "spiral_two_layer")
+                {**CS231N, "epochs": 10000})
+    two.extra = {"example": {"group": "basics", "order": 4,
+                             "description": "100 hidden ReLUs bend the boundaries around the arms",
+                             "note": SPIRAL_NOTE}}
+    _save(two, "spiral_two_layer")
     for kind in ("RNN", "LSTM", "GRU"):
         _save(chain(f"Adding problem (T = 50): {kind}",
                     [("seq", "Input", {"shape": [50, 2]}), ("rnn", kind, {"hidden_size": 32}),

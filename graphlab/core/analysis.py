@@ -18,16 +18,23 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Literal
 
 from .gc_pause import gc_paused
-from .graph import Graph, valid_id
 from .cost import IDENTITY, KEEP_INPUTS, KEEP_OUTPUT, PIXEL, VIEW, Cost, Field, Window, merge, through
+from .graph import Edge, Graph, valid_id
 from .init_schemes import init_problem
 from .memory import BYTES_PER_VALUE
 from .registry import REGISTRY, Registry
 from .spec import VARIADIC, Shape, ShapeError
 from .text import MAX_SHOWN, one_line, quote
+
+#: how bad a problem is: an error stops training and export; a warning only says so
+Severity = Literal["error", "warning"]
+
+
+#: a node id in a problem's text is shortened past this many characters
+MAX_ID_SHOWN = 120
 
 
 @dataclass(frozen=True)
@@ -35,11 +42,12 @@ class Problem:
     node: str | None
     message: str
     field: str | None = None
-    severity: str = "error"  # or "warning"
+    severity: Severity = "error"
 
     def text(self) -> str:
-        """``node.field: message`` on one line (a field holding user text is shown escaped)."""
-        where = one_line(self.node) if self.node else "graph"
+        """``node.field: message`` on one line (a field holding user text is shown escaped; an id of
+        a million characters shortened)."""
+        where = one_line(self.node, MAX_ID_SHOWN) if self.node else "graph"
         if self.field:
             where += f".{one_line(self.field, MAX_SHOWN)}"
         return f"{where}: {self.message}"
@@ -178,7 +186,7 @@ def _analyze(graph: Graph, registry: Registry, costs: bool = True) -> Analysis:
     problems: list[Problem] = []
     infos: dict[str, NodeInfo] = {}
 
-    def report(node: str | None, message: str, field_: str | None = None, severity: str = "error") -> None:
+    def report(node: str | None, message: str, field_: str | None = None, severity: Severity = "error") -> None:
         p = Problem(node, message, field_, severity)
         problems.append(p)
         if node in infos:
@@ -212,30 +220,30 @@ def _analyze(graph: Graph, registry: Registry, costs: bool = True) -> Analysis:
 
     # ---- edges: dangling, bad ports, crowded ports --------------------------------------------
     inputs_by_node: dict[str, dict[int, str]] = {nid: {} for nid in graph.nodes}
-    for e in graph.edges:
-        if e.src not in graph.nodes or e.dst not in graph.nodes:
-            missing = e.src if e.src not in graph.nodes else e.dst
-            owner = e.dst if e.dst in graph.nodes else (e.src if e.src in graph.nodes else None)
-            report(owner, f"edge {_ends(e)} refers to node {quote(missing)}, which does not exist; "
+    for edge in graph.edges:
+        if edge.src not in graph.nodes or edge.dst not in graph.nodes:
+            missing = edge.src if edge.src not in graph.nodes else edge.dst
+            owner = edge.dst if edge.dst in graph.nodes else (edge.src if edge.src in graph.nodes else None)
+            report(owner, f"edge {_ends(edge)} refers to node {quote(missing)}, which does not exist; "
                           f"delete the edge or add the node", "edges")
             continue
-        spec = specs.get(e.dst)
-        if isinstance(e.port, bool) or not isinstance(e.port, int) or e.port < 0:
-            report(e.dst, f"edge {_ends(e)} has port {e.port!r}; ports are whole numbers from 0", "edges")
+        spec = specs.get(edge.dst)
+        if isinstance(edge.port, bool) or not isinstance(edge.port, int) or edge.port < 0:
+            report(edge.dst, f"edge {_ends(edge)} has port {edge.port!r}; ports are whole numbers from 0", "edges")
             continue
-        if spec is not None and spec.inputs != VARIADIC and e.port >= spec.inputs:
+        if spec is not None and spec.inputs != VARIADIC and edge.port >= spec.inputs:
             if spec.inputs == 0:
-                report(e.dst, f"{spec.type} takes no inputs, but {quote(e.src)} is connected to it", "edges")
+                report(edge.dst, f"{spec.type} takes no inputs, but {quote(edge.src)} is connected to it", "edges")
             else:
-                report(e.dst, f"too many inputs: {spec.type} takes {spec.inputs}, but {quote(e.src)} is connected "
-                              f"to port {e.port}; remove that edge", "edges")
+                report(edge.dst, f"too many inputs: {spec.type} takes {spec.inputs}, but {quote(edge.src)} is connected "
+                              f"to port {edge.port}; remove that edge", "edges")
             continue
-        slots = inputs_by_node[e.dst]
-        if e.port in slots:
-            report(e.dst, f"too many inputs: port {e.port} gets both {quote(slots[e.port])} and {quote(e.src)}; "
+        slots = inputs_by_node[edge.dst]
+        if edge.port in slots:
+            report(edge.dst, f"too many inputs: port {edge.port} gets both {quote(slots[edge.port])} and {quote(edge.src)}; "
                           f"a port takes one edge (use Add or Concat to join branches)", "edges")
             continue
-        slots[e.port] = e.src
+        slots[edge.port] = edge.src
 
     # ---- order (Kahn, in file order) and cycles ------------------------------------------------
     indeg = {nid: len(s) for nid, s in inputs_by_node.items()}
@@ -273,8 +281,8 @@ def _analyze(graph: Graph, registry: Registry, costs: bool = True) -> Analysis:
                             f"connect inputs to ports 0..{n - 1}", "edges")
                 continue
         elif n < spec.inputs:
-            missing = next(i for i in range(spec.inputs) if i not in slots)
-            what = "its input" if spec.inputs == 1 else f"input port {missing}"
+            empty = next(i for i in range(spec.inputs) if i not in slots)
+            what = "its input" if spec.inputs == 1 else f"input port {empty}"
             report(nid, f"missing input: connect {what} (drag from another node's output)", "edges")
             continue
         in_shapes = []
@@ -334,10 +342,10 @@ def _analyze(graph: Graph, registry: Registry, costs: bool = True) -> Analysis:
     for nid in losses:
         if users[nid]:
             report(nid, f"a loss must be the last node, but it feeds {', '.join(sorted(set(users[nid])))}", "edges")
-        src = inputs_by_node[nid].get(0)
-        before = specs.get(src) if src is not None else None
+        scores = inputs_by_node[nid].get(0)
+        before = specs.get(scores) if scores is not None else None
         if before is not None and before.computes and before.computes in specs[nid].applies_first:
-            report(nid, f"{quote(src)} applies {before.computes} before {specs[nid].display}, which applies it "
+            report(nid, f"{quote(scores)} applies {before.computes} before {specs[nid].display}, which applies it "
                         f"again; connect the scores directly", "edges", "warning")
     loss = losses[0] if losses else None
     output = inputs_by_node[loss].get(0) if loss else None
@@ -367,10 +375,11 @@ def _field(info: NodeInfo, w: Window, infos: dict[str, NodeInfo]) -> Field | str
     return merge(fields)  # type: ignore[arg-type]
 
 
-def _report_cycles(graph: Graph, inputs_by_node, done: set[str], report) -> None:
+def _report_cycles(graph: Graph, inputs_by_node: dict[str, dict[int, str]], done: set[str],
+                   report: Callable[..., None]) -> None:
     import networkx as nx  # only a graph with a cycle needs it
 
-    rest = nx.DiGraph()
+    rest: nx.DiGraph = nx.DiGraph()
     for dst, slots in inputs_by_node.items():
         for src in slots.values():
             if src not in done and dst not in done:
@@ -390,6 +399,6 @@ def _report_cycles(graph: Graph, inputs_by_node, done: set[str], report) -> None
                        "edges")
 
 
-def _ends(e) -> str:
+def _ends(e: Edge) -> str:
     """``a -> b`` for an edge, each end quoted only when it is not a plain id (one line, always)."""
     return " -> ".join(end if valid_id(end) and len(end) <= MAX_SHOWN else quote(end) for end in (e.src, e.dst))

@@ -33,6 +33,8 @@ from __future__ import annotations
 from math import prod
 from typing import Any, Mapping, NamedTuple, Sequence
 
+from .text import fmt_count
+
 Shape = tuple[int, ...]
 Pair = tuple[int, int]
 Window = tuple[Pair, Pair, Pair, Pair]  # kernel, stride, padding, dilation per axis (h, w)
@@ -135,7 +137,10 @@ def merge(fields: Sequence[Field]) -> Field | str:
 def si(n: float, unit: str = "") -> str:
     """A count with an SI prefix, three significant digits: ``si(1.5e9, "FLOPs")`` → ``1.50 GFLOPs``,
     ``si(820)`` → ``820``."""
-    n = float(n)
+    try:
+        n = float(n)
+    except OverflowError:  # a count past 1e308 (a hostile file's layer): no prefix reads it
+        return f"{fmt_count(int(n))} {unit}".rstrip()
     for div, prefix in ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(n) >= div:
             v = n / div

@@ -40,8 +40,9 @@ from typing import Any, ClassVar
 
 from .text import finite_number, show_value
 
-#: a float that is a whole number converts to int only below this (beyond it, it was not meant as one)
-INT_FLOAT_LIMIT = 2 ** 63
+#: a float that is a whole number converts to int only up to this: beyond 2**53 floats are no longer exact
+#: integers, and no one typed 1e308 meaning a 309-digit integer
+INT_FLOAT_LIMIT = 2 ** 53
 
 
 class FieldError(ValueError):
@@ -128,9 +129,9 @@ class Bounded(Field):
         hi = None if self.hi is None else f" {'<' if self.hi_open else '≤'} {number_text(self.hi)}"
         if lo and hi:
             return f"{lo}x{hi}"
-        if lo:
+        if self.lo is not None:
             return f"{'>' if self.lo_open else '≥'} {number_text(self.lo)}"
-        if hi:
+        if self.hi is not None:
             return f"{'<' if self.hi_open else '≤'} {number_text(self.hi)}"
         return ""
 
@@ -156,7 +157,7 @@ def _whole(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, float) and value.is_integer() and abs(value) < INT_FLOAT_LIMIT:
+    if isinstance(value, float) and value.is_integer() and abs(value) <= INT_FLOAT_LIMIT:
         return int(value)
     return None
 

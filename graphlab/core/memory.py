@@ -26,6 +26,8 @@ import math
 import os
 from typing import Any
 
+from .text import fmt_count
+
 BYTES_PER_VALUE = 4  # float32
 FALLBACK_BYTES = 4 * 1024 ** 3
 #: optimizer -> per-parameter state tensors it keeps (momentum buffer, Adam's two moments, ...)
@@ -128,7 +130,7 @@ def weights_problem(analysis: Any, *, copies: int = 1, available: int | None = N
     node, size = _largest(analysis, "param_bytes")
     params = analysis.nodes[node].params if node else 0
     twice = f" ({copies} copies)" if copies > 1 else ""
-    return node, (f"its weights need {fmt_bytes(size)} ({params:,} parameters); {what} needs "
+    return node, (f"its weights need {fmt_bytes(size)} ({fmt_count(params)} parameters); {what} needs "
                   f"{fmt_bytes(total)}{twice}, more than the {fmt_bytes(avail)} of memory available")
 
 
@@ -180,7 +182,7 @@ def training_problem(analysis: Any, *, batch: int, optimizer: str | None = "sgd"
     if weights >= acts:
         node, size = _largest(analysis, "param_bytes")
         params = analysis.nodes[node].params if node else 0
-        return node, f"its weights need {fmt_bytes(scaled(size))} ({params:,} parameters); " + tail + \
+        return node, f"its weights need {fmt_bytes(scaled(size))} ({fmt_count(params)} parameters); " + tail + \
             "; make the layer smaller"
     node, size = _largest(analysis, "activation_bytes")
     return node, (f"its output needs {fmt_bytes(scaled(size))} per sample; " + tail

@@ -20,7 +20,7 @@ says what is wrong and how to fix it; the validator attaches the node id.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Literal, Mapping, Sequence
 
 from . import fields
 from .cost import NO_COST, Cost
@@ -28,6 +28,12 @@ from .fields import FieldError
 from .text import quote
 
 Shape = tuple[int, ...]
+#: the kinds of value a layer parameter holds (see :class:`Param`)
+ParamKind = Literal["int", "float", "bool", "choice", "pair", "pair_or_none", "shape"]
+#: the nonlinearity after a layer, for Kaiming's gain (the names torch.nn.init.calculate_gain takes)
+Gain = Literal["linear", "sigmoid", "tanh", "relu", "leaky_relu", "selu"]
+#: what a loss's targets mean: class indices or real values
+Task = Literal["classification", "regression"]
 
 
 
@@ -65,7 +71,7 @@ class Param:
     """
 
     name: str
-    kind: str
+    kind: ParamKind
     default: Any = None
     help: str = ""
     min: float | None = None
@@ -91,7 +97,7 @@ class Param:
 def _make_field(p: Param) -> fields.Field:
     common: dict[str, Any] = {"name": p.name, "default": p.default, "help": p.help, "required": p.required,
                               "raises": _param_error}
-    bounds = {"lo": p.min, "hi": p.max, "lo_open": p.min_exclusive, "hi_open": p.max_exclusive}
+    bounds: dict[str, Any] = {"lo": p.min, "hi": p.max, "lo_open": p.min_exclusive, "hi_open": p.max_exclusive}
     k = p.kind
     if k == "int":
         return fields.IntField(**common, **bounds)
@@ -108,6 +114,9 @@ def _make_field(p: Param) -> fields.Field:
     raise AssertionError(f"unknown param kind {k}")  # pragma: no cover - catalogue bug
 
 
+#: a layer's resolved parameters and its input shapes, as its rules receive them
+Params = Mapping[str, Any]
+Shapes = Sequence[Shape]
 ShapeRule = Callable[[Mapping[str, Any], Sequence[Shape]], Shape]
 CountRule = Callable[[Mapping[str, Any], Sequence[Shape], Shape], int]
 KwargsRule = Callable[[Mapping[str, Any], Sequence[Shape], Shape], dict[str, Any]]
@@ -172,7 +181,7 @@ class LayerSpec:
     help: str = ""
     is_loss: bool = False
     #: losses: the task their targets mean — "classification" (class indices) or "regression" (values)
-    task: str | None = None
+    task: Task | None = None
     #: True when the layer has learnable weights
     has_weights: bool = False
     #: True when the init schemes (``training.init``, a node's ``init``) apply to it: its weights are
@@ -192,7 +201,7 @@ class LayerSpec:
     applies_first: tuple[str, ...] = ()
     #: the nonlinearity, named as torch.nn.init.calculate_gain names it ("relu", "leaky_relu",
     #: "tanh", "sigmoid"), whose gain the init of the weighted layer feeding this one uses
-    init_gain: str | None = None
+    init_gain: Gain | None = None
     #: classification losses: the loss expected before training for C classes with small random
     #: weights (CS231n's sanity check: ln C for softmax cross-entropy)
     initial_loss: InitialLossRule | None = None

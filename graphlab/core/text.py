@@ -70,6 +70,19 @@ def show_value(value: Any, limit: int = MAX_SHOWN) -> str:
     return _cut(text.replace("\n", "\\n"), limit)
 
 
+def fmt_count(n: int) -> str:
+    """A count as people read it: ``1,234,567``; from 10^18 on ``5.0e+308`` (a layer of 10^300 units
+    is counted exactly, and printing its 300 digits helps nobody). Exact for any int, never raises."""
+    n = int(n)
+    if abs(n) < 10 ** 18:
+        return f"{n:,}"
+    sign, n = ("-" if n < 0 else ""), abs(n)
+    digits = str(n) if n.bit_length() < 10_000 else None
+    if digits is None:  # beyond str()'s digit limit: describe it
+        return show_value(n if not sign else -n)
+    return f"{sign}{digits[0]}.{digits[1]}e+{len(digits) - 1}"
+
+
 def finite_number(value: Any) -> bool:
     """True for an int or float that fits a float and is finite (huge ints and inf/nan are not)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):

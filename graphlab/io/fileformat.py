@@ -1,12 +1,13 @@
-"""The graph file format, version 1: JSON that diffs well.
+"""The graph file format, version 2: JSON that diffs well.
 
 ::
 
-    {"graphlab": 1, "name": "...",
+    {"graphlab": 2, "name": "...",
      "nodes": [{"id": "conv1", "type": "Conv2d", "params": {...}, "pos": [x, y], "init": "kaiming"}],
      "edges": [{"from": "a", "to": "b", "port": 0}],
      "training": {...},
-     "step": {"source": "typed", "inputs": {"x": [-2], "y": [5]}}}
+     "step": {"source": "typed", "inputs": {"x": [-2], "y": [5]}},
+     "search": {"space": {...}, "trials": 20, ...}}
 
 * ``params``, ``pos``, ``init`` and ``port`` may be left out (defaults: {}, [0, 0], graph-wide, 0).
 * ``training`` is the experiment (dataset, optimizer…); this module keeps it as plain data.
@@ -15,9 +16,12 @@
   ``training`` and written only when not empty, with its keys in the order
   :data:`graphlab.step.config.KEYS` (unknown keys last), so it diffs line by line. Its values and
   unknown keys are reported by ``parse_step`` (``graphlab check``, the editor's stepper panel).
+* ``search`` (optional) is the hyperparameter search (:mod:`graphlab.search.space` checks it); kept as
+  plain data, written after ``step`` with its keys in a fixed order, one space key per line.
 * Unknown top-level and per-node keys are kept and written back.
 * Loading parses JSON only: nothing in a file is ever executed, evaluated or unpickled. Files from
-  newer versions are refused; older ones go through :mod:`graphlab.io.migrations`.
+  newer versions are refused; older ones go through :mod:`graphlab.io.migrations` (version 2:
+  ``training.regularization.l2`` means ½·λ·ΣW²; a version-1 file's λ is doubled).
 * Saving is atomic (temporary file in the same folder, fsync, rename) with a stable key order and
   one item per line, so two versions of a graph diff line by line. Temporary files carry their
   owner's pid; ones left by a crashed writer are removed by the next save (:mod:`graphlab.io.tempfiles`).
@@ -37,16 +41,20 @@ from typing import Any
 
 from ..core.gc_pause import gc_paused
 from ..core.graph import MAX_PORT, Edge, Graph, LoadProblem, Node, fresh_id, valid_id
-from ..core.text import FLOAT_MAX, finite_number, quote, show_value
+from ..core.text import finite_number, quote, show_value
 from .migrations import migrate
+from .readfile import NotRegularFile, TooLarge, read_limited
+from .values import clamp_coord, value_problem
 from .tempfiles import clean_stale, create_temp
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MAX_BYTES = 64 * 1024 * 1024
 _NODE_KEYS = ("id", "type", "params", "pos", "init")
-_TOP_KEYS = ("graphlab", "name", "nodes", "edges", "training", "step")
+_TOP_KEYS = ("graphlab", "name", "nodes", "edges", "training", "step", "search")
 #: the keys of the ``step`` section in the order files write them (graphlab.step.config.KEYS says the same)
 STEP_KEYS = ("source", "seed", "batch", "inputs", "weights", "train_mode")
+#: the search section's keys in the order a save writes them (graphlab.search.space.KEYS says the same)
+_SEARCH_KEYS = ("space", "trials", "sampler", "epochs", "metric", "pruning", "val_fraction", "seed")
 
 
 class FileFormatError(Exception):
@@ -56,14 +64,11 @@ class FileFormatError(Exception):
 def load(path: str | os.PathLike[str]) -> Graph:
     p = Path(path)
     try:
-        size = p.stat().st_size
-        if p.is_dir():
-            raise FileFormatError(f"{p}: is a folder, not a graph file")
-        if size > MAX_BYTES:
-            raise FileFormatError(f"{p}: {size} bytes is too large for a graph file")
-        raw = p.read_bytes()
-    except FileFormatError:
-        raise
+        raw = read_limited(p, MAX_BYTES)  # a regular file only (not a FIFO, not /dev/zero), 64 MB at most
+    except TooLarge:
+        raise FileFormatError(f"{p}: more than {MAX_BYTES // 2 ** 20} MB is too large for a graph file") from None
+    except NotRegularFile as e:
+        raise FileFormatError(f"{p}: {e.strerror}; a graph file is a regular file") from None
     except FileNotFoundError:
         raise FileFormatError(f"{p}: no such file") from None
     except OSError as e:
@@ -104,95 +109,28 @@ def _loads(raw: bytes | str) -> Graph:
     return from_dict(doc)
 
 
-MAX_DEPTH = 64
-
-
 def _check_values(doc: Any) -> None:
-    """Refuse what loads but could not be used or saved again: numbers beyond float range (1e999
-    parses as inf; an integer of 400 digits cannot become a float), strings that are not valid
-    Unicode (lone surrogates), and nesting deeper than MAX_DEPTH. The message names the field."""
+    """Refuse what loads but could not be used or saved again (:func:`graphlab.io.values.value_problem`:
+    numbers beyond float range, text that is not valid Unicode — keys too —, nesting deeper than
+    MAX_DEPTH). The message names the field, and the node when the field is in one."""
+    problem = value_problem(doc, name="" if isinstance(doc, (dict, list)) else "the document")
+    if problem:
+        raise FileFormatError(_with_node(doc, problem))
+
+
+def _with_node(doc: Any, problem: str) -> str:
+    """``nodes[3].params.p: …`` → ``nodes[3].params.p (node 'fc'): …`` when that node has an id."""
+    if not problem.startswith("nodes[") or not isinstance(doc, dict) or not isinstance(doc.get("nodes"), list):
+        return problem
+    head, _, rest = problem.partition(": ")
     try:
-        _walk(doc, 0)
-    except _BadValue as e:
-        path = "".join(reversed(e.parts))
-        raise FileFormatError(f"{path.lstrip('.') or 'the document'}: {e.args[0]}") from None
-
-
-class _BadValue(Exception):
-    """Raised deep in :func:`_walk`; each level adds its key on the way out (paths cost nothing
-    until something is wrong)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.parts: list[str] = []
-
-
-_OUT_OF_RANGE = "the number is out of range (numbers in a graph file stay within ±1.8e308)"
-
-
-def _bad_scalar(v: Any) -> str | None:
-    t = type(v)
-    if t is str:
-        if not v.isascii():
-            try:
-                v.encode("utf-8")
-            except UnicodeEncodeError:
-                return "the text is not valid Unicode"
-    elif t is int:
-        if not -FLOAT_MAX <= v <= FLOAT_MAX:
-            return _OUT_OF_RANGE
-    elif t is float:
-        if v - v != 0.0:  # inf or nan
-            return _OUT_OF_RANGE
-    return None
-
-
-def _walk(v: Any, depth: int) -> None:
-    """Check one container's values (recursion is bounded by MAX_DEPTH)."""
-    if depth >= MAX_DEPTH and v:
-        raise _BadValue(f"nests more than {MAX_DEPTH} levels deep")
-    if type(v) is dict:
-        items: Any = v.items()
-    elif type(v) is list:
-        items = enumerate(v)
-    else:
-        problem = _bad_scalar(v)
-        if problem:
-            raise _BadValue(problem)
-        return
-    for k, x in items:
-        tx = type(x)
-        if tx is dict or tx is list:
-            try:
-                _walk(x, depth + 1)
-            except _BadValue as e:
-                e.parts.append(_step(k))
-                raise
-            continue
-        if type(k) is str and not k.isascii() and _bad_scalar(k):
-            raise _BadValue("a key is not valid Unicode text")
-        if tx is str:
-            if x.isascii():
-                continue
-        elif tx is int:
-            if -FLOAT_MAX <= x <= FLOAT_MAX:
-                continue
-        elif tx is float:
-            if x - x == 0.0:
-                continue
-        else:
-            continue
-        problem = _bad_scalar(x)
-        if problem:
-            e = _BadValue(problem)
-            e.parts.append(_step(k))
-            raise e
-
-
-def _step(key: Any) -> str:
-    if isinstance(key, int):
-        return f"[{key}]"
-    return "." + (key if key.isidentifier() else quote(key))
+        node = doc["nodes"][int(head[len("nodes["):head.index("]")])]
+    except (ValueError, IndexError):
+        return problem
+    nid = node.get("id") if isinstance(node, dict) else None
+    if not isinstance(nid, str) or value_problem(nid):
+        return problem
+    return f"{head} (node {quote(nid)}): {rest}"
 
 
 def _no_constant(name: str) -> Any:
@@ -225,6 +163,7 @@ def from_dict(doc: Any) -> Graph:
     training = _expect(doc.get("training", {}), dict, "training")
     g.training = training
     g.step = _expect(doc.get("step", {}), dict, "step")
+    g.search = _expect(doc.get("search", {}), dict, "search")
     g.extra = {k: v for k, v in doc.items() if k not in _TOP_KEYS}
     loaded: dict[str, Node] = {}
     first_at: dict[str, int] = {}
@@ -269,7 +208,7 @@ def _read_node_fast(raw: Any) -> Node | None:
         return None
     extra_keys = raw.keys() - _NODE_KEYSET
     extra = {k: v for k, v in raw.items() if k in extra_keys} if extra_keys else {}
-    return Node(nid, type_name, params, (float(x), float(y)), init, extra)
+    return Node(nid, type_name, params, (clamp_coord(float(x)), clamp_coord(float(y))), init, extra)
 
 
 _ORIGIN = [0, 0]
@@ -296,7 +235,7 @@ def _read_node(i: int, raw: Any) -> Node:
     init = raw.get("init")
     if init is not None and not isinstance(init, str):
         raise FileFormatError(f"{where}.init ({quote(nid)}): must be a string, got {_type_name(init)}")
-    return Node(nid, type_name, params, (float(pos[0]), float(pos[1])), init,
+    return Node(nid, type_name, params, (clamp_coord(float(pos[0])), clamp_coord(float(pos[1]))), init,
                 {k: v for k, v in raw.items() if k not in _NODE_KEYS})
 
 
@@ -346,6 +285,8 @@ def to_dict(graph: Graph) -> dict[str, Any]:
                            "training": graph.training}
     if graph.step:
         doc["step"] = _ordered(graph.step, STEP_KEYS)
+    if graph.search:
+        doc["search"] = _ordered(graph.search, _SEARCH_KEYS)
     doc.update(sorted(graph.extra.items()))
     return doc
 
@@ -392,7 +333,21 @@ def _format(v: Any, depth: int) -> str:
 
 
 def save(graph: Graph, path: str | os.PathLike[str]) -> None:
-    atomic_write(Path(path), dumps(graph).encode("utf-8"))
+    """Write the graph atomically. A graph holding a value that :func:`load` would refuse (see
+    :mod:`graphlab.io.values`) is refused with FileFormatError naming the node and field, and the
+    file on disk stays as it was: nothing saved is unopenable."""
+    try:
+        doc = to_dict(graph)
+    except (TypeError, ValueError, AttributeError, OverflowError) as e:  # a model edited past its API
+        raise FileFormatError(f"{path}: cannot save: the graph holds a value no graph file can ({e})") from None
+    problem = value_problem(doc)
+    if problem:
+        raise FileFormatError(f"{path}: cannot save: {_with_node(doc, problem)}")
+    try:
+        from_dict(doc)  # and the structure load checks (an init that is no string, an id load refuses, ...)
+    except FileFormatError as e:
+        raise FileFormatError(f"{path}: cannot save: {e}") from None
+    atomic_write(Path(path), (_format(doc, 0) + "\n").encode("utf-8"))
 
 
 def _umask() -> int:
@@ -408,7 +363,7 @@ def _umask() -> int:
     return mask
 
 
-def _target_mode(path: Path) -> int:
+def target_mode(path: Path) -> int:
     """The permission bits the saved file should have: the original file's, or what a newly
     created file gets under the umask (mkstemp itself creates 0600)."""
     try:
@@ -425,7 +380,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     bits (or gets the umask default when it is new)."""
     path = Path(path).resolve()
     clean_stale(path.parent)
-    mode = _target_mode(path)
+    mode = target_mode(path)
     fd, tmp = create_temp(path)
     try:
         with os.fdopen(fd, "wb") as f:

@@ -9,12 +9,13 @@ names the field, e.g. ``training.optimizer.lr: must be > 0, got -1``. It imports
     "training": {
       "dataset": {"name": "spiral", "classes": 3, "points": 100},   # or just "spiral"
       "val_fraction": 0.2,            # 0 <= f < 1; held out (seeded shuffle) for validation
+      "test_fraction": 0.0,           # 0 <= f < 1; held out for the final test, never read by training
       "preprocess": "none",           # none | mean_image | per_channel_mean | standardize
       "augment": {"hflip": false, "crop_padding": 0, "color_jitter": 0.0},   # images only
       "optimizer": {"name": "sgd", "lr": 0.01},       # + each optimizer's knobs, see OPTIMIZERS
       "schedule": {"name": "none"},   # none | step (step_size, gamma) | exponential (gamma)
                                       #      | cosine (t_max, eta_min); stepped once per epoch
-      "regularization": {"l2": 0.0, "l1": 0.0},       # λ·ΣW² / λ·Σ|W| over weights (dim ≥ 2)
+      "regularization": {"l2": 0.0, "l1": 0.0},       # ½·λ·ΣW² / λ·Σ|W| over weights (dim ≥ 2)
       "clip_grad_norm": null,         # max global gradient norm, or null
       "init": null,                   # graph-wide init scheme (graphlab.core.init_schemes.INIT_SCHEMES)
       "epochs": 10, "batch_size": 64, # batch_size "full" = the whole training split per step
@@ -101,13 +102,15 @@ class TrainConfig:
     device: str = "auto"
     threads: int | None = None
     stats_budget: float = 0.02
+    test_fraction: float = 0.0  # held out for `graphlab evaluate`; training never reads it
 
     def to_dict(self) -> dict[str, Any]:
         """The canonical ``training`` section (every key explicit); parse_training(to_dict()) == self."""
         d = asdict(self)
         return {
             "dataset": {"name": self.dataset.name, **self.dataset.params},
-            "val_fraction": self.val_fraction, "preprocess": self.preprocess, "augment": d["augment"],
+            "val_fraction": self.val_fraction, "test_fraction": self.test_fraction, "preprocess": self.preprocess,
+            "augment": d["augment"],
             "optimizer": {"name": self.optimizer.name, "lr": self.optimizer.lr, **self.optimizer.knobs},
             "schedule": {"name": self.schedule.name, **self.schedule.knobs},
             "regularization": {"l2": self.l2, "l1": self.l1}, "clip_grad_norm": self.clip_grad_norm,
@@ -166,6 +169,10 @@ def parse_training(training: Mapping[str, Any] | None) -> TrainConfig:
     dataset = DatasetConfig(name, check_params(name, ds))
 
     val = _get(t, "val_fraction")
+    test = _get(t, "test_fraction")
+    if val + test >= 1:
+        raise ConfigError("training.test_fraction", f"val_fraction + test_fraction must be < 1 (some samples must be "
+                                                    f"left for training), got {val:g} + {test:g}")
     pre = _get(t, "preprocess")
 
     aug = _section(t.get("augment"), "training.augment")
@@ -201,7 +208,7 @@ def parse_training(training: Mapping[str, Any] | None) -> TrainConfig:
     budget = _get(stats, "stats.budget")
 
     return TrainConfig(dataset, val, pre, augment, optimizer, schedule, l2, l1, clip, init, epochs,
-                       batch_size, seed, device, threads, budget)
+                       batch_size, seed, device, threads, budget, test)
 
 
 def with_overrides(cfg: TrainConfig, *, epochs: int | None = None, batch_size: int | None = None,

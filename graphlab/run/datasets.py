@@ -25,7 +25,8 @@ The user's own data (relative paths are relative to the graph file's folder):
 
 ``task`` is classification (integer labels 0..C-1, ``num_classes`` = C) or regression (float
 targets of shape ``target_shape``). The validation split is a fixed shuffle (seed 0), so runs with
-different seeds are compared on the same held-out samples. Preprocessing statistics come from the
+different seeds are compared on the same held-out samples; ``test_fraction`` holds out a test split
+from the same shuffle, which only ``graphlab evaluate`` reads. Preprocessing statistics come from the
 training split only.
 
 API: :func:`check_params` (torch-free; used by :mod:`graphlab.run.config`), :func:`build_dataset`
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
     from .config import TrainConfig
 
+from ..core.spec import Task
 from .schema import DATASET_FIELDS, REQUIRED
 
 _REQ = REQUIRED  # marks a required parameter
@@ -84,11 +86,12 @@ class Data:
     """A dataset split into train and validation, preprocessed, ready to batch.
 
     In-memory datasets have tensors ``x_train``/``y_train``/``x_val``/``y_val`` (val may have 0 rows).
-    Lazily read ones (image folders) have ``train_set``/``val_set`` (torch Datasets) instead.
+    Lazily read ones (image folders) have ``train_set``/``val_set`` (torch Datasets) instead. The test
+    split (``x_test``/``y_test`` or ``test_set``) is there only when asked for.
     """
 
     name: str
-    task: str  # "classification" | "regression"
+    task: Task
     sample_shape: tuple[int, ...]
     num_classes: int | None  # classification only
     target_shape: tuple[int, ...]  # () for class labels
@@ -99,10 +102,19 @@ class Data:
     train_set: Any = None
     val_set: Any = None
     class_names: list[str] = field(default_factory=list)
+    x_test: "torch.Tensor | None" = None
+    y_test: "torch.Tensor | None" = None
+    test_set: Any = None
 
     @property
     def in_memory(self) -> bool:
         return self.x_train is not None
+
+    def tensors(self, split: str) -> tuple["torch.Tensor", "torch.Tensor"]:
+        """(x, y) of the "train" or "val" split of an in-memory dataset."""
+        x, y = (self.x_train, self.y_train) if split == "train" else (self.x_val, self.y_val)
+        assert x is not None and y is not None, "an in-memory dataset holds its tensors"
+        return x, y
 
     @property
     def n_train(self) -> int:
@@ -113,8 +125,11 @@ class Data:
         return len(self.x_val) if self.x_val is not None else len(self.val_set or ())
 
 
-def build_dataset(cfg: "TrainConfig", base_dir: str | os.PathLike[str] | None = None) -> Data:
-    """Load or generate ``cfg.dataset``, split off ``cfg.val_fraction`` and apply ``cfg.preprocess``.
+def build_dataset(cfg: "TrainConfig", base_dir: str | os.PathLike[str] | None = None, *,
+                  with_test: bool = False) -> Data:
+    """Load or generate ``cfg.dataset``, split off ``cfg.val_fraction`` (and ``cfg.test_fraction``) and
+    apply ``cfg.preprocess``. The test split is held out always and kept only ``with_test`` (for
+    :mod:`graphlab.run.testset`): training and search never see it.
 
     Raises :class:`DataError` for missing or malformed files.
     """
@@ -125,26 +140,44 @@ def build_dataset(cfg: "TrainConfig", base_dir: str | os.PathLike[str] | None = 
     if name == "image_folder":
         from .imagefolder import build_image_folder
 
-        return build_image_folder(_resolve(base, p["path"]), p, cfg)
+        return build_image_folder(_resolve(base, p["path"]), p, cfg, with_test)
     x, y, task, class_names = _load(name, p, base)
     num_classes = None
     if task == "classification":
         if len(y) == 0:
             raise DataError(f"dataset {name}: it has no samples")
         num_classes = max(int(y.max()) + 1, len(class_names))
-    n = len(x)
+    tr, va, te = split_indices(len(x), cfg, f"dataset {name}")
+    x_train, y_train, x_val, y_val = x[tr], y[tr], x[va], y[va]
+    x_raw = x_train
+    x_train, x_val = preprocess(cfg.preprocess, x_train, x_val)
+    data = Data(name, task, tuple(x.shape[1:]), num_classes, tuple(y.shape[1:]), x_train.contiguous(),
+                y_train.contiguous(), x_val.contiguous(), y_val.contiguous(), class_names=class_names)
+    if with_test:  # statistics from the training split, as for validation
+        data.x_test = preprocess(cfg.preprocess, x_raw, x[te])[1].contiguous()
+        data.y_test = y[te].contiguous()
+    return data
+
+
+def split_indices(n: int, cfg: "TrainConfig", what: str) -> tuple["torch.Tensor", "torch.Tensor", "torch.Tensor"]:
+    """(train, validation, test) sample indices: one fixed shuffle (seed 0), validation from its start,
+    test from its end, training in between — so a test_fraction of 0 leaves the split as it always was,
+    and the test samples are the same whatever the validation share (a search that holds out another
+    validation share never selects on them). At least one sample in a share that is above 0;
+    DataError when none is left for training."""
+    import torch
+
     n_val = int(round(n * cfg.val_fraction))
     if cfg.val_fraction > 0 and n_val == 0:
         n_val = 1
-    if n - n_val < 1:
-        raise DataError(f"dataset {name}: {n} sample(s) leave none for training with val_fraction "
-                        f"{cfg.val_fraction}")
+    n_test = int(round(n * cfg.test_fraction))
+    if cfg.test_fraction > 0 and n_test == 0:
+        n_test = 1
+    if n - n_val - n_test < 1:
+        test = f" and test_fraction {cfg.test_fraction}" if cfg.test_fraction else ""
+        raise DataError(f"{what}: {n} sample(s) leave none for training with val_fraction {cfg.val_fraction}{test}")
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(0))
-    tr, va = perm[n_val:], perm[:n_val]
-    x_train, y_train, x_val, y_val = x[tr], y[tr], x[va], y[va]
-    x_train, x_val = preprocess(cfg.preprocess, x_train, x_val)
-    return Data(name, task, tuple(x.shape[1:]), num_classes, tuple(y.shape[1:]), x_train.contiguous(),
-                y_train.contiguous(), x_val.contiguous(), y_val.contiguous(), class_names=class_names)
+    return perm[n_val:n - n_test], perm[:n_val], perm[n - n_test:]
 
 
 def preprocess(kind: str, x_train: "torch.Tensor", x_val: "torch.Tensor") -> tuple["torch.Tensor", "torch.Tensor"]:
@@ -180,7 +213,7 @@ def _resolve(base: Path, path: str) -> Path:
     return p if p.is_absolute() else base / p
 
 
-def _load(name: str, p: dict[str, Any], base: Path):
+def _load(name: str, p: dict[str, Any], base: Path) -> tuple["torch.Tensor", "torch.Tensor", Task, list[str]]:
     if name == "spiral":
         return (*spiral(p["classes"], p["points"], p["noise"], p["seed"]), "classification", [])
     if name == "digits":
@@ -208,7 +241,7 @@ def _load(name: str, p: dict[str, Any], base: Path):
     return x, y, "classification", []
 
 
-def spiral(classes: int = 3, points: int = 100, noise: float = 0.2, seed: int = 0):
+def spiral(classes: int = 3, points: int = 100, noise: float = 0.2, seed: int = 0) -> tuple["torch.Tensor", "torch.Tensor"]:
     """CS231n's spiral: (X [K·N, 2] float32, y [K·N] long), class k's points contiguous."""
     import torch
 
@@ -223,7 +256,7 @@ def spiral(classes: int = 3, points: int = 100, noise: float = 0.2, seed: int = 
     return torch.cat(xs).float(), torch.cat(ys)
 
 
-def digits(size: int = 8):
+def digits(size: int = 8) -> tuple["torch.Tensor", "torch.Tensor"]:
     """scikit-learn's bundled 8×8 digits: (X [1797, 1, size, size] scaled to 0..1, resized bilinearly
     when size != 8; y [1797] long)."""
     import torch
@@ -236,7 +269,7 @@ def digits(size: int = 8):
     return x, torch.tensor(d.target, dtype=torch.long)
 
 
-def adding(samples: int = 10000, length: int = 50, seed: int = 0):
+def adding(samples: int = 10000, length: int = 50, seed: int = 0) -> tuple["torch.Tensor", "torch.Tensor"]:
     """The adding problem: (X [S, T, 2], y [S, 1]); one marker in each half of the sequence."""
     import torch
 
@@ -253,7 +286,7 @@ def adding(samples: int = 10000, length: int = 50, seed: int = 0):
     return torch.stack([values, marks], 2), y
 
 
-def sine(samples: int = 2000, length: int = 20, noise: float = 0.05, seed: int = 0):
+def sine(samples: int = 2000, length: int = 20, noise: float = 0.05, seed: int = 0) -> tuple["torch.Tensor", "torch.Tensor"]:
     """Noisy sine windows: (X [S, T, 1], y [S, 1] = the next clean value)."""
     import torch
 

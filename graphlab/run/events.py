@@ -24,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from ..core.spec import Task
+
 #: bins of every histogram, plus one underflow and one overflow count in front and behind
 HIST_BINS = 64
 #: log10 |gradient| range of the gradient histograms: 64 bins of 0.25 decade from 1e-14 to 1e2
@@ -57,7 +59,7 @@ class Preparing:
 class RunStarted:
     graph: str
     dataset: str
-    task: str  # "classification" | "regression"
+    task: Task
     n_train: int
     n_val: int
     num_classes: int | None

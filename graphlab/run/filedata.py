@@ -6,8 +6,11 @@ Every reader returns tensors (X float32 [N, ...], y long [N] or float32 [N, k]) 
 """
 from __future__ import annotations
 
+import ast
 import csv
+import io
 import math
+import struct
 import zipfile
 import zlib
 from pathlib import Path
@@ -17,7 +20,9 @@ import numpy as np
 import torch
 
 from ..core import memory
+from ..core.spec import Task
 from ..core.text import error_line
+from ..io.readfile import open_regular, read_limited, read_stream
 from .datasets import DataError
 
 
@@ -27,7 +32,7 @@ MAX_CLASSES = 1_000_000
 CSV_FIELD_LIMIT = csv.field_size_limit()
 
 
-def _targets(y: np.ndarray, task: str, where: str) -> tuple[torch.Tensor, str, list[str]]:
+def _targets(y: np.ndarray, task: str, where: str) -> tuple[torch.Tensor, Task, list[str]]:
     if y.ndim == 0:
         raise DataError(f"{where}: the labels are one scalar; they must hold one label (or target row) per sample")
     if y.dtype.kind in "US":  # string labels: sorted classes
@@ -49,55 +54,69 @@ def _targets(y: np.ndarray, task: str, where: str) -> tuple[torch.Tensor, str, l
             raise DataError(f"{where}: class labels must be 0, 1, 2…; found {int(y.min())}")
         if y.size and y.max() >= MAX_CLASSES:
             raise DataError(f"{where}: class labels must be below {MAX_CLASSES:,}; found {y.max():.6g}")
-        return torch.from_numpy(y.astype(np.int64)), task, []
+        return torch.from_numpy(y.astype(np.int64)), "classification", []
     yt = torch.from_numpy(y.astype(np.float32))
-    return (yt.unsqueeze(1) if yt.dim() == 1 else yt), task, []
+    return (yt.unsqueeze(1) if yt.dim() == 1 else yt), "regression", []
 
 
-def _npz_member_bytes(path: Path, key: str) -> int | None:
+#: the longest .npy header read (numpy's own limit is 10,000 characters)
+MAX_NPY_HEADER = 65536
+_NPY_VERSIONS = {(1, 0): ("<H", "latin1"), (2, 0): ("<I", "latin1"), (3, 0): ("<I", "utf8")}
+
+
+def npy_header(f: Any) -> tuple[tuple[int, ...], np.dtype]:
+    """(shape, dtype) from the header of an .npy array (format version 1.0, 2.0 or 3.0), reading
+    nothing past it; ValueError saying what is wrong for anything else. The header is a Python
+    literal, read with ``ast.literal_eval`` (no code runs)."""
+    magic = f.read(8)
+    if len(magic) < 8 or magic[:6] != b"\x93NUMPY":
+        raise ValueError("not an .npy array (no NUMPY magic)")
+    version = (magic[6], magic[7])
+    if version not in _NPY_VERSIONS:
+        raise ValueError(f"an .npy format version {version[0]}.{version[1]} header, which this reader does not know")
+    length_fmt, encoding = _NPY_VERSIONS[version]
+    raw_len = f.read(struct.calcsize(length_fmt))
+    if len(raw_len) < struct.calcsize(length_fmt):
+        raise ValueError("the .npy header is cut short")
+    n = struct.unpack(length_fmt, raw_len)[0]
+    if n > MAX_NPY_HEADER:
+        raise ValueError(f"an .npy header of {n:,} bytes (at most {MAX_NPY_HEADER:,})")
+    text = f.read(n)
+    if len(text) < n:
+        raise ValueError("the .npy header is cut short")
+    try:
+        d = ast.literal_eval(text.decode(encoding))
+        shape, descr = d["shape"], d["descr"]
+        ok = (isinstance(d, dict) and set(d) == {"descr", "fortran_order", "shape"} and isinstance(shape, tuple)
+              and all(type(v) is int and v >= 0 for v in shape))
+        dtype = np.lib.format.descr_to_dtype(descr) if ok else None
+    except Exception as e:  # noqa: BLE001 - a malformed literal raises SyntaxError, ValueError, MemoryError...
+        raise ValueError(f"an unreadable .npy header ({error_line(e, 80, with_type=True)})") from None
+    if dtype is None:
+        raise ValueError("an .npy header without a valid shape and dtype")
+    return shape, dtype
+
+
+def _npz_member_bytes(zf: zipfile.ZipFile, key: str) -> int:
     """The bytes array ``key`` of an .npz will take as float32 beside its own copy, from its header
-    alone (nothing is read); None when the header cannot be read this way."""
-    with zipfile.ZipFile(path) as zf, zf.open(key + ".npy") as f:
-        version = np.lib.format.read_magic(f)
-        if version == (1, 0):
-            shape, _, dtype = np.lib.format.read_array_header_1_0(f)
-        elif version == (2, 0):
-            shape, _, dtype = np.lib.format.read_array_header_2_0(f)
-        else:
-            return None
+    alone (nothing else is read); ValueError when the header cannot be read."""
+    with zf.open(key + ".npy") as f:
+        shape, dtype = npy_header(f)
     return math.prod(shape) * (dtype.itemsize + 4)
 
 
-def load_npz(path: Path, xkey: str, ykey: str, task: str) -> tuple[torch.Tensor, torch.Tensor, str, list[str]]:
+def load_npz(path: Path, xkey: str, ykey: str, task: str) -> tuple[torch.Tensor, torch.Tensor, Task, list[str]]:
     """Arrays ``xkey`` (samples) and ``ykey`` (labels or targets) of an .npz file, checked: an .npy or
-    a truncated or corrupt archive, a missing key, a scalar, sizes beyond memory — each one line
-    naming the file and the field."""
-    if not path.is_file():
-        raise DataError(f"{path}: no such file (training.dataset.path)")
+    a truncated or corrupt archive, a missing key, a scalar, a header that cannot be read, sizes
+    beyond memory, not a regular file — each one line naming the file and the field."""
     try:
-        if not zipfile.is_zipfile(path):
-            with open(path, "rb") as fh:
-                kind = "an .npy array file" if fh.read(6) == b"\x93NUMPY" else "not an .npz archive"
-            raise DataError(f"{path}: {kind}; training.dataset.path must name an .npz file (np.savez), "
-                            f"whose arrays are named by training.dataset.x and .y")
-        with np.load(path, allow_pickle=False) as z:
-            keys = list(z.keys())
-            for k, f in ((xkey, "x"), (ykey, "y")):
-                if k not in keys:
-                    raise DataError(f"{path}: has no array {k!r} (training.dataset.{f}); it has "
-                                    f"{', '.join(map(repr, keys)) or 'no arrays'}")
-            need = sum(_npz_member_bytes(path, k) or 0 for k in (xkey, ykey))
-            avail = memory.available_bytes()
-            if need > avail:
-                raise DataError(f"{path}: arrays {xkey!r} and {ykey!r} need {memory.fmt_bytes(need)} as float32, more "
-                                f"than the {memory.fmt_bytes(avail)} of memory available (training.dataset.path)")
-            x, y = z[xkey], z[ykey]
-    except DataError:
-        raise
-    except MemoryError:
-        raise DataError(f"{path}: the arrays do not fit in memory (training.dataset.path)") from None
-    except Exception as e:  # noqa: BLE001 - a corrupt archive raises BadZipFile, zlib.error, EOFError, ValueError...
-        raise DataError(f"{path}: cannot read as .npz ({error_line(e, with_type=True)}) (training.dataset.path)") from None
+        fh = open_regular(path)
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file (training.dataset.path)") from None
+    except OSError as e:
+        raise DataError(f"{path}: cannot read: {e.strerror or e} (training.dataset.path)") from None
+    with fh:
+        x, y = _read_npz(fh, path, xkey, ykey)
     if x.dtype.kind not in "biuf":
         raise DataError(f"{path}: {xkey!r} must be numeric, got dtype {x.dtype} (training.dataset.x)")
     if x.ndim < 2:
@@ -109,19 +128,64 @@ def load_npz(path: Path, xkey: str, ykey: str, task: str) -> tuple[torch.Tensor,
     return torch.from_numpy(x.astype(np.float32)), yt, task, names
 
 
-def load_csv(path: Path, label: Any, task: str) -> tuple[torch.Tensor, torch.Tensor, str, list[str]]:
-    if not path.is_file():
-        raise DataError(f"{path}: no such file (training.dataset.path)")
+def _read_npz(fh: Any, path: Path, xkey: str, ykey: str) -> tuple[np.ndarray, np.ndarray]:
+    """The two arrays of an open .npz file, their sizes checked from their headers first."""
+    try:
+        if not zipfile.is_zipfile(fh):
+            fh.seek(0)
+            kind = "an .npy array file" if fh.read(6) == b"\x93NUMPY" else "not an .npz archive"
+            raise DataError(f"{path}: {kind}; training.dataset.path must name an .npz file (np.savez), "
+                            f"whose arrays are named by training.dataset.x and .y")
+        fh.seek(0)
+        with zipfile.ZipFile(fh) as zf:
+            keys = [n[:-4] for n in zf.namelist() if n.endswith(".npy")]
+            for k, f in ((xkey, "x"), (ykey, "y")):
+                if k not in keys:
+                    raise DataError(f"{path}: has no array {k!r} (training.dataset.{f}); it has "
+                                    f"{', '.join(map(repr, keys)) or 'no arrays'}")
+            need = 0
+            for k, f in ((xkey, "x"), (ykey, "y")):
+                try:
+                    need += _npz_member_bytes(zf, k)
+                except ValueError as e:
+                    raise DataError(f"{path}: array {k!r} has {e} (training.dataset.{f})") from None
+            avail = memory.available_bytes()
+            if need > avail:
+                raise DataError(f"{path}: arrays {xkey!r} and {ykey!r} need {memory.fmt_bytes(need)} as float32, more "
+                                f"than the {memory.fmt_bytes(avail)} of memory available (training.dataset.path)")
+        fh.seek(0)
+        with np.load(fh, allow_pickle=False) as z:
+            return z[xkey], z[ykey]
+    except DataError:
+        raise
+    except MemoryError:
+        raise DataError(f"{path}: the arrays do not fit in memory (training.dataset.path)") from None
+    except Exception as e:  # noqa: BLE001 - a corrupt archive raises BadZipFile, zlib.error, EOFError, ValueError...
+        raise DataError(f"{path}: cannot read as .npz ({error_line(e, with_type=True)}) (training.dataset.path)") from None
+
+
+#: a CSV file may take this share of the memory available as bytes (its cells as Python objects
+#: take many times their text)
+CSV_MEMORY_SHARE = 16
+
+
+def load_csv(path: Path, label: Any, task: str) -> tuple[torch.Tensor, torch.Tensor, Task, list[str]]:
     reader = None
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            rows = [r for r in reader if r and any(c.strip() for c in r)]
+        with open_regular(path) as raw:
+            budget = memory.available_bytes() // CSV_MEMORY_SHARE
+            text = read_stream(raw, budget, path, "for a CSV file in the memory available").decode("utf-8-sig")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        rows = [r for r in reader if r and any(c.strip() for c in r)]
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file (training.dataset.path)") from None
     except csv.Error as e:  # a cell over the csv module's limit, a NUL byte, a broken quote
         line = f"line {reader.line_num}: " if reader is not None else ""
         raise DataError(f"{path}: {line}not a CSV file this reader can use ({error_line(e, with_type=True)}; cells are limited "
                         f"to {CSV_FIELD_LIMIT:,} characters) (training.dataset.path)") from None
-    except (OSError, UnicodeDecodeError) as e:
+    except OSError as e:
+        raise DataError(f"{path}: cannot read: {e.strerror or error_line(e)} (training.dataset.path)") from None
+    except UnicodeDecodeError as e:
         raise DataError(f"{path}: cannot read: {error_line(e, with_type=True)} (training.dataset.path)") from None
     if not rows:
         raise DataError(f"{path}: the file is empty (training.dataset.path)")
@@ -176,7 +240,7 @@ def _gunzip(path: Path, limit: int) -> bytes:
     anything); DataError naming the file when the body is not gzip or is cut short."""
     d = zlib.decompressobj(wbits=31)  # gzip header and trailer
     try:
-        out = d.decompress(path.read_bytes(), limit + 1)
+        out = d.decompress(read_limited(path, limit, "in the memory available"), limit + 1)
         if len(out) > limit:
             raise DataError(f"{path}: decompresses to more than {memory.fmt_bytes(limit)}, more than memory allows "
                             f"(training.dataset.root)")
@@ -190,9 +254,10 @@ def _gunzip(path: Path, limit: int) -> bytes:
 def _read_idx(path: Path) -> np.ndarray:
     """An idx file of unsigned bytes (MNIST's format), gzipped or not; DataError naming the file."""
     try:
-        raw = _gunzip(path, memory.available_bytes() // 2) if path.suffix == ".gz" else path.read_bytes()
+        limit = memory.available_bytes() // 2
+        raw = _gunzip(path, limit) if path.suffix == ".gz" else read_limited(path, limit, "in the memory available")
     except OSError as e:
-        raise DataError(f"{path}: cannot read: {error_line(e, with_type=True)} (training.dataset.root)") from None
+        raise DataError(f"{path}: cannot read: {e.strerror or error_line(e)} (training.dataset.root)") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 8:
         raise DataError(f"{path}: not an idx file of unsigned bytes (training.dataset.root)")
     ndim = raw[3]
@@ -241,9 +306,10 @@ def load_cifar10(root: Path) -> tuple[torch.Tensor, torch.Tensor]:
         if not f.is_file():
             raise DataError(f"cifar10: {f} is missing")
         try:
-            raw = np.frombuffer(f.read_bytes(), dtype=np.uint8)
+            raw = np.frombuffer(read_limited(f, memory.available_bytes() // 4, "in the memory available"),
+                                dtype=np.uint8)
         except OSError as e:
-            raise DataError(f"{f}: cannot read: {error_line(e, with_type=True)} (training.dataset.root)") from None
+            raise DataError(f"{f}: cannot read: {e.strerror or error_line(e)} (training.dataset.root)") from None
         if raw.size % 3073 or not raw.size:
             raise DataError(f"{f}: not a CIFAR-10 binary batch ({raw.size:,} bytes, not a multiple of 3,073) "
                             f"(training.dataset.root)")

@@ -6,12 +6,18 @@
 without it every image must have the size of the first one. Pixel values are scaled to 0..1 for
 8-bit images. Preprocessing statistics are computed in one pass over the training split.
 
-A file that cannot be read (corrupt, truncated, not an image) raises
+Sizes are read before pixels: an image whose header promises more than :data:`MAX_PIXELS` pixels
+(a decompression bomb: a 97 KB PNG can decode to 3.3 GB) is refused naming the file, and Pillow's
+own DecompressionBombWarning never prints. A FIFO or a device among the files is refused, never
+read (:mod:`graphlab.io.readfile`).
+
+A file that cannot be read (corrupt, truncated, not an image, not a regular file) raises
 :class:`graphlab.run.datasets.DataError` naming it and the field — also mid-epoch, when a lazily read
 file turns out bad; the trainer ends the run with that one line.
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +26,26 @@ import torch
 from torch.utils.data import Dataset
 
 from ..core.text import error_line
-from .datasets import Data, DataError
+from ..io.readfile import open_regular, read_limited
+from .datasets import Data, DataError, split_indices
 
 NATIVE = (".npy", ".pgm", ".ppm")
 PILLOW = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+#: the most pixels (height × width) one image may have: 2^25, a 5,792 × 5,792 picture
+MAX_PIXELS = 2 ** 25
+#: and the most values (pixels × channels): an RGBA picture of MAX_PIXELS
+MAX_VALUES = 4 * MAX_PIXELS
+
+
+def _too_many_pixels(path: Path, h: int, w: int, c: int = 1) -> None:
+    if h * w > MAX_PIXELS or h * w * c > MAX_VALUES:
+        raise DataError(f"{path}: a {w} × {h} image{f' of {c} channels' if c > 1 else ''} is larger than "
+                        f"GraphLab reads ({MAX_PIXELS:,} pixels, {MAX_VALUES:,} values); shrink it or leave it "
+                        f"out (training.dataset.path)")
 
 
 def _read_pnm(path: Path) -> np.ndarray:
-    raw = path.read_bytes()
+    raw = read_limited(path, MAX_PIXELS * 3 + 4096)
     tokens: list[bytes] = []
     pos = 0
     while len(tokens) < 4:
@@ -47,6 +65,7 @@ def _read_pnm(path: Path) -> np.ndarray:
     if magic not in (b"P5", b"P6") or not 0 < maxval <= 255 or w <= 0 or h <= 0:
         raise DataError(f"{path}: only binary 8-bit P5/P6 files are read natively (training.dataset.path)")
     c = 3 if magic == b"P6" else 1
+    _too_many_pixels(path, h, w)
     data = np.frombuffer(raw, dtype=np.uint8, offset=pos + 1, count=w * h * c)
     return data.reshape(h, w, c).transpose(2, 0, 1)
 
@@ -56,7 +75,7 @@ def read_image(path: Path, grayscale: bool) -> torch.Tensor:
     suf = path.suffix.lower()
     try:
         if suf == ".npy":
-            a = np.load(path, allow_pickle=False)
+            a = _read_npy(path)
             if a.ndim == 2:
                 a = a[None]
             elif a.ndim == 3 and a.shape[-1] in (1, 3, 4) and a.shape[0] not in (1, 3, 4):
@@ -71,11 +90,15 @@ def read_image(path: Path, grayscale: bool) -> torch.Tensor:
             except ImportError:
                 raise DataError(f"{path}: reading {suf} files needs Pillow (pip install pillow); "
                                 ".npy, .pgm and .ppm are read without it") from None
-            with Image.open(path) as im:
-                a = np.asarray(im.convert("L" if grayscale else "RGB"))
+            a = _read_with_pillow(Image, path, grayscale)
             a = a[None] if a.ndim == 2 else a.transpose(2, 0, 1)
     except DataError:
         raise
+    except OSError as e:
+        if e.strerror and e.filename:  # not a regular file, too large (graphlab.io.readfile), unreadable
+            raise DataError(f"{path}: cannot read: {e.strerror} (training.dataset.path)") from None
+        raise DataError(f"{path}: cannot read image ({error_line(e, with_type=True)}) "
+                        f"(training.dataset.path)") from None
     except MemoryError:
         raise DataError(f"{path}: the image does not fit in memory (training.dataset.path)") from None
     except Exception as e:  # noqa: BLE001 - Pillow and numpy raise OSError, ValueError, SyntaxError, EOFError,
@@ -91,6 +114,41 @@ def read_image(path: Path, grayscale: bool) -> torch.Tensor:
     if grayscale and t.shape[0] == 3:
         t = (t * torch.tensor([0.299, 0.587, 0.114]).view(3, 1, 1)).sum(0, keepdim=True)
     return t
+
+
+def _read_npy(path: Path) -> np.ndarray:
+    """An .npy image, its shape checked from its header before its pixels are read."""
+    from .filedata import npy_header
+
+    with open_regular(path) as f:
+        try:
+            shape, _ = npy_header(f)
+        except ValueError as e:
+            raise DataError(f"{path}: {e} (training.dataset.path)") from None
+        if len(shape) == 2:
+            _too_many_pixels(path, shape[0], shape[1])
+        elif len(shape) == 3 and shape[-1] in (1, 3, 4) and shape[0] not in (1, 3, 4):  # [H, W, C]
+            _too_many_pixels(path, shape[0], shape[1], shape[2])
+        elif len(shape) == 3:  # [C, H, W]
+            _too_many_pixels(path, shape[1], shape[2], shape[0])
+        f.seek(0)
+        return np.load(f, allow_pickle=False)
+
+
+def _read_with_pillow(Image: Any, path: Path, grayscale: bool) -> np.ndarray:
+    """Pixels through Pillow, its size read (lazily, from the header) and checked first; Pillow's
+    DecompressionBombWarning is silenced (our own bound is lower) and its error is one line."""
+    with open_regular(path) as f, warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            im = Image.open(f)
+        except Image.DecompressionBombError:
+            raise DataError(f"{path}: the image is larger than GraphLab reads ({MAX_PIXELS:,} pixels); "
+                            f"shrink it or leave it out (training.dataset.path)") from None
+        with im:
+            w, h = im.size
+            _too_many_pixels(path, h, w, len(im.getbands()))
+            return np.asarray(im.convert("L" if grayscale else "RGB"))
 
 
 class ImageFolder(Dataset):
@@ -114,7 +172,7 @@ class ImageFolder(Dataset):
         return x, label
 
 
-def build_image_folder(root: Path, p: dict[str, Any], cfg: Any) -> Data:
+def build_image_folder(root: Path, p: dict[str, Any], cfg: Any, with_test: bool = False) -> Data:
     if not root.is_dir():
         raise DataError(f"{root}: no such folder (training.dataset.path)")
     try:
@@ -134,12 +192,10 @@ def build_image_folder(root: Path, p: dict[str, Any], cfg: Any) -> Data:
     first = read_image(files[0][0], p["grayscale"])
     shape = (first.shape[0], *(size or first.shape[1:]))
     n = len(files)
-    n_val = int(round(n * cfg.val_fraction)) or (1 if cfg.val_fraction > 0 else 0)
-    if n - n_val < 1:
-        raise DataError(f"{root}: {n} image(s) leave none for training with val_fraction {cfg.val_fraction}")
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(0)).tolist()
-    train = ImageFolder([files[i] for i in perm[n_val:]], size, p["grayscale"])
-    val = ImageFolder([files[i] for i in perm[:n_val]], size, p["grayscale"])
+    tr, va, te = split_indices(n, cfg, str(root))
+    train = ImageFolder([files[i] for i in tr.tolist()], size, p["grayscale"])
+    val = ImageFolder([files[i] for i in va.tolist()], size, p["grayscale"])
+    test = ImageFolder([files[i] for i in te.tolist()], size, p["grayscale"]) if with_test else None
     if size is None:
         for f, _ in files:
             s = read_image(f, p["grayscale"]).shape
@@ -150,7 +206,8 @@ def build_image_folder(root: Path, p: dict[str, Any], cfg: Any) -> Data:
         dims = (0,) if cfg.preprocess == "mean_image" else (0, 2, 3)
         mean = xs.mean(dims)
         std = xs.std(dims).clamp_min(1e-8) if cfg.preprocess == "standardize" else None
-        for ds in (train, val):
-            ds.mean, ds.std = mean, std
+        for ds in (train, val, test):
+            if ds is not None:
+                ds.mean, ds.std = mean, std
     return Data("image_folder", "classification", tuple(shape), len(classes), (), train_set=train, val_set=val,
-                class_names=classes)
+                class_names=classes, test_set=test)

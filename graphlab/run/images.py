@@ -121,6 +121,9 @@ class ImageMaker:
         out: list[Images] = []
         kinds = self.kinds.get(node, [])
         m = self.modules.get(node)
+        if m is None:
+            return out
+        weight = getattr(m, "weight", None)
         if "feature_maps" in kinds:
             got: list[torch.Tensor] = []
             h = m.register_forward_hook(lambda mod, args, o: got.append(o.detach()))
@@ -134,15 +137,15 @@ class ImageMaker:
             if got:
                 tiles, labels, ranges = feature_maps(got[0][0])
                 out.append(Images(node, "feature_maps", tiles, labels, epoch, step, request, ranges))
-                if self.probe.dim() == 4:  # an image input: where the receptive fields are drawn
+                if self.probe is not None and self.probe.dim() == 4:  # an image: where the fields are drawn
                     tiles, labels, ranges = probe_image(self.probe)
                     out.append(Images(node, "probe", tiles, labels, epoch, step, request, ranges))
-        if "filters" in kinds:
-            tiles, labels, ranges = filters(m.weight)
+        if "filters" in kinds and isinstance(weight, torch.Tensor):
+            tiles, labels, ranges = filters(weight)
             out.append(Images(node, "filters", tiles, labels, epoch, step, request, ranges))
-        if "templates" in kinds:
+        if "templates" in kinds and isinstance(weight, torch.Tensor):
             names = self.names if node == self.ci.output_id else []  # class names label the classifier's rows only
-            tiles, labels, ranges = templates(m.weight, self._image_of[node], names)
+            tiles, labels, ranges = templates(weight, self._image_of[node], names)
             out.append(Images(node, "templates", tiles, labels, epoch, step, request, ranges))
         return out
 
@@ -169,7 +172,7 @@ def images_from_checkpoint(graph: Any, node: str, weights: str | None, base_dir:
     if a.nodes.get(node) is not None and len(a.nodes[node].shape or ()) == 3:  # feature maps need a sample
         data = build_dataset(cfg, base_dir)
         if data.in_memory:
-            probe = data.x_val[:1] if data.n_val else data.x_train[:1]
+            probe = data.tensors("val" if data.n_val else "train")[0][:1]
         else:
             probe = (data.val_set if data.n_val else data.train_set)[0][0].unsqueeze(0)
     maker = ImageMaker(gm, ci, probe, [], gm.eval)

@@ -40,6 +40,14 @@ known: ``data`` with ``training.dataset`` for a bad dataset path, ``nan`` with t
 ``runtime``) and a ``Finished``; if the child dies without one (killed, crashed), :meth:`poll`
 reports an ``Error`` and a ``Finished`` itself, so a listener always sees the end.
 
+**Never outlives the editor.** The child exits as soon as its parent process is gone (the editor
+killed with -9, crashed, or closed without stopping it): on Linux the kernel signals it
+(``PR_SET_PDEATHSIG``, SIGUSR2, whose handler exits when :func:`os.getppid` is no longer the
+parent's pid — the signal also comes when only the *thread* that started the child ends, and then
+it is ignored); everywhere, the child's command thread checks the parent's pid every
+:data:`FLUSH_INTERVAL` seconds, and takes a closed command pipe for a parent gone. Its last
+checkpoint (every ``checkpoint_interval`` seconds) stays on disk.
+
 **Released at the end.** Once :meth:`poll` has delivered the ``Finished`` event it calls
 :meth:`close`: the queues are closed (their pipes and the command queue's feeder thread go) and the
 process handle is closed as soon as the child has exited (a short-lived reaper thread waits for it, so
@@ -50,9 +58,11 @@ is abandoned: use :meth:`stop` and poll until ``Finished`` to keep a checkpoint)
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing as mp
 import os
 import queue as queue_mod
+import signal
 import sys
 import threading
 import traceback
@@ -109,13 +119,15 @@ class Outbox:
         p = self.pending
         if isinstance(e, ev.Step):
             i = self._step_at
-            if i is not None and p[i].epoch == e.epoch:  # type: ignore[union-attr]
-                p[i] = merge_steps(p[i], e)  # type: ignore[arg-type]
+            last = p[i] if i is not None else None
+            if i is not None and isinstance(last, ev.Step) and last.epoch == e.epoch:
+                p[i] = merge_steps(last, e)
                 return
             self._step_at = len(p)
         elif isinstance(e, ev.NodeStats) and self._stats_at is not None:
             old = p[self._stats_at]
-            p[self._stats_at] = ev.NodeStats(e.epoch, e.step, {**old.nodes, **e.nodes})  # type: ignore[union-attr]
+            assert isinstance(old, ev.NodeStats)  # _stats_at indexes the pending NodeStats
+            p[self._stats_at] = ev.NodeStats(e.epoch, e.step, {**old.nodes, **e.nodes})
             return
         elif isinstance(e, ev.NodeStats):
             self._stats_at = len(p)
@@ -152,16 +164,51 @@ def _error_event(e: BaseException) -> ev.Error:
     return ev.Error("internal", f"the training process failed: {type(e).__name__}: {e}{at}")
 
 
+#: exit status of a child whose parent is gone (nobody reads it; the tests do)
+ORPHAN_EXIT = 3
+_PR_SET_PDEATHSIG = 1
+
+
+def parent_gone(parent_pid: int) -> bool:
+    """True when the process that started this one has exited (this one was re-parented)."""
+    return os.getppid() != parent_pid
+
+
+def exit_with_parent(parent_pid: int) -> None:
+    """Make this process exit as soon as ``parent_pid`` (its parent) does: a kernel signal on Linux,
+    and at once when the parent is already gone. The command thread's check covers other systems."""
+    if parent_gone(parent_pid):
+        os._exit(ORPHAN_EXIT)
+    if not sys.platform.startswith("linux"):
+        return
+
+    def on_parent_death(signum: int, frame: Any) -> None:
+        if parent_gone(parent_pid):  # not just the parent's starting thread ending
+            os._exit(ORPHAN_EXIT)
+
+    try:
+        signal.signal(signal.SIGUSR2, on_parent_death)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGUSR2), 0, 0, 0)
+    except (OSError, AttributeError, ValueError):  # no prctl here: the command thread's check remains
+        return
+    if parent_gone(parent_pid):  # it died between the first check and prctl
+        os._exit(ORPHAN_EXIT)
+
+
 def _child(text: str, config: TrainConfig, kwargs: dict[str, Any], q: Any, cmds: Any, acked: Any,
-           produced: Any) -> None:
+           produced: Any, parent_pid: int | None = None) -> None:
+    if parent_pid is not None:
+        exit_with_parent(parent_pid)
     box = Outbox(q, acked, produced)
     if "torch" not in sys.modules:
         box.put(ev.Preparing("importing PyTorch"))
-    _run_child(box, text, config, kwargs, cmds)
+    _run_child(box, text, config, kwargs, cmds, parent_pid)
 
 
-def _warm_child(jobs: Any, q: Any, cmds: Any, acked: Any, produced: Any, ready: Any) -> None:
+def _warm_child(jobs: Any, q: Any, cmds: Any, acked: Any, produced: Any, ready: Any, parent_pid: int) -> None:
     """A spare: import what a run needs now, then wait for the run (None, or a closed pipe: end)."""
+    exit_with_parent(parent_pid)
     import torch  # noqa: F401 - the point: imported before the run is asked for
 
     from . import trainer  # noqa: F401
@@ -180,10 +227,11 @@ def _warm_child(jobs: Any, q: Any, cmds: Any, acked: Any, produced: Any, ready: 
     if job is None:
         return
     text, config, kwargs = job
-    _run_child(Outbox(q, acked, produced), text, config, kwargs, cmds)
+    _run_child(Outbox(q, acked, produced), text, config, kwargs, cmds, parent_pid)
 
 
-def _run_child(box: Outbox, text: str, config: TrainConfig, kwargs: dict[str, Any], cmds: Any) -> None:
+def _run_child(box: Outbox, text: str, config: TrainConfig, kwargs: dict[str, Any], cmds: Any,
+               parent_pid: int | None) -> None:
     from ..io import loads
     from .trainer import Trainer
 
@@ -192,14 +240,18 @@ def _run_child(box: Outbox, text: str, config: TrainConfig, kwargs: dict[str, An
     try:
         trainer = Trainer(loads(text), config, **kwargs)
 
-        def watch() -> None:  # commands in, quiet-time flushes out
+        def watch() -> None:  # commands in, quiet-time flushes out; the parent's pid watched
             while not done.is_set():
+                if parent_pid is not None and parent_gone(parent_pid):
+                    os._exit(ORPHAN_EXIT)
                 try:
                     req = cmds.get(timeout=FLUSH_INTERVAL)
                 except queue_mod.Empty:
                     box.flush()
                     continue
-                except (EOFError, OSError):
+                except (EOFError, OSError):  # the parent closed its end, or died
+                    if parent_pid is not None and parent_gone(parent_pid):
+                        os._exit(ORPHAN_EXIT)
                     return
                 trainer.request(req)  # answered with a Reply (pause/resume/stop too) ...
                 if isinstance(req, Request) and req.kind in ("pause", "resume", "stop"):
@@ -228,7 +280,8 @@ class SpareProcess:
         self.acked, self.produced = ctx.Value("q", 0), ctx.Value("q", 0)
         self._ready = ctx.Event()
         self.proc = ctx.Process(target=_warm_child, name="graphlab-train-spare", daemon=True,
-                                args=(self.jobs, self.q, self.cmds, self.acked, self.produced, self._ready))
+                                args=(self.jobs, self.q, self.cmds, self.acked, self.produced, self._ready,
+                                      os.getpid()))
         self.proc.start()
         self.taken = False
 
@@ -296,7 +349,7 @@ class TrainingProcess:
             self._produced = ctx.Value("q", 0)
             self._proc = ctx.Process(target=_child, name="graphlab-train", daemon=True,
                                      args=(dumps(graph), cfg, kwargs, self._q, self._cmds, self._acked,
-                                           self._produced))
+                                           self._produced, os.getpid()))
         self._next_id = 0
         self.batches = 0  # batches received so far
         self.finished: ev.Finished | None = None
@@ -305,6 +358,8 @@ class TrainingProcess:
         self._started = False
         self._reaper: threading.Thread | None = None
         self._reaped = False  # the process handle is closed
+        #: stop() found the child suspended (SIGSTOP) and continued it so that it can stop
+        self.continued = False
 
     @property
     def warm(self) -> bool:
@@ -339,7 +394,32 @@ class TrainingProcess:
         return self.request("resume")
 
     def stop(self) -> int:
-        return self.request("stop")
+        """Ask the child to stop after its current step. A child suspended by a signal (SIGSTOP, a
+        debugger) could never answer: it is continued first, and :attr:`continued` says so."""
+        rid = self.request("stop")
+        if self.suspended:  # (the pid is read only then: a closed process object refuses it)
+            try:
+                pid = self._proc.pid
+                assert pid is not None  # a suspended child has started
+                os.kill(pid, signal.SIGCONT)
+                self.continued = True
+            except (OSError, ValueError):
+                pass
+        return rid
+
+    @property
+    def suspended(self) -> bool:
+        """The child is stopped by a signal (state T in /proc on Linux; False where it cannot be told)."""
+        with self._lock:
+            if self._reaped or not self._started or self._proc.pid is None:
+                return False
+            pid = self._proc.pid
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return False
+        return state in (b"T", b"t")
 
     def select(self, node: str | None, images: bool = True) -> int:
         """Detailed statistics (and, with ``images``, Images at most once a second) for ``node``; None clears."""
@@ -439,7 +519,7 @@ class TrainingProcess:
             qu.close()
             qu.join_thread()
         # Their pipes close when the queues are collected: drop them (after start() the Process holds none).
-        self._q = self._cmds = None  # type: ignore[assignment]
+        del self._q, self._cmds
         if not self._started:
             if self._spare is not None:  # a spare that was waiting for this run: it ends
                 proc.kill()

@@ -23,14 +23,18 @@ run X"). No torch, no Qt.
 """
 from __future__ import annotations
 
+import errno
+import io
 import json
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from ..core.text import error_line
+from ..io.readfile import open_regular
 from ..io.tempfiles import clean_stale, create_temp
 
 RUN_FILE = "run.json"
@@ -106,7 +110,7 @@ class RunFolder:
         kept: list[str] = []
         if keep_up_to_epoch:
             kept, self.skipped = _log_lines_up_to(self.log_path, keep_up_to_epoch)
-        self._log = open(self.log_path, "w", encoding="utf-8")
+        self._log = _open_log(self.log_path)
         self._log.writelines(kept)
         self._log.flush()
         self.write_info()
@@ -134,13 +138,39 @@ class RunFolder:
             self._log = None
 
 
+def _open_log(path: Path) -> TextIO:
+    """``path`` created or emptied for writing, never through a symbolic link (``O_NOFOLLOW``: a link
+    planted at DIR/metrics.jsonl would send the log anywhere) and never a FIFO or device (opened
+    without blocking, then checked); OSError naming the file otherwise."""
+    flags = (os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+             | getattr(os, "O_CLOEXEC", 0))
+    if path.is_symlink():  # O_NOFOLLOW says ELOOP ("too many levels of symbolic links"): say what it is
+        raise OSError(errno.ELOOP, f"{path.name} is a symbolic link, and GraphLab does not write a run's files "
+                      "through links: remove it, or choose another folder", str(path))
+    try:
+        fd = os.open(path, flags, 0o666)
+    except OSError as e:
+        if e.errno == errno.ENXIO:  # a FIFO nobody reads
+            raise OSError(errno.ENXIO, f"{path.name} is a FIFO (named pipe), not a regular file", str(path)) from None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, f"{path.name} is not a regular file", str(path))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "w", encoding="utf-8")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_metrics(path: Path) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
     """The Epoch records of a metrics log, each with its line (newline-terminated), and one message per
     line skipped (naming the file and the line number). A missing or unreadable file has none."""
     rows: list[tuple[str, dict[str, Any]]] = []
     skipped: list[str] = []
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
+        with io.TextIOWrapper(open_regular(path), encoding="utf-8", errors="replace") as f:
             for n, line in enumerate(f, 1):
                 if not line.strip():
                     continue

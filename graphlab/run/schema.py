@@ -25,11 +25,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any
+from typing import Any, Literal
 
 from ..core import fields
 from ..core.fields import FieldError
 from ..core.init_schemes import INIT_HELP, INIT_SCHEMES
+
+
+#: the kinds of value a training-section field holds (one field class each: graphlab.core.fields)
+FieldKind = Literal["float", "int", "bool", "choice", "text", "label", "size"]
 
 
 class ConfigError(FieldError):
@@ -63,7 +67,7 @@ class Field:
     this row makes, raising :class:`ConfigError` named ``training.<key>``."""
 
     key: str  # dotted path below "training"
-    kind: str  # float | int | bool | choice | text | label | size
+    kind: FieldKind
     default: Any
     label: str
     help: str = ""
@@ -108,7 +112,7 @@ def _make_field(f: Field) -> fields.Field:
     common: dict[str, Any] = {"name": f.name, "default": None if f.required else f.default, "help": f.help,
                               "label": f.label, "nullable": f.nullable, "null_text": f.null_text,
                               "required": f.required, "path": f.path, "raises": ConfigError}
-    bounds = {"lo": f.lo, "hi": f.hi, "lo_open": f.lo_open, "hi_open": f.hi_open}
+    bounds: dict[str, Any] = {"lo": f.lo, "hi": f.hi, "lo_open": f.lo_open, "hi_open": f.hi_open}
     k = f.kind
     if k == "int":
         return fields.IntField(**common, **bounds, special=f.special)
@@ -275,6 +279,9 @@ VARIANT_NAMES: dict[str, Field] = {
 _PLAIN: tuple[Field, ...] = (
     Field("val_fraction", "float", 0.2, "validation share", "share of the samples held out for validation (a "
           "fixed shuffle: every seed sees the same split)", lo=0.0, hi=1.0, hi_open=True),
+    Field("test_fraction", "float", 0.0, "test share", "share of the samples held out for the final test: never "
+          "read by training or a search; `graphlab evaluate` reads it once at the end", lo=0.0, hi=1.0,
+          hi_open=True),
     Field("preprocess", "choice", "none", "preprocess", "statistics from the training split only",
           choices=PREPROCESS, choice_help=("the samples as they are", "subtract the mean image",
                                            "subtract each channel's mean", "zero mean, unit variance per feature")),
@@ -285,8 +292,8 @@ _PLAIN: tuple[Field, ...] = (
           "1+j)", lo=0.0, hi=1.0),
     Field("optimizer.lr", "float", DEFAULT_LR, "learning rate", "the step size (every optimizer has one)",
           lo=0.0, lo_open=True, log=True),
-    Field("regularization.l2", "float", 0.0, "L2", "loss += λ·ΣW² over the weights (not the biases)", lo=0.0,
-          log=True),
+    Field("regularization.l2", "float", 0.0, "L2", "loss += ½·λ·ΣW² over the weights (not the biases): the "
+          "course's convention, = torch's weight_decay λ", lo=0.0, log=True),
     Field("regularization.l1", "float", 0.0, "L1", "loss += λ·Σ|W| over the weights", lo=0.0, log=True),
     Field("clip_grad_norm", "float", None, "clip gradient norm", "rescale the gradients when their global norm is "
           "above this", lo=0.0, lo_open=True, nullable=True, null_text="off"),
@@ -308,15 +315,15 @@ _PLAIN: tuple[Field, ...] = (
 FIELDS: dict[str, Field] = {f.key: f for f in _PLAIN}
 
 #: the top-level keys of the training section
-TOP_KEYS = ("dataset", "val_fraction", "preprocess", "augment", "optimizer", "schedule", "regularization",
-            "clip_grad_norm", "init", "epochs", "batch_size", "seed", "device", "threads", "stats")
+TOP_KEYS = ("dataset", "val_fraction", "test_fraction", "preprocess", "augment", "optimizer", "schedule",
+            "regularization", "clip_grad_norm", "init", "epochs", "batch_size", "seed", "device", "threads", "stats")
 #: the keys of each plain sub-section
 SUB_KEYS = {sec: tuple(f.name for f in _PLAIN if f.key.startswith(sec + "."))
             for sec in ("augment", "regularization", "stats")}
 
 #: the form's groups, in order: plain field keys and variant sections ("@dataset": its name + its fields)
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Data", ("@dataset", "val_fraction", "preprocess", "augment.hflip", "augment.crop_padding",
+    ("Data", ("@dataset", "val_fraction", "test_fraction", "preprocess", "augment.hflip", "augment.crop_padding",
               "augment.color_jitter")),
     ("Optimizer", ("@optimizer", "optimizer.lr", "@schedule")),
     ("Regularization", ("regularization.l2", "regularization.l1", "clip_grad_norm", "init")),

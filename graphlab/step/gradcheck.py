@@ -136,7 +136,7 @@ def check_stepper(stepper: Stepper, *, coords: int = COORDS, threshold: float = 
             with fixed_rng(state):
                 return module(*xs, *extra)
 
-        params = {name: p for name, p in module.named_parameters() if p.requires_grad}
+        params: dict[str, torch.Tensor] = {name: p for name, p in module.named_parameters() if p.requires_grad}
         report.nodes[nid] = check_function(nid, fn, list(rec.inputs), params,
                                            coords=coords, seed=stepper.seed + i)
     return report
@@ -214,7 +214,7 @@ def _one_round(fn: Callable[..., torch.Tensor], xs: list[torch.Tensor], tensors:
             # the tensor's typical gradient: the whole analytic gradient's RMS (the sampled coordinates
             # alone may all have vanished, e.g. an LSTM's first steps), or the sampled numerical one's if
             # larger (an analytic gradient that is wrongly ~0 must not lower the floor)
-            numeric_rms = math.sqrt(sum(r[4] ** 2 for r in rows) / len(rows)) if rows else 0.0
+            numeric_rms = math.hypot(*(r[4] for r in rows)) / math.sqrt(len(rows)) if rows else 0.0  # hypot: no OverflowError
             analytic_rms = float(torch.linalg.vector_norm(analytic)) / math.sqrt(max(analytic.numel(), 1))
             typical = max(analytic_rms if math.isfinite(analytic_rms) else 0.0, numeric_rms)
             floor = max(FLOOR * typical, TINY)

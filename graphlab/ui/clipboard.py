@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent, QMimeData, QObject, QPointF
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QGraphicsView
 
+from ..io.values import position
 from .controller import CLIP_MIME
 
 if TYPE_CHECKING:
@@ -114,10 +115,9 @@ def _corner(data: dict[str, Any]) -> tuple[float, float]:
     """The top-left of the clipboard's node positions (0, 0 when none can be read)."""
     xs, ys = [], []
     for raw in data.get("nodes", []):
-        try:
-            x, y = (float(v) for v in raw.get("pos", (0, 0)))
-        except (TypeError, ValueError, AttributeError):
+        pos = position(raw.get("pos", (0, 0))) if isinstance(raw, dict) else None
+        if pos is None:  # not two finite numbers ("nan", 1e999): the controller refuses the paste
             continue
-        xs.append(x)
-        ys.append(y)
+        xs.append(pos[0])
+        ys.append(pos[1])
     return (min(xs), min(ys)) if xs else (0.0, 0.0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +19,8 @@ from PySide6.QtGui import QUndoStack
 from ..core import REGISTRY, Edge, Graph, Node
 from ..core.graph import MAX_PORT, fresh_id
 from ..core.layout import layered_positions
+from ..core.text import one_line, quote, show_value
+from ..io.values import NODE_DEPTH, PARAM_DEPTH, clamp_coord, position, value_problem
 from .commands import (
     AddNodeCommand,
     ConnectCommand,
@@ -76,14 +79,28 @@ class Controller(QObject):
             parent.add(RemoveNodeCommand(self.graph, nid))
         self.stack.push(parent)
 
-    def set_param(self, node_id: str, name: str, value: Any) -> None:
+    def set_param(self, node_id: str, name: str, value: Any) -> bool:
+        """Set one parameter (``init`` for the node's init scheme; None: back to the default) as one
+        undo step. A value no graph file can hold (a 400-digit number, text that is not Unicode,
+        nesting past 64 levels) is refused with a hint naming the node and field: the model, and so
+        every later save, never holds what ``load`` refuses. False when nothing changed."""
         node = self.graph.nodes.get(node_id)
         if node is None:
-            return
+            return False
+        if not isinstance(name, str) or value_problem(name):
+            self.hint.emit(f"refused: {node_id}: the parameter name {quote(name)} is not valid Unicode text")
+            return False
+        problem = value_problem(value, PARAM_DEPTH, name)
+        if name == "init" and value is not None and not isinstance(value, str):
+            problem = f"init: must be the name of an init scheme, got {show_value(value)}"  # as load says
+        if problem:
+            self.hint.emit(one_line(f"refused: {node_id}.{problem}"))
+            return False
         current = node.init if name == "init" else node.params.get(name)
         if current == value and (value is not None or name == "init" or name not in node.params):
-            return
+            return False
         self.stack.push(SetParamCommand(self.graph, node_id, name, value))
+        return True
 
     def move_nodes(self, moves: dict[str, tuple[tuple[float, float], tuple[float, float]]]) -> None:
         moves = {n: (o, p) for n, (o, p) in moves.items() if n in self.graph.nodes and o != p}
@@ -114,6 +131,9 @@ class Controller(QObject):
         name = " ".join(str(name).split())
         if not name:
             self.hint.emit("the graph needs a name")
+            return False
+        if value_problem(name):
+            self.hint.emit(one_line(f"refused: the name {quote(name)}: {value_problem(name)}"))
             return False
         if name == self.graph.name:
             return False
@@ -175,23 +195,29 @@ class Controller(QObject):
         return data
 
     def paste(self, data: dict[str, Any], offset: tuple[float, float] = PASTE_OFFSET, text: str = "Paste") -> list[str]:
-        """Add copies of the clipboard's nodes (fresh ids, same params) and their internal edges."""
+        """Add copies of the clipboard's nodes (fresh ids, same params) and their internal edges.
+
+        A clipboard node that a graph file could not hold (:func:`clip_node_problem`: a value
+        ``load`` refuses, a position that is not two finite numbers) refuses the whole paste with a
+        hint naming it: nothing changes. Positions are clamped to the canvas's bounds."""
+        entries = [raw for raw in data.get("nodes", []) if isinstance(raw, dict) and "id" in raw
+                   and isinstance(raw.get("type"), str)]  # anything else on the clipboard is not a node
+        for raw in entries:
+            problem = clip_node_problem(raw)
+            if problem:
+                self.hint.emit(one_line(f"nothing pasted: {problem}"))
+                return []
+        ox, oy = (float(v) if math.isfinite(v) else 0.0 for v in offset)
         taken = self.graph.taken_ids()
         mapping: dict[str, str] = {}
         nodes: list[Node] = []
-        for raw in data.get("nodes", []):
-            if not isinstance(raw, dict) or not isinstance(raw.get("type"), str) or "id" not in raw:
-                continue
+        for raw in entries:
             new = fresh_id(raw["type"], taken)
             taken.add(new)
             mapping[str(raw["id"])] = new
-            try:
-                x, y = (float(v) for v in raw.get("pos", (0, 0)))
-            except (TypeError, ValueError):
-                x, y = 0.0, 0.0
-            params = raw.get("params") if isinstance(raw.get("params"), dict) else {}
-            init = raw.get("init") if isinstance(raw.get("init"), str) else None
-            nodes.append(Node(new, raw["type"], copy.deepcopy(params), (x + offset[0], y + offset[1]), init))
+            x, y = position(raw.get("pos", (0, 0))) or (0.0, 0.0)
+            nodes.append(Node(new, raw["type"], copy.deepcopy(raw.get("params", {})),
+                              (clamp_coord(x + ox), clamp_coord(y + oy)), raw.get("init")))
         if not nodes:
             return []
         edges: list[Edge] = []
@@ -214,3 +240,21 @@ class Controller(QObject):
 
     def duplicate(self, node_ids: Iterable[str]) -> list[str]:
         return self.paste(self.copy_data(node_ids), text="Duplicate")
+
+
+def clip_node_problem(raw: dict[str, Any]) -> str | None:
+    """Why a clipboard node cannot be pasted — what ``graphlab.io.load`` would refuse in a file's
+    node — naming it (``clipboard node 'fc1'.params.out_features: the number is out of range …``),
+    or None."""
+    problem = value_problem(raw, NODE_DEPTH)
+    nid = raw.get("id")
+    who = f"clipboard node {quote(nid) if isinstance(nid, str) and not value_problem(nid) else '?'}"
+    if problem:
+        return f"{who}.{problem}"
+    if "pos" in raw and position(raw["pos"]) is None:
+        return f"{who}.pos: must be [x, y], two finite numbers"
+    if not isinstance(raw.get("params", {}), dict):
+        return f"{who}.params: must be an object of parameter values"
+    if raw.get("init") is not None and not isinstance(raw.get("init"), str):
+        return f"{who}.init: must be the name of an init scheme"
+    return None

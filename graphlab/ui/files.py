@@ -124,6 +124,8 @@ class DocumentFiles(QObject):
             save(self.w.graph, target)
         except OSError as e:
             problem = f"{path}: {e.strerror or e}"
+        except FileFormatError as e:  # a value load would refuse (graphlab.io.values); the file is untouched
+            problem = str(e)
         except (ValueError, RecursionError, UnicodeError) as e:  # a value JSON cannot hold; the file is untouched
             problem = f"{path}: the graph holds a value that cannot be saved ({e})"
         if problem is not None:

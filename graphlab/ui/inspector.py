@@ -16,6 +16,8 @@ come from the model (undo, redo) update the editors with their signals blocked.
 """
 from __future__ import annotations
 
+import html
+
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -27,6 +29,7 @@ from ..core.fields import ChoiceField
 from ..core.init_schemes import INIT_HELP, INIT_SCHEMES  # noqa: F401 - the one list of weight init schemes
 from ..core.layers._common import fmt
 from .forms import FieldEditor, make_editor
+from .scene.node_item import clip_text
 
 #: a node's weight init, as a field: null = the graph's scheme (training.init)
 INIT_FIELD = ChoiceField("init", None, help="weight initialisation for this node; '(graph default)' uses the "
@@ -120,8 +123,10 @@ class InspectorWidget(QScrollArea):
             return
         node = self.graph.nodes[self.node_id]
         spec = REGISTRY.get(node.type)
-        self.header.setText(f"<b>{self.node_id}</b> &nbsp;·&nbsp; {spec.display if spec else node.type}")
-        self.help.setText(spec.help if spec else f"unknown layer type '{node.type}'")
+        # ids and types come from files: escaped, and cut so that a 10 MB string costs nothing to lay out
+        nid, kind = html.escape(clip_text(self.node_id)), html.escape(clip_text(spec.display if spec else node.type))
+        self.header.setText(f"<b>{nid}</b> &nbsp;·&nbsp; {kind}")
+        self.help.setText(spec.help if spec else f"unknown layer type '{clip_text(node.type)}'")
         if spec is not None:
             for p in spec.params:
                 ed = make_editor(p.field, p.name, self._edited, self._refuser(p.name), self, f=p,

@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         self.workspace = Workspaces(self, self.settings, self.shell)
         self.shell.workspaces = self.workspace
         self.workspace.fill_menu(self.workspace_menu)
+        self.workspace.changed.connect(self._workspace_changed)
         self.run_toolbar.addWidget(self.workspace.bar)
         self.run_toolbar.addSeparator()
         self.removeToolBar(self.run_toolbar)
@@ -191,6 +192,10 @@ class MainWindow(QMainWindow):
         graph.listener_failed.connect(self._on_listener_failed)
         self.inspector.set_graph(graph)
         self.document.replace(graph, path, title, key)
+
+    def _workspace_changed(self, _name: str) -> None:
+        """The canvas has another size in another workspace: show the graph again, once the docks settled."""
+        self.view.refit_settling()
 
     def _on_replaced(self) -> None:
         self.update_title()

@@ -131,14 +131,14 @@ class Shell(QObject):
             self.view.focus_node(node_id)
 
     def keep_in_view(self, node_id: str) -> None:
-        """Centre the canvas on the node when it is not well inside the view (a 10% margin); never zooms."""
+        """Scroll the canvas as little as needed for the node's card to be in view (never zooms; a card
+        already in view does not move the canvas, so a fitted graph stays where it is)."""
         item = self.document.scene.node_items.get(node_id)
         if item is None or self.view is None:
             return
-        r = self.view.viewport().rect()
-        inner = r.adjusted(r.width() // 10, r.height() // 10, -r.width() // 10, -r.height() // 10)
-        if not self.view.mapToScene(inner).boundingRect().contains(item.sceneBoundingRect()):
-            self.view.centerOn(item)
+        visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+        if not visible.contains(item.sceneBoundingRect()):
+            self.view.ensureVisible(item.sceneBoundingRect(), 40, 40)
 
     def refit(self) -> None:
         if self.view is not None:

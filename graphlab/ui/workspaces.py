@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabBar
 NAMES = ("design", "train", "step")
 TITLES = {"design": "Design", "train": "Train", "step": "Step"}
 #: bump when the default layouts or the set of docks change: saved arrangements of older versions are dropped
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 
 Area = Qt.DockWidgetArea
 AREAS = {"left": Area.LeftDockWidgetArea, "right": Area.RightDockWidgetArea, "bottom": Area.BottomDockWidgetArea}

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+import pytest
 
 from graphlab.core import analyze
 from graphlab.core.training_cost import training_cost
@@ -15,12 +15,13 @@ NODE_FIELDS = {"shape", "params", "param_bytes", "activation_bytes", "macs", "fl
                "saved_bytes", "rf"}
 
 
-def check(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "graphlab", "check", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
+@pytest.fixture
+def check(cli):  # type: ignore[no-untyped-def]
+    """`graphlab check ARGS` in-process (tests/conftest.py's ``cli``), from the repository root."""
+    return lambda *args: cli("check", *args, cwd=ROOT)
 
 
-def test_json_carries_the_figures_of_every_node_and_the_training_memory() -> None:
+def test_json_carries_the_figures_of_every_node_and_the_training_memory(check) -> None:  # type: ignore[no-untyped-def]
     r = check("examples/lenet5.graphlab.json", "--json")
     assert r.returncode == 0, r.stderr
     rep = json.loads(r.stdout)
@@ -41,7 +42,7 @@ def test_json_carries_the_figures_of_every_node_and_the_training_memory() -> Non
     assert m["optimizer"] == 2 * m["weights"]  # Adam's two moments
 
 
-def test_batch_scales_the_activations_only() -> None:
+def test_batch_scales_the_activations_only(check) -> None:  # type: ignore[no-untyped-def]
     one = json.loads(check("examples/digits_cnn.graphlab.json", "--json", "--batch", "1").stdout)["memory"]
     ten = json.loads(check("examples/digits_cnn.graphlab.json", "--json", "--batch", "10").stdout)["memory"]
     assert ten["weights"] == one["weights"] and ten["optimizer"] == one["optimizer"]
@@ -50,7 +51,7 @@ def test_batch_scales_the_activations_only() -> None:
     assert (one["activations"], ten["activations"]) == (per_sample + fixed, 10 * per_sample + fixed)
 
 
-def test_text_output_has_the_cost_columns_and_the_four_parts() -> None:
+def test_text_output_has_the_cost_columns_and_the_four_parts(check) -> None:  # type: ignore[no-untyped-def]
     r = check("examples/lenet5.graphlab.json", "--batch", "8")
     assert r.returncode == 0, r.stderr
     head = r.stdout.splitlines()[0]
@@ -62,7 +63,7 @@ def test_text_output_has_the_cost_columns_and_the_four_parts() -> None:
         assert part in r.stdout.splitlines()[-2]
 
 
-def test_a_bad_batch_is_one_line_exit_2() -> None:
+def test_a_bad_batch_is_one_line_exit_2(check) -> None:  # type: ignore[no-untyped-def]
     r = check("examples/lenet5.graphlab.json", "--batch", "0")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "--batch" in r.stderr
     assert "Traceback" not in r.stderr

@@ -54,7 +54,9 @@ def test_integers_beyond_float_range_are_refused_at_load_naming_the_field(change
     with pytest.raises(FileFormatError) as e:
         loads(text)
     msg = str(e.value)
-    assert msg.startswith(f"{field}: the number is out of range") and "\n" not in msg
+    assert msg.startswith(field) and ": the number is out of range" in msg and "\n" not in msg
+    if field.startswith("nodes["):  # and the node, by its id
+        assert msg.startswith(f"{field} (node '")
     path = tmp_path / "huge.graphlab.json"
     path.write_text(text)
     for argv in (["check", str(path)], ["check", "--json", str(path)], ["train", str(path)],

@@ -86,7 +86,7 @@ def test_conv_padding_and_input_sizes_name_the_node(tmp_path, capsys) -> None:
         "conv": [{"id": "x", "type": "Input", "params": {"shape": [1, 8, 8]}},
                  {"id": "conv", "type": "Conv2d", "params": {"out_channels": 1e9, "kernel_size": 3}}],
         "pad": [{"id": "x", "type": "Input", "params": {"shape": [1, 8, 8]}},
-                {"id": "pad", "type": "Conv2d", "params": {"out_channels": 4, "padding": 10 ** 6}}],
+                {"id": "pad", "type": "Conv2d", "params": {"out_channels": 10 ** 5, "padding": 256}}],  # the maximum
         "x": [{"id": "x", "type": "Input", "params": {"shape": [10 ** 10, 10 ** 10, 10 ** 10]}}],
     }
     for node, nodes in cases.items():

@@ -15,5 +15,5 @@ def test_open_refuses_an_integer_beyond_float_range(make_window, examples_dir, t
     bad.write_text(json.dumps(doc))
     assert not w.open_file(bad, ask=False)
     (title, text), = w.prompts.errors
-    assert "nodes[1].pos[0]: the number is out of range" in text and "\n" not in text
+    assert "nodes[1].pos[0] (node 'conv1'): the number is out of range" in text and "\n" not in text
     assert snapshot(w) == before

@@ -9,13 +9,15 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..spec import KwargsRule, Shape, ShapeError, TorchModule, _no_kwargs
+from ..text import fmt_count
 
 RANK_NAMES = {0: "a scalar", 1: "a vector [F]", 2: "a sequence [T, F]", 3: "an image [C, H, W]"}
 
 
 def fmt(shape: Sequence[int]) -> str:
-    """Shape as users read it: 6×24×24, or 'scalar' for ()."""
-    return "×".join(str(d) for d in shape) if len(shape) else "scalar"
+    """Shape as users read it: 6×24×24, or 'scalar' for (); a dim from 10^18 on as 1.0e+308."""
+    return "×".join(fmt_count(d) if type(d) is int and not -10 ** 18 < d < 10 ** 18 else str(d)
+                    for d in shape) if len(shape) else "scalar"
 
 
 def describe(shape: Shape) -> str:

@@ -2,20 +2,21 @@
 from __future__ import annotations
 
 from ..cost import IDENTITY, KEEP_INPUTS, KEEP_OUTPUT, Cost, elementwise, numel
-from ..spec import LayerSpec, Param, ShapeError
+from ..spec import CostRule, Gain, KwargsRule, LayerSpec, Param, Params, Shape, ShapeError, Shapes, SummaryRule
 from ._common import describe, nn_module, same, torch_dim
 
 
-def _simple(type_: str, help_: str, params=(), kwargs=None, summary=None, *, backward: str = "",
-            saturation: str | None = None, init_gain: str | None = None, computes: str | None = None,
-            cost=elementwise(1, KEEP_OUTPUT)) -> LayerSpec:
+def _simple(type_: str, help_: str, params: tuple[Param, ...] = (), kwargs: KwargsRule | None = None,
+            summary: SummaryRule | None = None, *, backward: str = "",
+            saturation: str | None = None, init_gain: Gain | None = None, computes: str | None = None,
+            cost: CostRule = elementwise(1, KEEP_OUTPUT)) -> LayerSpec:
     module = nn_module(type_, kwargs) if kwargs else nn_module(type_)
     return LayerSpec(type=type_, display=type_, category="Activation", params=params, shape=same,
                      torch=module, summary=summary, help=help_, backward=backward, saturation=saturation,
                      init_gain=init_gain, computes=computes, nonlinear=True, cost=cost)
 
 
-def _prelu_shape(p, ins):
+def _prelu_shape(p: Params, ins: Shapes) -> Shape:
     n = p["num_parameters"]
     if n != 1:
         if not ins[0]:
@@ -25,7 +26,7 @@ def _prelu_shape(p, ins):
     return ins[0]
 
 
-def _softmax_shape(p, ins):
+def _softmax_shape(p: Params, ins: Shapes) -> Shape:
     r = len(ins[0])
     if not -r <= p["dim"] < r:
         raise ShapeError(f"Softmax: dim {p['dim']} is out of range for {describe(ins[0])}; "

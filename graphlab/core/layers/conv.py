@@ -3,62 +3,90 @@
 Output size per spatial dimension, exactly as PyTorch floors it:
     W2 = floor((W1 + 2P - D·(F - 1) - 1) / S) + 1
 with kernel F, stride S, padding P, dilation D (D = 1 for pools).
+
+Bounds. Every window parameter has an absolute maximum (``MAX_KERNEL``, ``MAX_STRIDE``,
+``MAX_DILATION``, ``MAX_PADDING``, ``MAX_POOL_OUTPUT``) and the shape rule refuses a stride or a
+dilation larger than the padded input on its axis (a larger stride gives the same output as one
+equal to it). Both matter: torch 2.13's CPU gradient of a convolution with respect to its input
+(oneDNN) crashes the process with a width stride near 2^15–2^16 and takes time quadratic in the
+stride below that (8,000: ~2 s a step), whatever the input's size; see docs/security.md.
 """
 from __future__ import annotations
 
-from ..cost import INDEX, KEEP_INPUTS, make, matmul, numel
-from ..spec import LayerSpec, Param, ShapeError
+from collections.abc import Sequence
+from typing import Any
+
+from ..cost import INDEX, KEEP_INPUTS, Cost, make, matmul, numel
+from ..spec import (CostRule, LayerSpec, Param, Params, Shape, ShapeError, ShapeRule, Shapes, SummaryRule,
+                    TorchModule)
 from ._common import fmt, need_rank, nn_module
 
 _IMAGE_HINT = "put it after an Input of shape [C, H, W] or another image layer"
+
+#: absolute bounds of the window parameters (far above any network people draw; below every value
+#: class that crashes or stalls a torch 2.13 CPU kernel)
+MAX_KERNEL = 256
+MAX_STRIDE = 256
+MAX_DILATION = 256
+MAX_PADDING = 256
+MAX_POOL_OUTPUT = 1024
 
 
 def out_size(w: int, f: int, s: int, p: int, d: int = 1) -> int:
     return (w + 2 * p - d * (f - 1) - 1) // s + 1
 
 
-def _spatial(layer: str, hw, k, s, p, d=(1, 1)) -> tuple[int, int]:
+def _spatial(layer: str, hw: Sequence[int], k: Sequence[int], s: Sequence[int], p: Sequence[int],
+             d: Sequence[int] = (1, 1)) -> tuple[int, int]:
     res = []
     for axis, w, f, st, pa, di in zip(("height", "width"), hw, k, s, p, d):
-        span = di * (f - 1) + 1
-        if span > w + 2 * pa:
+        span, padded = di * (f - 1) + 1, w + 2 * pa
+        if span > padded:
             what = f"kernel {f}" + (f" (dilated to {span})" if di > 1 else "")
             raise ShapeError(
-                f"{layer}: {what} is larger than the padded input {axis} {w}+2·{pa}={w + 2 * pa}; "
+                f"{layer}: {what} is larger than the padded input {axis} {w}+2·{pa}={padded}; "
                 f"use a smaller kernel_size, more padding, or less downsampling before it")
+        if st > padded:
+            raise ShapeError(
+                f"{layer}: stride {st} is larger than the padded input {axis} {w}+2·{pa}={padded}; a stride of "
+                f"{padded} gives the same output: use a stride from 1 to {padded}")
+        if di > padded:
+            raise ShapeError(
+                f"{layer}: dilation {di} spaces the kernel's taps further apart than the padded input {axis} "
+                f"{w}+2·{pa}={padded}; use a dilation from 1 to {padded}")
         res.append(out_size(w, f, st, pa, di))
     return res[0], res[1]
 
 
-def _conv_shape(p, ins):
+def _conv_shape(p: Params, ins: Shapes) -> Shape:
     need_rank("Conv2d", ins[0], (3,), _IMAGE_HINT)
     h, w = _spatial("Conv2d", ins[0][1:], p["kernel_size"], p["stride"], p["padding"], p["dilation"])
     return (p["out_channels"], h, w)
 
 
-def _conv_count(p, ins, out):
+def _conv_count(p: Params, ins: Shapes, out: Shape) -> int:
     kh, kw = p["kernel_size"]
     return p["out_channels"] * ins[0][0] * kh * kw + (p["out_channels"] if p["bias"] else 0)
 
 
-def _conv_cost(p, ins, out):
+def _conv_cost(p: Params, ins: Shapes, out: Shape) -> Cost:
     k = p["kernel_size"]
     n = numel(out)
     return matmul(n * ins[0][0] * k[0] * k[1], n if p["bias"] else 0,
                   window=(k, p["stride"], p["padding"], p["dilation"]))
 
 
-def _conv_kwargs(p, ins, out):
+def _conv_kwargs(p: Params, ins: Shapes, out: Shape) -> dict[str, Any]:
     return {"in_channels": ins[0][0], "out_channels": p["out_channels"], "kernel_size": tuple(p["kernel_size"]),
             "stride": tuple(p["stride"]), "padding": tuple(p["padding"]), "dilation": tuple(p["dilation"]),
             "bias": p["bias"]}
 
 
-def _pair(v) -> str:
+def _pair(v: Sequence[int]) -> str:
     return str(v[0]) if v[0] == v[1] else f"{v[0]},{v[1]}"
 
 
-def _conv_summary(p) -> str:
+def _conv_summary(p: Params) -> str:
     k = p["kernel_size"]
     s = p["stride"]
     text = f"Conv {k[0]}×{k[1]} ×{p['out_channels']} s{_pair(s)}"
@@ -67,8 +95,8 @@ def _conv_summary(p) -> str:
     return text
 
 
-def _pool_shape(layer):
-    def rule(p, ins):
+def _pool_shape(layer: str) -> ShapeRule:
+    def rule(p: Params, ins: Shapes) -> Shape:
         need_rank(layer, ins[0], (3,), _IMAGE_HINT)
         k = p["kernel_size"]
         s = p["stride"] or k
@@ -81,8 +109,8 @@ def _pool_shape(layer):
     return rule
 
 
-def _pool_cost(kind):
-    def rule(p, ins, out):
+def _pool_cost(kind: str) -> CostRule:
+    def rule(p: Params, ins: Shapes, out: Shape) -> Cost:
         k = p["kernel_size"]
         window = (k, p["stride"] or k, p["padding"], (1, 1))
         n, taps = numel(out), k[0] * k[1]
@@ -101,32 +129,32 @@ def _adaptive_window(size: int, out: int) -> tuple[int, int]:
     return widest, max(size // out, 1)
 
 
-def _adaptive_cost(p, ins, out):
+def _adaptive_cost(p: Params, ins: Shapes, out: Shape) -> Cost:
     (kh, sh), (kw, sw) = (_adaptive_window(s, o) for s, o in zip(ins[0][1:], p["output_size"]))
     keeps = 0 if tuple(p["output_size"]) == (1, 1) else KEEP_INPUTS  # global pooling is a mean: nothing kept
     return make(0, numel(ins[0]), 0, 0, keeps, 0, 0, ((kh, kw), (sh, sw), (0, 0), (1, 1)))
 
 
-def _pool_module(cls):
+def _pool_module(cls: str) -> TorchModule:
     return nn_module(cls, lambda p, ins, out: {"kernel_size": tuple(p["kernel_size"]),
                                                "stride": tuple(p["stride"] or p["kernel_size"]),
                                                "padding": tuple(p["padding"])})
 
 
-def _pool_summary(short):
-    def summary(p):
+def _pool_summary(short: str) -> SummaryRule:
+    def summary(p: Params) -> str:
         k, s = p["kernel_size"], p["stride"] or p["kernel_size"]
         return f"{short} {k[0]}×{k[1]} s{_pair(s)}"
     return summary
 
 
-def _pool_params():
-    return (Param("kernel_size", "pair", 2, "window size: an int or [h, w]", min=1),
-            Param("stride", "pair_or_none", None, "step between windows; null = kernel_size", min=1),
-            Param("padding", "pair", 0, "implicit padding on each side", min=0))
+def _pool_params() -> tuple[Param, ...]:
+    return (Param("kernel_size", "pair", 2, "window size: an int or [h, w]", min=1, max=MAX_KERNEL),
+            Param("stride", "pair_or_none", None, "step between windows; null = kernel_size", min=1, max=MAX_STRIDE),
+            Param("padding", "pair", 0, "implicit padding on each side", min=0, max=MAX_KERNEL // 2))
 
 
-def _adaptive_shape(p, ins):
+def _adaptive_shape(p: Params, ins: Shapes) -> Shape:
     need_rank("AdaptiveAvgPool2d", ins[0], (3,), _IMAGE_HINT)
     return (ins[0][0],) + tuple(p["output_size"])
 
@@ -135,10 +163,10 @@ SPECS = [
     LayerSpec(
         type="Conv2d", display="Conv2d", category="Convolution",
         params=(Param("out_channels", "int", 8, "number of filters", min=1),
-                Param("kernel_size", "pair", 3, "filter size F: an int or [h, w]", min=1),
-                Param("stride", "pair", 1, "step S between filter positions", min=1),
-                Param("padding", "pair", 0, "zero padding P on each side", min=0),
-                Param("dilation", "pair", 1, "spacing D between kernel taps", min=1),
+                Param("kernel_size", "pair", 3, "filter size F: an int or [h, w]", min=1, max=MAX_KERNEL),
+                Param("stride", "pair", 1, "step S between filter positions", min=1, max=MAX_STRIDE),
+                Param("padding", "pair", 0, "zero padding P on each side", min=0, max=MAX_PADDING),
+                Param("dilation", "pair", 1, "spacing D between kernel taps", min=1, max=MAX_DILATION),
                 Param("bias", "bool", True, "add a learnable bias per filter")),
         shape=_conv_shape, count=_conv_count, cost=_conv_cost, torch=nn_module("Conv2d", _conv_kwargs), summary=_conv_summary, has_weights=True, initialisable=True,
         backward="dx = dout convolved with the flipped filters (transposed conv); dW = x ⋆ dout; db = Σ dout",
@@ -159,7 +187,8 @@ SPECS = [
     ),
     LayerSpec(
         type="AdaptiveAvgPool2d", display="AdaptiveAvgPool2d", category="Pooling",
-        params=(Param("output_size", "pair", 1, "output [h, w] whatever the input size", min=1),),
+        params=(Param("output_size", "pair", 1, "output [h, w] whatever the input size", min=1,
+                      max=MAX_POOL_OUTPUT),),
         shape=_adaptive_shape, cost=_adaptive_cost,
         torch=nn_module("AdaptiveAvgPool2d", lambda p, ins, out: {"output_size": tuple(p["output_size"])}),
         summary=lambda p: f"AdaptiveAvg → {fmt(p['output_size'])}",

@@ -4,21 +4,21 @@ from __future__ import annotations
 import math
 
 from ..cost import FLOAT, IDENTITY, KEEP_INPUTS, KEEP_OUTPUT, VIEW, Cost, matmul, numel
-from ..spec import LayerSpec, Param, ShapeError
+from ..spec import LayerSpec, Param, Params, Shape, ShapeError, Shapes
 from ._common import nn_module, own_module, same
 
 
-def _need_features(layer, shape):
+def _need_features(layer: str, shape: Shape) -> None:
     if len(shape) == 0:
         raise ShapeError(f"{layer} needs at least one dimension to act on, but gets a scalar")
 
 
-def _linear_shape(p, ins):
+def _linear_shape(p: Params, ins: Shapes) -> Shape:
     _need_features("Linear", ins[0])
     return ins[0][:-1] + (p["out_features"],)
 
 
-def _maxout_shape(p, ins):
+def _maxout_shape(p: Params, ins: Shapes) -> Shape:
     _need_features("Maxout", ins[0])
     return ins[0][:-1] + (p["out_features"],)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 import math
 
 from ..cost import FLOAT, INDEX, KEEP_INPUTS, Cost, numel
-from ..spec import LayerSpec, Param
+from ..spec import LayerSpec, Param, Params, Shape, ShapeRule, Shapes
 from ._common import need_rank, nn_module
 
 
-def _scores_shape(layer):
-    def rule(p, ins):
+def _scores_shape(layer: str) -> ShapeRule:
+    def rule(p: Params, ins: Shapes) -> Shape:
         need_rank(layer, ins[0], (1,), "it takes a vector of class scores [C]; add Flatten and Linear before it")
         return ()
     return rule

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from ..cost import FLOAT, IDENTITY, KEEP_INPUTS, make, memo, numel
-from ..spec import VARIADIC, LayerSpec, Param, ShapeError
+from ..spec import VARIADIC, LayerSpec, Param, Params, Shape, ShapeError, ShapeRule, Shapes
 from ._common import fmt, own_module, torch_dim
 
 
-def _same_shapes(layer):
-    def rule(p, ins):
+def _same_shapes(layer: str) -> ShapeRule:
+    def rule(p: Params, ins: Shapes) -> Shape:
         first = ins[0]
         for i, s in enumerate(ins[1:], 1):
             if s != first:
@@ -17,7 +17,7 @@ def _same_shapes(layer):
     return rule
 
 
-def _concat_shape(p, ins):
+def _concat_shape(p: Params, ins: Shapes) -> Shape:
     r = len(ins[0])
     d = p["dim"]
     if not -r <= d < r:

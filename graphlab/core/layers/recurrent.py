@@ -5,16 +5,21 @@ forward and backward final states concatenated); ``output="sequence"`` gives eve
 """
 from __future__ import annotations
 
+from typing import Any
+
 from ..cost import FLOAT, Cost
-from ..spec import LayerSpec, Param
+from ..spec import CostRule, CountRule, LayerSpec, Param, Params, Shape, ShapeRule, Shapes, SummaryRule, TorchModule
 from ._common import need_rank, own_module
 
 GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
+#: stacked layers: far more than any network trained with GraphLab; each one is a Python loop
+#: iteration in the compiled module, the stepper and the exporters
+MAX_LAYERS = 64
 
 
 def _params(kind: str) -> tuple[Param, ...]:
     ps = [Param("hidden_size", "int", 32, "units in the hidden state", min=1),
-          Param("num_layers", "int", 1, "stacked recurrent layers", min=1)]
+          Param("num_layers", "int", 1, "stacked recurrent layers", min=1, max=MAX_LAYERS)]
     if kind == "RNN":
         ps.append(Param("nonlinearity", "choice", "tanh", "activation of the hidden state", choices=("tanh", "relu")))
     ps += [Param("bidirectional", "bool", False, "also run the sequence backwards"),
@@ -23,22 +28,23 @@ def _params(kind: str) -> tuple[Param, ...]:
     return tuple(ps)
 
 
-def _shape(kind: str):
-    def rule(p, ins):
+def _shape(kind: str) -> ShapeRule:
+    def rule(p: Params, ins: Shapes) -> Shape:
         need_rank(kind, ins[0], (2,), "recurrent layers take a sequence [T, F]")
         h = p["hidden_size"] * (2 if p["bidirectional"] else 1)
         return (h,) if p["output"] == "last" else (ins[0][0], h)
     return rule
 
 
-def _count(kind: str):
-    def count(p, ins, out):
-        g, h, dirs = GATES[kind], p["hidden_size"], 2 if p["bidirectional"] else 1
-        total, width = 0, ins[0][1]
-        for _ in range(p["num_layers"]):
-            total += dirs * g * (h * width + h * h + 2 * h)
-            width = h * dirs
-        return total
+def _count(kind: str) -> CountRule:
+    def count(p: Params, ins: Shapes, out: Shape) -> int:
+        """Closed form (O(1) whatever num_layers): per direction, layer 1 has g·(h·F + h·h + 2h)
+        weights and every later layer g·(h·dirs·h + h·h + 2h), its input being the last one's output."""
+        g, h, dirs, n = GATES[kind], p["hidden_size"], 2 if p["bidirectional"] else 1, p["num_layers"]
+        per_layer_rest = h * h + 2 * h
+        first = dirs * g * (h * ins[0][1] + per_layer_rest)
+        later = dirs * g * (h * dirs * h + per_layer_rest)
+        return first + (n - 1) * later
     return count
 
 
@@ -77,8 +83,8 @@ def _saved(kind: str, t: int, i: int, h: int, layers: int, dirs: int) -> int:
     return total + dirs * (step + _lstm_workspace(t, i, h)) + upper * dirs * (step + _lstm_workspace(t, width, h))
 
 
-def _cost(kind: str):
-    def rule(p, ins, out):
+def _cost(kind: str) -> CostRule:
+    def rule(p: Params, ins: Shapes, out: Shape) -> Cost:
         g, h, dirs, layers = GATES[kind], p["hidden_size"], 2 if p["bidirectional"] else 1, p["num_layers"]
         t, i = ins[0]
         upper, width = layers - 1, h * dirs  # the layers above the first read the H·dirs outputs below
@@ -90,13 +96,17 @@ def _cost(kind: str):
     return rule
 
 
-def _module(kind: str):
-    def kwargs(p, ins, out):
-        args = {"input_size": ins[0][1], "hidden_size": p["hidden_size"], "num_layers": p["num_layers"]}
+def _module(kind: str) -> TorchModule:
+    def kwargs(p: Params, ins: Shapes, out: Shape) -> dict[str, Any]:
+        args: dict[str, Any] = {"input_size": ins[0][1], "hidden_size": p["hidden_size"], "num_layers": p["num_layers"]}
         if kind == "RNN":
             args["nonlinearity"] = p["nonlinearity"]
         return {**args, "bidirectional": p["bidirectional"], "output": p["output"]}
     return own_module(kind, kwargs)
+
+
+def _summary(kind: str) -> SummaryRule:
+    return lambda p: f"{kind} {p['hidden_size']}" + (" ×2" if p["bidirectional"] else "")
 
 
 SPECS = [
@@ -104,7 +114,7 @@ SPECS = [
               cost=_cost(k),
               torch=_module(k), has_weights=True, nonlinear=True, initialisable=True,
               backward="backprop through time: the step-t gradient flows back through every earlier step",
-              summary=lambda p, k=k: f"{k} {p['hidden_size']}" + (" ×2" if p["bidirectional"] else ""),
+              summary=_summary(k),
               help={"RNN": "Vanilla RNN: h = tanh(W_xh x + W_hh h + b).",
                     "LSTM": "Long short-term memory: gated cell state that carries gradients far back.",
                     "GRU": "Gated recurrent unit: LSTM-like gating with fewer parameters."}[k])

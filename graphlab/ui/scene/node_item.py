@@ -88,6 +88,18 @@ def _shared_box(s: st.CanvasStyle, kind: str, text: str, x: float, top: float,
     return got
 
 
+#: text longer than this is cut before it is measured or drawn: a card shows about 30 characters,
+#: and measuring (and wrapping) a 10 MB type name froze the editor for a minute
+MAX_CARD_CHARS = 200
+#: the tooltip keeps more of it, but not all
+MAX_TIP_CHARS = 2000
+
+
+def clip_text(text: str, limit: int = MAX_CARD_CHARS) -> str:
+    """``text`` cut to ``limit`` characters (the last one an ellipsis), so its cost is bounded."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def wrap_title(title: str) -> list[str]:
     """The type name on two lines for a zoomed-out card: broken at the space, hyphen or camel-case
     boundary that makes the longer line shortest ("Softmax / cross-entropy", "AdaptiveAvg / Pool2d")."""
@@ -222,6 +234,7 @@ class NodeItem(QGraphicsItem):
     def __init__(self, node_id: str, style: st.CanvasStyle) -> None:
         super().__init__()
         self.node_id = node_id
+        self.shown_id = clip_text(node_id)  # what the card measures and draws
         self.style = style
         self.edges: list[EdgeItem] = []
         self.n_inputs = 0
@@ -238,7 +251,7 @@ class NodeItem(QGraphicsItem):
         self.index: CardIndex | None = None  # the scene's card index, which it keeps up to date
         self._tip = ""
         self._extra_tip = ""
-        self._card = layout_card(style, node_id, "", "", "", 0, False)
+        self._card = layout_card(style, self.shown_id, "", "", "", 0, False)
         self._far_cache: tuple[float, list[tuple[str, QFont, QRectF, str]]] | None = None
         self._bounds = QRectF(-2, -st.PORT_R - 2, self._card.width + 4, self._card.height + 2 * st.PORT_R + 4)
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -253,18 +266,20 @@ class NodeItem(QGraphicsItem):
     def set_state(self, title: str, category: str | None, summary: str, shape_text: str, n_inputs: int,
                   message: str, severity: str) -> None:
         self.n_inputs = n_inputs
+        title, summary, shape_text = clip_text(title), clip_text(summary), clip_text(shape_text)
+        message = clip_text(message, MAX_TIP_CHARS)
         self.title, self.category, self.summary = title, category, summary
         self.shape_text, self.message, self.severity = shape_text, message, severity
         self._relayout()
-        tip = f"{self.node_id} ({title})"
+        tip = f"{self.shown_id} ({title})"
         if summary:
             tip += f"\n{summary}"
         if shape_text and not shape_text.startswith("⚠"):
             tip += f"\n{shape_text}"
         if message:
             tip += "\n" + message
-        self._tip = tip
-        self.setToolTip(tip + (f"\n{self._extra_tip}" if self._extra_tip else ""))
+        self._tip = clip_text(tip, MAX_TIP_CHARS)
+        self.setToolTip(self._tip + (f"\n{self._extra_tip}" if self._extra_tip else ""))
         self.update()
 
     def set_style(self, style: st.CanvasStyle) -> None:
@@ -280,7 +295,7 @@ class NodeItem(QGraphicsItem):
 
     def set_extra_tip(self, text: str) -> None:
         """More tooltip lines (the overlay's warning marks); the card's drawing is untouched."""
-        self._extra_tip = text
+        self._extra_tip = text = clip_text(text, MAX_TIP_CHARS)
         self.setToolTip(self._tip + (f"\n{text}" if text else ""))
 
     def set_tinted(self, tinted: bool) -> None:
@@ -290,7 +305,7 @@ class NodeItem(QGraphicsItem):
 
     def _relayout(self) -> None:
         old = self._card
-        card = layout_card(self.style, self.node_id, self.title, self.summary, self.shape_text, self.n_inputs,
+        card = layout_card(self.style, self.shown_id, self.title, self.summary, self.shape_text, self.n_inputs,
                            self.icon is not None)
         if card.height != old.height or card.width != old.width:
             self.prepareGeometryChange()
@@ -444,7 +459,7 @@ class NodeItem(QGraphicsItem):
         room_h = c.height - 2 * (st.PORT_R + 1)
         shape = [(self.shape_text, "shape")] if self.shape_text else []
         params = short_summary(self.summary) if self.summary else ""
-        nid = [(self.node_id, "id")]
+        nid = [(self.shown_id, "id")]
         types = [[(self.title, "type")]]
         wrapped = wrap_title(self.title)
         if len(wrapped) > 1:
@@ -473,7 +488,7 @@ class NodeItem(QGraphicsItem):
         chosen, px = largest(nid)  # type, id and shape, as large as they fit (>= FAR_MIN_PX)...
         if chosen is not None and params:  # ...and the parameters when they fit at that size, or a smaller
             floor = min(px, st.FAR_TEXT_PX)  # one no smaller than the usual FAR_TEXT_PX
-            middles = ([(f"{self.node_id} · {params}", "id")], nid + [(params, "params")])
+            middles = ([(f"{self.shown_id} · {params}", "id")], nid + [(params, "params")])
             more = None
             while more is None and px >= floor - 1e-9:
                 more = next((got for middle in middles for t in types

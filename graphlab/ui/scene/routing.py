@@ -16,8 +16,10 @@ a lane right of both cards and enters its target from above: straight segments, 
 cheap to draw, and each part is drawn only where it is on screen.
 
 Obstacles are card rectangles in scene coordinates. Candidate paths are plain segment lists
-(lines and cubics as float tuples) tested at sample points — cheap, and exact enough for
-rectangles the size of a card; only the chosen one becomes a QPainterPath.
+(lines and cubics as float tuples); a line is tested against a card exactly, a cubic at sample
+points about every :data:`STEP` units but never more than :data:`MAX_SAMPLES` per segment,
+whatever its length (a node a million units away costs what a near one does) — cheap, and exact
+enough for rectangles the size of a card; only the chosen one becomes a QPainterPath.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from PySide6.QtGui import QPainterPath
 LANE_GAP = 20.0  # distance between a lane and the cards it passes
 CLEARANCE = 4.0  # a path this close to a card counts as touching it
 STEP = 10.0  # sample spacing along a path, in scene units
+MAX_SAMPLES = 256  # per segment, whatever its length
 
 Pt = tuple[float, float]
 Seg = tuple[Pt, ...]  # (p0, p1): a line; (p0, c1, c2, p1): a cubic
@@ -72,7 +75,7 @@ def samples(segments: Sequence[Seg]) -> list[Pt]:
     """Points along the path, about every :data:`STEP` units (ends excluded)."""
     out: list[Pt] = []
     for seg in segments:
-        n = max(4, int(_length(seg) / STEP))
+        n = min(MAX_SAMPLES, max(4, int(_length(seg) / STEP)))
         if len(seg) == 2:
             (x0, y0), (x1, y1) = seg
             out += [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(n + 1)]
@@ -90,13 +93,34 @@ def hits(segments: Sequence[Seg], obstacles: Sequence[Box]) -> list[Box]:
     """The obstacles the path touches."""
     if not obstacles:
         return []
-    pts = samples(segments)
+    pts = samples([seg for seg in segments if len(seg) != 2])
+    lines = [seg for seg in segments if len(seg) == 2]
     touched = []
     for box in obstacles:
         x0, y0, x1, y1 = box[0] - CLEARANCE, box[1] - CLEARANCE, box[2] + CLEARANCE, box[3] + CLEARANCE
-        if any(x0 <= x <= x1 and y0 <= y <= y1 for x, y in pts):
+        if (any(x0 <= x <= x1 and y0 <= y <= y1 for x, y in pts)
+                or any(_line_meets(seg, (x0, y0, x1, y1)) for seg in lines)):
             touched.append(box)
     return touched
+
+
+def _line_meets(seg: Seg, box: Box) -> bool:
+    """Whether a line segment meets a box (Liang–Barsky clipping: exact, whatever its length)."""
+    (ax, ay), (bx, by) = seg
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-(bx - ax), ax - box[0]), (bx - ax, box[2] - ax), (-(by - ay), ay - box[1]), (by - ay, box[3] - ay)):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        r = q / p
+        if p < 0:
+            t0 = max(t0, r)
+        else:
+            t1 = min(t1, r)
+        if t0 > t1:
+            return False
+    return True
 
 
 def back_edge(a: Pt, b: Pt, x: float, bend: float = 30.0) -> list[Seg]:

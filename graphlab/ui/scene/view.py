@@ -17,6 +17,8 @@ The overview (:class:`~.minimap.MiniMap`) shows itself while the graph is larger
 """
 from __future__ import annotations
 
+import time
+
 from typing import Any
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
@@ -33,6 +35,7 @@ MIN_SCALE, MAX_SCALE = 0.08, 3.0
 LEGIBLE_SCALE = st.LEGIBLE_SCALE  # the far-out card print still fits the cards at >= 9 px on screen
 START_SCALE = 0.6  # a graph too large to fit legibly opens here on its inputs (type and shape at 12 px)
 MARGIN = 30.0  # scene units kept around a fitted graph
+REFIT_SETTLE_S = 0.8  # after another workspace is shown, resizes within this long refit the graph
 
 
 class CanvasView(QGraphicsView):
@@ -50,6 +53,7 @@ class CanvasView(QGraphicsView):
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self._refit_until = 0.0  # refit_settling: until then a resize fits the graph again
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
         self.setAcceptDrops(True)
@@ -232,6 +236,14 @@ class CanvasView(QGraphicsView):
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         self.minimap.place()
+        if time.monotonic() < self._refit_until:  # the docks around are still settling: keep it fitted
+            self.fit_all(readable=True)
+
+    def refit_settling(self, seconds: float = REFIT_SETTLE_S) -> None:
+        """Fit the graph now and again whenever the view is resized in the next ``seconds`` (another
+        workspace's docks take their sizes over a few event-loop turns)."""
+        self._refit_until = time.monotonic() + seconds
+        self.fit_all(readable=True)
 
     # ---- mouse ----------------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -95,10 +95,13 @@ class StepperCanvas:
                 continue
             err = r.get("max_rel_error")
             reading = r.get("reading", "")
-            badge = f"rel {fmt(err, 2)}" if err is not None else "not checked"
+            # short (✓ or ✗ and the relative error; the colour is the course's reading), so that the edge
+            # captions beside the card keep their room; the dock's table and the mark say the rest
+            failed = bool(r.get("failed")) or err is None
+            badge = f"{'✗' if failed else '✓'} {fmt(err, 2)}" if err is not None else "not checked"
             fields: dict[str, Any] = {"badge": badge, "badge_color": reading_color(reading)}
-            if r.get("failed") or err is None:
-                fields["marks"] = [f"gradient check: relative error {badge[4:] if err is not None else '?'} "
+            if failed:
+                fields["marks"] = [f"gradient check: relative error {fmt(err, 2) if err is not None else '?'} "
                                    f"({reading})"]
             updates[nid] = fields
         self.overlay.set_nodes(CHECK_OWNER, updates)

@@ -24,7 +24,7 @@ form's undo commands.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt
 
 from ..document import Document
 from ..shell import Shell
@@ -83,7 +83,6 @@ class Workbench(QObject):
                 dock.show()
         self.plots_dock.raise_()
         self.node_dock.raise_()
-        QTimer.singleShot(0, self, self.shell.refit)  # the canvas has another size: show the graph again
 
 
 def install(document: Document, shell: Shell) -> TrainingController:

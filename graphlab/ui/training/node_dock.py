@@ -10,7 +10,7 @@ pixel of a feature map outlines that unit's receptive field on it (the analysis'
 graphlab.core.cost; the caption under the probe says which rows and columns it sees).
 
 Only the visible tab is drawn, from the controller's History, when that node's statistics have
-changed (at most once a second during a run). Images: while a run goes, the child makes them for the
+changed (at most every 2 s during a run). Images: while a run goes, the child makes them for the
 selected node, at most once a second, while the Images tab is showing
 (``TrainingController.select(node, images=...)``); while it is paused the child answers a request for
 them at once; once it has ended (or before any run) the editor's worker makes them from the run's
@@ -46,7 +46,7 @@ IMAGE_KINDS = (("probe", "The probe sample (hover a feature map's pixel: its rec
                ("templates", "Class templates (weight rows as images)"))
 TAB_IMAGES = 3
 #: seconds between redraws during a run (statistics are sampled a few times a second at most)
-REDRAW_S = 1.0
+REDRAW_S = 2.0
 IMAGES = "node-images"
 IMAGES_NOTE = "Images come from the training process for the selected node, once a second."
 
@@ -248,7 +248,7 @@ class NodePanel(QWidget):
             return
         t = time.monotonic()
         if not now and self.controller.active and t - self._drawn_at < REDRAW_S:
-            return  # each redraw repaints two or three plots: once a second keeps up with the sampler
+            return  # each redraw repaints two or three plots: every 2 s keeps up with the sampler
         self._drawn_at = t
         h = self.controller.run_history
         tab = self.tabs.currentIndex()

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .controller import TrainingController
     from .fit_check import FitCheck
 
-PROGRESS_HZ = 2
+PROGRESS_HZ = 1
 TRAIN_TIP = "Train the graph as it is now, in a separate process (F5); you can keep editing meanwhile"
 
 

@@ -31,7 +31,8 @@ def _pct(v: float) -> str:
 
 class AccuracyPlot(PlotPanel):
     def __init__(self, parent: QWidget | None = None, *, title: str = "Accuracy") -> None:
-        super().__init__(title, "epoch", "accuracy", parent=parent)
+        # no legend of its own: its train/validation colours are the loss plot's, whose legend names them
+        super().__init__(title, "epoch", "accuracy", parent=parent, legend=False)
         self.add_series("train", "train", "train", width=1.2, symbol="o", dash=True)
         self.add_series("val", "validation", "val", width=1.6, symbol="s")
 

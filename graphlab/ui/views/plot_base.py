@@ -188,9 +188,10 @@ class PlotPanel(ThemedView, QWidget):
             self.legend = pg.LegendItem(labelTextSize=f"{self.theme.font.pointSizeF():.0f}pt", verSpacing=-6,
                                         colCount=LEGEND_COLUMNS)
             self.plot_item.legend = self.legend  # PlotItem.addItem lists named items in it
-            self.plot_item.layout.addItem(self.legend, LEGEND_ROW, 1)
+            self.legend.hide()  # shown (in the layout) once it names two curves: one is named by the title
         else:
             self.legend = None
+        self._legend_shown = False
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 2, 0, 0)
         lay.setSpacing(1)
@@ -235,7 +236,23 @@ class PlotPanel(ThemedView, QWidget):
                    readout=readout, line=line, integer_x=integer_x)
         self.series[name] = s
         self._style_series(s)
+        self._fit_legend()
         return s
+
+    def _fit_legend(self) -> None:
+        """The legend takes its row under the axis only while it names two curves or more."""
+        if self.legend is None:
+            return
+        show = len(self.legend.items) >= 2
+        if show == self._legend_shown:
+            return
+        self._legend_shown = show
+        if show:
+            self.plot_item.layout.addItem(self.legend, LEGEND_ROW, 1)
+            self.legend.show()
+        else:
+            self.plot_item.layout.removeItem(self.legend)
+            self.legend.hide()
 
     def _style_series(self, s: Series) -> None:
         c = self.theme.faint(resolve_color(self.theme, s.color), s.alpha)
@@ -394,6 +411,7 @@ class PlotPanel(ThemedView, QWidget):
         peak_downsample(item)
         item.setData(xa[ok], ya[ok])
         items.append(item)
+        self._fit_legend()
         return c
 
     def remove_overlay(self, run_id: str) -> None:
@@ -402,6 +420,7 @@ class PlotPanel(ThemedView, QWidget):
             return
         for item in entry[1]:
             self.plot_item.removeItem(item)
+        self._fit_legend()
 
     def overlay_ids(self) -> list[str]:
         return list(self._overlays)

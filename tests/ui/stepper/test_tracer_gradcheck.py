@@ -70,13 +70,13 @@ def test_gradient_check_badges_on_every_node(make_window, qtbot):
     for nid in checked:
         look = node_look(w, nid)
         err = result["nodes"][nid]["max_rel_error"]
-        assert err < 1e-7 and look["badge"].startswith("rel ") and look["badge_color"].name() == "#2e9d4a"
+        assert err < 1e-7 and look["badge"].startswith("✓ ") and look["badge_color"].name() == "#2e9d4a"
         assert "marks" not in look
     view = ui.panel.node_view
     assert view.tabs.currentWidget() is view.check and view.check.table.rowCount() == len(checked)
     assert view.check.summary.text().startswith(f"✓ all {len(checked)} nodes pass")
     press(qtbot, w, "step")
-    assert not node_look(w, checked[-1]).get("badge", "").startswith("rel ")
+    assert not node_look(w, checked[-1]).get("badge", "").startswith("✓ ")
 
 
 

@@ -3,6 +3,7 @@ the end-of-run evaluation and the runs dock (overlays, "Load weights from run"),
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 
 from graphlab.run.runs import read_run
@@ -16,6 +17,7 @@ from .helpers import set_training, wait_state
 DIGITS = EXAMPLES / "digits_cnn.graphlab.json"
 
 
+@pytest.mark.slow
 def test_node_dock_images_evaluation_and_runs(make_window, qtbot, tmp_path):
     w = make_window(DIGITS)
     ui = w.training.ui

@@ -33,6 +33,8 @@ def other_value(f: Field) -> Any:
         base = f.default if isinstance(f.default, int) else int(f.lo or 0)
         return base + 3
     if f.kind == "float":
+        if f.key == "test_fraction":  # with val_fraction's halfway value it must leave samples for training
+            return 0.1
         if f.default is None:
             return 2.5
         if f.hi is not None and f.hi - f.default <= 10:  # a bounded knob (a share, a decay): halfway up
