@@ -101,15 +101,15 @@ def _print_table(report: dict[str, Any]) -> None:
         field = f"{fmt(rf['size'])} stride {fmt(rf['stride'])}" if rf else ""
         print(f"{nid:<{width}}  {shape:<16} {fmt_count(n['params']):>12} {si(n['flops']):>11} "
               f"{fmt_bytes(n['saved_bytes']):>10}  {field}".rstrip())
-    print(f"{'total':<{width}}  {'':<16} {fmt_count(report['params']):>12} {si(report['flops']):>11}")
+    print(f"{'total':<{width}}  {'':<16} {fmt_count(report['params'])} params, {si(report['flops'], 'FLOPs')} a sample")
     weights = sum(n["param_bytes"] for n in report["nodes"].values())
     acts = sum(n["activation_bytes"] for n in report["nodes"].values())
     print(f"memory: weights {fmt_bytes(weights)}, activations {fmt_bytes(acts)} per sample (float32)")
     m, step = report["memory"], report["training_step"]
-    print(f"training at batch {fmt_count(m['batch'])} with {step['optimizer']}: {fmt_bytes(m['total'])} = weights "
-          f"{fmt_bytes(m['weights'])} + gradients {fmt_bytes(m['gradients'])} + optimizer "
-          f"{fmt_bytes(m['optimizer'])} + activations kept for backward {fmt_bytes(m['activations'])}; "
+    print(f"training at batch {fmt_count(m['batch'])} with {step['optimizer']}: {fmt_bytes(m['total'])}, "
           f"{si(step['flops'], 'FLOPs')} a step" + (f" ({step['note']})" if step["note"] else ""))
+    print(f"  = weights {fmt_bytes(m['weights'])} + gradients {fmt_bytes(m['gradients'])} + optimizer state "
+          f"{fmt_bytes(m['optimizer'])} + saved activations {fmt_bytes(m['activations'])}")
 
 
 def _step_errors(graph: Any, a: Any) -> list[dict[str, Any]]:

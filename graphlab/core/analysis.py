@@ -312,8 +312,8 @@ def _analyze(graph: Graph, registry: Registry, costs: bool = True) -> Analysis:
             except Exception as e:  # nor a cost rule
                 report(nid, f"cannot work out what the node costs: {e}", "shape", "warning")
                 continue
-            for s in info.sources:  # its input needs a gradient in training
-                if infos[s].grad:
+            for src in info.sources:  # its input needs a gradient in training
+                if infos[src].grad:
                     info.grad = 2
                     break
             else:
@@ -326,10 +326,10 @@ def _analyze(graph: Graph, registry: Registry, costs: bool = True) -> Analysis:
                 info.rf = infos[info.sources[0]].rf  # element-wise: the field it is given
             else:
                 rf = _field(info, w, infos)
-                if rf.__class__ is str:
-                    report(nid, rf, "shape", "warning")  # type: ignore[arg-type]
+                if isinstance(rf, str):
+                    report(nid, rf, "shape", "warning")
                 else:
-                    info.rf = rf  # type: ignore[assignment]
+                    info.rf = rf
 
     # ---- graph-wide rules -------------------------------------------------------------------------
     input_ids = [nid for nid, s in specs.items() if s.inputs == 0]

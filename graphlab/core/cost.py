@@ -31,7 +31,7 @@ No torch here: the rules are arithmetic on shapes.
 from __future__ import annotations
 
 from math import prod
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 from .text import fmt_count
 
@@ -153,7 +153,10 @@ def si(n: float, unit: str = "") -> str:
 numel = prod  # elements of a shape
 
 
-def elementwise(ops: int, keeps: int = 0, window: Window | None = IDENTITY):  # type: ignore[no-untyped-def]
+Rule = Callable[[Mapping[str, Any], Sequence[Shape], Shape], "Cost"]  # what LayerSpec.cost holds
+
+
+def elementwise(ops: int, keeps: int = 0, window: Window | None = IDENTITY) -> Rule:
     """A cost rule for a layer that applies ``ops`` operations to each output element. Its answers are
     kept per output shape (a network repeats its shapes), at most 512 of them."""
     memo: dict[Shape, Cost] = {}
@@ -168,7 +171,7 @@ def elementwise(ops: int, keeps: int = 0, window: Window | None = IDENTITY):  # 
     return rule
 
 
-def memo(key, build):  # type: ignore[no-untyped-def]
+def memo(key: Callable[[Mapping[str, Any], Sequence[Shape], Shape], Any], build: Rule) -> Rule:
     """A cost rule that remembers its answers by ``key(params, ins, out)`` (hashable), at most 512:
     ``build(params, ins, out)`` runs once per distinct key. For rules called on every node of every
     analysis, whose answers a network repeats (the same shapes over and over)."""

@@ -39,17 +39,22 @@ def measure_step_memory(graph: Any, batch: int, optimizer: str | None = None, st
 
         knobs = {f.key.split(".", 1)[1]: f.default for f in OPTIMIZER_FIELDS[optimizer]}
         cfg = dataclasses.replace(cfg, optimizer=dataclasses.replace(cfg.optimizer, name=optimizer, knobs=knobs))
+    if a.loss is None or a.output is None:
+        raise ValueError("measuring a training step needs a graph with a loss")
     gm = compile_graph(graph, seed=0, analysis=a)
     ci = info(gm)
+    loss_fn = ci.loss
+    if loss_fn is None:
+        raise ValueError("measuring a training step needs a graph with a loss")
     opt = make_optimizer(cfg, gm.parameters())
-    xs = [torch.rand(batch, *a.nodes[nid].shape) for nid in a.inputs]
+    xs = [torch.rand(batch, *(a.nodes[nid].shape or ())) for nid in a.inputs]
     spec = REGISTRY.get(graph.nodes[a.loss].type)
-    out_shape = a.nodes[a.output].shape
-    y = (torch.randint(0, out_shape[0], (batch,)) if spec.task == "classification"
+    out_shape = a.nodes[a.output].shape or ()
+    y = (torch.randint(0, out_shape[0], (batch,)) if spec is not None and spec.task == "classification"
          else torch.randn(batch, *out_shape))
 
     def step() -> None:
-        loss = ci.loss(gm(*xs), y)
+        loss = loss_fn(gm(*xs), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -34,7 +34,7 @@ def _softmax_shape(p: Params, ins: Shapes) -> Shape:
     return ins[0]
 
 
-def _softmax_cost(p, ins, out):
+def _softmax_cost(p: Params, ins: Shapes, out: Shape) -> Cost:
     # max, subtract, exp, sum, divide along dim; keeps its output. Over the channels of an image each
     # position stays where it is; along a spatial axis every unit sees the whole axis
     spatial = len(out) == 3 and p["dim"] % 3 == 0

@@ -23,12 +23,12 @@ def _maxout_shape(p: Params, ins: Shapes) -> Shape:
     return ins[0][:-1] + (p["out_features"],)
 
 
-def _linear_cost(p, ins, out):
+def _linear_cost(p: Params, ins: Shapes, out: Shape) -> Cost:
     rows = numel(out[:-1])  # a Linear on [T, F] applies the same matrix to each of the T rows
     return matmul(rows * ins[0][-1] * p["out_features"], numel(out) if p["bias"] else 0)
 
 
-def _maxout_cost(p, ins, out):
+def _maxout_cost(p: Params, ins: Shapes, out: Shape) -> Cost:
     rows, wide = numel(out[:-1]), numel(out) * p["pieces"]
     # one Linear to out·pieces units (its bias adds), then the max over the pieces, which keeps the
     # pre-max values (its own) and its output for the backward pass
@@ -39,7 +39,7 @@ def _maxout_cost(p, ins, out):
 _FLATTEN_COST = Cost(keeps=VIEW)  # a view: its output is its input's storage
 
 
-def _dropout_cost(p, ins, out):
+def _dropout_cost(p: Params, ins: Shapes, out: Shape) -> Cost:
     # draws a mask scaled by 1/(1-p) and multiplies; on the CPU the mask is float32 (4 bytes a unit)
     return Cost(0, 2 * numel(out), 0, 0, 0, FLOAT * numel(out), 0, IDENTITY if len(out) == 3 else None)
 

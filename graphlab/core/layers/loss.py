@@ -15,16 +15,16 @@ def _scores_shape(layer: str) -> ShapeRule:
     return rule
 
 
-def _cross_entropy_cost(p, ins, out):
+def _cross_entropy_cost(p: Params, ins: Shapes, out: Shape) -> Cost:
     # log-softmax (max, subtract, exp, sum, log) keeps its output; the loss keeps the class index
     return Cost(0, 5 * numel(ins[0]) + 1, 0, 0, 0, FLOAT * numel(ins[0]) + INDEX, FLOAT)  # and its weight sum
 
 
-def _margin_cost(p, ins, out):
+def _margin_cost(p: Params, ins: Shapes, out: Shape) -> Cost:
     return Cost(0, 3 * numel(ins[0]) + 1, 0, 0, KEEP_INPUTS, INDEX)
 
 
-def _mse_cost(p, ins, out):
+def _mse_cost(p: Params, ins: Shapes, out: Shape) -> Cost:
     return Cost(0, 3 * numel(ins[0]), 0, 0, KEEP_INPUTS, FLOAT * numel(ins[0]))  # and the target values
 
 

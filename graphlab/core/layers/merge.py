@@ -1,7 +1,7 @@
 """Nodes that join branches: Add and Multiply (2+ inputs, same shape) and Concat."""
 from __future__ import annotations
 
-from ..cost import FLOAT, IDENTITY, KEEP_INPUTS, make, memo, numel
+from ..cost import FLOAT, IDENTITY, KEEP_INPUTS, Cost, Window, make, memo, numel
 from ..spec import VARIADIC, LayerSpec, Param, Params, Shape, ShapeError, ShapeRule, Shapes
 from ._common import fmt, own_module, torch_dim
 
@@ -36,7 +36,7 @@ def _concat_shape(p: Params, ins: Shapes) -> Shape:
     return tuple(out)
 
 
-def _spatial(out):
+def _spatial(out: Shape) -> Window | None:
     return IDENTITY if len(out) == 3 else None
 
 
@@ -44,13 +44,13 @@ _add_cost = memo(lambda p, ins, out: (out, len(ins)),
                  lambda p, ins, out: make(0, (len(ins) - 1) * numel(out), 0, 0, 0, 0, 0, _spatial(out)))
 
 
-def _multiply_cost(p, ins, out):
+def _multiply_cost(p: Params, ins: Shapes, out: Shape) -> Cost:
     # a·b·c: each product keeps its two factors, so the inputs and the partial products are kept
     n = numel(out)
     return make(0, (len(ins) - 1) * n, 0, 0, KEEP_INPUTS, FLOAT * n * (len(ins) - 2), 0, _spatial(out))
 
 
-def _concat_cost(p, ins, out):
+def _concat_cost(p: Params, ins: Shapes, out: Shape) -> Cost:
     # a copy; joining channels keeps every position where it is, joining along a spatial axis does not
     return make(0, 0, 0, 0, 0, 0, 0, IDENTITY if len(out) == 3 and p["dim"] % 3 == 0 else None)
 
