@@ -25,6 +25,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# the matmul peak the training process measures is cached per machine (graphlab.run.peak): the tests keep
+# theirs in one folder of their own (child processes inherit it), never in the user's cache
+if "GRAPHLAB_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["GRAPHLAB_CACHE_DIR"] = tempfile.mkdtemp(prefix="graphlab-test-cache-")
 
 import pytest  # noqa: E402
 

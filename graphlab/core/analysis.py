@@ -7,7 +7,10 @@ problems, each naming its node (or ``None`` for graph-wide ones) and the field w
 Inference is symbolic: shapes are tuples of ints computed by each layer's shape rule, so nothing
 is allocated and a Linear with 10^12 outputs is only counted. Each node also gets the bytes its
 weights and its output (per sample) need, float32, which :mod:`graphlab.core.memory` compares with
-the memory available before anything is built. A node whose input has no shape
+the memory available before anything is built. Each node also gets what it costs (its spec's cost
+rule, :mod:`graphlab.core.cost`): MACs, FLOPs (2 × MACs), backward FLOPs, element-wise ops, the
+bytes autograd keeps for it, and, for image outputs, its receptive field in the input image (over a
+DAG the largest over paths; branches that do not line up get a warning). A node whose input has no shape
 (because something upstream is broken) gets no shape and no extra message, so each error shows
 on the node that causes it and not on everything downstream.
 """
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
 from .gc_pause import gc_paused
+from .cost import IDENTITY, KEEP_INPUTS, KEEP_OUTPUT, PIXEL, VIEW, Cost, Field, Window, merge, through
 from .graph import Edge, Graph, valid_id
 from .init_schemes import init_problem
 from .memory import BYTES_PER_VALUE
@@ -59,10 +63,52 @@ class NodeInfo:
     activation_bytes: int = 0  # the output of one sample, float32
     sources: list[str] = field(default_factory=list)  # the nodes feeding ports 0, 1, … (set with the shape)
     problems: list[Problem] = field(default_factory=list)
+    # ---- what one sample costs (graphlab.core.cost; docs/cost.md) -----------------------------------
+    cost: Cost | None = None  # the spec's cost rule's answer (None: no shape, so no cost)
+    #: in training: 0 — takes no part in the backward pass; 1 — its weights get a gradient, its input
+    #: needs none; 2 — its input needs a gradient (something before it has weights)
+    grad: int = 0
+    rf: Field | None = None  # receptive field in the input image (image outputs only)
 
     @property
     def ok(self) -> bool:
         return not any(p.severity == "error" for p in self.problems)
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates of the forward pass of one sample."""
+        return self.cost.macs if self.cost is not None else 0
+
+    @property
+    def flops(self) -> int:
+        """Forward FLOPs of one sample: 2 × MACs (FlopCounterMode's convention)."""
+        return 2 * self.cost.macs if self.cost is not None else 0
+
+    @property
+    def other_ops(self) -> int:
+        """Element-wise operations of one sample (not in the FLOPs)."""
+        return self.cost.other if self.cost is not None else 0
+
+    @property
+    def flops_backward(self) -> int:
+        """FLOPs of the backward pass of one sample in training (0 when it takes no part)."""
+        c = self.cost
+        if c is None or not self.grad:
+            return 0
+        return 2 * (c.bwd_macs + c.bwd_input_macs) if self.grad == 2 else 2 * c.bwd_macs
+
+    @property
+    def saved_bytes(self) -> int:
+        """Bytes per sample autograd keeps for this node's backward pass (0 when it takes no part)."""
+        c = self.cost
+        if c is None or not self.grad:
+            return 0
+        saved = c.saved
+        if c.keeps & KEEP_INPUTS:
+            saved += sum(BYTES_PER_VALUE * math.prod(s) for s in self.input_shapes)
+        if c.keeps & KEEP_OUTPUT:
+            saved += self.activation_bytes
+        return saved
 
 
 @dataclass
@@ -89,13 +135,54 @@ class Analysis:
     def total_params(self) -> int:
         return sum(i.params for i in self.nodes.values())
 
+    @property
+    def total_macs(self) -> int:
+        return sum(i.macs for i in self.nodes.values())
 
-def analyze(graph: Graph, registry: Registry = REGISTRY) -> Analysis:
+    @property
+    def total_flops(self) -> int:
+        """Forward FLOPs of one sample (2 × MACs)."""
+        return 2 * self.total_macs
+
+    @property
+    def total_flops_backward(self) -> int:
+        return sum(i.flops_backward for i in self.nodes.values())
+
+    @property
+    def total_other_ops(self) -> int:
+        return sum(i.other_ops for i in self.nodes.values())
+
+    def saved_bytes(self) -> tuple[int, int]:
+        """(bytes per sample, bytes per batch) autograd keeps over the whole graph during training, each
+        tensor counted once (a ReLU keeps its output, the convolution after it keeps the same tensor as
+        its input; a Flatten's output is its input's storage)."""
+        storage: dict[str, str] = {}
+        kept: set[str] = set()
+        own = fixed = 0
+        for nid in self.order:
+            info = self.nodes[nid]
+            c = info.cost
+            if c is None:
+                continue
+            storage[nid] = storage.get(info.sources[0], info.sources[0]) if c.keeps & VIEW and info.sources else nid
+            if not info.grad:
+                continue
+            if c.keeps & KEEP_INPUTS:
+                kept.update(storage.get(s, s) for s in info.sources)
+            if c.keeps & KEEP_OUTPUT:
+                kept.add(storage[nid])
+            own += c.saved
+            fixed += c.saved_fixed
+        return own + sum(self.nodes[s].activation_bytes for s in kept if s in self.nodes), fixed
+
+
+def analyze(graph: Graph, registry: Registry = REGISTRY, *, costs: bool = True) -> Analysis:
+    """``costs=False`` leaves out the cost rules (every node's cost figures stay 0; benchmarks compare)."""
     with gc_paused():
-        return _analyze(graph, registry)
+        return _analyze(graph, registry, costs)
 
 
-def _analyze(graph: Graph, registry: Registry) -> Analysis:
+def _analyze(graph: Graph, registry: Registry, costs: bool = True) -> Analysis:
     problems: list[Problem] = []
     infos: dict[str, NodeInfo] = {}
 
@@ -214,8 +301,35 @@ def _analyze(graph: Graph, registry: Registry) -> Analysis:
                 info.activation_bytes = BYTES_PER_VALUE * math.prod(info.shape)
             except ShapeError as e:
                 report(nid, str(e), "shape")
+                continue
             except Exception as e:  # a shape rule must never take the analysis down
                 report(nid, f"cannot infer the shape: {e}", "shape")
+                continue
+            if not costs:
+                continue
+            try:
+                c = info.cost = spec.cost(info.resolved, in_shapes, info.shape)
+            except Exception as e:  # nor a cost rule
+                report(nid, f"cannot work out what the node costs: {e}", "shape", "warning")
+                continue
+            for src in info.sources:  # its input needs a gradient in training
+                if infos[src].grad:
+                    info.grad = 2
+                    break
+            else:
+                if info.params:
+                    info.grad = 1
+            w = c.window
+            if w is None or len(info.shape) != 3:
+                continue
+            if w is IDENTITY and len(info.sources) == 1:
+                info.rf = infos[info.sources[0]].rf  # element-wise: the field it is given
+            else:
+                rf = _field(info, w, infos)
+                if isinstance(rf, str):
+                    report(nid, rf, "shape", "warning")
+                else:
+                    info.rf = rf
 
     # ---- graph-wide rules -------------------------------------------------------------------------
     input_ids = [nid for nid, s in specs.items() if s.inputs == 0]
@@ -242,6 +356,23 @@ def _analyze(graph: Graph, registry: Registry) -> Analysis:
             report(None, f"the graph has {len(sinks)} outputs ({', '.join(sinks)}) and no loss; "
                          f"its prediction is ambiguous", "nodes", "warning")
     return Analysis(infos, problems, order, input_ids, loss, output, sinks)
+
+
+def _field(info: NodeInfo, w: Window, infos: dict[str, NodeInfo]) -> Field | str | None:
+    """The node's receptive field from its sources' (forward order), or the text of a warning when its
+    branches do not line up."""
+    sources = info.sources
+    if not sources:
+        return PIXEL  # an Input image
+    if len(sources) == 1:
+        f = infos[sources[0]].rf
+        if f is None or w is IDENTITY:
+            return f
+        return through(f, w)
+    fields = [infos[s].rf for s in sources]
+    if None in fields:
+        return None
+    return merge(fields)  # type: ignore[arg-type]
 
 
 def _report_cycles(graph: Graph, inputs_by_node: dict[str, dict[int, str]], done: set[str],

@@ -2,7 +2,8 @@
 
 A :class:`LayerSpec` says everything GraphLab knows about one layer type without importing torch:
 its display name and palette category, its parameter schema (:class:`Param`), how many inputs it
-takes, a *shape rule* (input shapes + params -> output shape), a *parameter-count rule*, which
+takes, a *shape rule* (input shapes + params -> output shape), a *parameter-count rule*, a *cost rule*
+(MACs, element-wise ops, what autograd keeps for backward, the receptive-field window), which
 ``nn.Module`` implements it (:class:`TorchModule`: a class *name* and its constructor arguments as
 plain values; :mod:`graphlab.compiler.layers` resolves the name), and what the rest of GraphLab
 needs to know about it: whether it has weights, a loss's task, how an activation saturates, the
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Mapping, Sequence
 
 from . import fields
+from .cost import NO_COST, Cost
 from .fields import FieldError
 from .text import quote
 
@@ -119,6 +121,8 @@ ShapeRule = Callable[[Mapping[str, Any], Sequence[Shape]], Shape]
 CountRule = Callable[[Mapping[str, Any], Sequence[Shape], Shape], int]
 KwargsRule = Callable[[Mapping[str, Any], Sequence[Shape], Shape], dict[str, Any]]
 SummaryRule = Callable[[Mapping[str, Any]], str]
+#: (resolved params, input shapes, output shape) -> what one sample costs (graphlab.core.cost)
+CostRule = Callable[[Mapping[str, Any], Sequence[Shape], Shape], Cost]
 #: (resolved params, number of classes) -> the loss expected before any training
 InitialLossRule = Callable[[Mapping[str, Any], int], float]
 
@@ -127,6 +131,10 @@ VARIADIC = -1
 
 def _zero(params: Mapping[str, Any], inputs: Sequence[Shape], out: Shape) -> int:
     return 0
+
+
+def _no_cost(params: Mapping[str, Any], inputs: Sequence[Shape], out: Shape) -> Cost:
+    return NO_COST
 
 
 def _no_kwargs(params: Mapping[str, Any], inputs: Sequence[Shape], out: Shape) -> dict[str, Any]:
@@ -167,6 +175,8 @@ class LayerSpec:
     torch: TorchModule | None
     inputs: int = 1
     count: CountRule = _zero
+    #: MACs, element-wise ops, backward MACs, what autograd keeps, receptive-field window (graphlab.core.cost)
+    cost: CostRule = _no_cost
     summary: SummaryRule | None = None
     help: str = ""
     is_loss: bool = False

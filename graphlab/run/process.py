@@ -216,6 +216,9 @@ def _warm_child(jobs: Any, q: Any, cmds: Any, acked: Any, produced: Any, ready: 
 
     torch.set_num_threads(1)
     spiral(3, 10)  # the first call of torch's kernels pays their set-up here, not in the run
+    from .peak import peak_or_none
+
+    peak_or_none("cpu", 1)  # this machine's matmul peak, measured once (then cached) while nothing waits
     ready.set()
     try:
         job = jobs.get()

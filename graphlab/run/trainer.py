@@ -66,6 +66,7 @@ from .evaluate import EVAL_BATCH, EvaluationError, Result, evaluate, evaluation_
 from .health import Health, initial_loss_warning
 from .images import ImageMaker
 from .overfit import OVERFIT_MAX_STEPS, likely_causes, overfit_config, reached
+from .peak import achieved, peak_or_none
 from .resume import ResumeError, resume_point
 from .runs import RunFolder
 from .runstate import EpochTotals, RunState, chain_forward, first_batch, stack_samples, train_step
@@ -114,6 +115,8 @@ class Trainer(RequestHandling):
         self.module: torch.fx.GraphModule | None = None  # set once the run has compiled the graph
         self.data: Data | None = None
         self.state: RunState | None = None
+        self._flops_per_sample = self._flops_per_step = 0
+        self._peak: float | None = None
 
     # -- controls (any thread) -------------------------------------------------------------------
     def pause(self) -> None:
@@ -186,7 +189,10 @@ class Trainer(RequestHandling):
         epochs = r.epoch if r else 0
         final = final or {"train_loss": None, "train_acc": None, "val_loss": None, "val_acc": None}
         final = {**final, "epochs": epochs, "seconds": round(time.perf_counter() - self._t0, 3),
-                 "samples_per_s": round(r.samples / r.train_time, 1) if r and r.train_time > 0 else None}
+                 "samples_per_s": round(r.samples / r.train_time, 1) if r and r.train_time > 0 else None,
+                 # the matrix products it did per second of training, against this machine's matmul peak
+                 **achieved(self._flops_per_sample * r.samples if r else 0, r.train_time if r else 0.0,
+                            self._peak)}
         fin = ev.Finished(reason, epochs, final, self._ckpt, str(self._folder.log_path) if self._folder else None)
         if self._folder is not None:
             try:
@@ -250,6 +256,9 @@ class Trainer(RequestHandling):
         threads = cfg.threads or auto_threads(a, bs)
         if threads:
             torch.set_num_threads(threads)
+        self._flops_per_sample = a.total_flops + a.total_flops_backward  # what a step does per sample
+        self._flops_per_step = self._flops_per_sample * bs
+        self._peak = peak_or_none(device.type, torch.get_num_threads())  # measured once per machine (run.peak)
         try:
             gm = compile_graph(self.graph, seed=cfg.seed, init=cfg.init, analysis=a)
         except BuildError as e:  # an allocation that still failed although the sizes seemed to fit
@@ -351,7 +360,8 @@ class Trainer(RequestHandling):
         yield ev.RunStarted(self.graph.name, data.name, data.task, r.n, 0 if self.overfit else data.n_val,
                             data.num_classes, sum(p.numel() for p in r.params), str(r.device), cfg.epochs,
                             r.steps_per_epoch, init_loss, expected, r.start_epoch, list(r.health.order),
-                            list(data.class_names), str(self.out_dir) if self.out_dir else None, self.overfit, 0)
+                            list(data.class_names), str(self.out_dir) if self.out_dir else None, self.overfit, 0,
+                            self._flops_per_step, self._peak)
         w = initial_loss_warning(init_loss, expected, data.num_classes) if r.start_epoch == 0 else None
         if w is not None:
             yield w

@@ -45,7 +45,10 @@ Shift+F10 step back<br>
 Ctrl+F10 run to the selected node (nothing selected: to the end or the first NaN/inf)<br>
 Ctrl+Shift+F10 restart stepping<br>
 Ctrl+Shift+G check gradients (every node against centred differences)<br>
-Ctrl+8 show or hide the Step through panel<br>
+Ctrl+8 show or hide the Step through panel<br><br>
+<b>Cost</b><br>
+Ctrl+9 show or hide the Cost panel (FLOPs, memory, receptive fields)<br>
+Ctrl+Alt+1 / Ctrl+Alt+2 / Ctrl+Alt+3 bars on the cards: FLOPs, memory, parameters · Ctrl+Alt+0 no bars<br>
 """
 
 

@@ -10,8 +10,8 @@ their signals; the work lives in the pieces.
   ``autosave`` (this window's recovery file), ``clipboard`` (copy/paste at the cursor),
   ``undo_keys`` (Ctrl+Z from every dock), the Examples menu (graphlab.ui.examples_menu);
 * ``workspace`` (:class:`~graphlab.ui.workspaces.Workspaces`): Design, Train and Step, each with its
-  own dock layout; ``training`` and ``stepper_ui``, the two features, built from the document and
-  the shell (``graphlab.ui.training``, ``graphlab.ui.stepper``).
+  own dock layout; ``training``, ``stepper_ui`` and ``cost``, the features, built from the document
+  and the shell (``graphlab.ui.training``, ``graphlab.ui.stepper``, ``graphlab.ui.cost``).
 
 Public handles for scripts and tests: ``open_file(path)``, ``save_file(path)``, ``document``,
 ``graph`` (the document's graph), ``undo_stack``, ``workspace`` (``current``, ``set(name)``), the
@@ -32,6 +32,7 @@ from ..core import Graph
 from . import gc_guard
 from .actions import CONTROLS, build_menus
 from .clipboard import Clipboard
+from .cost import install as install_cost
 from .document import Document
 from .examples_menu import fill_examples_menu
 from .files import UNTITLED, DocumentFiles
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self.training = install_training(self.document, self.shell)  # Run menu, toolbar, Training/Plots/Node/Runs
         self._wire()
         self.stepper_ui = install_stepper(self.document, self.shell)  # Debug menu, "stepper" dock
+        self.cost = install_cost(self.document, self.shell)  # the "cost" dock, bars on the cards
         self.set_document(self.document.graph, None)
         self.setAcceptDrops(True)
         self.resize(1280, 800)

@@ -44,7 +44,9 @@ def test_check_text_output_and_errors(run, tmp_path):
     r = run("check", bad, "--json")
     rep = json.loads(r.stdout)
     assert r.returncode == 1 and not rep["ok"] and rep["errors"][0]["node"] == "c"
-    assert rep["nodes"]["c"] == {"shape": None, "params": 0, "param_bytes": 0, "activation_bytes": 0} and rep["nodes"]["i"]["shape"] == [3, 4, 4]
+    assert rep["nodes"]["c"] == {"shape": None, "params": 0, "param_bytes": 0, "activation_bytes": 0, "macs": 0,
+                                 "flops": 0, "flops_backward": 0, "other_ops": 0, "saved_bytes": 0, "rf": None}
+    assert rep["nodes"]["i"]["shape"] == [3, 4, 4]
 
 
 @pytest.mark.parametrize("content", [b"", b"\x00\x01\x02binary", b"{", b'{"graphlab": 9}', b"[" * 50000])

@@ -36,7 +36,9 @@ def test_json_lines_and_files(gl, examples_dir, tmp_path):
     lines = [json.loads(x) for x in r.stdout.splitlines()]
     assert [x["epoch"] for x in lines[:-1]] == [1, 2]
     final = lines[-1]["final"]
-    assert set(final) == {"train_loss", "train_acc", "val_loss", "val_acc", "epochs", "seconds", "samples_per_s"}
+    assert set(final) == {"train_loss", "train_acc", "val_loss", "val_acc", "epochs", "seconds", "samples_per_s",
+                          "gflops", "peak_gflops", "peak_percent"}
+    assert final["gflops"] > 0 and 0 < final["peak_percent"] < 100  # a small net: a few % of the matmul peak
     assert final["epochs"] == 2 and 0 < final["train_acc"] <= 1 and final["val_acc"] == lines[1]["val_acc"]
     from graphlab.run.checkpoint import read_weights
 

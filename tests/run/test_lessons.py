@@ -16,7 +16,8 @@ from ..conftest import EXAMPLES
 
 LESSONS = sorted(p.name.split(".")[0] for p in EXAMPLES.glob("lesson_*.graphlab.json"))
 LESSON_ORDER = ["lesson_init_small_gaussian", "lesson_init_xavier", "lesson_batchnorm_off", "lesson_batchnorm_on",
-                "lesson_dropout_off", "lesson_dropout_on", "lesson_lr_low", "lesson_lr_good", "lesson_lr_high"]
+                "lesson_dropout_off", "lesson_dropout_on", "lesson_lr_low", "lesson_lr_good", "lesson_lr_high",
+                "lesson_receptive_field_stacked", "lesson_receptive_field_large"]
 
 
 def run(name: str) -> History:

@@ -119,7 +119,7 @@ def test_commands_reach_the_child_and_images_come_back(examples_dir, tmp_path):
     rid = proc.images("conv1")
     collect_until(proc, reply_to(rid), into=got)
     imgs = [e for e in got if isinstance(e, ev.Images) and e.request == rid]
-    assert {e.kind for e in imgs} == {"feature_maps", "filters"} and imgs[0].tiles.dtype == np.float32
+    assert {e.kind for e in imgs} == {"feature_maps", "probe", "filters"} and imgs[0].tiles.dtype == np.float32
     rid = proc.select("conv2")
     collect_until(proc, lambda e: isinstance(e, ev.Images) and e.node == "conv2" and e.request is None, into=got)
     collect_until(proc, lambda e: isinstance(e, ev.NodeStats) and e.nodes.get("conv2") is not None

@@ -34,6 +34,8 @@ class FakePrompts:
         self.restore_answer: bool | None = None
         self.save_path_answer: str | None = None
         self.weights_path_answer: str | None = None
+        self.export_path_answer: str | None = None
+        self.export_asked: list[str] = []
 
     def unsaved(self, name: str) -> str:
         self.unsaved_asked.append(name)
@@ -54,6 +56,10 @@ class FakePrompts:
 
     def save_path(self, suggested: str) -> str | None:
         return self.save_path_answer
+
+    def export_path(self, suggested: str) -> str | None:
+        self.export_asked.append(suggested)
+        return self.export_path_answer
 
     def weights_path(self, folder: str) -> str | None:
         if self.weights_path_answer is None:

@@ -16,7 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..spec import LayerSpec, Param, Params, Shape, ShapeError, ShapeRule, Shapes, SummaryRule, TorchModule
+from ..cost import INDEX, KEEP_INPUTS, Cost, make, matmul, numel
+from ..spec import (CostRule, LayerSpec, Param, Params, Shape, ShapeError, ShapeRule, Shapes, SummaryRule,
+                    TorchModule)
 from ._common import fmt, need_rank, nn_module
 
 _IMAGE_HINT = "put it after an Input of shape [C, H, W] or another image layer"
@@ -67,6 +69,13 @@ def _conv_count(p: Params, ins: Shapes, out: Shape) -> int:
     return p["out_channels"] * ins[0][0] * kh * kw + (p["out_channels"] if p["bias"] else 0)
 
 
+def _conv_cost(p: Params, ins: Shapes, out: Shape) -> Cost:
+    k = p["kernel_size"]
+    n = numel(out)
+    return matmul(n * ins[0][0] * k[0] * k[1], n if p["bias"] else 0,
+                  window=(k, p["stride"], p["padding"], p["dilation"]))
+
+
 def _conv_kwargs(p: Params, ins: Shapes, out: Shape) -> dict[str, Any]:
     return {"in_channels": ins[0][0], "out_channels": p["out_channels"], "kernel_size": tuple(p["kernel_size"]),
             "stride": tuple(p["stride"]), "padding": tuple(p["padding"]), "dilation": tuple(p["dilation"]),
@@ -98,6 +107,32 @@ def _pool_shape(layer: str) -> ShapeRule:
         h, w = _spatial(layer, ins[0][1:], k, s, p["padding"])
         return (ins[0][0], h, w)
     return rule
+
+
+def _pool_cost(kind: str) -> CostRule:
+    def rule(p: Params, ins: Shapes, out: Shape) -> Cost:
+        k = p["kernel_size"]
+        window = (k, p["stride"] or k, p["padding"], (1, 1))
+        n, taps = numel(out), k[0] * k[1]
+        if kind == "max":  # taps − 1 comparisons per output; keeps its input and each window's argmax (int64)
+            return make(0, n * (taps - 1), 0, 0, KEEP_INPUTS, INDEX * n, 0, window)
+        return make(0, n * taps, 0, 0, KEEP_INPUTS, 0, 0, window)  # taps − 1 adds and a divide
+    return rule
+
+
+def _adaptive_window(size: int, out: int) -> tuple[int, int]:
+    """(kernel, stride) of adaptive pooling along one axis: exact when ``out`` divides ``size``;
+    otherwise the widest window and the floor of the step (the windows overlap unevenly)."""
+    if size % out == 0:
+        return size // out, size // out
+    widest = max(-(-(i + 1) * size // out) - i * size // out for i in range(out))
+    return widest, max(size // out, 1)
+
+
+def _adaptive_cost(p: Params, ins: Shapes, out: Shape) -> Cost:
+    (kh, sh), (kw, sw) = (_adaptive_window(s, o) for s, o in zip(ins[0][1:], p["output_size"]))
+    keeps = 0 if tuple(p["output_size"]) == (1, 1) else KEEP_INPUTS  # global pooling is a mean: nothing kept
+    return make(0, numel(ins[0]), 0, 0, keeps, 0, 0, ((kh, kw), (sh, sw), (0, 0), (1, 1)))
 
 
 def _pool_module(cls: str) -> TorchModule:
@@ -133,20 +168,20 @@ SPECS = [
                 Param("padding", "pair", 0, "zero padding P on each side", min=0, max=MAX_PADDING),
                 Param("dilation", "pair", 1, "spacing D between kernel taps", min=1, max=MAX_DILATION),
                 Param("bias", "bool", True, "add a learnable bias per filter")),
-        shape=_conv_shape, count=_conv_count, torch=nn_module("Conv2d", _conv_kwargs), summary=_conv_summary, has_weights=True, initialisable=True,
+        shape=_conv_shape, count=_conv_count, cost=_conv_cost, torch=nn_module("Conv2d", _conv_kwargs), summary=_conv_summary, has_weights=True, initialisable=True,
         backward="dx = dout convolved with the flipped filters (transposed conv); dW = x ⋆ dout; db = Σ dout",
         help="2-D convolution: out = floor((W + 2P - D(F-1) - 1)/S) + 1 per side.",
     ),
     LayerSpec(
         type="MaxPool2d", display="MaxPool2d", category="Pooling", params=_pool_params(),
-        shape=_pool_shape("MaxPool2d"), torch=_pool_module("MaxPool2d"), summary=_pool_summary("MaxPool"),
+        shape=_pool_shape("MaxPool2d"), cost=_pool_cost("max"), torch=_pool_module("MaxPool2d"), summary=_pool_summary("MaxPool"),
         nonlinear=True,
         backward="max routes: each window's dout goes to its (first) maximum; the others get 0",
         help="Maximum over each window.",
     ),
     LayerSpec(
         type="AvgPool2d", display="AvgPool2d", category="Pooling", params=_pool_params(),
-        shape=_pool_shape("AvgPool2d"), torch=_pool_module("AvgPool2d"), summary=_pool_summary("AvgPool"),
+        shape=_pool_shape("AvgPool2d"), cost=_pool_cost("avg"), torch=_pool_module("AvgPool2d"), summary=_pool_summary("AvgPool"),
         backward="each window's dout is shared equally by its k·k inputs",
         help="Average over each window.",
     ),
@@ -154,7 +189,7 @@ SPECS = [
         type="AdaptiveAvgPool2d", display="AdaptiveAvgPool2d", category="Pooling",
         params=(Param("output_size", "pair", 1, "output [h, w] whatever the input size", min=1,
                       max=MAX_POOL_OUTPUT),),
-        shape=_adaptive_shape,
+        shape=_adaptive_shape, cost=_adaptive_cost,
         torch=nn_module("AdaptiveAvgPool2d", lambda p, ins, out: {"output_size": tuple(p["output_size"])}),
         summary=lambda p: f"AdaptiveAvg → {fmt(p['output_size'])}",
         backward="each output's dout is shared equally by the inputs of its window",
