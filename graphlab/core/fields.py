@@ -131,9 +131,9 @@ class Bounded(Field):
         hi = None if self.hi is None else f" {'<' if self.hi_open else '≤'} {number_text(self.hi)}"
         if lo and hi:
             return f"{lo}x{hi}"
-        if lo:
+        if self.lo is not None:
             return f"{'>' if self.lo_open else '≥'} {number_text(self.lo)}"
-        if hi:
+        if self.hi is not None:
             return f"{'<' if self.hi_open else '≤'} {number_text(self.hi)}"
         return ""
 

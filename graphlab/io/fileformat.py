@@ -1,8 +1,8 @@
-"""The graph file format, version 1: JSON that diffs well.
+"""The graph file format, version 2: JSON that diffs well.
 
 ::
 
-    {"graphlab": 1, "name": "...",
+    {"graphlab": 2, "name": "...",
      "nodes": [{"id": "conv1", "type": "Conv2d", "params": {...}, "pos": [x, y], "init": "kaiming"}],
      "edges": [{"from": "a", "to": "b", "port": 0}],
      "training": {...},
@@ -20,7 +20,8 @@
   plain data, written after ``step`` with its keys in a fixed order, one space key per line.
 * Unknown top-level and per-node keys are kept and written back.
 * Loading parses JSON only: nothing in a file is ever executed, evaluated or unpickled. Files from
-  newer versions are refused; older ones go through :mod:`graphlab.io.migrations`.
+  newer versions are refused; older ones go through :mod:`graphlab.io.migrations` (version 2:
+  ``training.regularization.l2`` means ½·λ·ΣW²; a version-1 file's λ is doubled).
 * Saving is atomic (temporary file in the same folder, fsync, rename) with a stable key order and
   one item per line, so two versions of a graph diff line by line. Temporary files carry their
   owner's pid; ones left by a crashed writer are removed by the next save (:mod:`graphlab.io.tempfiles`).
@@ -46,7 +47,7 @@ from .readfile import NotRegularFile, TooLarge, read_limited
 from .values import clamp_coord, value_problem
 from .tempfiles import clean_stale, create_temp
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MAX_BYTES = 64 * 1024 * 1024
 _NODE_KEYS = ("id", "type", "params", "pos", "init")
 _TOP_KEYS = ("graphlab", "name", "nodes", "edges", "training", "step", "search")

@@ -10,8 +10,9 @@ their signals; the work lives in the pieces.
   ``autosave`` (this window's recovery file), ``clipboard`` (copy/paste at the cursor),
   ``undo_keys`` (Ctrl+Z from every dock), the Examples menu (graphlab.ui.examples_menu);
 * ``workspace`` (:class:`~graphlab.ui.workspaces.Workspaces`): Design, Train and Step, each with its
-  own dock layout; ``training``, ``stepper_ui`` and ``search``, the features, built from the document
-  and the shell (``graphlab.ui.training``, ``graphlab.ui.stepper``, ``graphlab.ui.search``).
+  own dock layout; ``training``, ``stepper_ui``, ``search`` and ``cost``, the features, built from the
+  document and the shell (``graphlab.ui.training``, ``graphlab.ui.stepper``, ``graphlab.ui.search``,
+  ``graphlab.ui.cost``).
 
 Public handles for scripts and tests: ``open_file(path)``, ``save_file(path)``, ``document``,
 ``graph`` (the document's graph), ``undo_stack``, ``workspace`` (``current``, ``set(name)``), the
@@ -32,6 +33,7 @@ from ..core import Graph
 from . import gc_guard
 from .actions import CONTROLS, build_menus
 from .clipboard import Clipboard
+from .cost import install as install_cost
 from .document import Document
 from .examples_menu import fill_examples_menu
 from .files import UNTITLED, DocumentFiles
@@ -126,6 +128,7 @@ class MainWindow(QMainWindow):
         self.stepper_ui = install_stepper(self.document, self.shell)  # Debug menu, "stepper" dock
         self.search = install_search(self.document, self.shell)  # Search menu, "search" dock
         self.shell.save_hook = self.save_file
+        self.cost = install_cost(self.document, self.shell)  # the "cost" dock, bars on the cards
         self.set_document(self.document.graph, None)
         self.setAcceptDrops(True)
         self.resize(1280, 800)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox,
 
 FILE_FILTER = "GraphLab graphs (*.graphlab.json *.json);;All files (*)"
 WEIGHTS_FILTER = "Checkpoints (*.safetensors);;All files (*)"
+TABLE_FILTER = "CSV (*.csv);;Markdown (*.md)"
 
 
 class Prompts:
@@ -49,6 +50,13 @@ class Prompts:
 
     def save_path(self, suggested: str) -> str | None:
         path, _ = QFileDialog.getSaveFileName(self.parent, "Save graph", suggested, FILE_FILTER)
+        return path or None
+
+    def export_path(self, suggested: str) -> str | None:
+        """Where to write a table (the Cost dock's): a .csv or .md file; None when cancelled."""
+        path, chosen = QFileDialog.getSaveFileName(self.parent, "Export the cost table", suggested, TABLE_FILTER)
+        if path and "." not in path.rsplit("/", 1)[-1]:
+            path += ".md" if chosen.startswith("Markdown") else ".csv"
         return path or None
 
     def graph_name(self, current: str) -> str | None:

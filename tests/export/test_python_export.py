@@ -172,7 +172,7 @@ def test_a_graphlab_train_checkpoint_exports(tmp_path: Path) -> None:
     fin, _ = train(graph, with_overrides(parse_training(graph.training), epochs=3), out_dir=tmp_path / "run")
     assert fin.reason == "completed" and fin.checkpoint
     trained = graphlab.compile(graph)
-    from graphlab.run.checkpoint import load_weights as trainer_weights
+    from graphlab.run.checkpoint import read_weights as trainer_weights
 
     trained.load_state_dict(trainer_weights(fin.checkpoint))
     trained.eval()
@@ -192,3 +192,22 @@ def test_default_seed_is_the_experiments(tmp_path: Path) -> None:
     _, cls = _export_and_import(graph, tmp_path)
     want = graphlab.compile(graph, seed=7).state_dict()
     assert all(torch.equal(v, want[k]) for k, v in cls().state_dict().items())
+
+
+def test_without_safetensors_the_script_says_so_in_one_line(tmp_path: Path) -> None:
+    from safetensors.torch import save_file
+
+    from graphlab.cli import main
+
+    src = EXAMPLES / "two_layer_net.graphlab.json"
+    gm = graphlab.compile(graphlab.load(src))
+    save_file(gm.state_dict(), str(tmp_path / "w.safetensors"))
+    out = tmp_path / "net.py"
+    assert main(["export", str(src), "--to", "python", "-o", str(out)]) == 0
+    code = (f"import sys, runpy; sys.modules['safetensors'] = None  # as if it were not installed\n"
+            f"sys.argv = [{str(out)!r}, {str(tmp_path / 'w.safetensors')!r}]\n"
+            f"runpy.run_path({str(out)!r}, run_name='__main__')\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    (line,) = r.stderr.strip().splitlines()
+    assert "needs the safetensors package" in line and "pip install safetensors" in line

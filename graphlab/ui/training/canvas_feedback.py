@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .controller import TrainingController
 
 OWNER = "training"
-BADGE_HZ = 2  # each update repaints the cards around the changed badges
+BADGE_HZ = 1  # each update repaints the cards around the changed badges
 #: the badge colour scale: log10 ‖∂L/∂out‖ from LOG_LO (dark blue: vanishing) through the middle (pale
 #: yellow, 1e-2) to LOG_HI (dark red: exploding), on the canvas's heat scale
 LOG_LO, LOG_HI = -6.0, 2.0

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 DENSE_EPOCHS = 200
 #: seconds between updates of the secondary views (accuracy, learning rate, gradient flow): each
 #: update repaints a plot (~5 ms in software rendering); the loss follows every refresh (≤ 5 Hz)
-SECONDARY_S = 1.0
+SECONDARY_S = 2.0
 TAB_CURVES, TAB_FLOW, TAB_EVALUATION = 0, 1, 2
 IDLE_TEXT = "Press Train (F5) to train the graph; its curves appear here."
 

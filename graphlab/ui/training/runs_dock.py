@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...run import events as ev
 from ...run.runs import (
     RunError,
     RunInfo,
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from .controller import TrainingController
     from .plots_dock import PlotsPanel
 
-COLUMNS = ("run", "status", "epochs", "train loss", "val loss", "val acc", "started")
+COLUMNS = ("run", "status", "epochs", "train loss", "val loss", "val acc", "GFLOP/s", "started")
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -54,6 +55,14 @@ def _fig(v: Any, pct: bool = False) -> str:
     if not isinstance(v, (int, float)) or isinstance(v, bool):
         return "–"
     return f"{100 * v:.1f} %" if pct else f"{v:.4g}"
+
+
+def _compute(f: dict[str, Any]) -> str:
+    """The achieved GFLOP/s and their share of this machine's matmul peak: "8.92 (8.6 %)"."""
+    g, pct = f.get("gflops"), f.get("peak_percent")
+    if not isinstance(g, (int, float)) or isinstance(g, bool):
+        return "–"
+    return f"{g:.3g}" + (f" ({pct:.2g} %)" if isinstance(pct, (int, float)) else "")
 
 
 def run_label(r: RunInfo) -> str:
@@ -169,7 +178,8 @@ class RunsPanel(QWidget):
             self.runs[key] = r
             f = r.final or {}
             it = QTreeWidgetItem([r.name, r.status, str(r.epochs), _fig(f.get("train_loss")), _fig(f.get("val_loss")),
-                                  _fig(f.get("val_acc"), pct=True), (r.started or "").replace("T", " ")])
+                                  _fig(f.get("val_acc"), pct=True), _compute(f), (r.started or "").replace("T", " ")])
+            it.setToolTip(6, ev.compute_figures(f) or "no compute figures (a run made before they were measured)")
             it.setData(0, PATH_ROLE, key)
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             it.setCheckState(0, Qt.CheckState.Checked if key in self.overlaid else Qt.CheckState.Unchecked)
