@@ -1,7 +1,8 @@
 """The ``graphlab`` command: a thin layer over the functions the app uses.
 
     graphlab [FILE]               open the editor
-    graphlab check FILE [--json]  shapes, parameter counts and errors
+    graphlab check FILE [--json] [--batch B]
+                                  shapes, parameter counts, FLOPs, memory, receptive fields, errors
     graphlab train FILE ...       (training issue)
     graphlab export FILE ...      (training issue)
     graphlab step FILE ...        walk forward and backward node by node (cli_step)
@@ -49,20 +50,29 @@ def fail(message: str, code: int = 2) -> int:
     return code
 
 
-def check_report(path: str) -> tuple[int, dict[str, Any]]:
-    """What `graphlab check --json` prints, and the exit code."""
+def check_report(path: str, batch: int | None = None) -> tuple[int, dict[str, Any]]:
+    """What `graphlab check --json` prints, and the exit code. ``batch``: the memory's batch size
+    (default: the file's)."""
     with gc_paused():  # a bulk pass over maybe 10⁵ nodes: see graphlab.core.gc_pause
-        return _check_report(path)
+        return _check_report(path, batch)
 
 
-def _check_report(path: str) -> tuple[int, dict[str, Any]]:
+def _node_report(i: Any) -> dict[str, Any]:
+    """One node's figures, per sample (docs/cost.md)."""
+    return {"shape": list(i.shape) if i.shape is not None else None, "params": i.params,
+            "param_bytes": i.param_bytes, "activation_bytes": i.activation_bytes, "macs": i.macs,
+            "flops": i.flops, "flops_backward": i.flops_backward, "other_ops": i.other_ops,
+            "saved_bytes": i.saved_bytes, "rf": i.rf.to_json() if i.rf is not None else None}
+
+
+def _check_report(path: str, batch: int | None = None) -> tuple[int, dict[str, Any]]:
     from .run.signature import training_problems
+    from .run.step_cost import file_step_cost
 
     graph = load(path)
     a = analyze(graph)
-    nodes = {nid: {"shape": list(i.shape) if i.shape is not None else None, "params": i.params,
-                   "param_bytes": i.param_bytes, "activation_bytes": i.activation_bytes}
-             for nid, i in a.nodes.items()}
+    nodes = {nid: _node_report(i) for nid, i in a.nodes.items()}
+    step = file_step_cost(graph, a, batch)
     errors = [{"node": p.node, "message": p.message} for p in a.errors]
     # what `graphlab train` would refuse before its first step (the same checks: graphlab.run.signature)
     errors += [{"node": t.node, "message": t.message, "field": t.field}
@@ -73,8 +83,34 @@ def _check_report(path: str) -> tuple[int, dict[str, Any]]:
 
     errors += [{"node": e.node, "message": str(e)} for e in search_problems(graph)]
     ok = not errors
-    report = {"ok": ok, "params": a.total_params, "nodes": nodes, "errors": errors, "warnings": warnings}
+    c = step.cost
+    report = {"ok": ok, "params": a.total_params, "flops": a.total_flops, "nodes": nodes, "errors": errors,
+              "warnings": warnings, "memory": c.memory_json(),
+              "training_step": {"batch": c.batch, "optimizer": c.optimizer, "flops": c.flops, "note": step.note}}
     return (0 if ok else 1), report
+
+
+def _print_table(report: dict[str, Any]) -> None:
+    """The text report: a row per node (shape, parameters, FLOPs, saved bytes, receptive field), totals."""
+    from .core.cost import si
+
+    width = max([len(n) for n in report["nodes"]] + [5])
+    print(f"{'node':<{width}}  {'output':<16} {'params':>12} {'FLOPs':>11} {'saved':>10}  receptive field")
+    for nid, n in report["nodes"].items():
+        shape = fmt(n["shape"]) if n["shape"] is not None else "?"
+        rf = n["rf"]
+        field = f"{fmt(rf['size'])} stride {fmt(rf['stride'])}" if rf else ""
+        print(f"{nid:<{width}}  {shape:<16} {fmt_count(n['params']):>12} {si(n['flops']):>11} "
+              f"{fmt_bytes(n['saved_bytes']):>10}  {field}".rstrip())
+    print(f"{'total':<{width}}  {'':<16} {fmt_count(report['params'])} params, {si(report['flops'], 'FLOPs')} a sample")
+    weights = sum(n["param_bytes"] for n in report["nodes"].values())
+    acts = sum(n["activation_bytes"] for n in report["nodes"].values())
+    print(f"memory: weights {fmt_bytes(weights)}, activations {fmt_bytes(acts)} per sample (float32)")
+    m, step = report["memory"], report["training_step"]
+    print(f"training at batch {fmt_count(m['batch'])} with {step['optimizer']}: {fmt_bytes(m['total'])}, "
+          f"{si(step['flops'], 'FLOPs')} a step" + (f" ({step['note']})" if step["note"] else ""))
+    print(f"  = weights {fmt_bytes(m['weights'])} + gradients {fmt_bytes(m['gradients'])} + optimizer state "
+          f"{fmt_bytes(m['optimizer'])} + saved activations {fmt_bytes(m['activations'])}")
 
 
 def _step_errors(graph: Any, a: Any) -> list[dict[str, Any]]:
@@ -93,25 +129,22 @@ def cmd_check(argv: list[str]) -> int:
     p = _Parser(prog="graphlab check", description="Check a graph file: shapes, parameter counts, errors.")
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--batch", type=int, metavar="B", help="batch size of the training memory (default: the file's)")
     args = p.parse_args(argv)
+    if args.batch is not None and args.batch < 1:
+        return fail("--batch: must be a whole number >= 1")
     try:
-        code, report = check_report(args.file)
+        code, report = check_report(args.file, args.batch)
     except FileFormatError as e:
         if args.json:  # the same schema as a readable file's report, always
-            print(json.dumps({"ok": False, "params": 0, "nodes": {}, "errors": [{"node": None, "message": str(e)}],
-                              "warnings": []}))
+            print(json.dumps({"ok": False, "params": 0, "flops": 0, "nodes": {},
+                              "errors": [{"node": None, "message": str(e)}], "warnings": [], "memory": None,
+                              "training_step": None}))
         return fail(str(e))
     if args.json:
         print(json.dumps(report))
         return code
-    width = max([len(n) for n in report["nodes"]] + [4])
-    for nid, n in report["nodes"].items():
-        shape = fmt(n["shape"]) if n["shape"] is not None else "?"
-        print(f"{nid:<{width}}  {shape:<16} {fmt_count(n['params']):>14} params")
-    print(f"{'total':<{width}}  {'':<16} {fmt_count(report['params']):>14} params")
-    weights = sum(n["param_bytes"] for n in report["nodes"].values())
-    acts = sum(n["activation_bytes"] for n in report["nodes"].values())
-    print(f"memory: weights {fmt_bytes(weights)}, activations {fmt_bytes(acts)} per sample (float32)")
+    _print_table(report)
     for w in report["warnings"]:
         print(one_line(f"warning: {w['node'] or 'graph'}: {w['message']}"))
     for e in report["errors"]:
@@ -152,13 +185,28 @@ def _register_more_commands() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``graphlab ARGV`` and return its exit code; never raises SystemExit (argparse's --help,
+    --version and usage errors become their codes), so it can run in-process. A command leaves the
+    process as it found it: torch's thread count is put back (the commands pick their own)."""
     _register_more_commands()
     args = list(sys.argv[1:] if argv is None else argv)
+    threads = _torch_threads()
     try:
         if args and args[0] in COMMANDS:
             return COMMANDS[args[0]](args[1:])
         return _open_editor(args)
+    except SystemExit as e:  # argparse has printed the help, the version or the usage error
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except BrokenPipeError:
         return 0
+    finally:
+        if threads is not None and _torch_threads() != threads:
+            sys.modules["torch"].set_num_threads(threads)
+
+
+def _torch_threads() -> int | None:
+    """torch's thread count when torch has been imported (never importing it here)."""
+    torch = sys.modules.get("torch")
+    return None if torch is None else int(torch.get_num_threads())

@@ -10,7 +10,10 @@ flood the terminal, whatever the machine's speed. An epoch line's ``loss`` is th
 loss + regularisation) averaged over the epoch's steps while the weights moved; the closing line's
 figures are measured afterwards on the whole training split in eval mode, data loss only — the
 output says so. With ``--json``: one JSON object per epoch per line, then ``{"final": {train_loss,
-train_acc, val_loss, val_acc, epochs, seconds, samples_per_s}}`` (accuracies null for regression).
+train_acc, val_loss, val_acc, epochs, seconds, samples_per_s, gflops, peak_gflops, peak_percent}}``
+(accuracies null for regression; ``gflops`` the matrix products' FLOPs per second of training,
+``peak_percent`` its share of this machine's calibrated matmul peak, :mod:`graphlab.run.peak`). A
+text run also prints the FLOPs a step does and the least time they take at that peak.
 
 ``--overfit [N]`` runs the overfit-a-small-batch check on N (default 20) training samples instead
 (:mod:`graphlab.run.overfit`): exit 0 when the net memorised them, 1 with the likely causes when not.
@@ -150,6 +153,8 @@ def cmd_train(argv: list[str]) -> int:
                 progress.start = e
                 if not args.json:
                     print(_started(e), flush=True)
+                    if ev.predicted_text(e):
+                        print(f"compute: {ev.predicted_text(e)}", flush=True)
             elif isinstance(e, ev.Step):
                 progress.step(e)
             elif isinstance(e, ev.Epoch):
@@ -187,6 +192,8 @@ def cmd_train(argv: list[str]) -> int:
         if f["train_loss"] is not None:
             print(f"final ({FINAL_NOTE}): train loss {_fmt(f['train_loss'])} acc {_fmt(f['train_acc'], '.3f')}; "
                   f"val loss {_fmt(f['val_loss'])} acc {_fmt(f['val_acc'], '.3f')}")
+        if ev.compute_figures(f):
+            print(f"compute: {ev.compute_figures(f)}")
         if fin.checkpoint:
             print(f"weights: {fin.checkpoint}\nmetrics: {fin.log}")
     if overfit is not None:

@@ -46,7 +46,8 @@ def _common(p: _Parser) -> None:
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--inputs", metavar="X.npz", help="one array per Input node (named by node id), optional 'targets'")
-    p.add_argument("--weights", metavar="CKPT", help="a checkpoint (.safetensors) or a run folder")
+    p.add_argument("--weights", metavar="CKPT", help="a checkpoint (.safetensors or a torch state_dict) or a "
+                   "run folder")
     p.add_argument("--seed", type=int, help=f"seed for weights, random inputs and the upstream gradient "
                    f"(0 to {MAX_SEED:,}; default: the file's step section, else 0)")
     p.add_argument("--source", metavar="SRC", help="where the inputs come from: dataset, random or typed "
@@ -54,11 +55,10 @@ def _common(p: _Parser) -> None:
 
 
 def _bad_args(args: Any) -> str | None:
-    """The message for a --seed out of range (as ``train`` says it) or a --batch below 1, or None."""
+    """The message for a --seed out of range (as ``train`` says it), or None (the step configuration
+    checks --batch and the rest, naming the flag)."""
     if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
         return f"--seed: must be from 0 to {MAX_SEED:,}, got {show_value(args.seed)}"
-    if args.batch is not None and args.batch < 1:
-        return "--batch must be at least 1"
     return None
 
 
@@ -171,7 +171,7 @@ def _setup(args: Any, *, gradcheck: bool = False) -> tuple[Any, Any, dict[str, A
     if gradcheck and args.batch is not None and "batch" in kwargs:
         kwargs["batch"] = cfg.batch  # asked for: not capped
     if args.inputs:
-        arrays, note = _first_samples(graph, _read_npz(args.inputs), cfg.batch)
+        arrays, note = _first_samples(graph, _read_npz(args.inputs), kwargs.get("batch", cfg.batch))
         if note:
             print(one_line(f"graphlab: note: {note}"), file=sys.stderr)
         if "targets" in arrays and "targets" not in a.inputs:

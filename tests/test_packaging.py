@@ -4,15 +4,19 @@ install finds the same files in the checkout.
 
 Builds from a copy of the source tree (nothing is written into the repository), without build
 isolation (no network: the setuptools already installed builds it), and installs into throw-away
-virtual environments that see the system's packages (torch, PySide6) but not this checkout.
+virtual environments that see the packages of the interpreter running the tests (torch, PySide6, pip,
+setuptools: in a venv made as the README says, that venv's, not the base interpreter's) but not this
+checkout.
 """
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import site
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -57,7 +61,10 @@ def _copy_source(dest: Path) -> Path:
     src.mkdir()
     for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy2(ROOT / name, src / name)
-    for name in ("graphlab", "examples", "resources"):
+    # the package and every folder pyproject maps into it (examples, resources, docs…)
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        mapped = tomllib.load(f)["tool"]["setuptools"]["package-dir"].values()
+    for name in ("graphlab", *mapped):
         shutil.copytree(ROOT / name, src / name, ignore=ignore)
     return src
 
@@ -70,10 +77,26 @@ def _run(cmd: list[str], cwd: Path, timeout: int = 300) -> subprocess.CompletedP
     return r
 
 
+def running_site_dirs() -> list[str]:
+    """The site-packages folders of the interpreter running the tests (a venv's own, not its base's)."""
+    dirs = list(site.getsitepackages())
+    if site.ENABLE_USER_SITE and os.path.isdir(site.getusersitepackages()):
+        dirs.append(site.getusersitepackages())
+    return dirs
+
+
 def _venv(where: Path) -> Path:
-    # --without-pip: the system pip and setuptools do the work (ensurepip would shadow them with older ones)
-    _run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(where)], cwd=where.parent)
-    return where / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    """A throw-away venv that sees the running interpreter's packages. ``--system-site-packages`` would
+    show the *base* interpreter's (no torch, no PySide6, an old setuptools when the tests run in a venv),
+    so a ``.pth`` file lists the running one's site folders instead: plain path lines, whose own ``.pth``
+    files (this checkout's editable install among them) are not processed. --without-pip: the running
+    pip and setuptools do the work (ensurepip would shadow them with older ones)."""
+    _run([sys.executable, "-m", "venv", "--without-pip", str(where)], cwd=where.parent)
+    python = where / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    purelib = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                   cwd=where.parent).stdout.strip()
+    Path(purelib, "running_interpreter.pth").write_text("\n".join(running_site_dirs()) + "\n")
+    return python
 
 
 def _probe(python: Path, cwd: Path) -> dict:

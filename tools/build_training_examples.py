@@ -6,7 +6,8 @@ python tools/build_training_examples.py).
   six optimizers, a GRU on noisy sine waves. Layout by graphlab.core.layout.layered_positions.
 * Lessons (``lesson_*``; their "example" entry has group "lessons", an order, a one-line
   "description" for the Examples menu and a "note" saying what to look at): weight init, batch
-  normalization, dropout, learning rates. tests/run/test_lessons.py
+  normalization, dropout, learning rates, stacking small filters (the receptive field).
+  tests/run/test_lessons.py
   checks that each lesson's numbers show in the statistics the live views read.
 """
 from __future__ import annotations
@@ -26,6 +27,11 @@ OUT = Path(__file__).resolve().parent.parent / "examples"
 
 CS231N = {"dataset": {"name": "spiral", "classes": 3, "points": 100}, "val_fraction": 0, "init": "small_gaussian",
           "optimizer": {"name": "sgd", "lr": 1.0}, "regularization": {"l2": 0.001}, "batch_size": "full"}
+#: the spiral case study's note (tests/run/test_headline.py checks the figure it quotes)
+SPIRAL_NOTE = ("The CS231n case study with the course's settings: 100 hidden ReLUs, weights N(0, 0.01²), step size "
+               "1.0, reg 1e-3 (L2 here is ½·λ·ΣW², the course's 0.5*reg*np.sum(W*W)), full-batch SGD, 10,000 steps. "
+               "Train (F5): the loss starts at ln 3 = 1.0986 and the training accuracy reaches the course's ~98% "
+               "(0.990 here), where spiral_linear stops near 52%.")
 ADDING = {"dataset": {"name": "adding", "length": 50, "samples": 6000}, "optimizer": {"name": "adam", "lr": 0.01},
           "batch_size": 32, "epochs": 8, "clip_grad_norm": 1.0}
 DIGITS = {"dataset": "digits", "preprocess": "standardize", "optimizer": {"name": "adam", "lr": 0.002},
@@ -97,7 +103,8 @@ def wide_mlp(name: str, dropout: bool) -> Graph:
 
 
 LESSON_ORDER = ("lesson_init_small_gaussian", "lesson_init_xavier", "lesson_batchnorm_off", "lesson_batchnorm_on",
-                "lesson_dropout_off", "lesson_dropout_on", "lesson_lr_low", "lesson_lr_good", "lesson_lr_high")
+                "lesson_dropout_off", "lesson_dropout_on", "lesson_lr_low", "lesson_lr_good", "lesson_lr_high",
+                "lesson_receptive_field_stacked", "lesson_receptive_field_large")
 
 
 #: each lesson's steps (what to do, naming the views to use) and what to look for; the editor shows them
@@ -162,15 +169,69 @@ LESSON_STEPS = {
          "(All graphs in this folder)."],
         "The loss jumps far above ln 3 in the first steps and stays high: the updates overshoot "
         "(update/weight ratios far above 1e-3)."),
+    "lesson_receptive_field_stacked": (
+        ["Open the Cost dock (Ctrl+9) and read the Params and FLOPs of conv1, conv2 and conv3; then open "
+         "lesson_receptive_field_large (File ▸ Examples ▸ Lessons) and read its one big convolution's.",
+         "Select relu3 and read its receptive field in the Inspector dock (or the Cost dock's last column).",
+         "View ▸ Panels ▸ Cost Bars ▸ FLOPs: each card's bar is its share of the largest node's FLOPs.",
+         "Press Train (F5), select relu3, and in the Node dock's Images tab hover a pixel of a feature map: "
+         "its field is outlined on the probe sample."],
+        "Three stacked 3×3 convolutions see a 7×7 window of their input (9×9 of the image, with the stem), "
+        "exactly what one 7×7 convolution sees, with 3·9·C² weights instead of 49·C²: {stacked_params:,} "
+        "against {large_params:,} parameters and {flops_saved:.0f}% fewer FLOPs in the block, and three "
+        "ReLUs where the big filter has one."),
+    "lesson_receptive_field_large": (
+        ["Open the Cost dock (Ctrl+9): the big convolution has the most Params and FLOPs of the network.",
+         "Select the big convolution and read its receptive field in the Inspector dock.",
+         "Open lesson_receptive_field_stacked (File ▸ Examples ▸ Lessons) and compare the two Cost docks.",
+         "Train both (F5) and tick both runs in the Runs dock (All graphs in this folder)."],
+        "One 7×7 convolution sees the same 9×9 field of the image as three stacked 3×3 ones, but it costs "
+        "{large_params:,} parameters against their {stacked_params:,}, and {flops_more:.0f}% more FLOPs, "
+        "with a single ReLU."),
 }
 
 
 def lesson(g: Graph, file: str, description: str, note: str) -> None:
     """The Examples menu's entry (graphlab.assets) plus the lesson's note, its steps and what to look for."""
     steps, look_for = LESSON_STEPS[file]
+    look_for = look_for.format(**_RF_FIGURES)
     g.extra = {"example": {"group": "lessons", "order": LESSON_ORDER.index(file) + 1, "description": description,
                            "note": note, "steps": steps, "look_for": look_for}}
     _save(g, file)
+
+
+def field_net(name: str, stacked: bool) -> Graph:
+    """The digits at 28×28: a 3×3 stem to 16 channels, then three 3×3 convolutions (each with a ReLU) or one
+    7×7 convolution — the same 9×9 receptive field — then pooling and a classifier."""
+    layers: list[tuple[str, str, dict[str, Any]]] = [("image", "Input", {"shape": [1, 28, 28]}),
+                                                      ("stem", "Conv2d", {"out_channels": 16, "padding": 1}),
+                                                      ("stem_relu", "ReLU", {})]
+    if stacked:
+        for i in (1, 2, 3):
+            layers += [(f"conv{i}", "Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}),
+                       (f"relu{i}", "ReLU", {})]
+    else:
+        layers += [("big", "Conv2d", {"out_channels": 16, "kernel_size": 7, "padding": 3}), ("big_relu", "ReLU", {})]
+    layers += [("pool", "MaxPool2d", {"kernel_size": 4}), ("flatten", "Flatten", {}),
+               ("scores", "Linear", {"out_features": 10}), ("loss", "CrossEntropyLoss", {})]
+    return chain(name, layers, {"dataset": {"name": "digits", "size": 28}, "preprocess": "standardize",
+                                "optimizer": {"name": "adam", "lr": 0.002}, "batch_size": 64, "epochs": 3,
+                                "seed": 0})
+
+
+def _block_figures() -> dict[str, float]:
+    """The compared blocks' parameters and FLOPs, from the analysis (the lesson's text quotes them)."""
+    from graphlab.core import analyze
+
+    a, b = analyze(field_net("s", True)), analyze(field_net("l", False))
+    sp = sum(a.nodes[n].params for n in ("conv1", "conv2", "conv3"))
+    sf = sum(a.nodes[n].flops for n in ("conv1", "conv2", "conv3"))
+    lp, lf = b.nodes["big"].params, b.nodes["big"].flops
+    return {"stacked_params": sp, "large_params": lp, "flops_saved": 100 * (1 - sf / lf),
+            "flops_more": 100 * (lf / sf - 1)}
+
+
+_RF_FIGURES = _block_figures()
 
 
 def lessons() -> None:
@@ -222,6 +283,19 @@ def lessons() -> None:
                f"lesson_lr_{key}", f"The spiral 2-layer net with SGD lr {lr:g}: {curve}",
                f"CS231n's learning-rate picture, one file per curve: {note}. Train lesson_lr_low, lesson_lr_good and "
                "lesson_lr_high and tick the three runs to overlay their loss curves (log-y helps).")
+    f = _RF_FIGURES
+    lesson(field_net("Lesson: receptive field (three 3×3 convolutions)", True), "lesson_receptive_field_stacked",
+           "Three stacked 3×3 convolutions: a 7×7 field for fewer weights and FLOPs than one 7×7",
+           f"CS231n's point about small filters: three 3×3 convolutions in a row see a 7×7 window, as one 7×7 "
+           f"convolution does, with {f['stacked_params']:,} parameters instead of {f['large_params']:,} and "
+           f"{f['flops_saved']:.0f}% fewer FLOPs, and with a ReLU after each. The Cost dock lists every node's "
+           "parameters, FLOPs and receptive field; the Inspector shows the selected node's. Compare with "
+           "lesson_receptive_field_large.")
+    lesson(field_net("Lesson: receptive field (one 7×7 convolution)", False), "lesson_receptive_field_large",
+           "One 7×7 convolution: the same field as three 3×3 ones, at a higher cost",
+           f"The same 9×9 receptive field as lesson_receptive_field_stacked's relu3, from one 7×7 convolution: "
+           f"{f['large_params']:,} parameters against {f['stacked_params']:,}, {f['flops_more']:.0f}% more FLOPs, "
+           "one nonlinearity instead of three. Read the Cost dock and the Inspector in both files.")
 
 
 def main() -> None:
@@ -234,10 +308,14 @@ def main() -> None:
     _save(chain("CS231n spiral: linear softmax classifier",
                 [("x", "Input", {"shape": [2]}), ("scores", "Linear", {"out_features": 3}),
                  ("loss", "CrossEntropyLoss", {})], {**CS231N, "epochs": 200}), "spiral_linear")
-    _save(chain("CS231n spiral: 2-layer net, 100 hidden ReLUs",
+    two = chain("CS231n spiral: 2-layer net, 100 hidden ReLUs",
                 [("x", "Input", {"shape": [2]}), ("fc1", "Linear", {"out_features": 100}), ("relu", "ReLU", {}),
                  ("scores", "Linear", {"out_features": 3}), ("loss", "CrossEntropyLoss", {})],
-                {**CS231N, "epochs": 10000}), "spiral_two_layer")
+                {**CS231N, "epochs": 10000})
+    two.extra = {"example": {"group": "basics", "order": 4,
+                             "description": "100 hidden ReLUs bend the boundaries around the arms",
+                             "note": SPIRAL_NOTE}}
+    _save(two, "spiral_two_layer")
     for kind in ("RNN", "LSTM", "GRU"):
         _save(chain(f"Adding problem (T = 50): {kind}",
                     [("seq", "Input", {"shape": [50, 2]}), ("rnn", kind, {"hidden_size": 32}),

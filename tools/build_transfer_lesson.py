@@ -29,7 +29,7 @@ from graphlab.run.config import parse_training  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "examples"
 WEIGHTS = "lesson_transfer_pretrained.safetensors"
-FIRST_ORDER = 10  # after the nine lessons of build_training_examples.py
+FIRST_ORDER = 12  # after the eleven lessons of build_training_examples.py
 
 #: the digits resized to 20×20: at 8×8 the digits are nearly separable by any features, random ones
 #: included, so a fresh net catches up at once; at 20×20 the 3×3 filters must learn strokes first
@@ -48,7 +48,7 @@ STEPS: dict[str, tuple[list[str], str]] = {
         "Validation accuracy above 95% on five classes: conv1 and conv2 have learned strokes and corners that "
         "serve every digit."),
     "lesson_transfer_finetune": (
-        ["Press F5: only the new head trains (the convolutions show ❄ frozen on their cards): 9 steps on 90 "
+        ["Press F5: only the new head trains (the convolutions show ❄ on their cards: frozen): 9 steps on 90 "
          "images of the digits 5–9.",
          "Open lesson_transfer_scratch (File ▸ Examples ▸ Lessons) and press F5: the same network and budget "
          "from a fresh init.",

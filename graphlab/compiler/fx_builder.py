@@ -23,6 +23,7 @@ from ..core.analysis import Analysis, analyze
 from ..core.graph import Graph
 from ..core.init_schemes import init_problem
 from ..core.registry import REGISTRY, Registry
+from ..core.spec import Gain
 from ..core.text import error_line
 from .init import apply_init
 from .layers import build_module
@@ -136,8 +137,10 @@ def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
             ni = analysis.nodes[nid]
             if spec is None or spec.is_input:
                 continue
+            assert ni.resolved is not None and ni.shape is not None  # the analysis is ok
             try:
                 module = build_module(spec, ni.resolved, ni.input_shapes, ni.shape)
+                assert module is not None  # only an Input has no module
                 if spec.is_loss:
                     loss_module = module
                     continue
@@ -166,7 +169,7 @@ def compile_graph(graph: Graph, *, seed: int = 0, init: str | None = None,
     return gm
 
 
-def _nonlinearity_after(graph: Graph, nid: str, registry: Registry = REGISTRY) -> str:
+def _nonlinearity_after(graph: Graph, nid: str, registry: Registry = REGISTRY) -> Gain:
     """The nonlinearity that follows a layer, for Kaiming's gain: the ``init_gain`` its only
     consumer's spec declares (tanh, sigmoid, leaky_relu…), else relu."""
     outs = graph.outputs_of(nid)
@@ -182,4 +185,4 @@ def count_parameters(module: nn.Module) -> int:
 
 
 def example_inputs(graph: Graph, analysis: Analysis, batch: int = 2, *, generator: Any = None) -> list[torch.Tensor]:
-    return [torch.randn(batch, *analysis.nodes[i].shape, generator=generator) for i in analysis.inputs]
+    return [torch.randn(batch, *(analysis.nodes[i].shape or ()), generator=generator) for i in analysis.inputs]

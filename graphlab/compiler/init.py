@@ -13,9 +13,10 @@ import torch
 from torch import nn
 
 from ..core.init_schemes import INIT_SCHEMES as SCHEMES  # the one list of names (and their help)
+from ..core.spec import Gain
 
 
-def apply_init(module: nn.Module, scheme: str, generator: torch.Generator, nonlinearity: str = "relu") -> None:
+def apply_init(module: nn.Module, scheme: str, generator: torch.Generator, nonlinearity: Gain = "relu") -> None:
     if scheme not in SCHEMES:
         raise ValueError(f"unknown init scheme '{scheme}'; use one of {', '.join(SCHEMES)}")
     if scheme == "default":

@@ -7,8 +7,14 @@ calls it with the spec's keyword arguments, so each class takes its arguments by
 Kept small and dependency-free (torch and nn only, no other names from this file except
 ``_final_state``): the Python and torchrun exporters copy these very definitions into their
 standalone scripts with ``inspect.getsource``, so what a script runs is what GraphLab trains.
+
+RNN, GRU and LSTM override torch's ``forward``, which returns ``(output, h)``, with one that returns
+one tensor (a graph node has one output): mypy reports that as an incompatible override, and each
+``forward`` carries a ``# type: ignore[override]`` saying so.
 """
 from __future__ import annotations
+
+from typing import Any
 
 import torch
 from torch import nn
@@ -71,11 +77,11 @@ def _final_state(h: torch.Tensor, bidirectional: bool) -> torch.Tensor:
 class RNN(nn.RNN):
     """nn.RNN, batch first, returning the last hidden state or the whole sequence."""
 
-    def __init__(self, *args, output: str = "last", **kwargs) -> None:
+    def __init__(self, *args: Any, output: str = "last", **kwargs: Any) -> None:
         super().__init__(*args, batch_first=True, **kwargs)
         self.output = output
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]  # one tensor, not (output, h)
         seq, h = super().forward(x)
         return seq if self.output == "sequence" else _final_state(h, self.bidirectional)
 
@@ -83,11 +89,11 @@ class RNN(nn.RNN):
 class GRU(nn.GRU):
     """nn.GRU, batch first, returning the last hidden state or the whole sequence."""
 
-    def __init__(self, *args, output: str = "last", **kwargs) -> None:
+    def __init__(self, *args: Any, output: str = "last", **kwargs: Any) -> None:
         super().__init__(*args, batch_first=True, **kwargs)
         self.output = output
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]  # one tensor, not (output, h)
         seq, h = super().forward(x)
         return seq if self.output == "sequence" else _final_state(h, self.bidirectional)
 
@@ -95,10 +101,10 @@ class GRU(nn.GRU):
 class LSTM(nn.LSTM):
     """nn.LSTM, batch first, returning the last hidden state or the whole sequence."""
 
-    def __init__(self, *args, output: str = "last", **kwargs) -> None:
+    def __init__(self, *args: Any, output: str = "last", **kwargs: Any) -> None:
         super().__init__(*args, batch_first=True, **kwargs)
         self.output = output
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]  # one tensor, not (output, h)
         seq, (h, _c) = super().forward(x)
         return seq if self.output == "sequence" else _final_state(h, self.bidirectional)

@@ -7,7 +7,10 @@ problems, each naming its node (or ``None`` for graph-wide ones) and the field w
 Inference is symbolic: shapes are tuples of ints computed by each layer's shape rule, so nothing
 is allocated and a Linear with 10^12 outputs is only counted. Each node also gets the bytes its
 weights and its output (per sample) need, float32, which :mod:`graphlab.core.memory` compares with
-the memory available before anything is built. A node whose input has no shape
+the memory available before anything is built. Each node also gets what it costs (its spec's cost
+rule, :mod:`graphlab.core.cost`): MACs, FLOPs (2 × MACs), backward FLOPs, element-wise ops, the
+bytes autograd keeps for it, and, for image outputs, its receptive field in the input image (over a
+DAG the largest over paths; branches that do not line up get a warning). A node whose input has no shape
 (because something upstream is broken) gets no shape and no extra message, so each error shows
 on the node that causes it and not on everything downstream.
 """
@@ -15,15 +18,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Literal
 
 from .gc_pause import gc_paused
-from .graph import Graph, valid_id
+from .cost import IDENTITY, KEEP_INPUTS, KEEP_OUTPUT, PIXEL, VIEW, Cost, Field, Window, merge, through
+from .graph import Edge, Graph, valid_id
 from .init_schemes import init_problem
 from .memory import BYTES_PER_VALUE
 from .registry import REGISTRY, Registry
 from .spec import VARIADIC, Shape, ShapeError
 from .text import MAX_SHOWN, one_line, quote
+
+#: how bad a problem is: an error stops training and export; a warning only says so
+Severity = Literal["error", "warning"]
 
 
 #: a node id in a problem's text is shortened past this many characters
@@ -35,7 +42,7 @@ class Problem:
     node: str | None
     message: str
     field: str | None = None
-    severity: str = "error"  # or "warning"
+    severity: Severity = "error"
 
     def text(self) -> str:
         """``node.field: message`` on one line (a field holding user text is shown escaped; an id of
@@ -56,10 +63,52 @@ class NodeInfo:
     activation_bytes: int = 0  # the output of one sample, float32
     sources: list[str] = field(default_factory=list)  # the nodes feeding ports 0, 1, … (set with the shape)
     problems: list[Problem] = field(default_factory=list)
+    # ---- what one sample costs (graphlab.core.cost; docs/cost.md) -----------------------------------
+    cost: Cost | None = None  # the spec's cost rule's answer (None: no shape, so no cost)
+    #: in training: 0 — takes no part in the backward pass; 1 — its weights get a gradient, its input
+    #: needs none; 2 — its input needs a gradient (something before it has weights)
+    grad: int = 0
+    rf: Field | None = None  # receptive field in the input image (image outputs only)
 
     @property
     def ok(self) -> bool:
         return not any(p.severity == "error" for p in self.problems)
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates of the forward pass of one sample."""
+        return self.cost.macs if self.cost is not None else 0
+
+    @property
+    def flops(self) -> int:
+        """Forward FLOPs of one sample: 2 × MACs (FlopCounterMode's convention)."""
+        return 2 * self.cost.macs if self.cost is not None else 0
+
+    @property
+    def other_ops(self) -> int:
+        """Element-wise operations of one sample (not in the FLOPs)."""
+        return self.cost.other if self.cost is not None else 0
+
+    @property
+    def flops_backward(self) -> int:
+        """FLOPs of the backward pass of one sample in training (0 when it takes no part)."""
+        c = self.cost
+        if c is None or not self.grad:
+            return 0
+        return 2 * (c.bwd_macs + c.bwd_input_macs) if self.grad == 2 else 2 * c.bwd_macs
+
+    @property
+    def saved_bytes(self) -> int:
+        """Bytes per sample autograd keeps for this node's backward pass (0 when it takes no part)."""
+        c = self.cost
+        if c is None or not self.grad:
+            return 0
+        saved = c.saved
+        if c.keeps & KEEP_INPUTS:
+            saved += sum(BYTES_PER_VALUE * math.prod(s) for s in self.input_shapes)
+        if c.keeps & KEEP_OUTPUT:
+            saved += self.activation_bytes
+        return saved
 
 
 @dataclass
@@ -86,17 +135,58 @@ class Analysis:
     def total_params(self) -> int:
         return sum(i.params for i in self.nodes.values())
 
+    @property
+    def total_macs(self) -> int:
+        return sum(i.macs for i in self.nodes.values())
 
-def analyze(graph: Graph, registry: Registry = REGISTRY) -> Analysis:
+    @property
+    def total_flops(self) -> int:
+        """Forward FLOPs of one sample (2 × MACs)."""
+        return 2 * self.total_macs
+
+    @property
+    def total_flops_backward(self) -> int:
+        return sum(i.flops_backward for i in self.nodes.values())
+
+    @property
+    def total_other_ops(self) -> int:
+        return sum(i.other_ops for i in self.nodes.values())
+
+    def saved_bytes(self) -> tuple[int, int]:
+        """(bytes per sample, bytes per batch) autograd keeps over the whole graph during training, each
+        tensor counted once (a ReLU keeps its output, the convolution after it keeps the same tensor as
+        its input; a Flatten's output is its input's storage)."""
+        storage: dict[str, str] = {}
+        kept: set[str] = set()
+        own = fixed = 0
+        for nid in self.order:
+            info = self.nodes[nid]
+            c = info.cost
+            if c is None:
+                continue
+            storage[nid] = storage.get(info.sources[0], info.sources[0]) if c.keeps & VIEW and info.sources else nid
+            if not info.grad:
+                continue
+            if c.keeps & KEEP_INPUTS:
+                kept.update(storage.get(s, s) for s in info.sources)
+            if c.keeps & KEEP_OUTPUT:
+                kept.add(storage[nid])
+            own += c.saved
+            fixed += c.saved_fixed
+        return own + sum(self.nodes[s].activation_bytes for s in kept if s in self.nodes), fixed
+
+
+def analyze(graph: Graph, registry: Registry = REGISTRY, *, costs: bool = True) -> Analysis:
+    """``costs=False`` leaves out the cost rules (every node's cost figures stay 0; benchmarks compare)."""
     with gc_paused():
-        return _analyze(graph, registry)
+        return _analyze(graph, registry, costs)
 
 
-def _analyze(graph: Graph, registry: Registry) -> Analysis:
+def _analyze(graph: Graph, registry: Registry, costs: bool = True) -> Analysis:
     problems: list[Problem] = []
     infos: dict[str, NodeInfo] = {}
 
-    def report(node: str | None, message: str, field_: str | None = None, severity: str = "error") -> None:
+    def report(node: str | None, message: str, field_: str | None = None, severity: Severity = "error") -> None:
         p = Problem(node, message, field_, severity)
         problems.append(p)
         if node in infos:
@@ -130,30 +220,30 @@ def _analyze(graph: Graph, registry: Registry) -> Analysis:
 
     # ---- edges: dangling, bad ports, crowded ports --------------------------------------------
     inputs_by_node: dict[str, dict[int, str]] = {nid: {} for nid in graph.nodes}
-    for e in graph.edges:
-        if e.src not in graph.nodes or e.dst not in graph.nodes:
-            missing = e.src if e.src not in graph.nodes else e.dst
-            owner = e.dst if e.dst in graph.nodes else (e.src if e.src in graph.nodes else None)
-            report(owner, f"edge {_ends(e)} refers to node {quote(missing)}, which does not exist; "
+    for edge in graph.edges:
+        if edge.src not in graph.nodes or edge.dst not in graph.nodes:
+            missing = edge.src if edge.src not in graph.nodes else edge.dst
+            owner = edge.dst if edge.dst in graph.nodes else (edge.src if edge.src in graph.nodes else None)
+            report(owner, f"edge {_ends(edge)} refers to node {quote(missing)}, which does not exist; "
                           f"delete the edge or add the node", "edges")
             continue
-        spec = specs.get(e.dst)
-        if isinstance(e.port, bool) or not isinstance(e.port, int) or e.port < 0:
-            report(e.dst, f"edge {_ends(e)} has port {e.port!r}; ports are whole numbers from 0", "edges")
+        spec = specs.get(edge.dst)
+        if isinstance(edge.port, bool) or not isinstance(edge.port, int) or edge.port < 0:
+            report(edge.dst, f"edge {_ends(edge)} has port {edge.port!r}; ports are whole numbers from 0", "edges")
             continue
-        if spec is not None and spec.inputs != VARIADIC and e.port >= spec.inputs:
+        if spec is not None and spec.inputs != VARIADIC and edge.port >= spec.inputs:
             if spec.inputs == 0:
-                report(e.dst, f"{spec.type} takes no inputs, but {quote(e.src)} is connected to it", "edges")
+                report(edge.dst, f"{spec.type} takes no inputs, but {quote(edge.src)} is connected to it", "edges")
             else:
-                report(e.dst, f"too many inputs: {spec.type} takes {spec.inputs}, but {quote(e.src)} is connected "
-                              f"to port {e.port}; remove that edge", "edges")
+                report(edge.dst, f"too many inputs: {spec.type} takes {spec.inputs}, but {quote(edge.src)} is connected "
+                              f"to port {edge.port}; remove that edge", "edges")
             continue
-        slots = inputs_by_node[e.dst]
-        if e.port in slots:
-            report(e.dst, f"too many inputs: port {e.port} gets both {quote(slots[e.port])} and {quote(e.src)}; "
+        slots = inputs_by_node[edge.dst]
+        if edge.port in slots:
+            report(edge.dst, f"too many inputs: port {edge.port} gets both {quote(slots[edge.port])} and {quote(edge.src)}; "
                           f"a port takes one edge (use Add or Concat to join branches)", "edges")
             continue
-        slots[e.port] = e.src
+        slots[edge.port] = edge.src
 
     # ---- order (Kahn, in file order) and cycles ------------------------------------------------
     indeg = {nid: len(s) for nid, s in inputs_by_node.items()}
@@ -191,8 +281,8 @@ def _analyze(graph: Graph, registry: Registry) -> Analysis:
                             f"connect inputs to ports 0..{n - 1}", "edges")
                 continue
         elif n < spec.inputs:
-            missing = next(i for i in range(spec.inputs) if i not in slots)
-            what = "its input" if spec.inputs == 1 else f"input port {missing}"
+            empty = next(i for i in range(spec.inputs) if i not in slots)
+            what = "its input" if spec.inputs == 1 else f"input port {empty}"
             report(nid, f"missing input: connect {what} (drag from another node's output)", "edges")
             continue
         in_shapes = []
@@ -211,8 +301,35 @@ def _analyze(graph: Graph, registry: Registry) -> Analysis:
                 info.activation_bytes = BYTES_PER_VALUE * math.prod(info.shape)
             except ShapeError as e:
                 report(nid, str(e), "shape")
+                continue
             except Exception as e:  # a shape rule must never take the analysis down
                 report(nid, f"cannot infer the shape: {e}", "shape")
+                continue
+            if not costs:
+                continue
+            try:
+                c = info.cost = spec.cost(info.resolved, in_shapes, info.shape)
+            except Exception as e:  # nor a cost rule
+                report(nid, f"cannot work out what the node costs: {e}", "shape", "warning")
+                continue
+            for src in info.sources:  # its input needs a gradient in training
+                if infos[src].grad:
+                    info.grad = 2
+                    break
+            else:
+                if info.params:
+                    info.grad = 1
+            w = c.window
+            if w is None or len(info.shape) != 3:
+                continue
+            if w is IDENTITY and len(info.sources) == 1:
+                info.rf = infos[info.sources[0]].rf  # element-wise: the field it is given
+            else:
+                rf = _field(info, w, infos)
+                if isinstance(rf, str):
+                    report(nid, rf, "shape", "warning")
+                else:
+                    info.rf = rf
 
     # ---- graph-wide rules -------------------------------------------------------------------------
     input_ids = [nid for nid, s in specs.items() if s.inputs == 0]
@@ -225,10 +342,10 @@ def _analyze(graph: Graph, registry: Registry) -> Analysis:
     for nid in losses:
         if users[nid]:
             report(nid, f"a loss must be the last node, but it feeds {', '.join(sorted(set(users[nid])))}", "edges")
-        src = inputs_by_node[nid].get(0)
-        before = specs.get(src) if src is not None else None
+        scores = inputs_by_node[nid].get(0)
+        before = specs.get(scores) if scores is not None else None
         if before is not None and before.computes and before.computes in specs[nid].applies_first:
-            report(nid, f"{quote(src)} applies {before.computes} before {specs[nid].display}, which applies it "
+            report(nid, f"{quote(scores)} applies {before.computes} before {specs[nid].display}, which applies it "
                         f"again; connect the scores directly", "edges", "warning")
     loss = losses[0] if losses else None
     output = inputs_by_node[loss].get(0) if loss else None
@@ -241,10 +358,28 @@ def _analyze(graph: Graph, registry: Registry) -> Analysis:
     return Analysis(infos, problems, order, input_ids, loss, output, sinks)
 
 
-def _report_cycles(graph: Graph, inputs_by_node, done: set[str], report) -> None:
+def _field(info: NodeInfo, w: Window, infos: dict[str, NodeInfo]) -> Field | str | None:
+    """The node's receptive field from its sources' (forward order), or the text of a warning when its
+    branches do not line up."""
+    sources = info.sources
+    if not sources:
+        return PIXEL  # an Input image
+    if len(sources) == 1:
+        f = infos[sources[0]].rf
+        if f is None or w is IDENTITY:
+            return f
+        return through(f, w)
+    fields = [infos[s].rf for s in sources]
+    if None in fields:
+        return None
+    return merge(fields)  # type: ignore[arg-type]
+
+
+def _report_cycles(graph: Graph, inputs_by_node: dict[str, dict[int, str]], done: set[str],
+                   report: Callable[..., None]) -> None:
     import networkx as nx  # only a graph with a cycle needs it
 
-    rest = nx.DiGraph()
+    rest: nx.DiGraph = nx.DiGraph()
     for dst, slots in inputs_by_node.items():
         for src in slots.values():
             if src not in done and dst not in done:
@@ -264,6 +399,6 @@ def _report_cycles(graph: Graph, inputs_by_node, done: set[str], report) -> None
                        "edges")
 
 
-def _ends(e) -> str:
+def _ends(e: Edge) -> str:
     """``a -> b`` for an edge, each end quoted only when it is not a plain id (one line, always)."""
     return " -> ".join(end if valid_id(end) and len(end) <= MAX_SHOWN else quote(end) for end in (e.src, e.dst))

@@ -18,11 +18,13 @@ Every field has
 Numeric kinds (:class:`IntField`, :class:`FloatField`, :class:`PairField`) have bounds ``lo``/``hi``,
 each closed unless ``lo_open``/``hi_open``. :class:`FloatField` has ``log``: edited by factors of ten.
 
-Search ranges (the ``search`` section to come) are meant to be declared over these fields: a range on
-a target field coerces each end through the target's ``coerce`` (a range on the learning rate then
-refuses 0 with the learning rate's own message), compares the ends for an empty range, refuses a log
-range unless the target's ``lo`` keeps it above 0, and offers a log scale by default where the target
-has ``log``; a choice range coerces each choice. Its editor is then one more editor class.
+Search ranges (the ``search`` section) are :class:`RangeField` values over these fields: one
+distribution, ``{"log_uniform": [lo, hi]}`` … or ``{"choice": [v, ...]}`` (:data:`RANGE_KINDS`). A
+range on a ``target`` field takes the distributions :func:`range_kinds` allows for it (whole-number
+fields ``int``/``int_log``, real ones ``log_uniform``/``uniform`` — log first where the target has
+``log`` —, every searchable kind ``choice``) and coerces each end, and each choice, through the
+target's own ``coerce`` (a range on the learning rate refuses 0 with the learning rate's own words).
+Its editor is one more editor class.
 
 Errors: :class:`FieldError` (a ``ValueError``) carries ``path`` and ``reason`` ("must be > 0, got -1").
 A field raises through its ``raises`` hook, ``raises(path, reason) -> FieldError``, so each user of the
@@ -129,9 +131,9 @@ class Bounded(Field):
         hi = None if self.hi is None else f" {'<' if self.hi_open else '≤'} {number_text(self.hi)}"
         if lo and hi:
             return f"{lo}x{hi}"
-        if lo:
+        if self.lo is not None:
             return f"{'>' if self.lo_open else '≥'} {number_text(self.lo)}"
-        if hi:
+        if self.hi is not None:
             return f"{'<' if self.hi_open else '≤'} {number_text(self.hi)}"
         return ""
 
@@ -368,6 +370,133 @@ def _flatten(value: Any, shape: tuple[int, ...] | None) -> list[Any] | None:
     return out
 
 
+# -- search ranges -------------------------------------------------------------------------------------
+
+#: the distributions of a search range: name -> (numeric, whole numbers, log scale)
+RANGE_KINDS: dict[str, tuple[bool, bool, bool]] = {
+    "log_uniform": (True, False, True), "uniform": (True, False, False),
+    "int": (True, True, False), "int_log": (True, True, True), "choice": (False, False, False)}
+#: the most values a choice range lists
+MAX_CHOICES = 1000
+#: the ends of a whole-number range stay within ±2**53 (exact as floats, as Optuna stores them)
+RANGE_INT_LIMIT = 2 ** 53
+_EXAMPLE = '{"log_uniform": [1e-4, 0.1]}'
+
+
+def range_kinds(target: Field) -> tuple[str, ...]:
+    """The distributions a range on ``target`` takes, the one a form offers first in front: whole numbers
+    ``int``/``int_log``, real numbers ``log_uniform``/``uniform`` (log first when the field is edited by
+    factors of ten), anything else searchable ``choice``; shapes, texts, sizes, labels and tensors none."""
+    if isinstance(target, (ShapeField, TextField, SizeField, LabelField, NumbersField)):
+        return ()
+    if isinstance(target, IntField):
+        return ("int", "int_log", "choice")
+    if isinstance(target, FloatField):
+        return ("log_uniform", "uniform", "choice") if target.log else ("uniform", "log_uniform", "choice")
+    return ("choice",)
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a == b and isinstance(a, bool) == isinstance(b, bool)
+
+
+@dataclass(frozen=True)
+class RangeField(Field):
+    """One search range: ``{"log_uniform": [lo, hi]}``, ``{"uniform": [lo, hi]}`` (finite numbers),
+    ``{"int": [lo, hi]}``, ``{"int_log": [lo, hi]}`` (whole numbers, both ends included) or
+    ``{"choice": [v, ...]}`` (numbers, strings, true/false, null; each once). ``lo > hi`` is an empty
+    range; a log range must stay above 0. With a ``target`` (named ``target_path`` in messages) the
+    range must be one :func:`range_kinds` allows and every end and choice a value of the target.
+    Coerces to ``{kind: [lo, hi]}`` / ``{"choice": [...]}`` (ends as written: an int stays an int)."""
+
+    kind: ClassVar[str] = "range"
+    target: Field | None = None
+    target_path: str = ""
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The distributions this range may use."""
+        return tuple(RANGE_KINDS) if self.target is None else range_kinds(self.target)
+
+    def range_text(self) -> str:
+        names = ", ".join(self.kinds)
+        return f"one of {names}" if names else "cannot be searched"
+
+    def _coerce(self, value: Any) -> Any:
+        names = ", ".join(RANGE_KINDS)
+        if not isinstance(value, dict) or len(value) != 1:
+            got = show_value(value) if not isinstance(value, dict) else f"an object with {len(value)} keys"
+            raise self.error(f"must be one distribution such as {_EXAMPLE} (one of {names}), got {got}")
+        (kind, args), = value.items()
+        if kind not in RANGE_KINDS:
+            raise self.error(f"unknown distribution {show_value(kind)}; use one of {names}")
+        out = {"choice": self._choices(args)} if kind == "choice" else {kind: self._ends(kind, args)}
+        if self.target is not None:
+            self._fits(kind, out[kind])
+        return out
+
+    def _ends(self, kind: str, args: Any) -> list[Any]:
+        if not isinstance(args, list) or len(args) != 2:
+            raise self.error(f"{kind} takes [lo, hi], got {show_value(args)}")
+        _, whole, log = RANGE_KINDS[kind]
+        if whole:
+            ends: list[Any] = []
+            for a in args:
+                v = _whole(a) if not (isinstance(a, float) and abs(a) >= RANGE_INT_LIMIT) else None
+                if v is None:
+                    raise self.error(f"must be a whole number from {-RANGE_INT_LIMIT} to {RANGE_INT_LIMIT:,}, "
+                                     f"got {show_value(a)}")
+                if not -RANGE_INT_LIMIT <= v <= RANGE_INT_LIMIT:
+                    raise self.error(f"must be from {-RANGE_INT_LIMIT} to {RANGE_INT_LIMIT:,}, got {show_value(a)}")
+                ends.append(v)
+        else:
+            for a in args:
+                if not finite_number(a):
+                    raise self.error(f"must be a finite number, got {show_value(a)}")
+            ends = list(args)
+        lo, hi = ends
+        if lo > hi:
+            raise self.error(f"{kind} [{lo:g}, {hi:g}] is an empty range (lo > hi)")
+        if log and lo <= 0:
+            raise self.error(f"{kind} [{lo:g}, {hi:g}] is a log range through 0 or below: both ends must be > 0")
+        return ends
+
+    def _choices(self, args: Any) -> list[Any]:
+        if not isinstance(args, list) or not args:
+            raise self.error(f"choice takes a non-empty list of values, got {show_value(args)}")
+        if len(args) > MAX_CHOICES:
+            raise self.error(f"choice takes at most {MAX_CHOICES} values, got {len(args)}")
+        out: list[Any] = []
+        for v in args:
+            if not (v is None or isinstance(v, (bool, str)) or finite_number(v)):
+                raise self.error(f"a choice must be a number, a string, true/false or null, got {show_value(v)}")
+            if any(_same(v, c) for c in out):
+                raise self.error(f"choice lists {show_value(v)} twice")
+            out.append(v)
+        return out
+
+    def _fits(self, kind: str, values: list[Any]) -> None:
+        """The range suits the target: a distribution its kind takes, every value one of its values."""
+        target, path = self.target, self.target_path or (self.target.where if self.target else "")
+        assert target is not None
+        if not range_kinds(target):
+            raise self.error(f"{path} ({target.kind}) cannot be searched")
+        if kind != "choice":
+            whole = RANGE_KINDS[kind][1]
+            if isinstance(target, FloatField) and whole:
+                raise self.error(f"{path} is a real number: use uniform or log_uniform, not {kind}")
+            if isinstance(target, IntField) and not whole:
+                raise self.error(f"{path} is a whole number: use int or int_log, not {kind}")
+            if not isinstance(target, (FloatField, IntField)):
+                raise self.error(f"{path} is not a number: list its values with choice")
+        for v in values:
+            try:
+                target.coerce(v)
+            except FieldError as e:
+                raise self.error(f"{show_value(v)} is not a value of {path} ({e.reason})") from None
+
+
 #: every field class by its kind, for tables that name kinds as strings
 KINDS: dict[str, type[Field]] = {c.kind: c for c in (IntField, FloatField, BoolField, ChoiceField, PairField,
-                                                     ShapeField, TextField, SizeField, LabelField, NumbersField)}
+                                                     ShapeField, TextField, SizeField, LabelField, NumbersField,
+                                                     RangeField)}

@@ -43,7 +43,7 @@ from __future__ import annotations
 import copy
 import keyword
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
@@ -76,7 +76,7 @@ def id_base(type_name: str) -> str:
     return base if base[0].isalpha() else "n" + base
 
 
-def fresh_id(type_name: str, taken: set[str] | dict[str, object]) -> str:
+def fresh_id(type_name: str, taken: Container[str]) -> str:
     """``<type><n>`` (e.g. conv2d3) with the smallest n not in ``taken``."""
     base = id_base(type_name)
     i = 1
@@ -97,7 +97,8 @@ class Node:
     trainable: bool = True  # False: frozen (its weights are left out of training)
 
     def clone(self, new_id: str | None = None) -> "Node":
-        return Node(new_id or self.id, self.type, copy.deepcopy(self.params), tuple(self.pos), self.init,
+        x, y = self.pos
+        return Node(new_id or self.id, self.type, copy.deepcopy(self.params), (x, y), self.init,
                     copy.deepcopy(self.extra), self.group, self.trainable)
 
 
@@ -151,7 +152,7 @@ class EdgeList(Sequence):
             return list(self) == list(other)
         return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable (mutable): typeshed allows only a method
 
     def __repr__(self) -> str:
         return f"EdgeList({list(self)!r})"
@@ -201,10 +202,11 @@ class Graph:
         if self._nx is None:
             import networkx  # imported on first use: reading and checking files do not need it
 
-            mirror = networkx.MultiDiGraph()
+            mirror: nx.MultiDiGraph = networkx.MultiDiGraph()
             mirror.add_nodes_from(self.nodes)
-            mirror.add_edges_from((e.src, e.dst, e.port) for e in self._edges
-                                  if e.src in self.nodes and e.dst in self.nodes)
+            for e in self._edges:
+                if e.src in self.nodes and e.dst in self.nodes:
+                    mirror.add_edge(e.src, e.dst, key=e.port)
             self._nx = mirror
         return self._nx
 

@@ -146,7 +146,7 @@ class OrderedIndex(Sequence, Generic[T]):
             return list(self) == list(other)
         return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable (mutable): typeshed allows only a method
 
     def __repr__(self) -> str:
         return f"OrderedIndex({list(self)!r})"

@@ -2,7 +2,8 @@
 
 A :class:`LayerSpec` says everything GraphLab knows about one layer type without importing torch:
 its display name and palette category, its parameter schema (:class:`Param`), how many inputs it
-takes, a *shape rule* (input shapes + params -> output shape), a *parameter-count rule*, which
+takes, a *shape rule* (input shapes + params -> output shape), a *parameter-count rule*, a *cost rule*
+(MACs, element-wise ops, what autograd keeps for backward, the receptive-field window), which
 ``nn.Module`` implements it (:class:`TorchModule`: a class *name* and its constructor arguments as
 plain values; :mod:`graphlab.compiler.layers` resolves the name), and what the rest of GraphLab
 needs to know about it: whether it has weights, a loss's task, how an activation saturates, the
@@ -19,13 +20,20 @@ says what is wrong and how to fix it; the validator attaches the node id.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Literal, Mapping, Sequence
 
 from . import fields
+from .cost import NO_COST, Cost
 from .fields import FieldError
 from .text import quote
 
 Shape = tuple[int, ...]
+#: the kinds of value a layer parameter holds (see :class:`Param`)
+ParamKind = Literal["int", "float", "bool", "choice", "pair", "pair_or_none", "shape"]
+#: the nonlinearity after a layer, for Kaiming's gain (the names torch.nn.init.calculate_gain takes)
+Gain = Literal["linear", "sigmoid", "tanh", "relu", "leaky_relu", "selu"]
+#: what a loss's targets mean: class indices or real values
+Task = Literal["classification", "regression"]
 
 
 
@@ -63,7 +71,7 @@ class Param:
     """
 
     name: str
-    kind: str
+    kind: ParamKind
     default: Any = None
     help: str = ""
     min: float | None = None
@@ -89,7 +97,7 @@ class Param:
 def _make_field(p: Param) -> fields.Field:
     common: dict[str, Any] = {"name": p.name, "default": p.default, "help": p.help, "required": p.required,
                               "raises": _param_error}
-    bounds = {"lo": p.min, "hi": p.max, "lo_open": p.min_exclusive, "hi_open": p.max_exclusive}
+    bounds: dict[str, Any] = {"lo": p.min, "hi": p.max, "lo_open": p.min_exclusive, "hi_open": p.max_exclusive}
     k = p.kind
     if k == "int":
         return fields.IntField(**common, **bounds)
@@ -106,10 +114,15 @@ def _make_field(p: Param) -> fields.Field:
     raise AssertionError(f"unknown param kind {k}")  # pragma: no cover - catalogue bug
 
 
+#: a layer's resolved parameters and its input shapes, as its rules receive them
+Params = Mapping[str, Any]
+Shapes = Sequence[Shape]
 ShapeRule = Callable[[Mapping[str, Any], Sequence[Shape]], Shape]
 CountRule = Callable[[Mapping[str, Any], Sequence[Shape], Shape], int]
 KwargsRule = Callable[[Mapping[str, Any], Sequence[Shape], Shape], dict[str, Any]]
 SummaryRule = Callable[[Mapping[str, Any]], str]
+#: (resolved params, input shapes, output shape) -> what one sample costs (graphlab.core.cost)
+CostRule = Callable[[Mapping[str, Any], Sequence[Shape], Shape], Cost]
 #: (resolved params, number of classes) -> the loss expected before any training
 InitialLossRule = Callable[[Mapping[str, Any], int], float]
 
@@ -118,6 +131,10 @@ VARIADIC = -1
 
 def _zero(params: Mapping[str, Any], inputs: Sequence[Shape], out: Shape) -> int:
     return 0
+
+
+def _no_cost(params: Mapping[str, Any], inputs: Sequence[Shape], out: Shape) -> Cost:
+    return NO_COST
 
 
 def _no_kwargs(params: Mapping[str, Any], inputs: Sequence[Shape], out: Shape) -> dict[str, Any]:
@@ -158,11 +175,13 @@ class LayerSpec:
     torch: TorchModule | None
     inputs: int = 1
     count: CountRule = _zero
+    #: MACs, element-wise ops, backward MACs, what autograd keeps, receptive-field window (graphlab.core.cost)
+    cost: CostRule = _no_cost
     summary: SummaryRule | None = None
     help: str = ""
     is_loss: bool = False
     #: losses: the task their targets mean — "classification" (class indices) or "regression" (values)
-    task: str | None = None
+    task: Task | None = None
     #: True when the layer has learnable weights
     has_weights: bool = False
     #: True when the init schemes (``training.init``, a node's ``init``) apply to it: its weights are
@@ -182,7 +201,7 @@ class LayerSpec:
     applies_first: tuple[str, ...] = ()
     #: the nonlinearity, named as torch.nn.init.calculate_gain names it ("relu", "leaky_relu",
     #: "tanh", "sigmoid"), whose gain the init of the weighted layer feeding this one uses
-    init_gain: str | None = None
+    init_gain: Gain | None = None
     #: classification losses: the loss expected before training for C classes with small random
     #: weights (CS231n's sanity check: ln C for softmax cross-entropy)
     initial_loss: InitialLossRule | None = None

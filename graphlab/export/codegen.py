@@ -25,7 +25,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 _SLOT = re.compile(r"@@([A-Z][A-Z0-9_]*)@@")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -167,7 +167,7 @@ def _pair(value: Any) -> Any:
     return value
 
 
-def join(parts: list[Code], sep: str = "\n") -> Code:
+def join(parts: Sequence[Code | Name], sep: str = "\n") -> Code:
     """Fragments joined by trusted separator text."""
     return Code(sep.join(p.text for p in parts))
 

@@ -119,7 +119,7 @@ def ensemble_source(graphs: list[Graph], runs: list[str], weights_name: str) -> 
     if any(ms.uses_init for ms in sources):
         parts.append(INIT_SOURCE)
     parts += [Code(ms.class_source.text.strip("\n")) for ms in sources]
-    args = join([Name(n) for n in first.input_names], ", ")  # type: ignore[list-item]
+    args = join([Name(n) for n in first.input_names], ", ")
     return SCRIPT.fill(
         INPUT_ARGS=args, GRAPH_NAME=Lit(graphs[0].name), RUNS=Lit(list(runs)),
         EXPORTED_BY=Lit(f"GraphLab {__version__}"),

@@ -38,6 +38,7 @@ from ..core.analysis import Analysis, analyze
 from ..core.graph import Graph
 from ..core.registry import REGISTRY
 from ..core.text import fmt_count
+from ..run import weights as run_weights
 from .codegen import Code, CodegenError, Lit, Name, Template, call, comment, identifiers, join, literal
 
 
@@ -87,28 +88,16 @@ def helper_source(name: str) -> Code:
 
 INIT_SOURCE = Code(f"SCHEMES = {literal(SCHEMES)}\n\n\n" + inspect.getsource(apply_init).strip("\n"))
 
-LOAD_WEIGHTS_SOURCE = Code('''
-def load_weights(model: nn.Module, path: str) -> None:
-    """Load a weights file saved by GraphLab: a .safetensors file (a `graphlab train` checkpoint or a
-    state_dict; needs the safetensors package) or a torch state_dict, read with weights_only=True
-    (tensors only, nothing is unpickled)."""
-    if str(path).endswith(".safetensors"):
-        try:
-            from safetensors.torch import load_file
-        except ImportError:
-            raise ImportError(f"{path}: reading a .safetensors file needs the safetensors package "
-                              "(pip install safetensors)") from None
-        state = load_file(str(path), device="cpu")
-        if any(k.startswith("model.") for k in state):  # a checkpoint: weights beside optimizer state
-            state = {k[len("model."):]: v for k, v in state.items() if k.startswith("model.")}
-    else:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        for key in ("state_dict", "model"):  # a state_dict wrapped in a dict
-            if isinstance(state.get(key), dict):
-                state = state[key]
-                break
-    model.load_state_dict(state, strict=True)
-'''.strip("\n"))
+def _load_weights_source() -> Code:
+    """``load_weights(model, path)`` and what it needs, copied from :mod:`graphlab.run.weights` (the
+    one place GraphLab reads a weights file and checks it fits) with inspect.getsource. The script
+    imports ``os`` and ``torch`` itself."""
+    parts = [f"CHECKPOINT_FORMAT = {literal(run_weights.CHECKPOINT_FORMAT)}"]
+    parts += [inspect.getsource(obj).strip("\n") for obj in run_weights.SCRIPT_OBJECTS]
+    return Code("\n\n\n".join(parts))
+
+
+LOAD_WEIGHTS_SOURCE = _load_weights_source()
 
 
 # ---- the model class --------------------------------------------------------------------------------
@@ -293,7 +282,7 @@ def model_source(graph: Graph, seed: int = 0, analysis: Analysis | None = None,
             src.uses_init = True
             init_lines.append(APPLY_INIT_LINE.fill(ATTR=attr, SCHEME=Lit(node_scheme),
                                                    NONLIN=Lit(_nonlinearity_after(graph, nid))))
-        args = join([local_name(s) for s in ni.sources], ", ")  # type: ignore[list-item]
+        args = join([local_name(s) for s in ni.sources], ", ")
         fwd_lines.append(FORWARD_LINE.fill(OUT=local_name(nid), ATTR=attr, ARGS=args,
                                            NOTE=Code(comment(_shape_text(ni.shape)))))
     src.helpers = helper_names(used)

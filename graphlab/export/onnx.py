@@ -18,6 +18,7 @@ import logging
 import os
 import warnings
 from pathlib import Path
+from types import ModuleType
 
 import torch
 
@@ -33,9 +34,10 @@ from .weights import build, compile_with_weights, fits_in_memory
 INSTALL_HINT = "ONNX export needs the onnx extra: pip install graphlab[onnx]"
 
 
-def _require_onnx():
+def _require_onnx() -> ModuleType:
+    """The onnx module (onnxscript must be there too: torch's exporter uses it)."""
     try:
-        import onnx  # noqa: F401
+        import onnx
         import onnxscript  # noqa: F401
     except ImportError:
         raise ExportError(INSTALL_HINT) from None
@@ -85,7 +87,7 @@ def export_onnx(graph: Graph, out: Path, *, weights: str | Path | None = None, s
         errors = []
         for dynamo in (True, False):
             try:
-                _export(gm, args, tmp, list(ci.input_ids), output_names, dynamo)
+                _export(gm, args, str(tmp), list(ci.input_ids), output_names, dynamo)
                 model = onnx.load(tmp)
                 onnx.checker.check_model(model, full_check=True)
                 break

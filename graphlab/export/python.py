@@ -1,7 +1,8 @@
 """Export a graph as one standalone, readable Python file that needs only torch.
 
 The file defines the model class (see :mod:`graphlab.export.model_source`), ``load_weights(model,
-path)`` (``.safetensors``, or a torch state_dict read with ``weights_only=True``), ``INPUT_SHAPES``,
+path)`` (``.safetensors``, or a torch state_dict read with ``weights_only=True``; checked to fit
+first: :mod:`graphlab.run.weights`, copied from its source), ``INPUT_SHAPES``,
 and a ``main()`` that builds the model, loads the weights and runs one random batch:
 ``python lenet5.py [WEIGHTS]``. The graph's name and file are the constants ``GRAPH_NAME`` and
 ``SOURCE_FILE`` (literals: see :mod:`graphlab.export.codegen`; no user data is ever code).
@@ -20,7 +21,7 @@ from .. import __version__
 from ..core.analysis import Analysis, analyze
 from ..core.graph import Graph
 from ..io import atomic_write
-from .codegen import Code, Lit, Name, Template, join
+from .codegen import Lit, Name, Template, join
 from .model_source import LOAD_WEIGHTS_SOURCE, ExportError, model_source, script_words, training_seed
 from .weights import compile_with_weights, write_state_dict
 
@@ -30,7 +31,7 @@ The graph's name and file are GRAPH_NAME and SOURCE_FILE below. Use it from Pyth
 
     from <this module> import @@CLASS@@, load_weights
     model = @@CLASS@@()
-    load_weights(model, path)  # a .pt state_dict or a .safetensors file
+    load_weights(model, path)  # a .pt state_dict or a .safetensors file; checked to fit first
     model.eval()
     prediction = model(@@INPUT_ARGS@@)
 
@@ -39,7 +40,8 @@ below, the file the export wrote beside this one, if any) and runs one random ba
 """
 from __future__ import annotations
 
-@@IMPORT_OS@@import sys
+import os
+import sys
 
 import torch
 from torch import nn
@@ -65,7 +67,7 @@ def main(argv: list[str]) -> int:
     if path is not None:
         try:
             load_weights(model, path)
-        except (ImportError, OSError, RuntimeError, ValueError) as e:  # one line, not a traceback
+        except (CheckpointError, RuntimeError) as e:  # one line, not a traceback
             print(f"{sys.argv[0]}: cannot load the weights: {str(e).splitlines()[0]}", file=sys.stderr)
             return 1
         print(f"loaded weights from {path}")
@@ -95,8 +97,7 @@ def python_source(graph: Graph, *, weights_name: str | None, source: str | None 
     ``source``: the graph file's path (only its name is kept)."""
     ms = model_source(graph, seed, analysis, taken=script_words(SCRIPT, BESIDE))
     return SCRIPT.fill(
-        CLASS=Name(ms.class_name), INPUT_ARGS=join([Name(n) for n in ms.input_names], ", "),  # type: ignore[list-item]
-        IMPORT_OS=Code("import os\n" if weights_name is not None else ""),
+        CLASS=Name(ms.class_name), INPUT_ARGS=join([Name(n) for n in ms.input_names], ", "),
         GRAPH_NAME=Lit(graph.name), SOURCE_FILE=Lit(Path(source).name if source else None),
         EXPORTED_BY=Lit(f"GraphLab {__version__}"), MODEL=ms.code(), LOAD_WEIGHTS=LOAD_WEIGHTS_SOURCE,
         INPUT_SHAPES=Lit(tuple(tuple(s) for s in ms.input_shapes)),

@@ -8,7 +8,10 @@ on CPUs (gloo) or GPUs (nccl, chosen at run time), on one machine or several (to
 ``--nnodes/--node_rank/--master_addr``), or as plain ``python script.py`` (one process, no
 DistributedDataParallel). It holds the model class (as in the Python export), the dataset, the
 optimizer, schedule, regularization and gradient clipping of the graph's ``training`` section
-(parsed by :func:`graphlab.run.config.parse_training`), and mirrors ``graphlab train``'s loop:
+(parsed by :func:`graphlab.run.config.parse_training`), and mirrors ``graphlab train``'s loop. What it
+shares with the trainer is copied from GraphLab's source (:mod:`graphlab.export.torchrun_parts`): the
+dataset recipes, ``preprocess``, the optimizer and schedule table, the regularization term, augmentation
+and ``load_weights``.
 
 * Built-in datasets (spiral, digits, adding, sine) are generated in the script with the same recipe,
   seed, validation split and preprocessing. Other in-memory datasets (npz, csv, MNIST,
@@ -35,7 +38,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -45,9 +48,14 @@ from ..core.graph import Graph
 from ..core.registry import REGISTRY
 from ..io import atomic_write
 from .codegen import Code, Lit, Name, Template, join, literal
-from .model_source import ExportError, loss_call, model_source, script_words
-from .torchrun_parts import DATASET_ARGS, GENERATED_DATA, SAVED_DATA, augment_source, dataset_source
+from .model_source import LOAD_WEIGHTS_SOURCE, ExportError, loss_call, model_source, script_words
+from .torchrun_parts import (DATASET_ARGS, GENERATED_DATA, SAVED_DATA, augment_source, dataset_source, optimizer_source,
+                             preprocess_source, regularization_source)
 from .weights import compile_with_weights, write_state_dict
+
+if TYPE_CHECKING:  # imported when an export runs
+    from ..run.config import TrainConfig
+    from ..run.datasets import Data
 
 HEADER = Template('''"""A distributed training script exported by GraphLab: class @@CLASS@@ and its experiment.
 
@@ -95,33 +103,6 @@ MAIN = Template('''
 
 def make_loss() -> nn.Module:
     return @@LOSS@@
-
-
-def make_optimizer(params, lr: float) -> torch.optim.Optimizer:
-    opt = CONFIG["optimizer"]
-    name = opt["name"]
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr)
-    if name in ("momentum", "nesterov"):
-        return torch.optim.SGD(params, lr=lr, momentum=opt["momentum"], nesterov=name == "nesterov")
-    if name == "adagrad":
-        return torch.optim.Adagrad(params, lr=lr, eps=opt["eps"])
-    if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, alpha=opt["decay"], eps=opt["eps"])
-    return torch.optim.Adam(params, lr=lr, betas=(opt["beta1"], opt["beta2"]), eps=opt["eps"])
-
-
-def make_schedule(optimizer: torch.optim.Optimizer, epochs: int):
-    """Stepped once per epoch."""
-    s = CONFIG["schedule"]
-    if s["name"] == "step":
-        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=s["step_size"], gamma=s["gamma"])
-    if s["name"] == "exponential":
-        return torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=s["gamma"])
-    if s["name"] == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=s["t_max"] or epochs,
-                                                          eta_min=s["eta_min"])
-    return None
 
 
 def evaluate(model: nn.Module, loss_fn: nn.Module, x: torch.Tensor, y: torch.Tensor):
@@ -185,13 +166,13 @@ def main(argv=None) -> int:
     seed = CONFIG["seed"]
     model = @@CLASS@@(seed=seed)  # the same initial weights as graphlab.compile(graph, seed=seed)
     if INIT_WEIGHTS is not None:
-        model.load_state_dict(torch.load(INIT_WEIGHTS, map_location="cpu", weights_only=True), strict=True)
+        load_weights(model, INIT_WEIGHTS)  # checked to fit first
     model.to(device)
     loss_fn = make_loss().to(device)
     weights = [p for p in model.parameters() if p.dim() >= 2]  # regularized: weights, not biases
     train_model = DDP(model, device_ids=[local_rank] if use_cuda else None) if distributed else model
-    optimizer = make_optimizer(train_model.parameters(), args.lr)
-    schedule = make_schedule(optimizer, args.epochs)
+    optimizer = build_optimizer(CONFIG["optimizer"]["name"], CONFIG["optimizer"], train_model.parameters(), args.lr)
+    schedule = build_schedule(CONFIG["schedule"]["name"], CONFIG["schedule"], optimizer, args.epochs)  # per epoch
     l2, l1 = CONFIG["regularization"]["l2"], CONFIG["regularization"]["l1"]
     clip = CONFIG["clip_grad_norm"]
 
@@ -225,10 +206,8 @@ def main(argv=None) -> int:
             xb, yb = x_train[idx], y_train[idx]
 @@AUGMENT_CALL@@            out = train_model(xb)
             loss = loss_fn(out, yb)
-            if l2:
-                loss = loss + l2 * sum((w * w).sum() for w in weights)
-            if l1:
-                loss = loss + l1 * sum(w.abs().sum() for w in weights)
+            if l2 or l1:
+                loss = loss + regularization(l2, l1, weights)  # ½·l2·ΣW² + l1·Σ|W|
             value = loss.item()
             if not math.isfinite(value):
                 print(f"rank {rank}: the loss became {value} in epoch {epoch}; try a lower --lr", file=sys.stderr)
@@ -276,7 +255,7 @@ if __name__ == "__main__":
 ''')
 
 
-def _setup(graph: Graph, base_dir: Path):
+def _setup(graph: Graph, base_dir: Path) -> tuple[TrainConfig, Data, Analysis]:
     """Parse the training section and build the dataset as the trainer would; check they fit the graph."""
     from ..run.config import ConfigError, parse_training
     from ..run.datasets import DataError, build_dataset
@@ -308,15 +287,17 @@ def torchrun_source(graph: Graph, cfg: Any, *, stem: str, source: str | None, da
     default --out is ``<stem>_out`` beside it); ``data_name``/``init_name``: the data and initial
     weights files beside it (None: a built-in dataset / the seeded init)."""
     a = analysis or analyze(graph)
+    shared = [optimizer_source(), regularization_source(), LOAD_WEIGHTS_SOURCE.text]
     words = script_words(HEADER, CONSTANTS, BESIDE, MAIN, GENERATED_DATA, SAVED_DATA, augment_source(),
-                         *(dataset_source(n) for n in DATASET_ARGS))
+                         preprocess_source(), *shared, *(dataset_source(n) for n in DATASET_ARGS))
     ms = model_source(graph, cfg.seed, a, taken=words)
     if a.loss is None:
         raise ExportError("the graph has no loss node, so there is nothing to train")
     if data_name is None:
         params = cfg.dataset.params
         args = join([Code(f"{k}={literal(params[k])}") for k in DATASET_ARGS[cfg.dataset.name]], ", ")
-        data_src = join([Code(dataset_source(cfg.dataset.name)), GENERATED_DATA.fill(DATASET_ARGS=args)], "\n")
+        data_src = join([Code(dataset_source(cfg.dataset.name)), GENERATED_DATA.fill(DATASET_ARGS=args),
+                         Code("\n\n" + preprocess_source() + "\n")], "\n")
     else:
         origin = f"dataset {cfg.dataset.name}" + (f" of {Path(source).name}" if source else "")
         data_src = SAVED_DATA.fill(DATA_NAME=Lit(data_name), DATA_ORIGIN=Lit(origin))
@@ -329,7 +310,7 @@ def torchrun_source(graph: Graph, cfg: Any, *, stem: str, source: str | None, da
         CLASSIFICATION=Lit(_spec(graph, a.loss).task == "classification"))
     main = MAIN.fill(LOSS=loss_call(graph, a), OUT_NAME=Lit(stem + "_out"), CLASS=Name(ms.class_name),
                      AUGMENT_CALL=AUGMENT_CALL if cfg.augment.active else Code(""))
-    parts = [header, constants, ms.code(), data_src]
+    parts = [header, constants, ms.code(), data_src, *(Code(text) for text in shared)]
     if cfg.augment.active:
         parts.append(Code(augment_source()))
     parts.append(main)

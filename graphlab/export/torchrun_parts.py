@@ -1,18 +1,25 @@
 """Source snippets of the torchrun training script (see :mod:`graphlab.export.torchrun`).
 
-Built-in dataset recipes are copied from ``graphlab.run.datasets`` itself (:func:`dataset_source`);
-a test compares the script's tensors with ``build_dataset``'s. The snippets are
-:class:`graphlab.export.codegen.Template` objects whose slots (``@@NAME@@``) the exporter fills in one
-pass, data only as literals.
+What the script shares with GraphLab is copied from GraphLab's own source with inspect.getsource, never
+rewritten as text: the built-in dataset recipes (:func:`dataset_source`, from
+``graphlab.run.datasets``; a test compares the script's tensors with ``build_dataset``'s), the
+preprocessing (:func:`preprocess_source`), the optimizer and schedule table
+(:func:`optimizer_source`, ``graphlab.run.optimizers``), the regularization term
+(:func:`regularization_source`), augmentation (:func:`augment_source`) and loading weights
+(``graphlab.export.model_source.LOAD_WEIGHTS_SOURCE``, from ``graphlab.run.weights``). The other
+snippets are :class:`graphlab.export.codegen.Template` objects whose slots (``@@NAME@@``) the exporter
+fills in one pass, data only as literals.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 
-from ..run import augment, datasets
-from .codegen import Template
+from ..run import augment, datasets, optimizers, runstate
+from .codegen import Template, literal
 
 
+@functools.cache  # GraphLab's own source: the same for the whole process
 def dataset_source(name: str) -> str:
     """The script's ``make_dataset``: the very recipe :mod:`graphlab.run.datasets` uses for a built-in
     dataset, copied with inspect.getsource (its imports are local, so it stands alone)."""
@@ -38,21 +45,6 @@ def load_data():
     train, val = perm[n_val:n - n_test], perm[:n_val]
     x_train, x_val = preprocess(CONFIG["preprocess"], x[train], x[val])
     return x_train.contiguous(), y[train].contiguous(), x_val.contiguous(), y[val].contiguous()
-
-
-def preprocess(kind: str, x_train: torch.Tensor, x_val: torch.Tensor):
-    """Centre (and scale) both splits with statistics of the training split only."""
-    if kind == "none":
-        return x_train, x_val
-    if kind == "mean_image":
-        mean = x_train.mean(0, keepdim=True)
-        return x_train - mean, x_val - mean
-    dims = {4: (0, 2, 3), 3: (0, 1)}.get(x_train.dim(), (0,))  # per channel / per feature
-    mean = x_train.mean(dims, keepdim=True)
-    if kind == "per_channel_mean":
-        return x_train - mean, x_val - mean
-    std = x_train.std(dims, keepdim=True).clamp_min(1e-8)
-    return (x_train - mean) / std, (x_val - mean) / std
 ''')
 
 SAVED_DATA = Template('''
@@ -69,7 +61,32 @@ def load_data():
 
 
 
+@functools.cache  # GraphLab's own source: the same for the whole process
 def augment_source() -> str:
     """The script's ``augment_batch``: GraphLab's own (:mod:`graphlab.run.augment`), copied with
     inspect.getsource; the script passes it ``AUGMENT``, a namespace with the same three fields."""
     return inspect.getsource(augment.augment_batch)
+
+
+@functools.cache  # GraphLab's own source: the same for the whole process
+def preprocess_source() -> str:
+    """``preprocess(kind, x_train, x_val)``: GraphLab's own (:func:`graphlab.run.datasets.preprocess`),
+    copied with inspect.getsource, with the helper it calls."""
+    return "\n\n\n".join(inspect.getsource(f).strip("\n")
+                            for f in (datasets.preprocess, datasets._channel_reduce_dims))
+
+
+@functools.cache  # GraphLab's own source: the same for the whole process
+def optimizer_source() -> str:
+    """The optimizer and schedule table as literals, and ``build_optimizer`` / ``build_schedule``
+    copied from :mod:`graphlab.run.optimizers`."""
+    table = (f"OPTIMIZERS = {literal(optimizers.OPTIMIZERS, multiline=True)}\n"
+             f"SCHEDULES = {literal(optimizers.SCHEDULES, multiline=True)}")
+    return "\n\n\n".join([table] + [inspect.getsource(f).strip("\n")
+                                      for f in (optimizers.build_optimizer, optimizers.build_schedule)])
+
+
+@functools.cache  # GraphLab's own source: the same for the whole process
+def regularization_source() -> str:
+    """``regularization(l2, l1, weights)``: the trainer's term (:func:`graphlab.run.runstate.regularization`)."""
+    return inspect.getsource(runstate.regularization).strip("\n")

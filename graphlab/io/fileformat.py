@@ -1,8 +1,8 @@
-"""The graph file format, version 2: JSON that diffs well.
+"""The graph file format, version 3: JSON that diffs well.
 
 ::
 
-    {"graphlab": 2, "name": "...",
+    {"graphlab": 3, "name": "...",
      "nodes": [{"id": "conv1", "type": "Conv2d", "params": {...}, "pos": [x, y], "init": "kaiming",
                 "group": "layer1_0", "trainable": false}],
      "edges": [{"from": "a", "to": "b", "port": 0}],
@@ -15,10 +15,11 @@
 * ``group`` (a node's innermost group) and ``"trainable": false`` (a frozen node) are written only when
   set; ``groups`` (sub-graphs, :mod:`graphlab.core.groups`) in file order, parents before children, only
   when there are any. A group's ``parent`` and ``collapsed`` are left out when null / false.
-* Version 2 added groups and ``trainable``. A file that uses neither is still written as version 1,
-  byte for byte as before, so files and examples without them do not change; a file that uses them is
-  version 2, which an older GraphLab refuses ("update GraphLab") instead of silently training a frozen
-  node or dropping the groups. Version 1 files read as version 2 unchanged (``migrations.v1_to_v2``).
+* Version 2 made ``training.regularization.l2`` the course's ½·λ·ΣW² (``migrations.v1_to_v2`` doubles
+  a version-1 file's value). Version 3 added groups and ``trainable``. A file that uses neither is
+  still written as version 2, byte for byte as before, so files and examples without them do not
+  change; a file that uses them is version 3, which an older GraphLab refuses ("update GraphLab")
+  instead of silently training a frozen node or dropping the groups (``migrations.v2_to_v3``).
 * ``training`` is the experiment (dataset, optimizer…); this module keeps it as plain data.
 * ``step`` (optional) is the stepper's configuration (:mod:`graphlab.step.config`: where the inputs
   come from, typed values per Input node, seed, batch, weights, mode), kept as plain data like
@@ -29,7 +30,9 @@
   plain data, written after ``step`` with its keys in a fixed order, one space key per line.
 * Unknown top-level and per-node keys are kept and written back.
 * Loading parses JSON only: nothing in a file is ever executed, evaluated or unpickled. Files from
-  newer versions are refused; older ones go through :mod:`graphlab.io.migrations`.
+  newer versions are refused; older ones go through :mod:`graphlab.io.migrations` (version 2:
+  ``training.regularization.l2`` means ½·λ·ΣW²; a version-1 file's λ is doubled; version 3 added the
+  groups and ``trainable``).
 * Saving is atomic (temporary file in the same folder, fsync, rename) with a stable key order and
   one item per line, so two versions of a graph diff line by line. Temporary files carry their
   owner's pid; ones left by a crashed writer are removed by the next save (:mod:`graphlab.io.tempfiles`).
@@ -56,9 +59,9 @@ from .readfile import NotRegularFile, TooLarge, read_limited
 from .values import clamp_coord, value_problem
 from .tempfiles import clean_stale, create_temp
 
-FORMAT_VERSION = 2
-#: the version a file without groups or frozen nodes is written as (what it was before version 2)
-PLAIN_VERSION = 1
+FORMAT_VERSION = 3
+#: the version a file without groups or frozen nodes is written as (what it was before version 3)
+PLAIN_VERSION = 2
 MAX_BYTES = 64 * 1024 * 1024
 _NODE_KEYS = ("id", "type", "params", "pos", "init", "group", "trainable")
 _TOP_KEYS = ("graphlab", "name", "nodes", "edges", "groups", "training", "step", "search")
@@ -311,8 +314,8 @@ def to_dict(graph: Graph) -> dict[str, Any]:
             d["port"] = e.port
         edges.append(d)
     groups = write_groups(graph.groups)
-    v2 = bool(groups) or any(n.group is not None or not n.trainable for n in graph.nodes.values())
-    doc: dict[str, Any] = {"graphlab": FORMAT_VERSION if v2 else PLAIN_VERSION, "name": graph.name,
+    v3 = bool(groups) or any(n.group is not None or not n.trainable for n in graph.nodes.values())
+    doc: dict[str, Any] = {"graphlab": FORMAT_VERSION if v3 else PLAIN_VERSION, "name": graph.name,
                            "nodes": nodes, "edges": edges}
     if groups:
         doc["groups"] = groups

@@ -93,7 +93,7 @@ def is_stale(path: Path, now: float | None = None) -> bool:
 
 def clean_stale(folder: Path) -> list[Path]:
     """Remove the stale temporary files in ``folder``; return those removed. Never raises."""
-    removed = []
+    removed: list[Path] = []
     try:
         candidates = [p for p in folder.iterdir() if p.name.startswith(".") and p.name.endswith(SUFFIX)]
     except OSError:

@@ -146,9 +146,9 @@ def _walk(v: Any, depth: int) -> None:
             continue
         problem = _bad_scalar(x)
         if problem:
-            e = _BadValue(problem)
-            e.parts.append(_step(k))
-            raise e
+            bad = _BadValue(problem)
+            bad.parts.append(_step(k))
+            raise bad
 
 
 def _step(key: Any) -> str:

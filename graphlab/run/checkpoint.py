@@ -7,7 +7,8 @@ index. The safetensors header's string metadata holds ``epoch``, ``step``, ``gra
 leaves a half-written checkpoint in place of the last good one; the temporary file carries the
 writer's pid, and the next save (or run) in that folder removes those whose writer is gone.
 
-``load_weights(path)`` returns just the module's state_dict (what export and the editor need).
+Reading a file and checking that it fits a module is :mod:`graphlab.run.weights` (the one place every
+consumer goes through); :func:`read_weights` returns just the module's state_dict.
 """
 from __future__ import annotations
 
@@ -16,23 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 from ..io.fileformat import target_mode
-from ..io.readfile import ensure_regular
 from ..io.tempfiles import clean_stale, create_temp
+from .weights import CHECKPOINT_FORMAT as FORMAT
+from .weights import CheckpointError, check_fits, model_state, read_tensors
 
-FORMAT = "graphlab-checkpoint-1"
-
-
-class CheckpointError(Exception):
-    """A checkpoint that cannot be read or does not fit the graph. The message names the file;
-    ``node`` is the graph node whose weights do not fit, when one does not."""
-
-    def __init__(self, message: str, node: str | None = None) -> None:
-        super().__init__(message)
-        self.node = node
+__all__ = ["FORMAT", "CheckpointError", "read_checkpoint", "read_weights", "restore", "save_checkpoint"]
 
 
 def save_checkpoint(path: str | os.PathLike[str], module: torch.nn.Module, optimizer: torch.optim.Optimizer | None,
@@ -81,53 +73,37 @@ def _write(path: Path, tensors: dict[str, torch.Tensor], meta: dict[str, str]) -
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tensor], dict[str, dict[str, torch.Tensor]],
-                                                           dict[str, str]]:
-    """(model state_dict, optimizer state by param index, metadata; metadata["rng"] is a tensor if saved)."""
-    path = Path(path)
-    try:
-        ensure_regular(path)  # a FIFO or a device is refused, never read
-    except FileNotFoundError:
-        raise CheckpointError(f"{path}: no such checkpoint file") from None
-    except OSError as e:
-        raise CheckpointError(f"{path}: cannot read: {e.strerror or e}") from None
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            meta = dict(f.metadata() or {})
-        flat = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as e:
-        raise CheckpointError(f"{path}: not a readable safetensors checkpoint ({e})") from None
-    model = {k[6:]: v for k, v in flat.items() if k.startswith("model.")}
-    if not model:  # a plain safetensors state_dict (e.g. written by someone else) is accepted too
-        model = {k: v for k, v in flat.items() if not k.startswith(("optim.", "rng."))}
+                                                           dict[str, Any]]:
+    """(model state_dict, optimizer state by param index, metadata; metadata["rng"] is a tensor if saved).
+    Read by :func:`graphlab.run.weights.read_tensors`: a plain state_dict (safetensors, or a torch file
+    read with weights_only=True) gives its tensors, no optimizer state and no metadata."""
+    flat, meta = read_tensors(path)
+    model = model_state(flat, meta)
     optim: dict[str, dict[str, torch.Tensor]] = {}
     for k, v in flat.items():
-        if k.startswith("optim."):
+        if k.startswith("optim.") and k.count(".") >= 2:
             _, i, name = k.split(".", 2)
             optim.setdefault(i, {})[name] = v
+    out: dict[str, Any] = dict(meta)
     if "rng.cpu" in flat:
-        meta["rng"] = flat["rng.cpu"]  # type: ignore[assignment]
-    return model, optim, meta
+        out["rng"] = flat["rng.cpu"]
+    return model, optim, out
 
 
-def load_weights(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
+def read_weights(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
+    """Just the module's state_dict of a checkpoint."""
     return read_checkpoint(path)[0]
 
 
-def restore(path: str | os.PathLike[str], module: torch.nn.Module,
-            optimizer: torch.optim.Optimizer | None = None) -> dict[str, Any]:
-    """Load a checkpoint into module (and optimizer); returns its metadata. Raises CheckpointError."""
-    model, optim, meta = read_checkpoint(path)
-    own = module.state_dict()
-    missing = [k for k in own if k not in model]
-    extra = [k for k in model if k not in own]
-    if missing or extra:
-        raise CheckpointError(f"{path}: does not fit this graph (missing {', '.join(missing[:5]) or 'nothing'}; "
-                              f"unexpected {', '.join(extra[:5]) or 'nothing'})")
-    for k, v in model.items():
-        if tuple(v.shape) != tuple(own[k].shape):
-            node = k.split(".", 1)[0]
-            raise CheckpointError(f"{path}: {k} is {list(v.shape)} but node {node} needs {list(own[k].shape)}", node)
-    module.load_state_dict(model)
+def restore(path: str | os.PathLike[str], module: torch.nn.Module, optimizer: torch.optim.Optimizer | None = None,
+            *, read: tuple[dict[str, torch.Tensor], dict[str, dict[str, torch.Tensor]], dict[str, Any]] | None = None
+            ) -> dict[str, Any]:
+    """Load a checkpoint into module (and optimizer); returns its metadata. Raises CheckpointError.
+    The weights are checked by :func:`graphlab.run.weights.check_fits`, the one check every consumer
+    runs. ``read``: what :func:`read_checkpoint` already returned for ``path``."""
+    model, optim, meta = read if read is not None else read_checkpoint(path)
+    check_fits(module, model, os.fspath(path))
+    module.load_state_dict(model, strict=True)
     if optimizer is not None and optim:
         sd = optimizer.state_dict()
         sd["state"] = {int(i): dict(st) for i, st in optim.items()}

@@ -15,7 +15,7 @@ names the field, e.g. ``training.optimizer.lr: must be > 0, got -1``. It imports
       "optimizer": {"name": "sgd", "lr": 0.01},       # + each optimizer's knobs, see OPTIMIZERS
       "schedule": {"name": "none"},   # none | step (step_size, gamma) | exponential (gamma)
                                       #      | cosine (t_max, eta_min); stepped once per epoch
-      "regularization": {"l2": 0.0, "l1": 0.0},       # λ·ΣW² / λ·Σ|W| over weights (dim ≥ 2)
+      "regularization": {"l2": 0.0, "l1": 0.0},       # ½·λ·ΣW² / λ·Σ|W| over weights (dim ≥ 2)
       "clip_grad_norm": null,         # max global gradient norm, or null
       "init": null,                   # graph-wide init scheme (graphlab.core.init_schemes.INIT_SCHEMES)
       "epochs": 10, "batch_size": 64, # batch_size "full" = the whole training split per step

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
     from .config import TrainConfig
 
+from ..core.spec import Task
 from .schema import DATASET_FIELDS, REQUIRED
 
 _REQ = REQUIRED  # marks a required parameter
@@ -112,7 +113,7 @@ class Data:
     """
 
     name: str
-    task: str  # "classification" | "regression"
+    task: Task
     sample_shape: tuple[int, ...]
     num_classes: int | None  # classification only
     target_shape: tuple[int, ...]  # () for class labels
@@ -130,6 +131,12 @@ class Data:
     @property
     def in_memory(self) -> bool:
         return self.x_train is not None
+
+    def tensors(self, split: str) -> tuple["torch.Tensor", "torch.Tensor"]:
+        """(x, y) of the "train" or "val" split of an in-memory dataset."""
+        x, y = (self.x_train, self.y_train) if split == "train" else (self.x_val, self.y_val)
+        assert x is not None and y is not None, "an in-memory dataset holds its tensors"
+        return x, y
 
     @property
     def n_train(self) -> int:
@@ -228,7 +235,7 @@ def _resolve(base: Path, path: str) -> Path:
     return p if p.is_absolute() else base / p
 
 
-def _load(name: str, p: dict[str, Any], base: Path):
+def _load(name: str, p: dict[str, Any], base: Path) -> tuple["torch.Tensor", "torch.Tensor", Task, list[str]]:
     if name == "spiral":
         return (*spiral(p["classes"], p["points"], p["noise"], p["seed"]), "classification", [])
     if name == "digits":
@@ -262,7 +269,7 @@ def _load(name: str, p: dict[str, Any], base: Path):
     return x, y, "classification", []
 
 
-def spiral(classes: int = 3, points: int = 100, noise: float = 0.2, seed: int = 0):
+def spiral(classes: int = 3, points: int = 100, noise: float = 0.2, seed: int = 0) -> tuple["torch.Tensor", "torch.Tensor"]:
     """CS231n's spiral: (X [K·N, 2] float32, y [K·N] long), class k's points contiguous."""
     import torch
 
@@ -277,7 +284,7 @@ def spiral(classes: int = 3, points: int = 100, noise: float = 0.2, seed: int = 
     return torch.cat(xs).float(), torch.cat(ys)
 
 
-def digits(size: int = 8):
+def digits(size: int = 8) -> tuple["torch.Tensor", "torch.Tensor"]:
     """scikit-learn's bundled 8×8 digits: (X [1797, 1, size, size] scaled to 0..1, resized bilinearly
     when size != 8; y [1797] long)."""
     import torch
@@ -290,7 +297,7 @@ def digits(size: int = 8):
     return x, torch.tensor(d.target, dtype=torch.long)
 
 
-def adding(samples: int = 10000, length: int = 50, seed: int = 0):
+def adding(samples: int = 10000, length: int = 50, seed: int = 0) -> tuple["torch.Tensor", "torch.Tensor"]:
     """The adding problem: (X [S, T, 2], y [S, 1]); one marker in each half of the sequence."""
     import torch
 
@@ -307,7 +314,7 @@ def adding(samples: int = 10000, length: int = 50, seed: int = 0):
     return torch.stack([values, marks], 2), y
 
 
-def sine(samples: int = 2000, length: int = 20, noise: float = 0.05, seed: int = 0):
+def sine(samples: int = 2000, length: int = 20, noise: float = 0.05, seed: int = 0) -> tuple["torch.Tensor", "torch.Tensor"]:
     """Noisy sine windows: (X [S, T, 1], y [S, 1] = the next clean value)."""
     import torch
 

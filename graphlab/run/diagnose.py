@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import traceback
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import nn
@@ -67,7 +67,7 @@ def node_that_raises(gm: nn.Module, ci: Any, x: torch.Tensor) -> str | None:
     current: list[str] = []
     handles = []
 
-    def enter(nid: str):
+    def enter(nid: str) -> Callable[[nn.Module, Any], None]:
         def hook(mod: nn.Module, args: Any) -> None:
             current.append(nid)
         return hook

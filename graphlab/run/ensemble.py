@@ -102,8 +102,11 @@ def load_member(run: str | Path) -> Member:
     except CheckpointError as e:
         raise RunError(f"{run}: the weights do not fit its graph: {e}") from None
     gm.eval()
+    loss = info(gm).loss
+    if loss is None:  # a run trained it, so it had one
+        raise RunError(f"{run}: its graph has no loss node")
     base = Path(r.source).parent if r.source else run
-    return Member(run, graph, cfg, base, gm, info(gm).loss)
+    return Member(run, graph, cfg, base, gm, loss)
 
 
 def _data_of(cfg: TrainConfig) -> dict[str, Any]:

@@ -45,8 +45,7 @@ class Result:
 
 def _batches(data: Data, split: str) -> Any:
     if data.in_memory:
-        x = data.x_train if split == "train" else data.x_val
-        y = data.y_train if split == "train" else data.y_val
+        x, y = data.tensors(split)
         return ((x[i:i + EVAL_BATCH], y[i:i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH))
     ds = data.train_set if split == "train" else data.val_set
     return iter(torch.utils.data.DataLoader(ds, batch_size=256))
@@ -89,7 +88,7 @@ def evaluate(gm: nn.Module, loss_fn: nn.Module, data: Data, device: torch.device
 
 def _sample(data: Data, split: str, i: int) -> torch.Tensor:
     if data.in_memory:
-        return (data.x_train if split == "train" else data.x_val)[i]
+        return data.tensors(split)[0][i]
     return (data.train_set if split == "train" else data.val_set)[i][0]
 
 
@@ -105,16 +104,17 @@ def to_uint8(img: torch.Tensor) -> np.ndarray:
 
 def evaluation_event(data: Data, split: str, r: Result, top: int = TOP_MISTAKES) -> Evaluation | None:
     """The confusion matrix and the most confident mistakes from a detailed :func:`evaluate`."""
-    if r.pred is None or data.num_classes is None:
+    pred, true, confidence = r.pred, r.true, r.conf
+    if pred is None or true is None or confidence is None or data.num_classes is None:
         return None
     c = data.num_classes
-    conf = torch.bincount(r.true * c + r.pred, minlength=c * c).reshape(c, c)
+    conf = torch.bincount(true * c + pred, minlength=c * c).reshape(c, c)
     names = list(data.class_names) if len(data.class_names) >= c else [str(i) for i in range(c)]
-    wrong = (r.pred != r.true).nonzero().flatten()
-    order = wrong[r.conf[wrong].argsort(descending=True)][:top].tolist()
+    wrong = torch.ne(pred, true).nonzero().flatten()
+    order = wrong[confidence[wrong].argsort(descending=True)][:top].tolist()
     images = None
     if len(data.sample_shape) == 3 and order:
         images = np.stack([to_uint8(_sample(data, split, i)) for i in order])
     return Evaluation(split, names, conf.tolist(), r.acc if r.acc is not None else 0.0, r.loss, images,
-                      [int(r.true[i]) for i in order], [int(r.pred[i]) for i in order],
-                      [float(r.conf[i]) for i in order], order)
+                      [int(true[i]) for i in order], [int(pred[i]) for i in order],
+                      [float(confidence[i]) for i in order], order)

@@ -24,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from ..core.spec import Task
+
 #: bins of every histogram, plus one underflow and one overflow count in front and behind
 HIST_BINS = 64
 #: log10 |gradient| range of the gradient histograms: 64 bins of 0.25 decade from 1e-14 to 1e2
@@ -57,7 +59,7 @@ class Preparing:
 class RunStarted:
     graph: str
     dataset: str
-    task: str  # "classification" | "regression"
+    task: Task
     n_train: int
     n_val: int
     num_classes: int | None
@@ -73,6 +75,16 @@ class RunStarted:
     run_dir: str | None = None  # the run's folder (metrics.jsonl, weights, run.json), if any
     overfit: int | None = None  # the overfit-a-small-batch check: its number of samples
     probe: int | None = None  # index (in the validation split, else training) of the images' probe sample
+    #: FLOPs of one training step at the run's batch size (forward + backward, 2 × MACs: graphlab.core.cost)
+    flops_per_step: int | None = None
+    peak_gflops: float | None = None  # this machine's calibrated matmul GFLOP/s (graphlab.run.peak)
+
+    @property
+    def predicted_ms(self) -> float | None:
+        """The ms a step's FLOPs take at the peak: a lower bound of the real step time."""
+        if not self.flops_per_step or not self.peak_gflops:
+            return None
+        return self.flops_per_step / (self.peak_gflops * 1e9) * 1e3
 
 
 @dataclass(frozen=True)
@@ -170,14 +182,15 @@ class Images:
     """Pictures of one node, made in the child from the current weights.
 
     kind ``feature_maps``: the node's output channels for the run's fixed probe sample, float32
-    [k, H, W] (k <= 64), each tile scaled to 0..1 on its own. ``filters``: the first convolution's
+    [k, H, W] (k <= 64), each tile scaled to 0..1 on its own; ``probe``: that sample itself, as the
+    network's input sees it, one tile ([1, H, W, 3] or [1, H, W]), sent with the feature maps. ``filters``: the first convolution's
     filters, [k, kh, kw, 3] (RGB input) or [k, kh, kw] (grey), each scaled to 0..1 on its own.
     ``templates``: a Linear layer fed by an image through Flatten — its weight rows reshaped to the
     image, one per class ([C, H, W, 3] or [C, H, W]), each scaled to 0..1 on its own (the course's
     linear-classifier picture). ``labels`` names each tile; ``ranges`` gives each tile's raw
     (min, max), so raw = min + tile · (max − min)."""
     node: str
-    kind: str  # feature_maps | filters | templates
+    kind: str  # feature_maps | probe | filters | templates
     tiles: Any = field(repr=False)  # numpy.ndarray, float32, values in [0, 1]
     labels: list[str]
     epoch: int
@@ -234,7 +247,9 @@ class Finished:
     reason: str  # completed | stopped | error
     epochs: int  # epochs completed (counting resumed ones)
     #: train_loss, train_acc (the whole training split at the end, eval mode, data loss without the
-    #: regularisation term), val_loss, val_acc, epochs, seconds, samples_per_s
+    #: regularisation term), val_loss, val_acc, epochs, seconds, samples_per_s; gflops (the matrix
+    #: products' FLOPs per second of training), peak_gflops (this machine's matmul peak) and
+    #: peak_percent (the share of it, %) — None where unknown
     final: dict[str, Any]
     checkpoint: str | None = None  # the last weights written, if any
     log: str | None = None  # the metrics log, if any
@@ -258,6 +273,32 @@ def final_figures(final: dict[str, Any]) -> str:
     parts = (part("train", final.get("train_loss"), final.get("train_acc")),
              part("validation", final.get("val_loss"), final.get("val_acc")))
     return "; ".join(p for p in parts if p)
+
+
+def compute_figures(final: dict[str, Any]) -> str:
+    """What the run did with the machine, from ``Finished.final``: "6.7 GFLOP/s, 6.7 % of this machine's
+    matmul peak (99.2 GFLOP/s)"; "" when unknown."""
+    g, peak, pct = final.get("gflops"), final.get("peak_gflops"), final.get("peak_percent")
+    if not isinstance(g, (int, float)):
+        return ""
+    text = f"{g:.3g} GFLOP/s"
+    if isinstance(pct, (int, float)) and isinstance(peak, (int, float)):
+        text += f", {pct:.2g} % of this machine's matmul peak ({peak:.3g} GFLOP/s)"
+    return text
+
+
+def predicted_text(e: RunStarted) -> str:
+    """Before the first step: "145 MFLOPs a step; at least 1.46 ms a step at this machine's matmul peak
+    (99.2 GFLOP/s)"; "" when the run has no FLOPs figure."""
+    from ..core.cost import si
+
+    if not e.flops_per_step:
+        return ""
+    text = f"{si(e.flops_per_step, 'FLOPs')} a step"
+    ms = e.predicted_ms
+    if ms is not None:
+        text += f"; at least {ms:.3g} ms a step at this machine's matmul peak ({e.peak_gflops:.3g} GFLOP/s)"
+    return text
 
 
 Event = (Preparing | RunStarted | Step | Epoch | NodeStats | Warning | Paused | Resumed | Reply | Images

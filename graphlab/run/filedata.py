@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ..core import memory
+from ..core.spec import Task
 from ..core.text import error_line
 from ..io.readfile import open_regular, read_limited, read_stream
 from .datasets import DataError
@@ -31,7 +32,7 @@ MAX_CLASSES = 1_000_000
 CSV_FIELD_LIMIT = csv.field_size_limit()
 
 
-def _targets(y: np.ndarray, task: str, where: str) -> tuple[torch.Tensor, str, list[str]]:
+def _targets(y: np.ndarray, task: str, where: str) -> tuple[torch.Tensor, Task, list[str]]:
     if y.ndim == 0:
         raise DataError(f"{where}: the labels are one scalar; they must hold one label (or target row) per sample")
     if y.dtype.kind in "US":  # string labels: sorted classes
@@ -53,9 +54,9 @@ def _targets(y: np.ndarray, task: str, where: str) -> tuple[torch.Tensor, str, l
             raise DataError(f"{where}: class labels must be 0, 1, 2…; found {int(y.min())}")
         if y.size and y.max() >= MAX_CLASSES:
             raise DataError(f"{where}: class labels must be below {MAX_CLASSES:,}; found {y.max():.6g}")
-        return torch.from_numpy(y.astype(np.int64)), task, []
+        return torch.from_numpy(y.astype(np.int64)), "classification", []
     yt = torch.from_numpy(y.astype(np.float32))
-    return (yt.unsqueeze(1) if yt.dim() == 1 else yt), task, []
+    return (yt.unsqueeze(1) if yt.dim() == 1 else yt), "regression", []
 
 
 #: the longest .npy header read (numpy's own limit is 10,000 characters)
@@ -104,7 +105,7 @@ def _npz_member_bytes(zf: zipfile.ZipFile, key: str) -> int:
     return math.prod(shape) * (dtype.itemsize + 4)
 
 
-def load_npz(path: Path, xkey: str, ykey: str, task: str) -> tuple[torch.Tensor, torch.Tensor, str, list[str]]:
+def load_npz(path: Path, xkey: str, ykey: str, task: str) -> tuple[torch.Tensor, torch.Tensor, Task, list[str]]:
     """Arrays ``xkey`` (samples) and ``ykey`` (labels or targets) of an .npz file, checked: an .npy or
     a truncated or corrupt archive, a missing key, a scalar, a header that cannot be read, sizes
     beyond memory, not a regular file — each one line naming the file and the field."""
@@ -168,7 +169,7 @@ def _read_npz(fh: Any, path: Path, xkey: str, ykey: str) -> tuple[np.ndarray, np
 CSV_MEMORY_SHARE = 16
 
 
-def load_csv(path: Path, label: Any, task: str) -> tuple[torch.Tensor, torch.Tensor, str, list[str]]:
+def load_csv(path: Path, label: Any, task: str) -> tuple[torch.Tensor, torch.Tensor, Task, list[str]]:
     reader = None
     try:
         with open_regular(path) as raw:

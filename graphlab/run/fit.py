@@ -19,9 +19,10 @@ from ..core.analysis import Analysis
 from ..core.graph import Graph
 from ..core.layers._common import fmt
 from ..core.registry import REGISTRY
+from ..core.spec import Task
 
 
-def _losses_for(task: str) -> str:
+def _losses_for(task: Task) -> str:
     """The display names of the catalogue's losses for a task: "Softmax cross-entropy or …"."""
     names = [s.display for s in REGISTRY.by_category().get("Loss", []) if s.is_loss and s.task == task]
     return " or ".join(names) or "a loss for that task"
@@ -56,8 +57,11 @@ def check_fit(graph: Graph, a: Analysis, data: Any, cfg: Any) -> None:
         raise SetupError("fit", f"Input shape {fmt(shape) if shape else '?'} does not fit dataset "
                          f"{data.name}, whose samples are {fmt(data.sample_shape)}: set its shape to "
                          f"{list(data.sample_shape)}", inp, "shape")
+    assert a.loss is not None  # check_graph came first
     loss_type = graph.nodes[a.loss].type
-    loss_task = REGISTRY.get(loss_type).task  # analysis found the loss, so its spec exists
+    spec = REGISTRY.get(loss_type)
+    assert spec is not None  # analysis found the loss, so its spec exists
+    loss_task = spec.task
     out = a.output
     oshape = tuple(a.nodes[out].shape or ()) if out else ()
     if data.task == "classification":

@@ -11,7 +11,7 @@ import threading
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Generator, Iterator
 
 import torch
 from safetensors import SafetensorError
@@ -54,7 +54,7 @@ class RequestHandling:
             made = yield from self._images(r, req.node, epoch, req.id)
             yield reply(made > 0, "" if made else f"{req.node}: no pictures for this node (feature maps need an "
                         "image-shaped output; filters the first convolution; templates a Linear after Flatten)",
-                        kinds=r.images.available(req.node))
+                        kinds=r.images.available(req.node) if req.node is not None else [])
         elif k == "select":
             r.sampler.selected = req.node
             r.selected_images = req.node is not None and bool((req.value or {}).get("images", True)) \
@@ -73,7 +73,7 @@ class RequestHandling:
             getattr(self, k)()
             yield reply(True)
 
-    def _images(self, r: RunState, node: str | None, epoch: int, rid: int | None) -> Iterator[ev.Event]:
+    def _images(self, r: RunState, node: str | None, epoch: int, rid: int | None) -> Generator[ev.Event, None, int]:
         if node is None:
             return 0
         if node == r.sampler.selected:  # the selected node's next unasked pictures are due a second later

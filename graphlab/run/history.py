@@ -177,51 +177,57 @@ class History:
             self.add(e)
 
     def add(self, e: ev.Event) -> None:
+        """Take one event into the history (an event this history does not keep, e.g. Preparing, is
+        counted and dropped)."""
         self.updates += 1
-        t = type(e)
-        if t is ev.Step:
-            if e.losses is not None:
-                k = len(e.losses)
-                self._steps.extend(np.arange(e.step - k + 1, e.step + 1))
-                self._loss.extend(e.losses)
-            else:
-                self._steps.append(e.step)
-                self._loss.append(e.loss)
-            self._lr.append((e.step, e.lr))
-        elif t is ev.NodeStats:
-            self._add_stats(e)
-        elif t is ev.Epoch:
-            d = dict(e.__dict__)
-            for k, v in d.items():
-                if type(v) is float and not math.isfinite(v):
-                    d[k] = None  # as JSON holds it
-            self.epochs.append(d)
-        elif t is ev.RunStarted:
-            self.started = e
-            self.order = list(e.order)
-        elif t is ev.Warning:
-            self.warnings.append(e)
-        elif t is ev.Images:
-            self.images.setdefault(e.node, {})[e.kind] = e
-        elif t is ev.Reply:
-            self.replies[e.request] = e
-        elif t is ev.Paused or t is ev.Resumed:
-            self.paused = t is ev.Paused
-        elif t is ev.Evaluation:
-            self.evaluation = e
-        elif t is ev.OverfitResult:
-            self.overfit = e
-        elif t is ev.Error:
-            self.error = e
-        elif t is ev.Finished:
-            self.finished = e
+        match e:
+            case ev.Step():
+                self._add_step(e)
+            case ev.NodeStats():
+                self._add_stats(e)
+            case ev.Epoch():  # non-finite figures as JSON holds them: None
+                self.epochs.append({k: None if type(v) is float and not math.isfinite(v) else v
+                                    for k, v in e.__dict__.items()})
+            case ev.RunStarted():
+                self.started, self.order = e, list(e.order)
+            case ev.Warning():
+                self.warnings.append(e)
+            case ev.Images():
+                self.images.setdefault(e.node, {})[e.kind] = e
+            case ev.Reply():
+                self.replies[e.request] = e
+            case ev.Paused():
+                self.paused = True
+            case ev.Resumed():
+                self.paused = False
+            case ev.Evaluation():
+                self.evaluation = e
+            case ev.OverfitResult():
+                self.overfit = e
+            case ev.Error():
+                self.error = e
+            case ev.Finished():
+                self.finished = e
+            case _:
+                pass
+
+    def _add_step(self, e: ev.Step) -> None:
+        if e.losses is not None:
+            k = len(e.losses)
+            self._steps.extend(np.arange(e.step - k + 1, e.step + 1))
+            self._loss.extend(e.losses)
+        else:
+            self._steps.append(e.step)
+            self._loss.append(e.loss)
+        self._lr.append((e.step, e.lr))
 
     def _add_stats(self, e: ev.NodeStats) -> None:
         for nid, s in e.nodes.items():
             self._latest[nid] = s
             self.latest_step[nid] = e.step
             if s.act_range is not None:
-                self.act_ranges[nid] = tuple(s.act_range)  # type: ignore[assignment]
+                lo, hi = s.act_range
+                self.act_ranges[nid] = (lo, hi)
         tab = self.stats
         if tab.take():
             tab.new_row(e.step)

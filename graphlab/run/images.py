@@ -7,7 +7,9 @@ analysis (shapes) and the module's parameters, never from type names:
 
 * ``feature_maps`` — any node whose output is an image [C, H, W] (a convolution, and the
   activations, norms and pools after it): its channels for the run's probe sample (fixed at the
-  start: the first validation sample, else the first training sample), at most 64 tiles.
+  start: the first validation sample, else the first training sample), at most 64 tiles; sent with
+  ``probe``, the probe sample itself as the network sees it (one tile: RGB for 3 channels, grey for
+  1, the channels' mean otherwise), on which a view draws a unit's receptive field.
 * ``filters`` — the first node in forward order with a 4-D ``weight`` (the first convolution): its
   filters, RGB tiles when it sees 3 input channels, grey ones for 1 (the mean over the input
   channels otherwise), at most 64.
@@ -53,6 +55,13 @@ def feature_maps(out: torch.Tensor) -> tuple[np.ndarray, list[str], list[tuple[f
     """``out``: one sample's [C, H, W] output -> (tiles [k, H, W], labels, raw ranges)."""
     k = min(out.shape[0], MAX_TILES)
     return norm_tiles(out[:k]), [f"channel {i}" for i in range(k)], tile_ranges(out[:k])
+
+
+def probe_image(probe: torch.Tensor) -> tuple[np.ndarray, list[str], list[tuple[float, float]]]:
+    """The probe sample [1, C, H, W] as one tile: [1, H, W, 3] for C == 3, else [1, H, W]."""
+    x = probe.detach()[:1]
+    x = x.permute(0, 2, 3, 1) if x.shape[1] == 3 else x.mean(1)
+    return norm_tiles(x), ["probe sample"], tile_ranges(x)
 
 
 def filters(weight: torch.Tensor) -> tuple[np.ndarray, list[str], list[tuple[float, float]]]:
@@ -112,6 +121,9 @@ class ImageMaker:
         out: list[Images] = []
         kinds = self.kinds.get(node, [])
         m = self.modules.get(node)
+        if m is None:
+            return out
+        weight = getattr(m, "weight", None)
         if "feature_maps" in kinds:
             got: list[torch.Tensor] = []
             h = m.register_forward_hook(lambda mod, args, o: got.append(o.detach()))
@@ -125,12 +137,15 @@ class ImageMaker:
             if got:
                 tiles, labels, ranges = feature_maps(got[0][0])
                 out.append(Images(node, "feature_maps", tiles, labels, epoch, step, request, ranges))
-        if "filters" in kinds:
-            tiles, labels, ranges = filters(m.weight)
+                if self.probe is not None and self.probe.dim() == 4:  # an image: where the fields are drawn
+                    tiles, labels, ranges = probe_image(self.probe)
+                    out.append(Images(node, "probe", tiles, labels, epoch, step, request, ranges))
+        if "filters" in kinds and isinstance(weight, torch.Tensor):
+            tiles, labels, ranges = filters(weight)
             out.append(Images(node, "filters", tiles, labels, epoch, step, request, ranges))
-        if "templates" in kinds:
+        if "templates" in kinds and isinstance(weight, torch.Tensor):
             names = self.names if node == self.ci.output_id else []  # class names label the classifier's rows only
-            tiles, labels, ranges = templates(m.weight, self._image_of[node], names)
+            tiles, labels, ranges = templates(weight, self._image_of[node], names)
             out.append(Images(node, "templates", tiles, labels, epoch, step, request, ranges))
         return out
 
@@ -157,7 +172,7 @@ def images_from_checkpoint(graph: Any, node: str, weights: str | None, base_dir:
     if a.nodes.get(node) is not None and len(a.nodes[node].shape or ()) == 3:  # feature maps need a sample
         data = build_dataset(cfg, base_dir)
         if data.in_memory:
-            probe = data.x_val[:1] if data.n_val else data.x_train[:1]
+            probe = data.tensors("val" if data.n_val else "train")[0][:1]
         else:
             probe = (data.val_set if data.n_val else data.train_set)[0][0].unsqueeze(0)
     maker = ImageMaker(gm, ci, probe, [], gm.eval)

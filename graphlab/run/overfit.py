@@ -16,6 +16,8 @@ import math
 from dataclasses import replace
 from typing import Iterable
 
+from ..core.spec import Task
+
 from .config import AugmentConfig, ScheduleConfig, TrainConfig
 from .events import Warning
 
@@ -32,7 +34,7 @@ def overfit_config(cfg: TrainConfig, steps: int) -> TrainConfig:
                    epochs=steps)
 
 
-def reached(task: str, acc: float | None, loss: float, initial: float) -> bool:
+def reached(task: Task, acc: float | None, loss: float, initial: float) -> bool:
     if task == "classification":
         return acc is not None and acc >= 1.0
     return math.isfinite(loss) and loss <= REGRESSION_TARGET * initial

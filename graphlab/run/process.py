@@ -119,13 +119,15 @@ class Outbox:
         p = self.pending
         if isinstance(e, ev.Step):
             i = self._step_at
-            if i is not None and p[i].epoch == e.epoch:  # type: ignore[union-attr]
-                p[i] = merge_steps(p[i], e)  # type: ignore[arg-type]
+            last = p[i] if i is not None else None
+            if i is not None and isinstance(last, ev.Step) and last.epoch == e.epoch:
+                p[i] = merge_steps(last, e)
                 return
             self._step_at = len(p)
         elif isinstance(e, ev.NodeStats) and self._stats_at is not None:
             old = p[self._stats_at]
-            p[self._stats_at] = ev.NodeStats(e.epoch, e.step, {**old.nodes, **e.nodes})  # type: ignore[union-attr]
+            assert isinstance(old, ev.NodeStats)  # _stats_at indexes the pending NodeStats
+            p[self._stats_at] = ev.NodeStats(e.epoch, e.step, {**old.nodes, **e.nodes})
             return
         elif isinstance(e, ev.NodeStats):
             self._stats_at = len(p)
@@ -214,6 +216,9 @@ def _warm_child(jobs: Any, q: Any, cmds: Any, acked: Any, produced: Any, ready: 
 
     torch.set_num_threads(1)
     spiral(3, 10)  # the first call of torch's kernels pays their set-up here, not in the run
+    from .peak import peak_or_none
+
+    peak_or_none("cpu", 1)  # this machine's matmul peak, measured once (then cached) while nothing waits
     ready.set()
     try:
         job = jobs.get()
@@ -392,9 +397,11 @@ class TrainingProcess:
         """Ask the child to stop after its current step. A child suspended by a signal (SIGSTOP, a
         debugger) could never answer: it is continued first, and :attr:`continued` says so."""
         rid = self.request("stop")
-        if self.suspended:
+        if self.suspended:  # (the pid is read only then: a closed process object refuses it)
             try:
-                os.kill(self._proc.pid, signal.SIGCONT)
+                pid = self._proc.pid
+                assert pid is not None  # a suspended child has started
+                os.kill(pid, signal.SIGCONT)
                 self.continued = True
             except (OSError, ValueError):
                 pass
@@ -512,7 +519,7 @@ class TrainingProcess:
             qu.close()
             qu.join_thread()
         # Their pipes close when the queues are collected: drop them (after start() the Process holds none).
-        self._q = self._cmds = None  # type: ignore[assignment]
+        del self._q, self._cmds
         if not self._started:
             if self._spare is not None:  # a spare that was waiting for this run: it ends
                 proc.kill()

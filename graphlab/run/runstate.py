@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import torch
 from torch import nn
@@ -82,6 +82,19 @@ class EpochTotals:
     samples_per_s: float
 
 
+def regularization(l2: float, l1: float, weights: Sequence[torch.Tensor]) -> torch.Tensor | float:
+    """The term added to the data loss: ½·l2·ΣW² + l1·Σ|W| over the weight matrices and filters
+    (not the biases); 0 when both are 0. ½·λ·ΣW² is the course's convention, and torch's
+    ``weight_decay = λ``: its gradient is λ·W. (The torchrun export copies this function from its
+    source.)"""
+    terms = []
+    if l2:
+        terms.append(0.5 * l2 * sum((w * w).sum() for w in weights))
+    if l1:
+        terms.append(l1 * sum(w.abs().sum() for w in weights))
+    return sum(terms)
+
+
 def train_step(r: RunState, xb: torch.Tensor, yb: torch.Tensor, sample: bool) -> tuple[float, torch.Tensor]:
     """One optimisation step on a batch; returns (the objective's value, the prediction). A non-finite
     objective returns before the update (the caller diagnoses it)."""
@@ -90,10 +103,8 @@ def train_step(r: RunState, xb: torch.Tensor, yb: torch.Tensor, sample: bool) ->
         r.sampler.begin()
     out = r.forward(xb)
     obj = r.loss_fn(out, yb)
-    if cfg.l2:
-        obj = obj + cfg.l2 * sum((w * w).sum() for w in r.weights)
-    if cfg.l1:
-        obj = obj + cfg.l1 * sum(w.abs().sum() for w in r.weights)
+    if cfg.l2 or cfg.l1:
+        obj = obj + regularization(cfg.l2, cfg.l1, r.weights)
     lv = obj.item()
     if not math.isfinite(lv):
         r.sampler.cancel()

@@ -25,11 +25,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any
+from typing import Any, Literal
 
 from ..core import fields
 from ..core.fields import FieldError
 from ..core.init_schemes import INIT_HELP, INIT_SCHEMES
+
+
+#: the kinds of value a training-section field holds (one field class each: graphlab.core.fields)
+FieldKind = Literal["float", "int", "bool", "choice", "text", "label", "size"]
 
 
 class ConfigError(FieldError):
@@ -63,7 +67,7 @@ class Field:
     this row makes, raising :class:`ConfigError` named ``training.<key>``."""
 
     key: str  # dotted path below "training"
-    kind: str  # float | int | bool | choice | text | label | size
+    kind: FieldKind
     default: Any
     label: str
     help: str = ""
@@ -108,7 +112,7 @@ def _make_field(f: Field) -> fields.Field:
     common: dict[str, Any] = {"name": f.name, "default": None if f.required else f.default, "help": f.help,
                               "label": f.label, "nullable": f.nullable, "null_text": f.null_text,
                               "required": f.required, "path": f.path, "raises": ConfigError}
-    bounds = {"lo": f.lo, "hi": f.hi, "lo_open": f.lo_open, "hi_open": f.hi_open}
+    bounds: dict[str, Any] = {"lo": f.lo, "hi": f.hi, "lo_open": f.lo_open, "hi_open": f.hi_open}
     k = f.kind
     if k == "int":
         return fields.IntField(**common, **bounds, special=f.special)
@@ -290,8 +294,8 @@ _PLAIN: tuple[Field, ...] = (
           "1+j)", lo=0.0, hi=1.0),
     Field("optimizer.lr", "float", DEFAULT_LR, "learning rate", "the step size (every optimizer has one)",
           lo=0.0, lo_open=True, log=True),
-    Field("regularization.l2", "float", 0.0, "L2", "loss += λ·ΣW² over the weights (not the biases)", lo=0.0,
-          log=True),
+    Field("regularization.l2", "float", 0.0, "L2", "loss += ½·λ·ΣW² over the weights (not the biases): the "
+          "course's convention, = torch's weight_decay λ", lo=0.0, log=True),
     Field("regularization.l1", "float", 0.0, "L1", "loss += λ·Σ|W| over the weights", lo=0.0, log=True),
     Field("clip_grad_norm", "float", None, "clip gradient norm", "rescale the gradients when their global norm is "
           "above this", lo=0.0, lo_open=True, nullable=True, null_text="off"),

@@ -4,7 +4,8 @@
 * :func:`check_fit` — the dataset fits the graph: the Input's shape equals the dataset's sample shape;
   the loss's ``task`` (declared by its spec: classification or regression) is the dataset's; the
   prediction's width equals the number of classes or the target width.
-* :func:`make_optimizer` / :func:`make_scheduler` — the config's optimizer and schedule.
+* :func:`make_optimizer` / :func:`make_scheduler` — the config's optimizer and schedule (the table in
+  :mod:`graphlab.run.optimizers`).
 * :func:`freeze` — frozen nodes (``"trainable": false``): their parameters stop requiring gradients
   and stay out of the optimizer; those holding running statistics (BatchNorm) stay in eval mode.
 * :func:`resolve_device`, :func:`tune_malloc`.
@@ -22,10 +23,9 @@ import torch
 
 from ..core.analysis import Analysis
 from ..core.graph import Graph
-from ..core.layers._common import fmt
-from ..core.registry import REGISTRY
 from .config import TrainConfig
 from .fit import SetupError, check_fit, check_graph
+from .optimizers import build_optimizer, build_schedule
 
 __all__ = ["SetupError", "check_fit", "check_graph", "make_optimizer", "make_scheduler", "resolve_device",
            "tune_malloc", "auto_threads", "freeze"]
@@ -51,30 +51,14 @@ def freeze(graph: Graph, modules: dict[str, torch.nn.Module]) -> tuple[list[torc
     return trainable, still
 
 
-
 def make_optimizer(cfg: TrainConfig, params: Iterable[torch.nn.Parameter]) -> torch.optim.Optimizer:
-    o, k = cfg.optimizer, cfg.optimizer.knobs
-    params = list(params)
-    if o.name == "sgd":
-        return torch.optim.SGD(params, lr=o.lr)
-    if o.name in ("momentum", "nesterov"):
-        return torch.optim.SGD(params, lr=o.lr, momentum=k["momentum"], nesterov=o.name == "nesterov")
-    if o.name == "adagrad":
-        return torch.optim.Adagrad(params, lr=o.lr, eps=k["eps"])
-    if o.name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=o.lr, alpha=k["decay"], eps=k["eps"])
-    return torch.optim.Adam(params, lr=o.lr, betas=(k["beta1"], k["beta2"]), eps=k["eps"])
+    """The config's optimizer, from the table in :mod:`graphlab.run.optimizers`."""
+    return build_optimizer(cfg.optimizer.name, cfg.optimizer.knobs, list(params), cfg.optimizer.lr)
 
 
 def make_scheduler(cfg: TrainConfig, opt: torch.optim.Optimizer) -> Any:
-    s, k = cfg.schedule, cfg.schedule.knobs
-    if s.name == "step":
-        return torch.optim.lr_scheduler.StepLR(opt, step_size=k["step_size"], gamma=k["gamma"])
-    if s.name == "exponential":
-        return torch.optim.lr_scheduler.ExponentialLR(opt, gamma=k["gamma"])
-    if s.name == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=k["t_max"] or cfg.epochs, eta_min=k["eta_min"])
-    return None
+    """The config's schedule (None: a constant rate), from the table in :mod:`graphlab.run.optimizers`."""
+    return build_schedule(cfg.schedule.name, cfg.schedule.knobs, opt, cfg.epochs)
 
 
 def resolve_device(name: str) -> torch.device:

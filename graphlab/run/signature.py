@@ -19,6 +19,7 @@ from typing import Any
 
 from ..core.analysis import Analysis
 from ..core.graph import Graph
+from ..core.spec import Task
 from .config import ConfigError, TrainConfig, parse_training
 from .fit import SetupError, check_fit, check_graph
 
@@ -28,7 +29,7 @@ BUILT_IN = ("spiral", "digits", "adding", "sine")
 @dataclass(frozen=True)
 class DataSignature:
     name: str
-    task: str  # "classification" | "regression"
+    task: Task
     sample_shape: tuple[int, ...]
     num_classes: int | None
     target_shape: tuple[int, ...]

@@ -43,7 +43,7 @@ import time
 import warnings
 from collections import deque
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Generator, Iterator
 
 import torch
 from safetensors import SafetensorError
@@ -66,6 +66,7 @@ from .evaluate import EVAL_BATCH, EvaluationError, Result, evaluate, evaluation_
 from .health import Health, initial_loss_warning
 from .images import ImageMaker
 from .overfit import OVERFIT_MAX_STEPS, likely_causes, overfit_config, reached
+from .peak import achieved, peak_or_none
 from .resume import ResumeError, resume_point
 from .runs import RunFolder
 from .runstate import EpochTotals, RunState, chain_forward, first_batch, stack_samples, train_step
@@ -73,6 +74,7 @@ from .setup import (SetupError, auto_threads, check_fit, check_graph, freeze, ma
                     resolve_device,
                     tune_malloc, weight_params)
 from .stats import StatsSampler
+from .weights import check_fits
 
 #: seconds between a selected node's unrequested Images
 IMAGE_INTERVAL = 1.0
@@ -114,6 +116,8 @@ class Trainer(RequestHandling):
         self.module: torch.fx.GraphModule | None = None  # set once the run has compiled the graph
         self.data: Data | None = None
         self.state: RunState | None = None
+        self._flops_per_sample = self._flops_per_step = 0
+        self._peak: float | None = None
 
     # -- controls (any thread) -------------------------------------------------------------------
     def pause(self) -> None:
@@ -186,7 +190,10 @@ class Trainer(RequestHandling):
         epochs = r.epoch if r else 0
         final = final or {"train_loss": None, "train_acc": None, "val_loss": None, "val_acc": None}
         final = {**final, "epochs": epochs, "seconds": round(time.perf_counter() - self._t0, 3),
-                 "samples_per_s": round(r.samples / r.train_time, 1) if r and r.train_time > 0 else None}
+                 "samples_per_s": round(r.samples / r.train_time, 1) if r and r.train_time > 0 else None,
+                 # the matrix products it did per second of training, against this machine's matmul peak
+                 **achieved(self._flops_per_sample * r.samples if r else 0, r.train_time if r else 0.0,
+                            self._peak)}
         fin = ev.Finished(reason, epochs, final, self._ckpt, str(self._folder.log_path) if self._folder else None)
         if self._folder is not None:
             try:
@@ -240,16 +247,19 @@ class Trainer(RequestHandling):
             k = max(1, min(self.overfit, data.n_train))
             pick = torch.randperm(data.n_train, generator=torch.Generator().manual_seed(cfg.seed))[:k]
             if data.in_memory:
-                x, y = data.x_train[pick], data.y_train[pick]
+                x, y = (t[pick] for t in data.tensors("train"))
             else:
                 x, y = stack_samples(data.train_set, pick.tolist())
         elif data.in_memory:
-            x, y = data.x_train, data.y_train
+            x, y = data.tensors("train")
         n = len(x) if x is not None else data.n_train
         bs = n if cfg.batch_size is None else min(cfg.batch_size, n)
         threads = cfg.threads or auto_threads(a, bs)
         if threads:
             torch.set_num_threads(threads)
+        self._flops_per_sample = a.total_flops + a.total_flops_backward  # what a step does per sample
+        self._flops_per_step = self._flops_per_sample * bs
+        self._peak = peak_or_none(device.type, torch.get_num_threads())  # measured once per machine (run.peak)
         try:
             gm = compile_graph(self.graph, seed=cfg.seed, init=cfg.init, analysis=a)
         except BuildError as e:  # an allocation that still failed although the sizes seemed to fit
@@ -273,14 +283,18 @@ class Trainer(RequestHandling):
         sampler = StatsSampler(modules, {nid: s.saturation if s else None for nid, s in specs.items()},
                                cfg.stats_budget)
         elems = {nid: math.prod(a.nodes[nid].shape) for nid in order if a.nodes[nid].shape is not None}
-        if data.in_memory or x is not None:
-            probe_x = (data.x_val[:1] if data.n_val and self.overfit is None and data.in_memory else x[:1])
+        if data.n_val and self.overfit is None and data.in_memory:
+            probe_x = data.tensors("val")[0][:1]
+        elif x is not None:
+            probe_x = x[:1]
         else:
             probe_x = (data.val_set if data.n_val else data.train_set)[0][0].unsqueeze(0)
+        assert ci.loss is not None  # check_graph found the loss
+        r: RunState  # the pictures put the run's training state back: its train_mode, once r exists
+        images = ImageMaker(gm, ci, probe_x.to(device), list(data.class_names), lambda: r.train_mode())
         r = RunState(cfg, data, device, gm, ci, ci.loss.to(device), opt, make_scheduler(cfg, opt),
                      chain_forward(gm) or gm.forward, sampler, Health(order, elems, ci.output_id),
-                     None, None, self._t0, n, bs, math.ceil(n / bs))  # type: ignore[arg-type]
-        r.images = ImageMaker(gm, ci, probe_x.to(device), list(data.class_names), r.train_mode)
+                     images, None, self._t0, n, bs, math.ceil(n / bs))
         r.cls = data.task == "classification"
         r.weights, r.params = [p for p in weight_params(gm) if p.requires_grad], list(gm.parameters())
         r.trainable = trainable
@@ -289,7 +303,7 @@ class Trainer(RequestHandling):
         r.frozen = list(still)
         if self.overfit is not None:
             r.frozen += [modules[nid] for nid, s in specs.items() if s is not None and s.stochastic]
-        if x is not None:
+        if x is not None and y is not None:
             r.x, r.y = x.to(device), y.to(device)
         else:
             r.loader = torch.utils.data.DataLoader(data.train_set, batch_size=bs, shuffle=True, generator=r.gen,
@@ -311,10 +325,12 @@ class Trainer(RequestHandling):
     def _restore(self, r: RunState, cfg: TrainConfig) -> None:
         path = str(self.resume_from)
         try:
-            _, optim, meta = read_checkpoint(path)
+            read = read_checkpoint(path)
+            model, optim, meta = read
+            check_fits(r.gm, model, path)  # the weights first: a mismatch names its node
             point = resume_point(path, meta, optim, r.trainable, optimizer=cfg.optimizer.name, epochs=cfg.epochs,
                                  batch_size=r.bs, n_train=r.n, steps_per_epoch=r.steps_per_epoch)
-            restore(path, r.gm, r.opt)
+            restore(path, r.gm, r.opt, read=read)
         except ResumeError as e:
             raise _Abort(ev.Error("checkpoint", str(e), None, e.field)) from None
         except CheckpointError as e:
@@ -348,7 +364,7 @@ class Trainer(RequestHandling):
         data, cfg = r.data, r.cfg
         with torch.no_grad():
             r.gm.eval()
-            xs, ys = (r.x[:EVAL_BATCH], r.y[:EVAL_BATCH]) if r.x is not None else (
+            xs, ys = (r.x[:EVAL_BATCH], r.y[:EVAL_BATCH]) if r.x is not None and r.y is not None else (
                 t.to(r.device) for t in first_batch(data, EVAL_BATCH))
             try:
                 out = r.gm(xs)
@@ -362,7 +378,8 @@ class Trainer(RequestHandling):
         yield ev.RunStarted(self.graph.name, data.name, data.task, r.n, 0 if self.overfit else data.n_val,
                             data.num_classes, sum(p.numel() for p in r.params), str(r.device), cfg.epochs,
                             r.steps_per_epoch, init_loss, expected, r.start_epoch, list(r.health.order),
-                            list(data.class_names), str(self.out_dir) if self.out_dir else None, self.overfit, 0)
+                            list(data.class_names), str(self.out_dir) if self.out_dir else None, self.overfit, 0,
+                            self._flops_per_step, self._peak)
         w = initial_loss_warning(init_loss, expected, data.num_classes) if r.start_epoch == 0 else None
         if w is not None:
             yield w
@@ -383,19 +400,20 @@ class Trainer(RequestHandling):
             val = None
             if data.n_val and self.overfit is None:
                 val = self._evaluate(r, epoch, "val")
-            e = ev.Epoch(epoch, totals.loss_sum / max(totals.loss_n, 1), totals.correct / r.n if r.cls else None,
-                         val.loss if val else None, val.acc if val else None, lr, time.perf_counter() - r.t0,
-                         totals.samples_per_s, r.step)
+            epoch_event = ev.Epoch(epoch, totals.loss_sum / max(totals.loss_n, 1),
+                                   totals.correct / r.n if r.cls else None, val.loss if val else None,
+                                   val.acc if val else None, lr, time.perf_counter() - r.t0, totals.samples_per_s,
+                                   r.step)
             if r.folder is not None:
                 try:
-                    r.folder.log_epoch({k: v for k, v in ev.to_json(e).items() if k != "event"})
+                    r.folder.log_epoch({k: v for k, v in ev.to_json(epoch_event).items() if k != "event"})
                 except OSError as err:
                     raise _Abort(ev.Error("io", f"cannot write {r.folder.log_path}: {err.strerror or err}; the run "
                                           "stopped" + self._last_good())) from None
             stopping = self._stop.is_set()  # a stop after the epoch's last batch: the epoch counts
             if stopping or epoch == cfg.epochs or time.perf_counter() - self._last_save >= self.checkpoint_interval:
                 self._save(None, None)
-            yield e
+            yield epoch_event
             if self.overfit is not None:
                 fit = self._evaluate(r, epoch, "train", tensors=(r.x, r.y))
                 fit_losses.append(fit.loss)
@@ -437,7 +455,7 @@ class Trainer(RequestHandling):
                              optimizer=r.cfg.optimizer.name, warnings=r.warnings, linear=linear,
                              params=sum(p.numel() for p in r.params), samples=r.n)
 
-    def _epoch(self, r: RunState, epoch: int) -> Iterator[ev.Event]:
+    def _epoch(self, r: RunState, epoch: int) -> Generator[ev.Event, None, EpochTotals | None]:
         """One epoch's steps (and the events between them); returns its totals, or None when a stop ended
         it early (after saving where it stopped)."""
         # Each epoch's shuffle and dropout/augmentation draws depend on (seed, epoch) only, so a run
@@ -448,9 +466,10 @@ class Trainer(RequestHandling):
         r.train_mode()
         te = time.perf_counter()
         loss_sum, loss_n, correct = 0.0, 0, 0
-        if r.x is not None:
+        if r.x is not None and r.y is not None:
+            x, y = r.x, r.y
             perm = torch.randperm(r.n, generator=r.gen).to(r.device)
-            batches: Any = ((r.x[idx], r.y[idx]) for idx in perm.split(r.bs))
+            batches: Any = ((x[idx], y[idx]) for idx in perm.split(r.bs))
         else:
             batches = ((xb.to(r.device), yb.to(r.device)) for xb, yb in r.loader)
         seen = done = 0
@@ -461,6 +480,7 @@ class Trainer(RequestHandling):
             loss_sum, loss_n, correct = float(p["loss_sum"]), p["loss_n"], p["correct"]
             te -= float(p["time"])
             batches = itertools.islice(batches, done, None)
+            assert point.rng is not None  # resume_point refuses a partial epoch without it
             try:
                 torch.set_rng_state(point.rng)
             except RuntimeError as e:

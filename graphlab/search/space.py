@@ -45,17 +45,16 @@ from ..core.fields import FieldError
 from ..core.graph import Graph
 from ..core.text import finite_number, show_value
 
-#: distribution name -> (numeric?, whole numbers?, log scale?)
-DISTRIBUTIONS: dict[str, tuple[bool, bool, bool]] = {
-    "log_uniform": (True, False, True), "uniform": (True, False, False),
-    "int": (True, True, False), "int_log": (True, True, True), "choice": (False, False, False)}
+#: distribution name -> (numeric?, whole numbers?, log scale?): the field language's (a range is a
+#: :class:`graphlab.core.fields.RangeField`)
+DISTRIBUTIONS: dict[str, tuple[bool, bool, bool]] = fields.RANGE_KINDS
 SAMPLERS = ("random", "tpe", "grid")
 METRICS = ("val_acc", "val_loss")
 #: the section's keys, in the order a saved file writes them
 KEYS = ("space", "trials", "sampler", "epochs", "metric", "pruning", "val_fraction", "seed")
 MAX_TRIALS = 100_000
 MAX_EPOCHS = 1_000_000_000
-MAX_CHOICES = 1000
+MAX_CHOICES = fields.MAX_CHOICES
 MAX_SEED = 2 ** 32 - 1
 #: the most points a grid may have (a product of its choices)
 MAX_GRID = 100_000
@@ -180,32 +179,6 @@ class SearchSpec:
         return replace(self, **changes)
 
 
-# -- a distribution's ends (checked again by the target field's own coerce: graphlab.search.targets) -----
-
-def _number(v: Any, key: str, *, lo: float | None = None, lo_open: bool = False, hi: float | None = None,
-            hi_open: bool = False) -> float:
-    if not finite_number(v):
-        raise SearchError(key, f"must be a finite number, got {show_value(v)}")
-    if lo is not None and (v <= lo if lo_open else v < lo):
-        raise SearchError(key, f"must be {'>' if lo_open else '>='} {lo:g}, got {show_value(v)}")
-    if hi is not None and (v >= hi if hi_open else v > hi):
-        raise SearchError(key, f"must be {'<' if hi_open else '<='} {hi:g}, got {show_value(v)}")
-    return float(v)
-
-
-def _whole(v: Any, key: str, *, lo: int, hi: int, nullable: bool = False) -> int | None:
-    if v is None and nullable:
-        return None
-    if isinstance(v, float) and v.is_integer() and abs(v) < 2 ** 53:
-        v = int(v)
-    if isinstance(v, bool) or not isinstance(v, int):
-        null = " or null" if nullable else ""
-        raise SearchError(key, f"must be a whole number from {lo} to {hi:,}{null}, got {show_value(v)}")
-    if not lo <= v <= hi:
-        raise SearchError(key, f"must be from {lo} to {hi:,}, got {show_value(v)}")
-    return v
-
-
 # -- distributions --------------------------------------------------------------------------------------
 
 def _type(v: Any) -> str:
@@ -213,48 +186,21 @@ def _type(v: Any) -> str:
         type(v), "a number" if isinstance(v, (int, float)) else type(v).__name__)
 
 
+def range_field(where: str, target: fields.Field | None = None, target_path: str = "") -> fields.RangeField:
+    """The field language's range field for a space key (``where``: how messages name it)."""
+    return fields.RangeField(where, path=where, target=target, target_path=target_path, raises=SearchError)
+
+
+def dist_of(value: dict[str, Any]) -> Dist:
+    """A coerced range (``{kind: [lo, hi]}`` / ``{"choice": [...]}``) as a :class:`Dist`."""
+    (kind, args), = value.items()
+    return Dist("choice", choices=tuple(args)) if kind == "choice" else Dist(kind, args[0], args[1])
+
+
 def parse_dist(raw: Any, where: str) -> Dist:
     """``{"log_uniform": [lo, hi]}`` … as a :class:`Dist`; SearchError naming ``where`` otherwise.
     Checks the shape alone (the key's own range is :mod:`graphlab.search.targets`' job)."""
-    names = ", ".join(DISTRIBUTIONS)
-    if not isinstance(raw, dict) or len(raw) != 1:
-        got = show_value(raw) if not isinstance(raw, dict) else f"an object with {len(raw)} keys"
-        raise SearchError(where, f'must be one distribution such as {{"log_uniform": [1e-4, 0.1]}} (one of {names}), '
-                                 f"got {got}")
-    (kind, args), = raw.items()
-    if kind not in DISTRIBUTIONS:
-        raise SearchError(where, f"unknown distribution {show_value(kind)}; use one of {names}")
-    if kind == "choice":
-        return Dist("choice", choices=_choices(args, where))
-    if not isinstance(args, list) or len(args) != 2:
-        raise SearchError(where, f"{kind} takes [lo, hi], got {show_value(args)}")
-    whole, log = DISTRIBUTIONS[kind][1], DISTRIBUTIONS[kind][2]
-    if whole:
-        lo, hi = (_whole(a, where, lo=-(2 ** 53), hi=2 ** 53) for a in args)
-    else:
-        for a in args:
-            _number(a, where)
-        lo, hi = args  # as written (an int stays an int when the section is saved again)
-    if lo > hi:  # type: ignore[operator]
-        raise SearchError(where, f"{kind} [{lo:g}, {hi:g}] is an empty range (lo > hi)")
-    if log and lo <= 0:  # type: ignore[operator]
-        raise SearchError(where, f"{kind} [{lo:g}, {hi:g}] is a log range through 0 or below: both ends must be > 0")
-    return Dist(kind, lo, hi)
-
-
-def _choices(args: Any, where: str) -> tuple[Any, ...]:
-    if not isinstance(args, list) or not args:
-        raise SearchError(where, f"choice takes a non-empty list of values, got {show_value(args)}")
-    if len(args) > MAX_CHOICES:
-        raise SearchError(where, f"choice takes at most {MAX_CHOICES} values, got {len(args)}")
-    out: list[Any] = []
-    for v in args:
-        if not (v is None or isinstance(v, (bool, str)) or finite_number(v)):
-            raise SearchError(where, f"a choice must be a number, a string, true/false or null, got {show_value(v)}")
-        if any(_same(v, c) for c in out):
-            raise SearchError(where, f"choice lists {show_value(v)} twice")
-        out.append(v)
-    return tuple(out)
+    return dist_of(range_field(where).coerce(raw))
 
 
 # -- the section ----------------------------------------------------------------------------------------

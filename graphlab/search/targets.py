@@ -19,12 +19,11 @@ import copy
 from typing import Any
 
 from ..core import fields
-from ..core.fields import FieldError
 from ..core.graph import Graph
 from ..core.registry import REGISTRY
-from ..core.text import quote, show_value
+from ..core.text import quote
 from ..run.schema import FIELDS, VARIANT_NAMES, VARIANTS, ConfigError, Field, variant_of, with_value, with_variant
-from .space import Dist, SearchError, SearchSpec, space_key
+from .space import Dist, SearchError, SearchSpec, range_field, space_key
 
 #: training fields a search may not set, and why
 NOT_SEARCHED = {
@@ -67,26 +66,27 @@ def _field(key: str, graph: Graph, space: dict[str, Dist]) -> Field:
 
 
 def check_range(target: fields.Field, dist: Dist, where: str, path: str, node: str | None = None) -> None:
-    """A range or choice on a target field, in the field language: whole-number fields take ``int``/
-    ``int_log``, real ones ``uniform``/``log_uniform``, every kind ``choice``; each end of a range and each
-    choice goes through the target's own ``coerce`` (so its bounds and its words apply)."""
-    if isinstance(target, (fields.ShapeField, fields.TextField, fields.SizeField, fields.LabelField)):
-        raise SearchError(where, f"{path} ({target.kind}) cannot be searched", node)
-    if dist.kind != "choice":
-        if isinstance(target, fields.FloatField) and dist.whole:
-            raise SearchError(where, f"{path} is a real number: use uniform or log_uniform, not {dist.kind}", node)
-        if isinstance(target, fields.IntField) and not dist.whole:
-            raise SearchError(where, f"{path} is a whole number: use int or int_log, not {dist.kind}", node)
-        if not isinstance(target, (fields.FloatField, fields.IntField)):
-            raise SearchError(where, f"{path} is not a number: list its values with choice", node)
-    for v in (dist.choices if dist.kind == "choice" else (dist.lo, dist.hi)):
-        try:
-            target.coerce(v)
-        except FieldError as e:
-            raise SearchError(where, f"{show_value(v)} is not a value of {path} ({e.reason})", node) from None
+    """A range or choice on a target field, in the field language (:class:`graphlab.core.fields.RangeField`):
+    whole-number fields take ``int``/``int_log``, real ones ``uniform``/``log_uniform``, every kind ``choice``;
+    each end of a range and each choice goes through the target's own ``coerce`` (so its bounds and its
+    words apply)."""
+    try:
+        range_field(where, target, path).coerce(dist.to_json())
+    except SearchError as e:
+        raise SearchError(where, e.reason, node) from None
 
 
-def _check_node(key: str, dist: Dist, graph: Graph) -> None:
+def target_of(graph: Graph, key: str, space: dict[str, Dist] | None = None) -> tuple[fields.Field, str, str | None]:
+    """What a space key sets: its field (the schema row's or the layer parameter's), how messages name it
+    (``training.optimizer.lr``, ``fc1.out_features``) and its node (None for a training key).
+    SearchError naming the key when it sets nothing searchable. ``space``: the other keys searched
+    (a searched optimizer name decides which knobs exist)."""
+    space = space or {}
+    if not isinstance(key, str) or not key:
+        raise SearchError(space_key(str(key)), "a key is training.<field> or <node id>.<param>")
+    if key.startswith(_TRAINING) and "training" not in graph.nodes:
+        f = _field(key, graph, space)
+        return f.field, f.path, None
     where = space_key(key)
     nid, dot, pname = key.partition(".")
     if not dot or not pname:
@@ -101,18 +101,57 @@ def _check_node(key: str, dist: Dist, graph: Graph) -> None:
     if param is None:
         names = ", ".join(p.name for p in spec.params) or "(none)"
         raise SearchError(where, f"{spec.type} has no parameter {quote(pname)}; its parameters: {names}", nid)
-    check_range(param.field, dist, where, f"{nid}.{pname}", nid)
+    return param.field, f"{nid}.{pname}", nid
 
 
 def check_target(graph: Graph, key: str, dist: Dist, space: dict[str, Dist]) -> None:
     """SearchError unless ``key`` names a searchable field that takes every value of ``dist``."""
-    if not isinstance(key, str) or not key:
-        raise SearchError(space_key(str(key)), "a key is training.<field> or <node id>.<param>")
+    target, path, node = target_of(graph, key, space)
+    check_range(target, dist, space_key(key), path, node)
+
+
+def searchable_keys(graph: Graph, space: dict[str, Dist] | None = None) -> list[str]:
+    """Every key a search section of ``graph`` could add (an editor's list): the training fields a search
+    may set (the active variants' knobs and the variants' names) and the nodes' numeric, true/false and
+    choice parameters, in schema and file order."""
+    space = space or {}
+    keys: list[str] = []
+    candidates = [f.key for f in FIELDS.values()] + [f"{sec}.name" for sec in VARIANTS]
+    candidates += [f"{sec}.{f.name}" for sec in VARIANTS for f in VARIANTS[sec].get(variant_of(graph.training, sec), ())]
+    if "training" not in graph.nodes:
+        for sub in candidates:
+            key = _TRAINING + sub
+            try:
+                target, _, _ = target_of(graph, key, space)
+            except SearchError:
+                continue
+            if fields.range_kinds(target) and key not in keys:
+                keys.append(key)
+    for nid, node in graph.nodes.items():
+        spec = REGISTRY.get(node.type)
+        for p in spec.params if spec is not None else ():
+            if fields.range_kinds(p.field) and not isinstance(p.field, fields.PairField):
+                keys.append(f"{nid}.{p.name}")
+    return keys
+
+
+def current_value(graph: Graph, key: str) -> Any:
+    """The value a key has in the graph now (a node parameter's default when it is not set; None when
+    the training section does not give one)."""
     if key.startswith(_TRAINING) and "training" not in graph.nodes:
-        f = _field(key, graph, space)
-        check_range(f.field, dist, space_key(key), f.path)
-    else:
-        _check_node(key, dist, graph)
+        from ..run.schema import form_values
+
+        values, _ = form_values(graph.training)
+        sub = key[len(_TRAINING):]
+        section, _, knob = sub.partition(".")
+        return values.get("@" + section) if section in VARIANTS and knob == "name" else values.get(sub)
+    nid, _, pname = key.partition(".")
+    node = graph.nodes.get(nid)
+    spec = REGISTRY.get(node.type) if node is not None else None
+    param = next((p for p in spec.params if p.name == pname), None) if spec is not None else None
+    if node is None or param is None:
+        return None
+    return node.params.get(pname, param.default)
 
 
 def trial_val_fraction(graph: Graph, spec: SearchSpec) -> float:

@@ -11,7 +11,8 @@
   per sample gets upstream 1, so L is the output itself, as in the course's circuit diagrams
   (∂f/∂x for f = (x + y)·z); a wider sink gets seeded N(0, 1) values, since a plain sum would hide
   most of the gradient (a softmax's outputs sum to 1).
-* Weights: a safetensors checkpoint file, a run folder (its ``last.safetensors``), or a state_dict.
+* Weights: a checkpoint file (.safetensors, or a torch state_dict), a run folder (its
+  ``last.safetensors``), or a state_dict; read and checked by :mod:`graphlab.run.weights`.
 
 Every problem raises :class:`StepError` with one line naming the node, key or file.
 """
@@ -137,6 +138,7 @@ def dataset_batch(graph: Graph, a: Analysis, batch: int, base_dir: str | os.Path
     split = "validation"
     if data.in_memory:
         x, y = (data.x_val, data.y_val) if data.n_val else (data.x_train, data.y_train)
+        assert x is not None and y is not None  # an in-memory dataset holds its tensors
         split = "validation" if data.n_val else "training"
         x, y = x[:batch], y[:batch]
     else:
@@ -211,26 +213,19 @@ def checkpoint_path(weights: str | os.PathLike[str]) -> Path:
 
 
 def load_weights(module: torch.nn.Module, weights: Any) -> str:
-    """Load a checkpoint path / run folder / state_dict into ``module``; returns a note naming it."""
-    from ..run.checkpoint import CheckpointError, restore
+    """Load a checkpoint path / run folder / state_dict into ``module``; returns a note naming it.
+    Checked by :mod:`graphlab.run.weights`, as every consumer of a weights file is."""
+    from ..run.weights import CheckpointError, check_fits
+    from ..run.weights import load_weights as load_file
 
-    if isinstance(weights, Mapping):
-        own = module.state_dict()
-        for k, v in weights.items():
-            if k not in own:
-                raise StepError(f"weights: unexpected key {k} (this graph's keys start with its node ids)",
-                                k.split(".", 1)[0])
-            if tuple(v.shape) != tuple(own[k].shape):
-                node = k.split(".", 1)[0]
-                raise StepError(f"weights: {k} is {list(v.shape)} but node {node} needs {list(own[k].shape)}", node)
-        missing = [k for k in own if k not in weights]
-        if missing:
-            raise StepError(f"weights: missing {', '.join(missing[:5])}", missing[0].split(".", 1)[0])
-        module.load_state_dict(dict(weights))
-        return "weights from a state_dict"
-    path = checkpoint_path(weights)
     try:
-        restore(path, module)
+        if isinstance(weights, Mapping):
+            state = dict(weights)
+            check_fits(module, state, "weights")
+            module.load_state_dict(state, strict=True)
+            return "weights from a state_dict"
+        path = checkpoint_path(weights)
+        load_file(module, path)
     except CheckpointError as e:
         raise StepError(str(e), e.node) from None
     return f"weights from {path}"

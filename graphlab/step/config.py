@@ -281,8 +281,8 @@ def with_value(section: Any, key: str, value: Any) -> dict[str, Any]:
     s: dict[str, Any] = copy.deepcopy(dict(section)) if isinstance(section, Mapping) else {}
     if key.startswith("inputs."):
         node = key.split(".", 1)[1]
-        inputs = s.get("inputs") if isinstance(s.get("inputs"), dict) else {}
-        inputs = dict(inputs)
+        raw = s.get("inputs")
+        inputs: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
         inputs[node] = [plain_number(v) for v in value] if isinstance(value, (list, tuple)) else value
         s["inputs"] = inputs
     elif key in FIELDS and value == FIELDS[key].default and type(value) is type(FIELDS[key].default):

@@ -136,7 +136,7 @@ def check_stepper(stepper: Stepper, *, coords: int = COORDS, threshold: float = 
             with fixed_rng(state):
                 return module(*xs, *extra)
 
-        params = {name: p for name, p in module.named_parameters() if p.requires_grad}
+        params: dict[str, torch.Tensor] = {name: p for name, p in module.named_parameters() if p.requires_grad}
         report.nodes[nid] = check_function(nid, fn, list(rec.inputs), params,
                                            coords=coords, seed=stepper.seed + i)
     return report

@@ -16,7 +16,7 @@ can redraw just those.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 import torch
 
@@ -26,6 +26,10 @@ from .summary import HISTOGRAM_BINS, Histogram, Preview, TensorSummary, histogra
 TENSOR_FIELDS = ("output", "grad_output", "target")
 LIST_FIELDS = ("inputs", "grad_inputs")
 DICT_FIELDS = ("grad_params",)
+
+
+#: the two halves of a walk: values forward through every node, then gradients backward
+Phase = Literal["forward", "backward"]
 
 
 class LocalRule:
@@ -156,6 +160,6 @@ class Change:
     """
 
     node: str
-    phase: str  # "forward" | "backward"
+    phase: Phase
     undone: bool
     edges: tuple[tuple[str, str, int], ...]

@@ -17,13 +17,13 @@ wraps them: the module returns the whole sequence or the last layer's final stat
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 import torch
 from torch import nn
 
 
-def supports(module: nn.Module) -> bool:
+def supports(module: nn.Module) -> TypeGuard[nn.RNNBase]:
     return isinstance(module, nn.RNNBase) and getattr(module, "proj_size", 0) == 0 and module.mode in (
         "RNN_TANH", "RNN_RELU", "LSTM", "GRU")
 

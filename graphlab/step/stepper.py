@@ -39,7 +39,7 @@ import contextlib
 import functools
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Literal, Mapping
 
 import torch
 from torch import nn
@@ -54,7 +54,7 @@ from . import batch as batch_mod
 from . import recurrent
 from .batch import StepError
 from .local import elementwise_derivatives, numbers, show
-from .record import Change, LocalRule, NodeRecord
+from .record import Change, LocalRule, NodeRecord, Phase
 from .rng import fixed_rng, seeded_state
 
 
@@ -176,7 +176,7 @@ class Stepper:
                 self.targets = batch_mod.random_targets(graph, a, self.batch, pred, seed, dtype)
         self.upstream = self._make_upstream(upstream)
 
-        self.walk: list[tuple[str, str]] = [(n, "forward") for n in self.order] + \
+        self.walk: list[tuple[str, Phase]] = [(n, "forward") for n in self.order] + \
                                            [(n, "backward") for n in reversed(self.order)]
         self._mutates: set[str] = {n for n in self.order if n in self.info.module_names and any(
             getattr(m, "inplace", False) is True for m in self._module(n).modules())}
@@ -243,7 +243,7 @@ class Stepper:
         return self.walk[self.position - 1][0] if self.position else None
 
     @property
-    def phase(self) -> str:
+    def phase(self) -> Phase | Literal["done"]:
         if self.position == len(self.walk):
             return "done"
         return self.walk[self.position - 1][1] if self.position else "forward"
@@ -310,7 +310,7 @@ class Stepper:
         return self.last_change
 
     @_locked
-    def run_to(self, node_id: str, phase: str = "forward", *, stop_at_nonfinite: bool = True) -> list[Change]:
+    def run_to(self, node_id: str, phase: Phase = "forward", *, stop_at_nonfinite: bool = True) -> list[Change]:
         """Step (or step back) until (node_id, phase) is the last step shown. Going forward it stops
         early at a newly found non-finite value when ``stop_at_nonfinite``. Returns the changes."""
         try:
@@ -399,7 +399,7 @@ class Stepper:
         xs = [self._fwd[s].output for s in self._sources[nid]]
         m = self._module(nid)
         leaves = [x.detach().requires_grad_(x.is_floating_point()) for x in xs]
-        params = dict(m.named_parameters())
+        params: dict[str, torch.Tensor] = dict(m.named_parameters())
         extra = (self.targets,) if nid == self.analysis.loss else ()
         versions = [x._version for x in xs]
         try:
@@ -435,7 +435,7 @@ class Stepper:
             return "input"
         return "output"
 
-    def _found_nonfinite(self, nid: str, phase: str, what: str) -> None:
+    def _found_nonfinite(self, nid: str, phase: Phase, what: str) -> None:
         self.first_nonfinite = {"node": nid, "phase": phase, "what": what}
         self._nonfinite_pos = self.walk.index((nid, phase))
 

@@ -16,6 +16,7 @@ from ..assets import docs_dir
 
 #: file -> title, in the order the list shows them (a guide not listed here comes after them)
 GUIDES = {"editor.md": "The editor", "training.md": "Training and watching", "stepper.md": "Stepping through",
+          "cost.md": "What a network costs",
           "views.md": "The plots and views", "file-format.md": "The file format and the layers",
           "export.md": "Export", "security.md": "Files and safety", "benchmarks.md": "Speed figures"}
 

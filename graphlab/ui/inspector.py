@@ -7,7 +7,8 @@ boxes (h × w, plus an "auto" box when null means "same as another param"), shap
 ("1, 28, 28"). The node's weight init is one more field (a choice, null = the graph's default), and a
 node with weights has ``trainable`` (a bool field: off freezes it, for transfer learning).
 Help and the allowed range are tooltips; a wheel over an unfocused editor scrolls the inspector.
-Above the form: the node's input and output shapes, its parameter count and its problems.
+Above the form: the node's input and output shapes, its parameter count, what it costs (MACs, FLOPs,
+backward FLOPs, element-wise ops, bytes, receptive field: graphlab.core.cost) and its problems.
 
 Every edit goes to the controller as one SetParam command (spin-box drags merge into one undo step);
 a value equal to the default is stored as "default" (removed). A value the param refuses is not
@@ -24,6 +25,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ..core import REGISTRY, Analysis, Graph, ParamError
+from ..core.cost_table import node_lines
 from ..core.fields import BoolField, ChoiceField
 from ..core.init_schemes import INIT_HELP, INIT_SCHEMES  # noqa: F401 - the one list of weight init schemes
 from ..core.layers._common import fmt
@@ -69,13 +71,19 @@ class InspectorWidget(QScrollArea):
         self.shapes = QLabel()
         self.shapes.setWordWrap(True)
         self.shapes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.cost = QLabel()
+        self.cost.setObjectName("inspector_cost")
+        self.cost.setWordWrap(True)
+        self.cost.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.cost.setToolTip("Per sample. FLOPs = 2 × MACs (as torch's FlopCounterMode counts); other ops are "
+                             "element-wise work; 'kept for backward' is what autograd saves for this node")
         self.errors = QLabel()
         self.errors.setWordWrap(True)
         self.errors.setStyleSheet("color: #d01c1c;")
         self.form_host = QWidget()
         self.form = QFormLayout(self.form_host)
         self.form.setContentsMargins(0, 6, 0, 0)
-        for w in (self.header, self.help, self.shapes, self.errors, self.form_host):
+        for w in (self.header, self.help, self.shapes, self.cost, self.errors, self.form_host):
             self._layout.addWidget(w)
         self.setWidget(self._body)
         self.show_node(None)
@@ -117,6 +125,7 @@ class InspectorWidget(QScrollArea):
             self.help.setText("Select a node to edit its parameters. Drag layers in from the palette, "
                               "or press Tab on the canvas.")
             self.shapes.setText("")
+            self.cost.setText("")
             self.errors.setText("")
             self.errors.hide()
             return
@@ -169,6 +178,7 @@ class InspectorWidget(QScrollArea):
         ins = ", ".join(fmt(s) for s in info.input_shapes) or "—"
         out = fmt(info.shape) if info.shape is not None else "?"
         self.shapes.setText(f"in: {ins}\nout: {out}\nparameters: {info.params:,}")
+        self.cost.setText("\n".join(node_lines(info)) if info.cost is not None else "")
         self.errors.setText("\n".join(("⚠ " if p.severity == "error" else "• ") + p.message for p in info.problems))
         self.errors.setVisible(bool(info.problems))
 

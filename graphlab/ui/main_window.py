@@ -10,8 +10,9 @@ their signals; the work lives in the pieces.
   ``autosave`` (this window's recovery file), ``clipboard`` (copy/paste at the cursor),
   ``undo_keys`` (Ctrl+Z from every dock), the Examples menu (graphlab.ui.examples_menu);
 * ``workspace`` (:class:`~graphlab.ui.workspaces.Workspaces`): Design, Train and Step, each with its
-  own dock layout; ``training`` and ``stepper_ui``, the two features, built from the document and
-  the shell (``graphlab.ui.training``, ``graphlab.ui.stepper``).
+  own dock layout; ``training``, ``stepper_ui``, ``search`` and ``cost``, the features, built from the
+  document and the shell (``graphlab.ui.training``, ``graphlab.ui.stepper``, ``graphlab.ui.search``,
+  ``graphlab.ui.cost``).
 
 Public handles for scripts and tests: ``open_file(path)``, ``save_file(path)``, ``document``,
 ``graph`` (the document's graph), ``undo_stack``, ``workspace`` (``current``, ``set(name)``), the
@@ -32,6 +33,7 @@ from ..core import Graph
 from . import gc_guard
 from .actions import CONTROLS, build_menus
 from .clipboard import Clipboard
+from .cost import install as install_cost
 from .document import Document
 from .examples_menu import fill_examples_menu
 from .files import UNTITLED, DocumentFiles
@@ -45,6 +47,7 @@ from .prompts import Prompts
 from .recent import RecentFiles, RecentMenu
 from .recovery import Autosave, default_recovery_dir
 from .scene.view import CanvasView
+from .search import install as install_search
 from .shell import Shell
 from .status import StatusSummary
 from .stepper import install as install_stepper
@@ -126,6 +129,9 @@ class MainWindow(QMainWindow):
         self.training = install_training(self.document, self.shell)  # Run menu, toolbar, Training/Plots/Node/Runs
         self._wire()
         self.stepper_ui = install_stepper(self.document, self.shell)  # Debug menu, "stepper" dock
+        self.search = install_search(self.document, self.shell)  # Search menu, "search" dock
+        self.shell.save_hook = self.save_file
+        self.cost = install_cost(self.document, self.shell)  # the "cost" dock, bars on the cards
         self.model_import = install_model_import(self.document, self.shell)  # File ▸ Import…, Load Weights…
         self.set_document(self.document.graph, None)
         self.setAcceptDrops(True)
@@ -397,6 +403,7 @@ class MainWindow(QMainWindow):
         self.stepper_ui.shutdown()
         self.training.shutdown()  # stops the training child (it saves a checkpoint) and reaps it
         self.shell.worker.shutdown()  # the job in flight sees it is stale; waited for, 10 s at most
+        self.search.shutdown()  # its trials are queued again: the study resumes where it stopped
         self._detach_document()
         event.accept()
 

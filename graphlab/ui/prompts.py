@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox,
 
 FILE_FILTER = "GraphLab graphs (*.graphlab.json *.json);;All files (*)"
 WEIGHTS_FILTER = "Checkpoints (*.safetensors);;All files (*)"
+TABLE_FILTER = "CSV (*.csv);;Markdown (*.md)"
 
 
 class Prompts:
@@ -28,6 +29,11 @@ class Prompts:
         return QMessageBox.question(self.parent, "Revert", f"Discard the unsaved changes to {name} and read the "
                                     "file again?", b.Yes | b.Cancel, b.Cancel) == b.Yes
 
+    def confirm(self, title: str, text: str) -> bool:
+        """A yes/no question before doing something (save before a search, evaluate on test again)."""
+        b = QMessageBox.StandardButton
+        return QMessageBox.question(self.parent, title, text, b.Yes | b.Cancel, b.Cancel) == b.Yes
+
     def error(self, title: str, text: str) -> None:
         QMessageBox.critical(self.parent, title, text)
 
@@ -44,6 +50,13 @@ class Prompts:
 
     def save_path(self, suggested: str) -> str | None:
         path, _ = QFileDialog.getSaveFileName(self.parent, "Save graph", suggested, FILE_FILTER)
+        return path or None
+
+    def export_path(self, suggested: str) -> str | None:
+        """Where to write a table (the Cost dock's): a .csv or .md file; None when cancelled."""
+        path, chosen = QFileDialog.getSaveFileName(self.parent, "Export the cost table", suggested, TABLE_FILTER)
+        if path and "." not in path.rsplit("/", 1)[-1]:
+            path += ".md" if chosen.startswith("Markdown") else ".csv"
         return path or None
 
     def graph_name(self, current: str) -> str | None:

@@ -6,7 +6,9 @@ docks, menus and window-wide actions, shows hints in the status bar, asks the us
 ``prompts``, selects and reveals nodes on the canvas, and switches workspaces. Any
 ``QMainWindow`` can host one — a test builds a feature in a bare ``QMainWindow`` with no canvas
 view (revealing a node then only selects it). ``worker`` is the window's one
-:class:`~.worker.Worker`: every feature's work off the GUI thread goes through it.
+:class:`~.worker.Worker`: every feature's work off the GUI thread goes through it. Two services cross
+features: ``save()`` (the window's Save, for a feature that runs the file) and ``open_run(folder,
+title)`` (the training feature shows a run folder in its Plots and Runs docks).
 
 Docks say which workspaces show them (``workspaces=("train",)``); the window's
 :class:`~.workspaces.Workspaces` arranges them per workspace.
@@ -14,6 +16,7 @@ Docks say which workspaces show them (``workspaces=("train",)``); the window's
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
@@ -53,6 +56,10 @@ class Shell(QObject):
         self.file_menu: QMenu | None = None
         #: opens a graph as a new untitled document (the window asks about unsaved changes first)
         self.open_hook: Callable[[Any, str], bool] | None = None
+        #: saves the document (the window's Save: asks where for a new graph); see :meth:`save`
+        self.save_hook: Callable[[], bool] | None = None
+        #: shows a run folder in the Plots and Runs docks (the training feature sets it); see :meth:`open_run`
+        self.open_run_hook: Callable[[Path, str], bool] | None = None
 
     @property
     def prompts(self) -> Any:
@@ -108,6 +115,18 @@ class Shell(QObject):
         work to the recovery file, so a native crash inside torch cannot lose it."""
         if self.protect_hook is not None:
             self.protect_hook()
+
+    def save(self) -> bool:
+        """Save the document as File ▸ Save does (a feature that runs the file, e.g. a search); False when
+        it was not saved (cancelled, failed, or no window to save it)."""
+        return bool(self.save_hook()) if self.save_hook is not None else False
+
+    def open_run(self, folder: Path, title: str) -> bool:
+        """Show a run folder (a search trial's) in the Plots and Runs docks; ``title`` says what it is."""
+        if self.open_run_hook is None:
+            self.show_hint(f"{title}: {folder}")
+            return False
+        return bool(self.open_run_hook(folder, title))
 
     # -- talking to the user ----------------------------------------------------------------------------
     def show_hint(self, message: str, ms: int = HINT_MS) -> None:

@@ -1,5 +1,6 @@
 """The status bar's summary of the document: errors and warnings (the problems list's own count),
-parameters and nodes. It reads the document's :class:`~.problem_sink.ProblemSink`, so it says "✗ 1
+parameters, nodes, FLOPs of a sample and the memory a training step needs at the file's batch size
+(graphlab.run.step_cost). It reads the document's :class:`~.problem_sink.ProblemSink`, so it says "✗ 1
 error" exactly when the problems list shows one — the fit check's and a failed run's included.
 """
 from __future__ import annotations
@@ -7,6 +8,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel, QStatusBar
 
+from ..core.cost import si
+from ..core.memory import fmt_bytes
 from .document import Document
 
 
@@ -23,7 +26,13 @@ def summary_text(document: Document) -> str:
         text += f" · {n_warn} warning{'s' * (n_warn != 1)}"
     a = document.live.analysis
     params = a.total_params if a is not None else 0
-    return text + f" · {params:,} parameters · {len(g.nodes)} nodes"
+    text += f" · {params:,} parameters · {len(g.nodes)} nodes"
+    if a is not None and g.nodes:
+        from ..run.step_cost import file_step_cost
+
+        c = file_step_cost(g, a).cost
+        text += f" · {si(a.total_flops, 'FLOPs')} a sample · {fmt_bytes(c.total)} to train (batch {c.batch:,})"
+    return text
 
 
 class StatusSummary(QObject):

@@ -144,14 +144,23 @@ class Worker(QObject):
         self.destroyed.connect(partial(_Core.close, self._core))  # no reference to self: it is going away
 
     # -- the GUI side --------------------------------------------------------------------------------
-    def submit(self, key: str, fn: Callable[..., Any], *args: Any, needs_torch: bool = False) -> int:
-        """Queue ``fn(ctx, *args)`` as the newest job of ``key``; returns its generation (-1 after shutdown)."""
+    def submit(self, key: str, fn: Callable[..., Any], *args: Any, needs_torch: bool = False,
+               supersede: bool = True) -> int:
+        """Queue ``fn(ctx, *args)`` as the newest job of ``key``; returns its generation (-1 after shutdown).
+        ``supersede=False``: more work of the same generation, not a new question — the results of the
+        key's earlier jobs stay wanted, and a job of the key still waiting does this work too (the
+        stepper's drain of its command queue)."""
         with self._core.cond:
             if self._core.closed:
                 return -1
-            gen = self._generations[key] = self._generations.get(key, 0) + 1
-            self._core.current[key] = gen
-            self._core.queue.pop(key, None)  # latest wins: an older job of the key is dropped
+            if not supersede and key in self._generations:
+                gen = self._generations[key]
+                if key in self._core.queue:
+                    return gen
+            else:
+                gen = self._generations[key] = self._generations.get(key, 0) + 1
+                self._core.current[key] = gen
+                self._core.queue.pop(key, None)  # latest wins: an older job of the key is dropped
             self._core.queue[key] = _Job(key, gen, fn, args, needs_torch)
             self._core.cond.notify_all()
         if self._thread is None:

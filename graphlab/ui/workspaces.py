@@ -8,8 +8,8 @@ Ctrl+Shift+G) shows *step*.
 
 * **design** — the palette left, the inspector (tabbed with the training settings) right, the
   problems below the canvas;
-* **train** — the plots take the right ~60% of the window at full height; the node dock, the runs,
-  the training settings and the problems share the room below the canvas;
+* **train** — the plots (tabbed with the Search dock) take the right ~60% of the window at full height;
+  the node dock, the runs, the training settings and the problems share the room below the canvas;
 * **step** — the Step through dock takes the right half at full height; the problems below the canvas.
 
 Each workspace remembers how the user left it (``QMainWindow.saveState``, kept in the settings per
@@ -29,16 +29,16 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabBar
 NAMES = ("design", "train", "step")
 TITLES = {"design": "Design", "train": "Train", "step": "Step"}
 #: bump when the default layouts or the set of docks change: saved arrangements of older versions are dropped
-LAYOUT_VERSION = 4
+LAYOUT_VERSION = 5
 
 Area = Qt.DockWidgetArea
 AREAS = {"left": Area.LeftDockWidgetArea, "right": Area.RightDockWidgetArea, "bottom": Area.BottomDockWidgetArea}
 #: per workspace: area -> stacks of docks (each stack tabbed, its first dock in front) and the area's
 #: share of the window's width (left/right) or height (bottom)
 LAYOUTS: dict[str, dict[str, Any]] = {
-    "design": {"left": [["paletteDock"]], "right": [["inspectorDock", "training", "cost"]],
+    "design": {"left": [["paletteDock"]], "right": [["inspectorDock", "training", "cost", "search"]],
                "bottom": [["problemsDock"]], "size": {"left": 0.15, "right": 0.27, "bottom": 0.15}},
-    "train": {"right": [["plots"]], "bottom": [["node", "runs", "training", "problemsDock"]],
+    "train": {"right": [["plots", "search"]], "bottom": [["node", "runs", "training", "problemsDock"]],
               "size": {"right": 0.58, "bottom": 0.45}},
     "step": {"right": [["stepper"]], "bottom": [["problemsDock", "inspectorDock"]],
              "size": {"right": 0.5, "bottom": 0.2}},

@@ -109,3 +109,65 @@ def test_declarations_make_fields_of_the_language():
     assert isinstance(lr, fl.FloatField) and lr.log and lr.lo == 0.0 and lr.lo_open and lr.label == "learning rate"
     assert {k: type(f) for k, f in fl.KINDS.items()}.keys() >= {"int", "float", "bool", "choice", "pair", "shape",
                                                                  "text", "size", "label", "numbers"}
+
+
+# -- search ranges ------------------------------------------------------------------------------------
+
+LR = fl.FloatField("lr", lo=0.0, lo_open=True, log=True, path="training.optimizer.lr")
+WIDTH = fl.IntField("out_features", lo=1, path="fc1.out_features")
+
+
+@pytest.mark.parametrize("target, kinds", [
+    (LR, ("log_uniform", "uniform", "choice")),
+    (fl.FloatField("p", lo=0.0, hi=1.0), ("uniform", "log_uniform", "choice")),
+    (WIDTH, ("int", "int_log", "choice")),
+    (fl.BoolField("bias"), ("choice",)),
+    (fl.ChoiceField("c", choices=("a", "b")), ("choice",)),
+    (fl.PairField("k", lo=1), ("choice",)),
+    (fl.ShapeField("s"), ()),
+    (fl.TextField("t"), ()),
+])
+def test_a_range_offers_the_distributions_its_target_takes(target, kinds):
+    assert fl.range_kinds(target) == kinds
+    assert fl.RangeField("r", target=target).kinds == kinds
+
+
+@pytest.mark.parametrize("target, value, out", [
+    (None, {"log_uniform": [1e-4, 0.1]}, {"log_uniform": [1e-4, 0.1]}),
+    (None, {"uniform": [0, 1]}, {"uniform": [0, 1]}),  # ends as written: an int stays an int
+    (None, {"int": [8.0, 64]}, {"int": [8, 64]}),
+    (None, {"choice": ["a", 1, True, None]}, {"choice": ["a", 1, True, None]}),
+    (LR, {"log_uniform": [1e-4, 1]}, {"log_uniform": [1e-4, 1]}),
+    (WIDTH, {"choice": [25, 50]}, {"choice": [25, 50]}),
+])
+def test_a_range_coerces(target, value, out):
+    got = fl.RangeField("r", target=target).coerce(value)
+    assert got == out and [type(v) for v in next(iter(got.values()))] == [type(v) for v in next(iter(out.values()))]
+
+
+@pytest.mark.parametrize("target, value, words", [
+    (None, [1, 2], "must be one distribution such as"),
+    (None, {"uniform": [0, 1], "int": [0, 1]}, "an object with 2 keys"),
+    (None, {"normal": [0, 1]}, "unknown distribution 'normal'"),
+    (None, {"uniform": [0.5]}, "uniform takes [lo, hi]"),
+    (None, {"uniform": [0.5, "x"]}, "must be a finite number, got 'x'"),
+    (None, {"int": [1.5, 3]}, "must be a whole number"),
+    (None, {"uniform": [2, 1]}, "uniform [2, 1] is an empty range (lo > hi)"),
+    (None, {"log_uniform": [0, 1]}, "is a log range through 0 or below"),
+    (None, {"choice": []}, "choice takes a non-empty list"),
+    (None, {"choice": [1, 1]}, "choice lists 1 twice"),
+    (None, {"choice": [[1]]}, "a choice must be a number, a string, true/false or null"),
+    (LR, {"uniform": [-1, 0.1]}, "-1 is not a value of training.optimizer.lr (must be > 0, got -1)"),
+    (LR, {"int": [1, 3]}, "training.optimizer.lr is a real number: use uniform or log_uniform, not int"),
+    (WIDTH, {"uniform": [1, 3]}, "fc1.out_features is a whole number: use int or int_log, not uniform"),
+    (WIDTH, {"int": [0, 3]}, "0 is not a value of fc1.out_features"),
+    (fl.BoolField("bias", path="fc1.bias"), {"uniform": [0, 1]}, "fc1.bias is not a number: list its values with choice"),
+    (fl.ShapeField("shape", path="x.shape"), {"choice": [[2]]}, "a choice must be"),
+    (fl.ShapeField("shape", path="x.shape"), {"choice": [2]}, "x.shape (shape) cannot be searched"),
+])
+def test_a_bad_range_is_one_line_naming_the_field(target, value, words):
+    f = fl.RangeField("r", path='search.space."k"', target=target)
+    with pytest.raises(FieldError) as e:
+        f.coerce(value)
+    assert words in str(e.value) and "\n" not in str(e.value)
+    assert str(e.value).startswith('search.space."k": ')

@@ -94,8 +94,8 @@ def test_missing_file_and_folder(tmp_path):
 def test_format_diffs_line_by_line():
     g = loads('{"graphlab": 1, "nodes": [{"id": "x", "type": "Input", "params": {"shape": [3]}}]}')
     text = dumps(g)
-    # a file without groups or frozen nodes stays version 1 (graphlab.io.fileformat: PLAIN_VERSION)
-    assert '"graphlab": 1' in text and text.endswith("}\n") and FORMAT_VERSION == 2
+    # a file without groups or frozen nodes stays version 2 (graphlab.io.fileformat: PLAIN_VERSION)
+    assert '"graphlab": 2' in text and text.endswith("}\n") and FORMAT_VERSION == 3
     assert '      "params": {"shape": [3]},' in text  # one node field per line
 
 

@@ -142,4 +142,5 @@ def test_check_json_keeps_its_schema_when_the_file_cannot_be_read(tmp_path: Path
         report = json.loads(out.getvalue())
         schemas.append(sorted(report))
         assert isinstance(report["warnings"], list) and isinstance(report["errors"], list)
-    assert schemas[0] == schemas[1] == schemas[2] == ["errors", "nodes", "ok", "params", "warnings"]
+    assert schemas[0] == schemas[1] == schemas[2] == ["errors", "flops", "memory", "nodes", "ok", "params",
+                                                      "training_step", "warnings"]

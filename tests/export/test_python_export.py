@@ -172,7 +172,7 @@ def test_a_graphlab_train_checkpoint_exports(tmp_path: Path) -> None:
     fin, _ = train(graph, with_overrides(parse_training(graph.training), epochs=3), out_dir=tmp_path / "run")
     assert fin.reason == "completed" and fin.checkpoint
     trained = graphlab.compile(graph)
-    from graphlab.run.checkpoint import load_weights as trainer_weights
+    from graphlab.run.checkpoint import read_weights as trainer_weights
 
     trained.load_state_dict(trainer_weights(fin.checkpoint))
     trained.eval()

@@ -110,6 +110,7 @@ def _epochs(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+@pytest.mark.slow
 def test_one_process_reproduces_graphlab_train(tmp_path: Path) -> None:
     """Dropout, augmentation, minibatches, momentum, schedule, l1 + l2 and clipping: same losses, same weights."""
     graph = _chain("Digits CNN", [1, 8, 8],
@@ -131,9 +132,9 @@ def test_one_process_reproduces_graphlab_train(tmp_path: Path) -> None:
     for a, b in zip(mine, theirs, strict=False):
         for key in ("train_loss", "train_acc", "val_loss", "val_acc", "lr"):
             assert a[key] == pytest.approx(b[key], rel=1e-4, abs=1e-6), key
-    from graphlab.run.checkpoint import load_weights
+    from graphlab.run.checkpoint import read_weights
 
-    want = load_weights(tmp_path / "trainer" / "last.safetensors")
+    want = read_weights(tmp_path / "trainer" / "last.safetensors")
     got = torch.load(tmp_path / "script" / "weights.pt", weights_only=True)
     assert set(got) == set(want)
     for k in want:
@@ -163,9 +164,9 @@ def test_torchrun_two_processes_trains(tmp_path: Path) -> None:
     gm.load_state_dict(got, strict=True)
     assert float(sum(v.double().sum() for v in got.values())) == pytest.approx(float(sums["0"]), rel=1e-9)
     fin, _ = train(graph, with_overrides(parse_training(graph.training), epochs=15), out_dir=tmp_path / "one")
-    from graphlab.run.checkpoint import load_weights
+    from graphlab.run.checkpoint import read_weights
 
-    want = load_weights(tmp_path / "one" / "last.safetensors")
+    want = read_weights(tmp_path / "one" / "last.safetensors")
     for k in want:
         torch.testing.assert_close(got[k], want[k], rtol=1e-4, atol=1e-5)
     assert epochs[-1]["train_loss"] == pytest.approx(_epochs(tmp_path / "one" / "metrics.jsonl")[-1]["train_loss"],

@@ -1,4 +1,5 @@
-"""`graphlab train` as a user runs it: a subprocess, its stdout/stderr, exit codes and files."""
+"""`graphlab train` as a user runs it: stdout/stderr, exit codes and files. In-process (the ``cli``
+fixture); a real process for the smoke test and for Ctrl+C."""
 from __future__ import annotations
 
 import json
@@ -12,29 +13,41 @@ import time
 import pytest
 
 import graphlab
+from tests.conftest import gl_subprocess
 
 
-def gl(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "graphlab", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
+@pytest.fixture
+def gl(cli):
+    return cli
 
 
-def test_json_lines_and_files(examples_dir, tmp_path):
+@pytest.mark.slow
+def test_train_in_a_process(examples_dir, tmp_path):
+    r = gl_subprocess("train", examples_dir / "spiral_linear.graphlab.json", "--epochs", 2, "--json", "--out",
+                      tmp_path / "o")
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert json.loads(r.stdout.splitlines()[-1])["final"]["epochs"] == 2
+    assert (tmp_path / "o" / "last.safetensors").is_file()
+
+
+def test_json_lines_and_files(gl, examples_dir, tmp_path):
     r = gl("train", examples_dir / "digits_cnn.graphlab.json", "--epochs", 2, "--json", "--out", tmp_path / "o")
     assert r.returncode == 0, r.stderr
     lines = [json.loads(x) for x in r.stdout.splitlines()]
     assert [x["epoch"] for x in lines[:-1]] == [1, 2]
     final = lines[-1]["final"]
-    assert set(final) == {"train_loss", "train_acc", "val_loss", "val_acc", "epochs", "seconds", "samples_per_s"}
+    assert set(final) == {"train_loss", "train_acc", "val_loss", "val_acc", "epochs", "seconds", "samples_per_s",
+                          "gflops", "peak_gflops", "peak_percent"}
+    assert final["gflops"] > 0 and 0 < final["peak_percent"] < 100  # a small net: a few % of the matmul peak
     assert final["epochs"] == 2 and 0 < final["train_acc"] <= 1 and final["val_acc"] == lines[1]["val_acc"]
-    from graphlab.run.checkpoint import load_weights
+    from graphlab.run.checkpoint import read_weights
 
-    assert "conv1.weight" in load_weights(tmp_path / "o" / "last.safetensors")
+    assert "conv1.weight" in read_weights(tmp_path / "o" / "last.safetensors")
     log = [json.loads(x) for x in (tmp_path / "o" / "metrics.jsonl").read_text().splitlines()]
     assert [x["epoch"] for x in log] == [1, 2]
 
 
-def test_regression_has_null_accuracies_and_flags_override(examples_dir, tmp_path):
+def test_regression_has_null_accuracies_and_flags_override(gl, examples_dir, tmp_path):
     g = graphlab.load(examples_dir / "adding_lstm.graphlab.json")
     g.training["dataset"]["samples"] = 200
     graphlab.save(g, tmp_path / "a.graphlab.json")
@@ -46,7 +59,7 @@ def test_regression_has_null_accuracies_and_flags_override(examples_dir, tmp_pat
     assert json.loads(r.stdout.splitlines()[0])["lr"] == 0.001
 
 
-def test_default_out_is_a_runs_folder_beside_the_file(examples_dir, tmp_path):
+def test_default_out_is_a_runs_folder_beside_the_file(gl, examples_dir, tmp_path):
     shutil.copy(examples_dir / "spiral_linear.graphlab.json", tmp_path / "s.graphlab.json")
     r = gl("train", "s.graphlab.json", "--epochs", 3, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -62,13 +75,13 @@ def test_default_out_is_a_runs_folder_beside_the_file(examples_dir, tmp_path):
     (["{ex}/resnet_block.graphlab.json"], 1, "out: the graph has no loss node"),
     (["{ex}/resnet18.graphlab.json"], 1, "does not fit dataset spiral"),  # no training section: the default
 ])
-def test_errors_are_one_line_without_traceback(examples_dir, tmp_path, args, code, words):
+def test_errors_are_one_line_without_traceback(gl, examples_dir, tmp_path, args, code, words):
     r = gl("train", *[a.format(ex=examples_dir) for a in args], "--out", tmp_path / "o")
     assert r.returncode == code
     assert words in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
-def test_bad_training_section_names_the_field(tmp_path):
+def test_bad_training_section_names_the_field(gl, tmp_path):
     g = graphlab.load(os.path.join(os.path.dirname(__file__), "..", "..", "examples", "spiral_linear.graphlab.json"))
     g.training["optimizer"] = {"name": "adam", "momentum": 0.9}
     graphlab.save(g, tmp_path / "b.graphlab.json")
@@ -76,6 +89,7 @@ def test_bad_training_section_names_the_field(tmp_path):
     assert r.returncode == 2 and "training.optimizer.momentum" in r.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT")
 def test_ctrl_c_stops_cleanly_after_saving(examples_dir, tmp_path):
     g = graphlab.load(examples_dir / "spiral_two_layer.graphlab.json")
@@ -110,12 +124,12 @@ def test_progress_bar_on_a_terminal(capsys):
     assert "epoch   2/4  loss 0.5000" in out.out and "acc 0.750" in out.out
 
 
-def test_many_tiny_epochs_print_few_lines(examples_dir, tmp_path):
+def test_many_tiny_epochs_print_few_lines(gl, examples_dir, tmp_path):
     """Which epochs print depends on the epoch count only (not on the machine's speed): exactly these."""
-    r = gl("train", examples_dir / "spiral_two_layer.graphlab.json", "--epochs", 3000, "--out", tmp_path / "o")
+    r = gl("train", examples_dir / "spiral_two_layer.graphlab.json", "--epochs", 600, "--out", tmp_path / "o")
     assert r.returncode == 0, r.stderr
     printed = [int(x.split()[1].split("/")[0]) for x in r.stdout.splitlines() if x.startswith("epoch")]
-    assert printed == [1, *range(150, 3001, 150)]
+    assert printed == [1, *range(30, 601, 30)]
 
 
 @pytest.mark.parametrize("start, epochs, want", [
@@ -135,7 +149,7 @@ def test_epoch_lines_are_chosen_by_count(capsys, start, epochs, want):
     assert printed == want
 
 
-def test_the_closing_line_says_what_the_final_figures_are(examples_dir, tmp_path):
+def test_the_closing_line_says_what_the_final_figures_are(gl, examples_dir, tmp_path):
     r = gl("train", examples_dir / "spiral_two_layer.graphlab.json", "--epochs", 30, "--out", tmp_path / "o")
     assert r.returncode == 0, r.stderr
     (line,) = [x for x in r.stdout.splitlines() if x.startswith("final (")]

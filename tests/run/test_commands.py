@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from graphlab.run import events as ev
-from graphlab.run.checkpoint import load_weights
+from graphlab.run.checkpoint import read_weights
 from graphlab.run.commands import Request
 from graphlab.run.trainer import Trainer
 
@@ -59,7 +59,7 @@ def test_a_snapshot_writes_the_weights_of_that_moment(tmp_path):
     events = run_with(Trainer(g, out_dir=tmp_path), plan)
     rep = replies(events)[7]
     assert rep.ok and rep.step == 3 and rep.data["path"].endswith("snapshot-step3.safetensors")
-    w = load_weights(rep.data["path"])
+    w = read_weights(rep.data["path"])
     assert set(w) == set(kept) and all(torch.equal(w[k], kept[k]) for k in kept)
     t = Trainer(g)  # no output folder: nothing to write into
     t.request(Request("snapshot", id=1))

@@ -66,7 +66,7 @@ def test_trainable_false_is_saved_beside_id_type_and_params() -> None:
     g = _net()
     g.set_trainable("fc1", False)
     text = dumps(g)
-    assert '"graphlab": 2' in text and '"trainable": false' in text
+    assert '"graphlab": 3' in text and '"trainable": false' in text
     assert not loads(text).nodes["fc1"].trainable and loads(text).nodes["fc2"].trainable
     g.set_trainable("fc1", True)
     assert '"graphlab": 1' in dumps(g) and "trainable" not in dumps(g)

@@ -39,8 +39,11 @@ def test_feature_maps_filters_and_templates_of_compiled_graphs(examples_dir):
         gm(probe)
     h.remove()
     gm.train()
-    (maps,) = maker.make("relu1", 1, 5, request=9)
+    maps, seen = maker.make("relu1", 1, 5, request=9)
     assert (maps.kind, maps.request, maps.step) == ("feature_maps", 9, 5) and gm.training  # train mode restored
+    # with the feature maps comes the probe sample they are of (where the view draws receptive fields)
+    assert (seen.kind, seen.node, seen.request, seen.labels) == ("probe", "relu1", 9, ["probe sample"])
+    np.testing.assert_allclose(seen.tiles[0], scaled(probe[0, 0].numpy()), atol=1e-6)
     for c in range(16):
         if kept["relu1"][0, c].max() > kept["relu1"][0, c].min():
             np.testing.assert_allclose(maps.tiles[c], scaled(kept["relu1"][0, c].numpy()), atol=1e-6)

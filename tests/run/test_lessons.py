@@ -17,6 +17,7 @@ from ..conftest import EXAMPLES
 LESSONS = sorted(p.name.split(".")[0] for p in EXAMPLES.glob("lesson_*.graphlab.json"))
 LESSON_ORDER = ["lesson_init_small_gaussian", "lesson_init_xavier", "lesson_batchnorm_off", "lesson_batchnorm_on",
                 "lesson_dropout_off", "lesson_dropout_on", "lesson_lr_low", "lesson_lr_good", "lesson_lr_high",
+                "lesson_receptive_field_stacked", "lesson_receptive_field_large",
                 "lesson_transfer_pretrain", "lesson_transfer_finetune", "lesson_transfer_scratch"]
 
 
@@ -45,6 +46,7 @@ def first_std(h: History, node: str) -> float:
 # Each lesson's check takes the Histories of its runs, so the editor's tests (tests/ui/training) apply
 # the same thresholds to runs started from the window.
 
+@pytest.mark.slow
 def test_init_small_gaussian_collapses_and_xavier_does_not():
     check_init(run("lesson_init_small_gaussian"), run("lesson_init_xavier"))
 
@@ -68,6 +70,7 @@ def check_init(small: History, xavier: History) -> None:
     assert xavier.finished.final["train_acc"] > 0.9
 
 
+@pytest.mark.slow
 def test_batchnorm_makes_the_loss_fall():
     check_batchnorm(run("lesson_batchnorm_off"), run("lesson_batchnorm_on"))
 
@@ -82,6 +85,7 @@ def check_batchnorm(off: History, on: History) -> None:
     assert on.finished.final["val_acc"] > 2 * off.finished.final["val_acc"]
 
 
+@pytest.mark.slow
 def test_dropout_shrinks_the_train_val_gap():
     check_dropout(run("lesson_dropout_off"), run("lesson_dropout_on"))
 
@@ -98,6 +102,7 @@ def check_dropout(off: History, on: History) -> None:
     assert on.finished.final["val_acc"] >= off.finished.final["val_acc"]
 
 
+@pytest.mark.slow
 def test_learning_rates_order_as_the_course_says():
     check_learning_rates(run("lesson_lr_low"), run("lesson_lr_good"), run("lesson_lr_high"))
 

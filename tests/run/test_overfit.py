@@ -1,8 +1,6 @@
 """The overfit-a-small-batch check (issue 9, item 7)."""
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import pytest
 
@@ -66,13 +64,11 @@ def test_bad_learning_rates_are_named(examples_dir, lr, words):
         assert [type(e).__name__ for e in events[-3:]] == ["OverfitResult", "Error", "Finished"]
 
 
-def test_cli_overfit_exit_codes(examples_dir, tmp_path):
-    ok = subprocess.run([sys.executable, "-m", "graphlab", "train", str(examples_dir / "spiral_two_layer.graphlab.json"),
-                         "--overfit", "--out", str(tmp_path / "a")], capture_output=True, text=True, timeout=120)
+def test_cli_overfit_exit_codes(examples_dir, tmp_path, cli):
+    ok = cli("train", examples_dir / "spiral_two_layer.graphlab.json", "--overfit", "--out", tmp_path / "a")
     assert ok.returncode == 0 and "overfit check passed: the net memorised all 20 samples" in ok.stdout
-    bad = subprocess.run([sys.executable, "-m", "graphlab", "train", str(examples_dir / "spiral_two_layer.graphlab.json"),
-                          "--overfit", "5", "--lr", "1e-7", "--json", "--out", str(tmp_path / "b")],
-                         capture_output=True, text=True, timeout=120)
+    bad = cli("train", examples_dir / "spiral_two_layer.graphlab.json", "--overfit", "5", "--lr", "1e-7", "--json",
+              "--out", tmp_path / "b")
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     import json
 

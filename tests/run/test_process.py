@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 
 import graphlab
 from graphlab.core import Graph
@@ -39,6 +40,7 @@ def reply_to(rid):
     return lambda e: isinstance(e, ev.Reply) and e.request == rid
 
 
+@pytest.mark.slow
 def test_pause_resume_stop_across_processes(tmp_path):
     """Deterministic: while paused, the child answers status requests at the step it paused on."""
     proc = TrainingProcess(spiral_net(10_000_000), out_dir=tmp_path)
@@ -64,6 +66,7 @@ def test_pause_resume_stop_across_processes(tmp_path):
     assert any(reply_to(rid)(e) for e in got)
 
 
+@pytest.mark.slow
 def test_a_run_to_the_end_finishes():
     proc = TrainingProcess(spiral_net(5))
     proc.start()
@@ -71,6 +74,7 @@ def test_a_run_to_the_end_finishes():
     assert [type(e).__name__ for e in got].count("Epoch") == 5 and got[-1].reason == "completed"
 
 
+@pytest.mark.slow
 def test_a_child_that_dies_still_ends_the_stream():
     proc = TrainingProcess(spiral_net(10_000_000))
     proc.start()
@@ -80,6 +84,7 @@ def test_a_child_that_dies_still_ends_the_stream():
     assert got[-2].kind == "internal" and "ended unexpectedly" in got[-2].message and got[-1].reason == "error"
 
 
+@pytest.mark.slow
 def test_the_queue_stays_bounded_when_the_parent_does_not_read():
     """The child may have at most MAX_IN_FLIGHT unread batches; what it holds meanwhile is coalesced:
     one NodeStats per batch, and yet every step's loss arrives, once."""
@@ -104,6 +109,7 @@ def test_the_queue_stays_bounded_when_the_parent_does_not_read():
     assert got[-1].reason == "completed"
 
 
+@pytest.mark.slow
 def test_commands_reach_the_child_and_images_come_back(examples_dir, tmp_path):
     g = graphlab.load(examples_dir / "digits_cnn.graphlab.json")
     g.training = {**g.training, "epochs": 1000}
@@ -113,7 +119,7 @@ def test_commands_reach_the_child_and_images_come_back(examples_dir, tmp_path):
     rid = proc.images("conv1")
     collect_until(proc, reply_to(rid), into=got)
     imgs = [e for e in got if isinstance(e, ev.Images) and e.request == rid]
-    assert {e.kind for e in imgs} == {"feature_maps", "filters"} and imgs[0].tiles.dtype == np.float32
+    assert {e.kind for e in imgs} == {"feature_maps", "probe", "filters"} and imgs[0].tiles.dtype == np.float32
     rid = proc.select("conv2")
     collect_until(proc, lambda e: isinstance(e, ev.Images) and e.node == "conv2" and e.request is None, into=got)
     collect_until(proc, lambda e: isinstance(e, ev.NodeStats) and e.nodes.get("conv2") is not None
@@ -126,6 +132,7 @@ def test_commands_reach_the_child_and_images_come_back(examples_dir, tmp_path):
     assert got[-1].reason == "stopped"
 
 
+@pytest.mark.slow
 def test_failures_end_with_an_error_and_a_finished(tmp_path):
     g = spiral_net(5)
     g.training = {**g.training, "dataset": {"name": "npz", "path": "missing/data.npz"}}
@@ -163,6 +170,7 @@ def _settle(proc, threads_at_most: int) -> None:
     assert not proc.alive and _feeders() <= threads_at_most
 
 
+@pytest.mark.slow
 def test_finished_runs_kept_alive_hold_no_file_descriptors_or_threads():
     """The editor keeps old TrainingProcess objects: once poll() has delivered Finished they must have
     released their queues' pipes, the command queue's feeder thread and the process handle (each used
@@ -189,6 +197,7 @@ def test_finished_runs_kept_alive_hold_no_file_descriptors_or_threads():
     assert not proc.alive and proc.finished.reason == "completed"
 
 
+@pytest.mark.slow
 def test_closing_a_running_process_kills_it_and_releases_it():
     proc = TrainingProcess(spiral_net(10_000_000))
     proc.start()

@@ -3,8 +3,6 @@ and a full disk stops a run with a message while the last good checkpoint stays 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -13,7 +11,7 @@ from safetensors.torch import load_file, save_file
 
 import graphlab
 from graphlab.run import events as ev
-from graphlab.run.checkpoint import load_weights
+from graphlab.run.checkpoint import read_weights
 from graphlab.run.trainer import Trainer, train
 
 from .test_trainer import SPIRAL_FULL, _stop_after_steps, mlp
@@ -86,7 +84,7 @@ def test_tampered_metadata_is_refused_with_the_field(stopped, tmp_path, meta, dr
     assert not [e for e in events if isinstance(e, (ev.Step, ev.Epoch))]
 
 
-def test_adam_state_without_its_second_moments_is_refused_at_the_cli_and_run_json_ends(examples_dir, tmp_path):
+def test_adam_state_without_its_second_moments_is_refused_at_the_cli_and_run_json_ends(examples_dir, tmp_path, cli):
     """The reviewer's repro: one epoch of optimizer_adam, every exp_avg_sq removed, then --resume: it was
     a KeyError traceback from inside torch's Adam, and run.json kept "running"."""
     src = tmp_path / "adam.graphlab.json"
@@ -96,8 +94,7 @@ def test_adam_state_without_its_second_moments_is_refused_at_the_cli_and_run_jso
     fin, _ = train(g, out_dir=tmp_path / "a")
     flat = load_file(str(fin.checkpoint))
     bad = tamper(fin.checkpoint, tmp_path / "nosq.safetensors", drop=[k for k in flat if k.endswith(".exp_avg_sq")])
-    r = subprocess.run([sys.executable, "-m", "graphlab", "train", str(src), "--epochs", "2", "--resume", str(bad),
-                        "--out", str(tmp_path / "b")], capture_output=True, text=True, timeout=300)
+    r = cli("train", src, "--epochs", "2", "--resume", bad, "--out", tmp_path / "b")
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "lacks exp_avg_sq" in r.stderr and "nosq" in r.stderr
     run_json = tmp_path / "b" / "run.json"  # refused before the folder is made, or the folder says error
@@ -159,21 +156,19 @@ def test_a_plain_state_dict_resumes_as_weights_only(tmp_path):
     g = mlp()
     g.training = {**SPIRAL_FULL, "epochs": 2}
     fin, _ = train(g, out_dir=tmp_path / "a")
-    save_file(load_weights(fin.checkpoint), str(tmp_path / "plain.safetensors"))
+    save_file(read_weights(fin.checkpoint), str(tmp_path / "plain.safetensors"))
     fin2, events = train(g, resume_from=tmp_path / "plain.safetensors")
     assert fin2.reason == "completed" and events[0].start_epoch == 0
 
 
-def test_cli_resume_with_epoch_999_is_one_line(examples_dir, tmp_path):
+def test_cli_resume_with_epoch_999_is_one_line(examples_dir, tmp_path, cli):
     g = graphlab.load(examples_dir / "spiral_linear.graphlab.json")
     g.training["epochs"] = 2
     graphlab.save(g, tmp_path / "s.graphlab.json")
-    r = subprocess.run([sys.executable, "-m", "graphlab", "train", str(tmp_path / "s.graphlab.json"), "--out",
-                        str(tmp_path / "a")], capture_output=True, text=True, timeout=120)
+    r = cli("train", tmp_path / "s.graphlab.json", "--out", tmp_path / "a")
     assert r.returncode == 0, r.stderr
     bad = tamper(tmp_path / "a" / "last.safetensors", tmp_path / "b.safetensors", {"epoch": "999", "step": "999"})
-    r = subprocess.run([sys.executable, "-m", "graphlab", "train", str(tmp_path / "s.graphlab.json"), "--out",
-                        str(tmp_path / "c"), "--resume", str(bad)], capture_output=True, text=True, timeout=120)
+    r = cli("train", tmp_path / "s.graphlab.json", "--out", tmp_path / "c", "--resume", bad)
     assert r.returncode == 1 and "done" not in r.stdout and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "nothing is left to train" in r.stderr
 
@@ -224,6 +219,6 @@ def test_a_metrics_write_that_fails_stops_the_run_with_the_file_named(tmp_path, 
     err = events[-2]
     assert (err.kind, fin.reason) == ("io", "error")
     assert str(tmp_path / "metrics.jsonl") in err.message and "No space left on device" in err.message
-    assert "last good checkpoint" in err.message and load_weights(fin.checkpoint)
+    assert "last good checkpoint" in err.message and read_weights(fin.checkpoint)
     lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(x)["epoch"] for x in lines] == [1, 2, 3]

@@ -4,8 +4,6 @@ stderr) and the resumed epochs get the uninterrupted run's learning rates and lo
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import warnings
 
 import pytest
@@ -50,11 +48,11 @@ def test_a_resumed_schedule_gives_the_uninterrupted_learning_rates_without_a_war
     assert not [w for w in caught if "lr_scheduler" in str(w.message)], [str(w.message) for w in caught]
 
 
-def test_the_cli_resume_of_a_scheduled_run_keeps_stderr_clean(tmp_path):
+def test_the_cli_resume_of_a_scheduled_run_keeps_stderr_clean(tmp_path, cli):
+    """In-process, with Python warnings printed to stderr as a shell shows them (the ``cli`` fixture)."""
     g = _graph(SCHEDULES[0])
     src = tmp_path / "s.graphlab.json"
     graphlab.save(g, src)
     _, ckpt = _checkpoint_after_epoch_2(g, tmp_path)
-    r = subprocess.run([sys.executable, "-m", "graphlab", "train", str(src), "--resume", str(ckpt), "--out",
-                        str(tmp_path / "resumed")], capture_output=True, text=True, timeout=300)
+    r = cli("train", src, "--resume", ckpt, "--out", tmp_path / "resumed")
     assert r.returncode == 0 and r.stderr == "", r.stderr

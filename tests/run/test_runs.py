@@ -8,7 +8,7 @@ import pytest
 
 import graphlab
 from graphlab.run import events as ev
-from graphlab.run.checkpoint import load_weights
+from graphlab.run.checkpoint import read_weights
 from graphlab.run.runs import RunError, list_runs, load_curves, new_run_dir, read_run, weights_path
 from graphlab.run.trainer import Trainer, train
 
@@ -41,7 +41,7 @@ def test_each_run_leaves_run_json_and_the_file_lists_its_runs(tmp_path):
     lines = [json.loads(x) for x in (first / "metrics.jsonl").read_text().splitlines()]
     assert curves["epoch"] == [1, 2, 3] and curves["val_loss"] == [x["val_loss"] for x in lines]
     assert weights_path(runs[1]) == second / "last.safetensors"
-    assert set(load_weights(weights_path(runs[1]))) == {"fc1.weight", "fc1.bias", "scores.weight", "scores.bias"}
+    assert set(read_weights(weights_path(runs[1]))) == {"fc1.weight", "fc1.bias", "scores.weight", "scores.bias"}
     assert [r.path.name for r in list_runs(other)] == [p.name for p in (tmp_path / "runs").glob("other-*")]
 
 

@@ -12,7 +12,7 @@ import graphlab
 from graphlab import cli
 
 SPIRAL: dict[str, Any] = {
-    "graphlab": 1,
+    "graphlab": 2,
     "name": "spiral search",
     "nodes": [
         {"id": "x", "type": "Input", "params": {"shape": [2]}},

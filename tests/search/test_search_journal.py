@@ -134,12 +134,12 @@ def test_refine_narrows_every_range_to_the_span_of_the_top_trials(searched):
 def _softmax_average(runs: list[str], x: torch.Tensor) -> torch.Tensor:
     """The ensemble computed here, from the run folders alone."""
     import graphlab
-    from graphlab.run.checkpoint import load_weights
+    from graphlab.run.checkpoint import read_weights
 
     probs = []
     for run in runs:
         gm = graphlab.compile(graphlab.load(Path(run) / "graph.graphlab.json"))
-        gm.load_state_dict(load_weights(Path(run) / "last.safetensors"))
+        gm.load_state_dict(read_weights(Path(run) / "last.safetensors"))
         gm.eval()
         with torch.no_grad():
             probs.append(torch.softmax(gm(x).double(), 1))

@@ -1,22 +1,34 @@
-"""`graphlab step` and `graphlab gradcheck` from a terminal (subprocesses, as users run them)."""
+"""`graphlab step` and `graphlab gradcheck` as a terminal shows them: in-process (the ``cli``
+fixture), with one smoke test per command in a real process."""
 import json
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, ROOT, gl_subprocess
 
 GATES = str(EXAMPLES / "backprop_gates.graphlab.json")
 LENET = str(EXAMPLES / "lenet5.graphlab.json")
 
 
-def run(*args):
-    p = subprocess.run([sys.executable, "-m", "graphlab", *args], capture_output=True, text=True, cwd=ROOT,
-                       timeout=300)
-    return p.returncode, p.stdout, p.stderr
+@pytest.fixture
+def run(cli):
+    def go(*args):
+        p = cli(*args, cwd=ROOT)
+        return p.returncode, p.stdout, p.stderr
+    return go
+
+
+@pytest.mark.slow
+def test_step_and_gradcheck_in_a_process(tmp_path):
+    npz = tmp_path / "xyz.npz"
+    np.savez(npz, x=np.array([-2.0]), y=np.array([5.0]), z=np.array([-4.0]))
+    p = gl_subprocess("step", GATES, "--inputs", npz, "--json")
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+    assert json.loads(p.stdout)["forward"]["f"]["values"] == [-12.0]
+    p = gl_subprocess("gradcheck", GATES)
+    assert p.returncode == 0 and p.stdout.splitlines()[-1] == "ok" and p.stderr == "", p.stderr
 
 
 def _one_line_error(err: str) -> str:
@@ -25,7 +37,7 @@ def _one_line_error(err: str) -> str:
     return lines[0]
 
 
-def test_step_json_schema_on_lenet5():
+def test_step_json_schema_on_lenet5(run):
     code, out, err = run("step", LENET, "--json", "--batch", "4")
     assert code == 0, err
     doc = json.loads(out)
@@ -39,13 +51,13 @@ def test_step_json_schema_on_lenet5():
     assert doc["first_nonfinite"] is None and "digits" in doc["notes"][0]
 
 
-def test_step_text_output():
+def test_step_text_output(run):
     code, out, err = run("step", LENET, "--batch", "2", "--seed", "3", "--train-mode")
     assert code == 0, err
     assert out.splitlines()[1].split()[:2] == ["node", "shape"] and "conv1" in out and "scalar" in out
 
 
-def test_step_gates_with_inputs_gives_the_course_numbers(tmp_path):
+def test_step_gates_with_inputs_gives_the_course_numbers(run, tmp_path):
     npz = tmp_path / "xyz.npz"
     np.savez(npz, x=np.array([-2.0]), y=np.array([5.0]), z=np.array([-4.0]))
     code, out, err = run("step", GATES, "--inputs", str(npz), "--json")
@@ -64,7 +76,7 @@ def _strict_json(text: str):
     return json.loads(text, parse_constant=refuse)
 
 
-def test_step_and_gradcheck_json_write_non_finite_numbers_as_null(tmp_path):
+def test_step_and_gradcheck_json_write_non_finite_numbers_as_null(run, tmp_path):
     """step --json wrote "nan"/"inf" strings where gradcheck --json wrote null: both write null now."""
     npz = tmp_path / "xyz.npz"
     np.savez(npz, x=np.array([math.inf]), y=np.array([5.0]), z=np.array([-4.0]))
@@ -85,7 +97,7 @@ def test_step_and_gradcheck_json_write_non_finite_numbers_as_null(tmp_path):
     ({"x": [-2.0], "y": [5.0], "z": [[1.0, 2.0]]}, "input 'z' has shape 1×2 but Input node 'z' takes 1 per sample"),
     ({"x": [-2.0], "y": [5.0], "z": [-4.0], "w": [1.0]}, "input 'w' is not an Input node"),
 ])
-def test_bad_inputs_are_one_line_naming_the_node_or_key(tmp_path, arrays, fragment):
+def test_bad_inputs_are_one_line_naming_the_node_or_key(run, tmp_path, arrays, fragment):
     npz = tmp_path / "bad.npz"
     np.savez(npz, **{k: np.array(v) for k, v in arrays.items()})
     for cmd in ("step", "gradcheck"):
@@ -93,7 +105,7 @@ def test_bad_inputs_are_one_line_naming_the_node_or_key(tmp_path, arrays, fragme
         assert code == 2 and fragment in _one_line_error(err), err
 
 
-def test_unreadable_inputs_and_missing_files(tmp_path):
+def test_unreadable_inputs_and_missing_files(run, tmp_path):
     junk = tmp_path / "junk.npz"
     junk.write_text("not a zip")
     code, _, err = run("step", GATES, "--inputs", str(junk))
@@ -102,7 +114,7 @@ def test_unreadable_inputs_and_missing_files(tmp_path):
     assert code == 2 and _one_line_error(err)
 
 
-def test_a_checkpoint_of_another_graph_is_one_line(tmp_path):
+def test_a_checkpoint_of_another_graph_is_one_line(run, tmp_path):
     import torch
 
     import graphlab
@@ -122,7 +134,7 @@ def test_a_checkpoint_of_another_graph_is_one_line(tmp_path):
     assert json.loads(out)["first_nonfinite"] == {"node": "fc1", "phase": "forward", "what": "weight fc1.weight"}
 
 
-def test_gradcheck_json_on_lenet5():
+def test_gradcheck_json_on_lenet5(run):
     code, out, err = run("gradcheck", LENET, "--json")
     assert code == 0, err
     doc = json.loads(out)
@@ -133,7 +145,7 @@ def test_gradcheck_json_on_lenet5():
     assert set(doc["nodes"]["conv1"]["params"]) == {"weight", "bias"}
 
 
-def test_gradcheck_text_output():
+def test_gradcheck_text_output(run):
     code, out, err = run("gradcheck", GATES)
     assert code == 0, err
     assert out.splitlines()[-1] == "ok" and "fine" in out

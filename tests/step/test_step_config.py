@@ -4,8 +4,6 @@ set-up (issue 14.7)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -167,9 +165,8 @@ def test_step_flags_override_the_files_section(capsys):
     assert capsys.readouterr().err.strip() == "graphlab: --batch: must be >= 1 and <= 65,536, got 0"
 
 
-def test_graphlab_step_on_the_gates_file_gives_the_course_numbers_with_no_flags():
-    p = subprocess.run([sys.executable, "-m", "graphlab", "step", str(GATES), "--json"], capture_output=True,
-                       text=True, cwd=ROOT, timeout=300)
+def test_graphlab_step_on_the_gates_file_gives_the_course_numbers_with_no_flags(cli):
+    p = cli("step", GATES, "--json", cwd=ROOT)
     assert p.returncode == 0, p.stderr
     doc = json.loads(p.stdout)
     assert doc["forward"]["q"]["values"] == [3.0] and doc["forward"]["f"]["values"] == [-12.0]

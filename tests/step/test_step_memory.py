@@ -6,8 +6,6 @@ warning). An allocation that still fails names its node."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -51,13 +49,12 @@ HUGE = [{"id": "wide", "type": "Linear", "params": {"out_features": 10_000}},
         {"id": "out", "type": "Linear", "params": {"out_features": 1}}]
 
 
-def test_graphlab_step_refuses_a_billion_unit_linear_in_one_line(tmp_path):
-    """As users run it: 10^9 × 10^4 weights (40 TB as float32, 80 TB as gradcheck's float64) fit no
+def test_graphlab_step_refuses_a_billion_unit_linear_in_one_line(tmp_path, cli):
+    """As users see it: 10^9 × 10^4 weights (40 TB as float32, 80 TB as gradcheck's float64) fit no
     machine; one line naming the node, exit 1."""
     path = _file(tmp_path, HUGE)
     for command, value_bytes in (("step", 4), ("gradcheck", 8)):
-        p = subprocess.run([sys.executable, "-m", "graphlab", command, str(path)], capture_output=True, text=True,
-                           cwd=ROOT, timeout=300)
+        p = cli(command, path, cwd=ROOT)
         lines = p.stderr.strip().splitlines()
         assert p.returncode == 1 and len(lines) == 1 and "Traceback" not in p.stderr, (command, p.stderr)
         assert f"{path}: big: its weights need {fmt_bytes(value_bytes * (10 ** 13 + 10 ** 9))} " in lines[0]

@@ -2,10 +2,16 @@
 
 Every dialog goes through ``window.prompts``; the fixture replaces them with recorders so a test
 never blocks on a modal box, and a prompt a test did not expect fails the test.
+
+A leak check runs after every test here (autouse): once the test's windows are closed and deleted,
+no ``MainWindow`` may be left alive and no ``QThread`` it started may still run (a few seconds'
+grace for a worker finishing its step). It lists the live Qt wrappers (``Shiboken.getAllValidWrappers``,
+well under a millisecond).
 """
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,12 +38,22 @@ class FakePrompts:
         self.import_answer: tuple[str, str] | None = None
         self.load_weights_answer: str | None = None
         self.reports: list[tuple[str, str]] = []
+        self.confirm_answer: bool | None = None
+        self.confirm_asked: list[tuple[str, str]] = []
+        self.export_path_answer: str | None = None
+        self.export_asked: list[str] = []
 
     def unsaved(self, name: str) -> str:
         self.unsaved_asked.append(name)
         if self.unsaved_answer is None:
             raise AssertionError(f"unexpected unsaved-changes prompt for {name}")
         return self.unsaved_answer
+
+    def confirm(self, title: str, text: str) -> bool:
+        self.confirm_asked.append((title, text))
+        if self.confirm_answer is None:
+            raise AssertionError(f"unexpected question: {title}: {text}")
+        return self.confirm_answer
 
     def error(self, title: str, text: str) -> None:
         self.errors.append((title, text))
@@ -68,6 +84,10 @@ class FakePrompts:
 
     def report(self, title: str, text: str) -> None:
         self.reports.append((title, text))
+
+    def export_path(self, suggested: str) -> str | None:
+        self.export_asked.append(suggested)
+        return self.export_path_answer
 
     def weights_path(self, folder: str) -> str | None:
         if self.weights_path_answer is None:
@@ -111,3 +131,43 @@ def make_window(qtbot: Any, tmp_path: Path) -> Callable[..., Any]:
 
         QGuiApplication.clipboard().clear()
     qtbot.wait(1)
+
+
+def _live(kind: type) -> list[Any]:
+    from shiboken6 import Shiboken
+
+    return [o for o in Shiboken.getAllValidWrappers() if isinstance(o, kind)]
+
+
+def _running_threads(main: Any) -> list[Any]:
+    from PySide6.QtCore import QThread
+
+    return [t for t in _live(QThread) if t is not main and t.isRunning()]
+
+
+@pytest.fixture(autouse=True)
+def no_window_or_thread_left(qapp: Any) -> Any:
+    """After each test (and its fixtures' teardown): no MainWindow alive, no QThread running that was
+    not running before the test."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from graphlab.ui import MainWindow
+
+    main = qapp.thread()
+    before = {id(t) for t in _running_threads(main)}
+    yield
+    end = time.monotonic() + 5.0
+    while True:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        qapp.processEvents()
+        windows = _live(MainWindow)
+        threads = [t for t in _running_threads(main) if id(t) not in before]
+        if not (windows or threads) or time.monotonic() > end:
+            break
+        time.sleep(0.02)
+    for w in windows:  # close them, so one leak does not fail every later test
+        w.undo_stack.setClean()
+        w.close()
+        w.deleteLater()
+    assert not windows, f"{len(windows)} MainWindow(s) left alive: close and deleteLater them"
+    assert not threads, f"{len(threads)} QThread(s) still running after the test: {[t.objectName() for t in threads]}"

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 SCRIPT = r"""
@@ -48,6 +50,7 @@ print(json.dumps(seen))
 """
 
 
+@pytest.mark.slow
 def test_opening_the_editor_imports_no_torch(tmp_path: Path) -> None:
     names = ["lenet5", "resnet18", "lstm_sequence", "inception_block"]
     paths = [str(p) for n in names for p in sorted((ROOT / "examples").glob(f"{n}*.graphlab.json"))[:1]]

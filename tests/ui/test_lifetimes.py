@@ -26,6 +26,7 @@ SPIN_MS = 2000
 assert SPIN_MS > 2 * REFUSED_LINE_MS
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["occupied", "cycle"])
 def test_a_refused_connection_does_not_crash_after_its_red_line_expires(case, tmp_path):
     """In a child process, so that a segfault fails this test instead of ending the session."""

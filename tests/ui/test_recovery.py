@@ -37,6 +37,7 @@ def kill9(p: subprocess.Popen) -> None:
     assert p.wait(timeout=60) == -signal.SIGKILL
 
 
+@pytest.mark.slow
 def test_two_windows_two_crashes_nothing_lost(make_window, tmp_path):
     folder = tmp_path / "recovery"
     folder.mkdir()
@@ -84,6 +85,7 @@ def test_two_windows_two_crashes_nothing_lost(make_window, tmp_path):
             p.stderr.close()
 
 
+@pytest.mark.slow
 def test_both_crash_both_are_offered(make_window, tmp_path):
     folder = tmp_path / "recovery"
     folder.mkdir()
@@ -106,6 +108,7 @@ def test_both_crash_both_are_offered(make_window, tmp_path):
             p.stderr.close()
 
 
+@pytest.mark.slow
 def test_a_file_whose_pid_now_runs_another_process_is_offered(make_window, tmp_path):
     """pid reuse: the recorded start time differs from the running process's."""
     from graphlab.ui.recovery import process_start_time

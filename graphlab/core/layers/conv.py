@@ -17,7 +17,12 @@ stride below that (8,000: ~2 s a step), whatever the input's size; see docs/secu
 """
 from __future__ import annotations
 
-from ..spec import LayerSpec, Param, ShapeError
+from collections.abc import Sequence
+from typing import Any
+
+from ..cost import INDEX, KEEP_INPUTS, Cost, make, matmul, numel
+from ..spec import (CostRule, LayerSpec, Param, Params, Shape, ShapeError, ShapeRule, Shapes, SummaryRule,
+                    TorchModule)
 from ._common import fmt, need_rank, nn_module
 
 _IMAGE_HINT = "put it after an Input of shape [C, H, W] or another image layer"
@@ -40,7 +45,8 @@ def out_size(w: int, f: int, s: int, p: int, d: int = 1, ceil: bool = False) -> 
     return out - 1 if (out - 1) * s >= w + p else out  # the last window starts inside the input or left padding
 
 
-def _spatial(layer: str, hw, k, s, p, d=(1, 1), ceil: bool = False) -> tuple[int, int]:
+def _spatial(layer: str, hw: Sequence[int], k: Sequence[int], s: Sequence[int], p: Sequence[int],
+             d: Sequence[int] = (1, 1), ceil: bool = False) -> tuple[int, int]:
     res = []
     for axis, w, f, st, pa, di in zip(("height", "width"), hw, k, s, p, d):
         span, padded = di * (f - 1) + 1, w + 2 * pa
@@ -61,7 +67,7 @@ def _spatial(layer: str, hw, k, s, p, d=(1, 1), ceil: bool = False) -> tuple[int
     return res[0], res[1]
 
 
-def _conv_shape(p, ins):
+def _conv_shape(p: Params, ins: Shapes) -> Shape:
     need_rank("Conv2d", ins[0], (3,), _IMAGE_HINT)
     g, c_in, c_out = p["groups"], ins[0][0], p["out_channels"]
     if c_in % g or c_out % g:
@@ -71,12 +77,19 @@ def _conv_shape(p, ins):
     return (c_out, h, w)
 
 
-def _conv_count(p, ins, out):
+def _conv_count(p: Params, ins: Shapes, out: Shape) -> int:
     kh, kw = p["kernel_size"]
     return p["out_channels"] * (ins[0][0] // p["groups"]) * kh * kw + (p["out_channels"] if p["bias"] else 0)
 
 
-def _conv_kwargs(p, ins, out):
+def _conv_cost(p: Params, ins: Shapes, out: Shape) -> Cost:
+    k = p["kernel_size"]
+    n = numel(out)  # each output sees C_in/G channels of its group
+    return matmul(n * (ins[0][0] // p["groups"]) * k[0] * k[1], n if p["bias"] else 0,
+                  window=(k, p["stride"], p["padding"], p["dilation"]))
+
+
+def _conv_kwargs(p: Params, ins: Shapes, out: Shape) -> dict[str, Any]:
     kwargs = {"in_channels": ins[0][0], "out_channels": p["out_channels"], "kernel_size": tuple(p["kernel_size"]),
               "stride": tuple(p["stride"]), "padding": tuple(p["padding"]), "dilation": tuple(p["dilation"]),
               "bias": p["bias"]}
@@ -85,11 +98,11 @@ def _conv_kwargs(p, ins, out):
     return kwargs
 
 
-def _pair(v) -> str:
+def _pair(v: Sequence[int]) -> str:
     return str(v[0]) if v[0] == v[1] else f"{v[0]},{v[1]}"
 
 
-def _conv_summary(p) -> str:
+def _conv_summary(p: Params) -> str:
     k = p["kernel_size"]
     s = p["stride"]
     text = f"Conv {k[0]}×{k[1]} ×{p['out_channels']} s{_pair(s)}"
@@ -100,8 +113,8 @@ def _conv_summary(p) -> str:
     return text
 
 
-def _pool_shape(layer):
-    def rule(p, ins):
+def _pool_shape(layer: str) -> ShapeRule:
+    def rule(p: Params, ins: Shapes) -> Shape:
         need_rank(layer, ins[0], (3,), _IMAGE_HINT)
         k = p["kernel_size"]
         s = p["stride"] or k
@@ -114,7 +127,33 @@ def _pool_shape(layer):
     return rule
 
 
-def _pool_kwargs(p, ins, out):
+def _pool_cost(kind: str) -> CostRule:
+    def rule(p: Params, ins: Shapes, out: Shape) -> Cost:
+        k = p["kernel_size"]
+        window = (k, p["stride"] or k, p["padding"], (1, 1))
+        n, taps = numel(out), k[0] * k[1]
+        if kind == "max":  # taps − 1 comparisons per output; keeps its input and each window's argmax (int64)
+            return make(0, n * (taps - 1), 0, 0, KEEP_INPUTS, INDEX * n, 0, window)
+        return make(0, n * taps, 0, 0, KEEP_INPUTS, 0, 0, window)  # taps − 1 adds and a divide
+    return rule
+
+
+def _adaptive_window(size: int, out: int) -> tuple[int, int]:
+    """(kernel, stride) of adaptive pooling along one axis: exact when ``out`` divides ``size``;
+    otherwise the widest window and the floor of the step (the windows overlap unevenly)."""
+    if size % out == 0:
+        return size // out, size // out
+    widest = max(-(-(i + 1) * size // out) - i * size // out for i in range(out))
+    return widest, max(size // out, 1)
+
+
+def _adaptive_cost(p: Params, ins: Shapes, out: Shape) -> Cost:
+    (kh, sh), (kw, sw) = (_adaptive_window(s, o) for s, o in zip(ins[0][1:], p["output_size"]))
+    keeps = 0 if tuple(p["output_size"]) == (1, 1) else KEEP_INPUTS  # global pooling is a mean: nothing kept
+    return make(0, numel(ins[0]), 0, 0, keeps, 0, 0, ((kh, kw), (sh, sw), (0, 0), (1, 1)))
+
+
+def _pool_kwargs(p: Params, ins: Shapes, out: Shape) -> dict[str, Any]:
     kwargs = {"kernel_size": tuple(p["kernel_size"]), "stride": tuple(p["stride"] or p["kernel_size"]),
               "padding": tuple(p["padding"])}
     for name, default in (("ceil_mode", False), ("count_include_pad", True)):  # written only when set
@@ -123,18 +162,18 @@ def _pool_kwargs(p, ins, out):
     return kwargs
 
 
-def _pool_module(cls):
+def _pool_module(cls: str) -> TorchModule:
     return nn_module(cls, _pool_kwargs)
 
 
-def _pool_summary(short):
-    def summary(p):
+def _pool_summary(short: str) -> SummaryRule:
+    def summary(p: Params) -> str:
         k, s = p["kernel_size"], p["stride"] or p["kernel_size"]
         return f"{short} {k[0]}×{k[1]} s{_pair(s)}" + (" ceil" if p["ceil_mode"] else "")
     return summary
 
 
-def _pool_params(avg: bool = False):
+def _pool_params(avg: bool = False) -> tuple[Param, ...]:
     params = (Param("kernel_size", "pair", 2, "window size: an int or [h, w]", min=1, max=MAX_KERNEL),
               Param("stride", "pair_or_none", None, "step between windows; null = kernel_size", min=1, max=MAX_STRIDE),
               Param("padding", "pair", 0, "implicit padding on each side", min=0, max=MAX_KERNEL // 2),
@@ -144,7 +183,7 @@ def _pool_params(avg: bool = False):
     return params
 
 
-def _adaptive_shape(p, ins):
+def _adaptive_shape(p: Params, ins: Shapes) -> Shape:
     need_rank("AdaptiveAvgPool2d", ins[0], (3,), _IMAGE_HINT)
     return (ins[0][0],) + tuple(p["output_size"])
 
@@ -160,20 +199,20 @@ SPECS = [
                 Param("bias", "bool", True, "add a learnable bias per filter"),
                 Param("groups", "int", 1, "channel groups G: each filter sees C_in/G channels (C_in: depthwise)",
                       min=1, max=MAX_GROUPS)),
-        shape=_conv_shape, count=_conv_count, torch=nn_module("Conv2d", _conv_kwargs), summary=_conv_summary, has_weights=True, initialisable=True,
+        shape=_conv_shape, count=_conv_count, cost=_conv_cost, torch=nn_module("Conv2d", _conv_kwargs), summary=_conv_summary, has_weights=True, initialisable=True,
         backward="dx = dout convolved with the flipped filters (transposed conv); dW = x ⋆ dout; db = Σ dout",
         help="2-D convolution: out = floor((W + 2P - D(F-1) - 1)/S) + 1 per side; groups = C_in is depthwise.",
     ),
     LayerSpec(
         type="MaxPool2d", display="MaxPool2d", category="Pooling", params=_pool_params(),
-        shape=_pool_shape("MaxPool2d"), torch=_pool_module("MaxPool2d"), summary=_pool_summary("MaxPool"),
+        shape=_pool_shape("MaxPool2d"), cost=_pool_cost("max"), torch=_pool_module("MaxPool2d"), summary=_pool_summary("MaxPool"),
         nonlinear=True,
         backward="max routes: each window's dout goes to its (first) maximum; the others get 0",
         help="Maximum over each window.",
     ),
     LayerSpec(
         type="AvgPool2d", display="AvgPool2d", category="Pooling", params=_pool_params(avg=True),
-        shape=_pool_shape("AvgPool2d"), torch=_pool_module("AvgPool2d"), summary=_pool_summary("AvgPool"),
+        shape=_pool_shape("AvgPool2d"), cost=_pool_cost("avg"), torch=_pool_module("AvgPool2d"), summary=_pool_summary("AvgPool"),
         backward="each window's dout is shared equally by its k·k inputs",
         help="Average over each window.",
     ),
@@ -181,7 +220,7 @@ SPECS = [
         type="AdaptiveAvgPool2d", display="AdaptiveAvgPool2d", category="Pooling",
         params=(Param("output_size", "pair", 1, "output [h, w] whatever the input size", min=1,
                       max=MAX_POOL_OUTPUT),),
-        shape=_adaptive_shape,
+        shape=_adaptive_shape, cost=_adaptive_cost,
         torch=nn_module("AdaptiveAvgPool2d", lambda p, ins, out: {"output_size": tuple(p["output_size"])}),
         summary=lambda p: f"AdaptiveAvg → {fmt(p['output_size'])}",
         backward="each output's dout is shared equally by the inputs of its window",

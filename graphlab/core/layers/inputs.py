@@ -1,7 +1,8 @@
 """The graph's entry point: one Input node per batch tensor the model takes."""
 from __future__ import annotations
 
-from ..spec import LayerSpec, Param, ShapeError
+from ..cost import INPUT_COST
+from ..spec import LayerSpec, Param, Params, Shape, ShapeError, Shapes
 from ._common import fmt
 
 #: per-sample dimensions an Input may have: the layers know 1 to 3; torch refuses tensors of more
@@ -9,7 +10,7 @@ from ._common import fmt
 MAX_RANK = 8
 
 
-def _input_shape(p, ins):
+def _input_shape(p: Params, ins: Shapes) -> Shape:
     shape = tuple(p["shape"])
     if len(shape) > MAX_RANK:
         raise ShapeError(f"Input: a sample has {len(shape)} dimensions; at most {MAX_RANK} are supported "
@@ -22,7 +23,7 @@ SPECS = [
         type="Input", display="Input", category="Input",
         params=(Param("shape", "shape", default=[1, 28, 28],
                       help="per-sample shape, batch excluded: [C, H, W], [T, F] or [F]"),),
-        inputs=0, shape=_input_shape, torch=None,  # a forward() argument, not a module
+        inputs=0, shape=_input_shape, cost=lambda p, ins, out: INPUT_COST, torch=None,  # a forward() argument
         summary=lambda p: fmt(p["shape"]),
         backward="the gradient with respect to the data (no parameters)",
         help="A batch of samples enters the network here.",

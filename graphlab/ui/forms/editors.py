@@ -14,6 +14,8 @@ ShapeField         line edit "1, 28, 28"
 TextField          line edit (empty = null when nullable)
 SizeField          line edit "height, width" (empty = null)
 LabelField         line edit: a column name, or its index
+RangeField         :class:`.range_editor.RangeEditor`: a distribution box and the range's two ends,
+                   or a line of choices (a search range)
 =================  ===========================================================================
 
 Every editor has one hook: ``on_change(key, value)``, called with a value the field accepted (the

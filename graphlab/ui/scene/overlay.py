@@ -7,8 +7,10 @@ Per node: ``badge`` (short text in a pill right of the card's title, e.g. a grad
 ``badge_color`` (the pill's colour), ``heat`` (a value in [0, 1] shown as the card's fill on the
 heat scale, :func:`.style.heat_color`; or ``heat_color`` for a colour of your own), ``highlight``
 (an outline around the card: ``True`` for the highlight colour, or a colour, e.g. the current
-step, or red for the node where a NaN appeared) and ``marks`` (warnings: a ⚠ beside the badge whose
-tooltip lists the reasons). Per edge: ``value`` and ``grad`` captions (the course's circuit
+step, or red for the node where a NaN appeared), ``marks`` (warnings: a ⚠ beside the badge whose
+tooltip lists the reasons) and ``bar`` (a value in [0, 1] drawn as a bar filling that share of the card
+from its left edge, behind its text, in ``bar_color``; ``bar_text`` goes to the card's tooltip: the
+Cost dock's FLOPs, memory or parameters relative to the largest node). Per edge: ``value`` and ``grad`` captions (the course's circuit
 diagrams: the value over the gradient, in a second colour, beside the wire), with optional
 ``value_color`` / ``grad_color``; while an edge has captions its shape label is hidden.
 
@@ -58,7 +60,7 @@ from .style import PORT_R, heat_color
 if TYPE_CHECKING:
     from .graph_scene import GraphScene
 
-NODE_FIELDS = ("badge", "badge_color", "heat", "heat_color", "highlight", "marks")
+NODE_FIELDS = ("badge", "badge_color", "heat", "heat_color", "highlight", "marks", "bar", "bar_color", "bar_text")
 EDGE_FIELDS = ("value", "grad", "value_color", "grad_color")
 
 
@@ -143,10 +145,12 @@ class CanvasOverlay:
 
     # ---- nodes ---------------------------------------------------------------------------------------
     def set_node(self, node_id: str, owner: str, *, badge: Any = KEEP, badge_color: Any = KEEP, heat: Any = KEEP,
-                 heat_color: Any = KEEP, highlight: Any = KEEP, marks: Any = KEEP) -> None:
+                 heat_color: Any = KEEP, highlight: Any = KEEP, marks: Any = KEEP, bar: Any = KEEP,
+                 bar_color: Any = KEEP, bar_text: Any = KEEP) -> None:
         """Set some of ``owner``'s fields on one node (see the module docstring)."""
         self._update_node(node_id, owner, {"badge": badge, "badge_color": badge_color, "heat": heat,
-                                           "heat_color": heat_color, "highlight": highlight, "marks": marks})
+                                           "heat_color": heat_color, "highlight": highlight, "marks": marks,
+                                           "bar": bar, "bar_color": bar_color, "bar_text": bar_text})
 
     def set_nodes(self, owner: str, updates: Mapping[str, Mapping[str, Any]]) -> None:
         """Many nodes at once: ``{node_id: {field: value}}`` with the fields of :meth:`set_node`."""
@@ -171,12 +175,14 @@ class CanvasOverlay:
                 continue
             if v is None:
                 mine.pop(k, None)
-            elif k in ("badge_color", "heat_color") or (k == "highlight" and v is not True):
+            elif k in ("badge_color", "heat_color", "bar_color") or (k == "highlight" and v is not True):
                 mine[k] = _color(v)
             elif k == "marks":
                 mine[k] = tuple(str(m) for m in v)
             elif k == "heat":
                 mine[k] = float(v)
+            elif k == "bar":
+                mine[k] = min(max(float(v), 0.0), 1.0)
             elif k == "highlight":
                 mine[k] = True
             else:
@@ -223,16 +229,18 @@ class CanvasOverlay:
             fill = heat_color(view["heat"])
         hl = view.get("highlight")
         badge = view.get("badge", "")
-        look = Look(fill, hl, badge, view.get("badge_color"), self.above.badge_width(badge), view.get("marks", ()))
+        look = Look(fill, hl, badge, view.get("badge_color"), self.above.badge_width(badge), view.get("marks", ()),
+                    view.get("bar"), view.get("bar_color"), view.get("bar_text", ""))
         if look == old:
             return
         if not self.looks:
             self.attach()
         self.looks[node_id] = look
         item.decorated = True
-        item.set_tinted(fill is not None)
-        if old is None or old.marks != look.marks or old.badge != look.badge:
-            tip = ([look.badge] if look.badge else []) + [f"⚠ {m}" for m in look.marks]
+        item.set_tinted(fill is not None or look.bar is not None)  # the layer below paints its fill then
+        if old is None or (old.marks, old.badge, old.bar_text) != (look.marks, look.badge, look.bar_text):
+            tip = ([look.badge] if look.badge else []) + [f"⚠ {m}" for m in look.marks] + (
+                [look.bar_text] if look.bar_text else [])
             item.set_extra_tip("\n".join(tip))  # the whole badge, which may be drawn shortened
         self._touch(node_id)
         if self._caption and (old is None or (old.badge, old.marks) != (look.badge, look.marks)):

@@ -5,7 +5,8 @@
   for Qt to track, index and re-render:
 
   - below the cards (above the edges): the heat fill (a card paints no fill of its own while it is
-    tinted) and the highlight outline around a card, in scene units;
+    tinted), the cost bar (a share of the card's width from its left edge, behind the card's text) and
+    the highlight outline around a card, in scene units;
   - above the cards: the badge pill and the warning mark above the card's top-right corner (placed by
     :func:`.labels.place_badge`: never over another card; a long one runs on past the card's edge into
     free space, and is shortened only when that is not enough), at a
@@ -59,6 +60,9 @@ class Look:
     badge_color: QColor | None = None
     badge_w: float = 0.0  # the pill's width on screen
     marks: tuple[str, ...] = ()
+    bar: float | None = None  # share of the card's width, 0..1
+    bar_color: QColor | None = None
+    bar_text: str = ""
 
 
 class OverlayLayer(QGraphicsItem):
@@ -132,14 +136,25 @@ class OverlayLayer(QGraphicsItem):
             look = self.looks[item.node_id]
             p = item.pos()
             rect = QRectF(p.x(), p.y(), item.width, item.height)
-            if look.fill is not None:
+            if look.fill is not None or look.bar is not None:
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(item.style.node_fill)
                 painter.drawRoundedRect(rect, 6, 6)
+            if look.fill is not None:
                 tint = QColor(look.fill)
                 tint.setAlphaF(0.55)
                 painter.setBrush(tint)
                 painter.drawRoundedRect(rect, 6, 6)
+            if look.bar:
+                bar = QColor(look.bar_color if look.bar_color is not None else item.style.highlight)
+                bar.setAlphaF(0.45)
+                painter.setBrush(bar)
+                painter.save()
+                clip = QPainterPath()
+                clip.addRoundedRect(rect, 6, 6)
+                painter.setClipPath(clip, Qt.ClipOperation.IntersectClip)
+                painter.drawRect(QRectF(rect.left(), rect.top(), rect.width() * look.bar, rect.height()))
+                painter.restore()
             if look.outline is not None:
                 painter.setPen(QPen(item.style.highlight if look.outline is True else look.outline, width))
                 painter.setBrush(Qt.BrushStyle.NoBrush)

@@ -80,6 +80,8 @@ class StepperController(QObject):
         self.check_result: dict[str, Any] | None = None
         self.nonfinite: dict[str, str] | None = None
         self._check_gen = -1
+        self._jobs: set[tuple[str, int]] = set()  # (key, generation) of the checks given to the worker, not ended
+        self._drains = 0  # drains of the command queue given to the worker whose end has not arrived
         self._described = ""
         self._closed = False
         self.worker.progress.connect(self._on_progress)
@@ -101,10 +103,11 @@ class StepperController(QObject):
     # ---- state -------------------------------------------------------------------------------------------
     @property
     def idle(self) -> bool:
-        """Nothing is queued or running on the worker for the stepper and the dock has drawn the last step
-        (tests wait for this)."""
-        busy = self.session.busy or self.worker.pending(STEP) or self.worker.pending(CHECK)
-        return not busy and not (self.panel.has_node_view() and self.panel.node_view.busy)
+        """Every job the stepper gave the worker has ended and its results have been drawn here (its end
+        arrives after its results: one sender, one queue), and the dock has drawn the last step (tests
+        wait for this)."""
+        drawing = self.panel.has_node_view() and self.panel.node_view.busy
+        return not self._jobs and not self._drains and not drawing
 
     @property
     def closed(self) -> bool:
@@ -148,6 +151,7 @@ class StepperController(QObject):
         self.gen += 1
         self.session.wanted = self.gen
         self.worker.cancel(CHECK)
+        self._jobs = {j for j in self._jobs if j[0] != CHECK}  # its result will not come
         self.built_gen = self.building_gen = -1
         self.active = False
         self.position = 0
@@ -174,8 +178,17 @@ class StepperController(QObject):
         return str(Path(path).parent) if path else None
 
     def _post(self, command: tuple[Any, ...]) -> None:
-        if self.session.post(command):
-            self.worker.submit(STEP, drain_job, self.session, needs_torch=True)
+        if self.session.post(command):  # no drain is queued or running: start one
+            gen = self.worker.submit(STEP, drain_job, self.session, needs_torch=True, supersede=False)
+            if gen >= 0:
+                self._drains += 1
+
+    def _submit(self, key: str, fn: Any, *args: Any) -> int:
+        gen = self.worker.submit(key, fn, *args, needs_torch=True)
+        if gen >= 0:
+            self._jobs = {j for j in self._jobs if j[0] != key}  # an older job of the key is dropped
+            self._jobs.add((key, gen))
+        return gen
 
     def _options(self) -> Any:
         opts = self.settings.options(self._base_dir())
@@ -250,7 +263,7 @@ class StepperController(QObject):
         view.check.set_running("Checking gradients (float64, centred differences)…")
         view.show_check_tab()
         self._raise_dock()
-        self._check_gen = self.worker.submit(CHECK, gradcheck_job, snapshot, opts, needs_torch=True)
+        self._check_gen = self._submit(CHECK, gradcheck_job, snapshot, opts)
 
     def choose_weights(self) -> None:
         path = self.document.path
@@ -337,6 +350,9 @@ class StepperController(QObject):
             self.shell.select_nodes([node])
 
     def _on_failed_job(self, key: str, gen: int, exc: Any) -> None:
+        self._jobs.discard((key, gen))
+        if key == STEP:
+            self._drains = max(0, self._drains - 1)
         if key != CHECK or gen != self._check_gen or self._closed:
             return
         from graphlab.step import StepError
@@ -346,6 +362,9 @@ class StepperController(QObject):
         self._on_failed("gradient check: " + text, getattr(exc, "node", None))
 
     def _on_done(self, key: str, gen: int, result: Any) -> None:
+        self._jobs.discard((key, gen))
+        if key == STEP:
+            self._drains = max(0, self._drains - 1)
         if key != CHECK or gen != self._check_gen or self._closed or result is None:
             return
         self.check_result = result
@@ -397,3 +416,5 @@ class StepperController(QObject):
         self.session.closing = True
         self.session.wanted = -1
         self.worker.cancel(CHECK)
+        self._jobs.clear()
+        self._drains = 0

@@ -24,6 +24,8 @@ form's undo commands.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QObject, Qt
 
 from ..document import Document
@@ -73,6 +75,7 @@ class Workbench(QObject):
         document.replaced.connect(controller.document_replaced)
         document.path_changed.connect(controller.path_changed)
         controller.starting.connect(self.starting)
+        shell.open_run_hook = self.open_run
 
     def starting(self) -> None:
         """Train was pressed: the Train workspace shows what a run is watched with — the plots, the node
@@ -83,6 +86,27 @@ class Workbench(QObject):
                 dock.show()
         self.plots_dock.raise_()
         self.node_dock.raise_()
+
+
+    def open_run(self, folder: Path, title: str) -> bool:
+        """Show a run folder that is not the live run (a search trial): its curves on the Plots dock, and
+        listed (selected) in the Runs dock, where its weights can be loaded (``shell.open_run``)."""
+        from ...run.runs import read_run
+
+        run = read_run(folder)
+        if run is None:
+            self.shell.show_hint(f"{title}: {folder} is not a run folder (no run.json)")
+            return False
+        if self.controller.active:
+            self.shell.show_hint(f"{title}: listed in the Runs dock (the plots show the run in progress)")
+        else:
+            self.plots.show_run(run, title)
+            self.plots_dock.show()
+            self.plots_dock.raise_()
+        self.runs.show_extra(run)
+        self.runs_dock.show()
+        self.runs_dock.raise_()
+        return True
 
 
 def install(document: Document, shell: Shell) -> TrainingController:

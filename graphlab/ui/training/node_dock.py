@@ -5,7 +5,9 @@ Tabs: *Activations* (the output's mean ± std, the dead / saturated share for no
 step × 64 fixed bins plus under/overflow, colour bar, a slider for one step), *Parameters* (per
 parameter: norm, gradient norm, and the update/weight ratio with the 1e-3 guide) and *Images*
 (feature maps of a convolution for the run's fixed probe sample, the first convolution's filters,
-a Linear layer's class templates).
+a Linear layer's class templates). With feature maps the probe sample itself is shown: hovering a
+pixel of a feature map outlines that unit's receptive field on it (the analysis's field,
+graphlab.core.cost; the caption under the probe says which rows and columns it sees).
 
 Only the visible tab is drawn, from the controller's History, when that node's statistics have
 changed (at most every 2 s during a run). Images: while a run goes, the child makes them for the
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QScrollArea,
     QSizePolicy,
@@ -38,7 +41,8 @@ from ..shell import Shell
 if TYPE_CHECKING:
     from .controller import TrainingController
 
-IMAGE_KINDS = (("feature_maps", "Feature maps (the probe sample)"), ("filters", "Filters (first convolution)"),
+IMAGE_KINDS = (("probe", "The probe sample (hover a feature map's pixel: its receptive field)"),
+               ("feature_maps", "Feature maps (the probe sample)"), ("filters", "Filters (first convolution)"),
                ("templates", "Class templates (weight rows as images)"))
 TAB_IMAGES = 3
 #: seconds between redraws during a run (statistics are sampled a few times a second at most)
@@ -86,15 +90,31 @@ class NodePanel(QWidget):
         il = QVBoxLayout(images)
         il.setContentsMargins(2, 2, 2, 2)
         il.addWidget(self.images_note)
+        columns: dict[str, QVBoxLayout] = {}
+        pair = QHBoxLayout()  # the probe sample beside the feature maps: hover one, see the other
+        pair.setContentsMargins(0, 0, 0, 0)
         for kind, title in IMAGE_KINDS:
             lab = QLabel(f"<b>{title}</b>")
+            lab.setWordWrap(True)
             m = ImageMosaic()
             m.setMinimumHeight(260)
-            il.addWidget(lab)
-            il.addWidget(m, 1)
+            col = il
+            if kind in ("probe", "feature_maps"):
+                col = columns[kind] = QVBoxLayout()
+                pair.addLayout(col, 1 if kind == "probe" else 2)
+            col.addWidget(lab)
+            col.addWidget(m, 1)
             lab.hide()
             m.hide()
             self.mosaics[kind], self.mosaic_titles[kind] = m, lab
+            if kind == "probe":
+                il.addLayout(pair, 1)
+        self.field_note = QLabel("")
+        self.field_note.setObjectName("node_field_note")
+        self.field_note.setWordWrap(True)
+        columns["probe"].addWidget(self.field_note)  # under the probe sample
+        self.mosaics["probe"].setMinimumHeight(120)
+        self.mosaics["feature_maps"].pixel_hovered.connect(self.show_field)
         il.addStretch(0)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -152,6 +172,7 @@ class NodePanel(QWidget):
         self._images_asked = None
         self.shell.worker.cancel(IMAGES)
         self.images_note.setText(IMAGES_NOTE)
+        self.field_note.setText("")
         for p in (self.act, self.fractions, self.grad, self.norms, self.ratio):
             p.clear()
         for h in (self.act_hist, self.grad_hist):
@@ -306,6 +327,34 @@ class NodePanel(QWidget):
             else:
                 self.images_note.setText(f"Images of {node} at step {max(e.step for e in got.values()):,} "
                                          "(made in the training process, at most once a second).")
+
+    def show_field(self, tile: int, row: int, col: int) -> None:
+        """Feature-map pixel (row, col) of channel ``tile`` is hovered (tile −1: none): outline that unit on
+        the feature map and its receptive field on the probe sample."""
+        probe, maps = self.mosaics["probe"], self.mosaics["feature_maps"]
+        maps.clear_boxes()
+        probe.clear_boxes()
+        self.field_note.setText("")
+        a = self.document.live.analysis
+        info = a.nodes.get(self.node) if a is not None and self.node else None
+        if tile < 0 or info is None:
+            return
+        maps.set_box(tile, (row, col, row, col))
+        rf = info.rf
+        if rf is None:
+            self.field_note.setText(f"{self.node} has no receptive field in the input image.")
+            return
+        h, w = probe.tile_shape
+        src = a.nodes.get(a.inputs[0]) if a.inputs else None
+        if probe.count == 0 or src is None or tuple(src.shape or ())[1:] != (h, w):
+            return  # no probe picture (yet), or not the input's size: nothing to draw on
+        top, left, bottom, right = rf.rows(row, col)
+        box = (max(top, 0), max(left, 0), min(bottom, h - 1), min(right, w - 1))
+        probe.set_box(0, box)
+        cut = " (clipped to the image: the rest is padding)" if box != (top, left, bottom, right) else ""
+        self.field_note.setText(f"{self.node}, channel {tile}, unit ({row}, {col}) sees input rows {box[0]}–{box[2]} "
+                                f"and columns {box[1]}–{box[3]}: a {rf.size_h}×{rf.size_w} field, stride "
+                                f"{rf.stride_h}×{rf.stride_w}{cut}.")
 
     # -- pictures outside a run ----------------------------------------------------------------------------
     def _ask_images(self, node: str) -> None:

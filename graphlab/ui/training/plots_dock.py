@@ -144,9 +144,9 @@ class PlotsPanel(QWidget):
         self._outcome = ""
         self.banner.setText(IDLE_TEXT)
 
-    def show_run(self, run: RunInfo) -> None:
+    def show_run(self, run: RunInfo, title: str | None = None) -> None:
         """Show a finished run of this graph from its folder: its per-epoch curves and final figures
-        (the graph's last run, when the graph is opened)."""
+        (the graph's last run, when the graph is opened; ``title`` says what else it is: a search trial)."""
         self.starting()
         self.shown_run = run
         rows = load_curves(run)
@@ -160,9 +160,11 @@ class PlotsPanel(QWidget):
                 self.lr.append_steps(steps, lrs)
         figures = ev.final_figures(run.final or {})
         when = (run.finished or run.started or "").replace("T", " ")
-        self.banner.setText(f"The last run of this graph: <b>{_esc(run.name)}</b> ({_esc(run.status)}, "
+        what = f"{_esc(title)}, run" if title else "The last run of this graph"
+        self.banner.setText(f"{what}: <b>{_esc(run.name)}</b> ({_esc(run.status)}, "
                             f"{run.epochs} epoch{'s' * (run.epochs != 1)}{', ' + when if when else ''})"
-                            + (f" — {figures}" if figures else "") + ". Press Train (F5) to train it again.")
+                            + (f" — {figures}" if figures else "")
+                            + ("." if title else ". Press Train (F5) to train it again."))
         for view in (self.loss, self.acc, self.lr):
             view.flush()
 

@@ -246,6 +246,7 @@ class RunControls(QObject):
                 self.progress.setValue(0)
                 self.progress.show()
                 self.progress_text.setText(f"starting {e.dataset} · {e.n_train:,} samples…")
+                self.progress_text.setToolTip(ev.predicted_text(e))  # FLOPs a step, the least time they take
 
     def update_progress(self) -> None:
         c = self.controller
@@ -279,6 +280,8 @@ class RunControls(QObject):
     def _finished(self, fin: ev.Finished) -> None:
         self.progress.hide()
         figures = ev.final_figures(fin.final or {})
-        self.progress_text.setText(f"run {fin.reason}" + (f": {figures}" if figures else ""))
+        compute = ev.compute_figures(fin.final or {})
+        self.progress_text.setText(f"run {fin.reason}" + (f": {figures}" if figures else "")
+                                   + (f" · {compute}" if compute else ""))
         self.progress_text.setToolTip(f"The final figures are {ev.FINAL_NOTE}." if figures else "")
         self.update_actions()

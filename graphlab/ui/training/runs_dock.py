@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...run import events as ev
 from ...run.runs import (
     RunError,
     RunInfo,
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from .controller import TrainingController
     from .plots_dock import PlotsPanel
 
-COLUMNS = ("run", "status", "epochs", "train loss", "val loss", "val acc", "started")
+COLUMNS = ("run", "status", "epochs", "train loss", "val loss", "val acc", "GFLOP/s", "started")
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -54,6 +55,14 @@ def _fig(v: Any, pct: bool = False) -> str:
     if not isinstance(v, (int, float)) or isinstance(v, bool):
         return "–"
     return f"{100 * v:.1f} %" if pct else f"{v:.4g}"
+
+
+def _compute(f: dict[str, Any]) -> str:
+    """The achieved GFLOP/s and their share of this machine's matmul peak: "8.92 (8.6 %)"."""
+    g, pct = f.get("gflops"), f.get("peak_percent")
+    if not isinstance(g, (int, float)) or isinstance(g, bool):
+        return "–"
+    return f"{g:.3g}" + (f" ({pct:.2g} %)" if isinstance(pct, (int, float)) else "")
 
 
 def run_label(r: RunInfo) -> str:
@@ -114,6 +123,8 @@ class RunsPanel(QWidget):
         lay.addWidget(self.weights_label)
         self.runs: dict[str, RunInfo] = {}
         self.overlaid: set[str] = set()
+        #: run folders shown besides the graph's own (a search trial opened from the Search dock)
+        self.extra: dict[str, RunInfo] = {}
         controller.finished.connect(self._run_finished)
         controller.reset.connect(self._reset)
         controller.runs_changed.connect(self.reload)
@@ -128,6 +139,7 @@ class RunsPanel(QWidget):
         """Another graph: its runs, and its last run on the plots."""
         for rid in list(self.overlaid):
             self._overlay(rid, False)
+        self.extra.clear()
         self.weights_label.setText("")
         self.reload()
         if not self.controller.active:
@@ -157,15 +169,17 @@ class RunsPanel(QWidget):
         except OSError as e:
             self.shell.show_hint(f"cannot list the runs in {folder}: {e.strerror or e}")
             found = []
+        found = [r for r in found if str(r.path) not in self.extra] + list(self.extra.values())
         self.tree.blockSignals(True)
         self.tree.clear()
         self.runs = {}
-        for r in reversed(found):  # newest first
+        for r in reversed(found):  # newest first (opened trials on top)
             key = str(r.path)
             self.runs[key] = r
             f = r.final or {}
             it = QTreeWidgetItem([r.name, r.status, str(r.epochs), _fig(f.get("train_loss")), _fig(f.get("val_loss")),
-                                  _fig(f.get("val_acc"), pct=True), (r.started or "").replace("T", " ")])
+                                  _fig(f.get("val_acc"), pct=True), _compute(f), (r.started or "").replace("T", " ")])
+            it.setToolTip(6, ev.compute_figures(f) or "no compute figures (a run made before they were measured)")
             it.setData(0, PATH_ROLE, key)
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             it.setCheckState(0, Qt.CheckState.Checked if key in self.overlaid else Qt.CheckState.Unchecked)
@@ -177,6 +191,17 @@ class RunsPanel(QWidget):
         for rid in list(self.overlaid):
             if rid not in self.runs:
                 self._overlay(rid, False)
+
+    def show_extra(self, run: RunInfo) -> None:
+        """List a run folder that is not one of the graph's own (a search trial) and select it, so its
+        curves can be overlaid and its weights loaded."""
+        key = str(run.path)
+        self.extra.pop(key, None)
+        self.extra[key] = run
+        self.reload()
+        it = self.item_for(key)
+        if it is not None:
+            self.tree.setCurrentItem(it)
 
     def _all_toggled(self, _on: bool) -> None:
         self.reload()

@@ -4,7 +4,9 @@ Feature maps of one probe sample, first-layer filters (RGB or grey), Linear weig
 class templates, misclassified samples. Tiles are normalised and coloured once in numpy (one
 vectorised pass over all tiles) into a single RGBA image; painting draws each tile's part of it
 scaled into its cell, nearest-neighbour, so pixels stay sharp. Tooltips name the tile and its raw
-value range; a click emits ``tile_clicked(index)``.
+value range; a click emits ``tile_clicked(index)``. Moving the mouse over a tile emits
+``pixel_hovered(tile, row, col)`` (``-1, -1, -1`` on leaving); ``set_box(tile, (top, left, bottom,
+right))`` outlines a rectangle of a tile's pixels (a receptive field, the hovered unit).
 
 API::
 
@@ -18,6 +20,7 @@ API::
     m.count, m.tile_shape, m.columns, m.rows, m.truncated
     m.normalized            # float32 [N, H, W] or [N, H, W, 3] in 0..1, what is drawn
     m.tile_rect(i) -> QRectF; m.tile_at(QPointF) -> int (-1 outside); m.tooltip_for(i) -> str
+    m.pixel_at(QPointF) -> (tile, row, col) or None; m.set_box(i, (top, left, bottom, right) | None)
     m.clear()
 """
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QFontMetricsF, QImage, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QFontMetricsF, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from .theme import fmt, make_lut, make_theme
@@ -103,6 +106,8 @@ def normalize_tiles(a: np.ndarray, mode: str) -> np.ndarray:
 
 class ImageMosaic(QWidget):
     tile_clicked = Signal(int)
+    #: the mouse is over pixel (row, col) of tile i; (-1, -1, -1) when it leaves the tiles
+    pixel_hovered = Signal(int, int, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,6 +124,8 @@ class ImageMosaic(QWidget):
         self.cmap = "grey"
         self._image: QImage | None = None
         self._buffer: np.ndarray | None = None
+        self.boxes: dict[int, tuple[int, int, int, int]] = {}  # tile -> (top, left, bottom, right), inclusive
+        self._hovered = (-1, -1, -1)
 
     # -- data --------------------------------------------------------------------------------------------
     @property
@@ -151,7 +158,33 @@ class ImageMosaic(QWidget):
         self.update()
 
     def clear(self) -> None:
+        self.boxes.clear()
         self.set_tiles(np.zeros((0, 1, 1), np.float32))
+
+    def set_box(self, tile: int, box: tuple[int, int, int, int] | None) -> None:
+        """Outline pixels ``top..bottom`` × ``left..right`` (inclusive) of ``tile``; None removes its box."""
+        if box is None:
+            if self.boxes.pop(tile, None) is not None:
+                self.update()
+        elif self.boxes.get(tile) != box:
+            self.boxes[tile] = box
+            self.update()
+
+    def clear_boxes(self) -> None:
+        if self.boxes:
+            self.boxes.clear()
+            self.update()
+
+    def pixel_at(self, pos: QPointF) -> tuple[int, int, int] | None:
+        """(tile, row, col) of the tile pixel under ``pos``; None outside the tiles."""
+        i = self.tile_at(pos)
+        if i < 0:
+            return None
+        r = self.tile_rect(i)
+        h, w = self.tile_shape
+        row = min(int((pos.y() - r.top()) * h / r.height()), h - 1)
+        col = min(int((pos.x() - r.left()) * w / r.width()), w - 1)
+        return i, row, col
 
     def _compose(self, rgb: bool) -> None:
         """All tiles side by side in one RGBA image (tile i at column i × W)."""
@@ -235,7 +268,23 @@ class ImageMosaic(QWidget):
                 text = fm.elidedText(self.captions[i], Qt.TextElideMode.ElideRight, r.width() + GAP)
                 p.drawText(QRectF(r.left() - GAP / 2, r.bottom() + 1, r.width() + GAP, cap),
                            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, text)
+        if self.boxes:
+            self._paint_boxes(p)
         p.end()
+
+    def _paint_boxes(self, p: QPainter) -> None:
+        h, w = self.tile_shape
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        for i, (top, left, bottom, right) in self.boxes.items():
+            if not 0 <= i < self.count:
+                continue
+            r = self.tile_rect(i)
+            sx, sy = r.width() / w, r.height() / h
+            box = QRectF(r.left() + left * sx, r.top() + top * sy, (right - left + 1) * sx, (bottom - top + 1) * sy)
+            box = box.intersected(r)
+            for color, width in ((self.theme.background, 4.0), (self.theme.highlight, 2.0)):
+                p.setPen(QPen(color, width))  # a dark halo under the bright outline: visible on any image
+                p.drawRect(box)  # on the box's edge: a one-pixel unit stays visible
 
     def event(self, ev: QEvent) -> bool:
         if ev.type() == QEvent.Type.ToolTip:
@@ -251,6 +300,19 @@ class ImageMosaic(QWidget):
                 self._compose(self.normalized.ndim == 4)
             self.update()
         return super().event(ev)
+
+    def mouseMoveEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        got = self.pixel_at(ev.position()) or (-1, -1, -1)
+        if got != self._hovered:
+            self._hovered = got
+            self.pixel_hovered.emit(*got)
+        super().mouseMoveEvent(ev)
+
+    def leaveEvent(self, ev: QEvent) -> None:  # noqa: N802 - Qt override
+        if self._hovered != (-1, -1, -1):
+            self._hovered = (-1, -1, -1)
+            self.pixel_hovered.emit(-1, -1, -1)
+        super().leaveEvent(ev)
 
     def mousePressEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 - Qt override
         i = self.tile_at(ev.position())

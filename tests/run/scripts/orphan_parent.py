@@ -16,7 +16,7 @@ import types
 import graphlab.run.process as process
 
 if os.environ.get("GL_TEST_NO_PRCTL"):
-    process.sys = types.SimpleNamespace(platform="elsewhere")  # type: ignore[assignment]
+    process.sys = types.SimpleNamespace(platform="elsewhere", modules=sys.modules)  # type: ignore[assignment]
 
 
 def main() -> None:

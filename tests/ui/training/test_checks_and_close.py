@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import multiprocessing
 
+import pytest
 from PySide6.QtGui import QAction
 
 from ...conftest import EXAMPLES
@@ -11,6 +12,7 @@ from .helpers import set_training, wait_epochs, wait_state
 SPIRAL = EXAMPLES / "spiral_two_layer.graphlab.json"
 
 
+@pytest.mark.slow
 def test_overfit_a_small_batch_reaches_100_percent_on_spiral(make_window, qtbot):
     w = make_window(SPIRAL)
     w.findChild(QAction, "action_overfit").trigger()
@@ -22,6 +24,7 @@ def test_overfit_a_small_batch_reaches_100_percent_on_spiral(make_window, qtbot)
     assert "Overfit check passed" in banner and "20 training samples" in banner and "100%" in banner
 
 
+@pytest.mark.slow
 def test_overfit_that_fails_gives_the_likely_causes(make_window, qtbot):
     w = make_window(EXAMPLES / "spiral_linear.graphlab.json")
     assert w.training.overfit_check()
@@ -50,6 +53,7 @@ def test_dataset_preview_spiral_points_and_digits_images(make_window, qtbot):
     qtbot.waitUntil(lambda: "nowhere.npz" in s.preview_status.text(), timeout=120_000)
 
 
+@pytest.mark.slow
 def test_closing_the_window_mid_run_stops_the_child(make_window, qtbot):
     w = make_window(SPIRAL)
     set_training(w, epochs=10_000_000)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from PySide6.QtGui import QAction
 
 from graphlab.io import dumps
@@ -19,6 +20,7 @@ def train_action(w) -> QAction:
     return w.findChild(QAction, "action_train")
 
 
+@pytest.mark.slow
 def test_nan_selects_and_names_the_node(make_window, qtbot):
     w = make_window(SPIRAL)
     set_training(w, epochs=200, optimizer={"name": "sgd", "lr": 1e9})
@@ -93,6 +95,7 @@ def test_a_bad_dataset_path_is_found_before_a_run_and_f5_waits_for_it(make_windo
     assert not train_action(w).isEnabled() and "missing.npz" in train_action(w).toolTip()
 
 
+@pytest.mark.slow
 def test_a_child_that_dies_ends_the_run(make_window, qtbot):
     w = make_window(SPIRAL)
     set_training(w, epochs=10_000_000)

@@ -38,6 +38,7 @@ def train_from_window(w, qtbot, name: str) -> History:
     return h
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lesson", list(PAIRS))
 def test_lesson_numbers_hold_when_trained_from_the_window(make_window, qtbot, lesson, tmp_path, monkeypatch):
     monkeypatch.setattr("graphlab.ui.training.controller.untitled_runs_folder", lambda: tmp_path / "runs")

@@ -3,6 +3,7 @@ the end-of-run evaluation and the runs dock (overlays, "Load weights from run"),
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 
 from graphlab.run.runs import read_run
@@ -16,6 +17,7 @@ from .helpers import set_training, wait_state
 DIGITS = EXAMPLES / "digits_cnn.graphlab.json"
 
 
+@pytest.mark.slow
 def test_node_dock_images_evaluation_and_runs(make_window, qtbot, tmp_path):
     w = make_window(DIGITS)
     ui = w.training.ui
@@ -79,6 +81,9 @@ def test_node_dock_images_evaluation_and_runs(make_window, qtbot, tmp_path):
     info = read_run(item.data(0, Qt.ItemDataRole.UserRole + 1))
     assert item.text(1) == "completed" and item.text(2) == "3"
     assert item.text(5) == f"{100 * info.final['val_acc']:.1f} %"
+    # what the run did with the machine: achieved GFLOP/s and the share of its matmul peak (docs/cost.md)
+    assert item.text(6) == f"{info.final['gflops']:.3g} ({info.final['peak_percent']:.2g} %)"
+    assert "GFLOP/s" in ui.controls.progress_text.text() and "matmul peak" in item.toolTip(6)
     item.setCheckState(0, Qt.CheckState.Checked)
     key = str(info.path)
     assert key in ui.plots.loss.overlay_ids() and key in ui.plots.acc.overlay_ids()

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
@@ -27,6 +28,7 @@ def action(w, name: str) -> QAction:
     return a
 
 
+@pytest.mark.slow
 def test_train_watch_pause_resume_stop(make_window, qtbot, tmp_path):
     w = make_window(SPIRAL)
     ui = w.training.ui
@@ -99,6 +101,7 @@ def test_train_watch_pause_resume_stop(make_window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: not w.training.proc.alive, timeout=30_000)
 
 
+@pytest.mark.slow
 def test_editing_during_a_run_changes_the_next_run_only(make_window, qtbot):
     w = make_window(SPIRAL)
     set_training(w, epochs=10_000_000)
@@ -120,6 +123,7 @@ def test_editing_during_a_run_changes_the_next_run_only(make_window, qtbot):
     assert w.document.graph.nodes["fc1"].params.get("out_features") == 100
 
 
+@pytest.mark.slow
 def test_losses_in_history_are_plain_numbers(make_window, qtbot):
     """`history` is plain data: JSON-ready lists, one loss per step."""
     import json
