@@ -68,6 +68,7 @@ class NodeInfo:
     #: in training: 0 — takes no part in the backward pass; 1 — its weights get a gradient, its input
     #: needs none; 2 — its input needs a gradient (something before it has weights)
     grad: int = 0
+    frozen: bool = False  # "trainable": false: its weights get no gradient and no optimizer state
     rf: Field | None = None  # receptive field in the input image (image outputs only)
 
     @property
@@ -95,7 +96,8 @@ class NodeInfo:
         c = self.cost
         if c is None or not self.grad:
             return 0
-        return 2 * (c.bwd_macs + c.bwd_input_macs) if self.grad == 2 else 2 * c.bwd_macs
+        weights = 0 if self.frozen else c.bwd_macs  # a frozen node's weights get no gradient
+        return 2 * (weights + c.bwd_input_macs) if self.grad == 2 else 2 * weights
 
     @property
     def saved_bytes(self) -> int:
@@ -312,12 +314,13 @@ def _analyze(graph: Graph, registry: Registry, costs: bool = True) -> Analysis:
             except Exception as e:  # nor a cost rule
                 report(nid, f"cannot work out what the node costs: {e}", "shape", "warning")
                 continue
+            info.frozen = not graph.nodes[nid].trainable
             for src in info.sources:  # its input needs a gradient in training
                 if infos[src].grad:
                     info.grad = 2
                     break
             else:
-                if info.params:
+                if info.params and not info.frozen:  # a frozen node at the front takes no part
                     info.grad = 1
             w = c.window
             if w is None or len(info.shape) != 3:

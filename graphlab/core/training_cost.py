@@ -4,8 +4,9 @@
 for a batch of ``batch`` samples and an optimizer named as the training section names it:
 
 * **weights** — every parameter, float32;
-* **gradients** — one per parameter (allocated by the first backward pass, kept between steps);
-* **optimizer state** — per parameter, ``OPTIMIZER_SLOTS`` tensors the size of the weights (none for
+* **gradients** — one per trained parameter (allocated by the first backward pass, kept between
+  steps); a frozen node's (``"trainable": false``) have none;
+* **optimizer state** — per trained parameter, ``OPTIMIZER_SLOTS`` tensors the size of the weights (none for
   SGD, a velocity for momentum, Nesterov, Adagrad and RMSProp, two moments for Adam);
 * **activations** — what autograd keeps for the backward pass, each tensor once
   (:meth:`~graphlab.core.analysis.Analysis.saved_bytes`), at this batch size.
@@ -69,9 +70,10 @@ def training_cost(analysis: Any, batch: int, optimizer: str | None = "sgd") -> T
     one the table does not know is counted as Adam's two slots, the most any of them keeps)."""
     batch = max(int(batch), 1)
     weights = weights_bytes(analysis)
+    trained = weights - sum(i.param_bytes for i in analysis.nodes.values() if i.frozen)
     slots = 0 if optimizer is None else OPTIMIZER_SLOTS.get(optimizer, 2)
     per_sample, fixed = analysis.saved_bytes()
-    return TrainingCost(batch, optimizer, weights, weights, slots * weights, per_sample * batch + fixed,
+    return TrainingCost(batch, optimizer, weights, trained, slots * trained, per_sample * batch + fixed,
                         analysis.total_flops * batch, analysis.total_flops_backward * batch)
 
 

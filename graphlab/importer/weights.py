@@ -1,6 +1,6 @@
 """``--weights``: the model's own state_dict mapped onto the imported nodes by name.
 
-The file is read as every ``--weights`` in GraphLab is (:func:`graphlab.export.weights.read_checkpoint`:
+The file is read as every ``--weights`` in GraphLab is (:func:`graphlab.export.weights.read_state`:
 a ``.safetensors`` file, or a torch state_dict loaded with ``weights_only=True``, unwrapped from
 ``{"state_dict": ...}`` or ``{"model": ...}``; a ``module.`` prefix from DataParallel is dropped).
 Each key the graph uses (``layer1.0.conv1.weight``) becomes the compiled module's key
@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 
 from ..export.model_source import ExportError
-from ..export.weights import read_checkpoint
+from ..export.weights import read_state as read_checkpoint
 from .errors import ImportRefused
 from .pipeline import ImportResult
 

@@ -37,7 +37,7 @@ def read_source(path: str | Path) -> dict[str, torch.Tensor]:
     """A checkpoint file, a run folder (its last.safetensors) or a torch state_dict (weights_only=True);
     raises ValueError with one line naming the file."""
     from ..export.model_source import ExportError
-    from ..export.weights import read_checkpoint
+    from ..export.weights import read_state as read_checkpoint
 
     try:
         return read_checkpoint(path)

@@ -21,6 +21,7 @@ from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsSceneMouseEvent, QStyleOptionGraphicsItem, QWidget
 
 from ...core.analysis import Analysis
+from ...core.cost import si
 from ...core.groups import descendants, folded_in, members
 from ...core.layers._common import fmt
 from ...core.text import fmt_count
@@ -195,13 +196,14 @@ class GroupLayer:
             sc.removeItem(self.frames.pop(gid))
 
     def refresh(self, a: Analysis) -> None:
-        """Each card's text: name, layer count, parameters, input and output shapes."""
+        """Each card's text: name, layer count, parameters, forward FLOPs, input and output shapes."""
         g = self.scene.graph
         if g is None:
             return
         for gid, card in self.cards.items():
             inside = set(members(g, gid))
             params = sum(a.nodes[n].params for n in inside if n in a.nodes)
+            flops = sum(a.nodes[n].flops for n in inside if n in a.nodes)
             ins = [e for e in g.edges if e.dst in inside and e.src not in inside]
             outs = [e for e in g.edges if e.src in inside and e.dst not in inside]
             shapes_in = ", ".join(dict.fromkeys(_shape(a, e.src) for e in ins)) or "—"
@@ -209,11 +211,13 @@ class GroupLayer:
             frozen = all(not g.nodes[n].trainable for n in inside) and inside
             # the card's lines: the name; layers and parameters (where a layer shows its id); the input
             # shape (where a layer shows its parameters); the output shape
-            card.shown_id = f"{len(inside)} layers · {_short(params)}" + (" ❄" if frozen else "")
+            card.shown_id = (f"{len(inside)} layers · {_short(params)}" + (f" · {si(flops, 'FLOPs')}" if flops else "")
+                             + (" ❄" if frozen else ""))
             errors = [p.message for n in inside if n in a.nodes for p in a.nodes[n].problems if p.severity == "error"]
             card.set_state(g.groups[gid].name, "Group", f"in {shapes_in}", f"→ {shapes_out}", card.n_inputs,
                            "\n".join(errors[:3]), "error" if errors else "")
-            card.setToolTip(f"group {g.groups[gid].name}: {len(inside)} layers, {fmt_count(params)} parameters; "
+            card.setToolTip(f"group {g.groups[gid].name}: {len(inside)} layers, {fmt_count(params)} parameters, "
+                            f"{si(flops, 'FLOPs')} a sample (forward); "
                             f"{shapes_in} → {shapes_out}"
                             + (" (frozen)" if frozen else "") + "\ndouble-click to expand it")
 
