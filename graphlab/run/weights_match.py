@@ -10,6 +10,7 @@ trainer starts from the matched weights) and the editor's *Load weights…*.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,7 +72,8 @@ def match_weights(own: dict[str, torch.Tensor], source: dict[str, torch.Tensor],
     return load, report
 
 
-def start_from(module: torch.nn.Module, names: dict[str, str], weights: str, base_dir: str | Path | None) -> MatchReport:
+def start_from(module: torch.nn.Module, names: dict[str, str], weights: str,
+               base_dir: str | os.PathLike[str] | None) -> MatchReport:
     """Copy the matching weights of ``weights`` (relative to ``base_dir``) into ``module``; ValueError
     (one line) when they cannot be read or no node matches."""
     import os

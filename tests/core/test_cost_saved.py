@@ -16,6 +16,7 @@ import torch
 from graphlab.compiler import compile_graph, info
 from graphlab.core import REGISTRY, Graph, analyze
 from graphlab.io import load
+from graphlab.run.setup import freeze
 
 from .test_catalogue import LAYERS, sample_graph
 
@@ -32,6 +33,8 @@ def recorded_bytes(graph: Graph, batch: int = BATCH) -> int:
     gm = compile_graph(graph, seed=0, analysis=a)
     gm.train()
     ci = info(gm)
+    # frozen nodes ("trainable": false) as the trainer freezes them: no gradient, so nothing kept for one
+    freeze(graph, {nid: gm.get_submodule(name) for nid, name in ci.module_names.items()})
     params = {p.untyped_storage().data_ptr() for p in gm.parameters()}
     seen: dict[int, int] = {}
 

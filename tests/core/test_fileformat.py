@@ -59,7 +59,7 @@ def test_save_is_atomic(tmp_path, monkeypatch):
     (b"{nope", "not valid JSON"),
     (b"[1, 2]", "JSON object, not a list"),
     (b'{"nodes": []}', '"graphlab" version key is missing'),
-    (b'{"graphlab": 3, "nodes": []}', "newer than this GraphLab"),
+    (b'{"graphlab": 4, "nodes": []}', "newer than this GraphLab"),
     (b'{"graphlab": 0}', "does not exist"),
     (b'{"graphlab": "1"}', "version number"),
     (b'{"graphlab": 1, "nodes": {}}', "nodes: must be a list"),

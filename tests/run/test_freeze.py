@@ -69,4 +69,23 @@ def test_trainable_false_is_saved_beside_id_type_and_params() -> None:
     assert '"graphlab": 3' in text and '"trainable": false' in text
     assert not loads(text).nodes["fc1"].trainable and loads(text).nodes["fc2"].trainable
     g.set_trainable("fc1", True)
-    assert '"graphlab": 1' in dumps(g) and "trainable" not in dumps(g)
+    assert '"graphlab": 2' in dumps(g) and "trainable" not in dumps(g)
+
+
+def test_the_training_cost_counts_gradients_and_optimizer_state_of_trained_weights_only() -> None:
+    """The four-part estimate against the trainer itself: its optimizer's state after a step, and the
+    gradients autograd left on the parameters (frozen ones get none)."""
+    from graphlab.core import analyze
+    from graphlab.core.training_cost import training_cost
+
+    g = _net()
+    g.set_trainable("fc1", False)
+    g.set_trainable("bn", False)
+    cost = training_cost(analyze(g), 32, "adam")
+    _, _, t = _trained(g)
+    grads = sum(p.grad.numel() * p.grad.element_size() for p in t.module.parameters() if p.grad is not None)
+    state = sum(v.numel() * v.element_size() for s in t.state.opt.state.values() for v in s.values()
+                if torch.is_tensor(v) and v.dim() > 0)  # Adam's two moments (its step counts are scalars)
+    assert cost.gradients == grads == 4 * sum(p.numel() for p in t.module.fc2.parameters())
+    assert cost.optimizer_state == state == 2 * grads
+    assert cost.weights == 4 * sum(p.numel() for p in t.module.parameters())

@@ -174,10 +174,12 @@ def _pool_summary(short: str) -> SummaryRule:
 
 
 def _pool_params(avg: bool = False) -> tuple[Param, ...]:
-    params = (Param("kernel_size", "pair", 2, "window size: an int or [h, w]", min=1, max=MAX_KERNEL),
-              Param("stride", "pair_or_none", None, "step between windows; null = kernel_size", min=1, max=MAX_STRIDE),
-              Param("padding", "pair", 0, "implicit padding on each side", min=0, max=MAX_KERNEL // 2),
-              Param("ceil_mode", "bool", False, "round the output size up: a last, partial window still counts"))
+    params: tuple[Param, ...] = (Param("kernel_size", "pair", 2, "window size: an int or [h, w]", min=1,
+                                       max=MAX_KERNEL),
+                                 Param("stride", "pair_or_none", None, "step between windows; null = kernel_size",
+                                       min=1, max=MAX_STRIDE),
+                                 Param("padding", "pair", 0, "implicit padding on each side", min=0, max=MAX_KERNEL // 2),
+                                 Param("ceil_mode", "bool", False, "round the output size up: a last, partial window still counts"))
     if avg:
         params += (Param("count_include_pad", "bool", True, "padding zeros count in each window's average"),)
     return params
