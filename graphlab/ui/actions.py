@@ -49,7 +49,8 @@ Ctrl+Shift+F10 restart stepping<br>
 Ctrl+Shift+G check gradients (every node against centred differences)<br>
 Ctrl+8 show or hide the Step through panel<br><br>
 <b>Search (Search menu)</b><br>
-F7 start or resume the search · F8 pause / resume it · Shift+F7 stop it (its trials run again when it resumes)<br>
+F7 start or resume the search · F8 pause / resume it · Shift+F7 stop it (its trials run again when it resumes) ·
+Ctrl+Shift+F7 show or hide the Search panel<br>
 <b>Cost</b><br>
 Ctrl+9 show or hide the Cost panel (FLOPs, memory, receptive fields)<br>
 Ctrl+Alt+1 / Ctrl+Alt+2 / Ctrl+Alt+3 bars on the cards: FLOPs, memory, parameters · Ctrl+Alt+0 no bars<br>

@@ -46,7 +46,8 @@ class SearchUI(QObject):
         self.document, self.shell, self.controller = document, shell, controller
         self.panel = SearchPanel(document, shell, controller)
         self.panel.setMinimumSize(240, 160)
-        self.dock = shell.add_dock("Search", self.panel, Qt.DockWidgetArea.RightDockWidgetArea, "search", None,
+        self.dock = shell.add_dock("Search", self.panel, Qt.DockWidgetArea.RightDockWidgetArea, "search",
+                                   "Ctrl+Shift+F7",
                                    ("design", "train"))
         self.dock.hide()  # until a workspace shows it
         self.actions: dict[str, QAction] = {}
