@@ -62,7 +62,10 @@ class TrainingCost:
         machine did nothing but multiply matrices at its best rate — a lower bound of the real time."""
         if not peak_gflops or peak_gflops <= 0:
             return None
-        return self.flops / (peak_gflops * 1e9) * 1e3
+        try:
+            return self.flops / (peak_gflops * 1e9) * 1e3
+        except OverflowError:  # FLOPs past 1e308 (a hostile file's layer sizes): no prediction
+            return None
 
 
 def training_cost(analysis: Any, batch: int, optimizer: str | None = "sgd") -> TrainingCost:

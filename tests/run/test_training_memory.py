@@ -32,3 +32,11 @@ def test_estimate_within_15_percent_of_the_measured_peak(name: str, optimizer: s
     assert abs(est.total - got["peak"]) <= 0.15 * got["peak"], (est, got)
     # the persistent part is weights + gradients + optimizer state (and Adam's step counters, 4 bytes each)
     assert abs(got["persistent"] - (est.weights + est.gradients + est.optimizer_state)) <= 64
+
+
+def test_predicted_time_is_flops_over_the_peak_and_none_past_floats() -> None:
+    g = load(Path(__file__).resolve().parents[2] / "examples" / "spiral_two_layer.graphlab.json")
+    cost = training_cost(analyze(g), 100, "sgd")
+    assert cost.ms_per_step(50.0) == pytest.approx(cost.flops / 50e9 * 1e3) and cost.ms_per_step(None) is None
+    huge = cost.__class__(**{**cost.__dict__, "flops_forward": 10 ** 400})  # a hostile file's layer sizes
+    assert huge.ms_per_step(50.0) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from graphlab.core.cost import si
 from graphlab.core.groups import members
 from graphlab.importer import import_model
 from graphlab.io import dumps, load, save
@@ -31,9 +32,12 @@ def test_collapse_and_expand_in_place_with_undo(make_window, tmp_path: Path, qtb
     assert isinstance(card, GroupCard) and card.isVisible()
     inside = members(g, "layer2")
     assert all(not sc.node_items[n].isVisible() for n in inside)
-    assert card.title == "layer2" and card.shape_text == "→ 32×4×4" and card.summary == "in 16×8×8"
+    assert card.title == "layer2" and card.shape_text == "→ 32×4×4" and card.summary.startswith("in 16×8×8 · ")
     params = sum(w.document.analysis.nodes[n].params for n in inside)
-    assert card.shown_id == f"{len(inside)} layers · {params / 1000:.3g}k p" and f"{params:,} parameters" in card.toolTip()
+    flops = sum(w.document.analysis.nodes[n].flops for n in inside)  # the nodes' own figures, added up
+    assert card.shown_id == f"{len(inside)} layers · {params / 1000:.3g}k p"
+    assert flops > 0 and card.summary == f"in 16×8×8 · {si(flops, 'FLOPs')}"
+    assert f"{params:,} parameters" in card.toolTip() and f"{si(flops, 'FLOPs')} a sample" in card.toolTip()
     # zoomed out (ResNet-50 opens at 0.6): the name, its size and the output; the input is the card above's output
     assert [t[0] for t in card.far_text(0.6)] == ["layer2", card.shown_id, "→ 32×4×4"]
     below = g.nodes["layer3_0_conv1"].pos[1]

@@ -2,7 +2,8 @@
 
 * :class:`GroupCard` is a :class:`~.node_item.NodeItem` (so it moves, selects, routes edges and reads
   zoomed out like a layer's card) named ``group:<id>`` among the scene's node items. It shows the
-  group's name, how many layers it holds, its parameters, and its input → output shapes; a frozen
+  group's name, how many layers it holds, its parameters, its input → output shapes and its forward
+  FLOPs (:mod:`graphlab.core.cost`, at full detail); a frozen
   group says so. Double-click expands it in place. Its input ports are the group's incoming edges.
 * :class:`GroupFrame` is drawn behind an expanded group's cards, with its name on a header strip;
   clicking the header's ▸ collapses the group.
@@ -210,11 +211,11 @@ class GroupLayer:
             shapes_out = ", ".join(dict.fromkeys(_shape(a, e.src) for e in outs)) or "—"
             frozen = all(not g.nodes[n].trainable for n in inside) and inside
             # the card's lines: the name; layers and parameters (where a layer shows its id); the input
-            # shape (where a layer shows its parameters); the output shape
-            card.shown_id = (f"{len(inside)} layers · {_short(params)}" + (f" · {si(flops, 'FLOPs')}" if flops else "")
-                             + (" ❄" if frozen else ""))
+            # shape and the FLOPs (where a layer shows its parameters); the output shape
+            card.shown_id = f"{len(inside)} layers · {_short(params)}" + (" ❄" if frozen else "")
             errors = [p.message for n in inside if n in a.nodes for p in a.nodes[n].problems if p.severity == "error"]
-            card.set_state(g.groups[gid].name, "Group", f"in {shapes_in}", f"→ {shapes_out}", card.n_inputs,
+            cost = f" · {si(flops, 'FLOPs')}" if flops else ""  # forward, a sample (full detail only)
+            card.set_state(g.groups[gid].name, "Group", f"in {shapes_in}{cost}", f"→ {shapes_out}", card.n_inputs,
                            "\n".join(errors[:3]), "error" if errors else "")
             card.setToolTip(f"group {g.groups[gid].name}: {len(inside)} layers, {fmt_count(params)} parameters, "
                             f"{si(flops, 'FLOPs')} a sample (forward); "
