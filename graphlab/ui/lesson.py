@@ -83,7 +83,7 @@ class LessonBanner(QFrame):
         if self.lesson is None:
             self.hide()
             return
-        self.title.setText(f"<b>📘 {html.escape(self.document.graph.name)}</b> — what to do and what to look for")
+        self.title.setText(f"<b>{html.escape(self.document.graph.name)}</b> — what to do and what to look for")
         self.body.setText(lesson_html(self.lesson))
         self._show_folded()
         self.show()

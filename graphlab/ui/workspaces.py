@@ -20,9 +20,10 @@ does not place it, goes where it was added.
 """
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabBar
 
@@ -48,6 +49,9 @@ LAID_OUT = {d for layout in LAYOUTS.values() for area in ("left", "right", "bott
             for d in stack}
 #: the smallest share the canvas keeps of the window's width
 MIN_CANVAS = 0.3
+#: seconds after a default layout is laid out in which a resize of the window (a window manager fitting
+#: a new window to a smaller screen) sizes it again from the new size, instead of squeezing the docks
+SETTLE_S = 10.0
 
 
 class Workspaces(QObject):
@@ -90,6 +94,15 @@ class Workspaces(QObject):
         self.reset_action.setShortcut(QKeySequence("Alt+0"))
         window.addAction(self.reset_action)
         self.reset_action.triggered.connect(self.reset)
+        self._settle_until = 0.0  # see SETTLE_S
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.Resize and watched is self.window
+                and time.monotonic() < self._settle_until):
+            layout = LAYOUTS[self.current]
+            QTimer.singleShot(0, self, lambda: self._size(layout))
+        return False
 
     def fill_menu(self, menu: QMenu) -> None:
         for a in self.actions.values():
@@ -107,6 +120,7 @@ class Workspaces(QObject):
         self.states[self.current] = self.window.saveState(LAYOUT_VERSION)
         self.current = name
         state = self.states.get(name)
+        self._settle_until = 0.0  # a layout the user left is kept as it is
         if state is None or not self.window.restoreState(state, LAYOUT_VERSION):
             self.apply_default(name)
         self._show_current()
@@ -116,6 +130,7 @@ class Workspaces(QObject):
         """At start-up: show ``name`` as it was saved (or its default), without a first save."""
         self.current = name if name in NAMES else "design"
         state = self.states.get(self.current)
+        self._settle_until = 0.0  # a layout the user left is kept as it is
         if state is None or not self.window.restoreState(state, LAYOUT_VERSION):
             self.apply_default(self.current)
         self._show_current()
@@ -172,6 +187,7 @@ class Workspaces(QObject):
                 dock.setVisible(dname not in LAID_OUT and name in self.shell.dock_workspaces.get(dname, ()))
         self._size(layout)
         QTimer.singleShot(0, self, lambda: self._size(layout))  # once the docks have their new places
+        self._settle_until = time.monotonic() + SETTLE_S
 
     def _size(self, layout: dict[str, Any]) -> None:
         w = self.window

@@ -81,3 +81,29 @@ def test_switching_by_keys_and_the_bar(make_window, qtbot):
     assert w.workspace.current == "train"
     with pytest.raises(ValueError):
         w.workspace.set("nowhere")
+
+
+def test_a_new_window_fitted_to_a_smaller_screen_sizes_its_docks_from_the_new_size(make_window, qtbot):
+    """A window manager fits a new 1280×800 window to a 1024×700 screen: the default layout is sized
+    again from the new size (the palette keeps its share) rather than squeezed; a later resize of a
+    layout the user has arranged is left to Qt."""
+    from graphlab.ui import workspaces
+
+    w = make_window()
+    w.resize(1280, 800)
+    qtbot.waitUntil(lambda: w.width() == 1280, timeout=2000)
+    qtbot.wait(50)
+    palette = w.shell.docks["paletteDock"]
+    wide = palette.width()
+    w.resize(1024, 700)
+    qtbot.waitUntil(lambda: w.width() == 1024, timeout=2000)
+    qtbot.wait(50)  # the sizing runs on the next turn
+    share = workspaces.LAYOUTS["design"]["size"]["left"]
+    assert abs(palette.width() - share * 1024) <= 8, (wide, palette.width())
+    w.workspace._settle_until = 0.0  # later: the user's own arrangement is kept
+    w.resizeDocks([palette], [300], Qt.Orientation.Horizontal)
+    qtbot.wait(50)
+    w.resize(1100, 700)
+    qtbot.waitUntil(lambda: w.width() == 1100, timeout=2000)
+    qtbot.wait(50)
+    assert palette.width() >= 250
