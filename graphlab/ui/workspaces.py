@@ -38,7 +38,7 @@ AREAS = {"left": Area.LeftDockWidgetArea, "right": Area.RightDockWidgetArea, "bo
 #: share of the window's width (left/right) or height (bottom)
 LAYOUTS: dict[str, dict[str, Any]] = {
     "design": {"left": [["paletteDock"]], "right": [["inspectorDock", "training", "cost", "search"]],
-               "bottom": [["problemsDock"]], "size": {"left": 0.15, "right": 0.27, "bottom": 0.15}},
+               "bottom": [["problemsDock"]], "size": {"left": 0.15, "right": 0.27, "bottom": 0.12}},
     "train": {"right": [["plots", "search"]], "bottom": [["node", "runs", "training", "problemsDock"]],
               "size": {"right": 0.58, "bottom": 0.45}},
     "step": {"right": [["stepper"]], "bottom": [["problemsDock", "inspectorDock"]],

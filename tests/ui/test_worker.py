@@ -133,16 +133,18 @@ def test_the_gc_guard_collects_cycles_on_the_gui_thread_only(qtbot):
         for _ in range(20000):  # far past gen-0's threshold: CPython would collect here, on this thread
             a, b = Cycle(), Cycle()
             a.b, b.a = b, a
-        return gc.isenabled()
+        # read on the worker: nothing collected here (the guard's timer is held, so nothing anywhere)
+        return gc.isenabled(), gc.get_count()[0] >= gc.get_threshold()[0]
+    guard._timer.stop()  # the timer's own ticks would collect meanwhile; the test calls tick itself
     holder = QObject()
     w = Worker("gc-worker", holder)
     rec = Recorder(w)
     before = sum(guard.collections)
     w.submit("k", make_garbage)
     qtbot.waitUntil(lambda: bool(rec.done), timeout=5000)
-    assert rec.done[0][2] is False
-    assert gc.get_count()[0] >= gc.get_threshold()[0]  # CPython would have collected on the worker by now
+    assert rec.done[0][2] == (False, True)  # CPython would have collected on the worker by then
     guard.tick()  # what the guard's timer does on the GUI thread, four times a second
+    guard._timer.start()
     assert sum(guard.collections) > before
     assert guard.collected_off_gui == off_before
     w.shutdown(5)
