@@ -97,8 +97,7 @@ def _started(e: Any) -> str:
     return f"{one_line(e.graph)}: {e.dataset} ({what}), {e.params:,} params on {e.device}; {init}"
 
 
-@command("train")
-def cmd_train(argv: list[str]) -> int:
+def _parser() -> _Parser:
     p = _Parser(prog="graphlab train", description="Train the graph on the experiment in its training section.")
     p.add_argument("file")
     p.add_argument("--epochs", type=int)
@@ -112,7 +111,12 @@ def cmd_train(argv: list[str]) -> int:
     p.add_argument("--overfit", type=int, nargs="?", const=20, metavar="N",
                    help="sanity check: memorise N training samples (default 20) with regularisation off")
     p.add_argument("--json", action="store_true", help="one JSON object per epoch per line, then the final one")
-    args = p.parse_args(argv)
+    return p
+
+
+@command("train")
+def cmd_train(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
     if args.overfit is not None and args.overfit < 1:
         return fail("--overfit: must be a whole number >= 1")
     try:
@@ -127,13 +131,24 @@ def cmd_train(argv: list[str]) -> int:
     except ConfigError as e:
         return fail(f"{args.file}: {e}")
     src = Path(args.file).resolve()
-    from .run import events as ev
     from .run.runs import new_run_dir
     from .run.trainer import Trainer
 
     out = Path(args.out) if args.out else new_run_dir(src)
     trainer = Trainer(graph, cfg, base_dir=src.parent, out_dir=out, resume_from=args.resume,
                       step_interval=STEP_INTERVAL, overfit=args.overfit, source=src)
+    error, fin, overfit = _follow(trainer, args.json)
+    if error is not None:
+        return _report_error(args.file, error, args.json)
+    _report_finished(fin, overfit, args.json)
+    if overfit is not None:
+        return _report_overfit(overfit, args.json)
+    return 130 if fin.reason == "stopped" else 0
+
+
+def _follow(trainer: Any, as_json: bool) -> tuple[Any, Any, Any]:
+    """Run ``trainer`` to its end, printing as it goes; Ctrl+C stops it (a second one aborts).
+    Returns (the Error event or None, the Finished event, the OverfitResult or None)."""
     interrupted = []
 
     def on_sigint(signum: int, frame: Any) -> None:
@@ -143,62 +158,74 @@ def cmd_train(argv: list[str]) -> int:
         trainer.stop()
 
     old = signal.signal(signal.SIGINT, on_sigint)
-    progress = _Progress(sys.stderr.isatty() and not args.json)
+    try:
+        return _show_events(trainer.events(), as_json)
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def _show_events(events: Any, as_json: bool) -> tuple[Any, Any, Any]:
+    """Print each event as it comes (progress, epoch lines or JSON, warnings); see :func:`_follow`."""
+    from .run import events as ev
+
+    progress = _Progress(sys.stderr.isatty() and not as_json)
     error: Any = None
     fin: Any = None
     overfit: Any = None
-    try:
-        for e in trainer.events():
-            if isinstance(e, ev.RunStarted):
-                progress.start = e
-                if not args.json:
-                    print(_started(e), flush=True)
-                    if ev.predicted_text(e):
-                        print(f"compute: {ev.predicted_text(e)}", flush=True)
-            elif isinstance(e, ev.Step):
-                progress.step(e)
-            elif isinstance(e, ev.Epoch):
-                if args.json:
-                    d = ev.to_json(e)
-                    d.pop("event")
-                    print(json.dumps(d), flush=True)
-                else:
-                    progress.epoch(e)
-            elif isinstance(e, ev.Warning):
-                where = f"{e.node}: " if e.node else ""
-                print(one_line(f"graphlab: warning: {where}{e.message}"), file=sys.stderr)
-            elif isinstance(e, ev.OverfitResult):
-                overfit = e
-            elif isinstance(e, ev.Error):
-                error = e
-            elif isinstance(e, ev.Finished):
-                fin = e
-    finally:
-        signal.signal(signal.SIGINT, old)
-    if error is not None:
-        if args.json:
-            print(json.dumps({"error": {"kind": error.kind, "message": error.message, "node": error.node,
-                                        "field": error.field}}))
-        where = f"{error.node}: " if error.node else ""
-        code = 2 if error.kind == "config" else 1
-        return fail(f"{args.file}: {where}{error.message}", code)
-    if args.json:
+    for e in events:
+        if isinstance(e, ev.RunStarted):
+            progress.start = e
+            if not as_json:
+                print(_started(e), flush=True)
+                if ev.predicted_text(e):
+                    print(f"compute: {ev.predicted_text(e)}", flush=True)
+        elif isinstance(e, ev.Step):
+            progress.step(e)
+        elif isinstance(e, ev.Epoch):
+            if as_json:
+                d = ev.to_json(e)
+                d.pop("event")
+                print(json.dumps(d), flush=True)
+            else:
+                progress.epoch(e)
+        elif isinstance(e, ev.Warning):
+            where = f"{e.node}: " if e.node else ""
+            print(one_line(f"graphlab: warning: {where}{e.message}"), file=sys.stderr)
+        elif isinstance(e, ev.OverfitResult):
+            overfit = e
+        elif isinstance(e, ev.Error):
+            error = e
+        elif isinstance(e, ev.Finished):
+            fin = e
+    return error, fin, overfit
+
+
+def _report_error(file: str, error: Any, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"error": {"kind": error.kind, "message": error.message, "node": error.node,
+                                    "field": error.field}}))
+    where = f"{error.node}: " if error.node else ""
+    code = 2 if error.kind == "config" else 1
+    return fail(f"{file}: {where}{error.message}", code)
+
+
+def _report_finished(fin: Any, overfit: Any, as_json: bool) -> None:
+    from .run import events as ev
+
+    if as_json:
         if overfit is not None:
             print(json.dumps({"overfit": ev.to_json(overfit)}), flush=True)
         print(json.dumps({"final": ev.to_json(fin)["final"]}), flush=True)
-    else:
-        f = fin.final
-        print(f"{'stopped' if fin.reason == 'stopped' else 'done'}: {fin.epochs} epoch(s) in {f['seconds']:.1f} s")
-        if f["train_loss"] is not None:
-            print(f"final ({FINAL_NOTE}): train loss {_fmt(f['train_loss'])} acc {_fmt(f['train_acc'], '.3f')}; "
-                  f"val loss {_fmt(f['val_loss'])} acc {_fmt(f['val_acc'], '.3f')}")
-        if ev.compute_figures(f):
-            print(f"compute: {ev.compute_figures(f)}")
-        if fin.checkpoint:
-            print(f"weights: {fin.checkpoint}\nmetrics: {fin.log}")
-    if overfit is not None:
-        return _report_overfit(overfit, args.json)
-    return 130 if fin.reason == "stopped" else 0
+        return
+    f = fin.final
+    print(f"{'stopped' if fin.reason == 'stopped' else 'done'}: {fin.epochs} epoch(s) in {f['seconds']:.1f} s")
+    if f["train_loss"] is not None:
+        print(f"final ({FINAL_NOTE}): train loss {_fmt(f['train_loss'])} acc {_fmt(f['train_acc'], '.3f')}; "
+              f"val loss {_fmt(f['val_loss'])} acc {_fmt(f['val_acc'], '.3f')}")
+    if ev.compute_figures(f):
+        print(f"compute: {ev.compute_figures(f)}")
+    if fin.checkpoint:
+        print(f"weights: {fin.checkpoint}\nmetrics: {fin.log}")
 
 
 def _report_overfit(r: Any, quiet: bool) -> int:

@@ -230,39 +230,48 @@ def _constructor(nid: str, spec: Any, ni: Any) -> tuple[Code, str | None]:
         raise ExportError(f"{nid}: {spec.type} cannot be written as code ({e})") from None
 
 
-def model_source(graph: Graph, seed: int = 0, analysis: Analysis | None = None,
-                 taken: Iterable[str] = ()) -> ModelSource:
-    """The model class for ``graph``; ``graphlab.compile(graph, seed=seed)`` is what it builds by default.
-    ``taken``: the names the rest of the script uses, which the class name must not shadow.
-
-    Raises :class:`ExportError` when the graph has errors or an id cannot name an attribute."""
-    a = analysis or analyze(graph)
-    if not a.ok:
-        raise ExportError(f"the graph has {len(a.errors)} error(s), the first: {a.errors[0].text()}")
+def _init_scheme(graph: Graph) -> str:
+    """The graph's init scheme (``training.init``, default "default"); every node's own one checked too."""
     scheme = (graph.training.get("init") or "default") if isinstance(graph.training, dict) else "default"
     if not isinstance(scheme, str) or scheme not in SCHEMES:
         raise ExportError(f"training.init: unknown init scheme {scheme!r}; use one of {', '.join(SCHEMES)}")
     for nid, node in graph.nodes.items():
         if node.init is not None and node.init not in SCHEMES:
             raise ExportError(f"{nid}.init: unknown init scheme {node.init!r}; use one of {', '.join(SCHEMES)}")
-    names = submodule_names(graph, a)
-    src = ModelSource(class_name_for(graph, taken))
-    local: dict[str, str] = {}
+    return scheme
 
-    def local_name(nid: str) -> Name:
-        if nid not in local:
+
+class _Locals:
+    """forward()'s local variable names: the node id, with ``_`` appended while it clashes."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def __call__(self, nid: str) -> Name:
+        if nid not in self.names:
             name = nid
-            while name in _RESERVED_LOCALS or name in local.values():
+            while name in _RESERVED_LOCALS or name in self.names.values():
                 name += "_"
-            local[nid] = name
-        return _name(local[nid], f"node id {nid!r}")
+            self.names[nid] = name
+        return _name(self.names[nid], f"node id {nid!r}")
 
+
+def _layer_note(spec: Any, ni: Any) -> str:
+    """The comment beside a layer's constructor: its summary and parameter count."""
+    summary = spec.summary(ni.resolved) if spec.summary and ni.resolved is not None else None
+    if summary and " dim " in summary:
+        summary += " (per sample; batch excluded)"
+    return ", ".join(x for x in (summary, f"{fmt_count(ni.params)} params" if ni.params else None) if x)
+
+
+def _layer_lines(graph: Graph, a: Analysis, scheme: str, src: ModelSource,
+                 local: _Locals) -> tuple[list[Code], list[Code]]:
+    """``__init__``'s and ``forward``'s lines, layer by layer in the compiler's order; sets ``src.helpers``
+    and ``src.uses_init``."""
+    names = submodule_names(graph, a)
     init_lines: list[Code] = []
     fwd_lines: list[Code] = []
     used: list[str] = []
-    for nid in a.inputs:
-        src.input_names.append(local_name(nid).text)
-        src.input_shapes.append(tuple(a.nodes[nid].shape or ()))
     for nid in a.order:
         if nid not in names:
             continue
@@ -272,33 +281,48 @@ def model_source(graph: Graph, seed: int = 0, analysis: Analysis | None = None,
         ctor, helper = _constructor(nid, spec, ni)
         if helper is not None and helper not in used:
             used.append(helper)
-        summary = spec.summary(ni.resolved) if spec.summary and ni.resolved is not None else None
-        if summary and " dim " in summary:
-            summary += " (per sample; batch excluded)"
-        note = ", ".join(x for x in (summary, f"{fmt_count(ni.params)} params" if ni.params else None) if x)
-        init_lines.append(INIT_LINE.fill(ATTR=attr, CALL=ctor, NOTE=Code(comment(note))))
+        init_lines.append(INIT_LINE.fill(ATTR=attr, CALL=ctor, NOTE=Code(comment(_layer_note(spec, ni)))))
         node_scheme = graph.nodes[nid].init or scheme
         if node_scheme != "default" and spec.initialisable and ni.params > 0:
             src.uses_init = True
             init_lines.append(APPLY_INIT_LINE.fill(ATTR=attr, SCHEME=Lit(node_scheme),
                                                    NONLIN=Lit(_nonlinearity_after(graph, nid))))
-        args = join([local_name(s) for s in ni.sources], ", ")
-        fwd_lines.append(FORWARD_LINE.fill(OUT=local_name(nid), ATTR=attr, ARGS=args,
+        args = join([local(s) for s in ni.sources], ", ")
+        fwd_lines.append(FORWARD_LINE.fill(OUT=local(nid), ATTR=attr, ARGS=args,
                                            NOTE=Code(comment(_shape_text(ni.shape)))))
     src.helpers = helper_names(used)
     if src.uses_init:
         init_lines.insert(0, GEN_LINE)
+    return init_lines, fwd_lines
 
+
+def _returned(a: Analysis, src: ModelSource, local: _Locals) -> tuple[Code, Code, str]:
+    """forward()'s return expression, its type and the docstring's output text; sets ``src.output_shape``."""
     if a.output is not None:
-        ret: Code = Code(local_name(a.output).text)
         src.output_shape = a.nodes[a.output].shape
-        ret_type = Code("torch.Tensor")
-        out_doc = _shape_text(src.output_shape)
-    else:
-        sinks = a.sinks
-        ret = Code("(" + ", ".join(local_name(s).text for s in sinks) + ("," if len(sinks) == 1 else "") + ")")
-        ret_type = Code("tuple[torch.Tensor, ...]")
-        out_doc = "a tuple of the graph's outputs"
+        return Code(local(a.output).text), Code("torch.Tensor"), _shape_text(src.output_shape)
+    sinks = a.sinks
+    ret = Code("(" + ", ".join(local(s).text for s in sinks) + ("," if len(sinks) == 1 else "") + ")")
+    return ret, Code("tuple[torch.Tensor, ...]"), "a tuple of the graph's outputs"
+
+
+def model_source(graph: Graph, seed: int = 0, analysis: Analysis | None = None,
+                 taken: Iterable[str] = ()) -> ModelSource:
+    """The model class for ``graph``; ``graphlab.compile(graph, seed=seed)`` is what it builds by default.
+    ``taken``: the names the rest of the script uses, which the class name must not shadow.
+
+    Raises :class:`ExportError` when the graph has errors or an id cannot name an attribute."""
+    a = analysis or analyze(graph)
+    if not a.ok:
+        raise ExportError(f"the graph has {len(a.errors)} error(s), the first: {a.errors[0].text()}")
+    scheme = _init_scheme(graph)
+    src = ModelSource(class_name_for(graph, taken))
+    local = _Locals()
+    for nid in a.inputs:
+        src.input_names.append(local(nid).text)
+        src.input_shapes.append(tuple(a.nodes[nid].shape or ()))
+    init_lines, fwd_lines = _layer_lines(graph, a, scheme, src, local)
+    ret, ret_type, out_doc = _returned(a, src, local)
     in_doc = "; ".join(f"{n}: {_shape_text(s)}" for n, s in zip(src.input_names, src.input_shapes, strict=True))
     loss_doc = ""
     if a.loss is not None:

@@ -16,10 +16,13 @@ import math
 from dataclasses import replace
 from typing import Iterable
 
+from ..core.graph import Graph
+from ..core.registry import REGISTRY
 from ..core.spec import Task
 
 from .config import AugmentConfig, ScheduleConfig, TrainConfig
 from .events import Warning
+from .runstate import RunState
 
 OVERFIT_SAMPLES = 20
 OVERFIT_MAX_STEPS = 2000
@@ -70,3 +73,12 @@ def likely_causes(*, losses: list[float], initial: float, steps: int, lr: float,
         if w.kind in ("dead", "saturated", "vanishing", "exploding"):
             out.append(f"{w.node}: {w.message}")
     return out
+
+
+def run_causes(graph: Graph, r: RunState, losses: list[float], init_loss: float) -> list[str]:
+    """:func:`likely_causes` from what the run ``r`` of ``graph`` saw (``losses``: the check's losses so far)."""
+    specs = [REGISTRY.get(graph.nodes[nid].type) for nid in graph.nodes]
+    linear = not any(s.nonlinear and not s.is_loss for s in specs if s is not None)
+    return likely_causes(losses=losses, initial=init_loss, steps=r.step, lr=r.cfg.optimizer.lr,
+                         optimizer=r.cfg.optimizer.name, warnings=r.warnings, linear=linear,
+                         params=sum(p.numel() for p in r.params), samples=r.n)

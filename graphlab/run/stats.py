@@ -78,6 +78,62 @@ def _flat_region(o: torch.Tensor, kind: str) -> torch.Tensor:
     return (o < 0.01) | (o > 0.99) if kind == "sigmoid" else o.abs() > 0.99
 
 
+class _Reduction:
+    """One sampled step's reductions: float64 pieces (sums, histograms) and int64 pieces (counts),
+    concatenated and read back in one transfer each by :meth:`read`."""
+
+    def __init__(self) -> None:
+        self.fl: list[torch.Tensor] = []
+        self.ints: list[torch.Tensor] = []
+        self.layout: list[tuple[str, str, bool, int]] = []  # (node, key, is_int, length) in order
+
+    def put(self, nid: str, key: str, t: torch.Tensor, is_int: bool = False) -> None:
+        t = t.reshape(-1)
+        (self.ints if is_int else self.fl).append(t)
+        self.layout.append((nid, key, is_int, t.numel()))
+
+    def read(self) -> tuple[dict[str, dict[str, list[Any]]], list[list[float]]]:
+        """(node -> key -> values) for every piece but the parameters', and the parameters' ("p") values
+        in the order they were put."""
+        fvals = torch.cat(self.fl).tolist() if self.fl else []
+        ivals = torch.cat(self.ints).tolist() if self.ints else []
+        fi = ii = 0
+        parts: dict[str, dict[str, list[Any]]] = {}
+        pvals: list[list[float]] = []
+        for nid, key, is_int, k in self.layout:
+            if is_int:
+                chunk = ivals[ii:ii + k]
+                ii += k
+            else:
+                chunk = fvals[fi:fi + k]
+                fi += k
+            if key == "p":
+                pvals.append(chunk)
+            else:
+                parts.setdefault(nid, {})[key] = chunk
+        return parts, pvals
+
+
+def _reduce_grad(red: _Reduction, nid: str, g: torch.Tensor) -> None:
+    """Queue the reductions of a node's output gradient: ‖g‖², under/overflow counts, log10 |g| histogram."""
+    f64 = torch.float64
+    glo, ghi = GRAD_LOG_RANGE
+    a = g.float().abs()
+    red.put(nid, "gsq", (a * a).sum(dtype=f64))
+    red.put(nid, "gcounts", torch.stack([(a < 10.0 ** glo).sum(), (a > 10.0 ** ghi).sum()]), True)
+    red.put(nid, "ghist", torch.histc(torch.log10(a), HIST_BINS, glo, ghi).to(f64))
+
+
+def _param_stats(plist: list[tuple[str, str]], pvals: list[list[float]]) -> dict[str, dict[str, ParamStat]]:
+    """node -> parameter name -> ParamStat, from the read-back (‖w‖², ‖Δw‖², ‖grad‖²) of each."""
+    pstats: dict[str, dict[str, ParamStat]] = {}
+    for (nid, name), (w2, d2, g2) in zip(plist, pvals):
+        w = math.sqrt(max(w2, 0.0))
+        pstats.setdefault(nid, {})[name] = ParamStat(w, math.sqrt(g2) if g2 == g2 else float("nan"),
+                                                     math.sqrt(max(d2, 0.0)) / w if w > 0 else None)
+    return pstats
+
+
 class StatsSampler:
     def __init__(self, modules: dict[str, nn.Module], saturation: dict[str, str | None], budget: float,
                  clock: Callable[[], float] | None = None) -> None:
@@ -162,106 +218,84 @@ class StatsSampler:
 
     def finish(self, epoch: int, step: int) -> NodeStats:
         """Reduce what was recorded (after optimizer.step()) into a NodeStats event."""
-        f64 = torch.float64
-        fl: list[torch.Tensor] = []  # float64 pieces (sums in float64, histograms)
-        ints: list[torch.Tensor] = []  # int64 pieces (counts)
-        layout: list[tuple[str, str, bool, int]] = []  # (node, key, is_int, length) in order
-
-        def put(nid: str, key: str, t: torch.Tensor, is_int: bool = False) -> None:
-            t = t.reshape(-1)
-            (ints if is_int else fl).append(t)
-            layout.append((nid, key, is_int, t.numel()))
-
-        glo, ghi = GRAD_LOG_RANGE
-        sizes: dict[str, tuple[int, int]] = {}
-        for nid, o in self._outs.items():
-            o = o.float()
-            kind = self.saturation.get(nid)
-            dims = unit_dims(o.dim())
-            units = 1 if o.dim() == 1 else o.shape[1 if o.dim() != 3 else 2]
-            sizes[nid] = (o.numel(), units)
-            put(nid, "sums", torch.stack([o.sum(dtype=f64), (o * o).sum(dtype=f64)]))
-            lo, hi = self._range(nid, o)
-            counts = [(o == 0).sum(), (o < lo).sum(), (o > hi).sum()]
-            if kind == "zero":
-                counts.append((~(o.ne(0).flatten() if o.dim() == 1 else o.ne(0).amax(dim=dims))).sum())
-            if kind in ("sigmoid", "tanh"):
-                flat = _flat_region(o, kind)
-                share = flat.float().mean(dim=dims) if o.dim() > 1 else flat.float()
-                counts += [flat.sum(), (share >= SATURATED_UNIT_SHARE).sum()]
-            put(nid, "counts", torch.stack(counts), True)
-            put(nid, "ahist", torch.histc(o, HIST_BINS, lo, hi).to(f64))
-            g = self._grads.get(nid)
-            if g is not None:
-                a = g.float().abs()
-                put(nid, "gsq", (a * a).sum(dtype=f64))
-                put(nid, "gcounts", torch.stack([(a < 10.0 ** glo).sum(), (a > 10.0 ** ghi).sum()]), True)
-                put(nid, "ghist", torch.histc(torch.log10(a), HIST_BINS, glo, ghi).to(f64))
-            if nid == self.selected and o.dim() > 1:
-                m = o.mean(dim=dims)[:MAX_DETAIL_UNITS]
-                sd = o.std(dim=dims)[:MAX_DETAIL_UNITS] if o.numel() // max(units, 1) > 1 else torch.zeros_like(m)
-                put(nid, "dmean", m.to(f64))
-                put(nid, "dstd", sd.to(f64))
-                put(nid, "ddead", (~o.ne(0).amax(dim=dims))[:MAX_DETAIL_UNITS].to(f64))
-        plist: list[tuple[str, str]] = []
-        for nid, before in self._before.items():
-            for name, param, old, gsq in before:
-                new = param.detach()
-                put(nid, "p", torch.stack([(new * new).sum(dtype=f64), (new - old).pow(2).sum(dtype=f64),
-                                           gsq if gsq is not None else torch.full((), float("nan"), dtype=f64,
-                                                                                  device=new.device)]))
-                plist.append((nid, name))
-        fvals = torch.cat(fl).tolist() if fl else []
-        ivals = torch.cat(ints).tolist() if ints else []
-        fi = ii = 0
-        nums_of: list[list[float]] = []
-        for _, _, is_int, k in layout:
-            if is_int:
-                nums_of.append(ivals[ii:ii + k])
-                ii += k
-            else:
-                nums_of.append(fvals[fi:fi + k])
-                fi += k
-
-        parts: dict[str, dict[str, list[Any]]] = {}
-        pvals: list[list[float]] = []
-        for (nid, key, _, _), chunk in zip(layout, nums_of):
-            if key == "p":
-                pvals.append(chunk)
-            else:
-                parts.setdefault(nid, {})[key] = chunk
-        pstats: dict[str, dict[str, ParamStat]] = {}
-        for (nid, name), (w2, d2, g2) in zip(plist, pvals):
-            w = math.sqrt(max(w2, 0.0))
-            pstats.setdefault(nid, {})[name] = ParamStat(w, math.sqrt(g2) if g2 == g2 else float("nan"),
-                                                         math.sqrt(max(d2, 0.0)) / w if w > 0 else None)
-        nodes: dict[str, NodeStat] = {}
-        for nid, p in parts.items():
-            n, units = sizes[nid]
-            kind = self.saturation.get(nid)
-            s, ss = p["sums"]
-            z, under, over, *rest = p["counts"]
-            mean = s / n
-            var = (ss - n * mean * mean) / max(n - 1, 1)
-            dead = rest.pop(0) / units if kind == "zero" else None
-            sat, sat_units = (rest[0] / n, rest[1] / units) if kind in ("sigmoid", "tanh") else (None, None)
-            detail = {"mean": p["dmean"], "std": p["dstd"], "dead": p["ddead"]} if "dmean" in p else None
-            ghist = None
-            if "ghist" in p:
-                gu, go = p["gcounts"]
-                ghist = [gu, *map(int, p["ghist"]), go]
-            nodes[nid] = NodeStat(
-                mean, math.sqrt(max(var, 0.0)), z / n, sat,
-                math.sqrt(max(p["gsq"][0], 0.0)) if "gsq" in p else None, pstats.get(nid, {}),
-                dead_frac=dead, saturated_units=sat_units, units=units,
-                act_hist=[under, *map(int, p["ahist"]), over], act_range=self.ranges[nid],
-                grad_hist=ghist, detail=detail)
+        red = _Reduction()
+        sizes = {nid: self._reduce_node(red, nid, o) for nid, o in self._outs.items()}
+        plist = self._reduce_params(red)
+        parts, pvals = red.read()
+        pstats = _param_stats(plist, pvals)
+        nodes = {nid: self._node_stat(nid, p, sizes[nid], pstats.get(nid, {})) for nid, p in parts.items()}
         self._outs.clear()
         self._grads.clear()
         self._before = {}
         self.active = False
         self.samples += 1
         return NodeStats(epoch, step, nodes)
+
+    def _reduce_node(self, red: _Reduction, nid: str, o: torch.Tensor) -> tuple[int, int]:
+        """Queue one node's reductions (activations, its output's gradient, the selected node's detail);
+        returns (its output's element count, its unit count)."""
+        f64 = torch.float64
+        o = o.float()
+        kind = self.saturation.get(nid)
+        dims = unit_dims(o.dim())
+        units = 1 if o.dim() == 1 else o.shape[1 if o.dim() != 3 else 2]
+        red.put(nid, "sums", torch.stack([o.sum(dtype=f64), (o * o).sum(dtype=f64)]))
+        lo, hi = self._range(nid, o)
+        counts = [(o == 0).sum(), (o < lo).sum(), (o > hi).sum()]
+        if kind == "zero":
+            counts.append((~(o.ne(0).flatten() if o.dim() == 1 else o.ne(0).amax(dim=dims))).sum())
+        if kind in ("sigmoid", "tanh"):
+            flat = _flat_region(o, kind)
+            share = flat.float().mean(dim=dims) if o.dim() > 1 else flat.float()
+            counts += [flat.sum(), (share >= SATURATED_UNIT_SHARE).sum()]
+        red.put(nid, "counts", torch.stack(counts), True)
+        red.put(nid, "ahist", torch.histc(o, HIST_BINS, lo, hi).to(f64))
+        g = self._grads.get(nid)
+        if g is not None:
+            _reduce_grad(red, nid, g)
+        if nid == self.selected and o.dim() > 1:
+            m = o.mean(dim=dims)[:MAX_DETAIL_UNITS]
+            sd = o.std(dim=dims)[:MAX_DETAIL_UNITS] if o.numel() // max(units, 1) > 1 else torch.zeros_like(m)
+            red.put(nid, "dmean", m.to(f64))
+            red.put(nid, "dstd", sd.to(f64))
+            red.put(nid, "ddead", (~o.ne(0).amax(dim=dims))[:MAX_DETAIL_UNITS].to(f64))
+        return o.numel(), units
+
+    def _reduce_params(self, red: _Reduction) -> list[tuple[str, str]]:
+        """Queue each parameter's ‖w‖², ‖Δw‖² and ‖grad‖²; returns their (node, name) in that order."""
+        f64 = torch.float64
+        plist: list[tuple[str, str]] = []
+        for nid, before in self._before.items():
+            for name, param, old, gsq in before:
+                new = param.detach()
+                red.put(nid, "p", torch.stack([(new * new).sum(dtype=f64), (new - old).pow(2).sum(dtype=f64),
+                                               gsq if gsq is not None else torch.full((), float("nan"), dtype=f64,
+                                                                                      device=new.device)]))
+                plist.append((nid, name))
+        return plist
+
+    def _node_stat(self, nid: str, p: dict[str, list[Any]], size: tuple[int, int],
+                   params: dict[str, ParamStat]) -> NodeStat:
+        """One node's NodeStat from its read-back reductions ``p``."""
+        n, units = size
+        kind = self.saturation.get(nid)
+        s, ss = p["sums"]
+        z, under, over, *rest = p["counts"]
+        mean = s / n
+        var = (ss - n * mean * mean) / max(n - 1, 1)
+        dead = rest.pop(0) / units if kind == "zero" else None
+        sat, sat_units = (rest[0] / n, rest[1] / units) if kind in ("sigmoid", "tanh") else (None, None)
+        detail = {"mean": p["dmean"], "std": p["dstd"], "dead": p["ddead"]} if "dmean" in p else None
+        ghist = None
+        if "ghist" in p:
+            gu, go = p["gcounts"]
+            ghist = [gu, *map(int, p["ghist"]), go]
+        return NodeStat(
+            mean, math.sqrt(max(var, 0.0)), z / n, sat,
+            math.sqrt(max(p["gsq"][0], 0.0)) if "gsq" in p else None, params,
+            dead_frac=dead, saturated_units=sat_units, units=units,
+            act_hist=[under, *map(int, p["ahist"]), over], act_range=self.ranges[nid],
+            grad_hist=ghist, detail=detail)
 
     def cancel(self) -> None:
         for h in self._handles:

@@ -18,7 +18,8 @@ epoch and on stop (never with non-finite weights), ``metrics.jsonl`` (one line p
 check instead (:mod:`graphlab.run.overfit`).
 
 Structure: :meth:`Trainer._prepare` builds a :class:`RunState` (everything a run holds: config,
-data, module, optimizer, counters, statistics sampler, health checks, image maker, run folder);
+data, module, optimizer, counters, statistics sampler, health checks, image maker, run folder;
+the pieces in :mod:`graphlab.run.startup`);
 :meth:`Trainer._epoch` runs one epoch over it, calling :func:`train_step` — forward, objective
 (data loss + λ·ΣW² + λ·Σ|W|), backward, optional clipping, optimizer step — once per batch.
 In-memory data is indexed with one randperm per epoch (no DataLoader; image folders use one),
@@ -40,7 +41,6 @@ import math
 import os
 import threading
 import time
-import warnings
 from collections import deque
 from pathlib import Path
 from typing import Any, Callable, Generator, Iterator
@@ -55,7 +55,7 @@ from ..core.registry import REGISTRY
 from ..core.text import error_line
 from . import events as ev
 from .augment import augment_batch
-from .checkpoint import CheckpointError, read_checkpoint, restore, save_checkpoint
+from .checkpoint import save_checkpoint
 from .commands import Request
 from .config import ConfigError, TrainConfig, parse_training
 from .datasets import Data, DataError, build_dataset
@@ -63,27 +63,19 @@ from .diagnose import internal_error, nan_error, runtime_error
 from .fits import check_dataset, check_training
 from .handlers import RequestHandling
 from .evaluate import EVAL_BATCH, EvaluationError, Result, evaluate, evaluation_event
-from .health import Health, initial_loss_warning
-from .images import ImageMaker
-from .overfit import OVERFIT_MAX_STEPS, likely_causes, overfit_config, reached
+from .health import initial_loss_warning
+from .overfit import OVERFIT_MAX_STEPS, overfit_config, reached, run_causes
 from .peak import achieved, peak_or_none
-from .resume import ResumeError, resume_point
 from .runs import RunFolder
-from .runstate import EpochTotals, RunState, chain_forward, first_batch, stack_samples, train_step
-from .setup import (SetupError, auto_threads, check_fit, check_graph, freeze, make_optimizer, make_scheduler,
-                    resolve_device,
+from .runstate import EpochTotals, RunState, chain_forward, first_batch, train_step
+from .setup import (SetupError, auto_threads, check_fit, check_graph, freeze, make_optimizer, resolve_device,
                     tune_malloc, weight_params)
+from .startup import (Abort, attach_training_data, new_state, open_run_folder, probe_input, restore_checkpoint,
+                      restore_rng, start_weights, training_tensors)
 from .stats import StatsSampler
-from .weights import check_fits
 
 #: seconds between a selected node's unrequested Images
 IMAGE_INTERVAL = 1.0
-
-
-class _Abort(Exception):
-    def __init__(self, error: ev.Error) -> None:
-        super().__init__(error.message)
-        self.error = error
 
 
 class Trainer(RequestHandling):
@@ -159,11 +151,11 @@ class Trainer(RequestHandling):
         torch.set_flush_denormal(True)  # tiny-weight nets (the init lesson) run ~8x faster without denormals
         try:
             yield from self._guarded_run()
-        except _Abort as a:
+        except Abort as a:
             r = self.state
             if self.overfit is not None and r is not None and a.error.kind == "nan":
                 yield ev.OverfitResult(False, r.n, r.step, None, float("nan"), self._init_loss,
-                                       self._causes(r, [*self._fit_losses, float("nan")], self._init_loss))
+                                       run_causes(self.graph, r, [*self._fit_losses, float("nan")], self._init_loss))
             yield a.error
             yield self._finished("error", error=a.error.message)
         except KeyboardInterrupt:
@@ -183,7 +175,7 @@ class Trainer(RequestHandling):
         try:
             yield from self._run()
         except DataError as e:  # a lazily read file (an image folder's) that turns out unreadable mid-run
-            raise _Abort(ev.Error("data", str(e), None, "training.dataset")) from None
+            raise Abort(ev.Error("data", str(e), None, "training.dataset")) from None
 
     def _finished(self, reason: str, final: dict[str, Any] | None = None, error: str | None = None) -> ev.Finished:
         r = self.state
@@ -207,7 +199,7 @@ class Trainer(RequestHandling):
         try:
             cfg = self._config or parse_training(self.graph.training)
         except ConfigError as e:
-            raise _Abort(ev.Error("config", str(e), None, e.field)) from None
+            raise Abort(ev.Error("config", str(e), None, e.field)) from None
         if self.overfit is not None:
             cfg = overfit_config(cfg, self.overfit_steps)
         a = analyze(self.graph)
@@ -216,18 +208,18 @@ class Trainer(RequestHandling):
             device = resolve_device(cfg.device)
             check_dataset(cfg)  # sizes are checked before anything is allocated (graphlab.run.fits)
         except SetupError as e:
-            raise _Abort(ev.Error(e.kind, str(e), e.node, e.field)) from None
+            raise Abort(ev.Error(e.kind, str(e), e.node, e.field)) from None
         try:
             data = build_dataset(cfg, self.base_dir)
         except DataError as e:
-            raise _Abort(ev.Error("data", str(e), None, "training.dataset")) from None
+            raise Abort(ev.Error("data", str(e), None, "training.dataset")) from None
         except MemoryError:
-            raise _Abort(ev.Error("oom", f"dataset {cfg.dataset.name} does not fit in memory", None,
+            raise Abort(ev.Error("oom", f"dataset {cfg.dataset.name} does not fit in memory", None,
                                   "training.dataset")) from None
         except RuntimeError as e:  # torch's allocator says "can't allocate memory"
             if "memory" not in str(e).lower():
                 raise
-            raise _Abort(ev.Error("oom", f"dataset {cfg.dataset.name} does not fit in memory ({error_line(e)})",
+            raise Abort(ev.Error("oom", f"dataset {cfg.dataset.name} does not fit in memory ({error_line(e)})",
                                   None, "training.dataset")) from None
         try:
             check_fit(self.graph, a, data, cfg)
@@ -235,66 +227,30 @@ class Trainer(RequestHandling):
         except SetupError as e:
             hint = "" if self._config is not None or "dataset" in self.graph.training else (
                 " (the training section names no dataset, so the default spiral is used: set training.dataset)")
-            raise _Abort(ev.Error(e.kind, str(e) + hint, e.node, e.field)) from None
+            raise Abort(ev.Error(e.kind, str(e) + hint, e.node, e.field)) from None
         return cfg, a, data, device
 
     def _prepare(self) -> RunState:
+        """Set the run up: check and build the data, compile the graph, make the optimizer and the
+        :class:`RunState` (resumed from a checkpoint when asked)."""
         cfg, a, data, device = self._setup()
         self.data = data
         tune_malloc()
-        x = y = None
-        if self.overfit is not None:  # a seeded choice of training samples, held in memory
-            k = max(1, min(self.overfit, data.n_train))
-            pick = torch.randperm(data.n_train, generator=torch.Generator().manual_seed(cfg.seed))[:k]
-            if data.in_memory:
-                x, y = (t[pick] for t in data.tensors("train"))
-            else:
-                x, y = stack_samples(data.train_set, pick.tolist())
-        elif data.in_memory:
-            x, y = data.tensors("train")
+        x, y = training_tensors(data, cfg.seed, self.overfit)
         n = len(x) if x is not None else data.n_train
         bs = n if cfg.batch_size is None else min(cfg.batch_size, n)
-        threads = cfg.threads or auto_threads(a, bs)
-        if threads:
-            torch.set_num_threads(threads)
-        self._flops_per_sample = a.total_flops + a.total_flops_backward  # what a step does per sample
-        self._flops_per_step = self._flops_per_sample * bs
-        self._peak = peak_or_none(device.type, torch.get_num_threads())  # measured once per machine (run.peak)
-        try:
-            gm = compile_graph(self.graph, seed=cfg.seed, init=cfg.init, analysis=a)
-        except BuildError as e:  # an allocation that still failed although the sizes seemed to fit
-            raise _Abort(ev.Error("oom", str(e), e.node)) from None
-        except (CompileError, ValueError) as e:
-            raise _Abort(ev.Error("graph", str(e))) from None
-        except MemoryError:
-            raise _Abort(ev.Error("oom", "the network's weights do not fit in memory")) from None
-        ci = info(gm)
-        gm.to(device)
-        self.module = gm
+        self._size_up(a, cfg, bs, device)
+        gm, ci = self._compile(cfg, a, device)
         modules = {nid: gm.get_submodule(name) for nid, name in ci.module_names.items()}
-        start_report = self._start_weights(cfg, gm, ci) if cfg.weights and self.resume_from is None else None
+        start_report = start_weights(gm, ci, cfg, self.base_dir) if cfg.weights and self.resume_from is None else None
         try:
             trainable, still = freeze(self.graph, modules)
         except SetupError as e:
-            raise _Abort(ev.Error(e.kind, str(e), e.node, e.field)) from None
-        opt = make_optimizer(cfg, trainable)
-        order = [nid for nid in a.order if nid in modules]
+            raise Abort(ev.Error(e.kind, str(e), e.node, e.field)) from None
         specs = {nid: REGISTRY.get(self.graph.nodes[nid].type) for nid in modules}
-        sampler = StatsSampler(modules, {nid: s.saturation if s else None for nid, s in specs.items()},
-                               cfg.stats_budget)
-        elems = {nid: math.prod(a.nodes[nid].shape) for nid in order if a.nodes[nid].shape is not None}
-        if data.n_val and self.overfit is None and data.in_memory:
-            probe_x = data.tensors("val")[0][:1]
-        elif x is not None:
-            probe_x = x[:1]
-        else:
-            probe_x = (data.val_set if data.n_val else data.train_set)[0][0].unsqueeze(0)
-        assert ci.loss is not None  # check_graph found the loss
-        r: RunState  # the pictures put the run's training state back: its train_mode, once r exists
-        images = ImageMaker(gm, ci, probe_x.to(device), list(data.class_names), lambda: r.train_mode())
-        r = RunState(cfg, data, device, gm, ci, ci.loss.to(device), opt, make_scheduler(cfg, opt),
-                     chain_forward(gm) or gm.forward, sampler, Health(order, elems, ci.output_id),
-                     images, None, self._t0, n, bs, math.ceil(n / bs))
+        opt = make_optimizer(cfg, trainable)
+        r = new_state(cfg, a, data, device, gm, ci, modules, specs, opt, probe_input(data, x, self.overfit),
+                      self._t0, n, bs)
         r.cls = data.task == "classification"
         r.weights, r.params = [p for p in weight_params(gm) if p.requires_grad], list(gm.parameters())
         r.trainable = trainable
@@ -303,127 +259,127 @@ class Trainer(RequestHandling):
         r.frozen = list(still)
         if self.overfit is not None:
             r.frozen += [modules[nid] for nid, s in specs.items() if s is not None and s.stochastic]
-        if x is not None and y is not None:
-            r.x, r.y = x.to(device), y.to(device)
-        else:
-            r.loader = torch.utils.data.DataLoader(data.train_set, batch_size=bs, shuffle=True, generator=r.gen,
-                                                   num_workers=0, drop_last=False)
+        attach_training_data(r, x, y)
         if self.resume_from is not None:
-            self._restore(r, cfg)
+            restore_checkpoint(r, cfg, str(self.resume_from))
         r.epoch = r.start_epoch
         self.state = r
         return r
 
-    def _start_weights(self, cfg: TrainConfig, gm: Any, ci: Any) -> Any:
-        from .weights_match import start_from
+    def _size_up(self, a: Any, cfg: TrainConfig, bs: int, device: torch.device) -> None:
+        """Set torch's thread count for this run, and the FLOPs a step does and the machine's peak."""
+        threads = cfg.threads or auto_threads(a, bs)
+        if threads:
+            torch.set_num_threads(threads)
+        self._flops_per_sample = a.total_flops + a.total_flops_backward  # what a step does per sample
+        self._flops_per_step = self._flops_per_sample * bs
+        self._peak = peak_or_none(device.type, torch.get_num_threads())  # measured once per machine (run.peak)
 
+    def _compile(self, cfg: TrainConfig, a: Any, device: torch.device) -> tuple[torch.fx.GraphModule, Any]:
+        """The graph compiled to an fx module on ``device``, and its CompileInfo."""
         try:
-            return start_from(gm, ci.module_names, str(cfg.weights), self.base_dir)
-        except ValueError as e:
-            raise _Abort(ev.Error("config", f"training.weights: {e}", None, "training.weights")) from None
-
-    def _restore(self, r: RunState, cfg: TrainConfig) -> None:
-        path = str(self.resume_from)
-        try:
-            read = read_checkpoint(path)
-            model, optim, meta = read
-            check_fits(r.gm, model, path)  # the weights first: a mismatch names its node
-            point = resume_point(path, meta, optim, r.trainable, optimizer=cfg.optimizer.name, epochs=cfg.epochs,
-                                 batch_size=r.bs, n_train=r.n, steps_per_epoch=r.steps_per_epoch)
-            restore(path, r.gm, r.opt, read=read)
-        except ResumeError as e:
-            raise _Abort(ev.Error("checkpoint", str(e), None, e.field)) from None
-        except CheckpointError as e:
-            raise _Abort(ev.Error("checkpoint", str(e), e.node)) from None
-        r.resume, r.start_epoch, r.step = point, point.epoch, point.step
-        if r.sched is not None:  # the schedule steps once per epoch: replay the epochs done (deterministic)
-            with warnings.catch_warnings():  # torch warns that no optimizer.step() came first: none is due here
-                warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)` before",
-                                        category=UserWarning)
-                for _ in range(r.start_epoch):
-                    r.sched.step()
+            gm = compile_graph(self.graph, seed=cfg.seed, init=cfg.init, analysis=a)
+        except BuildError as e:  # an allocation that still failed although the sizes seemed to fit
+            raise Abort(ev.Error("oom", str(e), e.node)) from None
+        except (CompileError, ValueError) as e:
+            raise Abort(ev.Error("graph", str(e))) from None
+        except MemoryError:
+            raise Abort(ev.Error("oom", "the network's weights do not fit in memory")) from None
+        ci = info(gm)
+        gm.to(device)
+        self.module = gm
+        return gm, ci
 
     def _open_folder(self, r: RunState) -> None:
         if self.out_dir is None:
             return
-        folder = RunFolder(self.out_dir, {"graph": self.graph.name, "source": self.source,
-                                          "config": r.cfg.to_dict(), "overfit": self.overfit,
-                                          "resumed_from": None if self.resume_from is None else str(self.resume_from)})
-        try:
-            folder.open(r.start_epoch)
-        except OSError as e:
-            folder.close()
-            raise _Abort(ev.Error("config", f"--out {self.out_dir}: cannot write there ({e.strerror or e})",
-                                  None, "out")) from None
-        self._folder = r.folder = folder
+        meta = {"graph": self.graph.name, "source": self.source, "config": r.cfg.to_dict(), "overfit": self.overfit,
+                "resumed_from": None if self.resume_from is None else str(self.resume_from)}
+        self._folder = r.folder = open_run_folder(self.out_dir, meta, r.start_epoch)
 
     # -- the run ---------------------------------------------------------------------------------
     def _run(self) -> Iterator[ev.Event]:
         r = self._prepare()
         self._open_folder(r)
-        data, cfg = r.data, r.cfg
-        with torch.no_grad():
-            r.gm.eval()
-            xs, ys = (r.x[:EVAL_BATCH], r.y[:EVAL_BATCH]) if r.x is not None and r.y is not None else (
-                t.to(r.device) for t in first_batch(data, EVAL_BATCH))
-            try:
-                out = r.gm(xs)
-                init_loss = float(r.loss_fn(out, ys))
-            except (RuntimeError, MemoryError, IndexError, ValueError) as e:
-                raise _Abort(self._forward_failure(r, e, xs, r.start_epoch, "while computing the initial loss")) from None
-            loss_spec = REGISTRY.get(self.graph.nodes[r.ci.loss_id].type)
-            expected = (float(r.loss_fn(torch.zeros_like(out), ys))
-                        if loss_spec is not None and loss_spec.task == "classification" else None)
+        init_loss, expected = self._initial_loss(r)
         r.train_mode()
-        yield ev.RunStarted(self.graph.name, data.name, data.task, r.n, 0 if self.overfit else data.n_val,
-                            data.num_classes, sum(p.numel() for p in r.params), str(r.device), cfg.epochs,
-                            r.steps_per_epoch, init_loss, expected, r.start_epoch, list(r.health.order),
-                            list(data.class_names), str(self.out_dir) if self.out_dir else None, self.overfit, 0,
-                            self._flops_per_step, self._peak)
-        w = initial_loss_warning(init_loss, expected, data.num_classes) if r.start_epoch == 0 else None
+        yield self._run_started(r, init_loss, expected)
+        w = initial_loss_warning(init_loss, expected, r.data.num_classes) if r.start_epoch == 0 else None
         if w is not None:
             yield w
         for message in r.folder.skipped if r.folder is not None else ():  # unreadable lines of a resumed log
             yield ev.Warning(message)
-        val = None
         fit_losses: list[float] = []
         self._fit_losses, self._init_loss = fit_losses, init_loss
-        for epoch in range(r.start_epoch + 1, cfg.epochs + 1):
+        for epoch in range(r.start_epoch + 1, r.cfg.epochs + 1):
             totals = yield from self._epoch(r, epoch)
             if totals is None:  # stopped inside the epoch
-                yield from self._serve(r, epoch)  # every request that arrived gets its reply
-                yield self._finished("stopped")
+                yield from self._stopped(r, epoch)
                 return
-            lr = r.opt.param_groups[0]["lr"]
-            if r.sched is not None:
-                r.sched.step()
-            val = None
-            if data.n_val and self.overfit is None:
-                val = self._evaluate(r, epoch, "val")
-            epoch_event = ev.Epoch(epoch, totals.loss_sum / max(totals.loss_n, 1),
-                                   totals.correct / r.n if r.cls else None, val.loss if val else None,
-                                   val.acc if val else None, lr, time.perf_counter() - r.t0, totals.samples_per_s,
-                                   r.step)
-            if r.folder is not None:
-                try:
-                    r.folder.log_epoch({k: v for k, v in ev.to_json(epoch_event).items() if k != "event"})
-                except OSError as err:
-                    raise _Abort(ev.Error("io", f"cannot write {r.folder.log_path}: {err.strerror or err}; the run "
-                                          "stopped" + self._last_good())) from None
-            stopping = self._stop.is_set()  # a stop after the epoch's last batch: the epoch counts
-            if stopping or epoch == cfg.epochs or time.perf_counter() - self._last_save >= self.checkpoint_interval:
-                self._save(None, None)
+            epoch_event, stopping = self._close_epoch(r, epoch, totals)
             yield epoch_event
             if self.overfit is not None:
                 fit = self._evaluate(r, epoch, "train", tensors=(r.x, r.y))
                 fit_losses.append(fit.loss)
-                if reached(data.task, fit.acc, fit.loss, init_loss):
+                if reached(r.data.task, fit.acc, fit.loss, init_loss):
                     break
             if stopping:
-                yield from self._serve(r, epoch)
-                yield self._finished("stopped")
+                yield from self._stopped(r, epoch)
                 return
         yield from self._end(r, init_loss, fit_losses)
+
+    def _stopped(self, r: RunState, epoch: int) -> Iterator[ev.Event]:
+        yield from self._serve(r, epoch)  # every request that arrived gets its reply
+        yield self._finished("stopped")
+
+    def _initial_loss(self, r: RunState) -> tuple[float, float | None]:
+        """The loss before training (eval mode, on up to EVAL_BATCH training samples), and what a
+        classifier that knows nothing would score (None for other tasks)."""
+        with torch.no_grad():
+            r.gm.eval()
+            xs, ys = (r.x[:EVAL_BATCH], r.y[:EVAL_BATCH]) if r.x is not None and r.y is not None else (
+                t.to(r.device) for t in first_batch(r.data, EVAL_BATCH))
+            try:
+                out = r.gm(xs)
+                init_loss = float(r.loss_fn(out, ys))
+            except (RuntimeError, MemoryError, IndexError, ValueError) as e:
+                raise Abort(self._forward_failure(r, e, xs, r.start_epoch, "while computing the initial loss")) from None
+            loss_spec = REGISTRY.get(self.graph.nodes[r.ci.loss_id].type)
+            expected = (float(r.loss_fn(torch.zeros_like(out), ys))
+                        if loss_spec is not None and loss_spec.task == "classification" else None)
+        return init_loss, expected
+
+    def _run_started(self, r: RunState, init_loss: float, expected: float | None) -> ev.RunStarted:
+        data, cfg = r.data, r.cfg
+        return ev.RunStarted(self.graph.name, data.name, data.task, r.n, 0 if self.overfit else data.n_val,
+                             data.num_classes, sum(p.numel() for p in r.params), str(r.device), cfg.epochs,
+                             r.steps_per_epoch, init_loss, expected, r.start_epoch, list(r.health.order),
+                             list(data.class_names), str(self.out_dir) if self.out_dir else None, self.overfit, 0,
+                             self._flops_per_step, self._peak)
+
+    def _close_epoch(self, r: RunState, epoch: int, totals: EpochTotals) -> tuple[ev.Epoch, bool]:
+        """After an epoch's steps: step the schedule, evaluate on val, log the Epoch event and write a
+        checkpoint when one is due. Returns the event and whether a stop was asked (the epoch counts)."""
+        lr = r.opt.param_groups[0]["lr"]
+        if r.sched is not None:
+            r.sched.step()
+        val = None
+        if r.data.n_val and self.overfit is None:
+            val = self._evaluate(r, epoch, "val")
+        epoch_event = ev.Epoch(epoch, totals.loss_sum / max(totals.loss_n, 1),
+                               totals.correct / r.n if r.cls else None, val.loss if val else None,
+                               val.acc if val else None, lr, time.perf_counter() - r.t0, totals.samples_per_s,
+                               r.step)
+        if r.folder is not None:
+            try:
+                r.folder.log_epoch({k: v for k, v in ev.to_json(epoch_event).items() if k != "event"})
+            except OSError as err:
+                raise Abort(ev.Error("io", f"cannot write {r.folder.log_path}: {err.strerror or err}; the run "
+                                     "stopped" + self._last_good())) from None
+        stopping = self._stop.is_set()  # a stop after the epoch's last batch: the epoch counts
+        if stopping or epoch == r.cfg.epochs or time.perf_counter() - self._last_save >= self.checkpoint_interval:
+            self._save(None, None)
+        return epoch_event, stopping
 
     def _end(self, r: RunState, init_loss: float, fit_losses: list[float]) -> Iterator[ev.Event]:
         data = r.data
@@ -431,7 +387,7 @@ class Trainer(RequestHandling):
         if self.overfit is not None:
             fit = self._evaluate(r, r.epoch, "train", tensors=(r.x, r.y))
             ok = reached(data.task, fit.acc, fit.loss, init_loss)
-            causes = [] if ok else self._causes(r, fit_losses, init_loss)
+            causes = [] if ok else run_causes(self.graph, r, fit_losses, init_loss)
             self._save(None, None)
             yield ev.OverfitResult(ok, r.n, r.step, fit.acc, fit.loss, init_loss, causes)
             final = {"train_loss": fit.loss, "train_acc": fit.acc, "val_loss": None, "val_acc": None}
@@ -448,60 +404,24 @@ class Trainer(RequestHandling):
                  "val_loss": last.loss if data.n_val else None, "val_acc": last.acc if data.n_val else None}
         yield self._finished("completed", final)
 
-    def _causes(self, r: RunState, losses: list[float], init_loss: float) -> list[str]:
-        specs = [REGISTRY.get(self.graph.nodes[nid].type) for nid in self.graph.nodes]
-        linear = not any(s.nonlinear and not s.is_loss for s in specs if s is not None)
-        return likely_causes(losses=losses, initial=init_loss, steps=r.step, lr=r.cfg.optimizer.lr,
-                             optimizer=r.cfg.optimizer.name, warnings=r.warnings, linear=linear,
-                             params=sum(p.numel() for p in r.params), samples=r.n)
-
     def _epoch(self, r: RunState, epoch: int) -> Generator[ev.Event, None, EpochTotals | None]:
         """One epoch's steps (and the events between them); returns its totals, or None when a stop ended
         it early (after saving where it stopped)."""
-        # Each epoch's shuffle and dropout/augmentation draws depend on (seed, epoch) only, so a run
-        # resumed from a checkpoint continues exactly as the uninterrupted run would have.
-        cfg = r.cfg
-        r.gen.manual_seed(cfg.seed * 1_000_003 + epoch)
-        torch.manual_seed(cfg.seed * 1_000_003 + epoch + 500_000)
-        r.train_mode()
         te = time.perf_counter()
-        loss_sum, loss_n, correct = 0.0, 0, 0
-        if r.x is not None and r.y is not None:
-            x, y = r.x, r.y
-            perm = torch.randperm(r.n, generator=r.gen).to(r.device)
-            batches: Any = ((x[idx], y[idx]) for idx in perm.split(r.bs))
-        else:
-            batches = ((xb.to(r.device), yb.to(r.device)) for xb, yb in r.loader)
-        seen = done = 0
-        point = r.resume if epoch == r.start_epoch + 1 else None
-        if point is not None and point.partial:  # the checkpoint was written by a stop inside this epoch
-            p = point.partial
-            done, seen = p["batch"], p["seen"]
-            loss_sum, loss_n, correct = float(p["loss_sum"]), p["loss_n"], p["correct"]
-            te -= float(p["time"])
-            batches = itertools.islice(batches, done, None)
-            assert point.rng is not None  # resume_point refuses a partial epoch without it
-            try:
-                torch.set_rng_state(point.rng)
-            except RuntimeError as e:
-                raise _Abort(ev.Error("checkpoint", f"{self.resume_from}: the random generator state rng.cpu is "
-                                      f"not valid ({error_line(e)})", None, "rng.cpu")) from None
+        batches, p = self._batches(r, epoch)
+        done, seen, loss_sum, loss_n, correct = (0, 0, 0.0, 0, 0) if p is None else (
+            p["batch"], p["seen"], float(p["loss_sum"]), p["loss_n"], p["correct"])
+        te -= 0.0 if p is None else float(p["time"])
         pend: list[float] = []
-        pend_hits = pend_seen = 0
-        last_emit = 0.0
+        pend_hits, pend_seen, last_emit = 0, 0, 0.0
         interval, every_step, cls = self.step_interval, self.step_interval <= 0, r.cls
         go_set, stop_set, clock, requests = self._go.is_set, self._stop.is_set, time.perf_counter, self._requests
         want = r.sampler.want  # the budget may change during the run (Request("stats_budget"))
-        augment = cfg.augment.active
+        augment, aug = r.cfg.augment.active, r.cfg.augment
         stopped_rng = None
         for xb, yb in batches:
             if not go_set():
-                yield ev.Paused(epoch, r.step)
-                while not go_set():
-                    self._wake.wait()
-                    self._wake.clear()
-                    yield from self._serve(r, epoch)
-                yield ev.Resumed(epoch, r.step)
+                yield from self._paused(r, epoch)
             if requests:
                 yield from self._serve(r, epoch)
             if stop_set():
@@ -511,15 +431,9 @@ class Trainer(RequestHandling):
                 yield from self._images(r, r.sampler.selected, epoch, None)
             ts = clock()
             if augment:
-                xb = augment_batch(xb, cfg.augment)
+                xb = augment_batch(xb, aug)
             sample = want()
-            try:
-                lv, out = train_step(r, xb, yb, sample)
-            except (RuntimeError, MemoryError, IndexError, ValueError) as e:
-                r.sampler.cancel()
-                raise _Abort(runtime_error(r.gm, r.ci, xb, e, epoch)) from None
-            if not math.isfinite(lv):
-                raise _Abort(nan_error(r.gm, r.ci, xb, epoch, r.step + 1, lv))
+            lv, out = self._train_step(r, xb, yb, sample, epoch)
             if cls:
                 hits = int((out.argmax(1) == yb).sum())
                 correct += hits
@@ -532,12 +446,7 @@ class Trainer(RequestHandling):
             loss_n += 1
             pend.append(lv)
             if sample:
-                ns = r.sampler.finish(epoch, r.step)
-                r.sampler.charge(clock() - ts - (r.plain_ema if r.plain_ema is not None else 0.0))
-                yield ns
-                for w in r.health.check(ns):
-                    r.warnings.append(w)
-                    yield w
+                yield from self._sampled(r, epoch, ts)
             else:
                 dt = clock() - ts
                 r.plain_ema = dt if r.plain_ema is None else 0.9 * r.plain_ema + 0.1 * dt
@@ -556,6 +465,64 @@ class Trainer(RequestHandling):
         r.epoch = epoch
         return EpochTotals(loss_sum, loss_n, correct, r.n / epoch_time if epoch_time > 0 else 0.0)
 
+    def _batches(self, r: RunState, epoch: int) -> tuple[Iterator[tuple[torch.Tensor, torch.Tensor]],
+                                                          dict[str, Any] | None]:
+        """Seed the epoch's draws and put the net in training mode; returns the epoch's batches and, when
+        the run resumes from a stop inside this epoch, the checkpoint's running sums (the batches then
+        start after the ones done)."""
+        # Each epoch's shuffle and dropout/augmentation draws depend on (seed, epoch) only, so a run
+        # resumed from a checkpoint continues exactly as the uninterrupted run would have.
+        cfg = r.cfg
+        r.gen.manual_seed(cfg.seed * 1_000_003 + epoch)
+        torch.manual_seed(cfg.seed * 1_000_003 + epoch + 500_000)
+        r.train_mode()
+        batches: Iterator[tuple[torch.Tensor, torch.Tensor]]
+        if r.x is not None and r.y is not None:
+            x, y = r.x, r.y
+            perm = torch.randperm(r.n, generator=r.gen).to(r.device)
+            batches = ((x[idx], y[idx]) for idx in perm.split(r.bs))
+        else:
+            batches = ((xb.to(r.device), yb.to(r.device)) for xb, yb in r.loader)
+        point = r.resume if epoch == r.start_epoch + 1 else None
+        if point is None or not point.partial:
+            return batches, None
+        # the checkpoint was written by a stop inside this epoch
+        assert point.rng is not None  # resume_point refuses a partial epoch without it
+        batches = itertools.islice(batches, point.partial["batch"], None)
+        restore_rng(point.rng, self.resume_from)
+        return batches, point.partial
+
+    def _paused(self, r: RunState, epoch: int) -> Iterator[ev.Event]:
+        """Wait while paused, answering requests; Paused first, Resumed last."""
+        yield ev.Paused(epoch, r.step)
+        while not self._go.is_set():
+            self._wake.wait()
+            self._wake.clear()
+            yield from self._serve(r, epoch)
+        yield ev.Resumed(epoch, r.step)
+
+    def _train_step(self, r: RunState, xb: torch.Tensor, yb: torch.Tensor, sample: bool,
+                    epoch: int) -> tuple[float, torch.Tensor]:
+        """:func:`train_step` on one batch; an exception or a non-finite loss ends the run naming the node."""
+        try:
+            lv, out = train_step(r, xb, yb, sample)
+        except (RuntimeError, MemoryError, IndexError, ValueError) as e:
+            r.sampler.cancel()
+            raise Abort(runtime_error(r.gm, r.ci, xb, e, epoch)) from None
+        if not math.isfinite(lv):
+            raise Abort(nan_error(r.gm, r.ci, xb, epoch, r.step + 1, lv))
+        return lv, out
+
+    def _sampled(self, r: RunState, epoch: int, ts: float) -> Iterator[ev.Event]:
+        """After a sampled step (begun at ``ts``): its NodeStats, charged to the sampler, and the health
+        checks' warnings."""
+        ns = r.sampler.finish(epoch, r.step)
+        r.sampler.charge(time.perf_counter() - ts - (r.plain_ema if r.plain_ema is not None else 0.0))
+        yield ns
+        for w in r.health.check(ns):
+            r.warnings.append(w)
+            yield w
+
     def _step_event(self, r: RunState, epoch: int, pend: list[float], hits: int, seen: int) -> ev.Step:
         return ev.Step(epoch, r.step, sum(pend) / len(pend), len(pend), r.opt.param_groups[0]["lr"],
                        hits / seen if r.cls and seen else None, pend if len(pend) > 1 else None,
@@ -568,7 +535,7 @@ class Trainer(RequestHandling):
             return evaluate(r.gm, r.loss_fn, r.data, r.device, split, r.train_mode, **kwargs)
         except EvaluationError as e:
             what = "the overfit samples" if kwargs.get("tensors") is not None else f"the {split} split"
-            raise _Abort(self._forward_failure(r, e.cause, e.batch, epoch, f"while evaluating {what}")) from None
+            raise Abort(self._forward_failure(r, e.cause, e.batch, epoch, f"while evaluating {what}")) from None
 
     def _forward_failure(self, r: RunState, e: BaseException, xb: torch.Tensor, epoch: int, during: str) -> ev.Error:
         """The Error of an exception raised by an eval-mode forward pass (found again in eval mode)."""
@@ -598,10 +565,9 @@ class Trainer(RequestHandling):
             path = save_checkpoint(self.out_dir / "last.safetensors", r.gm, r.opt, epoch=r.epoch, step=r.step,
                                    graph=self.graph.name, extra=extra, rng=rng)
         except (OSError, SafetensorError) as e:
-            raise _Abort(ev.Error("checkpoint", f"cannot write the checkpoint in {self.out_dir}: "
+            raise Abort(ev.Error("checkpoint", f"cannot write the checkpoint in {self.out_dir}: "
                                   f"{getattr(e, 'strerror', None) or e}; the run stopped" + self._last_good())) from None
         self._ckpt = str(path)
-
 
 
 def preflight(graph: Graph, config: TrainConfig | None = None, *,
@@ -613,7 +579,7 @@ def preflight(graph: Graph, config: TrainConfig | None = None, *,
     GUI thread or debounced. Nothing is compiled or trained."""
     try:
         Trainer(graph, config, base_dir=base_dir)._setup()
-    except _Abort as a:
+    except Abort as a:
         return a.error
     return None
 
