@@ -26,7 +26,7 @@ from .graph import Edge, Graph, valid_id
 from .init_schemes import init_problem
 from .memory import BYTES_PER_VALUE
 from .registry import REGISTRY, Registry
-from .spec import VARIADIC, Shape, ShapeError
+from .spec import VARIADIC, LayerSpec, Shape, ShapeError
 from .text import MAX_SHOWN, one_line, quote
 
 #: how bad a problem is: an error stops training and export; a warning only says so
@@ -184,6 +184,10 @@ def analyze(graph: Graph, registry: Registry = REGISTRY, *, costs: bool = True) 
         return _analyze(graph, registry, costs)
 
 
+#: ``report(node, message, field=None, severity="error")``: records a problem on the list and on its node
+Report = Callable[..., None]
+
+
 def _analyze(graph: Graph, registry: Registry, costs: bool = True) -> Analysis:
     problems: list[Problem] = []
     infos: dict[str, NodeInfo] = {}
@@ -194,7 +198,20 @@ def _analyze(graph: Graph, registry: Registry, costs: bool = True) -> Analysis:
         if node in infos:
             infos[node].problems.append(p)
 
-    specs = {}
+    specs = _resolve(graph, registry, infos, report)
+    for lp in graph.load_problems:
+        report(lp.node, lp.message, lp.field)
+    inputs_by_node = _connect(graph, specs, report)
+    order, users = _order(graph, inputs_by_node, report)
+    _infer(graph, order, specs, infos, inputs_by_node, costs, report)
+    input_ids, loss, output, sinks = _graph_rules(graph, specs, order, inputs_by_node, users, report)
+    return Analysis(infos, problems, order, input_ids, loss, output, sinks)
+
+
+def _resolve(graph: Graph, registry: Registry, infos: dict[str, NodeInfo], report: Report) -> dict[str, LayerSpec]:
+    """Fill ``infos`` with one NodeInfo per node (its params resolved against its spec) and check each
+    node's type, params, id and init scheme; return the spec of every node whose type is known."""
+    specs: dict[str, LayerSpec] = {}
     for nid, node in graph.nodes.items():
         infos[nid] = info = NodeInfo()
         spec = registry.get(node.type)
@@ -217,10 +234,12 @@ def _analyze(graph: Graph, registry: Registry, costs: bool = True) -> Analysis:
                 what = "keeps PyTorch's starting values" if spec.has_weights else "has no weights"
                 report(nid, f"init {quote(node.init)} is ignored: the init schemes set weight matrices and filters, "
                             f"and {spec.display} {what}; set it to '(graph default)'", "init", "warning")
-    for lp in graph.load_problems:
-        report(lp.node, lp.message, lp.field)
+    return specs
 
-    # ---- edges: dangling, bad ports, crowded ports --------------------------------------------
+
+def _connect(graph: Graph, specs: dict[str, LayerSpec], report: Report) -> dict[str, dict[int, str]]:
+    """Each node's sources by input port, from the edges that hold (dangling edges, bad ports and
+    crowded ports are reported and left out)."""
     inputs_by_node: dict[str, dict[int, str]] = {nid: {} for nid in graph.nodes}
     for edge in graph.edges:
         if edge.src not in graph.nodes or edge.dst not in graph.nodes:
@@ -246,8 +265,13 @@ def _analyze(graph: Graph, registry: Registry, costs: bool = True) -> Analysis:
                           f"a port takes one edge (use Add or Concat to join branches)", "edges")
             continue
         slots[edge.port] = edge.src
+    return inputs_by_node
 
-    # ---- order (Kahn, in file order) and cycles ------------------------------------------------
+
+def _order(graph: Graph, inputs_by_node: dict[str, dict[int, str]],
+           report: Report) -> tuple[list[str], dict[str, list[str]]]:
+    """(topological order of the nodes outside cycles, Kahn's in file order; each node's consumers);
+    every node on a cycle is reported."""
     indeg = {nid: len(s) for nid, s in inputs_by_node.items()}
     users: dict[str, list[str]] = {nid: [] for nid in graph.nodes}
     for nid, slots in inputs_by_node.items():
@@ -265,28 +289,24 @@ def _analyze(graph: Graph, registry: Registry, costs: bool = True) -> Analysis:
                 ready.append(u)
     if len(order) < len(graph.nodes):
         _report_cycles(graph, inputs_by_node, set(order), report)
+    return order, users
 
-    # ---- shapes in topological order -----------------------------------------------------------
+
+def _infer(graph: Graph, order: list[str], specs: dict[str, LayerSpec], infos: dict[str, NodeInfo],
+           inputs_by_node: dict[str, dict[int, str]], costs: bool, report: Report) -> None:
+    """Shapes, parameter counts, costs, training roles and receptive fields, node by node in forward
+    order. The hot path of the live analysis: the per-node work stays inline (no call per node)."""
     for nid in order:
         info, spec = infos[nid], specs.get(nid)
         if spec is None or info.resolved is None:
             continue
         slots = inputs_by_node[nid]
         n = len(slots)
-        if spec.inputs == VARIADIC:
-            if n < 2:
-                report(nid, f"{spec.type} needs at least 2 inputs, has {n}; connect more branches", "edges")
+        if spec.inputs == VARIADIC or n < spec.inputs:
+            problem = _arity_problem(spec, slots)
+            if problem is not None:
+                report(nid, problem, "edges")
                 continue
-            gap = next((i for i in range(n) if i not in slots), None)
-            if gap is not None:
-                report(nid, f"input port {gap} is empty but port {max(slots)} is used; "
-                            f"connect inputs to ports 0..{n - 1}", "edges")
-                continue
-        elif n < spec.inputs:
-            empty = next(i for i in range(spec.inputs) if i not in slots)
-            what = "its input" if spec.inputs == 1 else f"input port {empty}"
-            report(nid, f"missing input: connect {what} (drag from another node's output)", "edges")
-            continue
         in_shapes = []
         for i in range(n):
             s = infos[slots[i]].shape
@@ -301,11 +321,8 @@ def _analyze(graph: Graph, registry: Registry, costs: bool = True) -> Analysis:
                 info.params = spec.count(info.resolved, in_shapes, info.shape)
                 info.param_bytes = BYTES_PER_VALUE * info.params
                 info.activation_bytes = BYTES_PER_VALUE * math.prod(info.shape)
-            except ShapeError as e:
-                report(nid, str(e), "shape")
-                continue
             except Exception as e:  # a shape rule must never take the analysis down
-                report(nid, f"cannot infer the shape: {e}", "shape")
+                report(nid, str(e) if isinstance(e, ShapeError) else f"cannot infer the shape: {e}", "shape")
                 continue
             if not costs:
                 continue
@@ -334,7 +351,29 @@ def _analyze(graph: Graph, registry: Registry, costs: bool = True) -> Analysis:
                 else:
                     info.rf = rf
 
-    # ---- graph-wide rules -------------------------------------------------------------------------
+
+def _arity_problem(spec: LayerSpec, slots: dict[int, str]) -> str | None:
+    """What is wrong with the inputs connected to a node that takes any number of them or has fewer
+    than it takes (None: nothing)."""
+    n = len(slots)
+    if spec.inputs == VARIADIC:
+        if n < 2:
+            return f"{spec.type} needs at least 2 inputs, has {n}; connect more branches"
+        if max(slots) != n - 1:  # n distinct ports from 0 fill 0..n-1 exactly when the largest is n-1
+            gap = next(i for i in range(n) if i not in slots)
+            return f"input port {gap} is empty but port {max(slots)} is used; connect inputs to ports 0..{n - 1}"
+        return None
+    if n < spec.inputs:
+        empty = next(i for i in range(spec.inputs) if i not in slots)
+        what = "its input" if spec.inputs == 1 else f"input port {empty}"
+        return f"missing input: connect {what} (drag from another node's output)"
+    return None
+
+
+def _graph_rules(graph: Graph, specs: dict[str, LayerSpec], order: list[str], inputs_by_node: dict[str, dict[int, str]],
+                 users: dict[str, list[str]], report: Report) -> tuple[list[str], str | None, str | None, list[str]]:
+    """Graph-wide rules (an Input, one loss, last, not after what it applies again, one output);
+    return (Input ids, the loss, the prediction, the sinks)."""
     input_ids = [nid for nid, s in specs.items() if s.inputs == 0]
     losses = [nid for nid, s in specs.items() if s.is_loss]
     if graph.nodes and not input_ids:
@@ -358,7 +397,7 @@ def _analyze(graph: Graph, registry: Registry, costs: bool = True) -> Analysis:
         if len(sinks) > 1:
             report(None, f"the graph has {len(sinks)} outputs ({', '.join(sinks)}) and no loss; "
                          f"its prediction is ambiguous", "nodes", "warning")
-    return Analysis(infos, problems, order, input_ids, loss, output, sinks)
+    return input_ids, loss, output, sinks
 
 
 def _field(info: NodeInfo, w: Window, infos: dict[str, NodeInfo]) -> Field | str | None:
@@ -379,7 +418,7 @@ def _field(info: NodeInfo, w: Window, infos: dict[str, NodeInfo]) -> Field | str
 
 
 def _report_cycles(graph: Graph, inputs_by_node: dict[str, dict[int, str]], done: set[str],
-                   report: Callable[..., None]) -> None:
+                   report: Report) -> None:
     import networkx as nx  # only a graph with a cycle needs it
 
     rest: nx.DiGraph = nx.DiGraph()

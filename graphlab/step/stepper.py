@@ -131,8 +131,26 @@ class Stepper:
             raise StepError(f"the graph has errors; first: {p.text()}", p.node, "graph")
         self.analysis = a
         _check_memory(a, batch_mod.explicit_batch(a, inputs) if inputs is not None else batch, dtype)
+        self._build(weights)
+        self._plan_walk()
+        self.inputs, given_targets = self._make_inputs(inputs, batch, base_dir, dataset)
+        self.batch = next(iter(self.inputs.values())).shape[0] if self.inputs else batch
+        self.targets: torch.Tensor | None = self._make_targets(targets, given_targets)
+        self.upstream = self._make_upstream(upstream)
+        self._mutates: set[str] = {n for n in self.order if n in self.info.module_names and any(
+            getattr(m, "inplace", False) is True for m in self._module(n).modules())}
+        self.records: dict[str, NodeRecord] = {}
+        self._lock = threading.RLock()
+        _warm_up_autograd()
+        self.reset()
+
+    # -- set-up ----------------------------------------------------------------------------------
+    def _build(self, weights: Any) -> None:
+        """Compile the analysed graph, load ``weights`` into it and convert it to the stepper's dtype and
+        mode (StepError when it cannot be built or converted)."""
+        graph, seed, dtype = self.graph, self.seed, self.dtype
         try:
-            self.module = compile_graph(graph, seed=seed, analysis=a)
+            self.module = compile_graph(graph, seed=seed, analysis=self.analysis)
         except BuildError as e:  # an allocation that failed although the sizes seemed to fit
             raise StepError(f"{e.node}: {e}", e.node, "memory") from None
         except (CompileError, ValueError) as e:
@@ -142,13 +160,17 @@ class Stepper:
         if weights is not None:
             self.notes.append(batch_mod.load_weights(self.module, weights))
         try:
-            self.module.to(dtype).train(train_mode)
+            self.module.to(dtype).train(self.train_mode)
             if self.loss_module is not None:
-                self.loss_module.to(dtype).train(train_mode)
+                self.loss_module.to(dtype).train(self.train_mode)
         except (MemoryError, RuntimeError) as e:
             raise StepError(f"the weights could not be converted to {dtype} ({error_line(e)})", None,
                             "memory") from None
 
+    def _plan_walk(self) -> None:
+        """The nodes stepped (forward order, the loss last), their sources, consumers, edges, types and
+        per-node seeds, and the walk: every node forward, then every node backward in reverse."""
+        a, seed = self.analysis, self.seed
         loss = a.loss
         self.order: list[str] = [n for n in a.order if n in self.info.node_map and n != loss]
         if loss is not None:
@@ -159,33 +181,24 @@ class Stepper:
             for port, s in enumerate(self._sources[n]):
                 self._consumers[s].append((n, port))
         self.edges = [(s, n, port) for n in self.order for port, s in enumerate(self._sources[n])]
-        self._types = {n: graph.nodes[n].type for n in self.order}
+        self._types = {n: self.graph.nodes[n].type for n in self.order}
         self._seeds = {n: (seed * 1_000_003 + i + 1) % (2 ** 62) for i, n in enumerate(self.order)}
-        self._rng = {n: seeded_state(s) for n, s in self._seeds.items()} if train_mode else {}
-
-        self.inputs, given_targets = self._make_inputs(inputs, batch, base_dir, dataset)
-        self.batch = next(iter(self.inputs.values())).shape[0] if self.inputs else batch
-        self.targets: torch.Tensor | None = None
-        if loss is not None:
-            pred = tuple(a.nodes[a.output].shape or ()) if a.output else ()
-            if targets is not None:
-                self.targets = batch_mod.check_targets(graph, a, targets, self.batch, pred, dtype)
-            elif given_targets is not None:
-                self.targets = batch_mod.check_targets(graph, a, given_targets, self.batch, pred, dtype)
-            else:
-                self.targets = batch_mod.random_targets(graph, a, self.batch, pred, seed, dtype)
-        self.upstream = self._make_upstream(upstream)
-
+        self._rng = {n: seeded_state(s) for n, s in self._seeds.items()} if self.train_mode else {}
         self.walk: list[tuple[str, Phase]] = [(n, "forward") for n in self.order] + \
                                            [(n, "backward") for n in reversed(self.order)]
-        self._mutates: set[str] = {n for n in self.order if n in self.info.module_names and any(
-            getattr(m, "inplace", False) is True for m in self._module(n).modules())}
-        self.records: dict[str, NodeRecord] = {}
-        self._lock = threading.RLock()
-        _warm_up_autograd()
-        self.reset()
 
-    # -- set-up ----------------------------------------------------------------------------------
+    def _make_targets(self, targets: Any, given_targets: Any) -> torch.Tensor | None:
+        """The targets of a graph with a loss: those given, else the dataset's, else seeded random ones."""
+        a, graph, dtype = self.analysis, self.graph, self.dtype
+        if a.loss is None:
+            return None
+        pred = tuple(a.nodes[a.output].shape or ()) if a.output else ()
+        if targets is not None:
+            return batch_mod.check_targets(graph, a, targets, self.batch, pred, dtype)
+        if given_targets is not None:
+            return batch_mod.check_targets(graph, a, given_targets, self.batch, pred, dtype)
+        return batch_mod.random_targets(graph, a, self.batch, pred, self.seed, dtype)
+
     def _make_inputs(self, inputs: Mapping[str, Any] | None, batch: int,
                      base_dir: Any, dataset: bool) -> tuple[dict[str, torch.Tensor], Any]:
         a = self.analysis
