@@ -57,10 +57,16 @@ Ctrl+Alt+1 / Ctrl+Alt+2 / Ctrl+Alt+3 bars on the cards: FLOPs, memory, parameter
 """
 
 
-def build_menus(w: MainWindow) -> dict[str, QAction]:
-    acts: dict[str, QAction] = {}
+class _ActionMaker:
+    """Makes the window's actions (objectName ``action_<key>``) and keeps them by key in ``acts``."""
 
-    def act(key: str, text: str, slot: Callable[[], object], shortcuts: list, canvas: bool = False) -> QAction:
+    def __init__(self, w: MainWindow) -> None:
+        self.w = w
+        self.acts: dict[str, QAction] = {}
+
+    def __call__(self, key: str, text: str, slot: Callable[[], object], shortcuts: list,
+                 canvas: bool = False) -> QAction:
+        w = self.w
         a = QAction(text, w)
         a.setObjectName(f"action_{key}")
         a.setShortcuts([QKeySequence(s) for s in shortcuts])
@@ -70,11 +76,22 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
             w.view.addAction(a)
         else:
             w.addAction(a)
-        acts[key] = a
+        self.acts[key] = a
         return a
 
-    mb = w.menuBar()
-    m = w.file_menu = mb.addMenu("&File")
+
+def build_menus(w: MainWindow) -> dict[str, QAction]:
+    """File, Edit, View and Help in the window's menu bar; the actions by key."""
+    act = _ActionMaker(w)
+    _file_menu(w, act)
+    _edit_menu(w, act)
+    _view_menu(w, act)
+    _help_menu(w, act)
+    return act.acts
+
+
+def _file_menu(w: MainWindow, act: _ActionMaker) -> None:
+    m = w.file_menu = w.menuBar().addMenu("&File")
     m.addAction(act("new", "&New", w.new_file, ["Ctrl+N"]))
     m.addAction(act("open", "&Open…", w.open_interactive, ["Ctrl+O"]))
     w.recent_menu = m.addMenu("Open &Recent")
@@ -86,7 +103,9 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     m.addSeparator()
     m.addAction(act("quit", "&Quit", w.close, ["Ctrl+Q"]))
 
-    e = w.edit_menu = mb.addMenu("&Edit")
+
+def _edit_menu(w: MainWindow, act: _ActionMaker) -> None:
+    e = w.edit_menu = w.menuBar().addMenu("&Edit")
     undo = w.undo_stack.createUndoAction(w, "&Undo")
     undo.setShortcuts([QKeySequence("Ctrl+Z")])
     redo = w.undo_stack.createRedoAction(w, "&Redo")
@@ -95,7 +114,7 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
         a.setObjectName(f"action_{key}")
         w.addAction(a)
         e.addAction(a)
-        acts[key] = a
+        act.acts[key] = a
     e.addSeparator()
     e.addAction(act("copy", "&Copy", w.copy_selection, ["Ctrl+C"], canvas=True))
     e.addAction(act("paste", "&Paste", w.paste, ["Ctrl+V"], canvas=True))
@@ -111,7 +130,9 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     e.addSeparator()
     e.addAction(act("rename_graph", "Re&name Graph…", w.rename_graph, ["F2"]))
 
-    v = w.view_menu = mb.addMenu("&View")
+
+def _view_menu(w: MainWindow, act: _ActionMaker) -> None:
+    v = w.view_menu = w.menuBar().addMenu("&View")
     v.addAction(act("fit", "&Fit to Window", w.view.fit_key, ["F"], canvas=True))
     v.addAction(act("zoom_in", "Zoom &In", lambda: w.view.zoom(1.25), ["Ctrl+=", "Ctrl++"]))
     v.addAction(act("zoom_out", "Zoom &Out", lambda: w.view.zoom(0.8), ["Ctrl+-"]))
@@ -120,7 +141,8 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     v.addAction(act("auto_layout", "Auto-&Layout", w.controller.auto_layout, ["Ctrl+L"]))
     v.addSeparator()
 
-    h = w.help_menu = mb.addMenu("&Help")
+
+def _help_menu(w: MainWindow, act: _ActionMaker) -> None:
+    h = w.help_menu = w.menuBar().addMenu("&Help")
     h.addAction(act("controls", "&Mouse and Keyboard…", w.show_controls, ["F1"]))
     h.addAction(act("docs", "&Documentation…", w.show_docs, ["Shift+F1"]))
-    return acts

@@ -71,11 +71,33 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings("GraphLab", "GraphLab")
         self.setWindowIcon(app_icon())
         self.prompts: Any = Prompts(self)
+        self._build_document()
+        self._build_canvas()
+        self._build_panels()
+        self._build_file_services(recovery_dir, autosave_ms)
+        self._build_menus()
+        self._build_shell()
+        self._build_docks()
+        self._build_workspaces()
+        self._install_features()
+        self.set_document(self.document.graph, None)
+        self.setAcceptDrops(True)
+        self._restore_geometry()
+        self._restore_workspace = True
+        self._fit_on_show = True
+        self.docs: Any = None  # Help ▸ Documentation, made when first asked for
+
+    # ---- assembly ------------------------------------------------------------------------------
+    def _build_document(self) -> None:
+        """The document and the handles on its parts that scripts and tests use."""
         self.document = Document(parent=self, category_icon=_card_icon)
         self.controller = self.document.controller
         self.undo_stack = self.document.undo_stack
         self.live = self.document.live
         self.scene = self.document.scene
+
+    def _build_canvas(self) -> None:
+        """The central widget: the lesson banner above the canvas view."""
         self.view = CanvasView(self.scene, self)
         self.lesson = LessonBanner(self.document)
         centre = QWidget()
@@ -85,10 +107,16 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.lesson)
         lay.addWidget(self.view, 1)
         self.setCentralWidget(centre)
+
+    def _build_panels(self) -> None:
+        """The design panels (put in docks by :meth:`_build_docks`) and the quick-add popup."""
         self.layer_palette = PaletteWidget()
         self.inspector = InspectorWidget(self.controller)
         self.problems = ProblemsWidget(self.document.problems)
         self.quick = QuickAddPopup(self)
+
+    def _build_file_services(self, recovery_dir: Path | None, autosave_ms: int | None) -> None:
+        """Recent files, the recovery autosave, file commands, the clipboard, undo keys, the status line."""
         self.recent = RecentFiles(self.settings)
         self.autosave = Autosave(recovery_dir or default_recovery_dir(),
                                  lambda: (self.document.graph, self.document.path, not self.undo_stack.isClean()),
@@ -98,22 +126,33 @@ class MainWindow(QMainWindow):
         self.undo_keys = UndoKeyRouter(self)
         self.summary = StatusSummary(self.document, self.statusBar())
 
+    def _build_menus(self) -> None:
+        """File, Edit, View and Help with their actions; View ▸ Workspace and View ▸ Panels."""
         self.actions_: dict[str, QAction] = build_menus(self)
         self.menus: dict[str, QMenu] = {"file": self.file_menu, "edit": self.edit_menu, "view": self.view_menu,
                                         "help": self.help_menu}
         self.workspace_menu = self.view_menu.addMenu("&Workspace")
         self.panels_menu = self.view_menu.addMenu("&Panels")
+
+    def _build_shell(self) -> None:
+        """The :class:`Shell` the features are built from, with the window's hooks."""
         self.shell = Shell(self, self.document, lambda: self.prompts, self.view, self.panels_menu, self.help_menu,
                            self.settings)
         self.shell.protect_hook = self.autosave.save_now
         self.shell.file_menu = self.file_menu
         self.shell.open_hook = self._open_untitled
+
+    def _build_docks(self) -> None:
+        """The design panels' docks."""
         self.palette_dock = self.add_dock("Layers", self.layer_palette, Qt.DockWidgetArea.LeftDockWidgetArea,
                                           "paletteDock", "Ctrl+1", ("design",))
         self.inspector_dock = self.add_dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea,
                                             "inspectorDock", "Ctrl+2")
         self.problems_dock = self.add_dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea,
                                            "problemsDock", "Ctrl+3")
+
+    def _build_workspaces(self) -> None:
+        """The workspaces, their menu and bar; the run toolbar goes to the menu bar's right corner."""
         self.run_toolbar = self.shell.run_toolbar
         self.workspace = Workspaces(self, self.settings, self.shell)
         self.shell.workspaces = self.workspace
@@ -124,24 +163,24 @@ class MainWindow(QMainWindow):
         self.removeToolBar(self.run_toolbar)
         self.menuBar().setCornerWidget(self.run_toolbar, Qt.Corner.TopRightCorner)
         self.run_toolbar.show()
+
+    def _install_features(self) -> None:
+        """The Recent and Examples menus, then the features, each built from the document and the shell."""
         self.recent_list = RecentMenu(self.recent_menu, self.recent, self.open_file)
         fill_examples_menu(self.examples_menu, self.open_example)
         self.training = install_training(self.document, self.shell)  # Run menu, toolbar, Training/Plots/Node/Runs
-        self._wire()
+        self._wire()  # the window's own signals: after the training's connections, before the stepper's
         self.stepper_ui = install_stepper(self.document, self.shell)  # Debug menu, "stepper" dock
         self.search = install_search(self.document, self.shell)  # Search menu, "search" dock
         self.shell.save_hook = self.save_file
         self.cost = install_cost(self.document, self.shell)  # the "cost" dock, bars on the cards
         self.model_import = install_model_import(self.document, self.shell)  # File ▸ Import…, Load Weights…
-        self.set_document(self.document.graph, None)
-        self.setAcceptDrops(True)
+
+    def _restore_geometry(self) -> None:
         self.resize(1280, 800)
         geo = self.settings.value("window/geometry")
         if isinstance(geo, QByteArray):
             self.restoreGeometry(geo)
-        self._restore_workspace = True
-        self._fit_on_show = True
-        self.docs: Any = None  # Help ▸ Documentation, made when first asked for
 
     # ---- extension points ----------------------------------------------------------------------
     def add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, name: str,

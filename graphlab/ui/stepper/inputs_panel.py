@@ -104,6 +104,27 @@ class InputsPanel(QWidget):
         self._section: dict[str, Any] = {}  # the document's step section, as last shown or sent
         self._file_error = ""  # what parse_step says about the document's section
 
+        row = self._build_source_row()
+        self._build_typed_box()
+        wrow = self._build_weights_row()
+        self.train_mode: QCheckBox = self._widget("train_mode", QCheckBox)
+        self.train_mode.setText("Train mode (BatchNorm batch statistics, Dropout masks)")
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(3)
+        lay.addLayout(row)
+        lay.addWidget(self.typed_box)
+        lay.addWidget(self.error)
+        lay.addLayout(wrow)
+        lay.addWidget(self.train_mode)
+
+        self.load_button.clicked.connect(self.load_weights_requested)
+        self.init_button.clicked.connect(self._use_initial)
+        self._show_section({}, "")
+
+    def _build_source_row(self) -> QHBoxLayout:
+        """The field editors of the step section; the inputs' source with its seed and batch size."""
         self.editors: dict[str, FieldEditor] = {
             key: make_editor(FIELDS[key], key, self._field_edited, self._show_error, self, object_name=f"step_{key}")
             for key in ("source", "seed", "batch", "train_mode")}
@@ -120,7 +141,10 @@ class InputsPanel(QWidget):
         row.addWidget(self.source, 1)
         row.addWidget(self.seed)
         row.addWidget(self.batch)
+        return row
 
+    def _build_typed_box(self) -> None:
+        """The typed values' form (a table per Input node, made by :meth:`_make_tables`) and its error line."""
         self.typed_box = QWidget()
         self.typed_form = QFormLayout(self.typed_box)
         self.typed_form.setContentsMargins(0, 0, 0, 0)
@@ -130,6 +154,8 @@ class InputsPanel(QWidget):
         self.error.setWordWrap(True)
         self.error.hide()
 
+    def _build_weights_row(self) -> QHBoxLayout:
+        """Which weights: the label, "Load…" and "Initial"."""
         self.weights_label = QLabel("")
         self.weights_label.setObjectName("step_weights")
         self.weights_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -146,21 +172,7 @@ class InputsPanel(QWidget):
         wrow.addWidget(self.weights_label, 1)
         wrow.addWidget(self.load_button)
         wrow.addWidget(self.init_button)
-        self.train_mode: QCheckBox = self._widget("train_mode", QCheckBox)
-        self.train_mode.setText("Train mode (BatchNorm batch statistics, Dropout masks)")
-
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(3)
-        lay.addLayout(row)
-        lay.addWidget(self.typed_box)
-        lay.addWidget(self.error)
-        lay.addLayout(wrow)
-        lay.addWidget(self.train_mode)
-
-        self.load_button.clicked.connect(self.load_weights_requested)
-        self.init_button.clicked.connect(self._use_initial)
-        self._show_section({}, "")
+        return wrow
 
     def _widget(self, key: str, kind: type) -> Any:
         w = self.editors[key].widget

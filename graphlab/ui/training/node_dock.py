@@ -62,10 +62,24 @@ def images_job(ctx: Any, graph_text: str, node: str, weights: str | None, base_d
 class NodePanel(QWidget):
     def __init__(self, document: Document, shell: Shell, controller: TrainingController) -> None:
         super().__init__()
-        from ..views import HeatmapView, ImageMosaic, SeriesPlot
-
         self.document, self.shell, self.controller = document, shell, controller
         self.node: str | None = None
+        self._build_widgets()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._page(self.act, self.fractions, self.grad), "Activations")
+        self.tabs.addTab(self._page(self.act_hist, self.grad_hist), "Histograms")
+        self.tabs.addTab(self._page(self.norms, self.ratio), "Parameters")
+        self.tabs.addTab(self._build_images_page(), "Images")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self._build_layout()
+        self._show_tabs(False)  # until a node is selected
+        self._init_state()
+        self._connect(controller, shell)
+
+    def _build_widgets(self) -> None:
+        """The header, the plots and heatmaps of the first three tabs, the Images tab's note."""
+        from ..views import HeatmapView, ImageMosaic, SeriesPlot
+
         self.header = QLabel("Select a node on the canvas to see its statistics during a run.")
         self.header.setObjectName("node_header")
         self.header.setWordWrap(True)
@@ -82,10 +96,10 @@ class NodePanel(QWidget):
         self.images_note = QLabel(IMAGES_NOTE)
         self.images_note.setWordWrap(True)
 
-        self.tabs = QTabWidget()
-        self.tabs.addTab(self._page(self.act, self.fractions, self.grad), "Activations")
-        self.tabs.addTab(self._page(self.act_hist, self.grad_hist), "Histograms")
-        self.tabs.addTab(self._page(self.norms, self.ratio), "Parameters")
+    def _build_images_page(self) -> QScrollArea:
+        """The Images tab: one titled mosaic per kind, the probe sample beside the feature maps."""
+        from ..views import ImageMosaic
+
         images = QWidget()
         il = QVBoxLayout(images)
         il.setContentsMargins(2, 2, 2, 2)
@@ -119,15 +133,17 @@ class NodePanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(images)
-        self.tabs.addTab(scroll, "Images")
-        self.tabs.currentChanged.connect(self._tab_changed)
+        return scroll
+
+    def _build_layout(self) -> None:
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
         lay.addWidget(self.header)
         lay.addWidget(self.tabs, 1)
         lay.addStretch(1)
         self._lay = lay
-        self._show_tabs(False)  # until a node is selected
+
+    def _init_state(self) -> None:
         self._keys: dict[int, Any] = {}
         self._images_seen: dict[str, Any] = {}
         self.images: dict[str, Any] = {}  # kind -> the Images shown (from the run, or made by the worker)
@@ -136,6 +152,8 @@ class NodePanel(QWidget):
         self._images_source = ""
         self.dock_visible = False
         self._drawn_at = 0.0
+
+    def _connect(self, controller: TrainingController, shell: Shell) -> None:
         controller.refreshed.connect(self.refresh)
         controller.run_started.connect(self._run_started)
         controller.state_changed.connect(self._state_changed)

@@ -57,6 +57,32 @@ IDLE_TEXT = "Press Train (F5) to train the graph; its curves appear here."
 class PlotsPanel(QWidget):
     def __init__(self, document: Document, shell: Shell, controller: TrainingController) -> None:
         super().__init__()
+        self.document, self.shell, self.controller = document, shell, controller
+        self._build_widgets(shell)
+        top = QHBoxLayout()
+        top.addWidget(self.banner, 1)
+        top.addWidget(self.log_y)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("plots_tabs")
+        self.tabs.addTab(self._build_curves_page(), "Curves")
+        self.tabs.addTab(self.flow, "Gradient flow")
+        self.tabs.addTab(self._build_evaluation_page(), "Evaluation")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 2, 4, 2)
+        lay.addLayout(top)
+        lay.addWidget(self.tabs, 1)
+
+        self.started: ev.RunStarted | None = None
+        self.shown_run: RunInfo | None = None  # a finished run shown from its folder (not the live one)
+        self._n_steps = self._n_epochs = self._n_lr = 0
+        self._flow_key: Any = None
+        self._outcome = ""
+        self._secondary_at = 0.0
+        self._connect(controller)
+
+    def _build_widgets(self, shell: Shell) -> None:
+        """The banner, the log-y toggle, the plots and the evaluation's views."""
         from ..views import (
             AccuracyPlot,
             ConfusionMatrixView,
@@ -66,7 +92,6 @@ class PlotsPanel(QWidget):
             LossPlot,
         )
 
-        self.document, self.shell, self.controller = document, shell, controller
         self.banner = QLabel(IDLE_TEXT)
         self.banner.setObjectName("training_banner")
         self.banner.setWordWrap(True)
@@ -86,9 +111,8 @@ class PlotsPanel(QWidget):
         self.eval_note = QLabel("The confusion matrix appears when a classification run completes.")
         self.eval_note.setWordWrap(True)
 
-        top = QHBoxLayout()
-        top.addWidget(self.banner, 1)
-        top.addWidget(self.log_y)
+    def _build_curves_page(self) -> QWidget:
+        """The loss above, accuracy and learning rate side by side below."""
         curves = QWidget()
         cl = QVBoxLayout(curves)
         cl.setContentsMargins(0, 0, 0, 0)
@@ -97,6 +121,10 @@ class PlotsPanel(QWidget):
         row.addWidget(self.acc)
         row.addWidget(self.lr)
         cl.addLayout(row, 2)
+        return curves
+
+    def _build_evaluation_page(self) -> QWidget:
+        """The note, then the confusion matrix beside the misclassified samples."""
         evaluation = QWidget()
         el = QVBoxLayout(evaluation)
         el.setContentsMargins(2, 2, 2, 2)
@@ -113,23 +141,9 @@ class PlotsPanel(QWidget):
         split.setStretchFactor(1, 2)
         self.misclassified_title.setWordWrap(True)
         el.addWidget(split, 1)
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("plots_tabs")
-        self.tabs.addTab(curves, "Curves")
-        self.tabs.addTab(self.flow, "Gradient flow")
-        self.tabs.addTab(evaluation, "Evaluation")
-        self.tabs.currentChanged.connect(self._tab_changed)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 2, 4, 2)
-        lay.addLayout(top)
-        lay.addWidget(self.tabs, 1)
+        return evaluation
 
-        self.started: ev.RunStarted | None = None
-        self.shown_run: RunInfo | None = None  # a finished run shown from its folder (not the live one)
-        self._n_steps = self._n_epochs = self._n_lr = 0
-        self._flow_key: Any = None
-        self._outcome = ""
-        self._secondary_at = 0.0
+    def _connect(self, controller: TrainingController) -> None:
         controller.starting.connect(self.starting)
         controller.run_started.connect(self.run_started)
         controller.refreshed.connect(self.refresh)

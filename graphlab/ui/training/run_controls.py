@@ -60,7 +60,19 @@ class RunControls(QObject):
         super().__init__(shell)
         self.document, self.shell, self.controller, self.fit = document, shell, controller, fit
         self.actions: dict[str, QAction] = {}
-        self.menu = shell.add_menu("&Run")
+        self._build_menu(controller)
+        self._build_device_picker()
+        shell.worker.done.connect(self._worker_done)
+        self._build_toolbar(shell)
+        self._build_progress(shell)
+        self._last_step: ev.Step | None = None
+        self._shown_at = 0.0
+        self._rate: tuple[float, int] | None = None
+        self._connect(document, shell, controller, fit)
+
+    def _build_menu(self, controller: TrainingController) -> None:
+        """The Run menu: Train, Pause, Stop, the checks, and the Device submenu."""
+        self.menu = self.shell.add_menu("&Run")
         self.menu.aboutToShow.connect(self.find_devices)
         m = self.menu
         m.addAction(self._act("train", "&Train", self.train, ["F5"], TRAIN_TIP))
@@ -75,6 +87,9 @@ class RunControls(QObject):
                               "Check that the dataset fits the graph (input shape, loss, task) before training"))
         m.addSeparator()
         self.device_menu = m.addMenu("&Device")
+
+    def _build_device_picker(self) -> None:
+        """The device picker (cpu until the worker has found what torch sees)."""
         self.device = _DeviceBox(self)
         self.device.setObjectName("device_picker")
         self.device.setToolTip("where the runs started here train (cpu; cuda or mps when torch sees them)")
@@ -83,9 +98,9 @@ class RunControls(QObject):
         self.devices: list[str] | None = None  # found by the worker (None: not asked yet)
         self._devices_gen = -1
         self._fill_devices()
-        shell.worker.done.connect(self._worker_done)
 
-        # The toolbar sits in the menu bar's right corner: a row of its own would take ~30 px from the canvas
+    def _build_toolbar(self, shell: Shell) -> None:
+        """The toolbar sits in the menu bar's right corner: a row of its own would take ~30 px from the canvas."""
         tb = shell.run_toolbar
         style = shell.host.style()
         for key, icon in (("train", QStyle.StandardPixmap.SP_MediaPlay), ("pause", QStyle.StandardPixmap.SP_MediaPause),
@@ -98,6 +113,8 @@ class RunControls(QObject):
         tb.addWidget(self.device)
         tb.setStyleSheet("QToolBar { border: 0px; padding: 0px; spacing: 2px; }")
 
+    def _build_progress(self, shell: Shell) -> None:
+        """The run's progress in the status bar: a line of text and a bar."""
         self.progress_text = QLabel("")
         self.progress_text.setObjectName("run_progress_text")
         self.progress = QProgressBar()
@@ -110,9 +127,8 @@ class RunControls(QObject):
         sb = shell.status_bar()
         sb.addPermanentWidget(self.progress_text)
         sb.addPermanentWidget(self.progress)
-        self._last_step: ev.Step | None = None
-        self._shown_at = 0.0
-        self._rate: tuple[float, int] | None = None
+
+    def _connect(self, document: Document, shell: Shell, controller: TrainingController, fit: FitCheck) -> None:
         controller.state_changed.connect(self.update_actions)
         controller.launched.connect(self._starting)
         controller.event_batch.connect(self._events)

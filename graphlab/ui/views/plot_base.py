@@ -173,7 +173,27 @@ class PlotPanel(ThemedView, QWidget):
         self.log_button.toggled.connect(self.set_log_y)
         self.log_button.setAutoRaise(True)
         head, self.title, self.readout = title_block(title, self.theme, [self.log_button])
+        self._build_plot(legend)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 2, 0, 0)
+        lay.setSpacing(1)
+        lay.addLayout(head)
+        lay.addWidget(self.plot_widget, 1)
+        self._build_markers()
 
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.flush)
+        self.view_box.sigRangeChanged.connect(self._place_markers)
+        self.plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.plot_widget.viewport().installEventFilter(self)
+        self._apply_theme()
+        self._ready = True
+        if log_y:
+            self.log_button.setChecked(True)
+
+    def _build_plot(self, legend: bool) -> None:
+        """The pyqtgraph plot (no menu, no buttons, peak downsampling) and its legend under the x axis."""
         self.plot_widget = pg.PlotWidget(axisItems={"left": YAxis("left")})
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.view_box: pg.ViewBox = self.plot_item.getViewBox()
@@ -192,12 +212,9 @@ class PlotPanel(ThemedView, QWidget):
         else:
             self.legend = None
         self._legend_shown = False
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 2, 0, 0)
-        lay.setSpacing(1)
-        lay.addLayout(head)
-        lay.addWidget(self.plot_widget, 1)
 
+    def _build_markers(self) -> None:
+        """The markers of NaN/inf points (at the view's edge) and the hover line at the cursor."""
         self._markers = pg.ScatterPlotItem(size=9, pxMode=True)
         self._markers.setZValue(20)
         self.plot_item.addItem(self._markers, ignoreBounds=True)
@@ -205,17 +222,6 @@ class PlotPanel(ThemedView, QWidget):
         self._cross.setZValue(15)
         self._cross.hide()
         self.plot_item.addItem(self._cross, ignoreBounds=True)
-
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.flush)
-        self.view_box.sigRangeChanged.connect(self._place_markers)
-        self.plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        self.plot_widget.viewport().installEventFilter(self)
-        self._apply_theme()
-        self._ready = True
-        if log_y:
-            self.log_button.setChecked(True)
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
