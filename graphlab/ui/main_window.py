@@ -177,7 +177,14 @@ class MainWindow(QMainWindow):
         self.model_import = install_model_import(self.document, self.shell)  # File ▸ Import…, Load Weights…
 
     def _restore_geometry(self) -> None:
-        self.resize(1280, 800)
+        """The size the window was left at, or 1280×800 where the screen has room for it (a smaller
+        screen's available area otherwise), so the first layout is sized for the window it will be."""
+        screen = self.screen()
+        room = screen.availableGeometry() if screen is not None else None
+        if room is not None and room.width() > 0 and room.height() > 0:
+            self.resize(min(1280, room.width()), min(800, room.height()))
+        else:
+            self.resize(1280, 800)
         geo = self.settings.value("window/geometry")
         if isinstance(geo, QByteArray):
             self.restoreGeometry(geo)
