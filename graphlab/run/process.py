@@ -206,16 +206,25 @@ def _child(text: str, config: TrainConfig, kwargs: dict[str, Any], q: Any, cmds:
     _run_child(box, text, config, kwargs, cmds, parent_pid)
 
 
-def _warm_child(jobs: Any, q: Any, cmds: Any, acked: Any, produced: Any, ready: Any, parent_pid: int) -> None:
-    """A spare: import what a run needs now, then wait for the run (None, or a closed pipe: end)."""
+def _warm_child(jobs: Any, q: Any, cmds: Any, acked: Any, produced: Any, ready: Any, parent_pid: int,
+                dataset: str | None = None) -> None:
+    """A spare: import what a run needs now, then wait for the run (None, or a closed pipe: end).
+    ``dataset``: the built-in dataset the run will probably use (the open graph's), warmed up too."""
     exit_with_parent(parent_pid)
     import torch  # noqa: F401 - the point: imported before the run is asked for
 
     from . import trainer  # noqa: F401
-    from .datasets import spiral
+    from .datasets import spiral, warm_up
 
     torch.set_num_threads(1)
     spiral(3, 10)  # the first call of torch's kernels pays their set-up here, not in the run
+    weight = torch.nn.Parameter(torch.zeros(1))
+    weight.grad = torch.zeros(1)
+    torch.optim.SGD([weight], lr=0.0).step()  # a first optimizer step imports torch._dynamo (~1 s): here
+    try:
+        warm_up(dataset)
+    except Exception:  # only a head start: the run reports a dataset that cannot be built
+        pass
     from .peak import peak_or_none
 
     peak_or_none("cpu", 1)  # this machine's matmul peak, measured once (then cached) while nothing waits
@@ -274,14 +283,15 @@ class SpareProcess:
 
     ``TrainingProcess(..., spare=spare)`` takes it (once). :meth:`close` ends an untaken spare."""
 
-    def __init__(self) -> None:
+    def __init__(self, dataset: str | None = None) -> None:
+        """``dataset``: the built-in dataset the next run probably uses, prepared ahead (a hint)."""
         ctx = mp.get_context("spawn")
         self.q, self.cmds, self.jobs = ctx.Queue(), ctx.Queue(), ctx.Queue()
         self.acked, self.produced = ctx.Value("q", 0), ctx.Value("q", 0)
         self._ready = ctx.Event()
         self.proc = ctx.Process(target=_warm_child, name="graphlab-train-spare", daemon=True,
                                 args=(self.jobs, self.q, self.cmds, self.acked, self.produced, self._ready,
-                                      os.getpid()))
+                                      os.getpid(), dataset))
         self.proc.start()
         self.taken = False
 

@@ -281,3 +281,16 @@ def test_an_untaken_spare_ends_when_closed():
     spare = SpareProcess()
     spare.close(timeout=30)
     assert not spare.proc.is_alive() and not spare.usable
+
+
+@pytest.mark.slow
+def test_a_spare_warms_up_the_dataset_it_is_told_of():
+    """warm_up imports what building a built-in dataset needs (scikit-learn for the digits) and nothing
+    for the others; in a fresh interpreter, since the test process has imported everything already."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from graphlab.run.datasets import warm_up; warm_up('spiral'); warm_up(None); "
+            "assert 'sklearn' not in sys.modules; warm_up('digits'); assert 'sklearn.datasets' in sys.modules")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr

@@ -296,7 +296,8 @@ class TrainingController(QObject):
             return
         if self.spare is not None:
             self.spare.close(0.5)
-        self.spare = SpareProcess()
+        ds = self.document.graph.training.get("dataset")  # the dataset it will probably build, warmed up
+        self.spare = SpareProcess(ds.get("name") if isinstance(ds, dict) else ds if isinstance(ds, str) else None)
 
     def request_images(self, node: str) -> int | None:
         """Ask the (running or paused) child for the node's pictures now; its Images come with the Reply."""
