@@ -29,6 +29,35 @@ from .worker import Worker
 HINT_MS = 6000
 
 
+class PanelAction(QAction):
+    """A dock's entry in View ▸ Panels, checked while the dock is open. Triggered (its key, or the
+    menu), it shows a hidden dock, brings one that is a tab behind another to the front, and hides one
+    that is in front: Qt's own toggle would hide a dock the user cannot see, the opposite of what the
+    key was pressed for."""
+
+    def __init__(self, dock: QDockWidget, parent: QObject) -> None:
+        super().__init__(dock.windowTitle(), parent)
+        self.dock = dock
+        self.setCheckable(True)
+        self.setChecked(not dock.isHidden())
+        dock.visibilityChanged.connect(self._sync)
+        self.triggered.connect(self._pressed)
+
+    def _sync(self, _visible: bool) -> None:
+        self.setChecked(not self.dock.isHidden())
+
+    def _pressed(self) -> None:
+        d = self.dock
+        if d.isHidden():
+            d.show()
+            d.raise_()
+        elif d.visibleRegion().isEmpty() and not d.isFloating():  # open, but a tab behind another dock
+            d.raise_()
+        else:
+            d.hide()
+        self.setChecked(not d.isHidden())
+
+
 class Shell(QObject):
     #: a workspace was switched to ("design", "train", "step")
     workspace_changed = Signal(str)
@@ -45,6 +74,7 @@ class Shell(QObject):
         self.panels_menu = panels_menu
         self._before = before_menu
         self.docks: dict[str, QDockWidget] = {}
+        self.dock_actions: dict[str, PanelAction] = {}  # View ▸ Panels' entry of each dock
         self.dock_workspaces: dict[str, tuple[str, ...]] = {}
         self.workspaces: Any = None  # the window's Workspaces, when it has them
         self.run_toolbar: QToolBar = QToolBar("Run", host)
@@ -68,12 +98,12 @@ class Shell(QObject):
     # -- building ---------------------------------------------------------------------------------------
     def add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, name: str,
                  shortcut: str | None = None, workspaces: Iterable[str] = ("design", "train", "step")) -> QDockWidget:
-        """A dock for ``widget``; its show/hide toggle goes to View ▸ Panels (with ``shortcut``)."""
+        """A dock for ``widget``; its :class:`PanelAction` goes to View ▸ Panels (with ``shortcut``)."""
         dock = QDockWidget(title, self.host)
         dock.setObjectName(name)
         dock.setWidget(widget)
         self.host.addDockWidget(area, dock)
-        toggle = dock.toggleViewAction()
+        toggle = PanelAction(dock, self.host)
         toggle.setObjectName(f"action_toggle_{name}")
         if shortcut:
             toggle.setShortcut(shortcut)
@@ -81,6 +111,7 @@ class Shell(QObject):
         if self.panels_menu is not None:
             self.panels_menu.addAction(toggle)
         self.docks[name] = dock
+        self.dock_actions[name] = toggle
         self.dock_workspaces[name] = tuple(workspaces)
         return dock
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QAction, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox
 
@@ -166,7 +166,7 @@ def test_extension_points_for_the_panels_that_come_next(make_window):
 
     w = make_window()
     dock = w.add_dock("Training", QLabel("plots"), Qt.DockWidgetArea.BottomDockWidgetArea, "trainingDock", "Ctrl+4")
-    assert dock.toggleViewAction() in w.panels_menu.actions()
+    assert w.shell.dock_actions["trainingDock"] in w.panels_menu.actions()
     extra = w.add_menu("&Tools")  # a menu added later goes just before Help
     titles = [a.text() for a in w.menuBar().actions()]
     assert titles.index("&Tools") == titles.index("&Help") - 1
@@ -213,3 +213,24 @@ def test_no_widget_shadows_a_qwidget_method(make_window, examples_dir):
     bad = [(type(c).__name__, n) for c in [w, *w.findChildren(QWidget)] for n in names
            if not callable(getattr(c, n, None))]
     assert not bad
+
+
+def test_a_panel_key_brings_a_dock_tabbed_behind_to_the_front_and_hides_one_in_front(make_window, qtbot):
+    """Ctrl+9 over the Design workspace, where the Cost dock is a tab behind the inspector: the key
+    brings it to the front (Qt's own toggle would hide a dock nobody could see); pressed again it hides
+    it, and a third time shows it again."""
+    w = make_window()
+    qtbot.wait(20)
+    cost, inspector = w.shell.docks["cost"], w.shell.docks["inspectorDock"]
+    action = w.findChild(QAction, "action_toggle_cost")
+    assert action.shortcut().toString() == "Ctrl+9" and action in w.panels_menu.actions()
+    qtbot.waitUntil(lambda: not inspector.visibleRegion().isEmpty(), timeout=2000)
+    assert cost.visibleRegion().isEmpty() and not cost.isHidden() and action.isChecked()  # a tab behind
+    action.trigger()
+    qtbot.waitUntil(lambda: not cost.visibleRegion().isEmpty(), timeout=2000)
+    assert action.isChecked() and inspector.visibleRegion().isEmpty()
+    action.trigger()
+    assert cost.isHidden() and not action.isChecked()
+    action.trigger()
+    qtbot.waitUntil(lambda: not cost.visibleRegion().isEmpty(), timeout=2000)
+    assert action.isChecked()

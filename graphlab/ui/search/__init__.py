@@ -68,7 +68,7 @@ class SearchUI(QObject):
         menu.addAction(self._act("test", "Evaluate on &Test…", self.evaluate, [],
                                  "Score the best trial on the held-out test split, once"))
         menu.addSeparator()
-        show = self.dock.toggleViewAction()
+        show = shell.dock_actions["search"]
         show.setText("Search &Panel")
         menu.addAction(show)
         self.dock.visibilityChanged.connect(controller.set_watching)
