@@ -13,9 +13,9 @@ Train (``start()``) first waits for the fit check's answer on the current state 
 run. Runs of a graph that has no file yet go to the application's data folder, under the document's
 key; at its first save they move beside the file (``runs/``), where its Runs dock lists them.
 
-Events come in by polling the child from a 30 Hz QTimer (``poll()`` never blocks) into a
+Events come in by polling the child from a 10 Hz QTimer (:data:`POLL_MS`) (``poll()`` never blocks) into a
 :class:`graphlab.run.history.History` (``run_history``): the views read that. ``refreshed`` fires
-at most 2.5 times a second (:data:`REFRESH_MS`) while events arrive (the views redraw then), ``event_batch`` with each
+at most twice a second (:data:`REFRESH_MS`) while events arrive (the views redraw then), ``event_batch`` with each
 poll's events (cheap bookkeeping only), ``run_started`` / ``finished`` / ``state_changed`` at those
 moments. The child keeps at most a few batches unread and coalesces the rest (latest statistics per
 node), so a slow GUI never makes the queue grow.
@@ -47,11 +47,11 @@ if TYPE_CHECKING:
     from ...run.process import SpareProcess, TrainingProcess
     from .fit_check import FitCheck
 
-POLL_MS = 50  # ≤ 20 Hz: each poll reads what the child batched meanwhile (it never waits for us)
+POLL_MS = 100  # ≤ 10 Hz: each poll reads what the child batched meanwhile (it never waits for us)
 #: a spare training process (torch imported, waiting for a run) is started this long after the window
 #: shows and after each run, so that F5 finds it ready; the settings' "training/warm_process" turns it off
 SPARE_DELAY_MS = 1500
-REFRESH_MS = 400  # views redraw ≤ 2.5 Hz: the GUI shares 2 cores with the child (goal: ≤ 10% of a core)
+REFRESH_MS = 500  # views redraw ≤ 2 Hz: the GUI shares 2 cores with the child (goal: ≤ 10% of a core)
 OVERFIT_SAMPLES = 20
 ACTIVE = ("running", "paused")
 
@@ -370,7 +370,7 @@ class TrainingController(QObject):
 
     # -- events ------------------------------------------------------------------------------------
     def poll(self) -> list[ev.Event]:
-        """Read what the child sent (never blocks). Called by the 30 Hz timer; tests may call it too."""
+        """Read what the child sent (never blocks). Called by the poll timer; tests may call it too."""
         self._reap_orphans()
         proc = self.proc
         if proc is None:

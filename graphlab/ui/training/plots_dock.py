@@ -15,7 +15,7 @@
 * Another graph in the document (``reset``): everything goes; the Runs dock then shows that graph's
   last run here (:meth:`PlotsPanel.show_run`: its per-epoch curves and figures, read from its folder).
 
-Data come from the controller's :class:`graphlab.run.history.History` on each ``refreshed`` (≤ 5 Hz):
+Data come from the controller's :class:`graphlab.run.history.History` on each ``refreshed`` (≤ 2 Hz):
 the plots get only what is new since the last refresh (``append``; the plot items are made once),
 the gradient flow its bounded sample table (≤ 2,048 columns). Hidden tabs are not redrawn.
 """
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 #: above this many epochs the epoch curves are drawn without markers
 DENSE_EPOCHS = 200
 #: seconds between updates of the secondary views (accuracy, learning rate, gradient flow): each
-#: update repaints a plot (~5 ms in software rendering); the loss follows every refresh (≤ 5 Hz)
+#: update repaints a plot (~5 ms in software rendering); the loss follows every refresh (≤ 2 Hz)
 SECONDARY_S = 2.0
 TAB_CURVES, TAB_FLOW, TAB_EVALUATION = 0, 1, 2
 IDLE_TEXT = "Press Train (F5) to train the graph; its curves appear here."
