@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QStatusBar, QToolBar, QWidget
 
 from .document import Document
@@ -128,6 +128,18 @@ class Shell(QObject):
     def add_action(self, action: QAction) -> None:
         """A window-wide shortcut (the action also goes in a menu of the feature's)."""
         self.host.addAction(action)
+
+    def new_action(self, name: str, text: str, slot: Any, keys: Iterable[str], tip: str) -> QAction:
+        """A feature's window-wide action: objectName ``name``, its shortcuts, ``tip`` as tool and
+        status tip, triggering ``slot`` (the feature puts it in its menu or toolbar)."""
+        a = QAction(text, self.host)
+        a.setObjectName(name)
+        a.setShortcuts([QKeySequence(k) for k in keys])
+        a.setToolTip(tip)
+        a.setStatusTip(tip)
+        a.triggered.connect(slot)
+        self.add_action(a)
+        return a
 
     def status_bar(self) -> QStatusBar:
         return self.host.statusBar()

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 
 from ...core.analysis import Problem
 from ..document import Document
@@ -81,14 +81,7 @@ class SearchUI(QObject):
         self.update_actions()
 
     def _act(self, key: str, text: str, slot: Any, keys: list[str], tip: str) -> QAction:
-        a = QAction(text, self.shell.host)
-        a.setObjectName(f"action_search_{key}")
-        a.setShortcuts([QKeySequence(k) for k in keys])
-        a.setToolTip(tip)
-        a.setStatusTip(tip)
-        a.triggered.connect(slot)
-        self.shell.add_action(a)
-        self.actions[key] = a
+        a = self.actions[key] = self.shell.new_action(f"action_search_{key}", text, slot, keys, tip)
         return a
 
     # -- actions -------------------------------------------------------------------------------------------

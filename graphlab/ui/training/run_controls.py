@@ -19,7 +19,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSize, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QStyle
 
 from ...run import events as ev
@@ -140,14 +140,7 @@ class RunControls(QObject):
         document.replaced.connect(self.document_opened)
 
     def _act(self, key: str, text: str, slot: Any, keys: list[str], tip: str) -> QAction:
-        a = QAction(text, self.shell.host)
-        a.setObjectName(f"action_{key}")
-        a.setShortcuts([QKeySequence(k) for k in keys])
-        a.setToolTip(tip)
-        a.setStatusTip(tip)
-        a.triggered.connect(slot)
-        self.shell.add_action(a)
-        self.actions[key] = a
+        a = self.actions[key] = self.shell.new_action(f"action_{key}", text, slot, keys, tip)
         return a
 
     # -- actions --------------------------------------------------------------------------------------------
